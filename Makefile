@@ -1,0 +1,45 @@
+# Two commands for a newcomer: `make serve` and `make test`. Both are idempotent and
+# install only from crates.io, npm and Debian (see README).
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# Trunk must never try the network for its tools (see Trunk.toml).
+export TRUNK_OFFLINE := true
+
+TRUNK_VERSION := 0.21.14
+# Must equal the wasm-bindgen version locked in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[version="= ]/,""); print}' Cargo.lock)
+
+.PHONY: serve test build setup setup-test test-native test-e2e bench clean
+
+## Install what is missing, build the release page, serve it on http://127.0.0.1:8080.
+serve: build
+	trunk serve --release --address 127.0.0.1 --port 8080 --no-autoreload
+
+## Install what the tests need, then run every test: native, browser, end-to-end.
+test: setup-test build test-native test-e2e
+
+setup:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@trunk --version 2>/dev/null | grep -q "trunk $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+
+setup-test: setup
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+
+build: setup
+	trunk build index.html --release
+
+test-native:
+	cargo test --release
+
+test-e2e:
+	node --test --test-concurrency=1 tests/e2e/
+
+bench: setup-test build
+	cargo run --release --bin pipescope -- bench-native
+	node bench/browser/run.mjs
+
+clean:
+	rm -rf dist target/e2e-screenshots

@@ -1,0 +1,8 @@
+//! The analytics core: plain Rust, no web crates, tested natively.
+
+pub mod demo;
+pub mod distribution;
+pub mod ingest;
+pub mod profile;
+pub mod rng;
+pub mod synth;

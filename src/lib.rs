@@ -1,0 +1,8 @@
+//! pipescope: a data-pipeline monitoring workbench. The analytics core is plain Rust
+//! shared by the browser page and the native command-line tool.
+
+pub mod charts;
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

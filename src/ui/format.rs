@@ -1,0 +1,58 @@
+//! Number formatting for tables and captions (presentation only).
+
+/// An integer count with thousands separators: 10127 -> "10,127".
+pub fn count(n: usize) -> String {
+    group(&n.to_string())
+}
+
+/// A figure for a table cell: integers exactly, others to a readable precision.
+pub fn value(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() { "–".into() } else if x > 0.0 { "∞".into() } else { "-∞".into() };
+    }
+    let a = x.abs();
+    if x.fract() == 0.0 && a < 1e15 {
+        return signed_group(&format!("{x:.0}"));
+    }
+    if a >= 1e15 || (a < 1e-4 && a > 0.0) {
+        return format!("{x:.3e}");
+    }
+    let decimals = if a >= 1000.0 {
+        2
+    } else if a >= 1.0 {
+        3
+    } else {
+        // Four significant digits below one.
+        (4 - (a.log10().floor() as i32) - 1).clamp(1, 8) as usize
+    };
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    signed_group(&s)
+}
+
+/// Megabytes with one decimal.
+pub fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn signed_group(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
+    let (int, frac) = rest.split_once('.').map(|(i, f)| (i, Some(f))).unwrap_or((rest, None));
+    let mut out = format!("{sign}{}", group(int));
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+fn group(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

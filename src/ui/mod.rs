@@ -1,0 +1,17 @@
+//! The Leptos page: app shell, workspaces and browser glue. No analytics here: components
+//! call the core and render its results.
+
+mod canvas;
+mod download;
+mod format;
+mod loader;
+mod pages;
+mod route;
+mod shell;
+mod theme;
+
+/// Mounts the app on the page's body.
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(shell::App);
+}

@@ -1,0 +1,197 @@
+//! The Distribution workspace: load a CSV, read the profile of every column, open plots.
+
+mod plots;
+mod state;
+mod table;
+
+use crate::core::demo;
+use crate::ui::format;
+use crate::ui::loader::{Source, LoadProgress};
+use crate::ui::shell::AppState;
+use leptos::ev;
+use leptos::prelude::*;
+use state::DistState;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+
+/// The Distribution workspace page.
+#[component]
+pub fn DistributionPage() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let st = DistState::new(app);
+    provide_context(st);
+
+    // Drop a file anywhere on the page.
+    let over = window_event_listener(ev::dragover, move |e: web_sys::DragEvent| {
+        e.prevent_default();
+        set_dragging(true);
+    });
+    let leave = window_event_listener(ev::dragleave, move |e: web_sys::DragEvent| {
+        // Leaving the window (no related target) ends the drag hint.
+        if e.related_target().is_none() {
+            set_dragging(false);
+        }
+    });
+    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
+        e.prevent_default();
+        set_dragging(false);
+        if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+            let _ = window().location().set_hash("#/distribution");
+            st.load(Source::File(file), Default::default());
+        }
+    });
+    on_cleanup(move || {
+        over.remove();
+        leave.remove();
+        drop.remove();
+    });
+
+    let on_pick = move |e: ev::Event| {
+        let input: web_sys::HtmlInputElement = e.target().unwrap().unchecked_into();
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            st.load(Source::File(file), Default::default());
+        }
+        // Picking the same file again must fire change again.
+        input.set_value("");
+    };
+    let on_demo = move |_| {
+        let csv = demo::pipeline_runs_csv(5_000, 42);
+        st.load(
+            Source::Bytes { name: demo::DEMO_TABLE_NAME.into(), bytes: Rc::new(csv.into_bytes()) },
+            Default::default(),
+        );
+    };
+
+    view! {
+        <div class="workspace-head">
+            <h1>"Distribution"</h1>
+            <span class="button primary file-picker">
+                "Open CSV / TSV…"
+                <input id="file-input" type="file" accept=".csv,.tsv,.txt,.psv,text/csv,text/tab-separated-values,text/plain"
+                    aria-label="Open a CSV or TSV file" on:change=on_pick />
+            </span>
+            <button id="demo-data" on:click=on_demo>"Load demo data"</button>
+            <span class="hint">"or drop a file anywhere on the page"</span>
+            <span class="dataset-name">{move || st.dataset.get().map(|d| d.name.clone())}</span>
+        </div>
+        <Progress />
+        <ErrorBanner />
+        {move || match st.dataset.get() {
+            None => view! {
+                <div class="dropzone-hint">
+                    <p><strong>"Drop a CSV or TSV file here"</strong>" to see the shape of every column."</p>
+                    <p>"Delimiter and header are detected; types are inferred and can be changed. \
+                        The file is read in this tab and never uploaded."</p>
+                </div>
+            }.into_any(),
+            Some(_) => view! {
+                <Summary />
+                <table::ProfileTable />
+                <plots::Plots />
+            }.into_any(),
+        }}
+    }
+}
+
+/// Shows or hides the full-page drop hint.
+fn set_dragging(on: bool) {
+    if let Some(b) = document().body() {
+        let _ = if on { b.class_list().add_1("dragging") } else { b.class_list().remove_1("dragging") };
+    }
+}
+
+/// Progress bar, rate and cancel button while a file loads.
+#[component]
+fn Progress() -> impl IntoView {
+    let st = expect_context::<DistState>();
+    move || {
+        st.progress.get().map(|p: LoadProgress| {
+            let secs = (p.elapsed_ms / 1000.0).max(1e-3);
+            let rate = format!(
+                "{} rows · {} rows/s · {:.1} MB/s{}",
+                format::count(p.rows as usize),
+                format::count((p.rows as f64 / secs) as usize),
+                p.bytes as f64 / 1e6 / secs,
+                if p.profiled > 0 { format!(" · profiled {} columns", p.profiled) } else { String::new() }
+            );
+            view! {
+                <div class="progress-row">
+                    <span>{move || st.loading_name.get().unwrap_or_default()}</span>
+                    <progress id="parse-progress" max=p.total.max(1) as f64 value=p.bytes as f64
+                        aria-label="Parsing progress"></progress>
+                    <span id="parse-rate" class="rate">{rate}</span>
+                    <button id="cancel-parse" on:click=move |_| st.cancel()>"Cancel"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// The error banner of the last failed load; the previous dataset stays below it.
+#[component]
+fn ErrorBanner() -> impl IntoView {
+    let st = expect_context::<DistState>();
+    move || {
+        st.error.get().map(|msg| {
+            view! {
+                <div class="banner error" role="alert">
+                    <div class="msg"><strong>"Could not load the file"</strong>{msg}</div>
+                    <button class="small" on:click=move |_| st.error.set(None) aria-label="Dismiss">"Dismiss"</button>
+                </div>
+            }
+        })
+    }
+}
+
+/// Rows, columns, dialect, and warnings about skipped rows or invalid cells.
+#[component]
+fn Summary() -> impl IntoView {
+    let st = expect_context::<DistState>();
+    move || {
+        st.dataset.get().map(|d| {
+            let t = &d.table;
+            let delim = match t.dialect.delimiter {
+                b'\t' => "tab".to_string(),
+                b => format!("'{}'", b as char),
+            };
+            let skipped = (t.skipped.count > 0).then(|| {
+                let lines: Vec<String> = t.skipped.lines.iter().take(20).map(|l| l.to_string()).collect();
+                let more = if t.skipped.count > lines.len() { ", …" } else { "" };
+                format!(
+                    "{} ragged row{} skipped (field count differs from the header), at line{} {}{}. The other rows were kept.",
+                    format::count(t.skipped.count),
+                    if t.skipped.count == 1 { "" } else { "s" },
+                    if t.skipped.count == 1 { "" } else { "s" },
+                    lines.join(", "),
+                    more
+                )
+            });
+            let invalid: Vec<String> = t
+                .columns
+                .iter()
+                .filter(|c| c.invalid > 0)
+                .map(|c| {
+                    let at = c.first_invalid.as_ref().map(|p| format!(", first at line {}", p.line)).unwrap_or_default();
+                    format!("'{}': {} value{} not {}{}", c.name, format::count(c.invalid),
+                        if c.invalid == 1 { "" } else { "s" }, c.kind.name(), at)
+                })
+                .collect();
+            view! {
+                <div class="summary">
+                    <span class="chip"><b>{format::count(t.rows)}</b>" rows"</span>
+                    <span class="chip"><b>{t.columns.len()}</b>" columns"</span>
+                    <span class="chip">{format::megabytes(t.bytes)}</span>
+                    <span class="chip">"delimiter "<b>{delim}</b></span>
+                    <span class="chip">{if t.dialect.has_header { "header row" } else { "no header row" }}</span>
+                    <span class="chip">{format!("loaded in {:.2} s", d.load_ms / 1000.0)}</span>
+                </div>
+                {skipped.map(|s| view! { <div class="banner warn" id="skipped-rows"><div class="msg">{s}</div></div> })}
+                {(!invalid.is_empty()).then(|| view! {
+                    <div class="banner warn" id="invalid-cells"><div class="msg">
+                        {format!("Cells that do not fit their column's type were counted as invalid and left out of the figures: {}. Change a column's type in the table to read them differently.", invalid.join("; "))}
+                    </div></div>
+                })}
+            }
+        })
+    }
+}

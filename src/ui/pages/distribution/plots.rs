@@ -1,0 +1,387 @@
+//! The plots of the Distribution workspace: box plot, histogram with density, category
+//! bars, scatter and grouped box plots, each on a canvas with PNG and SVG export.
+
+use super::state::DistState;
+use crate::charts::{self, ChartError, ChartStyle};
+use crate::core::distribution::{
+    category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule, BoxStats,
+    CategoryCounts, Density, GroupedBoxes, Histogram, ScatterSample,
+};
+use crate::core::ingest::{Column, ColumnType};
+use crate::ui::canvas;
+use crate::ui::download;
+use crate::ui::format;
+use crate::ui::theme::chart_style;
+use leptos::html;
+use leptos::prelude::*;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::sync::Arc;
+
+/// Labels shown as bars before the rest is folded into "other".
+const TOP_BARS: usize = 30;
+/// Points drawn in a scatter plot before sampling.
+const SCATTER_POINTS: usize = 5_000;
+/// Groups drawn side by side in a grouped box plot.
+const MAX_GROUPS: usize = 30;
+
+/// What one figure draws; the same value draws on the canvas and into an SVG export.
+#[derive(Debug, Clone, PartialEq)]
+enum PlotSpec {
+    Box { title: String, stats: BoxStats, log: bool },
+    Hist { title: String, hist: Histogram, density: Option<Density> },
+    Bars { title: String, counts: CategoryCounts },
+    Scatter { x: String, y: String, sample: ScatterSample },
+    Grouped { title: String, value: String, groups: GroupedBoxes, log: bool },
+}
+
+impl PlotSpec {
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> Result<(), ChartError> {
+        match self {
+            PlotSpec::Box { title, stats, log } => charts::draw_boxplot(area, title, stats, *log, style),
+            PlotSpec::Hist { title, hist, density } => charts::draw_histogram(area, title, hist, density.as_ref(), style),
+            PlotSpec::Bars { title, counts } => charts::draw_bars(area, title, counts, style),
+            PlotSpec::Scatter { x, y, sample } => charts::draw_scatter(area, x, y, sample, style),
+            PlotSpec::Grouped { title, value, groups, log } => {
+                charts::draw_grouped_boxes(area, title, value, groups, *log, style)
+            }
+        }
+    }
+}
+
+fn is_numeric(c: &Column) -> bool {
+    matches!(c.kind, ColumnType::Numeric | ColumnType::Datetime)
+}
+
+fn is_grouping(c: &Column) -> bool {
+    matches!(c.kind, ColumnType::Categorical | ColumnType::Boolean)
+}
+
+fn rule_name(rule: BinRule) -> String {
+    match rule {
+        BinRule::FreedmanDiaconis => "Freedman-Diaconis".into(),
+        BinRule::Sturges => "Sturges".into(),
+        BinRule::Fixed(n) => format!("fixed {n}"),
+    }
+}
+
+/// All plots for the current dataset.
+#[component]
+pub fn Plots() -> impl IntoView {
+    let st = expect_context::<DistState>();
+    let selected_column = move || {
+        let d = st.dataset.get()?;
+        let i = st.selected.get()?;
+        d.table.columns.get(i).map(|c| (c.name.clone(), c.kind))
+    };
+    // Numbers of the selected column, shared by the box plot and the histogram.
+    let values = Memo::new(move |_| {
+        let d = st.dataset.get()?;
+        let c = d.table.columns.get(st.selected.get()?)?;
+        if !is_numeric(c) {
+            return None;
+        }
+        numeric_values(c).map(|v| (c.name.clone(), Arc::new(v)))
+    });
+    let box_spec = Memo::new(move |_| {
+        let (name, v) = values.get()?;
+        let stats = BoxStats::from_values(&v)?;
+        let log = st.log.get();
+        Some(PlotSpec::Box { title: format!("{name}: box plot"), stats, log })
+    });
+    let hist_spec = Memo::new(move |_| {
+        let (name, v) = values.get()?;
+        let rule = st.bin_rule();
+        let hist = histogram(&v, rule, st.log.get())?;
+        let density = density(&v, &hist);
+        Some(PlotSpec::Hist { title: format!("{name}: histogram ({})", rule_name(rule)), hist, density })
+    });
+    let bars_spec = Memo::new(move |_| {
+        let d = st.dataset.get()?;
+        let c = d.table.columns.get(st.selected.get()?)?;
+        if is_numeric(c) {
+            return None;
+        }
+        let counts = category_counts(c, TOP_BARS);
+        Some(PlotSpec::Bars { title: format!("{}: counts", c.name), counts })
+    });
+    let scatter_spec = Memo::new(move |_| {
+        let d = st.dataset.get()?;
+        let x = d.table.columns.get(st.scatter_x.get()?)?;
+        let y = d.table.columns.get(st.scatter_y.get()?)?;
+        if !is_numeric(x) || !is_numeric(y) {
+            return None;
+        }
+        let sample = scatter_sample(x, y, SCATTER_POINTS, 1);
+        Some(PlotSpec::Scatter { x: x.name.clone(), y: y.name.clone(), sample })
+    });
+    let grouped_spec = Memo::new(move |_| {
+        let d = st.dataset.get()?;
+        let v = d.table.columns.get(st.group_value.get()?)?;
+        let by = d.table.columns.get(st.group_by.get()?)?;
+        if !is_numeric(v) || !is_grouping(by) {
+            return None;
+        }
+        let groups = grouped_boxes(v, by, MAX_GROUPS);
+        Some(PlotSpec::Grouped {
+            title: format!("{} by {}", v.name, by.name),
+            value: v.name.clone(),
+            groups,
+            log: st.log.get(),
+        })
+    });
+
+    let box_caption = Signal::derive(move || match box_spec.get() {
+        Some(PlotSpec::Box { stats: s, .. }) => format!(
+            "{}: n = {}, median {}, Q1 {}, Q3 {}, whiskers {} to {}, {} outlier{} outside the Tukey fences {} and {}.",
+            values.get().map(|v| v.0).unwrap_or_default(),
+            format::count(s.count),
+            format::value(s.median),
+            format::value(s.q1),
+            format::value(s.q3),
+            format::value(s.whisker_low),
+            format::value(s.whisker_high),
+            format::count(s.outlier_count),
+            if s.outlier_count == 1 { "" } else { "s" },
+            format::value(s.lower_fence),
+            format::value(s.upper_fence),
+        ),
+        _ => String::new(),
+    });
+    let hist_caption = Signal::derive(move || match hist_spec.get() {
+        Some(PlotSpec::Hist { hist, density, .. }) => {
+            let width = hist.edges.get(1).zip(hist.edges.first()).map(|(b, a)| b - a).unwrap_or(0.0);
+            let peak = hist.counts.iter().copied().max().unwrap_or(0);
+            format!(
+                "{} bins of width {}{}, tallest bin {} values{}{}",
+                hist.counts.len(),
+                format::value(width),
+                if hist.log { " (log10 units)" } else { "" },
+                format::count(peak as usize),
+                density
+                    .as_ref()
+                    .map(|d| format!("; density: Gaussian KDE, Silverman bandwidth {}", format::value(d.bandwidth)))
+                    .unwrap_or_default(),
+                if hist.excluded > 0 {
+                    format!("; {} non-positive values left out of the log scale", format::count(hist.excluded))
+                } else {
+                    String::new()
+                }
+            )
+        }
+        _ => String::new(),
+    });
+    let bars_caption = Signal::derive(move || match bars_spec.get() {
+        Some(PlotSpec::Bars { counts, .. }) => {
+            let labels = counts.top.len() + counts.other_labels;
+            let first = counts.top.first().map(|(l, n)| format!("; most frequent: {l} ({})", format::count(*n as usize)));
+            format!(
+                "{} distinct label{}{}{}{}",
+                format::count(labels),
+                if labels == 1 { "" } else { "s" },
+                first.unwrap_or_default(),
+                if counts.other > 0 {
+                    format!("; {} more labels folded into \"other\" ({})", counts.other_labels, format::count(counts.other as usize))
+                } else {
+                    String::new()
+                },
+                if counts.missing > 0 { format!("; {} missing", format::count(counts.missing as usize)) } else { String::new() }
+            )
+        }
+        _ => String::new(),
+    });
+    let scatter_caption = Signal::derive(move || match scatter_spec.get() {
+        Some(PlotSpec::Scatter { x, y, sample }) => {
+            if sample.sampled {
+                format!(
+                    "{y} against {x}: a uniform sample of {} of {} rows with both values",
+                    format::count(sample.points.len()),
+                    format::count(sample.total)
+                )
+            } else {
+                format!("{y} against {x}: n = {} rows with both values", format::count(sample.total))
+            }
+        }
+        _ => "Pick two numeric columns.".into(),
+    });
+    let grouped_caption = Signal::derive(move || match grouped_spec.get() {
+        Some(PlotSpec::Grouped { title, groups, .. }) => {
+            let medians: Vec<String> = groups
+                .groups
+                .iter()
+                .map(|(g, s)| format!("{g}: median {} (n = {})", format::value(s.median), format::count(s.count)))
+                .collect();
+            format!("{title}: {} groups. {}", groups.groups.len(), medians.join("; "))
+        }
+        _ => "Pick a numeric column and a categorical one.".into(),
+    });
+
+    let numeric_options = move || {
+        st.dataset.get().map(|d| {
+            d.table.columns.iter().enumerate().filter(|(_, c)| is_numeric(c)).map(|(i, c)| (i, c.name.clone())).collect::<Vec<_>>()
+        }).unwrap_or_default()
+    };
+    let grouping_options = move || {
+        st.dataset.get().map(|d| {
+            d.table.columns.iter().enumerate().filter(|(_, c)| is_grouping(c)).map(|(i, c)| (i, c.name.clone())).collect::<Vec<_>>()
+        }).unwrap_or_default()
+    };
+
+    view! {
+        <h2 class="section-title">
+            {move || selected_column().map(|(n, k)| format!("Column {n} ({})", k.name())).unwrap_or_else(|| "Pick a column in the table".into())}
+        </h2>
+        <div class="plots">
+            <Show when=move || box_spec.with(Option::is_some)>
+                <Figure id="fig-box" heading="Box plot" spec=box_spec caption=box_caption width=720 height=300>
+                    <label><input id="log-scale" type="checkbox" prop:checked=move || st.log.get()
+                        on:change=move |e| st.log.set(event_target_checked(&e)) />"log scale"</label>
+                </Figure>
+            </Show>
+            <Show when=move || hist_spec.with(Option::is_some)>
+                <Figure id="fig-hist" heading="Histogram and density" spec=hist_spec caption=hist_caption width=720 height=300>
+                    <label>"bins"
+                        <select id="bin-rule" prop:value=move || st.bin_rule.get()
+                            on:change=move |e| st.bin_rule.set(match event_target_value(&e).as_str() {
+                                "sturges" => "sturges",
+                                "fixed" => "fixed",
+                                _ => "fd",
+                            })>
+                            <option value="fd">"Freedman-Diaconis"</option>
+                            <option value="sturges">"Sturges"</option>
+                            <option value="fixed">"fixed count"</option>
+                        </select>
+                    </label>
+                    <label>"count"
+                        <input id="bin-count" type="number" min="1" max="500" prop:value=move || st.bin_count.get().to_string()
+                            disabled=move || st.bin_rule.get() != "fixed"
+                            on:change=move |e| {
+                                if let Ok(n) = event_target_value(&e).trim().parse::<usize>() {
+                                    st.bin_count.set(n.clamp(1, 500));
+                                }
+                            } />
+                    </label>
+                </Figure>
+            </Show>
+            <Show when=move || bars_spec.with(Option::is_some)>
+                <Figure id="fig-bars" heading="Category counts" spec=bars_spec caption=bars_caption width=720 height=560>
+                    <span class="hint">{format!("top {TOP_BARS} and \"other\"")}</span>
+                </Figure>
+            </Show>
+            <Figure id="fig-scatter" heading="Scatter" spec=scatter_spec caption=scatter_caption width=720 height=420>
+                <ColumnSelect id="scatter-x" label="x" value=st.scatter_x options=Signal::derive(numeric_options) />
+                <ColumnSelect id="scatter-y" label="y" value=st.scatter_y options=Signal::derive(numeric_options) />
+            </Figure>
+            <Figure id="fig-grouped" heading="Grouped box plots" spec=grouped_spec caption=grouped_caption width=720 height=420>
+                <ColumnSelect id="group-value" label="value" value=st.group_value options=Signal::derive(numeric_options) />
+                <ColumnSelect id="group-by" label="by" value=st.group_by options=Signal::derive(grouping_options) />
+            </Figure>
+        </div>
+        <BarData spec=bars_spec />
+    }
+}
+
+/// A select of columns bound to an index signal.
+#[component]
+fn ColumnSelect(
+    id: &'static str,
+    label: &'static str,
+    value: RwSignal<Option<usize>>,
+    options: Signal<Vec<(usize, String)>>,
+) -> impl IntoView {
+    view! {
+        <label>{label}
+            <select id=id prop:value=move || value.get().map(|i| i.to_string()).unwrap_or_default()
+                on:change=move |e| value.set(event_target_value(&e).parse().ok())>
+                <option value="">"–"</option>
+                {move || options.get().into_iter().map(|(i, name)| {
+                    view! { <option value=i.to_string() selected=move || value.get() == Some(i)>{name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+/// The bars' labels and counts as a list, for screen readers and for checking the DOM.
+#[component]
+fn BarData(spec: Memo<Option<PlotSpec>>) -> impl IntoView {
+    move || match spec.get() {
+        Some(PlotSpec::Bars { counts, .. }) => Some(view! {
+            <ol class="bar-data visually-hidden" aria-label="Bar chart data">
+                {counts.top.iter().map(|(l, n)| view! { <li data-label=l.clone() data-count=n.to_string()>{format!("{l}: {n}")}</li> }).collect_view()}
+                {(counts.other > 0).then(|| view! {
+                    <li data-label="other" data-count=counts.other.to_string()>{format!("other ({} labels): {}", counts.other_labels, counts.other)}</li>
+                })}
+            </ol>
+        }),
+        _ => None,
+    }
+}
+
+/// One plot: heading, controls, canvas, caption and export buttons.
+#[component]
+fn Figure(
+    id: &'static str,
+    heading: &'static str,
+    spec: Memo<Option<PlotSpec>>,
+    caption: Signal<String>,
+    width: u32,
+    height: u32,
+    children: Children,
+) -> impl IntoView {
+    let st = expect_context::<DistState>();
+    let canvas_ref = NodeRef::<html::Canvas>::new();
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let style = chart_style(st.app.dark.get());
+        let Some(canvas) = canvas_ref.get() else { return };
+        let result = spec.with(|s| match s {
+            Some(s) => canvas::draw_on(&canvas, |area| s.draw(area, &style)),
+            None => {
+                canvas::clear(&canvas, style.background);
+                Ok(())
+            }
+        });
+        error.set(result.err());
+    });
+    let file_base = move || {
+        let name = st.dataset.with_untracked(|d| d.as_ref().map(|d| d.name.clone())).unwrap_or_default();
+        download::safe_name(&format!("{}-{}", name.trim_end_matches(".csv"), id.trim_start_matches("fig-")))
+    };
+    let export_png = move |_| {
+        let Some(canvas) = canvas_ref.get_untracked() else { return };
+        let result = canvas
+            .to_data_url_with_type("image/png")
+            .map_err(|e| format!("{e:?}"))
+            .and_then(|url| download::url_download(&format!("{}.png", file_base()), &url));
+        report(st, "PNG", result);
+    };
+    let export_svg = move |_| {
+        let style = chart_style(st.app.dark.get_untracked());
+        let result = spec.with_untracked(|s| match s {
+            Some(s) => charts::to_svg(width, height, |area| s.draw(area, &style)).map_err(|e| e.to_string()),
+            None => Err("nothing to export".into()),
+        });
+        let result = result.and_then(|svg| download::text(&format!("{}.svg", file_base()), "image/svg+xml", &svg));
+        report(st, "SVG", result);
+    };
+    view! {
+        <figure class="plot" id=id>
+            <div class="plot-head">
+                <h2>{heading}</h2>
+                <button class="small export-png" on:click=export_png aria-label=format!("Export {heading} as PNG")>"PNG"</button>
+                <button class="small export-svg" on:click=export_svg aria-label=format!("Export {heading} as SVG")>"SVG"</button>
+            </div>
+            <div class="controls">{children()}</div>
+            <canvas node_ref=canvas_ref width=width height=height role="img" aria-label=move || caption.get()></canvas>
+            <figcaption>{move || error.get().map(|e| format!("Could not draw: {e}")).unwrap_or_else(|| caption.get())}</figcaption>
+        </figure>
+    }
+}
+
+fn report(st: DistState, what: &str, result: Result<(), String>) {
+    match result {
+        Ok(()) => st.app.status.set(format!("Exported the plot as {what}")),
+        Err(e) => st.app.status.set(format!("{what} export failed: {e}")),
+    }
+}

@@ -1,0 +1,207 @@
+//! State of the Distribution workspace and the load lifecycle.
+
+use crate::core::distribution::BinRule;
+use crate::core::ingest::{ColumnType, IngestOptions, Table};
+use crate::ui::format;
+use crate::ui::loader::{load, Dataset, LoadError, LoadProgress, Source};
+use crate::ui::shell::AppState;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Signals of the Distribution workspace, shared by its components through context.
+#[derive(Clone, Copy)]
+pub struct DistState {
+    pub app: AppState,
+    /// The dataset on screen; it stays until a new one has loaded.
+    pub dataset: RwSignal<Option<Arc<Dataset>>>,
+    /// Progress of the load in flight.
+    pub progress: RwSignal<Option<LoadProgress>>,
+    /// Name of the file being loaded.
+    pub loading_name: RwSignal<Option<String>>,
+    /// Message of the last failed load.
+    pub error: RwSignal<Option<String>>,
+    /// Column whose plots are open.
+    pub selected: RwSignal<Option<usize>>,
+    /// Histogram bin rule ("fd", "sturges", "fixed") and fixed bin count.
+    pub bin_rule: RwSignal<&'static str>,
+    pub bin_count: RwSignal<usize>,
+    /// Log value axis for box plot and histogram.
+    pub log: RwSignal<bool>,
+    pub scatter_x: RwSignal<Option<usize>>,
+    pub scatter_y: RwSignal<Option<usize>>,
+    pub group_value: RwSignal<Option<usize>>,
+    pub group_by: RwSignal<Option<usize>>,
+    source: StoredValue<Option<Source>, LocalStorage>,
+    cancel_flag: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+}
+
+impl DistState {
+    /// Fresh state with no dataset.
+    pub fn new(app: AppState) -> Self {
+        DistState {
+            app,
+            dataset: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            loading_name: RwSignal::new(None),
+            error: RwSignal::new(None),
+            selected: RwSignal::new(None),
+            bin_rule: RwSignal::new("fd"),
+            bin_count: RwSignal::new(30),
+            log: RwSignal::new(false),
+            scatter_x: RwSignal::new(None),
+            scatter_y: RwSignal::new(None),
+            group_value: RwSignal::new(None),
+            group_by: RwSignal::new(None),
+            source: StoredValue::new_local(None),
+            cancel_flag: StoredValue::new_local(Rc::new(Cell::new(false))),
+        }
+    }
+
+    /// The bin rule chosen in the controls.
+    pub fn bin_rule(&self) -> BinRule {
+        match self.bin_rule.get() {
+            "sturges" => BinRule::Sturges,
+            "fixed" => BinRule::Fixed(self.bin_count.get().clamp(1, 500)),
+            _ => BinRule::FreedmanDiaconis,
+        }
+    }
+
+    /// Cancels the load in flight, if any.
+    pub fn cancel(&self) {
+        self.cancel_flag.with_value(|c| c.set(true));
+    }
+
+    /// Re-reads the current source with one column's type overridden.
+    pub fn override_type(&self, column: &str, kind: ColumnType) {
+        let Some(source) = self.source.get_value() else { return };
+        let mut options = self.dataset.with_untracked(|d| d.as_ref().map(|d| d.options.clone())).unwrap_or_default();
+        options.types.retain(|(name, _)| name != column);
+        options.types.push((column.to_string(), kind));
+        let keep = self.selected.get_untracked();
+        self.start(source, options, keep);
+    }
+
+    /// Loads a new source; the current dataset stays until this one succeeds.
+    pub fn load(&self, source: Source, options: IngestOptions) {
+        self.start(source, options, None);
+    }
+
+    fn start(&self, source: Source, options: IngestOptions, keep_selected: Option<usize>) {
+        // A new load replaces one in flight.
+        self.cancel();
+        let flag = Rc::new(Cell::new(false));
+        self.cancel_flag.set_value(flag.clone());
+        let st = *self;
+        let name = source.name();
+        st.error.set(None);
+        st.loading_name.set(Some(name.clone()));
+        st.progress.set(Some(LoadProgress { total: source.size(), ..Default::default() }));
+        st.app.status.set(format!("Reading {name} ({})…", format::megabytes(source.size())));
+        spawn_local(async move {
+            let mine = flag.clone();
+            let progress = move |p: LoadProgress| {
+                if !mine.get() {
+                    st.progress.set(Some(p));
+                }
+            };
+            let result = load(&source, options, progress, flag.clone()).await;
+            if replaced_by_newer(&st, &flag) {
+                // A newer load took over; this result is stale.
+                return;
+            }
+            st.progress.set(None);
+            st.loading_name.set(None);
+            match result {
+                Ok(dataset) => st.show(source, dataset, keep_selected),
+                Err(LoadError::Cancelled) => {
+                    st.app.status.set(format!("Cancelled loading {name}; the previous dataset is still shown."));
+                }
+                Err(e) => {
+                    st.app.status.set(format!("Failed to load {name}; the previous dataset is still shown."));
+                    st.error.set(Some(format!("{name}: {e}")));
+                }
+            }
+        });
+    }
+
+    fn show(&self, source: Source, dataset: Dataset, keep_selected: Option<usize>) {
+        let t = &dataset.table;
+        let mb_s = t.bytes as f64 / 1e6 / (dataset.load_ms / 1000.0).max(1e-6);
+        self.app.status.set(format!(
+            "Loaded {}: {} rows x {} columns in {:.2} s ({:.1} MB/s){}",
+            dataset.name,
+            format::count(t.rows),
+            t.columns.len(),
+            dataset.load_ms / 1000.0,
+            mb_s,
+            if t.skipped.count > 0 { format!(", {} ragged rows skipped", format::count(t.skipped.count)) } else { String::new() }
+        ));
+        publish_timing(&dataset);
+        let defaults = Defaults::of(t);
+        self.selected.set(keep_selected.filter(|&i| i < t.columns.len()).or(defaults.selected));
+        self.scatter_x.set(defaults.scatter.0);
+        self.scatter_y.set(defaults.scatter.1);
+        self.group_value.set(defaults.group.0);
+        self.group_by.set(defaults.group.1);
+        self.source.set_value(Some(source));
+        self.dataset.set(Some(Arc::new(dataset)));
+    }
+}
+
+fn replaced_by_newer(st: &DistState, mine: &Rc<Cell<bool>>) -> bool {
+    st.cancel_flag.with_value(|c| !Rc::ptr_eq(c, mine))
+}
+
+/// Load timing published on `<body>` for benchmarks and tests.
+fn publish_timing(d: &Dataset) {
+    if let Some(body) = document().body() {
+        let ds = body.dataset();
+        let seq = ds.get("loadSeq").and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1;
+        let _ = ds.set("loadMs", &format!("{:.1}", d.load_ms));
+        let _ = ds.set("loadBytes", &d.table.bytes.to_string());
+        let _ = ds.set("loadRows", &d.table.rows.to_string());
+        let _ = ds.set("loadSeq", &seq.to_string());
+    }
+}
+
+/// Sensible first plots for a new table.
+struct Defaults {
+    selected: Option<usize>,
+    scatter: (Option<usize>, Option<usize>),
+    group: (Option<usize>, Option<usize>),
+}
+
+impl Defaults {
+    fn of(t: &Table) -> Defaults {
+        let numeric: Vec<usize> = t
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.kind == ColumnType::Numeric)
+            .map(|(i, _)| i)
+            .collect();
+        // An identifier column (every value distinct, integral) makes a dull first plot.
+        let interesting: Vec<usize> = numeric.iter().copied().filter(|&i| !looks_like_id(t, i)).collect();
+        let pick = if interesting.is_empty() { &numeric } else { &interesting };
+        let categorical = t
+            .columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.kind == ColumnType::Categorical)
+            .map(|(i, _)| i);
+        Defaults {
+            selected: pick.first().copied().or(categorical).or(if t.columns.is_empty() { None } else { Some(0) }),
+            scatter: (pick.first().copied(), pick.get(1).copied().or(pick.first().copied())),
+            group: (pick.first().copied(), categorical),
+        }
+    }
+}
+
+fn looks_like_id(t: &Table, i: usize) -> bool {
+    let c = &t.columns[i];
+    let name = c.name.to_ascii_lowercase();
+    name == "id" || name.ends_with("_id") || name.ends_with("num") || name.ends_with("number")
+}

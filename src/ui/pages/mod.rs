@@ -1,0 +1,4 @@
+//! One module per workspace.
+
+pub mod distribution;
+pub mod placeholder;

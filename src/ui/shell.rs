@@ -1,0 +1,101 @@
+//! The app shell: navigation bar, hash routing, workspaces and the status line.
+
+use super::pages::{distribution::DistributionPage, placeholder::Placeholder};
+use super::route::Route;
+use super::theme::prefers_dark;
+use leptos::ev;
+use leptos::prelude::*;
+
+/// App-wide state shared through context.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// The status line's text.
+    pub status: RwSignal<String>,
+    /// True while the system prefers dark colours.
+    pub dark: ReadSignal<bool>,
+}
+
+fn current_route() -> Route {
+    Route::from_hash(&window().location().hash().unwrap_or_default())
+}
+
+/// The whole page.
+#[component]
+pub fn App() -> impl IntoView {
+    let (route, set_route) = signal(current_route());
+    let state = AppState {
+        status: RwSignal::new("Ready. Drop a CSV or TSV anywhere, or load the demo data. Nothing leaves this machine.".into()),
+        dark: prefers_dark(),
+    };
+    provide_context(state);
+
+    let hash_listener = window_event_listener(ev::hashchange, move |_| set_route.set(current_route()));
+    // Alt+1..4 switch workspaces from anywhere.
+    let key_listener = window_event_listener(ev::keydown, move |e| {
+        if e.alt_key() && !e.ctrl_key() && !e.meta_key() {
+            if let Some(i) = e.key().parse::<usize>().ok().filter(|i| (1..=4).contains(i)) {
+                e.prevent_default();
+                let _ = window().location().set_hash(&Route::ALL[i - 1].href());
+            }
+        }
+    });
+    on_cleanup(move || {
+        hash_listener.remove();
+        key_listener.remove();
+    });
+
+    Effect::new(move |_| {
+        let title = format!("{} · pipescope", route.get().title());
+        document().set_title(&title);
+    });
+
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <div class="brand"><span class="brand-mark" aria-hidden="true"></span>"pipescope"</div>
+                <nav class="nav" aria-label="Workspaces">
+                    {Route::ALL
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            view! {
+                                <a
+                                    href=r.href()
+                                    aria-current=move || (route.get() == r).then_some("page")
+                                    title=format!("{} (Alt+{})", r.title(), i + 1)
+                                >
+                                    {r.title()}
+                                    <kbd aria-hidden="true">{format!("Alt+{}", i + 1)}</kbd>
+                                </a>
+                            }
+                        })
+                        .collect_view()}
+                </nav>
+                <div class="spacer"></div>
+                <div class="privacy" title="pipescope runs entirely in this browser tab">
+                    "Local only: no upload, no network"
+                </div>
+            </header>
+            <main>
+                // Distribution stays mounted so its dataset survives a visit to another workspace.
+                <section data-workspace="distribution" hidden=move || route.get() != Route::Distribution>
+                    <DistributionPage />
+                </section>
+                {[Route::Monitor, Route::Errors, Route::Incidents]
+                    .into_iter()
+                    .map(|r| {
+                        view! {
+                            <section data-workspace=r.slug() hidden=move || route.get() != r>
+                                <Placeholder route=r />
+                            </section>
+                        }
+                    })
+                    .collect_view()}
+            </main>
+            <footer class="statusbar">
+                <span id="status" role="status" aria-live="polite">{move || state.status.get()}</span>
+                <span>{move || if state.dark.get() { "dark theme" } else { "light theme" }}</span>
+            </footer>
+        </div>
+    }
+}
