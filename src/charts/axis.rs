@@ -1,0 +1,262 @@
+//! Axes the charts share: a numeric axis with readable ticks (linear or log10) and a
+//! category axis. Hand-written over plotters' `Ranged` because its built-in f64 axis
+//! labels ticks with `{:?}` ("35000.0") and its log axis does not format real values.
+
+use std::ops::Range;
+
+use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
+
+use super::labels::{format_tick, format_value};
+
+/// Maps `v` in `lo..hi` onto the pixel range; values far outside are clamped so the
+/// pixel arithmetic can never overflow.
+fn map_linear(v: f64, lo: f64, hi: f64, pixels: (i32, i32)) -> i32 {
+    let frac = if v.is_finite() {
+        ((v - lo) / (hi - lo)).clamp(-4.0, 5.0)
+    } else {
+        0.0
+    };
+    let size = f64::from(pixels.1 - pixels.0);
+    pixels.0 + (frac * size).round() as i32
+}
+
+/// A range that is finite and not empty: constant data gets room around its one value.
+pub(crate) fn usable_range(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = match (lo.is_finite(), hi.is_finite()) {
+        (true, true) => (lo.min(hi), lo.max(hi)),
+        (true, false) => (lo, lo),
+        (false, true) => (hi, hi),
+        (false, false) => (0.0, 1.0),
+    };
+    let scale = lo.abs().max(hi.abs());
+    if hi - lo > scale * 1e-9 && hi - lo > f64::MIN_POSITIVE * 1e3 {
+        return (lo, hi);
+    }
+    let half = if scale > 0.0 { scale * 0.1 } else { 0.5 };
+    (lo - half, hi + half)
+}
+
+/// `lo..hi` widened by `frac` of its span on each side.
+pub(crate) fn padded_range(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
+    let (lo, hi) = usable_range(lo, hi);
+    let pad = (hi - lo) * frac;
+    (lo - pad, hi + pad)
+}
+
+/// A numeric axis over `lo..hi` in axis units: the value itself, or its log10 when `log`.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueAxis {
+    lo: f64,
+    hi: f64,
+    log: bool,
+    max_ticks: usize,
+}
+
+impl ValueAxis {
+    /// An axis over `lo..hi` (axis units) with at most `max_ticks` labelled ticks.
+    pub(crate) fn new(lo: f64, hi: f64, log: bool, max_ticks: usize) -> Self {
+        let (lo, hi) = usable_range(lo, hi);
+        ValueAxis {
+            lo,
+            hi,
+            log,
+            max_ticks: max_ticks.clamp(2, 40),
+        }
+    }
+
+    /// Tick positions in axis units.
+    pub(crate) fn ticks(&self) -> Vec<f64> {
+        if self.log {
+            self.log_ticks()
+        } else {
+            linear_ticks(self.lo, self.hi, self.max_ticks)
+        }
+    }
+
+    fn linear_step(&self) -> f64 {
+        nice_step((self.hi - self.lo) / self.max_ticks as f64)
+    }
+
+    /// Decades; or 1-2-5 within them; or every integer multiple; whichever is the richest
+    /// set that fits. Narrow ranges (less than a few multiples) fall back to linear ticks
+    /// of the real values, placed on the log axis.
+    fn log_ticks(&self) -> Vec<f64> {
+        let (lo, hi) = (self.lo, self.hi);
+        let first = lo.floor() as i64;
+        let last = hi.ceil() as i64;
+        let decades = (last - first).max(1) as usize;
+        if decades > self.max_ticks {
+            let every = decades.div_ceil(self.max_ticks) as i64;
+            return (first..=last)
+                .filter(|d| d.rem_euclid(every) == 0)
+                .map(|d| d as f64)
+                .filter(|&t| t >= lo && t <= hi)
+                .collect();
+        }
+        let mut best: Vec<f64> = Vec::new();
+        for mults in [
+            &[1.0][..],
+            &[1.0, 2.0, 5.0],
+            &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
+        ] {
+            let ticks: Vec<f64> = (first..=last)
+                .flat_map(|d| mults.iter().map(move |m| d as f64 + f64::log10(*m)))
+                .filter(|&t| t >= lo - 1e-9 && t <= hi + 1e-9)
+                .collect();
+            if ticks.len() > self.max_ticks {
+                break;
+            }
+            best = ticks;
+        }
+        if best.len() >= 3 {
+            return best;
+        }
+        let (real_lo, real_hi) = (10f64.powf(lo), 10f64.powf(hi));
+        linear_ticks(real_lo, real_hi, self.max_ticks.min(6))
+            .into_iter()
+            .filter(|&t| t > 0.0)
+            .map(f64::log10)
+            .collect()
+    }
+
+    /// The tick label of a value in axis units.
+    pub(crate) fn label(&self, v: f64) -> String {
+        if self.log {
+            format_value(10f64.powf(v))
+        } else {
+            format_tick(v, self.linear_step(), self.lo.abs().max(self.hi.abs()))
+        }
+    }
+}
+
+fn nice_step(raw: f64) -> f64 {
+    if !(raw.is_finite() && raw > 0.0) {
+        return 1.0;
+    }
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    let nice = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .find(|&n| n >= norm - 1e-9)
+        .unwrap_or(10.0);
+    nice * mag
+}
+
+fn linear_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
+    let step = nice_step((hi - lo) / max_ticks.max(1) as f64);
+    let start = (lo / step).ceil();
+    (0..=max_ticks * 3 + 2)
+        .map(|i| (start + i as f64) * step)
+        .take_while(|&t| t <= hi + step * 1e-9)
+        .collect()
+}
+
+impl Ranged for ValueAxis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        map_linear(*value, self.lo, self.hi, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.max_num_points() == 0 {
+            return Vec::new();
+        }
+        self.ticks()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+impl ValueFormatter<f64> for ValueAxis {
+    fn format_ext(&self, value: &f64) -> String {
+        self.label(*value)
+    }
+}
+
+/// A category axis: slot `i` spans `i..i + 1`, labelled at its centre.
+#[derive(Debug, Clone)]
+pub(crate) struct CategoryAxis {
+    labels: Vec<String>,
+}
+
+impl CategoryAxis {
+    /// One slot per label, in order from the axis origin.
+    pub(crate) fn new(labels: Vec<String>) -> Self {
+        CategoryAxis { labels }
+    }
+
+    fn slots(&self) -> f64 {
+        self.labels.len().max(1) as f64
+    }
+}
+
+impl Ranged for CategoryAxis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        map_linear(*value, 0.0, self.slots(), limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.max_num_points() == 0 {
+            return Vec::new();
+        }
+        (0..self.labels.len()).map(|i| i as f64 + 0.5).collect()
+    }
+
+    fn range(&self) -> Range<f64> {
+        0.0..self.slots()
+    }
+}
+
+impl ValueFormatter<f64> for CategoryAxis {
+    fn format_ext(&self, value: &f64) -> String {
+        let slot = value.floor();
+        if slot >= 0.0 && (slot as usize) < self.labels.len() {
+            self.labels[slot as usize].clone()
+        } else {
+            String::new()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_data_gets_a_usable_range() {
+        let (lo, hi) = usable_range(5.0, 5.0);
+        assert!(lo < 5.0 && hi > 5.0);
+        let (lo, hi) = usable_range(0.0, 0.0);
+        assert!(lo < 0.0 && hi > 0.0);
+        let (lo, hi) = usable_range(f64::NAN, f64::INFINITY);
+        assert!(lo.is_finite() && hi.is_finite() && lo < hi);
+    }
+
+    #[test]
+    fn linear_ticks_are_round_and_inside() {
+        let axis = ValueAxis::new(1438.3, 34516.0, false, 8);
+        let ticks = axis.ticks();
+        assert!(ticks.len() >= 3 && ticks.len() <= 9, "{ticks:?}");
+        assert!(ticks.iter().all(|t| *t >= 1438.3 && *t <= 34516.0));
+        assert_eq!(axis.label(ticks[0]), "5,000");
+    }
+
+    #[test]
+    fn log_ticks_show_real_values() {
+        let axis = ValueAxis::new(0.0, 6.0, true, 10);
+        let labels: Vec<String> = axis.ticks().iter().map(|t| axis.label(*t)).collect();
+        assert_eq!(labels.first().map(String::as_str), Some("1"));
+        assert!(labels.contains(&"1,000".to_string()), "{labels:?}");
+        assert_eq!(labels.last().map(String::as_str), Some("1M"));
+        // A narrow log range still gets several ticks.
+        let narrow = ValueAxis::new(2.0, 2.2, true, 8);
+        assert!(narrow.ticks().len() >= 3, "{:?}", narrow.ticks());
+    }
+}

@@ -1,0 +1,120 @@
+//! Histogram of one numeric column with an optional density curve on top.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::axis::ValueAxis;
+use super::frame::{draw_mesh, has_room, no_data, text_width, titled, Painter, PAD};
+use super::labels::{format_count, format_value};
+use super::theme::{mix, ChartStyle};
+use super::ChartError;
+use crate::core::distribution::{Density, Histogram};
+
+/// Draws the bins of `hist` as bars with 1px gaps and `density` as a 2px curve; in log
+/// mode the x ticks show real values (10^edge).
+pub fn draw_histogram<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    hist: &Histogram,
+    density: Option<&Density>,
+    style: &ChartStyle,
+) -> Result<(), ChartError> {
+    let bins_ok = !hist.counts.is_empty()
+        && hist.edges.len() == hist.counts.len() + 1
+        && hist.edges.iter().all(|e| e.is_finite())
+        && hist.edges.windows(2).all(|w| w[0] <= w[1]);
+    let total: u64 = hist.counts.iter().sum();
+    let title = match (hist.log, hist.excluded) {
+        (false, _) => title.to_string(),
+        (true, 0) => format!("{title} (log scale)"),
+        (true, n) => format!(
+            "{title} (log scale; {} values ≤ 0 left out)",
+            format_count(n as u64)
+        ),
+    };
+    if !bins_ok || total == 0 {
+        let reason = if hist.log && hist.excluded > 0 {
+            "no positive values to show on a log scale"
+        } else {
+            "the column has no numeric values"
+        };
+        return Err(no_data(area, &title, reason, style));
+    }
+    let (lo, hi) = (hist.edges[0], hist.edges[hist.edges.len() - 1]);
+    let curve: Vec<(f64, f64)> = density
+        .map(|d| {
+            d.points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect()
+        })
+        .unwrap_or_default();
+    let max_count = hist.counts.iter().copied().max().unwrap_or(0) as f64;
+    let max_curve = curve.iter().map(|p| p.1).fold(0.0, f64::max);
+    let y_top = max_count.max(max_curve) * 1.08;
+
+    let mut subtitle = format!("n = {} · {} bins", format_count(total), hist.counts.len());
+    if !hist.log {
+        subtitle.push_str(&format!(
+            " of width {}",
+            format_value((hi - lo) / hist.counts.len() as f64)
+        ));
+    }
+    if let Some(d) = density {
+        if !curve.is_empty() {
+            subtitle.push_str(&format!(
+                " · curve: Gaussian KDE density, bandwidth {}",
+                format_value(d.bandwidth)
+            ));
+        }
+    }
+    let body = titled(area, &title, &subtitle, style)?;
+    let (width, height) = body.dim_in_pixel();
+    let y_axis = ValueAxis::new(0.0, y_top, false, (height as usize / 45).max(2));
+    let label_w = y_axis
+        .ticks()
+        .iter()
+        .map(|t| text_width(&body, &y_axis.label(*t), &style.label()))
+        .max()
+        .unwrap_or(0);
+    let y_area = label_w + 14 + style.size() as i32 + 6;
+    let x_area = style.size() as i32 + 14;
+    if !has_room(&body, y_area, x_area) {
+        return Ok(());
+    }
+    let x_axis = ValueAxis::new(
+        lo,
+        hi,
+        hist.log,
+        ((width as i32 - y_area) as usize / 90).max(2),
+    );
+    let mut chart = ChartBuilder::on(&body)
+        .margin_left(PAD / 2)
+        .margin_right(PAD + 6)
+        .margin_bottom(PAD / 2)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(x_axis, y_axis)?;
+    draw_mesh(&mut chart, style, "", "count", false, true, (10, 10))?;
+    let painter = Painter::new(&chart);
+    let base = chart.backend_coord(&(lo, 0.0)).1;
+    for (i, &count) in hist.counts.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        let (x0, top) = chart.backend_coord(&(hist.edges[i], count as f64));
+        let x1 = chart.backend_coord(&(hist.edges[i + 1], 0.0)).0;
+        // A 1px gap separates bins wide enough to spare it; a count too small for a
+        // pixel still gets one, so no populated bin looks empty.
+        let gap = i32::from(x1 - x0 >= 3);
+        painter.rect(
+            (x0, top.min(base - 1)),
+            ((x1 - gap).max(x0 + 1), base),
+            mix(style.accent, 1.0),
+        )?;
+    }
+    let points: Vec<(i32, i32)> = curve.iter().map(|p| chart.backend_coord(p)).collect();
+    painter.polyline(points, 2, mix(style.density, 1.0))?;
+    Ok(())
+}

@@ -1,0 +1,988 @@
+//! Charts rendered to SVG and checked for what a reader would notice: titles and axis
+//! labels, how many bars, boxes, points and outliers were drawn, escaped hostile labels,
+//! log axes that show real values, and no NaN or infinite coordinates on degenerate input.
+//!
+//! The summaries are built here by hand (from BankChurners.csv where realistic data
+//! helps), so these tests do not depend on how `core::distribution` computes them.
+
+use pipescope::charts::{
+    draw_bars, draw_boxplot, draw_grouped_boxes, draw_histogram, draw_scatter, to_svg, ChartError,
+    ChartStyle,
+};
+use pipescope::core::distribution::{
+    BoxStats, CategoryCounts, Density, GroupedBoxes, Histogram, ScatterSample,
+};
+
+const BANK: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/BankChurners.csv"
+);
+
+// ---------------------------------------------------------------- summaries built by hand
+
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let (i, frac) = (pos.floor() as usize, pos.fract());
+    if i + 1 < sorted.len() {
+        sorted[i] + (sorted[i + 1] - sorted[i]) * frac
+    } else {
+        sorted[i]
+    }
+}
+
+fn box_stats(values: &[f64]) -> BoxStats {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let (q1, median, q3) = (
+        quantile(&sorted, 0.25),
+        quantile(&sorted, 0.5),
+        quantile(&sorted, 0.75),
+    );
+    let (lower_fence, upper_fence) = (q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1));
+    let inside: Vec<f64> = sorted
+        .iter()
+        .copied()
+        .filter(|v| *v >= lower_fence && *v <= upper_fence)
+        .collect();
+    let outliers: Vec<f64> = sorted
+        .iter()
+        .copied()
+        .filter(|v| *v < lower_fence || *v > upper_fence)
+        .collect();
+    BoxStats {
+        count: sorted.len(),
+        min: sorted[0],
+        q1,
+        median,
+        q3,
+        max: sorted[sorted.len() - 1],
+        lower_fence,
+        upper_fence,
+        whisker_low: inside.first().copied().unwrap_or(q1),
+        whisker_high: inside.last().copied().unwrap_or(q3),
+        outlier_count: outliers.len(),
+        outliers,
+    }
+}
+
+fn histogram(values: &[f64], bins: usize, log: bool) -> Histogram {
+    let axis: Vec<f64> = if log {
+        values
+            .iter()
+            .filter(|v| **v > 0.0)
+            .map(|v| v.log10())
+            .collect()
+    } else {
+        values.to_vec()
+    };
+    let lo = axis.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = axis.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0u64; bins];
+    for v in &axis {
+        counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+    }
+    Histogram {
+        edges: (0..=bins).map(|i| lo + width * i as f64).collect(),
+        counts,
+        log,
+        excluded: values.len() - axis.len(),
+    }
+}
+
+fn density(hist: &Histogram, values: &[f64]) -> Density {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let bandwidth = 1.06 * sd * n.powf(-0.2);
+    let width = hist.edges[1] - hist.edges[0];
+    let (lo, hi) = (hist.edges[0], hist.edges[hist.edges.len() - 1]);
+    let points = (0..=120)
+        .map(|i| {
+            let x = lo + (hi - lo) * i as f64 / 120.0;
+            let k: f64 = values
+                .iter()
+                .map(|v| (-0.5 * ((x - v) / bandwidth).powi(2)).exp())
+                .sum();
+            (
+                x,
+                k / (bandwidth * (2.0 * std::f64::consts::PI).sqrt()) * width,
+            )
+        })
+        .collect();
+    Density { points, bandwidth }
+}
+
+struct Bank {
+    age: Vec<f64>,
+    credit: Vec<f64>,
+    income: Vec<String>,
+    education: Vec<String>,
+}
+
+fn bank() -> Bank {
+    let mut reader = csv::Reader::from_path(BANK).expect("BankChurners.csv in ../shared/data");
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (age, credit, income, education) = (
+        col("Customer_Age"),
+        col("Credit_Limit"),
+        col("Income_Category"),
+        col("Education_Level"),
+    );
+    let mut out = Bank {
+        age: vec![],
+        credit: vec![],
+        income: vec![],
+        education: vec![],
+    };
+    for record in reader.records() {
+        let record = record.unwrap();
+        out.age.push(record[age].parse().unwrap());
+        out.credit.push(record[credit].parse().unwrap());
+        out.income.push(record[income].to_string());
+        out.education.push(record[education].to_string());
+    }
+    out
+}
+
+fn category_counts(labels: &[String], top: usize) -> CategoryCounts {
+    let mut counts: Vec<(String, u64)> = Vec::new();
+    for label in labels {
+        match counts.iter_mut().find(|(l, _)| l == label) {
+            Some(entry) => entry.1 += 1,
+            None => counts.push((label.clone(), 1)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rest = counts.split_off(top.min(counts.len()));
+    CategoryCounts {
+        top: counts,
+        other: rest.iter().map(|r| r.1).sum(),
+        other_labels: rest.len(),
+        missing: 0,
+    }
+}
+
+fn grouped(values: &[f64], by: &[String]) -> GroupedBoxes {
+    let mut labels: Vec<String> = by.to_vec();
+    labels.sort();
+    labels.dedup();
+    let groups = labels
+        .into_iter()
+        .map(|label| {
+            let vals: Vec<f64> = values
+                .iter()
+                .zip(by)
+                .filter(|(_, l)| **l == label)
+                .map(|(v, _)| *v)
+                .collect();
+            let stats = box_stats(&vals);
+            (label, stats)
+        })
+        .collect();
+    GroupedBoxes { groups }
+}
+
+// ---------------------------------------------------------------- reading the SVG
+
+fn hex(c: plotters::style::RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+/// Opening tags of one element kind (plotters writes one element per line).
+fn tags<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
+    let open = format!("<{tag} ");
+    svg.lines().filter(|l| l.starts_with(&open)).collect()
+}
+
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+fn num(tag: &str, name: &str) -> i64 {
+    attr(tag, name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no numeric {name} in {tag}"))
+}
+
+/// Filled rectangles of a colour (and, when given, an opacity).
+fn filled_rects<'a>(svg: &'a str, color: &str, opacity: Option<&str>) -> Vec<&'a str> {
+    tags(svg, "rect")
+        .into_iter()
+        .filter(|t| {
+            attr(t, "fill") == Some(color) && opacity.is_none_or(|o| attr(t, "opacity") == Some(o))
+        })
+        .collect()
+}
+
+fn circles<'a>(svg: &'a str, color: &str) -> Vec<&'a str> {
+    tags(svg, "circle")
+        .into_iter()
+        .filter(|t| attr(t, "fill") == Some(color))
+        .collect()
+}
+
+/// Text contents with their x, y, in drawing order.
+fn texts(svg: &str) -> Vec<(String, i64, i64)> {
+    let mut out = Vec::new();
+    let mut lines = svg.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with("<text ") {
+            let content = lines.next().unwrap_or("").to_string();
+            out.push((content, num(line, "x"), num(line, "y")));
+        }
+    }
+    out
+}
+
+fn text_list(svg: &str) -> Vec<String> {
+    texts(svg).into_iter().map(|t| t.0).collect()
+}
+
+fn has_text(svg: &str, needle: &str) -> bool {
+    texts(svg).iter().any(|(t, _, _)| t.contains(needle))
+}
+
+/// Every number in every attribute is finite, and no label reads NaN or inf.
+fn assert_clean(svg: &str) {
+    for bad in ["NaN", "inf", "Infinity"] {
+        assert!(!svg.contains(bad), "SVG contains {bad}");
+    }
+    assert!(svg.starts_with("<svg"), "not an SVG document");
+}
+
+fn save(name: &str, svg: &str) {
+    let dir = std::path::Path::new(
+        option_env!("CARGO_TARGET_DIR").unwrap_or(concat!(env!("CARGO_MANIFEST_DIR"), "/target")),
+    )
+    .join("chart-gallery");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.svg")), svg).unwrap();
+}
+
+// ---------------------------------------------------------------- box plot
+
+#[test]
+fn boxplot_shows_box_whiskers_and_every_outlier() {
+    let bank = bank();
+    let stats = box_stats(&bank.age);
+    assert!(stats.outlier_count > 0, "Customer_Age has Tukey outliers");
+    for style in [ChartStyle::light(), ChartStyle::dark()] {
+        let svg = to_svg(800, 300, |a| {
+            draw_boxplot(a, "Customer_Age", &stats, false, &style)
+        })
+        .unwrap();
+        assert_clean(&svg);
+        assert!(has_text(&svg, "Customer_Age"));
+        assert!(
+            has_text(&svg, "n = 10,127"),
+            "caption gives n: {:?}",
+            text_list(&svg)
+        );
+        assert!(has_text(&svg, &format!("{} outliers", stats.outlier_count)));
+        // Background first, in the theme colour.
+        assert_eq!(
+            attr(tags(&svg, "rect")[0], "fill"),
+            Some(hex(style.background).as_str())
+        );
+        // One translucent box.
+        assert_eq!(
+            filled_rects(&svg, &hex(style.accent), Some("0.35")).len(),
+            1
+        );
+        // Every outlier drawn.
+        assert_eq!(
+            circles(&svg, &hex(style.outlier)).len(),
+            stats.outliers.len()
+        );
+        // A readable x axis: several tick labels that are plain numbers.
+        let ticks = text_list(&svg)
+            .into_iter()
+            .filter(|t| t.parse::<f64>().is_ok())
+            .count();
+        assert!(ticks >= 4, "{:?}", text_list(&svg));
+        save(
+            if style == ChartStyle::light() {
+                "boxplot"
+            } else {
+                "boxplot-dark"
+            },
+            &svg,
+        );
+    }
+}
+
+#[test]
+fn boxplot_orders_marks_along_the_axis() {
+    let stats = box_stats(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 40.0]);
+    let style = ChartStyle::light();
+    let svg = to_svg(600, 240, |a| draw_boxplot(a, "v", &stats, false, &style)).unwrap();
+    let boxes = filled_rects(&svg, &hex(style.accent), Some("0.35"));
+    let (left, right) = (
+        num(boxes[0], "x"),
+        num(boxes[0], "x") + num(boxes[0], "width"),
+    );
+    let outlier = circles(&svg, &hex(style.outlier));
+    assert_eq!(outlier.len(), 1);
+    assert!(
+        num(outlier[0], "cx") > right,
+        "the high outlier sits right of the box"
+    );
+    // The median line (text colour) lies inside the box.
+    let median: Vec<_> = filled_rects(&svg, &hex(style.text), Some("1"));
+    assert!(
+        median
+            .iter()
+            .any(|m| num(m, "x") > left && num(m, "x") < right),
+        "median inside the box"
+    );
+}
+
+#[test]
+fn boxplot_big_numbers_get_separators_or_suffixes() {
+    let stats = box_stats(&[
+        1_000_000.0,
+        2_500_000.0,
+        3_000_000.0,
+        4_100_000.0,
+        9_000_000.0,
+    ]);
+    let svg = to_svg(800, 260, |a| {
+        draw_boxplot(a, "bytes", &stats, false, &ChartStyle::light())
+    })
+    .unwrap();
+    assert!(
+        text_list(&svg).iter().any(|t| t.ends_with('M')),
+        "{:?}",
+        text_list(&svg)
+    );
+    let small = box_stats(&[1200.0, 3400.0, 5600.0, 7800.0, 12000.0]);
+    let svg = to_svg(800, 260, |a| {
+        draw_boxplot(a, "amount", &small, false, &ChartStyle::light())
+    })
+    .unwrap();
+    assert!(
+        text_list(&svg).iter().any(|t| t.contains(",000")),
+        "{:?}",
+        text_list(&svg)
+    );
+}
+
+#[test]
+fn boxplot_log_scale_leaves_out_non_positive_values() {
+    let mut values: Vec<f64> = (0..200).map(|i| 100.0 + i as f64).collect();
+    values.extend([-5.0, 0.0, 1e4, 3e4]);
+    let stats = box_stats(&values);
+    let positive_outliers = stats.outliers.iter().filter(|v| **v > 0.0).count();
+    assert!(positive_outliers < stats.outliers.len());
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 300, |a| {
+        draw_boxplot(a, "latency", &stats, true, &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    assert!(has_text(&svg, "log scale"));
+    assert!(has_text(&svg, "≤ 0 left out"));
+    assert_eq!(circles(&svg, &hex(style.outlier)).len(), positive_outliers);
+    // Ticks show real values (1,000, 10,000), not exponents (3, 4).
+    let labels = text_list(&svg);
+    assert!(
+        labels.contains(&"1,000".to_string()) && labels.contains(&"10,000".to_string()),
+        "{labels:?}"
+    );
+    assert!(!labels.iter().any(|t| t == "3" || t == "4"), "{labels:?}");
+    save("boxplot-log", &svg);
+}
+
+#[test]
+fn degenerate_boxes_do_not_panic_or_emit_nan() {
+    let style = ChartStyle::light();
+    let cases = [
+        box_stats(&[7.0]),
+        box_stats(&[3.0; 50]),
+        box_stats(&[0.0, 0.0, 0.0]),
+        box_stats(&[-1e300, 1e300]),
+        box_stats(&[1e-300, 2e-300, 3e-300]),
+        BoxStats {
+            min: f64::NAN,
+            max: f64::INFINITY,
+            ..box_stats(&[1.0, 2.0, 3.0])
+        },
+    ];
+    for stats in &cases {
+        for log in [false, true] {
+            for (w, h) in [(800, 300), (120, 60), (1, 1), (0, 0)] {
+                match to_svg(w, h, |a| draw_boxplot(a, "x", stats, log, &style)) {
+                    Ok(svg) => assert_clean(&svg),
+                    Err(ChartError::NoData(_)) => {}
+                    Err(other) => panic!("{other}"),
+                }
+            }
+        }
+    }
+    let empty = BoxStats {
+        count: 0,
+        q1: f64::NAN,
+        median: f64::NAN,
+        q3: f64::NAN,
+        ..box_stats(&[1.0])
+    };
+    let err = to_svg(400, 200, |a| draw_boxplot(a, "x", &empty, false, &style)).unwrap_err();
+    assert!(matches!(err, ChartError::NoData(_)));
+    assert!(err.to_string().contains("nothing to plot"));
+    let all_negative = box_stats(&[-3.0, -2.0, -1.0]);
+    let err = to_svg(400, 200, |a| {
+        draw_boxplot(a, "x", &all_negative, true, &style)
+    })
+    .unwrap_err();
+    assert!(err.to_string().contains("log scale"), "{err}");
+}
+
+// ---------------------------------------------------------------- histogram
+
+#[test]
+fn histogram_draws_one_bar_per_populated_bin_and_the_density() {
+    let bank = bank();
+    let hist = histogram(&bank.age, 24, false);
+    let dens = density(&hist, &bank.age);
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 400, |a| {
+        draw_histogram(a, "Customer_Age", &hist, Some(&dens), &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    let bars = filled_rects(&svg, &hex(style.accent), Some("1"));
+    let populated = hist.counts.iter().filter(|c| **c > 0).count();
+    assert_eq!(bars.len(), populated);
+    // The tallest bar is the fullest bin, and bars do not touch (1px gaps).
+    let tallest = bars.iter().max_by_key(|b| num(b, "height")).unwrap();
+    let fullest = hist
+        .counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .max_by_key(|(_, c)| **c)
+        .unwrap()
+        .0;
+    let order = hist.counts[..fullest].iter().filter(|c| **c > 0).count();
+    assert_eq!(num(tallest, "x"), num(bars[order], "x"));
+    for pair in bars.windows(2) {
+        assert!(
+            num(pair[0], "x") + num(pair[0], "width") < num(pair[1], "x"),
+            "gap between bars"
+        );
+    }
+    let curve: Vec<_> = tags(&svg, "polyline")
+        .into_iter()
+        .filter(|t| attr(t, "stroke") == Some(hex(style.density).as_str()))
+        .collect();
+    assert_eq!(curve.len(), 1, "one density curve");
+    assert_eq!(attr(curve[0], "stroke-width"), Some("2"));
+    assert!(has_text(&svg, "count"), "y axis named");
+    assert!(has_text(&svg, "Customer_Age") && has_text(&svg, "n = 10,127"));
+    save("histogram", &svg);
+    let dark = ChartStyle::dark();
+    let svg = to_svg(800, 400, |a| {
+        draw_histogram(a, "Customer_Age", &hist, Some(&dens), &dark)
+    })
+    .unwrap();
+    save("histogram-dark", &svg);
+}
+
+#[test]
+fn histogram_log_ticks_show_real_values() {
+    let bank = bank();
+    let mut values = bank.credit.clone();
+    values.extend([0.0, -1.0, -2.0]);
+    let hist = histogram(&values, 30, true);
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 400, |a| {
+        draw_histogram(a, "Credit_Limit", &hist, None, &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    assert!(
+        has_text(&svg, "log scale; 3 values ≤ 0 left out"),
+        "{:?}",
+        text_list(&svg)
+    );
+    // Edges are log10 values (about 3.2 to 4.5); ticks must read as the real amounts.
+    let labels = text_list(&svg);
+    assert!(labels.iter().any(|t| t == "10,000"), "{labels:?}");
+    assert!(!labels.iter().any(|t| t == "4" || t == "4.0"), "{labels:?}");
+    save("histogram-log", &svg);
+}
+
+#[test]
+fn degenerate_histograms_do_not_panic_or_emit_nan() {
+    let style = ChartStyle::light();
+    let one = Histogram {
+        edges: vec![5.0, 5.0],
+        counts: vec![1],
+        log: false,
+        excluded: 0,
+    };
+    let spike = Density {
+        points: vec![(5.0, f64::INFINITY), (5.0, 1.0), (f64::NAN, 2.0)],
+        bandwidth: 0.0,
+    };
+    let svg = to_svg(600, 300, |a| {
+        draw_histogram(a, "x", &one, Some(&spike), &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    assert_eq!(
+        filled_rects(&svg, &hex(style.accent), Some("1")).len(),
+        1,
+        "a single value still shows a bar"
+    );
+    for bad in [
+        Histogram {
+            edges: vec![],
+            counts: vec![],
+            log: false,
+            excluded: 0,
+        },
+        Histogram {
+            edges: vec![0.0, 1.0],
+            counts: vec![0],
+            log: false,
+            excluded: 0,
+        },
+        Histogram {
+            edges: vec![0.0, 1.0, 2.0],
+            counts: vec![3],
+            log: false,
+            excluded: 0,
+        },
+        Histogram {
+            edges: vec![0.0, f64::NAN],
+            counts: vec![3],
+            log: false,
+            excluded: 0,
+        },
+        Histogram {
+            edges: vec![],
+            counts: vec![],
+            log: true,
+            excluded: 12,
+        },
+    ] {
+        let err = to_svg(600, 300, |a| draw_histogram(a, "x", &bad, None, &style)).unwrap_err();
+        assert!(matches!(err, ChartError::NoData(_)), "{err}");
+    }
+    let huge = Histogram {
+        edges: vec![-1e300, 0.0, 1e300],
+        counts: vec![u64::MAX / 4, 1],
+        log: false,
+        excluded: 0,
+    };
+    for (w, h) in [(600, 300), (40, 20), (0, 0)] {
+        assert_clean(&to_svg(w, h, |a| draw_histogram(a, "x", &huge, None, &style)).unwrap());
+    }
+}
+
+// ---------------------------------------------------------------- bars
+
+#[test]
+fn bars_show_every_category_with_counts_most_frequent_first() {
+    let bank = bank();
+    let counts = category_counts(&bank.income, 30);
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 400, |a| {
+        draw_bars(a, "Income_Category", &counts, &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    let bars = filled_rects(&svg, &hex(style.accent), Some("1"));
+    assert_eq!(bars.len(), counts.top.len());
+    // Most frequent first: bars from top to bottom get shorter.
+    let mut by_y = bars.clone();
+    by_y.sort_by_key(|b| num(b, "y"));
+    assert!(by_y
+        .windows(2)
+        .all(|p| num(p[0], "width") >= num(p[1], "width")));
+    let labels = texts(&svg);
+    for (label, n) in &counts.top {
+        let (_, lx, ly) = labels
+            .iter()
+            .find(|t| &t.0 == label)
+            .unwrap_or_else(|| panic!("label {label}"));
+        // The label sits left of the bars, on the row of its bar.
+        assert!(*lx <= num(bars[0], "x"));
+        assert!(bars
+            .iter()
+            .any(|b| num(b, "y") <= *ly && *ly <= num(b, "y") + num(b, "height")));
+        let count = pipescope::charts::labels::format_count(*n);
+        assert!(
+            labels
+                .iter()
+                .any(|t| t.0.starts_with(&format!("{count} ("))),
+            "count {count} at bar end"
+        );
+    }
+    assert!(has_text(&svg, "$60K - $80K"));
+    save("bars", &svg);
+}
+
+#[test]
+fn thirty_one_bars_stay_readable_and_other_is_gray() {
+    let top: Vec<(String, u64)> = (0..30)
+        .map(|i| (format!("category number {i}"), 1000 - i * 30))
+        .collect();
+    let counts = CategoryCounts {
+        top,
+        other: 420,
+        other_labels: 57,
+        missing: 12,
+    };
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 600, |a| draw_bars(a, "Merchant", &counts, &style)).unwrap();
+    assert_clean(&svg);
+    let mut bars = filled_rects(&svg, &hex(style.accent), Some("1"));
+    let other = filled_rects(&svg, &hex(style.grid), Some("1"));
+    assert_eq!(bars.len(), 30);
+    assert_eq!(other.len(), 1, "one gray 'other' bar");
+    assert!(has_text(&svg, "other (57 labels)"));
+    assert!(has_text(&svg, "12 missing"));
+    bars.extend(other);
+    bars.sort_by_key(|b| num(b, "y"));
+    for pair in bars.windows(2) {
+        assert!(num(pair[0], "height") >= 8, "bars at least 8px tall");
+        assert!(
+            num(pair[0], "y") + num(pair[0], "height") < num(pair[1], "y"),
+            "bars do not overlap"
+        );
+    }
+    for i in 0..30 {
+        assert!(has_text(&svg, &format!("category number {i}")), "label {i}");
+    }
+    save("bars-31", &svg);
+}
+
+#[test]
+fn hostile_labels_are_escaped_and_cut() {
+    let long = "a very long category label that goes on and on and on".to_string();
+    let counts = CategoryCounts {
+        top: vec![
+            ("<script>alert(1)</script>".into(), 9),
+            ("=HYPERLINK(\"http://x\")".into(), 7),
+            (long.clone(), 5),
+            ("line\nbreak & <b>bold</b>".into(), 3),
+            (String::new(), 1),
+        ],
+        other: 0,
+        other_labels: 0,
+        missing: 0,
+    };
+    let svg = to_svg(800, 400, |a| {
+        draw_bars(
+            a,
+            "<img src=x onerror=alert(1)>",
+            &counts,
+            &ChartStyle::light(),
+        )
+    })
+    .unwrap();
+    assert!(!svg.contains("<script") && !svg.contains("<b>") && !svg.contains("<img"));
+    assert!(svg.contains("&lt;script&gt;"));
+    assert!(svg.contains("&lt;img src=x"));
+    let labels = text_list(&svg);
+    assert!(
+        labels
+            .iter()
+            .any(|t| t.ends_with('…') && t.chars().count() <= 28),
+        "{labels:?}"
+    );
+    assert!(!labels.contains(&long));
+    assert!(labels.iter().any(|t| t == "(empty)"));
+    assert!(
+        labels.iter().any(|t| t.starts_with("line break &amp;")),
+        "{labels:?}"
+    );
+    save("bars-hostile", &svg);
+}
+
+#[test]
+fn degenerate_bars_do_not_panic() {
+    let style = ChartStyle::dark();
+    let empty = CategoryCounts {
+        top: vec![],
+        other: 0,
+        other_labels: 0,
+        missing: 10,
+    };
+    assert!(matches!(
+        to_svg(400, 300, |a| draw_bars(a, "x", &empty, &style)),
+        Err(ChartError::NoData(_))
+    ));
+    let only_other = CategoryCounts {
+        top: vec![],
+        other: 5,
+        other_labels: 5,
+        missing: 0,
+    };
+    let one = CategoryCounts {
+        top: vec![("x".repeat(500), u64::MAX / 2)],
+        other: 0,
+        other_labels: 0,
+        missing: 0,
+    };
+    for counts in [&only_other, &one] {
+        for (w, h) in [(800, 600), (100, 50), (0, 0)] {
+            assert_clean(&to_svg(w, h, |a| draw_bars(a, "x", counts, &style)).unwrap());
+        }
+    }
+}
+
+// ---------------------------------------------------------------- scatter
+
+#[test]
+fn scatter_draws_every_point_and_names_axes() {
+    let bank = bank();
+    let points: Vec<(f64, f64)> = bank
+        .age
+        .iter()
+        .copied()
+        .zip(bank.credit.iter().copied())
+        .collect();
+    let sample = ScatterSample {
+        total: points.len(),
+        points,
+        sampled: false,
+    };
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 500, |a| {
+        draw_scatter(a, "Customer_Age", "Credit_Limit", &sample, &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    let dots = circles(&svg, &hex(style.point));
+    assert_eq!(dots.len(), sample.points.len());
+    assert!(dots
+        .iter()
+        .all(|d| attr(d, "opacity") == Some("0.35") && attr(d, "r") == Some("2")));
+    assert!(has_text(&svg, "n = 10,127"));
+    let labels = text_list(&svg);
+    assert!(
+        labels.contains(&"Customer_Age".to_string())
+            && labels.contains(&"Credit_Limit".to_string())
+    );
+    save("scatter", &svg);
+}
+
+#[test]
+fn sampled_scatter_says_so_and_skips_bad_points() {
+    let mut points: Vec<(f64, f64)> = (0..5000)
+        .map(|i| (i as f64, ((i * 7919) % 1000) as f64))
+        .collect();
+    points.push((f64::NAN, 1.0));
+    points.push((1.0, f64::INFINITY));
+    let sample = ScatterSample {
+        points,
+        total: 1_234_567,
+        sampled: true,
+    };
+    let style = ChartStyle::dark();
+    let svg = to_svg(800, 500, |a| draw_scatter(a, "x", "y", &sample, &style)).unwrap();
+    assert_clean(&svg);
+    assert!(
+        has_text(&svg, "sample of 5,000 of 1,234,567 points"),
+        "{:?}",
+        text_list(&svg)
+    );
+    assert_eq!(circles(&svg, &hex(style.point)).len(), 5000);
+    save("scatter-sampled-dark", &svg);
+    let one = ScatterSample {
+        points: vec![(3.0, 3.0)],
+        total: 1,
+        sampled: false,
+    };
+    let svg = to_svg(400, 300, |a| draw_scatter(a, "x", "y", &one, &style)).unwrap();
+    assert_clean(&svg);
+    assert_eq!(circles(&svg, &hex(style.point)).len(), 1);
+    let none = ScatterSample {
+        points: vec![(f64::NAN, 0.0)],
+        total: 1,
+        sampled: false,
+    };
+    assert!(matches!(
+        to_svg(400, 300, |a| draw_scatter(a, "x", "y", &none, &style)),
+        Err(ChartError::NoData(_))
+    ));
+}
+
+// ---------------------------------------------------------------- grouped boxes
+
+#[test]
+fn grouped_boxes_draw_one_box_per_group_with_labels() {
+    let bank = bank();
+    let groups = grouped(&bank.credit, &bank.income);
+    let style = ChartStyle::light();
+    let svg = to_svg(900, 450, |a| {
+        draw_grouped_boxes(
+            a,
+            "Credit_Limit by Income_Category",
+            "Credit_Limit",
+            &groups,
+            false,
+            &style,
+        )
+    })
+    .unwrap();
+    assert_clean(&svg);
+    let boxes = filled_rects(&svg, &hex(style.accent), Some("0.35"));
+    assert_eq!(boxes.len(), groups.groups.len());
+    let outliers: usize = groups.groups.iter().map(|(_, s)| s.outliers.len()).sum();
+    assert_eq!(circles(&svg, &hex(style.outlier)).len(), outliers);
+    // Boxes side by side, each above its label.
+    let labels = texts(&svg);
+    for (label, _) in &groups.groups {
+        let (_, lx, _) = labels
+            .iter()
+            .find(|t| &t.0 == label)
+            .unwrap_or_else(|| panic!("label {label}"));
+        assert!(
+            boxes
+                .iter()
+                .any(|b| num(b, "x") <= *lx && *lx <= num(b, "x") + num(b, "width")),
+            "{label} under its box"
+        );
+    }
+    assert!(has_text(&svg, "Credit_Limit"), "value axis named");
+    save("grouped", &svg);
+    let dark = ChartStyle::dark();
+    let svg = to_svg(900, 450, |a| {
+        draw_grouped_boxes(
+            a,
+            "Credit_Limit by Income_Category",
+            "Credit_Limit",
+            &groups,
+            true,
+            &dark,
+        )
+    })
+    .unwrap();
+    assert_clean(&svg);
+    assert!(has_text(&svg, "(log scale)"));
+    assert_eq!(
+        filled_rects(&svg, &hex(dark.accent), Some("0.35")).len(),
+        groups.groups.len()
+    );
+    save("grouped-log-dark", &svg);
+}
+
+#[test]
+fn many_groups_turn_their_labels_upright() {
+    let groups = GroupedBoxes {
+        groups: (0..40)
+            .map(|i| {
+                let values: Vec<f64> = (0..20).map(|j| (i * 10 + j) as f64).collect();
+                (format!("a rather long group label {i}"), box_stats(&values))
+            })
+            .collect(),
+    };
+    let svg = to_svg(900, 500, |a| {
+        draw_grouped_boxes(a, "v by g", "v", &groups, false, &ChartStyle::light())
+    })
+    .unwrap();
+    assert_clean(&svg);
+    let mut lines = svg.lines();
+    let mut turned = Vec::new();
+    while let Some(line) = lines.next() {
+        if line.starts_with("<text ")
+            && attr(line, "transform").is_some_and(|v| v.starts_with("rotate(270"))
+        {
+            turned.push(lines.next().unwrap_or("").to_string());
+        }
+    }
+    // Every group label is turned upright (the value axis name is too).
+    assert_eq!(
+        turned
+            .iter()
+            .filter(|t| t.starts_with("a rather long"))
+            .count(),
+        40,
+        "{turned:?}"
+    );
+    assert_eq!(
+        filled_rects(&svg, &hex(ChartStyle::light().accent), Some("0.35")).len(),
+        40
+    );
+    save("grouped-40", &svg);
+}
+
+#[test]
+fn degenerate_groups_do_not_panic() {
+    let style = ChartStyle::light();
+    let empty = BoxStats {
+        count: 0,
+        q1: f64::NAN,
+        median: f64::NAN,
+        q3: f64::NAN,
+        ..box_stats(&[1.0])
+    };
+    let mixed = GroupedBoxes {
+        groups: vec![
+            ("none".into(), empty.clone()),
+            ("one".into(), box_stats(&[4.0])),
+            ("flat".into(), box_stats(&[2.0; 9])),
+        ],
+    };
+    for log in [false, true] {
+        for (w, h) in [(600, 400), (90, 60), (0, 0)] {
+            assert_clean(
+                &to_svg(w, h, |a| {
+                    draw_grouped_boxes(a, "t", "v", &mixed, log, &style)
+                })
+                .unwrap(),
+            );
+        }
+    }
+    let svg = to_svg(600, 400, |a| {
+        draw_grouped_boxes(a, "t", "v", &mixed, false, &style)
+    })
+    .unwrap();
+    assert_eq!(
+        filled_rects(&svg, &hex(style.accent), Some("0.35")).len(),
+        2,
+        "groups without values draw no box"
+    );
+    let nothing = GroupedBoxes {
+        groups: vec![("none".into(), empty)],
+    };
+    assert!(matches!(
+        to_svg(600, 400, |a| draw_grouped_boxes(
+            a, "t", "v", &nothing, false, &style
+        )),
+        Err(ChartError::NoData(_))
+    ));
+    let none = GroupedBoxes { groups: vec![] };
+    assert!(matches!(
+        to_svg(600, 400, |a| draw_grouped_boxes(
+            a, "t", "v", &none, false, &style
+        )),
+        Err(ChartError::NoData(_))
+    ));
+}
+
+#[test]
+fn long_titles_are_cut_to_fit_the_chart() {
+    let title = "Total_Revolving_Bal_".repeat(20);
+    let stats = box_stats(&[1.0, 2.0, 3.0]);
+    let svg = to_svg(400, 200, |a| {
+        draw_boxplot(a, &title, &stats, false, &ChartStyle::light())
+    })
+    .unwrap();
+    let shown = text_list(&svg)
+        .into_iter()
+        .find(|t| t.starts_with("Total_Revolving_Bal_"))
+        .unwrap();
+    assert!(
+        shown.ends_with('…') && shown.chars().count() < title.chars().count(),
+        "{shown}"
+    );
+}
