@@ -438,8 +438,7 @@ pub fn scatter_sample(x: &Column, y: &Column, max_points: usize, seed: u64) -> S
     // equally likely, output already in row order.
     let mut rng = SplitMix64::new(seed);
     let mut points = Vec::with_capacity(max_points);
-    let mut seen = 0usize;
-    for p in (0..rows).filter_map(pair) {
+    for (seen, p) in (0..rows).filter_map(pair).enumerate() {
         let left = (total - seen) as u64;
         let need = (max_points - points.len()) as u64;
         if rng.below(left) < need {
@@ -448,7 +447,6 @@ pub fn scatter_sample(x: &Column, y: &Column, max_points: usize, seed: u64) -> S
                 break;
             }
         }
-        seen += 1;
     }
     ScatterSample { points, total, sampled: true }
 }

@@ -1,0 +1,701 @@
+//! Per-column profile statistics: counts, five-number summary, mean, standard deviation,
+//! skewness, Tukey outliers and the most frequent labels.
+//!
+//! Quantile definition: linear interpolation between closest ranks (Hyndman-Fan type 7,
+//! numpy's default, Python's `statistics.quantiles(method="inclusive")`), evaluated with
+//! the same floating-point operations as CPython 3.11's `statistics` module so the
+//! figures are bit-identical to it. The mean is the exact mean correctly rounded, as
+//! Python's `statistics.mean` computes it with fractions.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::core::distribution::{python_median_at, python_quartiles_at};
+use crate::core::ingest::table::{Column, ColumnData, ColumnType, Dictionary, Table};
+
+/// Profile of one column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnProfile {
+    /// Column name.
+    pub name: String,
+    /// Column type.
+    #[serde(rename = "type")]
+    pub kind: ColumnType,
+    /// Valid, non-missing cells.
+    pub count: usize,
+    /// Empty cells or missing markers.
+    pub missing: usize,
+    /// Non-missing cells that did not parse as the column's type.
+    pub invalid: usize,
+    /// Distinct valid values (exact).
+    pub distinct: usize,
+    /// Smallest value (numeric, datetime in epoch seconds, boolean as 0/1).
+    pub min: Option<f64>,
+    /// First quartile (type 7).
+    pub q1: Option<f64>,
+    /// Median.
+    pub median: Option<f64>,
+    /// Third quartile (type 7).
+    pub q3: Option<f64>,
+    /// Largest value.
+    pub max: Option<f64>,
+    /// Arithmetic mean, correctly rounded.
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n - 1 denominator).
+    pub std: Option<f64>,
+    /// Adjusted Fisher-Pearson skewness G1, as pandas `Series.skew`.
+    pub skewness: Option<f64>,
+    /// Values outside the Tukey fences Q1 - 1.5 IQR and Q3 + 1.5 IQR.
+    pub outliers: Option<usize>,
+    /// Up to 5 most frequent labels (categorical, text, boolean), most frequent first.
+    pub top: Vec<(String, u64)>,
+}
+
+/// Profile of a whole table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Profile {
+    /// Data rows kept.
+    pub rows: usize,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Field delimiter, as the character itself.
+    pub delimiter: String,
+    /// Whether the first record was a header.
+    pub has_header: bool,
+    /// Ragged rows dropped.
+    pub skipped_rows: usize,
+    /// Line numbers of the first dropped rows.
+    pub skipped_lines: Vec<u64>,
+    /// One profile per column, in file order.
+    pub columns: Vec<ColumnProfile>,
+}
+
+/// How many frequent labels a profile lists.
+pub const TOP_LABELS: usize = 5;
+
+/// Profiles every column of a table.
+pub fn profile(table: &Table) -> Profile {
+    Profile {
+        rows: table.rows,
+        bytes: table.bytes,
+        delimiter: (table.dialect.delimiter as char).to_string(),
+        has_header: table.dialect.has_header,
+        skipped_rows: table.skipped.count,
+        skipped_lines: table.skipped.lines.clone(),
+        columns: profile_columns(&table.columns),
+    }
+}
+
+/// Columns profiled in order. Natively, large tables use a few threads (one column per
+/// task) since columns are independent; the page calls [`profile_column`] per column and
+/// yields between them instead.
+fn profile_columns(columns: &[Column]) -> Vec<ColumnProfile> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        let cells: usize = columns.iter().map(column_len).sum();
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(columns.len());
+        if workers > 1 && cells >= 1_000_000 {
+            let next = AtomicUsize::new(0);
+            let out: Mutex<Vec<Option<ColumnProfile>>> = Mutex::new(vec![None; columns.len()]);
+            std::thread::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|| loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(c) = columns.get(i) else { break };
+                        let p = profile_column(c);
+                        out.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(p);
+                    });
+                }
+            });
+            return out
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .into_iter()
+                .map(|p| p.expect("every column was profiled"))
+                .collect();
+        }
+    }
+    columns.iter().map(profile_column).collect()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn column_len(c: &Column) -> usize {
+    match &c.data {
+        ColumnData::Numeric(v) | ColumnData::Datetime(v) => v.len(),
+        ColumnData::Boolean(v) => v.len(),
+        ColumnData::Labels(d) => d.codes.len(),
+    }
+}
+
+/// Profiles one column (the page calls this per column so it can yield in between).
+pub fn profile_column(column: &Column) -> ColumnProfile {
+    let mut p = ColumnProfile {
+        name: column.name.clone(),
+        kind: column.kind,
+        count: 0,
+        missing: column.missing,
+        invalid: column.invalid,
+        distinct: 0,
+        min: None,
+        q1: None,
+        median: None,
+        q3: None,
+        max: None,
+        mean: None,
+        std: None,
+        skewness: None,
+        outliers: None,
+        top: Vec::new(),
+    };
+    match &column.data {
+        ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
+            let mut sum = ExactSum::new();
+            let mut ascending = true;
+            let mut prev = f64::NEG_INFINITY;
+            for &x in v {
+                sum.add(x);
+                // NaN compares false, so missing cells do not break the run.
+                ascending &= x.is_nan() || x >= prev;
+                prev = if x.is_nan() { prev } else { x };
+            }
+            let count = sum.count as usize;
+            let mean = sum.mean();
+            let ordered = if ascending && count == v.len() {
+                // Ids and timestamps often arrive sorted: no copy, no sort.
+                Ordered::Sorted(Cow::Borrowed(v))
+            } else {
+                Ordered::of(v, count)
+            };
+            fill_numeric(&mut p, &ordered, mean, |m| central_sums(v, m));
+        }
+        ColumnData::Boolean(v) => {
+            let (mut falses, mut trues) = (0usize, 0usize);
+            for &b in v {
+                match b {
+                    0 => falses += 1,
+                    1 => trues += 1,
+                    _ => {}
+                }
+            }
+            // Booleans are 0/1 for the figures: two runs, zeros then ones.
+            let mut ordered = Ordered::Runs { values: Vec::new(), ends: Vec::new() };
+            if let Ordered::Runs { values, ends } = &mut ordered {
+                for (value, n) in [(0.0, falses), (1.0, trues)] {
+                    if n > 0 {
+                        values.push(value);
+                        ends.push(ends.last().copied().unwrap_or(0) + n);
+                    }
+                }
+            }
+            let n = falses + trues;
+            let mean = if n == 0 { None } else { Some(trues as f64 / n as f64) };
+            fill_numeric(&mut p, &ordered, mean, |m| {
+                let (d0, d1) = (-m, 1.0 - m);
+                let (f, t) = (falses as f64, trues as f64);
+                (f * d0 * d0 + t * d1 * d1, f * d0 * d0 * d0 + t * d1 * d1 * d1)
+            });
+            let mut top = vec![("false".to_string(), falses as u64), ("true".to_string(), trues as u64)];
+            top.retain(|(_, c)| *c > 0);
+            sort_top(&mut top);
+            p.top = top;
+        }
+        ColumnData::Labels(dict) => {
+            let counts = code_counts(dict);
+            p.count = counts.iter().map(|&c| c as usize).sum();
+            p.distinct = counts.iter().filter(|&&c| c > 0).count();
+            p.top = top_labels(&dict.values, &counts, TOP_LABELS);
+        }
+    }
+    p
+}
+
+/// Occurrences of each dictionary code (missing cells not counted).
+pub(crate) fn code_counts(dict: &Dictionary) -> Vec<u64> {
+    let mut counts = vec![0u64; dict.values.len()];
+    for &c in &dict.codes {
+        if let Some(n) = counts.get_mut(c as usize) {
+            *n += 1;
+        }
+    }
+    counts
+}
+
+/// The `k` most frequent labels with a non-zero count, most frequent first, ties by label.
+pub(crate) fn top_labels(labels: &[String], counts: &[u64], k: usize) -> Vec<(String, u64)> {
+    let mut idx: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] > 0).collect();
+    let order = |a: &usize, b: &usize| counts[*b].cmp(&counts[*a]).then_with(|| labels[*a].cmp(&labels[*b]));
+    if idx.len() > k {
+        idx.select_nth_unstable_by(k, order);
+        idx.truncate(k);
+    }
+    idx.sort_unstable_by(order);
+    idx.into_iter().map(|i| (labels[i].clone(), counts[i])).collect()
+}
+
+fn sort_top(top: &mut [(String, u64)]) {
+    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+}
+
+/// Above this many distinct values, order statistics come from a sorted copy instead of
+/// a table of value counts.
+const COUNTING_MAX_DISTINCT: usize = 1 << 16;
+
+/// The non-missing values in ascending order, held either as one sorted slice or as sorted
+/// distinct values with cumulative counts (far cheaper when values repeat a lot, as most
+/// measured columns do).
+enum Ordered<'a> {
+    /// Ascending, NaN-free values.
+    Sorted(Cow<'a, [f64]>),
+    /// Distinct values ascending; `ends[i]` is the count of values <= `values[i]`.
+    Runs { values: Vec<f64>, ends: Vec<usize> },
+}
+
+impl<'a> Ordered<'a> {
+    /// Orders the `count` non-NaN values of `v`: counts distinct values while there are
+    /// few, else sorts a copy.
+    fn of(v: &'a [f64], count: usize) -> Ordered<'a> {
+        let Some(counts) = ValueCounts::of(v, COUNTING_MAX_DISTINCT) else {
+            let mut sorted: Vec<f64> = Vec::with_capacity(count);
+            sorted.extend(v.iter().copied().filter(|x| !x.is_nan()));
+            radsort::sort(&mut sorted);
+            return Ordered::Sorted(Cow::Owned(sorted));
+        };
+        let mut runs = counts.into_runs();
+        radsort::sort_by_key(&mut runs, |r| r.0);
+        let mut total = 0;
+        let ends = runs
+            .iter()
+            .map(|r| {
+                total += r.1;
+                total
+            })
+            .collect();
+        Ordered::Runs { values: runs.into_iter().map(|r| r.0).collect(), ends }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Ordered::Sorted(s) => s.len(),
+            Ordered::Runs { ends, .. } => ends.last().copied().unwrap_or(0),
+        }
+    }
+
+    /// Value at 0-based rank `r`.
+    fn at(&self, r: usize) -> f64 {
+        match self {
+            Ordered::Sorted(s) => s[r],
+            Ordered::Runs { values, ends } => values[ends.partition_point(|&e| e <= r)],
+        }
+    }
+
+    /// How many values are below `x`.
+    fn count_below(&self, x: f64) -> usize {
+        match self {
+            Ordered::Sorted(s) => s.partition_point(|&v| v < x),
+            Ordered::Runs { values, ends } => match values.partition_point(|&v| v < x) {
+                0 => 0,
+                i => ends[i - 1],
+            },
+        }
+    }
+
+    /// How many values are above `x`.
+    fn count_above(&self, x: f64) -> usize {
+        let at_most = match self {
+            Ordered::Sorted(s) => s.partition_point(|&v| v <= x),
+            Ordered::Runs { values, ends } => match values.partition_point(|&v| v <= x) {
+                0 => 0,
+                i => ends[i - 1],
+            },
+        };
+        self.len() - at_most
+    }
+
+    /// Distinct values (0.0 and -0.0 count as one).
+    fn distinct(&self) -> usize {
+        match self {
+            Ordered::Sorted(s) if s.is_empty() => 0,
+            Ordered::Sorted(s) => 1 + s.windows(2).filter(|w| w[0] != w[1]).count(),
+            Ordered::Runs { values, .. } => values.len(),
+        }
+    }
+}
+
+/// Occurrences of each distinct non-NaN value. Hand-written open addressing (linear
+/// probing, multiplicative hash of the bits) because this loop runs once per cell: a
+/// general-purpose map measured 4x slower here, as float bits of repeated values hash poorly.
+struct ValueCounts {
+    /// Value bits per slot; EMPTY marks a free slot.
+    keys: Vec<u64>,
+    counts: Vec<usize>,
+    len: usize,
+    shift: u32,
+}
+
+impl ValueCounts {
+    /// A NaN bit pattern never stored as a key, since NaN values are skipped.
+    const EMPTY: u64 = u64::MAX;
+
+    /// Counts the values of `v`; None as soon as there are more than `max_distinct`.
+    fn of(v: &[f64], max_distinct: usize) -> Option<ValueCounts> {
+        let mut t = ValueCounts::with_bits(10);
+        for &x in v {
+            if x.is_nan() {
+                continue;
+            }
+            // 0.0 and -0.0 are one value.
+            let key = (x + 0.0).to_bits();
+            let mask = t.keys.len() - 1;
+            let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> t.shift) as usize;
+            loop {
+                let k = t.keys[i];
+                if k == key {
+                    t.counts[i] += 1;
+                    break;
+                }
+                if k == Self::EMPTY {
+                    t.keys[i] = key;
+                    t.counts[i] = 1;
+                    t.len += 1;
+                    if t.len > max_distinct {
+                        return None;
+                    }
+                    if t.len * 2 > t.keys.len() {
+                        t = t.grown();
+                    }
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+        Some(t)
+    }
+
+    fn with_bits(bits: u32) -> ValueCounts {
+        ValueCounts { keys: vec![Self::EMPTY; 1 << bits], counts: vec![0; 1 << bits], len: 0, shift: 64 - bits }
+    }
+
+    fn grown(self) -> ValueCounts {
+        let mut t = ValueCounts::with_bits(64 - self.shift + 1);
+        let mask = t.keys.len() - 1;
+        for (&key, &n) in self.keys.iter().zip(&self.counts) {
+            if key == Self::EMPTY {
+                continue;
+            }
+            let mut i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> t.shift) as usize;
+            while t.keys[i] != Self::EMPTY {
+                i = (i + 1) & mask;
+            }
+            t.keys[i] = key;
+            t.counts[i] = n;
+        }
+        t.len = self.len;
+        t
+    }
+
+    /// (value, count) pairs in no particular order.
+    fn into_runs(self) -> Vec<(f64, usize)> {
+        self.keys
+            .into_iter()
+            .zip(self.counts)
+            .filter(|(k, _)| *k != Self::EMPTY)
+            .map(|(k, n)| (f64::from_bits(k), n))
+            .collect()
+    }
+}
+
+/// Fills the numeric figures from the ordered values, the exact mean, and a function
+/// giving the sums of squared and cubed deviations from a mean.
+fn fill_numeric(p: &mut ColumnProfile, ordered: &Ordered, mean: Option<f64>, central: impl Fn(f64) -> (f64, f64)) {
+    let n = ordered.len();
+    p.count = n;
+    p.distinct = ordered.distinct();
+    if n == 0 {
+        return;
+    }
+    p.min = Some(ordered.at(0));
+    p.max = Some(ordered.at(n - 1));
+    p.median = python_median_at(n, |r| ordered.at(r));
+    let (q1, _, q3) = python_quartiles_at(n, |r| ordered.at(r)).expect("non-empty");
+    p.q1 = Some(q1);
+    p.q3 = Some(q3);
+    let iqr = q3 - q1;
+    let (lo, hi) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
+    p.outliers = Some(ordered.count_below(lo) + ordered.count_above(hi));
+    p.mean = mean;
+    if let Some(m) = mean.filter(|m| m.is_finite()) {
+        let (m2, m3) = central(m);
+        if n >= 2 {
+            p.std = Some((m2 / (n - 1) as f64).sqrt());
+        }
+        if n >= 3 {
+            let nf = n as f64;
+            // pandas reports 0 for constant data rather than 0/0.
+            p.skewness = Some(if m2 == 0.0 {
+                0.0
+            } else {
+                let (b2, b3) = (m2 / nf, m3 / nf);
+                (nf * (nf - 1.0)).sqrt() / (nf - 2.0) * b3 / b2.powf(1.5)
+            });
+        }
+    }
+}
+
+/// Sums of squared and cubed deviations from `m`, NaN (missing) values skipped. Blocked
+/// summation keeps the rounding error near that of pairwise summation while the inner loop
+/// stays vectorisable.
+fn central_sums(values: &[f64], m: f64) -> (f64, f64) {
+    let (mut s2, mut s3) = (0.0, 0.0);
+    for chunk in values.chunks(256) {
+        let (mut c2, mut c3) = ([0.0f64; 4], [0.0f64; 4]);
+        let mut it = chunk.chunks_exact(4);
+        for q in &mut it {
+            for k in 0..4 {
+                let d = q[k] - m;
+                let d = if d.is_nan() { 0.0 } else { d };
+                let d2 = d * d;
+                c2[k] += d2;
+                c3[k] += d2 * d;
+            }
+        }
+        for &x in it.remainder() {
+            let d = x - m;
+            let d = if d.is_nan() { 0.0 } else { d };
+            c2[0] += d * d;
+            c3[0] += d * d * d;
+        }
+        s2 += (c2[0] + c2[1]) + (c2[2] + c2[3]);
+        s3 += (c3[0] + c3[1]) + (c3[2] + c3[3]);
+    }
+    (s2, s3)
+}
+
+/// The mean of `values`, equal to the exact rational mean correctly rounded to f64 (what
+/// Python's `statistics.mean` returns for floats). NaN values are skipped. None when no
+/// value is left; NaN or ±inf when the data holds infinities.
+pub fn exact_mean(values: &[f64]) -> Option<f64> {
+    let mut acc = ExactSum::new();
+    for &x in values {
+        acc.add(x);
+    }
+    acc.mean()
+}
+
+/// An exact sum of f64 values in a fixed-point "superaccumulator": every finite double is
+/// an integer multiple of 2^-1074, so the sum is one big integer in base 2^32 digits, kept
+/// carry-save in i64 limbs (each limb absorbs 2^30 additions before carries must move).
+/// Hand-written because the mean must be the exact sum divided by n with a single rounding
+/// (bit-identical to Python's fractions), which fsum-style crates, returning an already
+/// rounded sum, cannot give; and because it costs a few integer operations per value, far
+/// less than Shewchuk's partials on long columns.
+#[derive(Debug, Clone)]
+struct ExactSum {
+    limbs: [i64; LIMBS],
+    count: u64,
+    since_normalise: u32,
+    pos_inf: bool,
+    neg_inf: bool,
+}
+
+/// Digits needed: positions 0..=2045 for the lowest bit of a double (2^-1074 .. 2^971), plus
+/// 85 bits for a shifted mantissa, plus headroom for carries of up to 2^64 additions.
+const LIMBS: usize = 72;
+
+impl ExactSum {
+    fn new() -> ExactSum {
+        ExactSum { limbs: [0; LIMBS], count: 0, since_normalise: 0, pos_inf: false, neg_inf: false }
+    }
+
+    /// Adds a value; NaN is skipped (it marks a missing cell).
+    #[inline]
+    fn add(&mut self, x: f64) {
+        if x.is_nan() {
+            return;
+        }
+        self.count += 1;
+        let bits = x.to_bits();
+        let biased = ((bits >> 52) & 0x7FF) as usize;
+        let frac = bits & ((1u64 << 52) - 1);
+        if biased == 0x7FF {
+            if x > 0.0 {
+                self.pos_inf = true;
+            } else {
+                self.neg_inf = true;
+            }
+            return;
+        }
+        // x = m * 2^(pos - 1074), pos >= 0.
+        let (m, pos) = if biased == 0 { (frac, 0) } else { (frac | (1u64 << 52), biased - 1) };
+        if m == 0 {
+            return;
+        }
+        let (k, shift) = (pos / 32, pos % 32);
+        let v = (m as u128) << shift;
+        let parts = [(v & 0xFFFF_FFFF) as i64, ((v >> 32) & 0xFFFF_FFFF) as i64, (v >> 64) as i64];
+        if bits >> 63 == 0 {
+            self.limbs[k] += parts[0];
+            self.limbs[k + 1] += parts[1];
+            self.limbs[k + 2] += parts[2];
+        } else {
+            self.limbs[k] -= parts[0];
+            self.limbs[k + 1] -= parts[1];
+            self.limbs[k + 2] -= parts[2];
+        }
+        self.since_normalise += 1;
+        if self.since_normalise == 1 << 30 {
+            self.normalise();
+        }
+    }
+
+    /// Moves carries up so every limb but the top is in 0..2^32.
+    fn normalise(&mut self) {
+        for k in 0..LIMBS - 1 {
+            let carry = self.limbs[k] >> 32;
+            self.limbs[k] -= carry << 32;
+            self.limbs[k + 1] += carry;
+        }
+        self.since_normalise = 0;
+    }
+
+    /// The exact sum divided by the count, rounded to nearest, ties to even.
+    fn mean(mut self) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        if self.pos_inf || self.neg_inf {
+            return Some(match (self.pos_inf, self.neg_inf) {
+                (true, true) => f64::NAN,
+                (true, false) => f64::INFINITY,
+                _ => f64::NEG_INFINITY,
+            });
+        }
+        self.normalise();
+        let negative = self.limbs[LIMBS - 1] < 0;
+        // Magnitude as base-2^32 digits, least significant first.
+        let mut digits = [0u64; LIMBS];
+        if negative {
+            // Two's complement negation across the digits.
+            let mut carry = 1u64;
+            for (d, &limb) in digits.iter_mut().zip(&self.limbs) {
+                let v = (!(limb as u64) & 0xFFFF_FFFF) + carry;
+                *d = v & 0xFFFF_FFFF;
+                carry = v >> 32;
+            }
+        } else {
+            for (d, &limb) in digits.iter_mut().zip(&self.limbs) {
+                *d = limb as u64;
+            }
+        }
+        // Long division by n from the top digit down.
+        let n = self.count as u128;
+        let mut rem: u128 = 0;
+        let mut q = [0u64; LIMBS];
+        for k in (0..LIMBS).rev() {
+            let cur = (rem << 32) | digits[k] as u128;
+            q[k] = (cur / n) as u64;
+            rem = cur % n;
+        }
+        let Some(top) = (0..LIMBS).rev().find(|&k| q[k] != 0) else {
+            // |mean| < 2^-1074: rounds to 0 or to the smallest subnormal.
+            let up = 2 * rem > n; // a tie goes to 0, the even neighbour
+            let v = if up { f64::from_bits(1) } else { 0.0 };
+            return Some(if negative { -v } else { v });
+        };
+        let lo = top.saturating_sub(2);
+        let mut window: u128 = 0;
+        for k in (lo..=top).rev() {
+            window = (window << 32) | q[k] as u128;
+        }
+        let lower_nonzero = q[..lo].iter().any(|&d| d != 0);
+        let bits = 128 - window.leading_zeros() as usize;
+        let (mant, exp) = if bits <= 53 {
+            // The whole quotient fits: round on the remainder alone.
+            let twice = 2 * rem;
+            let up = twice > n || (twice == n && window & 1 == 1);
+            (window + up as u128, -1074i32)
+        } else {
+            let drop = bits - 53;
+            let m = window >> drop;
+            let half = (window >> (drop - 1)) & 1 == 1;
+            let sticky = window & ((1u128 << (drop - 1)) - 1) != 0 || lower_nonzero || rem != 0;
+            let up = half && (sticky || m & 1 == 1);
+            (m + up as u128, 32 * lo as i32 - 1074 + drop as i32)
+        };
+        let v = ldexp(mant as f64, exp);
+        Some(if negative { -v } else { v })
+    }
+}
+
+/// x * 2^e for an integer-valued x below 2^54, exact whenever the result is representable.
+fn ldexp(x: f64, e: i32) -> f64 {
+    // Two steps keep each power of two a normal double.
+    let (e1, e2) = (e / 2, e - e / 2);
+    let p = |k: i32| f64::from_bits(((k + 1023) as u64) << 52);
+    x * p(e1) * p(e2)
+}
+
+fn csv_number(v: Option<f64>) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{x}"),
+        _ => String::new(),
+    }
+}
+
+/// Neutralises text a spreadsheet would run as a formula when it opens the export.
+fn csv_text(s: &str) -> String {
+    let risky = matches!(s.chars().next(), Some('=' | '+' | '@' | '\t' | '\r'))
+        || (s.starts_with('-') && s.parse::<f64>().is_err());
+    if risky {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+impl Profile {
+    /// Pretty-printed JSON (missing figures and non-finite numbers are `null`).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a profile always serialises")
+    }
+
+    /// One CSV row per column; `top` as `label (count)` items joined by "; ".
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "column", "type", "count", "missing", "invalid", "distinct", "min", "q1", "median", "q3", "max",
+            "mean", "std", "skewness", "outliers", "top",
+        ];
+        w.write_record(header).expect("writing to memory");
+        for c in &self.columns {
+            let top = c
+                .top
+                .iter()
+                .map(|(l, n)| format!("{l} ({n})"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let row = [
+                csv_text(&c.name),
+                c.kind.name().to_string(),
+                c.count.to_string(),
+                c.missing.to_string(),
+                c.invalid.to_string(),
+                c.distinct.to_string(),
+                csv_number(c.min),
+                csv_number(c.q1),
+                csv_number(c.median),
+                csv_number(c.q3),
+                csv_number(c.max),
+                csv_number(c.mean),
+                csv_number(c.std),
+                csv_number(c.skewness),
+                c.outliers.map(|o| o.to_string()).unwrap_or_default(),
+                csv_text(&top),
+            ];
+            w.write_record(&row).expect("writing to memory");
+        }
+        String::from_utf8(w.into_inner().expect("writing to memory")).expect("input was UTF-8")
+    }
+}

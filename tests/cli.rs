@@ -1,0 +1,135 @@
+//! The `pipescope` binary end to end: real data, bad files, bad arguments.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_pipescope");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/BankChurners.csv");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("run pipescope")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scratch directory unique to this test process and test name.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pipescope-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn profile_bankchurners_prints_json_of_every_column() {
+    let o = run(&["profile", DATA]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON");
+    assert_eq!(v["rows"], 10_127);
+    assert_eq!(v["delimiter"], ",");
+    assert_eq!(v["has_header"], true);
+    let cols = v["columns"].as_array().unwrap();
+    assert_eq!(cols.len(), 23);
+    let age = cols.iter().find(|c| c["name"] == "Customer_Age").unwrap();
+    assert_eq!(age["type"], "numeric");
+    assert_eq!((age["min"].as_f64(), age["max"].as_f64()), (Some(26.0), Some(73.0)));
+    let income = cols.iter().find(|c| c["name"] == "Income_Category").unwrap();
+    assert_eq!(income["type"], "categorical");
+    assert_eq!(income["top"][0][0], "Less than $40K");
+    for key in ["count", "missing", "distinct", "q1", "median", "q3", "mean", "std", "skewness", "outliers"] {
+        assert!(age.get(key).is_some(), "missing key {key}");
+    }
+}
+
+#[test]
+fn type_override_and_dialect_flags_apply() {
+    let o = run(&["profile", DATA, "--delimiter", ",", "--header", "--type", "Customer_Age=categorical"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let age = v["columns"].as_array().unwrap().iter().find(|c| c["name"] == "Customer_Age").unwrap().clone();
+    assert_eq!(age["type"], "categorical");
+    assert_eq!(age["mean"], serde_json::Value::Null);
+    assert_eq!(age["top"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn bad_files_fail_with_exit_code_2_and_a_message() {
+    let dir = scratch("bad");
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("empty.csv", b"", "empty"),
+        ("header.csv", b"a,b,c\n", "no data rows"),
+        ("binary.csv", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00", "binary"),
+    ];
+    for (name, bytes, says) in cases {
+        let path = write(&dir, name, bytes);
+        let o = run(&["profile", &path]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{name}: no JSON on failure");
+        let err = stderr(&o);
+        assert!(err.contains(says) && err.contains(name), "{name}: {err}");
+    }
+    let o = run(&["profile", &dir.join("absent.csv").to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("absent.csv"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ragged_rows_are_reported_and_good_rows_kept() {
+    let dir = scratch("ragged");
+    let path = write(&dir, "ragged.csv", b"x,y\n1,2\n3\n4,5\n6,7,8\n9,10\n");
+    let o = run(&["profile", &path]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["rows"], 3);
+    assert_eq!(v["skipped_rows"], 2);
+    assert_eq!(v["skipped_lines"], serde_json::json!([3, 5]));
+    assert!(stderr(&o).contains("lines 3, 5"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_fail_with_exit_code_2() {
+    for args in [
+        vec!["profile", DATA, "--type", "Customer_Age"],
+        vec!["profile", DATA, "--type", "Customer_Age=money"],
+        vec!["profile", DATA, "--delimiter", "x"],
+        vec!["profile", DATA, "--type", "No_Such_Column=numeric"],
+        vec!["frobnicate"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty());
+    }
+    let o = run(&["profile", DATA, "--type", "No_Such_Column=numeric"]);
+    assert!(stderr(&o).contains("No_Such_Column"), "{}", stderr(&o));
+}
+
+#[test]
+fn gen_csv_writes_a_deterministic_file_that_profiles() {
+    let dir = scratch("gen");
+    let a = dir.join("a.csv");
+    let b = dir.join("b.csv");
+    for p in [&a, &b] {
+        let o = run(&["gen-csv", "--mb", "0.2", "--seed", "5", "--out", p.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let (ba, bb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(ba, bb);
+    assert!(ba.len() >= 200_000);
+    let o = run(&["profile", a.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let types: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["numeric", "numeric", "numeric", "numeric", "numeric", "categorical", "categorical", "categorical"]);
+    let o = run(&["gen-csv", "--mb", "-1", "--out", a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
