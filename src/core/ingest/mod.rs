@@ -1,0 +1,83 @@
+//! CSV/TSV ingest: sniff the dialect, parse chunks pushed in any size with csv-core, infer
+//! column types, and build a typed [`Table`].
+
+pub mod table;
+pub use table::*;
+pub mod error;
+pub use error::IngestError;
+
+mod builder;
+pub mod cell;
+mod infer;
+mod reader;
+pub mod sniff;
+
+pub use infer::infer_type;
+pub use reader::{Ingest, INFER_ROWS, SNIFF_BYTES};
+
+/// Options: None means sniff/infer.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Field delimiter; None sniffs among `,` `\t` `;` `|`.
+    pub delimiter: Option<u8>,
+    /// Whether the first row is a header; None decides from the data.
+    pub has_header: Option<bool>,
+    /// Per-column type overrides by column name (after header naming).
+    pub types: Vec<(String, ColumnType)>,
+    /// Refuse inputs larger than this many bytes (checked as bytes arrive, and by callers up front).
+    pub max_bytes: Option<u64>,
+}
+
+/// Progress so far, for a progress bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Progress {
+    /// Bytes pushed.
+    pub bytes: u64,
+    /// Data rows kept.
+    pub rows: u64,
+    /// Ragged rows skipped.
+    pub skipped: u64,
+}
+
+/// Reads a whole file held in memory.
+pub fn read_bytes(bytes: &[u8], options: &IngestOptions) -> Result<Table, IngestError> {
+    if let Some(limit) = options.max_bytes {
+        if bytes.len() as u64 > limit {
+            return Err(IngestError::TooLarge { bytes: bytes.len() as u64, limit });
+        }
+    }
+    let mut ingest = Ingest::new(options.clone());
+    ingest.expect_bytes(bytes.len() as u64);
+    ingest.push(bytes)?;
+    ingest.finish()
+}
+
+/// Reads a file from disk in 1 MiB chunks, refusing it up front when over `max_bytes`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_path(path: &std::path::Path, options: &IngestOptions) -> Result<Table, IngestError> {
+    use std::io::Read;
+    let io = |e: std::io::Error| IngestError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    if let Some(limit) = options.max_bytes {
+        if len > limit {
+            return Err(IngestError::TooLarge { bytes: len, limit });
+        }
+    }
+    let mut ingest = Ingest::new(options.clone());
+    ingest.expect_bytes(len);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(e)),
+        };
+        ingest.push(&buf[..n])?;
+    }
+    ingest.finish()
+}
