@@ -208,3 +208,26 @@ fn numeric_values_only_for_number_columns() {
     assert_eq!(numeric_values(&numeric(&[1.0, f64::NAN, 2.0])), Some(vec![1.0, 2.0]));
     assert_eq!(numeric_values(&labels(&["a"])), None);
 }
+
+/// The linear-time path the page uses must agree exactly with the sorted path, outliers
+/// and their subsample included.
+#[test]
+fn box_stats_from_values_equals_from_sorted() {
+    let mut rng = pipescope::core::rng::SplitMix64::new(9);
+    for (n, tail) in [(1usize, 0.0), (2, 0.0), (7, 0.3), (1000, 0.05), (50_000, 0.2)] {
+        let values: Vec<f64> = (0..n)
+            .map(|i| {
+                let x = (rng.normal() * 10.0).round() / 4.0;
+                if rng.next_f64() < tail { x * 40.0 } else if i % 97 == 0 { f64::NAN } else { x }
+            })
+            .collect();
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let a = BoxStats::from_values(&values);
+        let b = BoxStats::from_sorted(&sorted);
+        assert_eq!(a, b, "n = {n}");
+    }
+    let big = BoxStats::from_values(&(0..20_000).map(|i| if i % 5 == 0 { 1e6 + i as f64 } else { 1.0 }).collect::<Vec<_>>()).unwrap();
+    assert!(big.outlier_count > BoxStats::MAX_OUTLIER_POINTS);
+    assert_eq!(big.outliers.len(), BoxStats::MAX_OUTLIER_POINTS);
+}

@@ -164,23 +164,62 @@ fn quartiles_unsorted(values: &mut [f64]) -> Option<(f64, f64, f64)> {
     Some((q1, q2, q3))
 }
 
+/// Tukey fences, 1.5 IQR beyond the quartiles.
+fn fences(q1: f64, q3: f64) -> (f64, f64) {
+    let iqr = q3 - q1;
+    // Infinite data can make the fences NaN; then nothing counts as an outlier.
+    let lower = q1 - 1.5 * iqr;
+    let upper = q3 + 1.5 * iqr;
+    (if lower.is_nan() { f64::NEG_INFINITY } else { lower }, if upper.is_nan() { f64::INFINITY } else { upper })
+}
+
 impl BoxStats {
     /// Box statistics of values in any order; NaN values are ignored. None when no value is left.
+    /// Runs in linear time (selection, then one scan): the page computes it on the main
+    /// thread for columns of millions of values, where a full sort would stall a frame.
     pub fn from_values(values: &[f64]) -> Option<BoxStats> {
-        let mut sorted: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
-        radsort::sort(&mut sorted);
-        BoxStats::from_sorted(&sorted)
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+        let (q1, median, q3) = quartiles_unsorted(&mut v)?;
+        let (lower_fence, upper_fence) = fences(q1, q3);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut whisker_low, mut whisker_high) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut outliers = Vec::new();
+        for &x in &v {
+            min = min.min(x);
+            max = max.max(x);
+            if x < lower_fence || x > upper_fence {
+                outliers.push(x);
+            } else {
+                whisker_low = whisker_low.min(x);
+                whisker_high = whisker_high.max(x);
+            }
+        }
+        radsort::sort(&mut outliers);
+        let outlier_count = outliers.len();
+        if outlier_count > Self::MAX_OUTLIER_POINTS {
+            // Same evenly spaced ranks as from_sorted, so both give identical results.
+            outliers = (0..Self::MAX_OUTLIER_POINTS).map(|k| outliers[k * outlier_count / Self::MAX_OUTLIER_POINTS]).collect();
+        }
+        Some(BoxStats {
+            count: v.len(),
+            min,
+            q1,
+            median,
+            q3,
+            max,
+            lower_fence,
+            upper_fence,
+            whisker_low,
+            whisker_high,
+            outliers,
+            outlier_count,
+        })
     }
 
     /// Box statistics of ascending, NaN-free values. None when empty.
     pub fn from_sorted(sorted: &[f64]) -> Option<BoxStats> {
         let (q1, median, q3) = python_quartiles(sorted)?;
-        let iqr = q3 - q1;
-        // Infinite data can make the fences NaN; then nothing counts as an outlier.
-        let lower_fence = q1 - 1.5 * iqr;
-        let lower_fence = if lower_fence.is_nan() { f64::NEG_INFINITY } else { lower_fence };
-        let upper_fence = q3 + 1.5 * iqr;
-        let upper_fence = if upper_fence.is_nan() { f64::INFINITY } else { upper_fence };
+        let (lower_fence, upper_fence) = fences(q1, q3);
         let lo = sorted.partition_point(|&x| x < lower_fence);
         let hi = sorted.partition_point(|&x| x <= upper_fence);
         let outlier_count = lo + (sorted.len() - hi);

@@ -57,6 +57,8 @@ pub struct Dataset {
     pub options: IngestOptions,
     /// Wall time of reading, parsing and profiling, in milliseconds.
     pub load_ms: f64,
+    /// Of which reading and parsing (up to the typed table).
+    pub parse_ms: f64,
 }
 
 /// Why a load did not complete.
@@ -127,6 +129,7 @@ pub async fn load(
     }
     let start = now_ms();
     let mut ingest = Ingest::new(options.clone());
+    ingest.expect_bytes(total);
     let mut buf: Vec<u8> = Vec::new();
     let mut offset: u64 = 0;
     let report = |p: Progress, profiled: usize| {
@@ -158,6 +161,7 @@ pub async fn load(
     }
     drop(buf);
     let table = ingest.finish().map_err(LoadError::Ingest)?;
+    let parse_ms = now_ms() - start;
     yield_now().await;
     let mut profile = Profile {
         rows: table.rows,
@@ -184,7 +188,7 @@ pub async fn load(
             slice_start = now_ms();
         }
     }
-    Ok(Dataset { name: source.name(), table, profile, options, load_ms: now_ms() - start })
+    Ok(Dataset { name: source.name(), table, profile, options, load_ms: now_ms() - start, parse_ms })
 }
 
 fn js_text(v: &wasm_bindgen::JsValue) -> String {

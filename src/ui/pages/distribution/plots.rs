@@ -266,6 +266,7 @@ pub fn Plots() -> impl IntoView {
             <Show when=move || bars_spec.with(Option::is_some)>
                 <Figure id="fig-bars" heading="Category counts" spec=bars_spec caption=bars_caption width=720 height=560>
                     <span class="hint">{format!("top {TOP_BARS} and \"other\"")}</span>
+                    <BarData spec=bars_spec />
                 </Figure>
             </Show>
             <Figure id="fig-scatter" heading="Scatter" spec=scatter_spec caption=scatter_caption width=720 height=420>
@@ -277,7 +278,6 @@ pub fn Plots() -> impl IntoView {
                 <ColumnSelect id="group-by" label="by" value=st.group_by options=Signal::derive(grouping_options) />
             </Figure>
         </div>
-        <BarData spec=bars_spec />
     }
 }
 

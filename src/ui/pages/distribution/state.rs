@@ -1,7 +1,7 @@
 //! State of the Distribution workspace and the load lifecycle.
 
 use crate::core::distribution::BinRule;
-use crate::core::ingest::{ColumnType, IngestOptions, Table};
+use crate::core::ingest::{ColumnType, IngestOptions};
 use crate::ui::format;
 use crate::ui::loader::{load, Dataset, LoadError, LoadProgress, Source};
 use crate::ui::shell::AppState;
@@ -140,7 +140,7 @@ impl DistState {
             if t.skipped.count > 0 { format!(", {} ragged rows skipped", format::count(t.skipped.count)) } else { String::new() }
         ));
         publish_timing(&dataset);
-        let defaults = Defaults::of(t);
+        let defaults = Defaults::of(&dataset);
         self.selected.set(keep_selected.filter(|&i| i < t.columns.len()).or(defaults.selected));
         self.scatter_x.set(defaults.scatter.0);
         self.scatter_y.set(defaults.scatter.1);
@@ -161,6 +161,7 @@ fn publish_timing(d: &Dataset) {
         let ds = body.dataset();
         let seq = ds.get("loadSeq").and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1;
         let _ = ds.set("loadMs", &format!("{:.1}", d.load_ms));
+        let _ = ds.set("parseMs", &format!("{:.1}", d.parse_ms));
         let _ = ds.set("loadBytes", &d.table.bytes.to_string());
         let _ = ds.set("loadRows", &d.table.rows.to_string());
         let _ = ds.set("loadSeq", &seq.to_string());
@@ -175,33 +176,32 @@ struct Defaults {
 }
 
 impl Defaults {
-    fn of(t: &Table) -> Defaults {
-        let numeric: Vec<usize> = t
-            .columns
+    fn of(d: &Dataset) -> Defaults {
+        let t = &d.table;
+        let numeric: Vec<usize> = (0..t.columns.len()).filter(|&i| t.columns[i].kind == ColumnType::Numeric).collect();
+        // An identifier column makes a dull first plot.
+        let interesting: Vec<usize> = numeric.iter().copied().filter(|&i| !looks_like_id(&t.columns[i].name)).collect();
+        let pick = if interesting.is_empty() { numeric.clone() } else { interesting };
+        // The scatter starts with the two richest numeric columns (most distinct values).
+        let mut rich = pick.clone();
+        rich.sort_by_key(|&i| std::cmp::Reverse(d.profile.columns[i].distinct));
+        let categorical: Vec<usize> =
+            (0..t.columns.len()).filter(|&i| t.columns[i].kind == ColumnType::Categorical).collect();
+        // Grouping reads best with a handful of groups: prefer 3 to 30 labels.
+        let by = categorical
             .iter()
-            .enumerate()
-            .filter(|(_, c)| c.kind == ColumnType::Numeric)
-            .map(|(i, _)| i)
-            .collect();
-        // An identifier column (every value distinct, integral) makes a dull first plot.
-        let interesting: Vec<usize> = numeric.iter().copied().filter(|&i| !looks_like_id(t, i)).collect();
-        let pick = if interesting.is_empty() { &numeric } else { &interesting };
-        let categorical = t
-            .columns
-            .iter()
-            .enumerate()
-            .find(|(_, c)| c.kind == ColumnType::Categorical)
-            .map(|(i, _)| i);
+            .copied()
+            .find(|&i| (3..=30).contains(&d.profile.columns[i].distinct))
+            .or(categorical.first().copied());
         Defaults {
-            selected: pick.first().copied().or(categorical).or(if t.columns.is_empty() { None } else { Some(0) }),
-            scatter: (pick.first().copied(), pick.get(1).copied().or(pick.first().copied())),
-            group: (pick.first().copied(), categorical),
+            selected: pick.first().copied().or(categorical.first().copied()).or((!t.columns.is_empty()).then_some(0)),
+            scatter: (rich.get(1).or(rich.first()).copied(), rich.first().copied()),
+            group: (rich.first().copied(), by),
         }
     }
 }
 
-fn looks_like_id(t: &Table, i: usize) -> bool {
-    let c = &t.columns[i];
-    let name = c.name.to_ascii_lowercase();
+fn looks_like_id(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
     name == "id" || name.ends_with("_id") || name.ends_with("num") || name.ends_with("number")
 }

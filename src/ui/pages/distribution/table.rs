@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use std::cmp::Ordering;
 
 /// Columns of the table: (field, header, tooltip).
-const FIELDS: [(&str, &str, &str); 15] = [
+const FIELDS: [(&str, &str, &str); 16] = [
     ("name", "column", "Column name"),
     ("type", "type", "Inferred type; change it to re-read the column"),
     ("count", "count", "Valid non-missing values"),
@@ -26,6 +26,7 @@ const FIELDS: [(&str, &str, &str); 15] = [
     ("skewness", "skew", "Adjusted Fisher-Pearson skewness"),
     ("outliers", "outliers", "Values outside the Tukey fences (1.5 IQR beyond Q1 and Q3)"),
     ("invalid", "invalid", "Cells that did not parse as the column's type"),
+    ("top", "most frequent", "Most frequent label and its count (labels and booleans)"),
 ];
 
 fn numeric_field(p: &ColumnProfile, field: &str) -> Option<f64> {
@@ -43,6 +44,7 @@ fn numeric_field(p: &ColumnProfile, field: &str) -> Option<f64> {
         "skewness" => p.skewness,
         "outliers" => p.outliers.map(|o| o as f64),
         "invalid" => Some(p.invalid as f64),
+        "top" => p.top.first().map(|(_, n)| *n as f64),
         _ => None,
     }
 }
@@ -169,10 +171,14 @@ fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
             let v = numeric_field(p, field);
             let text = match (field, v) {
                 (_, None) => "–".to_string(),
+                ("top", Some(_)) => p.top.first().map(|(l, n)| format!("{l} ({})", format::count(*n as usize))).unwrap_or_default(),
                 ("count" | "missing" | "distinct" | "outliers" | "invalid", Some(x)) => format::count(x as usize),
                 (_, Some(x)) => format::value(x),
             };
-            let title = v.map(|x| format!("{x}")).unwrap_or_default();
+            let title = match field {
+                "top" => p.top.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join("\n"),
+                _ => v.map(|x| format!("{x}")).unwrap_or_default(),
+            };
             let class = match (field, v) {
                 (_, None) => "na",
                 ("invalid", Some(x)) if x > 0.0 => "bad",
@@ -199,7 +205,7 @@ fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
             on:click=move |_| select() on:keydown=on_key>
             <td class="name" data-field="name" title=name.clone()>{name.clone()}</td>
             <td class="type" data-field="type">
-                <select aria-label=format!("Type of {name}") on:change=on_type on:click=|e| e.stop_propagation()>
+                <select aria-label=format!("Type of {name}") on:change=on_type on:click=|e| e.stop_propagation() on:keydown=|e| e.stop_propagation()>
                     {ColumnType::ALL
                         .into_iter()
                         .map(|t| view! { <option value=t.name() selected=t == kind>{t.name()}</option> })
