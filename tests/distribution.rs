@@ -231,3 +231,15 @@ fn box_stats_from_values_equals_from_sorted() {
     assert!(big.outlier_count > BoxStats::MAX_OUTLIER_POINTS);
     assert_eq!(big.outliers.len(), BoxStats::MAX_OUTLIER_POINTS);
 }
+
+/// Given the profile's quartiles, the one-pass path gives the same box as the full one.
+#[test]
+fn box_stats_with_known_quartiles_equals_from_values() {
+    let mut rng = pipescope::core::rng::SplitMix64::new(4);
+    let values: Vec<f64> = (0..30_000).map(|i| if i % 50 == 0 { f64::NAN } else { (rng.normal() * 3.0).exp() }).collect();
+    let full = BoxStats::from_values(&values).unwrap();
+    let known = BoxStats::with_quartiles(&values, full.q1, full.median, full.q3).unwrap();
+    assert_eq!(full, known);
+    assert!(full.outlier_count > 0);
+    assert_eq!(BoxStats::with_quartiles(&[f64::NAN], 0.0, 0.0, 0.0), None);
+}

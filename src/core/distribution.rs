@@ -180,11 +180,22 @@ impl BoxStats {
     pub fn from_values(values: &[f64]) -> Option<BoxStats> {
         let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
         let (q1, median, q3) = quartiles_unsorted(&mut v)?;
+        BoxStats::with_quartiles(&v, q1, median, q3)
+    }
+
+    /// Box statistics when the quartiles are already known (the profile has them): one
+    /// pass over the values, no copy. NaN values are ignored. None when no value is left.
+    pub fn with_quartiles(values: &[f64], q1: f64, median: f64, q3: f64) -> Option<BoxStats> {
         let (lower_fence, upper_fence) = fences(q1, q3);
         let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
         let (mut whisker_low, mut whisker_high) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut outliers = Vec::new();
-        for &x in &v {
+        let mut count = 0;
+        for &x in values {
+            if x.is_nan() {
+                continue;
+            }
+            count += 1;
             min = min.min(x);
             max = max.max(x);
             if x < lower_fence || x > upper_fence {
@@ -194,6 +205,9 @@ impl BoxStats {
                 whisker_high = whisker_high.max(x);
             }
         }
+        if count == 0 {
+            return None;
+        }
         radsort::sort(&mut outliers);
         let outlier_count = outliers.len();
         if outlier_count > Self::MAX_OUTLIER_POINTS {
@@ -201,7 +215,7 @@ impl BoxStats {
             outliers = (0..Self::MAX_OUTLIER_POINTS).map(|k| outliers[k * outlier_count / Self::MAX_OUTLIER_POINTS]).collect();
         }
         Some(BoxStats {
-            count: v.len(),
+            count,
             min,
             q1,
             median,

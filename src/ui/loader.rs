@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 
 /// Bytes per slice of the file: big enough that per-chunk overhead is small, small enough
 /// that parsing one chunk stays far below the 100 ms long-task budget.
-const CHUNK: usize = 2 << 20;
+const CHUNK: usize = 1 << 20;
 
 /// Largest file the page profiles in memory. wasm32 memory tops out at 4 GiB, and the typed
 /// table needs up to about twice the file, so anything larger is refused before reading.

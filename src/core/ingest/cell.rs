@@ -302,7 +302,16 @@ mod tests {
             let want: f64 = s.parse().unwrap();
             assert_eq!(parse_number_str(&s).map(f64::to_bits), Some(want.to_bits()), "{s}");
         }
-        for s in ["1e5", " 7 ", "0.1", "123456789012345678901234", ".5", "5.", "-0", "1.2.3", "-", "", "+inf", "12a"] {
+        // The common shapes must take the fast path itself, not only end up right.
+        for s in ["0", "-7", "+12", "28.0", "27860.11", "0.3441", "12345678.87654321", "123456789.5", ".25"] {
+            let want: f64 = s.parse().unwrap();
+            assert_eq!(fast_decimal(s.as_bytes()).map(f64::to_bits), Some(want.to_bits()), "{s}");
+        }
+        for s in [
+            "1e5", " 7 ", "0.1", "123456789012345678901234", ".5", "5.", "-0", "1.2.3", "-", "", "+inf", "12a",
+            ".", "+.", "-.5", "12345678", "123456789", "12345678.12345678", "1.123456789", "99999999.9",
+            "9007199254740993", "9007199254740992", "1234567.8x", "1/2", "12:5", "0.0000001", "00000000.1",
+        ] {
             assert_eq!(parse_number_str(s).map(f64::to_bits), parse_number(s.as_bytes()).map(f64::to_bits), "{s:?}");
         }
     }

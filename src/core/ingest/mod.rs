@@ -69,7 +69,7 @@ pub fn read_path(path: &std::path::Path, options: &IngestOptions) -> Result<Tabl
     }
     let mut ingest = Ingest::new(options.clone());
     ingest.expect_bytes(len);
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; 1 << 17];
     loop {
         let n = match file.read(&mut buf) {
             Ok(0) => break,

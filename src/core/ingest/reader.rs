@@ -3,6 +3,11 @@
 //! Phases: buffer the first [`SNIFF_BYTES`] to sniff the dialect; buffer the first
 //! [`INFER_ROWS`] rows as raw cells to infer column types; then parse every further cell
 //! straight into typed storage.
+//!
+//! Records without a quote are split in place with memchr (the fast path); csv-core takes
+//! any record holding a quote, and the partial record at the end of each chunk, so quoting
+//! and chunking follow csv-core's rules exactly while most bytes skip its per-byte state
+//! machine and the copy out of it.
 
 use super::builder::ColumnBuilder;
 use super::error::IngestError;
@@ -115,6 +120,14 @@ struct Parser {
     types: Vec<(String, super::ColumnType)>,
     /// Expected file size, to size column storage once instead of growing it by doubling.
     expected_bytes: Option<u64>,
+    /// `\n`s consumed by the fast path, which csv-core's own line counter never sees.
+    fast_lines: u64,
+    /// Whether csv-core holds the start of a record, so the next bytes must go through it.
+    in_slow: bool,
+    /// Whether nothing has been parsed yet (csv-core strips a second BOM there; so do we).
+    fresh: bool,
+    /// Field ends of the record the fast path is splitting (kept to reuse its allocation).
+    fast_ends: Vec<usize>,
 }
 
 enum Phase {
@@ -148,6 +161,128 @@ fn unique_names(raw: Vec<String>) -> Vec<String> {
     names
 }
 
+/// Positions of the bytes the fast path stops at (delimiter, `\n`, `\r`, `"`), in order.
+///
+/// Hand-written rather than `memchr3_iter`: fields are short (a few bytes), and restarting
+/// a memchr search per field cost more than finding every structural byte of a 64-byte
+/// block in one pass as a bitmask, the approach of simdjson and simdcsv.
+struct Structurals<'a> {
+    data: &'a [u8],
+    /// Offset of the block `mask` describes.
+    base: usize,
+    /// Bit i set: `data[base + i]` is structural.
+    mask: u64,
+    needles: [u8; 4],
+}
+
+impl<'a> Structurals<'a> {
+    fn new(data: &'a [u8], delimiter: u8) -> Structurals<'a> {
+        let needles = [delimiter, b'\n', b'\r', b'"'];
+        Structurals { data, base: 0, mask: block_mask(data, needles), needles }
+    }
+}
+
+impl Iterator for Structurals<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.base += 64;
+            if self.base >= self.data.len() {
+                return None;
+            }
+            self.mask = block_mask(&self.data[self.base..], self.needles);
+        }
+        let i = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(self.base + i)
+    }
+}
+
+/// Bitmask of the bytes among the first 64 of `data` equal to one of `needles`.
+#[inline]
+fn block_mask(data: &[u8], needles: [u8; 4]) -> u64 {
+    match data.first_chunk::<64>() {
+        Some(block) => block_mask_full(block, needles),
+        None => data.iter().enumerate().fold(0, |m, (i, b)| m | (needles.contains(b) as u64) << i),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86_64 baseline, and every load reads 16 bytes inside
+    // the 64-byte block.
+    unsafe {
+        let [a, b, c, d] = needles.map(|n| _mm_set1_epi8(n as i8));
+        let mut mask = 0u64;
+        for k in 0..4 {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * k) as *const __m128i);
+            let hit = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
+                _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, d)),
+            );
+            mask |= (_mm_movemask_epi8(hit) as u16 as u64) << (16 * k);
+        }
+        mask
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline]
+fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
+    use std::arch::wasm32::*;
+    let [a, b, c, d] = needles.map(u8x16_splat);
+    let mut mask = 0u64;
+    for k in 0..4 {
+        let s: &[u8; 16] = block[16 * k..16 * k + 16].try_into().unwrap();
+        let v = u8x16(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]);
+        let hit = v128_or(v128_or(u8x16_eq(v, a), u8x16_eq(v, b)), v128_or(u8x16_eq(v, c), u8x16_eq(v, d)));
+        mask |= (u8x16_bitmask(hit) as u64) << (16 * k);
+    }
+    mask
+}
+
+#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+#[inline]
+fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
+    block_mask_swar(block, needles)
+}
+
+/// [`block_mask_full`] with 64-bit words only (wasm without SIMD): per byte, the high bit of
+/// `!(((x & 0x7f..) + 0x7f..) | x)` is set exactly when the byte of `x` is zero.
+#[cfg_attr(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+#[inline]
+fn block_mask_swar(block: &[u8; 64], needles: [u8; 4]) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let splat = needles.map(|n| n as u64 * 0x0101_0101_0101_0101);
+    let mut mask = 0u64;
+    for (k, word) in block.chunks_exact(8).enumerate() {
+        let v = u64::from_le_bytes(word.try_into().unwrap());
+        let mut high = 0u64;
+        for s in splat {
+            let x = v ^ s;
+            high |= !(((x & LOW7) + LOW7) | x | LOW7);
+        }
+        // Gathers the eight high bits into one byte, byte i to bit i.
+        let bits = ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) & 0xff;
+        mask |= bits << (8 * k);
+    }
+    mask
+}
+
+/// The fields of a record laid out as [`Parser::record`] describes.
+fn fields<'a>(out: &'a [u8], ends: &'a [usize], gap: usize) -> impl Iterator<Item = &'a str> {
+    (0..ends.len()).map(move |i| {
+        let start = if i == 0 { 0 } else { ends[i - 1] + gap };
+        // Fields of validated input are UTF-8 (see `Parser::record`); a lossy view is only
+        // a guard, never expected to change anything.
+        std::str::from_utf8(&out[start..ends[i]]).unwrap_or("\u{FFFD}")
+    })
+}
+
 /// Names for a file without a header.
 fn default_names(n: usize) -> Vec<String> {
     (1..=n).map(|i| format!("column_{i}")).collect()
@@ -176,6 +311,10 @@ impl Parser {
             first_skipped_fields: 0,
             types: options.types.clone(),
             expected_bytes: None,
+            fast_lines: 0,
+            in_slow: false,
+            fresh: true,
+            fast_ends: Vec::with_capacity(64),
         };
         if !dialect.has_header {
             p.names = default_names(fields);
@@ -184,11 +323,16 @@ impl Parser {
         p
     }
 
-    /// 1-based line where the record just read began: the reader counts `\n`s consumed, so
-    /// step back over those inside quoted cells and the terminator.
+    /// 1-based line of the next byte to parse.
+    fn line(&self) -> u64 {
+        self.reader.line() + self.fast_lines
+    }
+
+    /// 1-based line where the record csv-core just read began: step back over the `\n`s
+    /// inside quoted cells and the terminator.
     fn record_line(&self) -> u64 {
-        let inner = self.out[..self.out_len].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.reader.line() - inner - self.ended_by_newline as u64
+        let inner = memchr::memchr_iter(b'\n', &self.out[..self.out_len]).count() as u64;
+        self.line() - inner - self.ended_by_newline as u64
     }
 
     /// Validates and parses `data`, which starts at file offset `self.offset`.
@@ -211,35 +355,102 @@ impl Parser {
         } else {
             self.names.get(idx).cloned().unwrap_or_else(|| format!("column_{}", idx + 1))
         };
-        IngestError::InvalidUtf8 { line: self.reader.line(), column, offset }
+        IngestError::InvalidUtf8 { line: self.line(), column, offset }
     }
 
-    /// Runs the CSV state machine over `data`; `eof` flushes a last unterminated record.
+    /// Parses `data`; `eof` flushes a last unterminated record.
     fn parse(&mut self, data: &[u8], eof: bool) -> Result<(), IngestError> {
-        // csv-core takes empty input as the end of the file: only pass it when it is.
-        if data.is_empty() && !eof {
-            return Ok(());
+        if self.fresh && !data.is_empty() {
+            self.fresh = false;
+            self.in_slow = data.starts_with(BOM);
         }
-        let mut input = data;
+        let mut pos = 0;
         loop {
+            if !self.in_slow {
+                pos += self.fast(&data[pos..])?;
+            }
+            // What is left starts with a record the fast path could not split, or is the
+            // head of a record the next chunk completes.
+            let (used, record) = self.slow(&data[pos..], eof)?;
+            pos += used;
+            if !record {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Splits and stores records straight from `data` while they hold no quote; returns the
+    /// bytes consumed, which end where the first record it cannot complete begins.
+    /// Terminators follow csv-core: `\r`, `\n` or `\r\n` end a record; blank lines are skipped.
+    fn fast(&mut self, data: &[u8]) -> Result<usize, IngestError> {
+        let delimiter = self.dialect.delimiter;
+        if matches!(delimiter, b'"' | b'\n' | b'\r') {
+            // A delimiter that is also a quote or terminator: csv-core's precedence rules.
+            return Ok(0);
+        }
+        let mut ends = std::mem::take(&mut self.fast_ends);
+        ends.clear();
+        let mut rec = 0;
+        let mut result = Ok(());
+        for hit in Structurals::new(data, delimiter) {
+            let c = data[hit];
+            if c == delimiter {
+                ends.push(hit - rec);
+                continue;
+            }
+            if c == b'"' {
+                break;
+            }
+            if hit == rec {
+                // A blank line, or the `\n` of a `\r\n`.
+                self.fast_lines += (c == b'\n') as u64;
+                rec = hit + 1;
+                continue;
+            }
+            ends.push(hit - rec);
+            let line = self.line();
+            result = self.record(&data[rec..hit], &ends, 1, line);
+            ends.clear();
+            self.fast_lines += (c == b'\n') as u64;
+            rec = hit + 1;
+            if result.is_err() {
+                break;
+            }
+        }
+        self.fast_ends = ends;
+        self.offset += rec as u64;
+        result.map(|()| rec)
+    }
+
+    /// Runs csv-core over `input` until it completes one record or needs more input;
+    /// returns the bytes consumed and whether a record was completed.
+    fn slow(&mut self, input: &[u8], eof: bool) -> Result<(usize, bool), IngestError> {
+        // csv-core takes empty input as the end of the file: only pass it when it is.
+        if input.is_empty() && !eof {
+            return Ok((0, false));
+        }
+        self.in_slow = true;
+        let mut used = 0;
+        loop {
+            let rest = &input[used..];
             let (res, nin, nout, nend) = self.reader.read_record(
-                input,
+                rest,
                 &mut self.out[self.out_len..],
                 &mut self.ends[self.ends_len..],
             );
             if nin > 0 {
-                self.ended_by_newline = input[nin - 1] == b'\n';
+                self.ended_by_newline = rest[nin - 1] == b'\n';
             } else if eof {
                 self.ended_by_newline = false;
             }
-            input = &input[nin..];
+            used += nin;
             self.offset += nin as u64;
             self.out_len += nout;
             self.ends_len += nend;
             match res {
                 ReadRecordResult::InputEmpty => {
-                    if !eof || !input.is_empty() {
-                        return Ok(());
+                    if !eof {
+                        return Ok((used, false));
                     }
                 }
                 ReadRecordResult::OutputFull => {
@@ -251,21 +462,30 @@ impl Parser {
                     self.ends.resize(n, 0);
                 }
                 ReadRecordResult::Record => {
-                    self.record()?;
+                    self.in_slow = false;
+                    let line = self.record_line();
+                    let out = std::mem::take(&mut self.out);
+                    let ends = std::mem::take(&mut self.ends);
+                    let result = self.record(&out[..self.out_len], &ends[..self.ends_len], 0, line);
+                    self.out = out;
+                    self.ends = ends;
                     self.out_len = 0;
                     self.ends_len = 0;
+                    return result.map(|()| (used, true));
                 }
-                ReadRecordResult::End => return Ok(()),
+                ReadRecordResult::End => return Ok((used, false)),
             }
         }
     }
 
-    /// Handles one complete record sitting in `out`/`ends`.
+    /// Handles one complete record that began on `line`: field `i` is
+    /// `out[ends[i - 1] + gap..ends[i]]` (the first starts at 0), where `gap` is 1 when
+    /// the fields still have delimiters between them and 0 when csv-core removed them.
     #[inline]
-    fn record(&mut self) -> Result<(), IngestError> {
+    fn record(&mut self, out: &[u8], ends: &[usize], gap: usize, line: u64) -> Result<(), IngestError> {
         if self.header_pending {
             self.header_pending = false;
-            let raw = self.fields().map(|f| f.trim().to_owned()).collect();
+            let raw = fields(out, ends, gap).map(|f| f.trim().to_owned()).collect();
             self.names = unique_names(raw);
             self.ncols = self.names.len();
             if let Some((name, _)) = self.types.iter().find(|(n, _)| !self.names.contains(n)) {
@@ -276,55 +496,41 @@ impl Parser {
             }
             return Ok(());
         }
-        if self.ends_len != self.ncols {
+        if ends.len() != self.ncols {
             if self.skipped.count == 0 {
-                self.first_skipped_fields = self.ends_len;
+                self.first_skipped_fields = ends.len();
             }
             self.skipped.count += 1;
             if self.skipped.lines.len() < SkippedRows::KEEP {
-                let line = self.record_line();
                 self.skipped.lines.push(line);
             }
             return Ok(());
         }
         self.rows += 1;
         if let Some(sample) = &mut self.sample {
-            let base = sample.bytes.len();
-            sample.bytes.extend_from_slice(&self.out[..self.out_len]);
-            sample.ends.extend(self.ends[..self.ends_len].iter().map(|e| base + e));
-            let line = self.record_line();
-            self.sample.as_mut().unwrap().lines.push(line);
+            for field in fields(out, ends, gap) {
+                sample.bytes.extend_from_slice(field.as_bytes());
+                sample.ends.push(sample.bytes.len());
+            }
+            sample.lines.push(line);
             if self.rows == INFER_ROWS {
                 self.decide()?;
             }
             return Ok(());
         }
         let mut start = 0;
-        let out = &self.out[..self.out_len];
-        for (b, &end) in self.builders.iter_mut().zip(&self.ends[..self.ends_len]) {
+        for (b, &end) in self.builders.iter_mut().zip(ends) {
             // SAFETY: the whole input passed UTF-8 validation before parsing (Utf8Stream), and
-            // csv-core only drops or splits at ASCII bytes, which never fall inside a
-            // multi-byte character, so every field is valid UTF-8. Checking again per cell
-            // would cost a measurable share of the parse.
+            // both csv-core and the fast path only drop or split at ASCII bytes, which never
+            // fall inside a multi-byte character, so every field is valid UTF-8. Checking
+            // again per cell would cost a measurable share of the parse.
             let cell = unsafe { std::str::from_utf8_unchecked(&out[start..end]) };
-            start = end;
+            start = end + gap;
             if b.push(cell) {
-                let inner = out.iter().filter(|&&c| c == b'\n').count();
-                let line = self.reader.line() - inner as u64 - self.ended_by_newline as u64;
                 b.set_first_invalid(line);
             }
         }
         Ok(())
-    }
-
-    fn fields(&self) -> impl Iterator<Item = &str> {
-        let out = &self.out[..self.out_len];
-        (0..self.ends_len).map(move |i| {
-            let start = if i == 0 { 0 } else { self.ends[i - 1] };
-            // Fields of validated input are UTF-8 (see `record`); a lossy view is only a
-            // guard, never expected to change anything.
-            std::str::from_utf8(&out[start..self.ends[i]]).unwrap_or("\u{FFFD}")
-        })
     }
 
     /// Chooses column types from the sample, then moves the sampled cells into typed storage.
@@ -518,5 +724,73 @@ impl Ingest {
             Phase::Parsing(p) => p.finish(self.bytes),
             Phase::Sniffing(_) => Err(IngestError::Empty),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ingest::IngestOptions;
+    use crate::core::rng::SplitMix64;
+
+    fn scalar_mask(data: &[u8], needles: [u8; 4]) -> u64 {
+        data.iter().take(64).enumerate().fold(0, |m, (i, b)| m | (needles.contains(b) as u64) << i)
+    }
+
+    #[test]
+    fn block_masks_find_exactly_the_structural_bytes() {
+        let mut rng = SplitMix64::new(7);
+        // Bytes drawn mostly from the needles and their neighbours (including 0x80+), where a
+        // word trick would show false positives.
+        let pool = b",;\t|\n\r\"\x00\x01\x7f\x80\xff\x2b\x2d\x0b\x0e\x21\x23ab";
+        for round in 0..2000 {
+            let len = 64 + (round % 3) * 7;
+            let data: Vec<u8> = (0..len).map(|_| pool[rng.below(pool.len() as u64) as usize]).collect();
+            for delim in [b',', b'\t', b';', b'|'] {
+                let needles = [delim, b'\n', b'\r', b'"'];
+                let block: &[u8; 64] = data.first_chunk().unwrap();
+                let want = scalar_mask(&data, needles);
+                assert_eq!(block_mask_full(block, needles), want);
+                assert_eq!(block_mask_swar(block, needles), want);
+                assert_eq!(block_mask(&data[..len - 64 + 10], needles), scalar_mask(&data[..len - 64 + 10], needles));
+            }
+        }
+    }
+
+    fn read_in_chunks(bytes: &[u8], size: usize) -> Table {
+        let mut ingest = Ingest::new(IngestOptions { has_header: Some(true), ..IngestOptions::default() });
+        for chunk in bytes.chunks(size) {
+            ingest.push(chunk).unwrap();
+        }
+        ingest.finish().unwrap()
+    }
+
+    #[test]
+    fn fast_path_agrees_with_csv_core_on_terminators_quotes_and_ragged_rows() {
+        // One-byte chunks never hold a whole record, so csv-core reads every record there.
+        let text = "id,name\r\n1,x\r2,y\n\n\r\n3,z\n4\n5,\"q\nr\"\n6,w,extra\n\n7,\"a\"\"b\"\r\n8,v";
+        let whole = read_in_chunks(text.as_bytes(), usize::MAX);
+        // Lines: 1 header, 2 `1,x\r2,y`, 3 and 4 blank, 5 `3,z`, 6 `4`, 7-8 the quoted
+        // newline, 9 `6,w,extra`, 10 blank, 11 `7,..`, 12 `8,v`.
+        assert_eq!(whole.rows, 6);
+        assert_eq!(whole.skipped.lines, [6, 9]);
+        for size in [1, 2, 3, 5, 8] {
+            assert_eq!(read_in_chunks(text.as_bytes(), size), whole, "chunks of {size}");
+        }
+        let long: String = (0..3000).map(|i| if i % 97 == 0 { format!("{i},\"n\n{i}\"\r\n") } else { format!("{i},n{}\n", i % 7) }).collect();
+        let long = format!("id,name\n{long}");
+        let whole = read_in_chunks(long.as_bytes(), usize::MAX);
+        assert_eq!(whole.rows, 3000);
+        assert_eq!(read_in_chunks(long.as_bytes(), 1), whole);
+        assert_eq!(read_in_chunks(long.as_bytes(), 777), whole);
+    }
+
+    #[test]
+    fn structurals_list_every_position_across_blocks() {
+        let mut rng = SplitMix64::new(9);
+        let data: Vec<u8> = (0..1000).map(|_| b"ab,\n\"x\r"[rng.below(7) as usize]).collect();
+        let want: Vec<usize> = (0..data.len()).filter(|&i| b",\n\r\"".contains(&data[i])).collect();
+        assert_eq!(Structurals::new(&data, b',').collect::<Vec<_>>(), want);
+        assert_eq!(Structurals::new(&[], b',').count(), 0);
     }
 }

@@ -7,7 +7,7 @@ use crate::core::distribution::{
     category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule, BoxStats,
     CategoryCounts, Density, GroupedBoxes, Histogram, ScatterSample,
 };
-use crate::core::ingest::{Column, ColumnType};
+use crate::core::ingest::{Column, ColumnData, ColumnType};
 use crate::ui::canvas;
 use crate::ui::download;
 use crate::ui::format;
@@ -16,7 +16,8 @@ use leptos::html;
 use leptos::prelude::*;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use std::sync::Arc;
+use crate::ui::loader::yield_now;
+use leptos::task::spawn_local;
 
 /// Labels shown as bars before the rest is folded into "other".
 const TOP_BARS: usize = 30;
@@ -28,7 +29,7 @@ const MAX_GROUPS: usize = 30;
 /// What one figure draws; the same value draws on the canvas and into an SVG export.
 #[derive(Debug, Clone, PartialEq)]
 enum PlotSpec {
-    Box { title: String, stats: BoxStats, log: bool },
+    Box { title: String, column: String, stats: BoxStats, log: bool },
     Hist { title: String, hist: Histogram, density: Option<Density> },
     Bars { title: String, counts: CategoryCounts },
     Scatter { x: String, y: String, sample: ScatterSample },
@@ -38,7 +39,7 @@ enum PlotSpec {
 impl PlotSpec {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> Result<(), ChartError> {
         match self {
-            PlotSpec::Box { title, stats, log } => charts::draw_boxplot(area, title, stats, *log, style),
+            PlotSpec::Box { title, stats, log, .. } => charts::draw_boxplot(area, title, stats, *log, style),
             PlotSpec::Hist { title, hist, density } => charts::draw_histogram(area, title, hist, density.as_ref(), style),
             PlotSpec::Bars { title, counts } => charts::draw_bars(area, title, counts, style),
             PlotSpec::Scatter { x, y, sample } => charts::draw_scatter(area, x, y, sample, style),
@@ -74,67 +75,64 @@ pub fn Plots() -> impl IntoView {
         let i = st.selected.get()?;
         d.table.columns.get(i).map(|c| (c.name.clone(), c.kind))
     };
-    // Numbers of the selected column, shared by the box plot and the histogram.
-    let values = Memo::new(move |_| {
-        let d = st.dataset.get()?;
-        let c = d.table.columns.get(st.selected.get()?)?;
-        if !is_numeric(c) {
-            return None;
-        }
-        numeric_values(c).map(|v| (c.name.clone(), Arc::new(v)))
-    });
-    let box_spec = Memo::new(move |_| {
-        let (name, v) = values.get()?;
-        let stats = BoxStats::from_values(&v)?;
-        let log = st.log.get();
-        Some(PlotSpec::Box { title: format!("{name}: box plot"), stats, log })
-    });
-    let hist_spec = Memo::new(move |_| {
-        let (name, v) = values.get()?;
-        let rule = st.bin_rule();
-        let hist = histogram(&v, rule, st.log.get())?;
-        let density = density(&v, &hist);
-        Some(PlotSpec::Hist { title: format!("{name}: histogram ({})", rule_name(rule)), hist, density })
-    });
-    let bars_spec = Memo::new(move |_| {
-        let d = st.dataset.get()?;
-        let c = d.table.columns.get(st.selected.get()?)?;
-        if is_numeric(c) {
-            return None;
-        }
-        let counts = category_counts(c, TOP_BARS);
-        Some(PlotSpec::Bars { title: format!("{}: counts", c.name), counts })
-    });
-    let scatter_spec = Memo::new(move |_| {
-        let d = st.dataset.get()?;
-        let x = d.table.columns.get(st.scatter_x.get()?)?;
-        let y = d.table.columns.get(st.scatter_y.get()?)?;
-        if !is_numeric(x) || !is_numeric(y) {
-            return None;
-        }
-        let sample = scatter_sample(x, y, SCATTER_POINTS, 1);
-        Some(PlotSpec::Scatter { x: x.name.clone(), y: y.name.clone(), sample })
-    });
-    let grouped_spec = Memo::new(move |_| {
-        let d = st.dataset.get()?;
-        let v = d.table.columns.get(st.group_value.get()?)?;
-        let by = d.table.columns.get(st.group_by.get()?)?;
-        if !is_numeric(v) || !is_grouping(by) {
-            return None;
-        }
-        let groups = grouped_boxes(v, by, MAX_GROUPS);
-        Some(PlotSpec::Grouped {
-            title: format!("{} by {}", v.name, by.name),
-            value: v.name.clone(),
-            groups,
-            log: st.log.get(),
-        })
-    });
+    // Each plot is computed in a task of its own (see `deferred`), so a multi-million-row
+    // column never computes all five in one long main-thread task.
+    let box_spec = deferred(
+        move || Some((st.dataset.get()?, st.selected.get()?, st.log.get())),
+        |(d, i, log)| {
+            let c = d.table.columns.get(i).filter(|c| is_numeric(c))?;
+            let p = d.profile.columns.get(i)?;
+            // The profile already holds the exact quartiles: reuse them, one pass left.
+            let stats = match (&c.data, p.q1, p.median, p.q3) {
+                (ColumnData::Numeric(v) | ColumnData::Datetime(v), Some(q1), Some(m), Some(q3)) => {
+                    BoxStats::with_quartiles(v, q1, m, q3)?
+                }
+                _ => BoxStats::from_values(&numeric_values(c)?)?,
+            };
+            Some(PlotSpec::Box { title: format!("{}: box plot", c.name), column: c.name.clone(), stats, log })
+        },
+    );
+    let hist_spec = deferred(
+        move || Some((st.dataset.get()?, st.selected.get()?, st.bin_rule(), st.log.get())),
+        |(d, i, rule, log)| {
+            let c = d.table.columns.get(i).filter(|c| is_numeric(c))?;
+            let v = numeric_values(c)?;
+            let hist = histogram(&v, rule, log)?;
+            let density = density(&v, &hist);
+            Some(PlotSpec::Hist { title: format!("{}: histogram ({})", c.name, rule_name(rule)), hist, density })
+        },
+    );
+    let bars_spec = deferred(
+        move || Some((st.dataset.get()?, st.selected.get()?)),
+        |(d, i)| {
+            let c = d.table.columns.get(i).filter(|c| !is_numeric(c))?;
+            let counts = category_counts(c, TOP_BARS);
+            Some(PlotSpec::Bars { title: format!("{}: counts", c.name), counts })
+        },
+    );
+    let scatter_spec = deferred(
+        move || Some((st.dataset.get()?, st.scatter_x.get()?, st.scatter_y.get()?)),
+        |(d, xi, yi)| {
+            let x = d.table.columns.get(xi).filter(|c| is_numeric(c))?;
+            let y = d.table.columns.get(yi).filter(|c| is_numeric(c))?;
+            let sample = scatter_sample(x, y, SCATTER_POINTS, 1);
+            Some(PlotSpec::Scatter { x: x.name.clone(), y: y.name.clone(), sample })
+        },
+    );
+    let grouped_spec = deferred(
+        move || Some((st.dataset.get()?, st.group_value.get()?, st.group_by.get()?, st.log.get())),
+        |(d, vi, bi, log)| {
+            let v = d.table.columns.get(vi).filter(|c| is_numeric(c))?;
+            let by = d.table.columns.get(bi).filter(|c| is_grouping(c))?;
+            let groups = grouped_boxes(v, by, MAX_GROUPS);
+            Some(PlotSpec::Grouped { title: format!("{} by {}", v.name, by.name), value: v.name.clone(), groups, log })
+        },
+    );
 
     let box_caption = Signal::derive(move || match box_spec.get() {
-        Some(PlotSpec::Box { stats: s, .. }) => format!(
+        Some(PlotSpec::Box { stats: s, column, .. }) => format!(
             "{}: n = {}, median {}, Q1 {}, Q3 {}, whiskers {} to {}, {} outlier{} outside the Tukey fences {} and {}.",
-            values.get().map(|v| v.0).unwrap_or_default(),
+            column,
             format::count(s.count),
             format::value(s.median),
             format::value(s.q1),
@@ -281,6 +279,34 @@ pub fn Plots() -> impl IntoView {
     }
 }
 
+/// A plot's data computed off the reactive path: `inputs` is read reactively (cheap: the
+/// dataset handle and control values), and `compute` runs a macrotask later, so each plot's
+/// work is a separate short task and the browser can paint in between. A newer input
+/// supersedes a computation that has not run yet.
+fn deferred<I: 'static, T: Send + Sync + PartialEq + 'static>(
+    inputs: impl Fn() -> Option<I> + 'static,
+    compute: impl Fn(I) -> Option<T> + Copy + 'static,
+) -> RwSignal<Option<T>> {
+    let out = RwSignal::new(None);
+    let generation = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        let input = inputs();
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        spawn_local(async move {
+            yield_now().await;
+            if generation.try_get_value() != Some(mine) {
+                return;
+            }
+            let value = input.and_then(compute);
+            if out.with_untracked(|o| o != &value) {
+                out.set(value);
+            }
+        });
+    });
+    out
+}
+
 /// A select of columns bound to an index signal.
 #[component]
 fn ColumnSelect(
@@ -304,7 +330,7 @@ fn ColumnSelect(
 
 /// The bars' labels and counts as a list, for screen readers and for checking the DOM.
 #[component]
-fn BarData(spec: Memo<Option<PlotSpec>>) -> impl IntoView {
+fn BarData(spec: RwSignal<Option<PlotSpec>>) -> impl IntoView {
     move || match spec.get() {
         Some(PlotSpec::Bars { counts, .. }) => Some(view! {
             <ol class="bar-data visually-hidden" aria-label="Bar chart data">
@@ -323,7 +349,7 @@ fn BarData(spec: Memo<Option<PlotSpec>>) -> impl IntoView {
 fn Figure(
     id: &'static str,
     heading: &'static str,
-    spec: Memo<Option<PlotSpec>>,
+    spec: RwSignal<Option<PlotSpec>>,
     caption: Signal<String>,
     width: u32,
     height: u32,
