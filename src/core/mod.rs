@@ -1,5 +1,6 @@
 //! The analytics core: plain Rust, no web crates, tested natively.
 
+pub mod calendar;
 pub mod demo;
 pub mod distribution;
 pub mod ingest;

@@ -30,6 +30,22 @@ pub fn value(x: f64) -> String {
     signed_group(&s)
 }
 
+/// A span of seconds in the largest fitting unit: "3.2 d", "4.5 h", "12 min", "8.1 s".
+pub fn duration(secs: f64) -> String {
+    let a = secs.abs();
+    if !a.is_finite() {
+        value(secs)
+    } else if a >= 86_400.0 {
+        format!("{:.1} d", secs / 86_400.0)
+    } else if a >= 3_600.0 {
+        format!("{:.1} h", secs / 3_600.0)
+    } else if a >= 60.0 {
+        format!("{:.1} min", secs / 60.0)
+    } else {
+        format!("{} s", value(secs))
+    }
+}
+
 /// Megabytes with one decimal.
 pub fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)

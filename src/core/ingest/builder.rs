@@ -18,9 +18,74 @@ enum Store {
 /// the index as [`Dictionary::MISSING`], so each distinct marker is recognised only once.
 #[derive(Default)]
 struct Labels {
-    short: FxHashMap<u128, u32>,
+    short: ShortTable,
     long: FxHashMap<Box<str>, u32>,
     dict: Dictionary,
+}
+
+/// Codes of short labels by [`short_key`]: open addressing with linear probing, keys and
+/// codes side by side. Hand-written because a general map's hashing and group probing
+/// cost about twice this per cell, and labels are looked up once per cell.
+struct ShortTable {
+    /// (key, code) per slot; [`ShortTable::EMPTY`] marks a free slot.
+    slots: Vec<(u128, u32)>,
+    len: usize,
+    shift: u32,
+}
+
+impl Default for ShortTable {
+    fn default() -> ShortTable {
+        ShortTable::with_bits(6)
+    }
+}
+
+impl ShortTable {
+    /// Never a key: a key's top byte is a length below 16.
+    const EMPTY: u128 = u128::MAX;
+
+    fn with_bits(bits: u32) -> ShortTable {
+        ShortTable { slots: vec![(Self::EMPTY, 0); 1 << bits], len: 0, shift: 64 - bits }
+    }
+
+    #[inline]
+    fn slot(&self, key: u128) -> usize {
+        let mixed = key as u64 ^ ((key >> 64) as u64).rotate_left(29);
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    #[inline]
+    fn get(&self, key: u128) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        loop {
+            let (k, code) = self.slots[i];
+            if k == key {
+                return Some(code);
+            }
+            if k == Self::EMPTY {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn insert(&mut self, key: u128, code: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let old = std::mem::replace(self, ShortTable::with_bits(64 - self.shift + 1));
+            for (k, c) in old.slots {
+                if k != Self::EMPTY {
+                    self.insert(k, c);
+                }
+            }
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.slot(key);
+        while self.slots[i].0 != Self::EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.slots[i] = (key, code);
+        self.len += 1;
+    }
 }
 
 /// Packs a label of at most 15 bytes, and its length, into a u128 that identifies it.
@@ -52,8 +117,8 @@ impl Labels {
     fn code(&mut self, cell: &str) -> u32 {
         let b = cell.as_bytes();
         if b.len() < 16 {
-            match self.short.get(&short_key(b)) {
-                Some(&c) => c,
+            match self.short.get(short_key(b)) {
+                Some(c) => c,
                 None => self.insert(cell),
             }
         } else {
@@ -113,7 +178,7 @@ impl ColumnBuilder {
     ///
     /// Only the two common cases live here (a plain decimal in a numeric column, a label),
     /// small enough to inline into the record loop; everything else goes to `push_other`.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, cell: &str) -> bool {
         match &mut self.store {
             Store::Numbers(v) => {
@@ -202,5 +267,24 @@ mod tests {
             want[15] = w.len() as u8;
             assert_eq!(short_key(w.as_bytes()), u128::from_le_bytes(want), "{w:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod table_tests {
+    use super::*;
+
+    #[test]
+    fn short_table_finds_every_inserted_key_through_growth() {
+        let mut t = ShortTable::default();
+        let labels: Vec<String> = (0..5000).map(|i| format!("svc-{i}")).collect();
+        for (i, l) in labels.iter().enumerate() {
+            assert_eq!(t.get(short_key(l.as_bytes())), None);
+            t.insert(short_key(l.as_bytes()), i as u32);
+        }
+        for (i, l) in labels.iter().enumerate() {
+            assert_eq!(t.get(short_key(l.as_bytes())), Some(i as u32));
+        }
+        assert_eq!(t.get(short_key(b"svc-5000")), None);
     }
 }

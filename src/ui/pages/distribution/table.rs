@@ -1,6 +1,7 @@
 //! The sortable profile table: one row per column, a click opens its plots.
 
 use super::state::DistState;
+use crate::core::calendar;
 use crate::core::ingest::ColumnType;
 use crate::core::profile::ColumnProfile;
 use crate::ui::download;
@@ -171,6 +172,10 @@ fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
             let v = numeric_field(p, field);
             let text = match (field, v) {
                 (_, None) => "–".to_string(),
+                ("min" | "q1" | "median" | "q3" | "max" | "mean", Some(x)) if kind == ColumnType::Datetime => {
+                    calendar::format_epoch_seconds(x)
+                }
+                ("std", Some(x)) if kind == ColumnType::Datetime => format::duration(x),
                 ("top", Some(_)) => p.top.first().map(|(l, n)| format!("{l} ({})", format::count(*n as usize))).unwrap_or_default(),
                 ("count" | "missing" | "distinct" | "outliers" | "invalid", Some(x)) => format::count(x as usize),
                 (_, Some(x)) => format::value(x),
