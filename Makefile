@@ -37,8 +37,11 @@ test-native:
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
 
+## Benchmarks of issue 2: native profile vs the csv crate (and peak memory), then the page
+## vs Papa Parse and DuckDB-wasm in one Chromium session. Medians and ratios.
 bench: setup-test build
-	cargo run --release --bin pipescope -- bench-native
+	cargo bench --bench profile
+	cargo build --release --bin pipescope
 	node bench/browser/run.mjs
 
 clean:

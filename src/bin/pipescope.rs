@@ -74,6 +74,14 @@ mod cli {
         Ok((col.to_string(), kind))
     }
 
+    /// Bytes of memory the kernel says are available (Linux); None elsewhere.
+    fn memory_available() -> Option<u64> {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    }
+
     fn fail(message: impl std::fmt::Display) -> ExitCode {
         eprintln!("pipescope: {message}");
         ExitCode::from(2)
@@ -88,6 +96,19 @@ mod cli {
                     types,
                     max_bytes: None,
                 };
+                // The typed table takes up to about twice the file: refuse up front rather
+                // than be killed by the kernel halfway through.
+                if let (Ok(meta), Some(available)) = (std::fs::metadata(&file), memory_available()) {
+                    if meta.len().saturating_mul(2) > available {
+                        return fail(format_args!(
+                            "{}: the file is {:.1} GB and profiling needs about twice that in memory, \
+                             but only {:.1} GB is available; profile a sample of it (for example `head -n 1000000`)",
+                            file.display(),
+                            meta.len() as f64 / 1e9,
+                            available as f64 / 1e9
+                        ));
+                    }
+                }
                 let table = match read_path(&file, &options) {
                     Ok(t) => t,
                     Err(e) => return fail(format_args!("{}: {e}", file.display())),
