@@ -23,6 +23,8 @@ setup:
 	@trunk --version 2>/dev/null | grep -q "trunk $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@# Trunk builds with cargo --offline (Trunk.toml), so the crates must be fetched first.
+	cargo fetch --locked
 
 setup-test: setup
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

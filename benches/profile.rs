@@ -2,7 +2,8 @@
 //! then the peak memory of `pipescope profile` per file size.
 //!
 //! Run: `cargo bench --bench profile`. PIPESCOPE_BENCH_MB=N shrinks the throughput file to
-//! N MB and the memory files to N and 5N MB (default 100: 100 MB and 500 MB).
+//! N MB and the memory files to N and 5N MB (default 100: 100 MB and 500 MB);
+//! PIPESCOPE_BENCH_MEMORY=0 skips the memory runs (for quick before/after comparisons).
 //! Targets: time ratio (profile / csv read) <= 1.5; peak RSS / file size <= 2.0.
 
 use std::path::{Path, PathBuf};
@@ -96,6 +97,10 @@ fn main() {
     println!("  of which profile:         median {:>8.1} ms  {:>7.1} MB/s", mp.as_secs_f64() * 1e3, mbps(mp));
     println!("ratio profile/csv: {:.2} (target <= 1.5)", mb_.as_secs_f64() / ma.as_secs_f64());
 
+    if std::env::var("PIPESCOPE_BENCH_MEMORY").is_ok_and(|v| v == "0") {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
     for (i, size) in [mb, mb * 5].into_iter().enumerate() {
         let (p, bytes) = if i == 0 { (path.clone(), bytes) } else { generate(&dir, size) };
         let peak = peak_rss_of_cli(&p);

@@ -254,6 +254,9 @@ impl<'a> Ordered<'a> {
             return (Ordered::Sorted(Cow::Borrowed(v)), exact_mean(v));
         }
         let Some(counts) = ValueCounts::of(v, COUNTING_MAX_DISTINCT) else {
+            if let Some(found) = Ordered::by_decimal_keys(v) {
+                return found;
+            }
             let mut sum = ExactSum::new();
             let mut sorted: Vec<f64> = Vec::with_capacity(v.len());
             for &x in v {
@@ -278,6 +281,30 @@ impl<'a> Ordered<'a> {
             })
             .collect();
         (Ordered::Runs { values: runs.into_iter().map(|r| r.0).collect(), ends }, sum.mean())
+    }
+
+    /// Sorts a column of non-negative decimals with few places (prices, amounts) through
+    /// integer keys: when every value is exactly the correctly rounded k / 10^p for a u32 k,
+    /// ordering the keys orders the values (rounding is monotonic), and a u32 radix sort
+    /// takes half the passes of one over f64 bits. None when any value does not fit.
+    fn by_decimal_keys(v: &'a [f64]) -> Option<(Ordered<'a>, Option<f64>)> {
+        let fits = |x: f64, scale: f64| {
+            let k = (x * scale + 0.5) as u64;
+            (k < 1 << 32 && (k as f64 / scale).to_bits() == x.to_bits()).then_some(k as u32)
+        };
+        let probe: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).take(64).collect();
+        let scale = [1.0, 10.0, 100.0, 1e3, 1e4].into_iter().find(|&s| probe.iter().all(|&x| fits(x, s).is_some()))?;
+        let mut sum = ExactSum::new();
+        let mut keys: Vec<u32> = Vec::with_capacity(v.len());
+        for &x in v {
+            if !x.is_nan() {
+                sum.add(x);
+                keys.push(fits(x, scale)?);
+            }
+        }
+        radsort::sort(&mut keys);
+        let sorted = keys.into_iter().map(|k| k as f64 / scale).collect();
+        Some((Ordered::Sorted(Cow::Owned(sorted)), sum.mean()))
     }
 
     fn len(&self) -> usize {
@@ -770,6 +797,24 @@ mod tests {
             assert_eq!(one.count, many.count);
             assert_eq!(one.mean().map(f64::to_bits), many.mean().map(f64::to_bits));
         }
+    }
+
+    #[test]
+    fn decimal_keys_sort_exactly_like_the_values() {
+        let mut rng = SplitMix64::new(3);
+        let cents: Vec<f64> = (0..200_000).map(|i| if i % 1000 == 7 { f64::NAN } else { rng.below(10_000_000) as f64 / 100.0 }).collect();
+        let (ordered, mean) = Ordered::by_decimal_keys(&cents).expect("two-place decimals fit");
+        let mut want: Vec<f64> = cents.iter().copied().filter(|x| !x.is_nan()).collect();
+        want.sort_by(f64::total_cmp);
+        match ordered {
+            Ordered::Sorted(got) => assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()) && got.len() == want.len()),
+            Ordered::Runs { .. } => panic!("expected a sorted copy"),
+        }
+        assert_eq!(mean, exact_mean(&want));
+        // Values that are no short decimal, or negative, keep the general sort.
+        assert!(Ordered::by_decimal_keys(&[0.1, 1.0 / 3.0, 2.0]).is_none());
+        assert!(Ordered::by_decimal_keys(&[1.5, -2.25]).is_none());
+        assert!(Ordered::by_decimal_keys(&[1.5, 5e9]).is_none());
     }
 
     #[test]

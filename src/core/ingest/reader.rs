@@ -124,7 +124,7 @@ struct Parser {
     fast_lines: u64,
     /// Whether csv-core holds the start of a record, so the next bytes must go through it.
     in_slow: bool,
-    /// Whether nothing has been parsed yet (csv-core strips a second BOM there; so do we).
+    /// Whether nothing has been parsed yet (where a second BOM is stripped, as csv-core did).
     fresh: bool,
     /// Field ends of the record the fast path is splitting (kept to reuse its allocation).
     fast_ends: Vec<usize>,
@@ -234,11 +234,12 @@ fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
 #[inline]
 fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
     use std::arch::wasm32::*;
-    let [a, b, c, d] = needles.map(u8x16_splat);
+    #[allow(clippy::redundant_closure)] // a target-feature function is no `FnMut`
+    let [a, b, c, d] = needles.map(|n| u8x16_splat(n));
     let mut mask = 0u64;
     for k in 0..4 {
-        let s: &[u8; 16] = block[16 * k..16 * k + 16].try_into().unwrap();
-        let v = u8x16(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15]);
+        // SAFETY: reads 16 bytes inside the 64-byte block; v128_load allows any alignment.
+        let v = unsafe { v128_load(block.as_ptr().add(16 * k) as *const v128) };
         let hit = v128_or(v128_or(u8x16_eq(v, a), u8x16_eq(v, b)), v128_or(u8x16_eq(v, c), u8x16_eq(v, d)));
         mask |= (u8x16_bitmask(hit) as u64) << (16 * k);
     }
@@ -290,7 +291,12 @@ fn default_names(n: usize) -> Vec<String> {
 
 impl Parser {
     fn new(dialect: Dialect, fields: usize, options: &IngestOptions) -> Parser {
-        let reader = ReaderBuilder::new().delimiter(dialect.delimiter).build();
+        let mut reader = ReaderBuilder::new().delimiter(dialect.delimiter).build();
+        // csv-core strips a BOM at the start of the first input it is given, which with the
+        // fast path may be the middle of the file: a skipped blank line makes it start now
+        // (`parse` strips a BOM at the true start itself).
+        let _ = reader.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
+        reader.set_line(1);
         let mut p = Parser {
             dialect,
             reader,
@@ -360,11 +366,15 @@ impl Parser {
 
     /// Parses `data`; `eof` flushes a last unterminated record.
     fn parse(&mut self, data: &[u8], eof: bool) -> Result<(), IngestError> {
-        if self.fresh && !data.is_empty() {
-            self.fresh = false;
-            self.in_slow = data.starts_with(BOM);
-        }
         let mut pos = 0;
+        if self.fresh && !data.is_empty() {
+            // The first call gets the whole sniff buffer, so a BOM here is never split.
+            self.fresh = false;
+            if data.starts_with(BOM) {
+                pos = BOM.len();
+                self.offset += pos as u64;
+            }
+        }
         loop {
             if !self.in_slow {
                 pos += self.fast(&data[pos..])?;
@@ -783,6 +793,21 @@ mod tests {
         assert_eq!(whole.rows, 3000);
         assert_eq!(read_in_chunks(long.as_bytes(), 1), whole);
         assert_eq!(read_in_chunks(long.as_bytes(), 777), whole);
+    }
+
+    #[test]
+    fn a_second_bom_is_stripped_at_the_start_only() {
+        let text = "\u{FEFF}\u{FEFF}a,b\n1,x\n\u{FEFF}2,y\n";
+        let t = read_in_chunks(text.as_bytes(), usize::MAX);
+        assert_eq!(t.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(t, read_in_chunks(text.as_bytes(), 1));
+        // Mid-file the mark is data, kept in the cell.
+        assert_eq!(t.rows, 2);
+        match &t.columns[0].data {
+            super::super::ColumnData::Numeric(v) => assert!(v[1].is_nan()),
+            super::super::ColumnData::Labels(d) => assert_eq!(d.get(1), Some("\u{FEFF}2")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
