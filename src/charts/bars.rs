@@ -5,7 +5,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{CategoryAxis, ValueAxis};
-use super::frame::{draw_mesh, fit_text, has_room, no_data, text_width, titled, Painter, PAD};
+use super::frame::{
+    draw_mesh, fit_text, has_room, no_data, plot_builder, text_width, titled, Painter, PAD,
+};
 use super::labels::{clean_label, format_count, MAX_LABEL_CHARS};
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
@@ -98,12 +100,7 @@ pub fn draw_bars<DB: DrawingBackend>(
     let x_axis = ValueAxis::new(0.0, x_top, false, ((plot_w as usize) / 90).max(2));
     let y_labels: Vec<String> = rows.iter().rev().map(|r| r.0.clone()).collect();
     let n = rows.len();
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(PAD / 2)
-        .margin_right(PAD + 6)
-        .margin_bottom(PAD / 2)
-        .x_label_area_size(x_area)
-        .y_label_area_size(y_area)
+    let mut chart = plot_builder(&body, x_area, y_area)
         .build_cartesian_2d(x_axis, CategoryAxis::new(y_labels))?;
     draw_mesh(&mut chart, &row_style, "", "", true, false, (10, n))?;
     let painter = Painter::new(&chart);

@@ -17,6 +17,22 @@ const MIN_PLOT: (u32, u32) = (120, 60);
 /// Padding around the chart, in pixels.
 pub(crate) const PAD: i32 = 12;
 
+/// A chart builder on the plot body with the margins and label areas every chart shares.
+pub(crate) fn plot_builder<'a, 'b, DB: DrawingBackend>(
+    body: &'a DrawingArea<DB, Shift>,
+    x_area: i32,
+    y_area: i32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(body);
+    builder
+        .margin_left(PAD / 2)
+        .margin_right(PAD + 6)
+        .margin_bottom(PAD / 2)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area);
+    builder
+}
+
 /// Width of `text` in pixels as the backend will draw it (the canvas measures real glyphs).
 pub(crate) fn text_width<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

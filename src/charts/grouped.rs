@@ -8,7 +8,9 @@ use super::axis::{CategoryAxis, ValueAxis};
 use super::boxplot::{
     box_range, count_note, drawable, log_note, place, BoxMark, Orientation, Place,
 };
-use super::frame::{draw_mesh, fit_text, has_room, no_data, text_width, titled, Painter, PAD};
+use super::frame::{
+    draw_mesh, fit_text, has_room, no_data, plot_builder, text_width, titled, Painter, PAD,
+};
 use super::labels::{clean_label, format_count, MAX_LABEL_CHARS};
 use super::theme::ChartStyle;
 use super::ChartError;
@@ -94,12 +96,7 @@ pub fn draw_grouped_boxes<DB: DrawingBackend>(
         &style.muted(),
         height as i32 - x_area - PAD,
     );
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(PAD / 2)
-        .margin_right(PAD + 6)
-        .margin_bottom(PAD / 2)
-        .x_label_area_size(x_area)
-        .y_label_area_size(y_area)
+    let mut chart = plot_builder(&body, x_area, y_area)
         .build_cartesian_2d(CategoryAxis::new(vec![String::new(); count]), y_axis)?;
     draw_mesh(&mut chart, style, "", &y_desc, false, true, (count, 10))?;
     let painter = Painter::new(&chart);

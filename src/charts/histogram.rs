@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::ValueAxis;
-use super::frame::{draw_mesh, has_room, no_data, text_width, titled, Painter, PAD};
+use super::frame::{draw_mesh, has_room, no_data, plot_builder, text_width, titled, Painter};
 use super::labels::{format_count, format_value};
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
@@ -89,13 +89,7 @@ pub fn draw_histogram<DB: DrawingBackend>(
         hist.log,
         ((width as i32 - y_area) as usize / 90).max(2),
     );
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(PAD / 2)
-        .margin_right(PAD + 6)
-        .margin_bottom(PAD / 2)
-        .x_label_area_size(x_area)
-        .y_label_area_size(y_area)
-        .build_cartesian_2d(x_axis, y_axis)?;
+    let mut chart = plot_builder(&body, x_area, y_area).build_cartesian_2d(x_axis, y_axis)?;
     draw_mesh(&mut chart, style, "", "count", false, true, (10, 10))?;
     let painter = Painter::new(&chart);
     let base = chart.backend_coord(&(lo, 0.0)).1;

@@ -4,7 +4,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::{padded_range, ValueAxis};
-use super::frame::{draw_mesh, fit_text, has_room, no_data, text_width, titled, Painter, PAD};
+use super::frame::{
+    draw_mesh, fit_text, has_room, no_data, plot_builder, text_width, titled, Painter, PAD,
+};
 use super::labels::{clean_label, format_count};
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
@@ -84,13 +86,7 @@ pub fn draw_scatter<DB: DrawingBackend>(
         width as i32 - y_area - 2 * PAD,
     );
     let y_desc = fit_text(&body, &y_name, &style.muted(), height as i32 - x_area - PAD);
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(PAD / 2)
-        .margin_right(PAD + 6)
-        .margin_bottom(PAD / 2)
-        .x_label_area_size(x_area)
-        .y_label_area_size(y_area)
-        .build_cartesian_2d(x_axis, y_axis)?;
+    let mut chart = plot_builder(&body, x_area, y_area).build_cartesian_2d(x_axis, y_axis)?;
     draw_mesh(&mut chart, style, &x_desc, &y_desc, true, true, (10, 10))?;
     let painter = Painter::new(&chart);
     let color = mix(style.point, POINT_ALPHA);
