@@ -227,21 +227,122 @@ fn sort_top(top: &mut [(String, u64)]) {
 /// a table of value counts.
 const COUNTING_MAX_DISTINCT: usize = 1 << 16;
 
-/// The non-missing values in ascending order, held either as one sorted slice or as sorted
+/// Largest decimal key counted in arrays indexed by the key (12 MiB at most) rather than sorted.
+const COUNT_ARRAY_MAX_KEY: u32 = 1 << 20;
+
+/// The non-missing values in ascending order, held either as one sorted slice, as sorted
 /// distinct values with cumulative counts (far cheaper when values repeat a lot, as most
-/// measured columns do).
+/// measured columns do), or as sorted decimal keys.
 enum Ordered<'a> {
     /// Ascending, NaN-free values.
     Sorted(Cow<'a, [f64]>),
     /// Distinct values ascending; `ends[i]` is the count of values <= `values[i]`.
     Runs { values: Vec<f64>, ends: Vec<usize> },
+    /// Ascending keys of values that are each exactly the correctly rounded `key / scale`
+    /// (see [`DecimalKeys`]); values are computed only where a figure needs one, which
+    /// spares a division per value and a copy of the column.
+    Keys { keys: Vec<u32>, scale: f64 },
+}
+
+/// A column of non-negative decimals with few places (prices, amounts, ratios) as integer
+/// keys: every value is exactly the correctly rounded k / scale for a u32 k, so ordering
+/// the keys orders the values (rounding is monotonic) and equal keys are equal values.
+struct DecimalKeys {
+    /// One key per non-NaN value, in column order.
+    keys: Vec<u32>,
+    scale: f64,
+}
+
+/// The key of `x` at `scale`, when `x` is exactly the correctly rounded key / scale.
+#[inline]
+fn decimal_key(x: f64, scale: f64) -> Option<u32> {
+    let k = (x * scale + 0.5) as u64;
+    (k < 1 << 32 && (k as f64 / scale).to_bits() == x.to_bits()).then_some(k as u32)
+}
+
+/// The scale (1, 10, ... 10^4) at which the first values of `v` are all decimal keys.
+fn decimal_scale(v: &[f64]) -> Option<f64> {
+    let probe: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).take(64).collect();
+    [1.0, 10.0, 100.0, 1e3, 1e4].into_iter().find(|&s| probe.iter().all(|&x| decimal_key(x, s).is_some()))
+}
+
+/// Counts a column of decimal keys with a small range (ratios, one-decimal measurements,
+/// small integers) in arrays indexed by the key: this replaces hashing, whose table
+/// outgrew the cache at ~10k distinct values. A value is checked against the array's
+/// value for its key, so only a key's first sight pays the division of [`decimal_key`].
+/// None when a value is no key at `scale` or the key range gets too wide.
+fn count_decimal_keys(v: &[f64], scale: f64) -> Option<(Ordered<'static>, Option<f64>)> {
+    if v.len() >= u32::MAX as usize {
+        return None;
+    }
+    let limit = (COUNT_ARRAY_MAX_KEY as usize).min(v.len().saturating_mul(4).saturating_add(64));
+    // values[k] is the value of key k; counts[k] its occurrences.
+    let (mut values, mut counts): (Vec<f64>, Vec<u32>) = (Vec::new(), Vec::new());
+    #[cold]
+    fn first_sight(values: &mut Vec<f64>, counts: &mut Vec<u32>, x: f64, scale: f64, limit: usize) -> Option<usize> {
+        let k = decimal_key(x, scale)? as usize;
+        // Growth follows the values seen (a key far above them means a wide range, which
+        // a sort handles better), so a wide column gives up before filling a big table.
+        let seen: u32 = counts.iter().sum();
+        if k >= limit || k >= (1 << 14).max(8 * seen as usize) {
+            return None;
+        }
+        let len = (k + 1).max(2 * values.len()).min(limit);
+        let from = values.len();
+        values.extend((from..len).map(|i| i as f64 / scale));
+        counts.resize(len, 0);
+        Some(k)
+    }
+    for &x in v {
+        if x.is_nan() {
+            continue;
+        }
+        let k = (x * scale + 0.5) as u64 as usize;
+        let k = match values.get(k) {
+            Some(want) if want.to_bits() == x.to_bits() => k,
+            _ => first_sight(&mut values, &mut counts, x, scale, limit)?,
+        };
+        counts[k] += 1;
+    }
+    let mut sum = ExactSum::new();
+    let (mut distinct, mut ends) = (Vec::new(), Vec::new());
+    let mut total = 0;
+    for (&x, &n) in values.iter().zip(&counts) {
+        if n > 0 {
+            sum.add_n(x, n as u64);
+            total += n as usize;
+            distinct.push(x);
+            ends.push(total);
+        }
+    }
+    Some((Ordered::Runs { values: distinct, ends }, sum.mean()))
+}
+
+impl DecimalKeys {
+    /// The keys of `v` at `scale`, or None when any value is no such decimal.
+    fn of(v: &[f64], scale: f64) -> Option<DecimalKeys> {
+        let mut keys: Vec<u32> = Vec::with_capacity(v.len());
+        for &x in v {
+            if !x.is_nan() {
+                keys.push(decimal_key(x, scale)?);
+            }
+        }
+        Some(DecimalKeys { keys, scale })
+    }
+
+    /// Radix-sorts the keys: a u32 sort takes half the passes of one over f64 bits.
+    fn sorted(mut self) -> Ordered<'static> {
+        radsort::sort(&mut self.keys);
+        Ordered::Keys { keys: self.keys, scale: self.scale }
+    }
 }
 
 impl<'a> Ordered<'a> {
     /// Orders the non-NaN values of `v` and finds their exact mean, touching each value as
     /// few times as possible: a sorted column (ids, timestamps) is borrowed as it is; a
-    /// column with few distinct values is counted, and its sum taken from the counts;
-    /// only the rest is copied and sorted.
+    /// column of short decimals with a small range is counted by key, one with few
+    /// distinct values by a hash table, its sum taken from the counts; only the rest is
+    /// sorted (by decimal key where it can).
     fn with_mean(v: &'a [f64]) -> (Ordered<'a>, Option<f64>) {
         // NaN compares false, so missing cells do not break an ascending run.
         let mut ascending = true;
@@ -253,9 +354,15 @@ impl<'a> Ordered<'a> {
         if ascending && !v.iter().any(|x| x.is_nan()) {
             return (Ordered::Sorted(Cow::Borrowed(v)), exact_mean(v));
         }
+        let scale = decimal_scale(v);
+        if let Some(found) = scale.and_then(|s| count_decimal_keys(v, s)) {
+            return found;
+        }
+        // The hash table gives up early on a column of mostly distinct values, so trying
+        // it costs little there.
         let Some(counts) = ValueCounts::of(v, COUNTING_MAX_DISTINCT) else {
-            if let Some(found) = Ordered::by_decimal_keys(v) {
-                return found;
+            if let Some(keys) = scale.and_then(|s| DecimalKeys::of(v, s)) {
+                return (keys.sorted(), exact_mean(v));
             }
             let mut sum = ExactSum::new();
             let mut sorted: Vec<f64> = Vec::with_capacity(v.len());
@@ -283,34 +390,11 @@ impl<'a> Ordered<'a> {
         (Ordered::Runs { values: runs.into_iter().map(|r| r.0).collect(), ends }, sum.mean())
     }
 
-    /// Sorts a column of non-negative decimals with few places (prices, amounts) through
-    /// integer keys: when every value is exactly the correctly rounded k / 10^p for a u32 k,
-    /// ordering the keys orders the values (rounding is monotonic), and a u32 radix sort
-    /// takes half the passes of one over f64 bits. None when any value does not fit.
-    fn by_decimal_keys(v: &'a [f64]) -> Option<(Ordered<'a>, Option<f64>)> {
-        let fits = |x: f64, scale: f64| {
-            let k = (x * scale + 0.5) as u64;
-            (k < 1 << 32 && (k as f64 / scale).to_bits() == x.to_bits()).then_some(k as u32)
-        };
-        let probe: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).take(64).collect();
-        let scale = [1.0, 10.0, 100.0, 1e3, 1e4].into_iter().find(|&s| probe.iter().all(|&x| fits(x, s).is_some()))?;
-        let mut sum = ExactSum::new();
-        let mut keys: Vec<u32> = Vec::with_capacity(v.len());
-        for &x in v {
-            if !x.is_nan() {
-                sum.add(x);
-                keys.push(fits(x, scale)?);
-            }
-        }
-        radsort::sort(&mut keys);
-        let sorted = keys.into_iter().map(|k| k as f64 / scale).collect();
-        Some((Ordered::Sorted(Cow::Owned(sorted)), sum.mean()))
-    }
-
     fn len(&self) -> usize {
         match self {
             Ordered::Sorted(s) => s.len(),
             Ordered::Runs { ends, .. } => ends.last().copied().unwrap_or(0),
+            Ordered::Keys { keys, .. } => keys.len(),
         }
     }
 
@@ -319,6 +403,7 @@ impl<'a> Ordered<'a> {
         match self {
             Ordered::Sorted(s) => s[r],
             Ordered::Runs { values, ends } => values[ends.partition_point(|&e| e <= r)],
+            Ordered::Keys { keys, scale } => keys[r] as f64 / scale,
         }
     }
 
@@ -330,6 +415,7 @@ impl<'a> Ordered<'a> {
                 0 => 0,
                 i => ends[i - 1],
             },
+            Ordered::Keys { keys, scale } => keys.partition_point(|&k| (k as f64 / scale) < x),
         }
     }
 
@@ -341,6 +427,7 @@ impl<'a> Ordered<'a> {
                 0 => 0,
                 i => ends[i - 1],
             },
+            Ordered::Keys { keys, scale } => keys.partition_point(|&k| (k as f64 / scale) <= x),
         };
         self.len() - at_most
     }
@@ -351,6 +438,8 @@ impl<'a> Ordered<'a> {
             Ordered::Sorted(s) if s.is_empty() => 0,
             Ordered::Sorted(s) => 1 + s.windows(2).filter(|w| w[0] != w[1]).count(),
             Ordered::Runs { values, .. } => values.len(),
+            Ordered::Keys { keys, .. } if keys.is_empty() => 0,
+            Ordered::Keys { keys, .. } => 1 + keys.windows(2).filter(|w| w[0] != w[1]).count(),
         }
     }
 }
@@ -799,22 +888,64 @@ mod tests {
         }
     }
 
+    /// Every rank of `ordered` holds the same value, bit for bit, as a plain sort gives
+    /// (0.0 and -0.0 being one value).
+    fn assert_orders_like_a_sort(ordered: &Ordered, values: &[f64]) {
+        let mut want: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+        want.sort_by(f64::total_cmp);
+        assert_eq!(ordered.len(), want.len());
+        let same = |a: f64, b: f64| a.to_bits() == b.to_bits() || (a == 0.0 && b == 0.0);
+        assert!((0..want.len()).all(|r| same(ordered.at(r), want[r])));
+        let distinct = 1 + want.windows(2).filter(|w| w[0] != w[1]).count();
+        assert_eq!(ordered.distinct(), distinct);
+        for probe in [want[0], want[want.len() / 3], want[want.len() - 1] - 0.005, want[want.len() - 1]] {
+            assert_eq!(ordered.count_below(probe), want.iter().filter(|&&w| w < probe).count());
+            assert_eq!(ordered.count_above(probe), want.iter().filter(|&&w| w > probe).count());
+        }
+    }
+
     #[test]
     fn decimal_keys_sort_exactly_like_the_values() {
         let mut rng = SplitMix64::new(3);
         let cents: Vec<f64> = (0..200_000).map(|i| if i % 1000 == 7 { f64::NAN } else { rng.below(10_000_000) as f64 / 100.0 }).collect();
-        let (ordered, mean) = Ordered::by_decimal_keys(&cents).expect("two-place decimals fit");
-        let mut want: Vec<f64> = cents.iter().copied().filter(|x| !x.is_nan()).collect();
-        want.sort_by(f64::total_cmp);
-        match ordered {
-            Ordered::Sorted(got) => assert!(got.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()) && got.len() == want.len()),
-            Ordered::Runs { .. } => panic!("expected a sorted copy"),
-        }
-        assert_eq!(mean, exact_mean(&want));
+        assert_eq!(decimal_scale(&cents), Some(100.0));
+        assert!(count_decimal_keys(&cents, 100.0).is_none(), "a key range this wide is sorted, not counted");
+        let keys = DecimalKeys::of(&cents, 100.0).expect("two-place decimals fit");
+        let ordered = keys.sorted();
+        assert!(matches!(ordered, Ordered::Keys { .. }));
+        assert_orders_like_a_sort(&ordered, &cents);
+        let (via_profile, mean) = Ordered::with_mean(&cents);
+        assert!(matches!(via_profile, Ordered::Keys { .. }));
+        assert_eq!(mean, exact_mean(&cents));
         // Values that are no short decimal, or negative, keep the general sort.
-        assert!(Ordered::by_decimal_keys(&[0.1, 1.0 / 3.0, 2.0]).is_none());
-        assert!(Ordered::by_decimal_keys(&[1.5, -2.25]).is_none());
-        assert!(Ordered::by_decimal_keys(&[1.5, 5e9]).is_none());
+        assert!(decimal_scale(&[0.1, 1.0 / 3.0, 2.0]).is_none());
+        assert!(decimal_scale(&[1.5, -2.25]).is_none());
+        assert!(DecimalKeys::of(&[1.5, 5e9], 10.0).is_none());
+        assert!(DecimalKeys::of(&[0.5, -0.0], 10.0).is_none());
+        // A late value that is no key, or negative, sends a counted column to the general path.
+        let mut late: Vec<f64> = (0..5000).map(|i| (i % 70) as f64 / 10.0).collect();
+        for bad in [1.0 / 3.0, -0.5, -0.0, 1e12] {
+            late.push(bad);
+            assert!(count_decimal_keys(&late, 10.0).is_none(), "{bad}");
+            let (ordered, mean) = Ordered::with_mean(&late);
+            assert_orders_like_a_sort(&ordered, &late);
+            assert_eq!(mean, exact_mean(&late));
+            late.pop();
+        }
+    }
+
+    #[test]
+    fn narrow_decimal_keys_are_counted_like_a_sort() {
+        // Four-place ratios: 10^4 possible keys, counted in an array.
+        let mut rng = SplitMix64::new(8);
+        let ratios: Vec<f64> = (0..100_000).map(|i| if i % 501 == 3 { f64::NAN } else { rng.below(10_000) as f64 / 1e4 }).collect();
+        let (ordered, mean) = count_decimal_keys(&ratios, 1e4).expect("a narrow key range is counted");
+        assert!(matches!(ordered, Ordered::Runs { .. }));
+        assert_orders_like_a_sort(&ordered, &ratios);
+        assert_eq!(mean, exact_mean(&ratios));
+        let (via_profile, mean2) = Ordered::with_mean(&ratios);
+        assert!(matches!(via_profile, Ordered::Runs { .. }));
+        assert_eq!(mean2, mean);
     }
 
     #[test]
