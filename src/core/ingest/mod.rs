@@ -10,6 +10,7 @@ mod builder;
 pub mod cell;
 mod infer;
 mod reader;
+mod scan;
 pub mod sniff;
 
 pub use infer::infer_type;
