@@ -3,6 +3,8 @@
 pub mod calendar;
 pub mod demo;
 pub mod distribution;
+pub mod errors;
+pub mod event;
 pub mod ingest;
 pub mod profile;
 pub mod rng;

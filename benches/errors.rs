@@ -1,0 +1,71 @@
+//! Native benchmark: aggregation plus detection of generated error events (no file I/O).
+//!
+//! Run: `cargo bench --bench errors`. PIPESCOPE_BENCH_EVENTS=N sets the number of events
+//! (default 20 million, spread over one day, 32 codes, one code regressed).
+//! Target: >= 20 million events/s natively for each method. Prints the median of 5 runs.
+
+use std::time::{Duration, Instant};
+
+use pipescope::core::errors::{default_bin_seconds, Config, ErrorEngine, Method};
+use pipescope::core::event::ErrorEvent;
+use pipescope::core::rng::SplitMix64;
+
+const RUNS: usize = 5;
+
+fn generate(n: u64) -> Vec<ErrorEvent> {
+    let mut rng = SplitMix64::new(42);
+    let span_ms = 86_400_000u64;
+    (0..n)
+        .map(|i| {
+            let code = (rng.next_u64() % 32) as u32;
+            // Code 7 is three times as frequent on the candidate.
+            let build = if code == 7 {
+                u32::from(rng.below(4) != 0)
+            } else {
+                rng.below(2) as u32
+            };
+            ErrorEvent {
+                t_ms: (i * span_ms / n) as i64,
+                build,
+                code,
+            }
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let n: u64 = std::env::var("PIPESCOPE_BENCH_EVENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000_000);
+    let events = generate(n);
+    let bin = default_bin_seconds(86_400);
+    for method in [Method::RateTest, Method::MeanThreshold] {
+        let mut times = Vec::new();
+        let mut alerts = 0;
+        for _ in 0..RUNS {
+            let mut config = Config::new(0, 1, bin);
+            config.method = method;
+            let start = Instant::now();
+            let mut engine = ErrorEngine::new(config).expect("valid config");
+            for e in &events {
+                engine.push(*e);
+            }
+            engine.finish();
+            times.push(start.elapsed());
+            alerts = engine.alerts().len();
+            assert_eq!(engine.bins().len(), 86_400 / bin as usize);
+        }
+        let t = median(times);
+        println!(
+            "errors {method:?}: {n} events, {bin} s bins: median {:.1} ms over {RUNS} runs = {:.1} million events/s ({alerts} alerts) [target >= 20]",
+            t.as_secs_f64() * 1e3,
+            n as f64 / t.as_secs_f64() / 1e6
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! The build-regression engine (Errors workspace): error events in, per-bin counts per
+//! build and code, and regression alerts out. A deterministic, causal fold: feed events in
+//! time order (or move the clock with [`ErrorEngine::advance_to`]) and alerts start and stop
+//! as the stream moves; the same events always give the same state.
+
+pub mod aggregate;
+pub mod alerts;
+pub mod read;
+pub mod timestamp;
+
+use std::fmt;
+
+pub use aggregate::{default_bin_seconds, Aggregator, Bin};
+pub use alerts::{Alert, MeanThreshold, Method, RateTest};
+pub use read::{read_bytes, ErrorStream, ReadError, ReadOptions, Roles, RowProblem};
+#[cfg(not(target_arch = "wasm32"))]
+pub use read::read_path;
+pub use timestamp::{format_stream_seconds, parse_timestamp_ms, TimeFormat, TimestampError};
+
+use crate::core::event::{ErrorEvent, Event};
+
+/// Engine settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Build id of the baseline.
+    pub baseline: u32,
+    /// Build id of the candidate.
+    pub candidate: u32,
+    /// Bin width in seconds (≥ 1).
+    pub bin_seconds: u32,
+    /// The detector.
+    pub method: Method,
+    /// rate-test: overall false-alarm probability over all codes and looks.
+    pub alpha: f64,
+    /// mean-threshold: the ratio threshold.
+    pub threshold: f64,
+    /// mean-threshold: window lengths in bins.
+    pub windows: Vec<u32>,
+}
+
+impl Config {
+    /// Defaults: rate-test at α = 0.01; mean-threshold 1.25 over 5 and 10 bins.
+    pub fn new(baseline: u32, candidate: u32, bin_seconds: u32) -> Self {
+        Config { baseline, candidate, bin_seconds, method: Method::RateTest, alpha: 0.01, threshold: 1.25, windows: vec![5, 10] }
+    }
+
+    /// Defaults for a stream read from a file: its builds and the bin width from its span.
+    pub fn for_stream(stream: &ErrorStream) -> Self {
+        Config::new(stream.baseline, stream.candidate, default_bin_seconds(stream.span_seconds()))
+    }
+}
+
+/// Settings the engine cannot run with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigError {
+    /// Bin width of 0 seconds.
+    ZeroBin,
+    /// α outside (0, 1).
+    Alpha(f64),
+    /// A threshold that is not a positive number.
+    Threshold(f64),
+    /// No window, or a window of 0 bins.
+    Windows,
+    /// Baseline and candidate are the same build id.
+    SameBuild,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::ZeroBin => write!(f, "--bin-seconds must be at least 1"),
+            ConfigError::Alpha(a) => write!(f, "the false-alarm rate must be between 0 and 1, got {a}"),
+            ConfigError::Threshold(t) => write!(f, "--threshold must be a positive number, got {t}"),
+            ConfigError::Windows => write!(f, "--windows needs one or more window lengths of at least 1 bin, like 5,10"),
+            ConfigError::SameBuild => write!(f, "baseline and candidate must be different builds"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The regression engine: aggregation plus one detector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorEngine {
+    config: Config,
+    agg: Aggregator,
+    rate: RateTest,
+    mean: MeanThreshold,
+    alerts: Vec<Alert>,
+    /// The open second, None before the first event.
+    second: Option<i64>,
+    late: u64,
+    ignored: u64,
+    finished: bool,
+}
+
+impl ErrorEngine {
+    /// An engine with these settings.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        if config.bin_seconds == 0 {
+            return Err(ConfigError::ZeroBin);
+        }
+        if !(config.alpha > 0.0 && config.alpha < 1.0) {
+            return Err(ConfigError::Alpha(config.alpha));
+        }
+        if !(config.threshold.is_finite() && config.threshold > 0.0) {
+            return Err(ConfigError::Threshold(config.threshold));
+        }
+        if config.windows.is_empty() || config.windows.contains(&0) {
+            return Err(ConfigError::Windows);
+        }
+        if config.baseline == config.candidate {
+            return Err(ConfigError::SameBuild);
+        }
+        Ok(ErrorEngine {
+            agg: Aggregator::new(config.bin_seconds),
+            rate: RateTest::new(config.alpha),
+            mean: MeanThreshold::new(config.threshold, &config.windows),
+            alerts: Vec::new(),
+            second: None,
+            late: 0,
+            ignored: 0,
+            finished: false,
+            config,
+        })
+    }
+
+    /// Apply one stream event; metric events are not this engine's and are ignored.
+    pub fn apply(&mut self, event: &Event) {
+        if let Event::Error(e) = event {
+            self.push(*e);
+        }
+    }
+
+    /// Count one error event. Events of other builds are ignored (counted). An event older
+    /// than the open second (out of order) is counted in the open second, because earlier
+    /// seconds were already tested and the detectors never look back; it is counted as late.
+    #[inline]
+    pub fn push(&mut self, e: ErrorEvent) {
+        let side = if e.build == self.config.baseline {
+            0
+        } else if e.build == self.config.candidate {
+            1
+        } else {
+            self.ignored += 1;
+            return;
+        };
+        if self.finished {
+            self.late += 1;
+            return;
+        }
+        let sec = e.t_ms.div_euclid(1000);
+        match self.second {
+            Some(open) if sec == open => {}
+            Some(open) if sec < open => self.late += 1,
+            _ => self.advance_second(sec),
+        }
+        self.agg.count(e.code, side);
+    }
+
+    /// Move the stream clock to `t_ms` with no event (a timer tick): every second before
+    /// it is closed and tested, and bins that ended are closed.
+    pub fn advance_to(&mut self, t_ms: i64) {
+        let sec = t_ms.div_euclid(1000);
+        if !self.finished && self.second.is_some_and(|open| sec > open) {
+            self.advance_second(sec);
+        }
+    }
+
+    /// End of stream: close the open second and bin. Alerts still open stay open.
+    pub fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        if self.second.is_some() {
+            self.close_second();
+            self.close_bins(None);
+        }
+        self.finished = true;
+    }
+
+    fn close_second(&mut self) {
+        let Some(sec) = self.second else { return };
+        self.agg.close_second();
+        if self.config.method == Method::RateTest {
+            let agg = &self.agg;
+            for &code in agg.changed() {
+                let rank = agg.rank(code).unwrap_or(0);
+                let totals = agg.totals()[code as usize];
+                self.rate.update(code, rank, totals, sec, &mut self.alerts);
+            }
+        }
+        self.agg.clear_dirty();
+    }
+
+    fn close_bins(&mut self, next: Option<i64>) {
+        let method = self.config.method;
+        let bin_s = self.config.bin_seconds as i64;
+        let (mean, alerts) = (&mut self.mean, &mut self.alerts);
+        self.agg.close_bins_until(next, |bin, totals| {
+            if method == Method::MeanThreshold {
+                mean.on_bin(bin, totals.len(), bin_s, alerts);
+            }
+        });
+    }
+
+    fn advance_second(&mut self, sec: i64) {
+        self.close_second();
+        let next_bin = self.agg.bin_of(sec);
+        match self.agg.open_bin() {
+            None => self.agg.open(next_bin),
+            Some(open) if open != next_bin => self.close_bins(Some(next_bin)),
+            Some(_) => {}
+        }
+        self.second = Some(sec);
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Alerts so far, in the order they were raised.
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
+    /// Closed bins, oldest first.
+    pub fn bins(&self) -> &[Bin] {
+        self.agg.bins()
+    }
+
+    /// `[baseline, candidate]` totals per code id over closed seconds.
+    pub fn totals(&self) -> &[[u64; 2]] {
+        self.agg.totals()
+    }
+
+    /// Events that arrived older than the open second (counted in the open second).
+    pub fn late_events(&self) -> u64 {
+        self.late
+    }
+
+    /// Events of builds that are neither baseline nor candidate.
+    pub fn ignored_events(&self) -> u64 {
+        self.ignored
+    }
+}
+
+/// Run a whole stream through a fresh engine and finish it.
+pub fn analyze(stream: &ErrorStream, config: Config) -> Result<ErrorEngine, ConfigError> {
+    let mut engine = ErrorEngine::new(config)?;
+    for e in &stream.events {
+        engine.push(*e);
+    }
+    engine.finish();
+    Ok(engine)
+}
+
+/// One alert as a JSON line: `code` (label), `method`, `raised_at_s`, `start_s`, `stop_s`,
+/// `value`, `ci_low`, `ci_high`, `p_value`, `threshold`, `window_bins`, counts and `state`.
+pub fn alert_json(alert: &Alert, codes: &[String]) -> String {
+    #[derive(serde::Serialize)]
+    struct Line<'a> {
+        code: &'a str,
+        method: Method,
+        raised_at_s: i64,
+        start_s: i64,
+        stop_s: Option<i64>,
+        value: f64,
+        ci_low: Option<f64>,
+        ci_high: Option<f64>,
+        p_value: Option<f64>,
+        threshold: f64,
+        window_bins: Option<u32>,
+        baseline_count: u64,
+        candidate_count: u64,
+        state: &'a str,
+    }
+    let line = Line {
+        code: codes.get(alert.code as usize).map_or("?", String::as_str),
+        method: alert.method,
+        raised_at_s: alert.raised_at_s,
+        start_s: alert.start_s,
+        stop_s: alert.stop_s,
+        value: alert.value,
+        ci_low: alert.ci_low,
+        ci_high: alert.ci_high,
+        p_value: alert.p_value,
+        threshold: alert.threshold,
+        window_bins: alert.window_bins,
+        baseline_count: alert.baseline_count,
+        candidate_count: alert.candidate_count,
+        state: alert.state(),
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
+/// One alert in the original plain format, one field a line. Numeric codes print as
+/// `Error_Code_<n>`, other labels as they are; an open alert's stop prints as `open`.
+pub fn alert_text(alert: &Alert, codes: &[String]) -> String {
+    let title = match alert.method {
+        Method::MeanThreshold => "Mean Threshold Exceeded",
+        Method::RateTest => "Rate Test Significant",
+    };
+    let stop = alert.stop_s.map_or_else(|| "open".to_string(), format_stream_seconds);
+    let threshold = match alert.method {
+        Method::MeanThreshold => format!("Threshold: {}", alert.threshold),
+        Method::RateTest => format!("P-Value: {:.3e}", alert.p_value.unwrap_or(1.0)),
+    };
+    format!(
+        "Alert: {title}\nStart Timestamp: {}\nStop Timestamp: {stop}\nError Code: {}\nValue: {}\n{threshold}\n",
+        format_stream_seconds(alert.start_s),
+        code_label(codes.get(alert.code as usize).map_or("?", String::as_str)),
+        round_value(alert.value),
+    )
+}
+
+fn code_label(label: &str) -> std::borrow::Cow<'_, str> {
+    if label.parse::<i64>().is_ok() {
+        format!("Error_Code_{label}").into()
+    } else {
+        label.into()
+    }
+}
+
+/// Values print with at most 3 decimals (`1.9`, not `1.9000000000000001`).
+fn round_value(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,606 @@
+//! Read an error-event CSV (timestamp, build, code; header row or none) into events.
+//!
+//! Column roles are guessed from the header names or, without a header, from the values
+//! (the timestamp column parses as times, the build column holds dotted versions), and each
+//! can be overridden. Builds and codes are discovered from the data. Rows that cannot be read
+//! are skipped and reported with their line numbers, so one bad row does not stop a stream.
+//! Rows out of time order are sorted into order (stable), and counted.
+
+use std::fmt;
+
+use rustc_hash::FxHashMap;
+
+use super::timestamp::TimeFormat;
+use crate::core::event::ErrorEvent;
+
+/// Which column plays each role (zero-based indices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Roles {
+    /// The timestamp column.
+    pub time: usize,
+    /// The build (version) column.
+    pub build: usize,
+    /// The error-code column; codes are labels, not numbers.
+    pub code: usize,
+}
+
+/// How to read the file; every `None` is guessed.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The first row is a header (`Some(true)`), data (`Some(false)`), or sniffed.
+    pub has_header: Option<bool>,
+    /// Timestamp column index.
+    pub time: Option<usize>,
+    /// Build column index.
+    pub build: Option<usize>,
+    /// Code column index.
+    pub code: Option<usize>,
+    /// The baseline build's name (default: the older of two builds).
+    pub baseline: Option<String>,
+    /// The candidate build's name (default: the newer of two builds).
+    pub candidate: Option<String>,
+}
+
+/// A row that was skipped, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// 1-based line in the file.
+    pub line: u64,
+    /// The column's name (or `column N` without a header).
+    pub column: String,
+    /// What is wrong, in words a user can act on.
+    pub message: String,
+}
+
+impl fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column '{}': {}", self.line, self.column, self.message)
+    }
+}
+
+/// Why an error-event file cannot be used at all.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReadError {
+    /// The CSV itself is broken (for example invalid quoting) at this line.
+    Csv { line: u64, message: String },
+    /// Fewer than three columns, so there is no timestamp, build and code.
+    TooFewColumns { line: u64, found: usize },
+    /// No data rows.
+    Empty,
+    /// A role was set to a column that does not exist.
+    NoSuchColumn {
+        role: &'static str,
+        index: usize,
+        columns: usize,
+    },
+    /// Two roles were given the same column.
+    SameColumn { index: usize },
+    /// No column parses as timestamps.
+    NoTimeColumn,
+    /// The chosen timestamp column holds no value that reads as a time.
+    BadTimeColumn { problem: RowProblem },
+    /// Every row was skipped; the first problem is shown.
+    NoUsableRows { first: RowProblem, skipped: usize },
+    /// Only one build in the data: there is nothing to compare.
+    SingleBuild { build: String },
+    /// More than two builds and no (or only one) choice of baseline and candidate.
+    TooManyBuilds { builds: Vec<String> },
+    /// A named build is not in the data.
+    UnknownBuild {
+        role: &'static str,
+        name: String,
+        builds: Vec<String>,
+    },
+    /// Baseline and candidate are the same build.
+    SameBuild { name: String },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Csv { line, message } => write!(f, "line {line}: {message}"),
+            ReadError::TooFewColumns { line, found } => write!(
+                f,
+                "line {line}: found {found} column(s), but an error-event file needs three: timestamp, build and error code"
+            ),
+            ReadError::Empty => write!(f, "the file has no data rows"),
+            ReadError::NoSuchColumn { role, index, columns } => write!(
+                f,
+                "the {role} column was set to column {} but the file has {columns} column(s)",
+                index + 1
+            ),
+            ReadError::SameColumn { index } => {
+                write!(f, "column {} was given two roles; timestamp, build and code need three different columns", index + 1)
+            }
+            ReadError::NoTimeColumn => write!(
+                f,
+                "no column holds timestamps (H:MM:SS, ISO 8601, epoch seconds or milliseconds); name the timestamp column"
+            ),
+            ReadError::BadTimeColumn { problem } => write!(
+                f,
+                "{problem}; no value in this column is H:MM:SS, ISO 8601, epoch seconds or milliseconds"
+            ),
+            ReadError::NoUsableRows { first, skipped } => {
+                write!(f, "all {skipped} row(s) were skipped; the first: {first}")
+            }
+            ReadError::SingleBuild { build } => write!(
+                f,
+                "only one build ('{build}') is in the data; a regression check needs events from a baseline and a candidate build"
+            ),
+            ReadError::TooManyBuilds { builds } => write!(
+                f,
+                "{} builds are in the data ({}); choose two with --baseline BUILD and --candidate BUILD",
+                builds.len(),
+                builds.join(", ")
+            ),
+            ReadError::UnknownBuild { role, name, builds } => {
+                write!(f, "the {role} build '{name}' is not in the data; the builds are {}", builds.join(", "))
+            }
+            ReadError::SameBuild { name } => {
+                write!(f, "baseline and candidate are both '{name}'; choose two different builds")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Error events read from a file, with their catalog of builds and codes.
+#[derive(Debug, Clone)]
+pub struct ErrorStream {
+    /// Events in time order; `build` and `code` index `builds` and `codes`.
+    pub events: Vec<ErrorEvent>,
+    /// Build names, in order of first appearance.
+    pub builds: Vec<String>,
+    /// Code labels, in order of first appearance.
+    pub codes: Vec<String>,
+    /// The baseline build's id.
+    pub baseline: u32,
+    /// The candidate build's id.
+    pub candidate: u32,
+    /// The column roles used.
+    pub roles: Roles,
+    /// Column names (from the header, or `column N`).
+    pub columns: Vec<String>,
+    /// Whether the first row was a header.
+    pub has_header: bool,
+    /// The timestamp format of the time column.
+    pub time_format: TimeFormat,
+    /// Rows whose time was earlier than the row before (they were sorted into place).
+    pub out_of_order: usize,
+    /// Rows skipped; only the first [`MAX_PROBLEMS`] are kept in `problems`.
+    pub skipped: usize,
+    /// The first skipped rows, with line numbers.
+    pub problems: Vec<RowProblem>,
+    /// Events of builds that are neither baseline nor candidate (kept, ignored by engines).
+    pub other_build_events: usize,
+}
+
+/// How many skipped-row problems are kept for display.
+pub const MAX_PROBLEMS: usize = 100;
+
+/// Rows sampled to guess the header and the column roles.
+const SAMPLE_ROWS: usize = 200;
+
+impl ErrorStream {
+    /// Span of the stream in whole seconds (last minus first event), 0 when empty.
+    pub fn span_seconds(&self) -> i64 {
+        match (self.events.first(), self.events.last()) {
+            (Some(a), Some(b)) => (b.t_ms - a.t_ms) / 1000,
+            _ => 0,
+        }
+    }
+}
+
+/// Compare two build names by dotted numeric version order (`5.0007.610` > `5.0007.510`,
+/// `1.10` > `1.9`); non-numeric parts compare as text, and ties fall back to the text.
+pub fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let split = |s: &str| {
+        s.trim_start_matches(['v', 'V'])
+            .split(['.', '-', '_', '+'])
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let (pa, pb) = (split(a), split(b));
+    for (x, y) in pa.iter().zip(pb.iter()) {
+        let o = match (x.parse::<u128>(), y.parse::<u128>()) {
+            (Ok(i), Ok(j)) => i.cmp(&j),
+            (Ok(_), Err(_)) => Ordering::Less,
+            (Err(_), Ok(_)) => Ordering::Greater,
+            (Err(_), Err(_)) => x.cmp(y),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    pa.len().cmp(&pb.len()).then_with(|| a.cmp(b))
+}
+
+fn looks_like_version(s: &str) -> bool {
+    let t = s.trim_start_matches(['v', 'V']);
+    t.contains('.') && t.starts_with(|c: char| c.is_ascii_digit()) && !t.contains(['e', 'E'])
+}
+
+fn csv_error(e: csv::Error) -> ReadError {
+    let line = e.position().map_or(0, |p| p.line());
+    ReadError::Csv {
+        line,
+        message: e.to_string(),
+    }
+}
+
+/// Guess which column is which from header names or sampled values.
+fn guess_roles(
+    header: Option<&[String]>,
+    sample: &[Vec<String>],
+    ncols: usize,
+    options: &ReadOptions,
+) -> Result<Roles, ReadError> {
+    let named = |keys: &[&str]| -> Option<usize> {
+        let h = header?;
+        h.iter().position(|n| {
+            let n = n.to_ascii_lowercase();
+            keys.iter().any(|k| n.contains(k))
+        })
+    };
+    // "All" allows a few bad rows in the sample (they are reported later, line by line).
+    let all = |c: usize, f: &dyn Fn(&str) -> bool| {
+        let ok = sample.iter().filter(|r| r.get(c).is_some_and(|v| f(v))).count();
+        ok > 0 && ok * 10 >= sample.len() * 9
+    };
+    let mut taken = Vec::new();
+    for (role, v) in [
+        ("timestamp", options.time),
+        ("build", options.build),
+        ("code", options.code),
+    ] {
+        if let Some(i) = v {
+            if i >= ncols {
+                return Err(ReadError::NoSuchColumn {
+                    role,
+                    index: i,
+                    columns: ncols,
+                });
+            }
+            if taken.contains(&i) {
+                return Err(ReadError::SameColumn { index: i });
+            }
+            taken.push(i);
+        }
+    }
+    // Clock and ISO times are distinctive, so half the sample is enough to call a column time.
+    let most = |c: usize, f: &dyn Fn(&str) -> bool| {
+        let ok = sample.iter().filter(|r| r.get(c).is_some_and(|v| f(v))).count();
+        ok > 0 && ok * 2 >= sample.len()
+    };
+    let free = |taken: &[usize]| (0..ncols).filter(move |c| !taken.contains(c)).collect::<Vec<_>>();
+
+    let time = match options.time {
+        Some(t) => t,
+        None => {
+            let cands = free(&taken);
+            let by_name = named(&["time", "date", "ts", "when"]).filter(|c| cands.contains(c));
+            let text_time = cands.iter().copied().find(|&c| {
+                most(c, &|v| {
+                    matches!(TimeFormat::detect(v), Some(TimeFormat::Clock | TimeFormat::Iso8601))
+                })
+            });
+            // Among plain numbers (codes are often numbers too), the time is the column
+            // that never goes backwards.
+            let numeric_time = || {
+                cands.iter().copied().find(|&c| {
+                    all(c, &|v| TimeFormat::detect(v).is_some())
+                        && sample.windows(2).all(|w| {
+                            let p = |r: &Vec<String>| r[c].trim().parse::<f64>().unwrap_or(f64::NAN);
+                            p(&w[0]).partial_cmp(&p(&w[1])) != Some(std::cmp::Ordering::Greater)
+                        })
+                })
+            };
+            by_name
+                .or(text_time)
+                .or_else(numeric_time)
+                .ok_or(ReadError::NoTimeColumn)?
+        }
+    };
+    taken.push(time);
+    let build = match options.build {
+        Some(b) => b,
+        None => {
+            let cands = free(&taken);
+            let by_name = named(&["build", "version", "release"]).filter(|c| cands.contains(c));
+            let versions = cands.iter().copied().find(|&c| all(c, &|v| looks_like_version(v)));
+            let fewest = || {
+                cands.iter().copied().min_by_key(|&c| {
+                    let mut seen: Vec<&str> = sample.iter().filter_map(|r| r.get(c).map(String::as_str)).collect();
+                    seen.sort_unstable();
+                    seen.dedup();
+                    seen.len()
+                })
+            };
+            by_name
+                .or(versions)
+                .or_else(fewest)
+                .ok_or(ReadError::TooFewColumns { line: 1, found: ncols })?
+        }
+    };
+    taken.push(build);
+    let code = match options.code {
+        Some(c) => c,
+        None => {
+            let cands = free(&taken);
+            named(&["code", "error", "err"])
+                .filter(|c| cands.contains(c))
+                .or(cands.first().copied())
+                .ok_or(ReadError::TooFewColumns { line: 1, found: ncols })?
+        }
+    };
+    Ok(Roles { time, build, code })
+}
+
+/// Read error events from CSV bytes.
+pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, ReadError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+
+    // Sample the head to decide the header and the roles.
+    let mut sample: Vec<Vec<String>> = Vec::new();
+    let mut lines: Vec<u64> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while sample.len() <= SAMPLE_ROWS {
+        match rdr.read_record(&mut record) {
+            Ok(true) => {
+                lines.push(record.position().map_or(0, |p| p.line()));
+                sample.push(record.iter().map(str::to_owned).collect());
+            }
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(e)),
+        }
+    }
+    let first = sample.first().ok_or(ReadError::Empty)?;
+    if first.len() < 3 {
+        return Err(ReadError::TooFewColumns {
+            line: lines[0],
+            found: first.len(),
+        });
+    }
+    let ncols = first.len();
+    let has_header = options.has_header.unwrap_or_else(|| {
+        let any_time = |r: &Vec<String>| r.iter().any(|v| TimeFormat::detect(v).is_some());
+        !any_time(first) && sample.get(1).is_none_or(any_time)
+    });
+    let header: Option<Vec<String>> = has_header.then(|| first.clone());
+    let data_start = usize::from(has_header);
+    if sample.len() <= data_start {
+        return Err(ReadError::Empty);
+    }
+    let data_sample: Vec<Vec<String>> = sample[data_start..]
+        .iter()
+        .filter(|r| r.len() == ncols)
+        .cloned()
+        .collect();
+    let roles = guess_roles(header.as_deref(), &data_sample, ncols, options)?;
+    let columns: Vec<String> = (0..ncols)
+        .map(|c| {
+            header
+                .as_ref()
+                .and_then(|h| h.get(c))
+                .filter(|n| !n.is_empty())
+                .cloned()
+                .unwrap_or_else(|| format!("column {}", c + 1))
+        })
+        .collect();
+    let time_format = data_sample
+        .iter()
+        .find_map(|r| TimeFormat::detect(&r[roles.time]))
+        .ok_or_else(|| {
+            let value = sample[data_start].get(roles.time).cloned().unwrap_or_default();
+            ReadError::BadTimeColumn {
+                problem: RowProblem {
+                    line: lines[data_start],
+                    column: columns[roles.time].clone(),
+                    message: format!("'{value}' is not a timestamp"),
+                },
+            }
+        })?;
+
+    let mut st = Builder {
+        roles,
+        time_format,
+        columns: &columns,
+        events: Vec::with_capacity(bytes.len() / 24),
+        builds: Vec::new(),
+        build_ids: FxHashMap::default(),
+        codes: Vec::new(),
+        code_ids: FxHashMap::default(),
+        out_of_order: 0,
+        skipped: 0,
+        problems: Vec::new(),
+        last_t: i64::MIN,
+    };
+    for (row, &line) in sample.iter().zip(&lines).skip(data_start) {
+        st.row(line, row.len(), |c| row.get(c).map(String::as_str).unwrap_or(""));
+    }
+    if sample.len() > SAMPLE_ROWS {
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {
+                    let line = rec.position().map_or(0, |p| p.line());
+                    let rec = &rec;
+                    // Non-UTF-8 cells become empty and are reported as missing.
+                    st.row(line, rec.len(), |c| {
+                        rec.get(c).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+                    });
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    // A broken row (for example bad quoting) is skipped like any bad row.
+                    let line = e.position().map_or(0, |p| p.line());
+                    st.problem(line, 0, e.to_string());
+                    if !matches!(
+                        e.kind(),
+                        csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                    ) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    st.finish(has_header, options)
+}
+
+/// Read error events from a file path (native only).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn read_path(path: &std::path::Path, options: &ReadOptions) -> Result<ErrorStream, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    read_bytes(&bytes, options).map_err(|e| e.to_string())
+}
+
+struct Builder<'a> {
+    roles: Roles,
+    time_format: TimeFormat,
+    columns: &'a [String],
+    events: Vec<ErrorEvent>,
+    builds: Vec<String>,
+    build_ids: FxHashMap<String, u32>,
+    codes: Vec<String>,
+    code_ids: FxHashMap<String, u32>,
+    out_of_order: usize,
+    skipped: usize,
+    problems: Vec<RowProblem>,
+    last_t: i64,
+}
+
+fn intern(ids: &mut FxHashMap<String, u32>, names: &mut Vec<String>, s: &str) -> u32 {
+    if let Some(&i) = ids.get(s) {
+        return i;
+    }
+    let i = names.len() as u32;
+    names.push(s.to_owned());
+    ids.insert(s.to_owned(), i);
+    i
+}
+
+impl Builder<'_> {
+    fn problem(&mut self, line: u64, column: usize, message: String) {
+        self.skipped += 1;
+        if self.problems.len() < MAX_PROBLEMS {
+            let column = self
+                .columns
+                .get(column)
+                .cloned()
+                .unwrap_or_else(|| format!("column {}", column + 1));
+            self.problems.push(RowProblem { line, column, message });
+        }
+    }
+
+    fn row<'r>(&mut self, line: u64, len: usize, cell: impl Fn(usize) -> &'r str) {
+        let Roles { time, build, code } = self.roles;
+        for c in [time, build, code] {
+            if c >= len || cell(c).is_empty() {
+                self.problem(line, c, format!("missing value (the row has {len} field(s))"));
+                return;
+            }
+        }
+        let t_ms = match self.time_format.parse_ms(cell(time)) {
+            Ok(t) => t,
+            Err(e) => {
+                self.problem(line, time, format!("'{}' is not a timestamp: {e}", cell(time)));
+                return;
+            }
+        };
+        if t_ms < self.last_t {
+            self.out_of_order += 1;
+        }
+        self.last_t = self.last_t.max(t_ms);
+        let build = intern(&mut self.build_ids, &mut self.builds, cell(build));
+        let code = intern(&mut self.code_ids, &mut self.codes, cell(code));
+        self.events.push(ErrorEvent { t_ms, build, code });
+    }
+
+    fn finish(mut self, has_header: bool, options: &ReadOptions) -> Result<ErrorStream, ReadError> {
+        if self.events.is_empty() {
+            return match self.problems.first() {
+                Some(first) => Err(ReadError::NoUsableRows {
+                    first: first.clone(),
+                    skipped: self.skipped,
+                }),
+                None => Err(ReadError::Empty),
+            };
+        }
+        if self.out_of_order > 0 {
+            self.events.sort_by_key(|e| e.t_ms); // stable: ties keep file order
+        }
+        let (baseline, candidate) = choose_builds(&self.builds, options)?;
+        let other_build_events = self
+            .events
+            .iter()
+            .filter(|e| e.build != baseline && e.build != candidate)
+            .count();
+        Ok(ErrorStream {
+            events: self.events,
+            builds: self.builds,
+            codes: self.codes,
+            baseline,
+            candidate,
+            roles: self.roles,
+            columns: self.columns.to_vec(),
+            has_header,
+            time_format: self.time_format,
+            out_of_order: self.out_of_order,
+            skipped: self.skipped,
+            problems: self.problems,
+            other_build_events,
+        })
+    }
+}
+
+/// Pick (baseline, candidate) build ids: the named ones, else the older and newer of two.
+pub fn choose_builds(builds: &[String], options: &ReadOptions) -> Result<(u32, u32), ReadError> {
+    if builds.len() == 1 {
+        return Err(ReadError::SingleBuild {
+            build: builds[0].clone(),
+        });
+    }
+    let find = |role: &'static str, name: &str| -> Result<u32, ReadError> {
+        builds
+            .iter()
+            .position(|b| b == name)
+            .map(|i| i as u32)
+            .ok_or_else(|| ReadError::UnknownBuild {
+                role,
+                name: name.to_owned(),
+                builds: builds.to_vec(),
+            })
+    };
+    let base = options.baseline.as_deref().map(|n| find("baseline", n)).transpose()?;
+    let cand = options.candidate.as_deref().map(|n| find("candidate", n)).transpose()?;
+    let (b, c) = match (base, cand) {
+        (Some(b), Some(c)) => (b, c),
+        _ if builds.len() > 2 => {
+            return Err(ReadError::TooManyBuilds {
+                builds: builds.to_vec(),
+            })
+        }
+        (Some(b), None) => (b, 1 - b),
+        (None, Some(c)) => (1 - c, c),
+        (None, None) => {
+            if compare_versions(&builds[0], &builds[1]).is_le() {
+                (0, 1)
+            } else {
+                (1, 0)
+            }
+        }
+    };
+    if b == c {
+        return Err(ReadError::SameBuild {
+            name: builds[b as usize].clone(),
+        });
+    }
+    Ok((b, c))
+}

@@ -1,0 +1,92 @@
+//! Golden runs of the default detector on the real error streams in ../shared/data.
+
+use pipescope::core::errors::{self, analyze, format_stream_seconds, read_path, Config, ErrorStream, ReadOptions};
+
+const SET_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ErrorStreamSetA.csv");
+const SET_B: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ErrorStreamSetB.csv");
+
+/// (code label, raised_at_s, baseline total, candidate total) of every rate-test alert.
+fn flagged(path: &str) -> (ErrorStream, Vec<(String, i64)>) {
+    let stream = read_path(std::path::Path::new(path), &ReadOptions::default()).unwrap();
+    assert_eq!(stream.builds[stream.baseline as usize], "5.0007.510.011");
+    assert_eq!(stream.builds[stream.candidate as usize], "5.0007.610.011");
+    assert_eq!(stream.events.len(), 14_000);
+    let engine = analyze(&stream, Config::for_stream(&stream)).unwrap();
+    let out = engine
+        .alerts()
+        .iter()
+        .map(|a| {
+            let code = stream.codes[a.code as usize].clone();
+            eprintln!("{path}: code {code} raised at {}", format_stream_seconds(a.raised_at_s));
+            (code, a.raised_at_s)
+        })
+        .collect();
+    (stream, out)
+}
+
+fn totals(stream: &ErrorStream, code: &str) -> (u64, u64) {
+    let id = stream.codes.iter().position(|c| c == code).unwrap() as u32;
+    let count = |b| stream.events.iter().filter(|e| e.code == id && e.build == b).count() as u64;
+    (count(stream.baseline), count(stream.candidate))
+}
+
+#[test]
+fn set_a_flags_codes_2_3_4_and_nothing_with_matched_totals() {
+    let (stream, alerts) = flagged(SET_A);
+    for code in ["2", "3", "4"] {
+        assert!(
+            alerts.iter().any(|(c, _)| c == code),
+            "code {code} not flagged: {alerts:?}"
+        );
+    }
+    for (code, _) in &alerts {
+        let (a, c) = totals(&stream, code);
+        let diff = (c as f64 - a as f64).abs() / (a.max(c) as f64);
+        assert!(diff >= 0.10, "code {code} flagged with totals {a} vs {c}");
+    }
+    // Within a few minutes of stream time.
+    assert!(alerts.iter().all(|(_, t)| *t <= 600), "{alerts:?}");
+}
+
+#[test]
+fn set_b_flags_codes_minus_3_2_1_and_none_of_1_to_7() {
+    let (_, alerts) = flagged(SET_B);
+    for code in ["-3", "-2", "-1"] {
+        assert!(
+            alerts.iter().any(|(c, _)| c == code),
+            "code {code} not flagged: {alerts:?}"
+        );
+    }
+    for code in 1..=7 {
+        let code = code.to_string();
+        assert!(
+            !alerts.iter().any(|(c, _)| *c == code),
+            "code {code} flagged: {alerts:?}"
+        );
+    }
+}
+
+#[test]
+fn both_sets_through_the_command_line_match_the_library() {
+    let bin = env!("CARGO_BIN_EXE_pipescope");
+    for path in [SET_A, SET_B] {
+        let out = std::process::Command::new(bin)
+            .args(["errors", path, "--format", "jsonl"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let cli: Vec<(String, i64)> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["code"].as_str().unwrap().to_string(),
+                    v["raised_at_s"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(cli, flagged(path).1);
+    }
+    let _ = errors::Method::RateTest;
+}
