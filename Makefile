@@ -1,7 +1,7 @@
 # Two commands for a newcomer: `make serve` and `make test`. Both are idempotent and
 # install only from crates.io, npm and Debian (see README).
 SHELL := /bin/bash
-export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tests/node_modules/.bin:$(PATH)
 # Trunk must never try the network for its tools (see Trunk.toml).
 export TRUNK_OFFLINE := true
 
@@ -22,7 +22,8 @@ setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@trunk --version 2>/dev/null | grep -q "trunk $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@# npm packages (wasm-opt for Trunk, Playwright and the benchmark peers) live in tests/.
+	@[ -x tests/node_modules/.bin/wasm-opt ] && [ -d tests/node_modules/playwright-core ] || npm ci --prefix tests --no-audit --no-fund
 	@# Trunk builds with cargo --offline (Trunk.toml), so the crates must be fetched first.
 	cargo fetch --locked
 
@@ -44,7 +45,7 @@ test-e2e:
 bench: setup-test build
 	cargo bench --bench profile
 	cargo build --release --bin pipescope
-	node bench/browser/run.mjs
+	node tests/bench/browser/run.mjs
 
 clean:
 	rm -rf dist target/e2e-screenshots

@@ -1,17 +1,17 @@
 // Browser benchmark: pipescope's parse + full profile against Papa Parse and DuckDB-wasm on
 // the same generated CSV, in one headless Chromium session served from 127.0.0.1.
 //
-//   node bench/browser/run.mjs [--mb 100] [--runs 3] [--file PATH]
+//   node tests/bench/browser/run.mjs [--mb 100] [--runs 3] [--file PATH]
 //
 // Prints a table of median seconds, MB/s (1 MB = 10^6 bytes) and the throughput ratios, plus
-// the longest main-thread task seen while pipescope loaded; writes bench/out/browser.json.
+// the longest main-thread task seen while pipescope loaded; writes target/bench/browser.json.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { DIST, REPO, launchBrowser, startServer, watchContext } from '../../tests/e2e/harness.mjs';
+import { DIST, REPO, launchBrowser, startServer, watchContext } from '../../e2e/harness.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,7 +23,7 @@ const { values: args } = parseArgs({
 const MB = Number(args.mb);
 const RUNS = Number(args.runs);
 const CLI = path.join(REPO, 'target', 'release', 'pipescope');
-const OUT = path.join(REPO, 'bench', 'out', 'browser.json');
+const OUT = path.join(REPO, 'target', 'bench', 'browser.json');
 const APP = '/app/sub/';
 
 function log(...a) { console.error('[bench]', ...a); }
@@ -43,7 +43,7 @@ async function benchFile() {
   const file = path.join(os.tmpdir(), `pipescope-bench-${MB}mb-js.csv`);
   log(`${CLI} (with gen-csv) not found: generating ${file} with the JS stand-in of core/synth.rs's shape`);
   if (!fs.existsSync(file)) await writeSynthCsv(file, MB * 1e6);
-  return { file, generator: 'JS stand-in (bench/browser/run.mjs writeSynthCsv)' };
+  return { file, generator: 'JS stand-in (tests/bench/browser/run.mjs writeSynthCsv)' };
 }
 
 /** Same columns and value shapes as src/core/synth.rs, for when the CLI is not built. */
@@ -153,7 +153,7 @@ async function main() {
   const rows = await countRows(file);
   log(`file ${file}: ${(bytes / 1e6).toFixed(1)} MB, ${rows} rows (${generator})`);
 
-  const server = await startServer({ [APP]: DIST, '/bench/': path.join(REPO, 'bench', 'browser'), '/node_modules/': path.join(REPO, 'node_modules') });
+  const server = await startServer({ [APP]: DIST, '/bench/': path.join(REPO, 'tests', 'bench', 'browser'), '/node_modules/': path.join(REPO, 'tests', 'node_modules') });
   const browser = await launchBrowser({ extraArgs: ['--js-flags=--expose-gc'] });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const watch = watchContext(context, server.origin);
