@@ -233,37 +233,7 @@ impl BoxStats {
     /// Box statistics of ascending, NaN-free values. None when empty.
     pub fn from_sorted(sorted: &[f64]) -> Option<BoxStats> {
         let (q1, median, q3) = python_quartiles(sorted)?;
-        let (lower_fence, upper_fence) = fences(q1, q3);
-        let lo = sorted.partition_point(|&x| x < lower_fence);
-        let hi = sorted.partition_point(|&x| x <= upper_fence);
-        let outlier_count = lo + (sorted.len() - hi);
-        let mut outliers = Vec::with_capacity(outlier_count.min(Self::MAX_OUTLIER_POINTS));
-        if outlier_count <= Self::MAX_OUTLIER_POINTS {
-            outliers.extend_from_slice(&sorted[..lo]);
-            outliers.extend_from_slice(&sorted[hi..]);
-        } else {
-            // Evenly spaced ranks: deterministic, keeps both tails in proportion, stays sorted.
-            for k in 0..Self::MAX_OUTLIER_POINTS {
-                let r = k * outlier_count / Self::MAX_OUTLIER_POINTS;
-                outliers.push(if r < lo { sorted[r] } else { sorted[hi + (r - lo)] });
-            }
-        }
-        // The box always lies inside the fences, so both whiskers exist.
-        let (whisker_low, whisker_high) = (sorted[lo], sorted[hi - 1]);
-        Some(BoxStats {
-            count: sorted.len(),
-            min: sorted[0],
-            q1,
-            median,
-            q3,
-            max: sorted[sorted.len() - 1],
-            lower_fence,
-            upper_fence,
-            whisker_low,
-            whisker_high,
-            outliers,
-            outlier_count,
-        })
+        BoxStats::with_quartiles(sorted, q1, median, q3)
     }
 }
 

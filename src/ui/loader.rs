@@ -163,15 +163,7 @@ pub async fn load(
     let table = ingest.finish().map_err(LoadError::Ingest)?;
     let parse_ms = now_ms() - start;
     yield_now().await;
-    let mut profile = Profile {
-        rows: table.rows,
-        bytes: table.bytes,
-        delimiter: (table.dialect.delimiter as char).to_string(),
-        has_header: table.dialect.has_header,
-        skipped_rows: table.skipped.count,
-        skipped_lines: table.skipped.lines.clone(),
-        columns: Vec::with_capacity(table.columns.len()),
-    };
+    let mut profile = Profile::of_table(&table);
     let mut slice_start = now_ms();
     for column in &table.columns {
         if cancel.get() {

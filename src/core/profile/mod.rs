@@ -81,14 +81,22 @@ pub const TOP_LABELS: usize = 5;
 
 /// Profiles every column of a table.
 pub fn profile(table: &Table) -> Profile {
-    Profile {
-        rows: table.rows,
-        bytes: table.bytes,
-        delimiter: (table.dialect.delimiter as char).to_string(),
-        has_header: table.dialect.has_header,
-        skipped_rows: table.skipped.count,
-        skipped_lines: table.skipped.lines.clone(),
-        columns: profile_columns(&table.columns),
+    Profile { columns: profile_columns(&table.columns), ..Profile::of_table(table) }
+}
+
+impl Profile {
+    /// The table-level figures with no column profiled yet (the page adds the columns one
+    /// task at a time with [`profile_column`]).
+    pub fn of_table(table: &Table) -> Profile {
+        Profile {
+            rows: table.rows,
+            bytes: table.bytes,
+            delimiter: (table.dialect.delimiter as char).to_string(),
+            has_header: table.dialect.has_header,
+            skipped_rows: table.skipped.count,
+            skipped_lines: table.skipped.lines.clone(),
+            columns: Vec::with_capacity(table.columns.len()),
+        }
     }
 }
 
