@@ -230,6 +230,39 @@ impl ColumnBuilder {
         }
     }
 
+    /// An empty column with this one's name and type (for a part of the file parsed apart).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn empty_like(&self, capacity: usize) -> ColumnBuilder {
+        ColumnBuilder::new(self.name.clone(), self.kind, capacity)
+    }
+
+    /// Appends the cells of `other`, the same column parsed from the next part of the file
+    /// whose line numbers start `line_offset` lines later. Labels new to this column are
+    /// added in `other`'s order of first appearance, so the result equals one sequential parse.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn append(&mut self, other: ColumnBuilder, line_offset: u64) {
+        match (&mut self.store, other.store) {
+            (Store::Numbers(a), Store::Numbers(b)) | (Store::Times(a), Store::Times(b)) => {
+                a.extend_from_slice(&b)
+            }
+            (Store::Bools(a), Store::Bools(b)) => a.extend_from_slice(&b),
+            (Store::Labels(a), Store::Labels(b)) => {
+                // `b.dict.values` never holds a missing marker (those are coded MISSING).
+                let map: Vec<u32> = b.dict.values.iter().map(|v| a.code(v)).collect();
+                let codes = b.dict.codes.iter();
+                a.dict.codes.extend(codes.map(|&c| if c == Dictionary::MISSING { c } else { map[c as usize] }));
+            }
+            _ => unreachable!("parts of one column are built by empty_like with the same type"),
+        }
+        self.missing += other.missing;
+        self.invalid += other.invalid;
+        if self.first_invalid.is_none() {
+            self.first_invalid = other
+                .first_invalid
+                .map(|p| CellPos { line: p.line + line_offset, column: p.column });
+        }
+    }
+
     /// Records where the first invalid cell was.
     pub fn set_first_invalid(&mut self, line: u64) {
         self.first_invalid = Some(CellPos { line, column: self.name.clone() });

@@ -53,32 +53,10 @@ pub fn read_bytes(bytes: &[u8], options: &IngestOptions) -> Result<Table, Ingest
     ingest.finish()
 }
 
-/// Reads a file from disk in 1 MiB chunks, refusing it up front when over `max_bytes`.
+/// Reads a file from disk in chunks, refusing it up front when over `max_bytes`. Files of
+/// 16 MiB and more are parsed in two halves on two threads when the split is safe; the
+/// table is always identical to a sequential parse.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn read_path(path: &std::path::Path, options: &IngestOptions) -> Result<Table, IngestError> {
-    use std::io::Read;
-    let io = |e: std::io::Error| IngestError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if let Some(limit) = options.max_bytes {
-        if len > limit {
-            return Err(IngestError::TooLarge { bytes: len, limit });
-        }
-    }
-    let mut ingest = Ingest::new(options.clone());
-    ingest.expect_bytes(len);
-    let mut buf = vec![0u8; 1 << 17];
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io(e)),
-        };
-        ingest.push(&buf[..n])?;
-    }
-    ingest.finish()
+    reader::read_path_split(path, options, reader::PARALLEL_MIN_BYTES)
 }

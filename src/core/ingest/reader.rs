@@ -483,6 +483,11 @@ impl Parser {
             return Err(self.utf8_error(bad));
         }
         self.parse(&[], true)?;
+        self.into_table(bytes)
+    }
+
+    /// The table from everything parsed so far (the input must have been flushed).
+    fn into_table(mut self, bytes: u64) -> Result<Table, IngestError> {
         if self.header_pending {
             return Err(IngestError::Empty);
         }
@@ -624,6 +629,13 @@ impl Ingest {
         }
     }
 }
+
+// A child module so the split parse can reach the parser's private state.
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "parallel.rs"]
+mod parallel;
+#[cfg(not(target_arch = "wasm32"))]
+pub(super) use parallel::{read_path_split, PARALLEL_MIN_BYTES};
 
 #[cfg(test)]
 mod tests {
