@@ -164,21 +164,18 @@ pub async fn load(
     let parse_ms = now_ms() - start;
     yield_now().await;
     let mut profile = Profile::of_table(&table);
-    let mut slice_start = now_ms();
     for column in &table.columns {
         if cancel.get() {
             return Err(LoadError::Cancelled);
         }
+        // One column per task: a wide column of millions of distinct values alone takes tens
+        // of milliseconds, so two in one task could pass the 100 ms long-task budget.
+        yield_now().await;
         profile.columns.push(profile_column(column));
-        // Yield once a slice of work has run for a while, to keep tasks short.
-        if now_ms() - slice_start > 25.0 {
-            report(
-                Progress { bytes: table.bytes, rows: table.rows as u64, skipped: table.skipped.count as u64 },
-                profile.columns.len(),
-            );
-            yield_now().await;
-            slice_start = now_ms();
-        }
+        report(
+            Progress { bytes: table.bytes, rows: table.rows as u64, skipped: table.skipped.count as u64 },
+            profile.columns.len(),
+        );
     }
     Ok(Dataset { name: source.name(), table, profile, options, load_ms: now_ms() - start, parse_ms })
 }

@@ -78,6 +78,7 @@ pub fn Plots() -> impl IntoView {
     // Each plot is computed in a task of its own (see `deferred`), so a multi-million-row
     // column never computes all five in one long main-thread task.
     let box_spec = deferred(
+        0,
         move || Some((st.dataset.get()?, st.selected.get()?, st.log.get())),
         |(d, i, log)| {
             let c = d.table.columns.get(i).filter(|c| is_numeric(c))?;
@@ -93,6 +94,7 @@ pub fn Plots() -> impl IntoView {
         },
     );
     let hist_spec = deferred(
+        1,
         move || Some((st.dataset.get()?, st.selected.get()?, st.bin_rule(), st.log.get())),
         |(d, i, rule, log)| {
             let c = d.table.columns.get(i).filter(|c| is_numeric(c))?;
@@ -103,6 +105,7 @@ pub fn Plots() -> impl IntoView {
         },
     );
     let bars_spec = deferred(
+        2,
         move || Some((st.dataset.get()?, st.selected.get()?)),
         |(d, i)| {
             let c = d.table.columns.get(i).filter(|c| !is_numeric(c))?;
@@ -111,6 +114,7 @@ pub fn Plots() -> impl IntoView {
         },
     );
     let scatter_spec = deferred(
+        3,
         move || Some((st.dataset.get()?, st.scatter_x.get()?, st.scatter_y.get()?)),
         |(d, xi, yi)| {
             let x = d.table.columns.get(xi).filter(|c| is_numeric(c))?;
@@ -120,6 +124,7 @@ pub fn Plots() -> impl IntoView {
         },
     );
     let grouped_spec = deferred(
+        4,
         move || Some((st.dataset.get()?, st.group_value.get()?, st.group_by.get()?, st.log.get())),
         |(d, vi, bi, log)| {
             let v = d.table.columns.get(vi).filter(|c| is_numeric(c))?;
@@ -280,10 +285,11 @@ pub fn Plots() -> impl IntoView {
 }
 
 /// A plot's data computed off the reactive path: `inputs` is read reactively (cheap: the
-/// dataset handle and control values), and `compute` runs a macrotask later, so each plot's
+/// dataset handle and control values), and `compute` runs `slot + 1` macrotasks later, so each plot's
 /// work is a separate short task and the browser can paint in between. A newer input
 /// supersedes a computation that has not run yet.
 fn deferred<I: 'static, T: Send + Sync + PartialEq + 'static>(
+    slot: u32,
     inputs: impl Fn() -> Option<I> + 'static,
     compute: impl Fn(I) -> Option<T> + Copy + 'static,
 ) -> RwSignal<Option<T>> {
@@ -294,7 +300,10 @@ fn deferred<I: 'static, T: Send + Sync + PartialEq + 'static>(
         generation.update_value(|g| *g += 1);
         let mine = generation.get_value();
         spawn_local(async move {
-            yield_now().await;
+            // Plots take turns (slot 0 first), one macrotask apart, so two never share a task.
+            for _ in 0..=slot {
+                yield_now().await;
+            }
             if generation.try_get_value() != Some(mine) {
                 return;
             }
