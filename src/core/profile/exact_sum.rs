@@ -36,13 +36,10 @@ impl ExactSum {
         ExactSum { limbs: [0; LIMBS], count: 0, since_normalise: 0, pos_inf: false, neg_inf: false }
     }
 
-    /// Adds a value; NaN is skipped (it marks a missing cell).
+    /// A finite nonzero `x` as `m * 2^(pos - 1074)` (pos >= 0) with its sign. Infinities
+    /// are recorded in the flags; they and zeros give None (nothing to add to the limbs).
     #[inline]
-    pub(crate) fn add(&mut self, x: f64) {
-        if x.is_nan() {
-            return;
-        }
-        self.count += 1;
+    fn decompose(&mut self, x: f64) -> Option<(u64, usize, bool)> {
         let bits = x.to_bits();
         let biased = ((bits >> 52) & 0x7FF) as usize;
         let frac = bits & ((1u64 << 52) - 1);
@@ -52,17 +49,24 @@ impl ExactSum {
             } else {
                 self.neg_inf = true;
             }
-            return;
+            return None;
         }
-        // x = m * 2^(pos - 1074), pos >= 0.
         let (m, pos) = if biased == 0 { (frac, 0) } else { (frac | (1u64 << 52), biased - 1) };
-        if m == 0 {
+        (m != 0).then_some((m, pos, bits >> 63 == 1))
+    }
+
+    /// Adds a value; NaN is skipped (it marks a missing cell).
+    #[inline]
+    pub(crate) fn add(&mut self, x: f64) {
+        if x.is_nan() {
             return;
         }
+        self.count += 1;
+        let Some((m, pos, negative)) = self.decompose(x) else { return };
         let (k, shift) = (pos / 32, pos % 32);
         let v = (m as u128) << shift;
         let parts = [(v & 0xFFFF_FFFF) as i64, ((v >> 32) & 0xFFFF_FFFF) as i64, (v >> 64) as i64];
-        if bits >> 63 == 0 {
+        if !negative {
             self.limbs[k] += parts[0];
             self.limbs[k + 1] += parts[1];
             self.limbs[k + 2] += parts[2];
@@ -84,21 +88,7 @@ impl ExactSum {
             return;
         }
         self.count += n;
-        let bits = x.to_bits();
-        let biased = ((bits >> 52) & 0x7FF) as usize;
-        let frac = bits & ((1u64 << 52) - 1);
-        if biased == 0x7FF {
-            if x > 0.0 {
-                self.pos_inf = true;
-            } else {
-                self.neg_inf = true;
-            }
-            return;
-        }
-        let (m, pos) = if biased == 0 { (frac, 0) } else { (frac | (1u64 << 52), biased - 1) };
-        if m == 0 {
-            return;
-        }
+        let Some((m, pos, negative)) = self.decompose(x) else { return };
         let (k, shift) = (pos / 32, pos % 32);
         let v = m as u128 * n as u128;
         for i in 0..4 {
@@ -106,7 +96,7 @@ impl ExactSum {
             // still receives values below 2^32, at most two per call.
             let w = (((v >> (32 * i)) & 0xFFFF_FFFF) as u64) << shift;
             let (lo, hi) = ((w & 0xFFFF_FFFF) as i64, (w >> 32) as i64);
-            if bits >> 63 == 0 {
+            if !negative {
                 self.limbs[k + i] += lo;
                 self.limbs[k + i + 1] += hi;
             } else {
