@@ -44,6 +44,19 @@ pub(crate) fn text_width<DB: DrawingBackend>(
         .unwrap_or(0)
 }
 
+/// Width in pixels of the widest tick label of a value axis.
+pub(crate) fn widest_tick_label<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    axis: &super::axis::ValueAxis,
+    style: &TextStyle,
+) -> i32 {
+    axis.ticks()
+        .iter()
+        .map(|t| text_width(area, &axis.label(*t), style))
+        .max()
+        .unwrap_or(0)
+}
+
 /// `text`, cut with an ellipsis so it fits `max_width` pixels.
 pub(crate) fn fit_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

@@ -4,7 +4,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::ValueAxis;
-use super::frame::{draw_mesh, has_room, no_data, plot_builder, text_width, titled, Painter};
+use super::frame::{
+    draw_mesh, has_room, no_data, plot_builder, titled, widest_tick_label, Painter,
+};
 use super::labels::{format_count, format_value};
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
@@ -72,12 +74,7 @@ pub fn draw_histogram<DB: DrawingBackend>(
     let body = titled(area, &title, &subtitle, style)?;
     let (width, height) = body.dim_in_pixel();
     let y_axis = ValueAxis::new(0.0, y_top, false, (height as usize / 45).max(2));
-    let label_w = y_axis
-        .ticks()
-        .iter()
-        .map(|t| text_width(&body, &y_axis.label(*t), &style.label()))
-        .max()
-        .unwrap_or(0);
+    let label_w = widest_tick_label(&body, &y_axis, &style.label());
     let y_area = label_w + 14 + style.size() as i32 + 6;
     let x_area = style.size() as i32 + 14;
     if !has_room(&body, y_area, x_area) {

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use super::axis::{padded_range, ValueAxis};
 use super::frame::{
-    draw_mesh, fit_text, has_room, no_data, plot_builder, text_width, titled, Painter, PAD,
+    draw_mesh, fit_text, has_room, no_data, plot_builder, titled, widest_tick_label, Painter, PAD,
 };
 use super::labels::{clean_label, format_count};
 use super::theme::{mix, ChartStyle};
@@ -61,12 +61,7 @@ pub fn draw_scatter<DB: DrawingBackend>(
     let (x_lo, x_hi) = padded_range(x_lo, x_hi, 0.03);
     let (y_lo, y_hi) = padded_range(y_lo, y_hi, 0.04);
     let y_axis = ValueAxis::new(y_lo, y_hi, false, (height as usize / 50).max(2));
-    let label_w = y_axis
-        .ticks()
-        .iter()
-        .map(|t| text_width(&body, &y_axis.label(*t), &style.label()))
-        .max()
-        .unwrap_or(0);
+    let label_w = widest_tick_label(&body, &y_axis, &style.label());
     let desc = style.size() as i32 + 8;
     let y_area = label_w + 14 + desc;
     let x_area = style.size() as i32 + 14 + desc;
