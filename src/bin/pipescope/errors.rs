@@ -1,0 +1,136 @@
+//! `pipescope errors FILE`: build-regression alerts, one a line.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pipescope::core::errors;
+
+use crate::common::{fail, parse_method};
+
+/// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The error-event CSV (header row or none).
+    pub file: PathBuf,
+    /// Bin width in seconds (default: from the data's span, at most 720 bins).
+    #[arg(long)]
+    pub bin_seconds: Option<u32>,
+    /// Detector: rate-test (always-valid, false alarms <= --alpha) or mean-threshold.
+    #[arg(long, default_value = "rate-test", value_parser = parse_method)]
+    pub method: errors::Method,
+    /// mean-threshold: alert when the window mean of candidate/baseline exceeds this.
+    #[arg(long, default_value_t = 1.25)]
+    pub threshold: f64,
+    /// mean-threshold: window lengths in bins, comma-separated.
+    #[arg(long, default_value = "5,10", value_delimiter = ',')]
+    pub windows: Vec<u32>,
+    /// rate-test: probability of any false alarm over all codes and the whole stream.
+    #[arg(long, default_value_t = 0.01)]
+    pub alpha: f64,
+    /// The baseline build (default: the older of two).
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// The candidate build (default: the newer of two).
+    #[arg(long)]
+    pub candidate: Option<String>,
+    /// Timestamp column, 1-based (guessed when absent).
+    #[arg(long)]
+    pub time_column: Option<usize>,
+    /// Build column, 1-based (guessed when absent).
+    #[arg(long)]
+    pub build_column: Option<usize>,
+    /// Code column, 1-based (guessed when absent).
+    #[arg(long)]
+    pub code_column: Option<usize>,
+    /// Output: jsonl (one alert per line) or text (the original plain format).
+    #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "text"])]
+    pub format: String,
+}
+
+/// Run the subcommand; failures are reported on stderr with exit code 2.
+pub fn run(args: Args) -> ExitCode {
+    let Args {
+        file,
+        bin_seconds,
+        method,
+        threshold,
+        windows,
+        alpha,
+        baseline,
+        candidate,
+        time_column,
+        build_column,
+        code_column,
+        format,
+    } = args;
+    let column = |c: Option<usize>| c.map(|c| c.saturating_sub(1));
+    let options = errors::ReadOptions {
+        has_header: None,
+        time: column(time_column),
+        build: column(build_column),
+        code: column(code_column),
+        baseline,
+        candidate,
+    };
+    let stream = match errors::read_path(&file, &options) {
+        Ok(s) => s,
+        Err(e) => return fail(format_args!("{}: {e}", file.display())),
+    };
+    if stream.skipped > 0 {
+        let shown: Vec<String> = stream
+            .problems
+            .iter()
+            .take(5)
+            .map(|p| p.to_string())
+            .collect();
+        eprintln!(
+            "pipescope: {}: skipped {} row(s): {}{}",
+            file.display(),
+            stream.skipped,
+            shown.join("; "),
+            if stream.skipped > shown.len() {
+                "; ..."
+            } else {
+                ""
+            }
+        );
+    }
+    if stream.out_of_order > 0 {
+        eprintln!(
+            "pipescope: {}: {} row(s) were out of time order and were sorted into place",
+            file.display(),
+            stream.out_of_order
+        );
+    }
+    let mut config = errors::Config::for_stream(&stream);
+    if let Some(b) = bin_seconds {
+        config.bin_seconds = b;
+    }
+    config.method = method;
+    config.threshold = threshold;
+    config.windows = windows;
+    config.alpha = alpha;
+    let engine = match errors::analyze(&stream, config) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut result = Ok(());
+    for alert in engine.alerts() {
+        result = if format == "text" {
+            writeln!(out, "{}", errors::alert_text(alert, &stream.codes))
+        } else {
+            writeln!(out, "{}", errors::alert_json(alert, &stream.codes))
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    match result.and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("cannot write the alerts: {e}")),
+    }
+}

@@ -1,0 +1,58 @@
+//! `pipescope`: the native command-line tool over the same core as the page.
+//!
+//! One module per subcommand, each with its `Args` and `run`; errors go to stderr with
+//! exit code 2. Output formats are contracts documented in the README.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod common;
+#[cfg(not(target_arch = "wasm32"))]
+mod errors;
+#[cfg(not(target_arch = "wasm32"))]
+mod gen_csv;
+#[cfg(not(target_arch = "wasm32"))]
+mod profile;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::process::ExitCode;
+
+    use clap::{Parser, Subcommand};
+
+    #[derive(Parser)]
+    #[command(
+        name = "pipescope",
+        version,
+        about = "Data-pipeline monitoring workbench: command-line tools"
+    )]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Print the JSON profile of every column of a CSV/TSV file.
+        Profile(super::profile::Args),
+        /// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
+        Errors(super::errors::Args),
+        /// Write a deterministic synthetic CSV for benchmarks.
+        GenCsv(super::gen_csv::Args),
+    }
+
+    pub fn main() -> ExitCode {
+        match Cli::parse().command {
+            Command::Profile(args) => super::profile::run(args),
+            Command::Errors(args) => super::errors::run(args),
+            Command::GenCsv(args) => super::gen_csv::run(args),
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+// The page is the `pipescope-web` binary; this one has nothing to do in a browser.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
