@@ -4,10 +4,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pipescope");
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/BankChurners.csv");
+const DATA: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/BankChurners.csv"
+);
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run pipescope")
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run pipescope")
 }
 
 fn stderr(o: &Output) -> String {
@@ -39,21 +45,43 @@ fn profile_bankchurners_prints_json_of_every_column() {
     assert_eq!(cols.len(), 23);
     let age = cols.iter().find(|c| c["name"] == "Customer_Age").unwrap();
     assert_eq!(age["type"], "numeric");
-    assert_eq!((age["min"].as_f64(), age["max"].as_f64()), (Some(26.0), Some(73.0)));
-    let income = cols.iter().find(|c| c["name"] == "Income_Category").unwrap();
+    assert_eq!(
+        (age["min"].as_f64(), age["max"].as_f64()),
+        (Some(26.0), Some(73.0))
+    );
+    let income = cols
+        .iter()
+        .find(|c| c["name"] == "Income_Category")
+        .unwrap();
     assert_eq!(income["type"], "categorical");
     assert_eq!(income["top"][0][0], "Less than $40K");
-    for key in ["count", "missing", "distinct", "q1", "median", "q3", "mean", "std", "skewness", "outliers"] {
+    for key in [
+        "count", "missing", "distinct", "q1", "median", "q3", "mean", "std", "skewness", "outliers",
+    ] {
         assert!(age.get(key).is_some(), "missing key {key}");
     }
 }
 
 #[test]
 fn type_override_and_dialect_flags_apply() {
-    let o = run(&["profile", DATA, "--delimiter", ",", "--header", "--type", "Customer_Age=categorical"]);
+    let o = run(&[
+        "profile",
+        DATA,
+        "--delimiter",
+        ",",
+        "--header",
+        "--type",
+        "Customer_Age=categorical",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let age = v["columns"].as_array().unwrap().iter().find(|c| c["name"] == "Customer_Age").unwrap().clone();
+    let age = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Customer_Age")
+        .unwrap()
+        .clone();
     assert_eq!(age["type"], "categorical");
     assert_eq!(age["mean"], serde_json::Value::Null);
     assert_eq!(age["top"].as_array().unwrap().len(), 5);
@@ -65,7 +93,11 @@ fn bad_files_fail_with_exit_code_2_and_a_message() {
     let cases: [(&str, &[u8], &str); 3] = [
         ("empty.csv", b"", "empty"),
         ("header.csv", b"a,b,c\n", "no data rows"),
-        ("binary.csv", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00", "binary"),
+        (
+            "binary.csv",
+            b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00",
+            "binary",
+        ),
     ];
     for (name, bytes, says) in cases {
         let path = write(&dir, name, bytes);
@@ -118,7 +150,15 @@ fn gen_csv_writes_a_deterministic_file_that_profiles() {
     let a = dir.join("a.csv");
     let b = dir.join("b.csv");
     for p in [&a, &b] {
-        let o = run(&["gen-csv", "--mb", "0.2", "--seed", "5", "--out", p.to_str().unwrap()]);
+        let o = run(&[
+            "gen-csv",
+            "--mb",
+            "0.2",
+            "--seed",
+            "5",
+            "--out",
+            p.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
     let (ba, bb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
@@ -127,8 +167,25 @@ fn gen_csv_writes_a_deterministic_file_that_profiles() {
     let o = run(&["profile", a.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let types: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["numeric", "numeric", "numeric", "numeric", "numeric", "categorical", "categorical", "categorical"]);
+    let types: Vec<&str> = v["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "numeric",
+            "numeric",
+            "numeric",
+            "numeric",
+            "numeric",
+            "categorical",
+            "categorical",
+            "categorical"
+        ]
+    );
     let o = run(&["gen-csv", "--mb", "-1", "--out", a.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();

@@ -2,7 +2,8 @@
 //! hand-computed values.
 
 use pipescope::core::distribution::{
-    category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule, BoxStats,
+    category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule,
+    BoxStats,
 };
 use pipescope::core::ingest::table::{Column, ColumnData, ColumnType, Dictionary};
 
@@ -43,9 +44,13 @@ fn labels(values: &[&str]) -> Column {
 #[test]
 fn box_stats_whiskers_stop_at_the_last_value_inside_the_fences() {
     // 1..=8 and 100: Q1 3, median 5, Q3 7, fences -3 and 13.
-    let b = BoxStats::from_values(&[100.0, 8.0, f64::NAN, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0]).unwrap();
+    let b =
+        BoxStats::from_values(&[100.0, 8.0, f64::NAN, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0]).unwrap();
     assert_eq!(b.count, 9);
-    assert_eq!((b.min, b.q1, b.median, b.q3, b.max), (1.0, 3.0, 5.0, 7.0, 100.0));
+    assert_eq!(
+        (b.min, b.q1, b.median, b.q3, b.max),
+        (1.0, 3.0, 5.0, 7.0, 100.0)
+    );
     assert_eq!((b.lower_fence, b.upper_fence), (-3.0, 13.0));
     assert_eq!((b.whisker_low, b.whisker_high), (1.0, 8.0));
     assert_eq!((b.outliers.clone(), b.outlier_count), (vec![100.0], 1));
@@ -97,14 +102,22 @@ fn freedman_diaconis_width_and_fallback() {
 #[test]
 fn constant_and_empty_data() {
     let h = histogram(&[3.0, 3.0, 3.0], BinRule::FreedmanDiaconis, false).unwrap();
-    assert_eq!((h.edges.clone(), h.counts.clone()), (vec![2.5, 3.5], vec![3]));
+    assert_eq!(
+        (h.edges.clone(), h.counts.clone()),
+        (vec![2.5, 3.5], vec![3])
+    );
     assert_eq!(histogram(&[f64::NAN], BinRule::Sturges, false), None);
     assert_eq!(density(&[3.0, 3.0, 3.0], &h), None);
 }
 
 #[test]
 fn log_scale_bins_log10_and_excludes_non_positive() {
-    let h = histogram(&[1.0, 10.0, 100.0, 1000.0, 0.0, -5.0], BinRule::Fixed(3), true).unwrap();
+    let h = histogram(
+        &[1.0, 10.0, 100.0, 1000.0, 0.0, -5.0],
+        BinRule::Fixed(3),
+        true,
+    )
+    .unwrap();
     assert!(h.log);
     assert_eq!(h.excluded, 2);
     assert_eq!(h.edges, vec![0.0, 1.0, 2.0, 3.0]);
@@ -114,7 +127,9 @@ fn log_scale_bins_log10_and_excludes_non_positive() {
 #[test]
 fn density_overlays_counts_and_uses_silverman_bandwidth() {
     // A symmetric sample: density area (in counts x bin width) must come out near n.
-    let v: Vec<f64> = (0..1000).map(|i| ((i * 7919) % 1000) as f64 / 10.0).collect();
+    let v: Vec<f64> = (0..1000)
+        .map(|i| ((i * 7919) % 1000) as f64 / 10.0)
+        .collect();
     let h = histogram(&v, BinRule::Fixed(20), false).unwrap();
     let d = density(&v, &h).unwrap();
     let n = v.len() as f64;
@@ -130,24 +145,35 @@ fn density_overlays_counts_and_uses_silverman_bandwidth() {
     // Uniform data: mid-range density ~ n / bins per bin = 50.
     let mid = d.points[100].1;
     assert!((mid - 50.0).abs() < 3.0, "mid density {mid}");
-    assert!(d.points.iter().all(|p| p.0.is_finite() && p.1.is_finite() && p.1 >= 0.0));
+    assert!(d
+        .points
+        .iter()
+        .all(|p| p.0.is_finite() && p.1.is_finite() && p.1 >= 0.0));
 }
 
 #[test]
 fn binned_density_agrees_with_exact_density() {
     // Above 2,000 values the KDE uses linear binning; it must match the exact sum closely.
-    let big: Vec<f64> = (0..20_000).map(|i| (((i as u64 * 2654435761) % 10007) as f64).sqrt()).collect();
+    let big: Vec<f64> = (0..20_000)
+        .map(|i| (((i as u64 * 2654435761) % 10007) as f64).sqrt())
+        .collect();
     let h = histogram(&big, BinRule::Fixed(30), false).unwrap();
     let binned = density(&big, &h).unwrap();
     let bw = binned.bandwidth;
     let n = big.len() as f64;
     let bin_width = h.edges[1] - h.edges[0];
     for &(x, y) in binned.points.iter().step_by(17) {
-        let exact: f64 = big.iter().map(|&v| (-0.5 * ((x - v) / bw).powi(2)).exp()).sum::<f64>()
+        let exact: f64 = big
+            .iter()
+            .map(|&v| (-0.5 * ((x - v) / bw).powi(2)).exp())
+            .sum::<f64>()
             / (n * bw * (2.0 * std::f64::consts::PI).sqrt())
             * n
             * bin_width;
-        assert!((y - exact).abs() <= 1e-3 * exact.max(1.0), "x {x}: binned {y} exact {exact}");
+        assert!(
+            (y - exact).abs() <= 1e-3 * exact.max(1.0),
+            "x {x}: binned {y} exact {exact}"
+        );
     }
 }
 
@@ -161,9 +187,16 @@ fn category_counts_fold_the_rest_into_other() {
     let cc = category_counts(&numeric(&[2.0, 2.0, 3.5, f64::NAN]), 30);
     assert_eq!(cc.top, vec![("2".to_string(), 2), ("3.5".to_string(), 1)]);
     assert_eq!(cc.missing, 1);
-    let b = Column { data: ColumnData::Boolean(vec![0, 1, 1, 2]), kind: ColumnType::Boolean, ..numeric(&[]) };
+    let b = Column {
+        data: ColumnData::Boolean(vec![0, 1, 1, 2]),
+        kind: ColumnType::Boolean,
+        ..numeric(&[])
+    };
     let cc = category_counts(&b, 30);
-    assert_eq!(cc.top, vec![("true".to_string(), 2), ("false".to_string(), 1)]);
+    assert_eq!(
+        cc.top,
+        vec![("true".to_string(), 2), ("false".to_string(), 1)]
+    );
 }
 
 #[test]
@@ -171,7 +204,10 @@ fn scatter_keeps_complete_pairs_and_samples_deterministically() {
     let x = numeric(&[1.0, f64::NAN, 3.0, 4.0]);
     let y = numeric(&[10.0, 20.0, f64::NAN, 40.0]);
     let s = scatter_sample(&x, &y, 100, 1);
-    assert_eq!((s.points.clone(), s.total, s.sampled), (vec![(1.0, 10.0), (4.0, 40.0)], 2, false));
+    assert_eq!(
+        (s.points.clone(), s.total, s.sampled),
+        (vec![(1.0, 10.0), (4.0, 40.0)], 2, false)
+    );
 
     let xs: Vec<f64> = (0..10_000).map(|i| i as f64).collect();
     let x = numeric(&xs);
@@ -205,7 +241,10 @@ fn grouped_boxes_per_label_sorted_and_capped() {
 
 #[test]
 fn numeric_values_only_for_number_columns() {
-    assert_eq!(numeric_values(&numeric(&[1.0, f64::NAN, 2.0])), Some(vec![1.0, 2.0]));
+    assert_eq!(
+        numeric_values(&numeric(&[1.0, f64::NAN, 2.0])),
+        Some(vec![1.0, 2.0])
+    );
     assert_eq!(numeric_values(&labels(&["a"])), None);
 }
 
@@ -214,11 +253,23 @@ fn numeric_values_only_for_number_columns() {
 #[test]
 fn box_stats_from_values_equals_from_sorted() {
     let mut rng = pipescope::core::rng::SplitMix64::new(9);
-    for (n, tail) in [(1usize, 0.0), (2, 0.0), (7, 0.3), (1000, 0.05), (50_000, 0.2)] {
+    for (n, tail) in [
+        (1usize, 0.0),
+        (2, 0.0),
+        (7, 0.3),
+        (1000, 0.05),
+        (50_000, 0.2),
+    ] {
         let values: Vec<f64> = (0..n)
             .map(|i| {
                 let x = (rng.normal() * 10.0).round() / 4.0;
-                if rng.next_f64() < tail { x * 40.0 } else if i % 97 == 0 { f64::NAN } else { x }
+                if rng.next_f64() < tail {
+                    x * 40.0
+                } else if i % 97 == 0 {
+                    f64::NAN
+                } else {
+                    x
+                }
             })
             .collect();
         let mut sorted: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -227,7 +278,12 @@ fn box_stats_from_values_equals_from_sorted() {
         let b = BoxStats::from_sorted(&sorted);
         assert_eq!(a, b, "n = {n}");
     }
-    let big = BoxStats::from_values(&(0..20_000).map(|i| if i % 5 == 0 { 1e6 + i as f64 } else { 1.0 }).collect::<Vec<_>>()).unwrap();
+    let big = BoxStats::from_values(
+        &(0..20_000)
+            .map(|i| if i % 5 == 0 { 1e6 + i as f64 } else { 1.0 })
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     assert!(big.outlier_count > BoxStats::MAX_OUTLIER_POINTS);
     assert_eq!(big.outliers.len(), BoxStats::MAX_OUTLIER_POINTS);
 }
@@ -236,7 +292,15 @@ fn box_stats_from_values_equals_from_sorted() {
 #[test]
 fn box_stats_with_known_quartiles_equals_from_values() {
     let mut rng = pipescope::core::rng::SplitMix64::new(4);
-    let values: Vec<f64> = (0..30_000).map(|i| if i % 50 == 0 { f64::NAN } else { (rng.normal() * 3.0).exp() }).collect();
+    let values: Vec<f64> = (0..30_000)
+        .map(|i| {
+            if i % 50 == 0 {
+                f64::NAN
+            } else {
+                (rng.normal() * 3.0).exp()
+            }
+        })
+        .collect();
     let full = BoxStats::from_values(&values).unwrap();
     let known = BoxStats::with_quartiles(&values, full.q1, full.median, full.q3).unwrap();
     assert_eq!(full, known);

@@ -1,9 +1,17 @@
 //! Golden runs of the default detector on the real error streams in ../shared/data.
 
-use pipescope::core::errors::{self, analyze, format_stream_seconds, read_path, Config, ErrorStream, ReadOptions};
+use pipescope::core::errors::{
+    self, analyze, format_stream_seconds, read_path, Config, ErrorStream, ReadOptions,
+};
 
-const SET_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ErrorStreamSetA.csv");
-const SET_B: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ErrorStreamSetB.csv");
+const SET_A: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/ErrorStreamSetA.csv"
+);
+const SET_B: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/ErrorStreamSetB.csv"
+);
 
 /// (code label, raised_at_s, baseline total, candidate total) of every rate-test alert.
 fn flagged(path: &str) -> (ErrorStream, Vec<(String, i64)>) {
@@ -17,7 +25,10 @@ fn flagged(path: &str) -> (ErrorStream, Vec<(String, i64)>) {
         .iter()
         .map(|a| {
             let code = stream.codes[a.code as usize].clone();
-            eprintln!("{path}: code {code} raised at {}", format_stream_seconds(a.raised_at_s));
+            eprintln!(
+                "{path}: code {code} raised at {}",
+                format_stream_seconds(a.raised_at_s)
+            );
             (code, a.raised_at_s)
         })
         .collect();
@@ -26,7 +37,13 @@ fn flagged(path: &str) -> (ErrorStream, Vec<(String, i64)>) {
 
 fn totals(stream: &ErrorStream, code: &str) -> (u64, u64) {
     let id = stream.codes.iter().position(|c| c == code).unwrap() as u32;
-    let count = |b| stream.events.iter().filter(|e| e.code == id && e.build == b).count() as u64;
+    let count = |b| {
+        stream
+            .events
+            .iter()
+            .filter(|e| e.code == id && e.build == b)
+            .count() as u64
+    };
     (count(stream.baseline), count(stream.candidate))
 }
 

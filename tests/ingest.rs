@@ -6,8 +6,14 @@ use pipescope::core::ingest::{
 };
 use std::path::Path;
 
-const BANK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/BankChurners.csv");
-const ERRORS_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ErrorStreamSetA.csv");
+const BANK: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/BankChurners.csv"
+);
+const ERRORS_A: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/ErrorStreamSetA.csv"
+);
 
 fn read(s: &str) -> Table {
     read_bytes(s.as_bytes(), &IngestOptions::default()).unwrap()
@@ -77,10 +83,21 @@ fn mixed_file(rows: usize) -> Vec<u8> {
     let mut s = String::from("\u{feff}id,price,city,note,when,ok\r\n");
     for i in 0..rows {
         let city = ["Zürich", "São Paulo", "Kraków", "東京"][i % 4];
-        let price = if i % 97 == 0 { "NA".to_string() } else { format!("{}.{}", i % 500, i % 10) };
-        let note = if i % 50 == 0 { format!("\"line one\r\nsaid \"\"hi\"\", {i}\"") } else { format!("n{}", i % 3) };
+        let price = if i % 97 == 0 {
+            "NA".to_string()
+        } else {
+            format!("{}.{}", i % 500, i % 10)
+        };
+        let note = if i % 50 == 0 {
+            format!("\"line one\r\nsaid \"\"hi\"\", {i}\"")
+        } else {
+            format!("n{}", i % 3)
+        };
         let day = 1 + i % 28;
-        s.push_str(&format!("{i},{price},{city},{note},2024-02-{day:02}T10:00:00Z,{}\r\n", if i % 2 == 0 { "yes" } else { "no" }));
+        s.push_str(&format!(
+            "{i},{price},{city},{note},2024-02-{day:02}T10:00:00Z,{}\r\n",
+            if i % 2 == 0 { "yes" } else { "no" }
+        ));
         if i == 10_500 {
             s.push_str("ragged,row\r\n");
         }
@@ -96,7 +113,13 @@ fn comma_file_with_header_gets_types_and_names() {
     assert_eq!(names(&t), ["name", "age", "joined", "member", "score"]);
     assert_eq!(
         kinds(&t),
-        [ColumnType::Categorical, ColumnType::Numeric, ColumnType::Datetime, ColumnType::Boolean, ColumnType::Numeric]
+        [
+            ColumnType::Categorical,
+            ColumnType::Numeric,
+            ColumnType::Datetime,
+            ColumnType::Boolean,
+            ColumnType::Numeric
+        ]
     );
     assert_eq!(t.rows, 3);
     let age = numbers(&t, "age");
@@ -105,7 +128,10 @@ fn comma_file_with_header_gets_types_and_names() {
     assert_eq!(t.column("age").unwrap().missing, 1);
     assert_eq!(numbers(&t, "score")[2], -2000.0);
     assert_eq!(numbers(&t, "joined")[0], 1_578_182_400.0);
-    assert_eq!(t.column("member").unwrap().data, ColumnData::Boolean(vec![1, 0, 1]));
+    assert_eq!(
+        t.column("member").unwrap().data,
+        ColumnData::Boolean(vec![1, 0, 1])
+    );
 }
 
 #[test]
@@ -125,7 +151,11 @@ fn each_delimiter_is_sniffed() {
 
 #[test]
 fn given_dialect_overrides_sniffing() {
-    let opts = IngestOptions { delimiter: Some(b';'), has_header: Some(false), ..Default::default() };
+    let opts = IngestOptions {
+        delimiter: Some(b';'),
+        has_header: Some(false),
+        ..Default::default()
+    };
     let t = read_bytes(b"a,b;c\nd,e;f\n", &opts).unwrap();
     assert_eq!(names(&t), ["column_1", "column_2"]);
     assert_eq!(labels(&t, "column_1")[0].as_deref(), Some("a,b"));
@@ -149,7 +179,11 @@ fn duplicate_and_empty_header_names_become_unique() {
 #[test]
 fn bom_and_crlf_change_nothing() {
     let lf = read("id,value\n1,a\n2,b\n");
-    let crlf = read_bytes(b"\xEF\xBB\xBFid,value\r\n1,a\r\n2,b\r\n", &IngestOptions::default()).unwrap();
+    let crlf = read_bytes(
+        b"\xEF\xBB\xBFid,value\r\n1,a\r\n2,b\r\n",
+        &IngestOptions::default(),
+    )
+    .unwrap();
     assert_eq!(names(&crlf), ["id", "value"]);
     assert_eq!(lf.columns, crlf.columns);
     assert_eq!(crlf.rows, 2);
@@ -162,8 +196,13 @@ fn quotes_hold_delimiters_newlines_and_doubled_quotes() {
     assert_eq!(t.rows, 4);
     assert_eq!(
         labels(&t, "text"),
-        [Some("a, b"), Some("two\nlines"), Some("say \"hi\""), Some("<script>alert(1)</script>")]
-            .map(|s| s.map(str::to_owned))
+        [
+            Some("a, b"),
+            Some("two\nlines"),
+            Some("say \"hi\""),
+            Some("<script>alert(1)</script>")
+        ]
+        .map(|s| s.map(str::to_owned))
     );
     // The quoted newline on line 3-4 pushes the ragged row to line 6.
     assert_eq!(t.skipped.count, 1);
@@ -176,7 +215,14 @@ fn line_numbers_follow_quoted_newlines_with_crlf() {
     let t = read(text);
     assert_eq!(t.skipped.lines, [6]);
     let err = read_err(b"id,n\r\n1,\"a\r\nb\"\r\n2,x\xff\r\n");
-    assert_eq!(err, IngestError::InvalidUtf8 { line: 4, column: "n".into(), offset: 19 });
+    assert_eq!(
+        err,
+        IngestError::InvalidUtf8 {
+            line: 4,
+            column: "n".into(),
+            offset: 19
+        }
+    );
 }
 
 #[test]
@@ -185,7 +231,10 @@ fn missing_markers_are_counted_per_column() {
     assert_eq!(t.column("a").unwrap().missing, 2);
     assert_eq!(t.column("b").unwrap().missing, 2);
     assert_eq!(t.column("c").unwrap().missing, 2);
-    assert_eq!(labels(&t, "b"), [Some("x".into()), None, None, Some("y".into())]);
+    assert_eq!(
+        labels(&t, "b"),
+        [Some("x".into()), None, None, Some("y".into())]
+    );
 }
 
 #[test]
@@ -217,7 +266,10 @@ fn inference_of_each_type() {
             ColumnType::Text,
         ]
     );
-    assert_eq!(numbers(&t, "when")[1], 1_704_067_200.0 + 86_400.0 + 8.0 * 3600.0 + 60.0);
+    assert_eq!(
+        numbers(&t, "when")[1],
+        1_704_067_200.0 + 86_400.0 + 8.0 * 3600.0 + 60.0
+    );
     match &t.column("cat").unwrap().data {
         ColumnData::Labels(d) => assert_eq!(d.values, ["red", "green", "blue"]),
         other => panic!("{other:?}"),
@@ -239,7 +291,13 @@ fn cells_not_fitting_the_inferred_type_are_invalid_with_position() {
     let v = t.column("v").unwrap();
     assert_eq!(v.kind, ColumnType::Numeric);
     assert_eq!((v.invalid, v.missing), (1, 0));
-    assert_eq!(v.first_invalid, Some(CellPos { line: 11_002, column: "v".into() }));
+    assert_eq!(
+        v.first_invalid,
+        Some(CellPos {
+            line: 11_002,
+            column: "v".into()
+        })
+    );
     assert!(numbers(&t, "v")[11_000].is_nan());
 }
 
@@ -247,22 +305,40 @@ fn cells_not_fitting_the_inferred_type_are_invalid_with_position() {
 fn type_overrides_win_over_inference() {
     let text = "code,label\n1,a\n2,b\nx,c\n4,\n";
     let opts = IngestOptions {
-        types: vec![("code".into(), ColumnType::Numeric), ("label".into(), ColumnType::Numeric)],
+        types: vec![
+            ("code".into(), ColumnType::Numeric),
+            ("label".into(), ColumnType::Numeric),
+        ],
         ..Default::default()
     };
     let t = read_bytes(text.as_bytes(), &opts).unwrap();
     let code = t.column("code").unwrap();
     assert_eq!(code.kind, ColumnType::Numeric);
     assert_eq!(code.invalid, 1);
-    assert_eq!(code.first_invalid, Some(CellPos { line: 4, column: "code".into() }));
+    assert_eq!(
+        code.first_invalid,
+        Some(CellPos {
+            line: 4,
+            column: "code".into()
+        })
+    );
     let label = t.column("label").unwrap();
     assert_eq!((label.invalid, label.missing), (3, 1));
-    let opts = IngestOptions { types: vec![("code".into(), ColumnType::Text)], ..Default::default() };
+    let opts = IngestOptions {
+        types: vec![("code".into(), ColumnType::Text)],
+        ..Default::default()
+    };
     let t = read_bytes(text.as_bytes(), &opts).unwrap();
     assert_eq!(labels(&t, "code")[2].as_deref(), Some("x"));
-    let opts = IngestOptions { types: vec![("nope".into(), ColumnType::Text)], ..Default::default() };
+    let opts = IngestOptions {
+        types: vec![("nope".into(), ColumnType::Text)],
+        ..Default::default()
+    };
     let err = read_bytes(text.as_bytes(), &opts).unwrap_err();
-    assert_eq!(err.to_string(), "no column named 'nope' to set the type of; the columns are: code, label");
+    assert_eq!(
+        err.to_string(),
+        "no column named 'nope' to set the type of; the columns are: code, label"
+    );
 }
 
 #[test]
@@ -296,7 +372,12 @@ fn hostile_cells_are_stored_verbatim() {
     let t = read("id,cell\n1,=HYPERLINK(\"http://x\")\n2,<b onclick=x>hi</b>\n3,'@SUM(A1)\n");
     assert_eq!(
         labels(&t, "cell"),
-        [Some("=HYPERLINK(\"http://x\")"), Some("<b onclick=x>hi</b>"), Some("'@SUM(A1)")].map(|s| s.map(str::to_owned))
+        [
+            Some("=HYPERLINK(\"http://x\")"),
+            Some("<b onclick=x>hi</b>"),
+            Some("'@SUM(A1)")
+        ]
+        .map(|s| s.map(str::to_owned))
     );
 }
 
@@ -305,7 +386,10 @@ fn empty_file_is_an_error() {
     for input in [&b""[..], b"\n\n", b"\xEF\xBB\xBF", b"  \r\n"] {
         let err = read_err(input);
         assert_eq!(err, IngestError::Empty, "{input:?}");
-        assert_eq!(err.to_string(), "the file is empty: there are no rows to read");
+        assert_eq!(
+            err.to_string(),
+            "the file is empty: there are no rows to read"
+        );
     }
 }
 
@@ -313,41 +397,74 @@ fn empty_file_is_an_error() {
 fn header_only_says_how_many_columns() {
     let err = read_err(b"name,age,city\n");
     assert_eq!(err, IngestError::HeaderOnly { columns: 3 });
-    assert_eq!(err.to_string(), "the file has a header row (3 columns) but no data rows");
-    let opts = IngestOptions { has_header: Some(true), ..Default::default() };
-    assert_eq!(read_bytes(b"x,1\n", &opts).unwrap_err(), IngestError::HeaderOnly { columns: 2 });
+    assert_eq!(
+        err.to_string(),
+        "the file has a header row (3 columns) but no data rows"
+    );
+    let opts = IngestOptions {
+        has_header: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(
+        read_bytes(b"x,1\n", &opts).unwrap_err(),
+        IngestError::HeaderOnly { columns: 2 }
+    );
 }
 
 #[test]
 fn invalid_utf8_reports_line_column_offset() {
     let err = read_err(b"a,b\n1,ok\n2,caf\xe9\n");
-    assert_eq!(err, IngestError::InvalidUtf8 { line: 3, column: "b".into(), offset: 14 });
+    assert_eq!(
+        err,
+        IngestError::InvalidUtf8 {
+            line: 3,
+            column: "b".into(),
+            offset: 14
+        }
+    );
     assert_eq!(
         err.to_string(),
         "line 3, column 'b': invalid UTF-8 at byte offset 14; re-save the file as UTF-8 and load it again"
     );
     // Truncated at the very end of the file.
     let err = read_err("a,b\n1,caf\u{e9}".as_bytes().split_last().unwrap().1);
-    assert_eq!(err, IngestError::InvalidUtf8 { line: 2, column: "b".into(), offset: 9 });
+    assert_eq!(
+        err,
+        IngestError::InvalidUtf8 {
+            line: 2,
+            column: "b".into(),
+            offset: 9
+        }
+    );
 }
 
 #[test]
 fn invalid_utf8_after_the_sniff_buffer_is_found_in_any_chunking() {
     let mut bytes = mixed_file(12_000);
     let tail = bytes.len() - 200;
-    let at = tail + bytes[tail..].windows(10).rposition(|w| w == b"T10:00:00Z").unwrap() + 1;
+    let at = tail
+        + bytes[tail..]
+            .windows(10)
+            .rposition(|w| w == b"T10:00:00Z")
+            .unwrap()
+        + 1;
     let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
     bytes[at] = 0xC3; // starts a 2-byte character...
     bytes[at + 1] = b','; // ...that is cut short
     let whole = read_err(&bytes);
     match &whole {
-        IngestError::InvalidUtf8 { line: l, offset, .. } => {
+        IngestError::InvalidUtf8 {
+            line: l, offset, ..
+        } => {
             assert_eq!((*l, *offset), (line, at as u64));
         }
         other => panic!("{other:?}"),
     }
     let mut rng = XorShift(7);
-    assert_eq!(read_chunked(&bytes, &mut || (rng.next() % 5000) as usize).unwrap_err(), whole);
+    assert_eq!(
+        read_chunked(&bytes, &mut || (rng.next() % 5000) as usize).unwrap_err(),
+        whole
+    );
     assert_eq!(read_chunked(&bytes, &mut || 1).unwrap_err(), whole);
 }
 
@@ -357,18 +474,35 @@ fn binary_file_is_refused() {
     png.extend((0..2000u32).map(|i| (i * 7919 % 251) as u8));
     let err = read_err(&png);
     assert_eq!(err, IngestError::Binary);
-    assert!(err.to_string().starts_with("this looks like a binary file, not CSV or TSV"));
+    assert!(err
+        .to_string()
+        .starts_with("this looks like a binary file, not CSV or TSV"));
 }
 
 #[test]
 fn too_large_is_refused_as_bytes_arrive() {
-    let opts = IngestOptions { max_bytes: Some(10), ..Default::default() };
+    let opts = IngestOptions {
+        max_bytes: Some(10),
+        ..Default::default()
+    };
     let err = read_bytes(b"a,b\n1,2\n3,4\n", &opts).unwrap_err();
-    assert_eq!(err, IngestError::TooLarge { bytes: 12, limit: 10 });
+    assert_eq!(
+        err,
+        IngestError::TooLarge {
+            bytes: 12,
+            limit: 10
+        }
+    );
     let mut ingest = Ingest::new(opts);
     ingest.push(b"a,b\n1,2\n").unwrap();
-    assert!(matches!(ingest.push(b"3,4\n"), Err(IngestError::TooLarge { .. })));
-    let big = IngestError::TooLarge { bytes: 250_000_000, limit: 100_000_000 };
+    assert!(matches!(
+        ingest.push(b"3,4\n"),
+        Err(IngestError::TooLarge { .. })
+    ));
+    let big = IngestError::TooLarge {
+        bytes: 250_000_000,
+        limit: 100_000_000,
+    };
     assert_eq!(
         big.to_string(),
         "the file is too large: 250.0 MB read, over the limit of 100.0 MB; load a smaller file or a sample of it"
@@ -377,9 +511,20 @@ fn too_large_is_refused_as_bytes_arrive() {
 
 #[test]
 fn every_row_ragged_is_an_error() {
-    let opts = IngestOptions { has_header: Some(true), ..Default::default() };
+    let opts = IngestOptions {
+        has_header: Some(true),
+        ..Default::default()
+    };
     let err = read_bytes(b"a,b,c\n1,2\n3,4\n", &opts).unwrap_err();
-    assert_eq!(err, IngestError::AllRowsRagged { expected: 3, skipped: 2, first_line: 2, found: 2 });
+    assert_eq!(
+        err,
+        IngestError::AllRowsRagged {
+            expected: 3,
+            skipped: 2,
+            first_line: 2,
+            found: 2
+        }
+    );
     assert_eq!(
         err.to_string(),
         "every row was skipped (2 rows): the header has 3 fields but line 2 has 2; check the delimiter and the header row"
@@ -388,9 +533,17 @@ fn every_row_ragged_is_an_error() {
 
 #[test]
 fn io_error_names_the_path() {
-    let err = read_path(Path::new("/nonexistent/file.csv"), &IngestOptions::default()).unwrap_err();
+    let err = read_path(
+        Path::new("/nonexistent/file.csv"),
+        &IngestOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, IngestError::Io { .. }));
-    assert!(err.to_string().starts_with("could not read '/nonexistent/file.csv': "), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("could not read '/nonexistent/file.csv': "),
+        "{err}"
+    );
 }
 
 #[test]
@@ -402,9 +555,19 @@ fn chunk_splits_do_not_change_the_table() {
     assert_eq!(names(&whole), ["id", "price", "city", "note", "when", "ok"]);
     assert_eq!(
         kinds(&whole),
-        [ColumnType::Numeric, ColumnType::Numeric, ColumnType::Categorical, ColumnType::Categorical, ColumnType::Datetime, ColumnType::Boolean]
+        [
+            ColumnType::Numeric,
+            ColumnType::Numeric,
+            ColumnType::Categorical,
+            ColumnType::Categorical,
+            ColumnType::Datetime,
+            ColumnType::Boolean
+        ]
     );
-    assert_eq!(labels(&whole, "note")[50].as_deref(), Some("line one\r\nsaid \"hi\", 50"));
+    assert_eq!(
+        labels(&whole, "note")[50].as_deref(),
+        Some("line one\r\nsaid \"hi\", 50")
+    );
     let one = read_chunked(&bytes, &mut || 1).unwrap();
     assert!(same(&whole, &one));
     for seed in [1, 2, 3] {
@@ -446,7 +609,17 @@ fn bank_churners() {
         ColumnData::Labels(d) => {
             let mut v = d.values.clone();
             v.sort();
-            assert_eq!(v, ["$120K +", "$40K - $60K", "$60K - $80K", "$80K - $120K", "Less than $40K", "Unknown"]);
+            assert_eq!(
+                v,
+                [
+                    "$120K +",
+                    "$40K - $60K",
+                    "$60K - $80K",
+                    "$80K - $120K",
+                    "Less than $40K",
+                    "Unknown"
+                ]
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -454,7 +627,10 @@ fn bank_churners() {
     let bytes = std::fs::read(BANK).unwrap();
     assert_eq!(t.bytes, bytes.len() as u64);
     let mut rng = XorShift(42);
-    assert!(same(&t, &read_chunked(&bytes, &mut || (rng.next() % 3000) as usize).unwrap()));
+    assert!(same(
+        &t,
+        &read_chunked(&bytes, &mut || (rng.next() % 3000) as usize).unwrap()
+    ));
 }
 
 #[test]
@@ -488,7 +664,9 @@ fn bench_against_csv_crate() {
         writeln!(w, "id,amount,count,ratio,region,product,channel,status").unwrap();
         let mut rng = XorShift(12345);
         let regions = ["north", "south", "east", "west", "central"];
-        let products = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"];
+        let products = [
+            "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+        ];
         let channels = ["web", "store", "phone"];
         let statuses = ["ok", "late", "failed", "refunded"];
         let mut i = 0u64;

@@ -10,14 +10,20 @@ use std::path::PathBuf;
 const MIN_BYTES: usize = 17 << 20;
 
 fn temp(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("pipescope-parallel-{}-{name}.csv", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "pipescope-parallel-{}-{name}.csv",
+        std::process::id()
+    ));
     std::fs::write(&path, bytes).unwrap();
     path
 }
 
 /// Reads `bytes` from a file with `read_path` and from memory in one push.
 fn both(name: &str, bytes: &[u8]) -> (Result<Table, IngestError>, Result<Table, IngestError>) {
-    assert!(bytes.len() >= MIN_BYTES, "{name} must be large enough to be split");
+    assert!(
+        bytes.len() >= MIN_BYTES,
+        "{name} must be large enough to be split"
+    );
     let path = temp(name, bytes);
     let split = read_path(&path, &IngestOptions::default());
     std::fs::remove_file(&path).ok();
@@ -26,7 +32,11 @@ fn both(name: &str, bytes: &[u8]) -> (Result<Table, IngestError>, Result<Table, 
 
 /// One data row of a varied file: `late` rows use labels the early rows never had.
 fn row(out: &mut String, i: usize, late: bool) {
-    let label = if late { format!("late{}", i % 7) } else { format!("cat{}", i % 5) };
+    let label = if late {
+        format!("late{}", i % 7)
+    } else {
+        format!("cat{}", i % 5)
+    };
     // Invalid cells only after the rows sampled for type inference, which must all parse.
     let bad = i >= 12_000;
     let amount = match if bad { i % 211 } else { 3 } {
@@ -35,12 +45,28 @@ fn row(out: &mut String, i: usize, late: bool) {
         2 => "NA".to_string(),
         _ => format!("{}.{}", i % 1000, i % 100),
     };
-    let when = if bad && i.is_multiple_of(307) { "soon".to_string() } else { format!("2024-0{}-1{} 10:00:00", 1 + i % 9, i % 10) };
-    let flag = if bad && i.is_multiple_of(401) { "maybe" } else if i.is_multiple_of(2) { "true" } else { "false" };
+    let when = if bad && i.is_multiple_of(307) {
+        "soon".to_string()
+    } else {
+        format!("2024-0{}-1{} 10:00:00", 1 + i % 9, i % 10)
+    };
+    let flag = if bad && i.is_multiple_of(401) {
+        "maybe"
+    } else if i.is_multiple_of(2) {
+        "true"
+    } else {
+        "false"
+    };
     let _ = match i % 997 {
-        0 => write!(out, "{i},\"{label}, with a comma\nand a newline\",{amount},{when},{flag}\r\n"),
+        0 => write!(
+            out,
+            "{i},\"{label}, with a comma\nand a newline\",{amount},{when},{flag}\r\n"
+        ),
         1 => writeln!(out, "{i},{label}"), // ragged
-        2 => write!(out, "{i},\"say \"\"hi\"\"\",{amount},{when},{flag},extra\r\n"), // ragged, quoted
+        2 => write!(
+            out,
+            "{i},\"say \"\"hi\"\"\",{amount},{when},{flag},extra\r\n"
+        ), // ragged, quoted
         3 => writeln!(out, "\n{i},{label},{amount},{when},{flag}"), // blank line first
         _ => writeln!(out, "{i},{label},{amount},{when},{flag}"),
     };
@@ -62,7 +88,9 @@ const HEADER: &str = "id,name,amount,when,flag\r\n";
 /// equals itself and `Table`'s PartialEq would fail on any table with a missing number.
 fn cells(data: &ColumnData) -> (Vec<u64>, Option<&Dictionary>, Option<&[u8]>) {
     match data {
-        ColumnData::Numeric(v) | ColumnData::Datetime(v) => (v.iter().map(|x| x.to_bits()).collect(), None, None),
+        ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
+            (v.iter().map(|x| x.to_bits()).collect(), None, None)
+        }
         ColumnData::Labels(d) => (Vec::new(), Some(d), None),
         ColumnData::Boolean(v) => (Vec::new(), None, Some(v)),
     }
@@ -72,18 +100,34 @@ fn cells(data: &ColumnData) -> (Vec<u64>, Option<&Dictionary>, Option<&[u8]>) {
 fn assert_same(split: &Table, whole: &Table) {
     assert_eq!(split.rows, whole.rows, "rows");
     assert_eq!(split.skipped, whole.skipped, "skipped rows");
-    assert_eq!((split.dialect, split.bytes), (whole.dialect, whole.bytes), "dialect and bytes");
+    assert_eq!(
+        (split.dialect, split.bytes),
+        (whole.dialect, whole.bytes),
+        "dialect and bytes"
+    );
     assert_eq!(split.columns.len(), whole.columns.len());
     for (a, b) in split.columns.iter().zip(&whole.columns) {
         let name = &b.name;
         assert_eq!((&a.name, a.kind), (&b.name, b.kind));
-        assert_eq!((a.missing, a.invalid, &a.first_invalid), (b.missing, b.invalid, &b.first_invalid), "{name}");
+        assert_eq!(
+            (a.missing, a.invalid, &a.first_invalid),
+            (b.missing, b.invalid, &b.first_invalid),
+            "{name}"
+        );
         let (ca, cb) = (cells(&a.data), cells(&b.data));
         if ca != cb {
             let (da, db) = (format!("{:?}", a.data), format!("{:?}", b.data));
-            let at = da.bytes().zip(db.bytes()).position(|(x, y)| x != y).unwrap_or(0);
+            let at = da
+                .bytes()
+                .zip(db.bytes())
+                .position(|(x, y)| x != y)
+                .unwrap_or(0);
             let from = at.saturating_sub(200);
-            panic!("column {name} differs: {} vs {}", &da[from..(at + 200).min(da.len())], &db[from..(at + 200).min(db.len())]);
+            panic!(
+                "column {name} differs: {} vs {}",
+                &da[from..(at + 200).min(da.len())],
+                &db[from..(at + 200).min(db.len())]
+            );
         }
     }
 }
@@ -92,16 +136,29 @@ fn assert_varied(t: &Table) {
     let kinds: Vec<ColumnType> = t.columns.iter().map(|c| c.kind).collect();
     assert_eq!(
         kinds,
-        [ColumnType::Numeric, ColumnType::Categorical, ColumnType::Numeric, ColumnType::Datetime, ColumnType::Boolean]
+        [
+            ColumnType::Numeric,
+            ColumnType::Categorical,
+            ColumnType::Numeric,
+            ColumnType::Datetime,
+            ColumnType::Boolean
+        ]
     );
     assert!(t.skipped.count > 100, "ragged rows in both halves");
-    assert!(t.columns.iter().all(|c| c.first_invalid.is_some() || c.name == "id" || c.name == "name"));
+    assert!(t
+        .columns
+        .iter()
+        .all(|c| c.first_invalid.is_some() || c.name == "id" || c.name == "name"));
 }
 
 #[test]
 fn a_varied_file_split_in_two_equals_the_sequential_parse() {
     let half = MIN_BYTES / 2 + 4096;
-    let text = format!("{HEADER}{}{}", rows(0, half, false), rows(1_000_000, half, true));
+    let text = format!(
+        "{HEADER}{}{}",
+        rows(0, half, false),
+        rows(1_000_000, half, true)
+    );
     let (split, whole) = both("varied", text.as_bytes());
     let (split, whole) = (split.unwrap(), whole.unwrap());
     assert_varied(&whole);
@@ -109,7 +166,10 @@ fn a_varied_file_split_in_two_equals_the_sequential_parse() {
     let late = name.data.clone();
     match late {
         ColumnData::Labels(d) => {
-            assert!(d.values.iter().any(|v| v.starts_with("late")), "labels first seen in the second half");
+            assert!(
+                d.values.iter().any(|v| v.starts_with("late")),
+                "labels first seen in the second half"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -126,7 +186,10 @@ fn a_quoted_field_spanning_the_midpoint_still_equals_the_sequential_parse() {
     let text = format!("{HEADER}{head}7,\"{inner}\",1.5,2024-01-01,true\n{tail}");
     let start = HEADER.len() + head.len();
     let mid = text.len() / 2;
-    assert!(start < mid && mid < start + inner.len(), "the midpoint lies inside the quoted cell");
+    assert!(
+        start < mid && mid < start + inner.len(),
+        "the midpoint lies inside the quoted cell"
+    );
     let (split, whole) = both("spanning", text.as_bytes());
     let (split, whole) = (split.unwrap(), whole.unwrap());
     assert_varied(&whole);
@@ -153,18 +216,24 @@ fn line_numbers_after_the_split_count_every_line_of_the_first_half() {
     // comes from the second thread.
     // The clean rows run past the midpoint, so the split falls between two of them.
     let half = MIN_BYTES / 2 + (1 << 16);
-    let clean: String = (0..).map(|i| format!("{i},c{},{i}.5,2024-01-01,true\n", i % 3)).take_while({
-        let mut n = 0;
-        move |s: &String| {
-            n += s.len();
-            n < half
-        }
-    }).collect();
+    let clean: String = (0..)
+        .map(|i| format!("{i},c{},{i}.5,2024-01-01,true\n", i % 3))
+        .take_while({
+            let mut n = 0;
+            move |s: &String| {
+                n += s.len();
+                n < half
+            }
+        })
+        .collect();
     let text = format!("{HEADER}{clean}{}", rows(1, MIN_BYTES / 2, true));
     assert!(HEADER.len() + clean.len() > text.len() / 2 + 1000);
     let (split, whole) = both("lines", text.as_bytes());
     let (split, whole) = (split.unwrap(), whole.unwrap());
     let first_ragged = whole.skipped.lines[0];
-    assert!(first_ragged as usize > clean.lines().count(), "first ragged row is in the second half");
+    assert!(
+        first_ragged as usize > clean.lines().count(),
+        "first ragged row is in the second half"
+    );
     assert_same(&split, &whole);
 }

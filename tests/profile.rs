@@ -52,8 +52,14 @@ fn table(columns: Vec<Column>) -> Table {
     Table {
         columns,
         rows,
-        dialect: Dialect { delimiter: b';', has_header: true },
-        skipped: SkippedRows { count: 2, lines: vec![4, 9] },
+        dialect: Dialect {
+            delimiter: b';',
+            has_header: true,
+        },
+        skipped: SkippedRows {
+            count: 2,
+            lines: vec![4, 9],
+        },
         bytes: 1234,
     }
 }
@@ -61,10 +67,16 @@ fn table(columns: Vec<Column>) -> Table {
 #[test]
 fn five_number_summary_uses_type_7_quantiles() {
     // sorted: 1 2 3 4 5 6 7 8 100, n = 9: Q1 at rank 2 (0-based) = 3, median 5, Q3 at rank 6 = 7.
-    let p = profile_column(&numeric("x", &[7.0, 1.0, 100.0, 3.0, f64::NAN, 2.0, 5.0, 4.0, 6.0, 8.0]));
+    let p = profile_column(&numeric(
+        "x",
+        &[7.0, 1.0, 100.0, 3.0, f64::NAN, 2.0, 5.0, 4.0, 6.0, 8.0],
+    ));
     assert_eq!(p.count, 9);
     assert_eq!(p.missing, 1);
-    assert_eq!((p.min, p.q1, p.median, p.q3, p.max), (Some(1.0), Some(3.0), Some(5.0), Some(7.0), Some(100.0)));
+    assert_eq!(
+        (p.min, p.q1, p.median, p.q3, p.max),
+        (Some(1.0), Some(3.0), Some(5.0), Some(7.0), Some(100.0))
+    );
     // IQR 4: fences -3 and 13; only 100 is outside.
     assert_eq!(p.outliers, Some(1));
     assert_eq!(p.distinct, 9);
@@ -91,8 +103,15 @@ fn skewness_is_adjusted_fisher_pearson() {
     let (m2, m3) = (12.5f64, 45.0f64);
     let g1 = m3 / m2.powf(1.5);
     let expected = (4.0f64 * 3.0).sqrt() / 2.0 * g1;
-    assert!((p.skewness.unwrap() - expected).abs() < 1e-12, "{:?} vs {expected}", p.skewness);
-    assert!(p.skewness.unwrap() > 1.0, "a long right tail is positive skew");
+    assert!(
+        (p.skewness.unwrap() - expected).abs() < 1e-12,
+        "{:?} vs {expected}",
+        p.skewness
+    );
+    assert!(
+        p.skewness.unwrap() > 1.0,
+        "a long right tail is positive skew"
+    );
 }
 
 #[test]
@@ -136,8 +155,15 @@ fn mean_is_correctly_rounded_on_random_data() {
         let sum: i128 = ks.iter().map(|&k| k as i128).sum::<i128>() << 60;
         let n = n as i128;
         let d = sum - exact(m) * n;
-        let room = if d >= 0 { exact(m.next_up()) - exact(m) } else { exact(m) - exact(m.next_down()) };
-        assert!(2 * d.abs() <= room * n, "round {round}: mean*1024 {m} is not the nearest double");
+        let room = if d >= 0 {
+            exact(m.next_up()) - exact(m)
+        } else {
+            exact(m) - exact(m.next_down())
+        };
+        assert!(
+            2 * d.abs() <= room * n,
+            "round {round}: mean*1024 {m} is not the nearest double"
+        );
         checked += 1;
     }
     assert!(checked > 250);
@@ -175,15 +201,24 @@ fn booleans_are_zero_one_figures_with_true_false_labels() {
     assert_eq!(p.distinct, 2);
     assert_eq!(p.mean, Some(0.75));
     assert_eq!((p.min, p.median, p.max), (Some(0.0), Some(1.0), Some(1.0)));
-    assert_eq!(p.top, vec![("true".to_string(), 3), ("false".to_string(), 1)]);
+    assert_eq!(
+        p.top,
+        vec![("true".to_string(), 3), ("false".to_string(), 1)]
+    );
 }
 
 #[test]
 fn empty_and_single_value_columns_do_not_panic() {
     let p = profile_column(&numeric("x", &[f64::NAN, f64::NAN]));
-    assert_eq!((p.count, p.missing, p.min, p.mean, p.std), (0, 2, None, None, None));
+    assert_eq!(
+        (p.count, p.missing, p.min, p.mean, p.std),
+        (0, 2, None, None, None)
+    );
     let p = profile_column(&numeric("x", &[4.5]));
-    assert_eq!((p.min, p.q1, p.median, p.q3, p.max), (Some(4.5), Some(4.5), Some(4.5), Some(4.5), Some(4.5)));
+    assert_eq!(
+        (p.min, p.q1, p.median, p.q3, p.max),
+        (Some(4.5), Some(4.5), Some(4.5), Some(4.5), Some(4.5))
+    );
     assert_eq!((p.std, p.skewness, p.outliers), (None, None, Some(0)));
     let p = profile_column(&labels("x", &[None]));
     assert_eq!((p.count, p.distinct, p.top.len()), (0, 0, 0));
@@ -196,7 +231,10 @@ fn table_profile_carries_file_facts_and_exports() {
         labels("=HYPERLINK(\"x\")", &[Some("a,b"), Some("a,b"), None]),
     ]);
     let p = profile(&t);
-    assert_eq!((p.rows, p.bytes, p.delimiter.as_str(), p.has_header), (3, 1234, ";", true));
+    assert_eq!(
+        (p.rows, p.bytes, p.delimiter.as_str(), p.has_header),
+        (3, 1234, ";", true)
+    );
     assert_eq!((p.skipped_rows, p.skipped_lines.clone()), (2, vec![4, 9]));
     let json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
     assert_eq!(json["columns"][0]["type"], "numeric");
@@ -227,7 +265,9 @@ fn order_statistics_agree_across_cardinalities_and_orders() {
         s
     };
     for distinct in [3u64, 5_000, 1_000_000] {
-        let mut v: Vec<f64> = (0..150_000).map(|_| (next() % distinct) as f64 * 0.25 - 100.0).collect();
+        let mut v: Vec<f64> = (0..150_000)
+            .map(|_| (next() % distinct) as f64 * 0.25 - 100.0)
+            .collect();
         for i in (0..v.len()).step_by(97) {
             v[i] = f64::NAN;
         }
@@ -237,14 +277,24 @@ fn order_statistics_agree_across_cardinalities_and_orders() {
         uniq.dedup();
         let (q1, _, q3) = python_quartiles(&sorted).unwrap();
         let iqr = q3 - q1;
-        let outliers = sorted.iter().filter(|&&x| x < q1 - 1.5 * iqr || x > q3 + 1.5 * iqr).count();
+        let outliers = sorted
+            .iter()
+            .filter(|&&x| x < q1 - 1.5 * iqr || x > q3 + 1.5 * iqr)
+            .count();
         let ascending: Vec<f64> = sorted.clone();
         for data in [v, ascending] {
             let p = profile_column(&numeric("x", &data));
             assert_eq!(p.count, sorted.len(), "distinct {distinct}");
             assert_eq!(p.distinct, uniq.len(), "distinct {distinct}");
-            assert_eq!((p.min, p.max), (sorted.first().copied(), sorted.last().copied()));
-            assert_eq!((p.q1, p.median, p.q3), (Some(q1), python_median(&sorted), Some(q3)), "distinct {distinct}");
+            assert_eq!(
+                (p.min, p.max),
+                (sorted.first().copied(), sorted.last().copied())
+            );
+            assert_eq!(
+                (p.q1, p.median, p.q3),
+                (Some(q1), python_median(&sorted), Some(q3)),
+                "distinct {distinct}"
+            );
             assert_eq!(p.outliers, Some(outliers));
             assert_eq!(p.mean, exact_mean(&sorted));
         }

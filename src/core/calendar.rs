@@ -22,7 +22,12 @@ pub fn format_epoch_seconds(secs: f64) -> String {
     let s = secs.floor() as i64;
     let (y, m, d) = civil_from_days(s.div_euclid(86_400));
     let t = s.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        t / 3600,
+        (t / 60) % 60,
+        t % 60
+    )
 }
 
 #[cfg(test)]
@@ -40,7 +45,10 @@ mod tests {
     #[test]
     fn epoch_seconds_format_as_utc() {
         assert_eq!(format_epoch_seconds(0.0), "1970-01-01 00:00:00");
-        assert_eq!(format_epoch_seconds(1_793_491_200.0 + 3_723.9), "2026-11-01 01:02:03");
+        assert_eq!(
+            format_epoch_seconds(1_793_491_200.0 + 3_723.9),
+            "2026-11-01 01:02:03"
+        );
         assert_eq!(format_epoch_seconds(f64::NAN), "–");
     }
 }

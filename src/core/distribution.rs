@@ -170,7 +170,14 @@ fn fences(q1: f64, q3: f64) -> (f64, f64) {
     // Infinite data can make the fences NaN; then nothing counts as an outlier.
     let lower = q1 - 1.5 * iqr;
     let upper = q3 + 1.5 * iqr;
-    (if lower.is_nan() { f64::NEG_INFINITY } else { lower }, if upper.is_nan() { f64::INFINITY } else { upper })
+    (
+        if lower.is_nan() {
+            f64::NEG_INFINITY
+        } else {
+            lower
+        },
+        if upper.is_nan() { f64::INFINITY } else { upper },
+    )
 }
 
 impl BoxStats {
@@ -212,7 +219,9 @@ impl BoxStats {
         let outlier_count = outliers.len();
         if outlier_count > Self::MAX_OUTLIER_POINTS {
             // Same evenly spaced ranks as from_sorted, so both give identical results.
-            outliers = (0..Self::MAX_OUTLIER_POINTS).map(|k| outliers[k * outlier_count / Self::MAX_OUTLIER_POINTS]).collect();
+            outliers = (0..Self::MAX_OUTLIER_POINTS)
+                .map(|k| outliers[k * outlier_count / Self::MAX_OUTLIER_POINTS])
+                .collect();
         }
         Some(BoxStats {
             count,
@@ -271,9 +280,18 @@ pub fn histogram(values: &[f64], rule: BinRule, log: bool) -> Option<Histogram> 
     if n == 0 {
         return None;
     }
-    let (min, max) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (min, max) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
     if min == max {
-        return Some(Histogram { edges: vec![min - 0.5, max + 0.5], counts: vec![n as u64], log, excluded });
+        return Some(Histogram {
+            edges: vec![min - 0.5, max + 0.5],
+            counts: vec![n as u64],
+            log,
+            excluded,
+        });
     }
     let span = max - min;
     let bins = match rule {
@@ -300,7 +318,12 @@ pub fn histogram(values: &[f64], rule: BinRule, log: bool) -> Option<Histogram> 
         let i = (((x - min) * scale) as usize).min(bins - 1);
         counts[i] += 1;
     }
-    Some(Histogram { edges, counts, log, excluded })
+    Some(Histogram {
+        edges,
+        counts,
+        log,
+        excluded,
+    })
 }
 
 /// Output points of a density curve.
@@ -322,7 +345,11 @@ pub fn density(values: &[f64], hist: &Histogram) -> Option<Density> {
     let nf = n as f64;
     let mean = xs.iter().sum::<f64>() / nf;
     let sd = (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (nf - 1.0)).sqrt();
-    let (min, max) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let (min, max) = xs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
     let (q1, _, q3) = quartiles_unsorted(&mut xs).expect("n >= 2");
     let iqr_sd = (q3 - q1) / 1.34;
     let spread = if iqr_sd > 0.0 { sd.min(iqr_sd) } else { sd };
@@ -345,7 +372,10 @@ pub fn density(values: &[f64], hist: &Histogram) -> Option<Density> {
             w[i] += 1.0 - frac;
             w[i + 1] += frac;
         }
-        ((0..KDE_FINE_GRID).map(|i| min + i as f64 * step).collect(), w)
+        (
+            (0..KDE_FINE_GRID).map(|i| min + i as f64 * step).collect(),
+            w,
+        )
     };
     let lo = hist.edges[0];
     let hi = hist.edges[hist.edges.len() - 1];
@@ -374,7 +404,9 @@ pub fn density(values: &[f64], hist: &Histogram) -> Option<Density> {
 /// None for label columns.
 pub fn numeric_values(column: &Column) -> Option<Vec<f64>> {
     match &column.data {
-        ColumnData::Numeric(v) | ColumnData::Datetime(v) => Some(v.iter().copied().filter(|x| !x.is_nan()).collect()),
+        ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
+            Some(v.iter().copied().filter(|x| !x.is_nan()).collect())
+        }
         ColumnData::Boolean(v) => Some(v.iter().filter(|&&b| b < 2).map(|&b| b as f64).collect()),
         ColumnData::Labels(_) => None,
     }
@@ -383,7 +415,9 @@ pub fn numeric_values(column: &Column) -> Option<Vec<f64>> {
 /// Value of row `row` as a number, when the column holds numbers and the cell is present.
 fn number_at(column: &Column, row: usize) -> Option<f64> {
     match &column.data {
-        ColumnData::Numeric(v) | ColumnData::Datetime(v) => v.get(row).copied().filter(|x| !x.is_nan()),
+        ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
+            v.get(row).copied().filter(|x| !x.is_nan())
+        }
         ColumnData::Boolean(v) => v.get(row).filter(|&&b| b < 2).map(|&b| b as f64),
         ColumnData::Labels(_) => None,
     }
@@ -405,7 +439,10 @@ fn as_labels(column: &Column) -> std::borrow::Cow<'_, Dictionary> {
         ColumnData::Labels(d) => Cow::Borrowed(d),
         ColumnData::Boolean(v) => Cow::Owned(Dictionary {
             values: vec!["false".into(), "true".into()],
-            codes: v.iter().map(|&b| if b < 2 { b as u32 } else { Dictionary::MISSING }).collect(),
+            codes: v
+                .iter()
+                .map(|&b| if b < 2 { b as u32 } else { Dictionary::MISSING })
+                .collect(),
         }),
         ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
             let mut index: HashMap<u64, u32> = HashMap::new();
@@ -455,7 +492,11 @@ pub fn scatter_sample(x: &Column, y: &Column, max_points: usize, seed: u64) -> S
     let total = (0..rows).filter(|&r| pair(r).is_some()).count();
     if total <= max_points {
         let points = (0..rows).filter_map(pair).collect();
-        return ScatterSample { points, total, sampled: false };
+        return ScatterSample {
+            points,
+            total,
+            sampled: false,
+        };
     }
     // Selection sampling (Knuth's Algorithm S): one pass, exactly max_points, every subset
     // equally likely, output already in row order.
@@ -471,7 +512,11 @@ pub fn scatter_sample(x: &Column, y: &Column, max_points: usize, seed: u64) -> S
             }
         }
     }
-    ScatterSample { points, total, sampled: true }
+    ScatterSample {
+        points,
+        total,
+        sampled: true,
+    }
 }
 
 /// Box statistics of `values` per label of `by` (rows missing either are left out), for
@@ -487,9 +532,16 @@ pub fn grouped_boxes(values: &Column, by: &Column, max_groups: usize) -> Grouped
             b.push(v);
         }
     }
-    let mut keep: Vec<usize> = (0..buckets.len()).filter(|&i| !buckets[i].is_empty()).collect();
+    let mut keep: Vec<usize> = (0..buckets.len())
+        .filter(|&i| !buckets[i].is_empty())
+        .collect();
     if keep.len() > max_groups {
-        keep.sort_by(|&a, &b| buckets[b].len().cmp(&buckets[a].len()).then_with(|| dict.values[a].cmp(&dict.values[b])));
+        keep.sort_by(|&a, &b| {
+            buckets[b]
+                .len()
+                .cmp(&buckets[a].len())
+                .then_with(|| dict.values[a].cmp(&dict.values[b]))
+        });
         keep.truncate(max_groups);
     }
     keep.sort_by(|&a, &b| dict.values[a].cmp(&dict.values[b]));

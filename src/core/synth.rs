@@ -8,10 +8,26 @@ use crate::core::rng::SplitMix64;
 /// Header of the generated file.
 pub const HEADER: &str = "id,latency_ms,amount,ratio,retries,region,service,customer_tier\n";
 
-const REGIONS: [&str; 5] = ["eu-west-1", "us-east-1", "us-west-2", "ap-south-1", "sa-east-1"];
+const REGIONS: [&str; 5] = [
+    "eu-west-1",
+    "us-east-1",
+    "us-west-2",
+    "ap-south-1",
+    "sa-east-1",
+];
 const TIERS: [&str; 12] = [
-    "free", "starter", "basic", "team", "business", "pro", "premium", "enterprise", "partner", "internal",
-    "trial", "legacy",
+    "free",
+    "starter",
+    "basic",
+    "team",
+    "business",
+    "pro",
+    "premium",
+    "enterprise",
+    "partner",
+    "internal",
+    "trial",
+    "legacy",
 ];
 
 /// Writes a header and rows until at least `target_bytes` have been written; returns the

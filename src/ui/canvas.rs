@@ -10,7 +10,8 @@ pub fn draw_on(
     canvas: &web_sys::HtmlCanvasElement,
     draw: impl FnOnce(&DrawingArea<CanvasBackend, Shift>) -> Result<(), ChartError>,
 ) -> Result<(), String> {
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2D context")?;
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("canvas has no 2D context")?;
     let area = backend.into_drawing_area();
     draw(&area).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())

@@ -8,7 +8,8 @@ pub fn text(filename: &str, mime: &str, contents: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(contents));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|e| format!("{e:?}"))?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
+        .map_err(|e| format!("{e:?}"))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| format!("{e:?}"))?;
     let result = url_download(filename, &url);
     let _ = web_sys::Url::revoke_object_url(&url);
@@ -33,8 +34,18 @@ pub fn url_download(filename: &str, url: &str) -> Result<(), String> {
 pub fn safe_name(s: &str) -> String {
     let cleaned: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let trimmed = cleaned.trim_matches('_');
-    if trimmed.is_empty() { "export".into() } else { trimmed.chars().take(60).collect() }
+    if trimmed.is_empty() {
+        "export".into()
+    } else {
+        trimmed.chars().take(60).collect()
+    }
 }

@@ -8,7 +8,13 @@ pub fn count(n: usize) -> String {
 /// A figure for a table cell: integers exactly, others to a readable precision.
 pub fn value(x: f64) -> String {
     if !x.is_finite() {
-        return if x.is_nan() { "–".into() } else if x > 0.0 { "∞".into() } else { "-∞".into() };
+        return if x.is_nan() {
+            "–".into()
+        } else if x > 0.0 {
+            "∞".into()
+        } else {
+            "-∞".into()
+        };
     }
     let a = x.abs();
     if x.fract() == 0.0 && a < 1e15 {
@@ -26,7 +32,11 @@ pub fn value(x: f64) -> String {
         (4 - (a.log10().floor() as i32) - 1).clamp(1, 8) as usize
     };
     let s = format!("{x:.decimals$}");
-    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
     signed_group(&s)
 }
 
@@ -53,7 +63,10 @@ pub fn megabytes(bytes: u64) -> String {
 
 fn signed_group(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
-    let (int, frac) = rest.split_once('.').map(|(i, f)| (i, Some(f))).unwrap_or((rest, None));
+    let (int, frac) = rest
+        .split_once('.')
+        .map(|(i, f)| (i, Some(f)))
+        .unwrap_or((rest, None));
     let mut out = format!("{sign}{}", group(int));
     if let Some(f) = frac {
         out.push('.');

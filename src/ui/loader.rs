@@ -77,7 +77,10 @@ pub enum LoadError {
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LoadError::Cancelled => write!(f, "Loading was cancelled; the previous dataset is still shown."),
+            LoadError::Cancelled => write!(
+                f,
+                "Loading was cancelled; the previous dataset is still shown."
+            ),
             LoadError::TooLarge { bytes } => write!(
                 f,
                 "This file is {:.1} GB; the page profiles files up to {:.1} GB in memory. \
@@ -107,7 +110,10 @@ pub struct LoadProgress {
 }
 
 fn now_ms() -> f64 {
-    leptos::prelude::window().performance().map(|p| p.now()).unwrap_or(0.0)
+    leptos::prelude::window()
+        .performance()
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// Hands the main thread back to the browser for a moment (a macrotask, so it can paint).
@@ -133,7 +139,13 @@ pub async fn load(
     let mut buf: Vec<u8> = Vec::new();
     let mut offset: u64 = 0;
     let report = |p: Progress, profiled: usize| {
-        progress(LoadProgress { bytes: p.bytes, total, rows: p.rows, elapsed_ms: now_ms() - start, profiled })
+        progress(LoadProgress {
+            bytes: p.bytes,
+            total,
+            rows: p.rows,
+            elapsed_ms: now_ms() - start,
+            profiled,
+        })
     };
     while offset < total {
         if cancel.get() {
@@ -145,14 +157,18 @@ pub async fn load(
                 let blob = file
                     .slice_with_f64_and_f64(offset as f64, end as f64)
                     .map_err(|e| LoadError::Read(js_text(&e)))?;
-                let array = JsFuture::from(blob.array_buffer()).await.map_err(|e| LoadError::Read(js_text(&e)))?;
+                let array = JsFuture::from(blob.array_buffer())
+                    .await
+                    .map_err(|e| LoadError::Read(js_text(&e)))?;
                 let array = js_sys::Uint8Array::new(&array);
                 buf.resize(array.length() as usize, 0);
                 array.copy_to(&mut buf);
                 ingest.push(&buf).map_err(LoadError::Ingest)?;
             }
             Source::Bytes { bytes, .. } => {
-                ingest.push(&bytes[offset as usize..end as usize]).map_err(LoadError::Ingest)?;
+                ingest
+                    .push(&bytes[offset as usize..end as usize])
+                    .map_err(LoadError::Ingest)?;
                 yield_now().await;
             }
         }
@@ -173,11 +189,22 @@ pub async fn load(
         yield_now().await;
         profile.columns.push(profile_column(column));
         report(
-            Progress { bytes: table.bytes, rows: table.rows as u64, skipped: table.skipped.count as u64 },
+            Progress {
+                bytes: table.bytes,
+                rows: table.rows as u64,
+                skipped: table.skipped.count as u64,
+            },
             profile.columns.len(),
         );
     }
-    Ok(Dataset { name: source.name(), table, profile, options, load_ms: now_ms() - start, parse_ms })
+    Ok(Dataset {
+        name: source.name(),
+        table,
+        profile,
+        options,
+        load_ms: now_ms() - start,
+        parse_ms,
+    })
 }
 
 fn js_text(v: &wasm_bindgen::JsValue) -> String {

@@ -11,7 +11,12 @@ pub enum Route {
 
 impl Route {
     /// Every workspace, in navigation order.
-    pub const ALL: [Route; 4] = [Route::Distribution, Route::Monitor, Route::Errors, Route::Incidents];
+    pub const ALL: [Route; 4] = [
+        Route::Distribution,
+        Route::Monitor,
+        Route::Errors,
+        Route::Incidents,
+    ];
 
     /// The route of a location hash; unknown hashes fall back to Distribution.
     pub fn from_hash(hash: &str) -> Route {

@@ -29,11 +29,17 @@ pub fn App() -> impl IntoView {
     };
     provide_context(state);
 
-    let hash_listener = window_event_listener(ev::hashchange, move |_| set_route.set(current_route()));
+    let hash_listener =
+        window_event_listener(ev::hashchange, move |_| set_route.set(current_route()));
     // Alt+1..4 switch workspaces from anywhere.
     let key_listener = window_event_listener(ev::keydown, move |e| {
         if e.alt_key() && !e.ctrl_key() && !e.meta_key() {
-            if let Some(i) = e.key().parse::<usize>().ok().filter(|i| (1..=4).contains(i)) {
+            if let Some(i) = e
+                .key()
+                .parse::<usize>()
+                .ok()
+                .filter(|i| (1..=4).contains(i))
+            {
                 e.prevent_default();
                 let _ = window().location().set_hash(&Route::ALL[i - 1].href());
             }

@@ -28,7 +28,10 @@ fn generate(dir: &Path, mb: u64) -> (PathBuf, u64) {
 }
 
 fn csv_crate_read(path: &Path) -> u64 {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_path(path).expect("open");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_path(path)
+        .expect("open");
     let mut record = csv::ByteRecord::new();
     let mut rows = 0;
     while reader.read_byte_record(&mut record).expect("read") {
@@ -63,12 +66,18 @@ fn peak_rss_of_cli(path: &Path) -> u64 {
         assert_eq!(r, pid, "wait4 failed");
         usage
     };
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "pipescope profile failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "pipescope profile failed"
+    );
     usage.ru_maxrss as u64 * 1024
 }
 
 fn main() {
-    let mb: u64 = std::env::var("PIPESCOPE_BENCH_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
+    let mb: u64 = std::env::var("PIPESCOPE_BENCH_MB")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100);
     let dir = std::env::temp_dir().join(format!("pipescope-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
 
@@ -87,22 +96,44 @@ fn main() {
         b.push(t.elapsed());
         prof.push(p);
     }
-    assert_eq!(rows_a as usize, rows_b, "both readers must see the same rows");
+    assert_eq!(
+        rows_a as usize, rows_b,
+        "both readers must see the same rows"
+    );
     let (ma, mb_) = (median(a), median(b));
     let mbps = |d: Duration| size_mb / d.as_secs_f64();
     println!("rows: {rows_b}");
-    println!("csv crate read_byte_record: median {:>8.1} ms  {:>7.1} MB/s", ma.as_secs_f64() * 1e3, mbps(ma));
-    println!("read_path + profile:        median {:>8.1} ms  {:>7.1} MB/s", mb_.as_secs_f64() * 1e3, mbps(mb_));
+    println!(
+        "csv crate read_byte_record: median {:>8.1} ms  {:>7.1} MB/s",
+        ma.as_secs_f64() * 1e3,
+        mbps(ma)
+    );
+    println!(
+        "read_path + profile:        median {:>8.1} ms  {:>7.1} MB/s",
+        mb_.as_secs_f64() * 1e3,
+        mbps(mb_)
+    );
     let mp = median(prof);
-    println!("  of which profile:         median {:>8.1} ms  {:>7.1} MB/s", mp.as_secs_f64() * 1e3, mbps(mp));
-    println!("ratio profile/csv: {:.2} (target <= 1.5)", mb_.as_secs_f64() / ma.as_secs_f64());
+    println!(
+        "  of which profile:         median {:>8.1} ms  {:>7.1} MB/s",
+        mp.as_secs_f64() * 1e3,
+        mbps(mp)
+    );
+    println!(
+        "ratio profile/csv: {:.2} (target <= 1.5)",
+        mb_.as_secs_f64() / ma.as_secs_f64()
+    );
 
     if std::env::var("PIPESCOPE_BENCH_MEMORY").is_ok_and(|v| v == "0") {
         let _ = std::fs::remove_dir_all(&dir);
         return;
     }
     for (i, size) in [mb, mb * 5].into_iter().enumerate() {
-        let (p, bytes) = if i == 0 { (path.clone(), bytes) } else { generate(&dir, size) };
+        let (p, bytes) = if i == 0 {
+            (path.clone(), bytes)
+        } else {
+            generate(&dir, size)
+        };
         let peak = peak_rss_of_cli(&p);
         println!(
             "peak memory, {:.0} MB file: {:.1} MB = {:.2}x file size (target <= 2.0)",

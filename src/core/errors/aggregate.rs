@@ -144,7 +144,11 @@ impl Aggregator {
 
     /// Close the open bin and any empty bins up to (not including) `next`, calling
     /// `on_bin` with each closed bin; then `next` is open (None: no bin open).
-    pub fn close_bins_until(&mut self, next: Option<i64>, mut on_bin: impl FnMut(&Bin, &[[u64; 2]])) {
+    pub fn close_bins_until(
+        &mut self,
+        next: Option<i64>,
+        mut on_bin: impl FnMut(&Bin, &[[u64; 2]]),
+    ) {
         let Some(open) = self.open_bin else {
             self.open_bin = next;
             return;
@@ -186,6 +190,9 @@ impl Aggregator {
 
     /// 0-based order in which a code was first seen, if it has been.
     pub fn rank(&self, code: u32) -> Option<u32> {
-        self.rank.get(code as usize).copied().filter(|&r| r != u32::MAX)
+        self.rank
+            .get(code as usize)
+            .copied()
+            .filter(|&r| r != u32::MAX)
     }
 }

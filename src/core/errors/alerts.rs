@@ -168,7 +168,14 @@ impl RateTest {
     }
 
     /// Re-test `code` after its totals changed in the second ending at `now_s`.
-    pub fn update(&mut self, code: u32, rank: u32, totals: [u64; 2], second: i64, alerts: &mut Vec<Alert>) {
+    pub fn update(
+        &mut self,
+        code: u32,
+        rank: u32,
+        totals: [u64; 2],
+        second: i64,
+        alerts: &mut Vec<Alert>,
+    ) {
         let i = code as usize;
         if i >= self.codes.len() {
             self.codes.resize(i + 1, CodeTest::default());

@@ -12,9 +12,9 @@ use std::fmt;
 
 pub use aggregate::{default_bin_seconds, Aggregator, Bin};
 pub use alerts::{Alert, MeanThreshold, Method, RateTest};
-pub use read::{read_bytes, ErrorStream, ReadError, ReadOptions, Roles, RowProblem};
 #[cfg(not(target_arch = "wasm32"))]
 pub use read::read_path;
+pub use read::{read_bytes, ErrorStream, ReadError, ReadOptions, Roles, RowProblem};
 pub use timestamp::{format_stream_seconds, parse_timestamp_ms, TimeFormat, TimestampError};
 
 use crate::core::event::{ErrorEvent, Event};
@@ -41,12 +41,24 @@ pub struct Config {
 impl Config {
     /// Defaults: rate-test at α = 0.01; mean-threshold 1.25 over 5 and 10 bins.
     pub fn new(baseline: u32, candidate: u32, bin_seconds: u32) -> Self {
-        Config { baseline, candidate, bin_seconds, method: Method::RateTest, alpha: 0.01, threshold: 1.25, windows: vec![5, 10] }
+        Config {
+            baseline,
+            candidate,
+            bin_seconds,
+            method: Method::RateTest,
+            alpha: 0.01,
+            threshold: 1.25,
+            windows: vec![5, 10],
+        }
     }
 
     /// Defaults for a stream read from a file: its builds and the bin width from its span.
     pub fn for_stream(stream: &ErrorStream) -> Self {
-        Config::new(stream.baseline, stream.candidate, default_bin_seconds(stream.span_seconds()))
+        Config::new(
+            stream.baseline,
+            stream.candidate,
+            default_bin_seconds(stream.span_seconds()),
+        )
     }
 }
 
@@ -69,9 +81,16 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::ZeroBin => write!(f, "--bin-seconds must be at least 1"),
-            ConfigError::Alpha(a) => write!(f, "the false-alarm rate must be between 0 and 1, got {a}"),
-            ConfigError::Threshold(t) => write!(f, "--threshold must be a positive number, got {t}"),
-            ConfigError::Windows => write!(f, "--windows needs one or more window lengths of at least 1 bin, like 5,10"),
+            ConfigError::Alpha(a) => {
+                write!(f, "the false-alarm rate must be between 0 and 1, got {a}")
+            }
+            ConfigError::Threshold(t) => {
+                write!(f, "--threshold must be a positive number, got {t}")
+            }
+            ConfigError::Windows => write!(
+                f,
+                "--windows needs one or more window lengths of at least 1 bin, like 5,10"
+            ),
             ConfigError::SameBuild => write!(f, "baseline and candidate must be different builds"),
         }
     }
@@ -302,7 +321,9 @@ pub fn alert_text(alert: &Alert, codes: &[String]) -> String {
         Method::MeanThreshold => "Mean Threshold Exceeded",
         Method::RateTest => "Rate Test Significant",
     };
-    let stop = alert.stop_s.map_or_else(|| "open".to_string(), format_stream_seconds);
+    let stop = alert
+        .stop_s
+        .map_or_else(|| "open".to_string(), format_stream_seconds);
     let threshold = match alert.method {
         Method::MeanThreshold => format!("Threshold: {}", alert.threshold),
         Method::RateTest => format!("P-Value: {:.3e}", alert.p_value.unwrap_or(1.0)),

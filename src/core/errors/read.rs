@@ -54,7 +54,11 @@ pub struct RowProblem {
 
 impl fmt::Display for RowProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column '{}': {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column '{}': {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -246,7 +250,10 @@ fn guess_roles(
     };
     // "All" allows a few bad rows in the sample (they are reported later, line by line).
     let all = |c: usize, f: &dyn Fn(&str) -> bool| {
-        let ok = sample.iter().filter(|r| r.get(c).is_some_and(|v| f(v))).count();
+        let ok = sample
+            .iter()
+            .filter(|r| r.get(c).is_some_and(|v| f(v)))
+            .count();
         ok > 0 && ok * 10 >= sample.len() * 9
     };
     let mut taken = Vec::new();
@@ -271,10 +278,17 @@ fn guess_roles(
     }
     // Clock and ISO times are distinctive, so half the sample is enough to call a column time.
     let most = |c: usize, f: &dyn Fn(&str) -> bool| {
-        let ok = sample.iter().filter(|r| r.get(c).is_some_and(|v| f(v))).count();
+        let ok = sample
+            .iter()
+            .filter(|r| r.get(c).is_some_and(|v| f(v)))
+            .count();
         ok > 0 && ok * 2 >= sample.len()
     };
-    let free = |taken: &[usize]| (0..ncols).filter(move |c| !taken.contains(c)).collect::<Vec<_>>();
+    let free = |taken: &[usize]| {
+        (0..ncols)
+            .filter(move |c| !taken.contains(c))
+            .collect::<Vec<_>>()
+    };
 
     let time = match options.time {
         Some(t) => t,
@@ -283,7 +297,10 @@ fn guess_roles(
             let by_name = named(&["time", "date", "ts", "when"]).filter(|c| cands.contains(c));
             let text_time = cands.iter().copied().find(|&c| {
                 most(c, &|v| {
-                    matches!(TimeFormat::detect(v), Some(TimeFormat::Clock | TimeFormat::Iso8601))
+                    matches!(
+                        TimeFormat::detect(v),
+                        Some(TimeFormat::Clock | TimeFormat::Iso8601)
+                    )
                 })
             });
             // Among plain numbers (codes are often numbers too), the time is the column
@@ -292,7 +309,8 @@ fn guess_roles(
                 cands.iter().copied().find(|&c| {
                     all(c, &|v| TimeFormat::detect(v).is_some())
                         && sample.windows(2).all(|w| {
-                            let p = |r: &Vec<String>| r[c].trim().parse::<f64>().unwrap_or(f64::NAN);
+                            let p =
+                                |r: &Vec<String>| r[c].trim().parse::<f64>().unwrap_or(f64::NAN);
                             p(&w[0]).partial_cmp(&p(&w[1])) != Some(std::cmp::Ordering::Greater)
                         })
                 })
@@ -309,10 +327,16 @@ fn guess_roles(
         None => {
             let cands = free(&taken);
             let by_name = named(&["build", "version", "release"]).filter(|c| cands.contains(c));
-            let versions = cands.iter().copied().find(|&c| all(c, &|v| looks_like_version(v)));
+            let versions = cands
+                .iter()
+                .copied()
+                .find(|&c| all(c, &|v| looks_like_version(v)));
             let fewest = || {
                 cands.iter().copied().min_by_key(|&c| {
-                    let mut seen: Vec<&str> = sample.iter().filter_map(|r| r.get(c).map(String::as_str)).collect();
+                    let mut seen: Vec<&str> = sample
+                        .iter()
+                        .filter_map(|r| r.get(c).map(String::as_str))
+                        .collect();
                     seen.sort_unstable();
                     seen.dedup();
                     seen.len()
@@ -321,7 +345,10 @@ fn guess_roles(
             by_name
                 .or(versions)
                 .or_else(fewest)
-                .ok_or(ReadError::TooFewColumns { line: 1, found: ncols })?
+                .ok_or(ReadError::TooFewColumns {
+                    line: 1,
+                    found: ncols,
+                })?
         }
     };
     taken.push(build);
@@ -332,7 +359,10 @@ fn guess_roles(
             named(&["code", "error", "err"])
                 .filter(|c| cands.contains(c))
                 .or(cands.first().copied())
-                .ok_or(ReadError::TooFewColumns { line: 1, found: ncols })?
+                .ok_or(ReadError::TooFewColumns {
+                    line: 1,
+                    found: ncols,
+                })?
         }
     };
     Ok(Roles { time, build, code })
@@ -397,7 +427,10 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, Re
         .iter()
         .find_map(|r| TimeFormat::detect(&r[roles.time]))
         .ok_or_else(|| {
-            let value = sample[data_start].get(roles.time).cloned().unwrap_or_default();
+            let value = sample[data_start]
+                .get(roles.time)
+                .cloned()
+                .unwrap_or_default();
             ReadError::BadTimeColumn {
                 problem: RowProblem {
                     line: lines[data_start],
@@ -422,7 +455,9 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, Re
         last_t: i64::MIN,
     };
     for (row, &line) in sample.iter().zip(&lines).skip(data_start) {
-        st.row(line, row.len(), |c| row.get(c).map(String::as_str).unwrap_or(""));
+        st.row(line, row.len(), |c| {
+            row.get(c).map(String::as_str).unwrap_or("")
+        });
     }
     if sample.len() > SAMPLE_ROWS {
         let mut rec = csv::ByteRecord::new();
@@ -433,7 +468,9 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, Re
                     let rec = &rec;
                     // Non-UTF-8 cells become empty and are reported as missing.
                     st.row(line, rec.len(), |c| {
-                        rec.get(c).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
+                        rec.get(c)
+                            .and_then(|b| std::str::from_utf8(b).ok())
+                            .unwrap_or("")
                     });
                 }
                 Ok(false) => break,
@@ -495,7 +532,11 @@ impl Builder<'_> {
                 .get(column)
                 .cloned()
                 .unwrap_or_else(|| format!("column {}", column + 1));
-            self.problems.push(RowProblem { line, column, message });
+            self.problems.push(RowProblem {
+                line,
+                column,
+                message,
+            });
         }
     }
 
@@ -503,14 +544,22 @@ impl Builder<'_> {
         let Roles { time, build, code } = self.roles;
         for c in [time, build, code] {
             if c >= len || cell(c).is_empty() {
-                self.problem(line, c, format!("missing value (the row has {len} field(s))"));
+                self.problem(
+                    line,
+                    c,
+                    format!("missing value (the row has {len} field(s))"),
+                );
                 return;
             }
         }
         let t_ms = match self.time_format.parse_ms(cell(time)) {
             Ok(t) => t,
             Err(e) => {
-                self.problem(line, time, format!("'{}' is not a timestamp: {e}", cell(time)));
+                self.problem(
+                    line,
+                    time,
+                    format!("'{}' is not a timestamp: {e}", cell(time)),
+                );
                 return;
             }
         };
@@ -578,8 +627,16 @@ pub fn choose_builds(builds: &[String], options: &ReadOptions) -> Result<(u32, u
                 builds: builds.to_vec(),
             })
     };
-    let base = options.baseline.as_deref().map(|n| find("baseline", n)).transpose()?;
-    let cand = options.candidate.as_deref().map(|n| find("candidate", n)).transpose()?;
+    let base = options
+        .baseline
+        .as_deref()
+        .map(|n| find("baseline", n))
+        .transpose()?;
+    let cand = options
+        .candidate
+        .as_deref()
+        .map(|n| find("candidate", n))
+        .transpose()?;
     let (b, c) = match (base, cand) {
         (Some(b), Some(c)) => (b, c),
         _ if builds.len() > 2 => {

@@ -31,7 +31,12 @@ pub struct TimestampError {
 
 impl fmt::Display for TimestampError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (the column holds {})", self.reason, self.expected.example())
+        write!(
+            f,
+            "{} (the column holds {})",
+            self.reason,
+            self.expected.example()
+        )
     }
 }
 
@@ -70,7 +75,10 @@ impl TimeFormat {
             TimeFormat::Iso8601 => parse_iso(s),
             TimeFormat::EpochSeconds | TimeFormat::EpochMillis => parse_epoch(s, self),
         };
-        r.map_err(|reason| TimestampError { expected: self, reason })
+        r.map_err(|reason| TimestampError {
+            expected: self,
+            reason,
+        })
     }
 
     /// An example of the format, for messages.
@@ -222,7 +230,9 @@ fn parse_iso(s: &str) -> Result<i64, &'static str> {
             let oh = digits(z, 2).ok_or("expected a UTC offset like +01:00")?;
             let om = match &z[2..] {
                 [] => 0,
-                [b':', m @ ..] if m.len() == 2 => digits(m, 2).ok_or("expected a UTC offset like +01:00")?,
+                [b':', m @ ..] if m.len() == 2 => {
+                    digits(m, 2).ok_or("expected a UTC offset like +01:00")?
+                }
                 m if m.len() == 2 => digits(m, 2).ok_or("expected a UTC offset like +01:00")?,
                 _ => return Err("expected a UTC offset like +01:00"),
             };
@@ -256,7 +266,11 @@ fn parse_epoch(s: &str, unit: TimeFormat) -> Result<i64, &'static str> {
         return Err("expected a number");
     }
     let v: f64 = s.parse().map_err(|_| "expected a number")?;
-    let ms = if unit == TimeFormat::EpochMillis { v } else { v * 1000.0 };
+    let ms = if unit == TimeFormat::EpochMillis {
+        v
+    } else {
+        v * 1000.0
+    };
     // ±1e15 ms is ±31,000 years: anything larger is a wrong column, not a time.
     if !ms.is_finite() || ms.abs() >= 1e15 {
         return Err("the number is too large to be a time");

@@ -44,7 +44,11 @@ impl ShortTable {
     const EMPTY: u128 = u128::MAX;
 
     fn with_bits(bits: u32) -> ShortTable {
-        ShortTable { slots: vec![(Self::EMPTY, 0); 1 << bits], len: 0, shift: 64 - bits }
+        ShortTable {
+            slots: vec![(Self::EMPTY, 0); 1 << bits],
+            len: 0,
+            shift: 64 - bits,
+        }
     }
 
     #[inline]
@@ -99,7 +103,10 @@ fn short_key(b: &[u8]) -> u128 {
     let half = |at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as u64;
     let (lo, hi) = if n >= 8 {
         // The last word overlaps the first; shift the overlap out.
-        (word(0), word(n - 8).checked_shr(((16 - n) * 8) as u32).unwrap_or(0))
+        (
+            word(0),
+            word(n - 8).checked_shr(((16 - n) * 8) as u32).unwrap_or(0),
+        )
     } else if n >= 4 {
         (half(0) | (half(n - 4) >> ((8 - n) * 8)) << 32, 0)
     } else {
@@ -166,11 +173,21 @@ impl ColumnBuilder {
             ColumnType::Boolean => Store::Bools(Vec::with_capacity(capacity)),
             ColumnType::Datetime => Store::Times(Vec::with_capacity(capacity)),
             ColumnType::Categorical | ColumnType::Text => Store::Labels(Labels {
-                dict: Dictionary { values: Vec::new(), codes: Vec::with_capacity(capacity) },
+                dict: Dictionary {
+                    values: Vec::new(),
+                    codes: Vec::with_capacity(capacity),
+                },
                 ..Labels::default()
             }),
         };
-        ColumnBuilder { name, kind, store, missing: 0, invalid: 0, first_invalid: None }
+        ColumnBuilder {
+            name,
+            kind,
+            store,
+            missing: 0,
+            invalid: 0,
+            first_invalid: None,
+        }
     }
 
     /// Appends one cell. Returns true when this is the column's first invalid cell, so the
@@ -250,22 +267,32 @@ impl ColumnBuilder {
                 // `b.dict.values` never holds a missing marker (those are coded MISSING).
                 let map: Vec<u32> = b.dict.values.iter().map(|v| a.code(v)).collect();
                 let codes = b.dict.codes.iter();
-                a.dict.codes.extend(codes.map(|&c| if c == Dictionary::MISSING { c } else { map[c as usize] }));
+                a.dict.codes.extend(codes.map(|&c| {
+                    if c == Dictionary::MISSING {
+                        c
+                    } else {
+                        map[c as usize]
+                    }
+                }));
             }
             _ => unreachable!("parts of one column are built by empty_like with the same type"),
         }
         self.missing += other.missing;
         self.invalid += other.invalid;
         if self.first_invalid.is_none() {
-            self.first_invalid = other
-                .first_invalid
-                .map(|p| CellPos { line: p.line + line_offset, column: p.column });
+            self.first_invalid = other.first_invalid.map(|p| CellPos {
+                line: p.line + line_offset,
+                column: p.column,
+            });
         }
     }
 
     /// Records where the first invalid cell was.
     pub fn set_first_invalid(&mut self, line: u64) {
-        self.first_invalid = Some(CellPos { line, column: self.name.clone() });
+        self.first_invalid = Some(CellPos {
+            line,
+            column: self.name.clone(),
+        });
     }
 
     /// The finished column.
@@ -293,7 +320,21 @@ mod tests {
 
     #[test]
     fn short_keys_are_the_bytes_and_length() {
-        let words = ["", "a", "ab", "abc", "abcd", "abcde", "abcdefg", "abcdefgh", "aaaaaaaa", "aaaaaaaaa", "abcdefghijklmno", "ü", "東京"];
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdefg",
+            "abcdefgh",
+            "aaaaaaaa",
+            "aaaaaaaaa",
+            "abcdefghijklmno",
+            "ü",
+            "東京",
+        ];
         for w in words {
             let mut want = [0u8; 16];
             want[..w.len()].copy_from_slice(w.as_bytes());

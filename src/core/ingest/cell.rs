@@ -44,7 +44,11 @@ pub fn parse_number(cell: &[u8]) -> Option<f64> {
     // The cheap check: a number starts with a digit, or a sign or point then a digit/point.
     // This also rules out "inf"/"nan" spellings before the full parse runs.
     let first = *b.first()?;
-    let lead = if first == b'+' || first == b'-' { *b.get(1)? } else { first };
+    let lead = if first == b'+' || first == b'-' {
+        *b.get(1)?
+    } else {
+        first
+    };
     if !(lead.is_ascii_digit() || lead == b'.') {
         return None;
     }
@@ -106,7 +110,11 @@ pub fn fast_decimal(b: &[u8]) -> Option<f64> {
         return None;
     }
     // Integers skip the division, whose latency showed in profiles.
-    let v = if frac == 0 { m as f64 } else { m as f64 / POW10[frac] };
+    let v = if frac == 0 {
+        m as f64
+    } else {
+        m as f64 / POW10[frac]
+    };
     Some(if neg { -v } else { v })
 }
 
@@ -246,7 +254,11 @@ pub fn parse_datetime(cell: &[u8]) -> Option<f64> {
                 return None;
             }
             let offset = (oh * 3600 + om * 60) as f64;
-            Some(if sign == b'+' { secs - offset } else { secs + offset })
+            Some(if sign == b'+' {
+                secs - offset
+            } else {
+                secs + offset
+            })
         }
         _ => None,
     }
@@ -258,7 +270,9 @@ mod tests {
 
     #[test]
     fn missing_markers_trimmed_any_case() {
-        for m in ["", " ", "NA", "na", "N/A", "n/a", "null", "NULL", " NaN ", "nan"] {
+        for m in [
+            "", " ", "NA", "na", "N/A", "n/a", "null", "NULL", " NaN ", "nan",
+        ] {
             assert!(is_missing(m.as_bytes()), "{m:?}");
         }
         for v in ["0", "N", "none", "NAN1", "-", "nul"] {
@@ -273,7 +287,20 @@ mod tests {
         assert_eq!(parse_number(b"9.34E-05"), Some(9.34e-5));
         assert_eq!(parse_number(b".5"), Some(0.5));
         assert_eq!(parse_number(b"+7"), Some(7.0));
-        for bad in ["inf", "-inf", "+infinity", "Infinity", "NaN", "1,234", "$5", "1e999", "", "-", "5.0007.510.011", "0:00:00"] {
+        for bad in [
+            "inf",
+            "-inf",
+            "+infinity",
+            "Infinity",
+            "NaN",
+            "1,234",
+            "$5",
+            "1e999",
+            "",
+            "-",
+            "5.0007.510.011",
+            "0:00:00",
+        ] {
             assert_eq!(parse_number(bad.as_bytes()), None, "{bad:?}");
         }
     }
@@ -300,19 +327,65 @@ mod tests {
                 y /= 10;
             }
             let want: f64 = s.parse().unwrap();
-            assert_eq!(parse_number_str(&s).map(f64::to_bits), Some(want.to_bits()), "{s}");
+            assert_eq!(
+                parse_number_str(&s).map(f64::to_bits),
+                Some(want.to_bits()),
+                "{s}"
+            );
         }
         // The common shapes must take the fast path itself, not only end up right.
-        for s in ["0", "-7", "+12", "28.0", "27860.11", "0.3441", "12345678.87654321", "123456789.5", ".25"] {
+        for s in [
+            "0",
+            "-7",
+            "+12",
+            "28.0",
+            "27860.11",
+            "0.3441",
+            "12345678.87654321",
+            "123456789.5",
+            ".25",
+        ] {
             let want: f64 = s.parse().unwrap();
-            assert_eq!(fast_decimal(s.as_bytes()).map(f64::to_bits), Some(want.to_bits()), "{s}");
+            assert_eq!(
+                fast_decimal(s.as_bytes()).map(f64::to_bits),
+                Some(want.to_bits()),
+                "{s}"
+            );
         }
         for s in [
-            "1e5", " 7 ", "0.1", "123456789012345678901234", ".5", "5.", "-0", "1.2.3", "-", "", "+inf", "12a",
-            ".", "+.", "-.5", "12345678", "123456789", "12345678.12345678", "1.123456789", "99999999.9",
-            "9007199254740993", "9007199254740992", "1234567.8x", "1/2", "12:5", "0.0000001", "00000000.1",
+            "1e5",
+            " 7 ",
+            "0.1",
+            "123456789012345678901234",
+            ".5",
+            "5.",
+            "-0",
+            "1.2.3",
+            "-",
+            "",
+            "+inf",
+            "12a",
+            ".",
+            "+.",
+            "-.5",
+            "12345678",
+            "123456789",
+            "12345678.12345678",
+            "1.123456789",
+            "99999999.9",
+            "9007199254740993",
+            "9007199254740992",
+            "1234567.8x",
+            "1/2",
+            "12:5",
+            "0.0000001",
+            "00000000.1",
         ] {
-            assert_eq!(parse_number_str(s).map(f64::to_bits), parse_number(s.as_bytes()).map(f64::to_bits), "{s:?}");
+            assert_eq!(
+                parse_number_str(s).map(f64::to_bits),
+                parse_number(s.as_bytes()).map(f64::to_bits),
+                "{s:?}"
+            );
         }
     }
 
@@ -331,14 +404,38 @@ mod tests {
         assert_eq!(parse_datetime(b"1970-01-01"), Some(0.0));
         assert_eq!(parse_datetime(b"2000-03-01"), Some(951_868_800.0));
         assert_eq!(parse_datetime(b"2000/03/01"), Some(951_868_800.0));
-        assert_eq!(parse_datetime(b"2024-02-29T12:30:15Z"), Some(1_709_209_815.0));
-        assert_eq!(parse_datetime(b"2024-02-29 12:30:15"), Some(1_709_209_815.0));
+        assert_eq!(
+            parse_datetime(b"2024-02-29T12:30:15Z"),
+            Some(1_709_209_815.0)
+        );
+        assert_eq!(
+            parse_datetime(b"2024-02-29 12:30:15"),
+            Some(1_709_209_815.0)
+        );
         assert_eq!(parse_datetime(b"2024-02-29T12:30"), Some(1_709_209_800.0));
-        assert_eq!(parse_datetime(b"2024-02-29T14:30:15+02:00"), Some(1_709_209_815.0));
-        assert_eq!(parse_datetime(b"2024-02-29T07:30:15-0500"), Some(1_709_209_815.0));
-        assert_eq!(parse_datetime(b"2024-02-29T12:30:15.25Z"), Some(1_709_209_815.25));
+        assert_eq!(
+            parse_datetime(b"2024-02-29T14:30:15+02:00"),
+            Some(1_709_209_815.0)
+        );
+        assert_eq!(
+            parse_datetime(b"2024-02-29T07:30:15-0500"),
+            Some(1_709_209_815.0)
+        );
+        assert_eq!(
+            parse_datetime(b"2024-02-29T12:30:15.25Z"),
+            Some(1_709_209_815.25)
+        );
         assert_eq!(parse_datetime(b"1969-12-31T23:59:59Z"), Some(-1.0));
-        for bad in ["2023-02-29", "2024-13-01", "0:00:00", "1:00:00", "2024-01-01T25:00", "2024-01-01X", "2024-01-01T10:00:00Q", "20240101"] {
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "0:00:00",
+            "1:00:00",
+            "2024-01-01T25:00",
+            "2024-01-01X",
+            "2024-01-01T10:00:00Q",
+            "20240101",
+        ] {
             assert_eq!(parse_datetime(bad.as_bytes()), None, "{bad:?}");
         }
     }

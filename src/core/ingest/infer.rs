@@ -70,7 +70,10 @@ mod tests {
         assert_eq!(infer(&["1", "2.5", "", "NA", "-3e2"]), ColumnType::Numeric);
         assert_eq!(infer(&["0", "1", "1", "0"]), ColumnType::Numeric);
         assert_eq!(infer(&["yes", "no", "Y", "", "1"]), ColumnType::Boolean);
-        assert_eq!(infer(&["2024-01-01", "2024-01-02T10:00:00Z", "null"]), ColumnType::Datetime);
+        assert_eq!(
+            infer(&["2024-01-01", "2024-01-02T10:00:00Z", "null"]),
+            ColumnType::Datetime
+        );
         assert_eq!(infer(&["0:00:00", "0:00:01"]), ColumnType::Categorical);
         assert_eq!(infer(&["", "NA"]), ColumnType::Text);
         let repeated: Vec<String> = (0..100).map(|i| format!("label{}", i % 7)).collect();

@@ -44,7 +44,10 @@ pub struct Progress {
 pub fn read_bytes(bytes: &[u8], options: &IngestOptions) -> Result<Table, IngestError> {
     if let Some(limit) = options.max_bytes {
         if bytes.len() as u64 > limit {
-            return Err(IngestError::TooLarge { bytes: bytes.len() as u64, limit });
+            return Err(IngestError::TooLarge {
+                bytes: bytes.len() as u64,
+                limit,
+            });
         }
     }
     let mut ingest = Ingest::new(options.clone());

@@ -56,7 +56,9 @@ pub(crate) fn read_path_split(
         }
         if ingest.decided() && pos < mid {
             if let Some(split) = find_split(path, mid, len) {
-                if let Some(table) = split_parse(path, &mut file, &mut buf, &mut ingest, pos, split)? {
+                if let Some(table) =
+                    split_parse(path, &mut file, &mut buf, &mut ingest, pos, split)?
+                {
                     return Ok(table);
                 }
             }
@@ -76,10 +78,14 @@ fn split_parse(
     pos: u64,
     split: u64,
 ) -> Result<Option<Table>, IngestError> {
-    let Some(tail) = ingest.tail_parser(split) else { return Ok(None) };
+    let Some(tail) = ingest.tail_parser(split) else {
+        return Ok(None);
+    };
     let (head, tail) = std::thread::scope(|s| {
         let worker = s.spawn(move || parse_tail(path, split, tail));
-        let head = pump(&mut Read::take(&mut *file, split - pos), buf, |chunk| ingest.push(chunk));
+        let head = pump(&mut Read::take(&mut *file, split - pos), buf, |chunk| {
+            ingest.push(chunk)
+        });
         (head, worker.join().ok().flatten())
     });
     // An error before the split is the one a sequential parse meets first.
@@ -126,7 +132,10 @@ enum PumpError {
 impl PumpError {
     fn into_ingest(self, path: &Path) -> IngestError {
         match self {
-            PumpError::Io(e) => IngestError::Io { path: path.display().to_string(), message: e.to_string() },
+            PumpError::Io(e) => IngestError::Io {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            },
             PumpError::Ingest(e) => e,
         }
     }
@@ -172,7 +181,9 @@ impl Ingest {
     /// A parser for the file from byte `offset` on, assumed to be a record start: same
     /// dialect, names and types, no header, no sample.
     fn tail_parser(&self, offset: u64) -> Option<Box<Parser>> {
-        let Phase::Parsing(p) = &self.phase else { return None };
+        let Phase::Parsing(p) = &self.phase else {
+            return None;
+        };
         let total = self.expected_bytes?;
         let left = total.checked_sub(offset)?;
         // Rows expected in the tail at the head's bytes per row, a little over.
@@ -191,7 +202,8 @@ impl Ingest {
 
     /// The table of the head followed by `tail` (which read `tail_bytes` bytes).
     fn merge(&mut self, tail: Box<Parser>, tail_bytes: u64) -> Result<Table, IngestError> {
-        let Phase::Parsing(p) = std::mem::replace(&mut self.phase, Phase::Sniffing(Vec::new())) else {
+        let Phase::Parsing(p) = std::mem::replace(&mut self.phase, Phase::Sniffing(Vec::new()))
+        else {
             return Err(IngestError::Empty);
         };
         let mut p = p;
@@ -201,7 +213,9 @@ impl Ingest {
         p.rows += tail.rows;
         p.skipped.count += tail.skipped.count;
         let room = SkippedRows::KEEP.saturating_sub(p.skipped.lines.len());
-        p.skipped.lines.extend(tail.skipped.lines.iter().take(room).map(|l| l + shift));
+        p.skipped
+            .lines
+            .extend(tail.skipped.lines.iter().take(room).map(|l| l + shift));
         for (b, t) in p.builders.iter_mut().zip(tail.builders) {
             b.append(t, shift);
         }
@@ -223,7 +237,8 @@ mod tests {
     use crate::core::ingest::read_bytes;
 
     fn temp(name: &str, text: &str) -> std::path::PathBuf {
-        let path = std::env::temp_dir().join(format!("pipescope-split-{}-{name}.csv", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("pipescope-split-{}-{name}.csv", std::process::id()));
         std::fs::write(&path, text).unwrap();
         path
     }
@@ -235,8 +250,18 @@ mod tests {
     #[test]
     fn a_split_table_equals_the_sequential_one() {
         let body = rows(30_000, |i| {
-            let label = if i < 20_000 { format!("L{}", i % 5) } else { format!("new{}", i % 3) };
-            let n = if i % 997 == 0 { "oops".to_string() } else if i % 13 == 0 { String::new() } else { i.to_string() };
+            let label = if i < 20_000 {
+                format!("L{}", i % 5)
+            } else {
+                format!("new{}", i % 3)
+            };
+            let n = if i % 997 == 0 {
+                "oops".to_string()
+            } else if i % 13 == 0 {
+                String::new()
+            } else {
+                i.to_string()
+            };
             match i % 1001 {
                 0 => format!("{n},\"q,\n{label}\",x\r\n"),
                 500 => format!("{n},{label}\n"),
@@ -264,7 +289,11 @@ mod tests {
         let path = temp("span", &text);
         let before = MERGED.with(|m| m.get());
         let split = read_path_split(&path, &IngestOptions::default(), 0).unwrap();
-        assert_eq!(MERGED.with(|m| m.get()), before, "the speculation was refused");
+        assert_eq!(
+            MERGED.with(|m| m.get()),
+            before,
+            "the speculation was refused"
+        );
         let whole = read_bytes(text.as_bytes(), &IngestOptions::default()).unwrap();
         std::fs::remove_file(&path).ok();
         assert_eq!(split, whole);

@@ -10,9 +10,9 @@
 //! machine and the copy out of it.
 
 use super::builder::ColumnBuilder;
-use super::scan::Structurals;
 use super::error::IngestError;
 use super::infer::infer_type;
+use super::scan::Structurals;
 use super::sniff::{looks_binary, sniff};
 use super::table::{Dialect, SkippedRows, Table};
 use super::{IngestOptions, Progress};
@@ -150,7 +150,11 @@ pub struct Ingest {
 fn unique_names(raw: Vec<String>) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
     for (i, name) in raw.into_iter().enumerate() {
-        let base = if name.is_empty() { format!("column_{}", i + 1) } else { name };
+        let base = if name.is_empty() {
+            format!("column_{}", i + 1)
+        } else {
+            name
+        };
         let mut candidate = base.clone();
         let mut n = 2;
         while names.contains(&candidate) {
@@ -247,9 +251,16 @@ impl Parser {
         let column = if self.header_pending {
             format!("column_{}", idx + 1)
         } else {
-            self.names.get(idx).cloned().unwrap_or_else(|| format!("column_{}", idx + 1))
+            self.names
+                .get(idx)
+                .cloned()
+                .unwrap_or_else(|| format!("column_{}", idx + 1))
         };
-        IngestError::InvalidUtf8 { line: self.line(), column, offset }
+        IngestError::InvalidUtf8 {
+            line: self.line(),
+            column,
+            offset,
+        }
     }
 
     /// Parses `data`; `eof` flushes a last unterminated record.
@@ -380,10 +391,18 @@ impl Parser {
     /// `out[ends[i - 1] + gap..ends[i]]` (the first starts at 0), where `gap` is 1 when
     /// the fields still have delimiters between them and 0 when csv-core removed them.
     #[inline]
-    fn record(&mut self, out: &[u8], ends: &[usize], gap: usize, line: u64) -> Result<(), IngestError> {
+    fn record(
+        &mut self,
+        out: &[u8],
+        ends: &[usize],
+        gap: usize,
+        line: u64,
+    ) -> Result<(), IngestError> {
         if self.header_pending {
             self.header_pending = false;
-            let raw = fields(out, ends, gap).map(|f| f.trim().to_owned()).collect();
+            let raw = fields(out, ends, gap)
+                .map(|f| f.trim().to_owned())
+                .collect();
             self.names = unique_names(raw);
             self.ncols = self.names.len();
             if let Some((name, _)) = self.types.iter().find(|(n, _)| !self.names.contains(n)) {
@@ -433,7 +452,9 @@ impl Parser {
 
     /// Chooses column types from the sample, then moves the sampled cells into typed storage.
     fn decide(&mut self) -> Result<(), IngestError> {
-        let Some(sample) = self.sample.take() else { return Ok(()) };
+        let Some(sample) = self.sample.take() else {
+            return Ok(());
+        };
         let ncols = self.ncols;
         let rows = sample.lines.len();
         let cell = |row: usize, col: usize| -> &[u8] {
@@ -501,13 +522,19 @@ impl Parser {
                 });
             }
             if self.dialect.has_header {
-                return Err(IngestError::HeaderOnly { columns: self.ncols });
+                return Err(IngestError::HeaderOnly {
+                    columns: self.ncols,
+                });
             }
             return Err(IngestError::Empty);
         }
         self.decide()?;
         Ok(Table {
-            columns: self.builders.into_iter().map(ColumnBuilder::finish).collect(),
+            columns: self
+                .builders
+                .into_iter()
+                .map(ColumnBuilder::finish)
+                .collect(),
             rows: self.rows,
             dialect: self.dialect,
             skipped: self.skipped,
@@ -544,7 +571,10 @@ impl Ingest {
         self.bytes += chunk.len() as u64;
         if let Some(limit) = self.options.max_bytes {
             if self.bytes > limit {
-                return Err(IngestError::TooLarge { bytes: self.bytes, limit });
+                return Err(IngestError::TooLarge {
+                    bytes: self.bytes,
+                    limit,
+                });
             }
         }
         match &mut self.phase {
@@ -577,7 +607,10 @@ impl Ingest {
         let Some(s) = sniff(body, at_eof, o.delimiter, o.has_header) else {
             return Err(IngestError::Empty);
         };
-        let dialect = Dialect { delimiter: s.delimiter, has_header: s.has_header };
+        let dialect = Dialect {
+            delimiter: s.delimiter,
+            has_header: s.has_header,
+        };
         let mut parser = Box::new(Parser::new(dialect, s.fields, o));
         parser.offset = bom as u64;
         parser.expected_bytes = self.expected_bytes;
@@ -609,7 +642,11 @@ impl Ingest {
             Phase::Parsing(p) => (p.rows as u64, p.skipped.count as u64),
             Phase::Sniffing(_) => (0, 0),
         };
-        Progress { bytes: self.bytes, rows, skipped }
+        Progress {
+            bytes: self.bytes,
+            rows,
+            skipped,
+        }
     }
 
     /// Ends the input and returns the table.
@@ -643,7 +680,10 @@ mod tests {
     use crate::core::ingest::IngestOptions;
 
     fn read_in_chunks(bytes: &[u8], size: usize) -> Table {
-        let mut ingest = Ingest::new(IngestOptions { has_header: Some(true), ..IngestOptions::default() });
+        let mut ingest = Ingest::new(IngestOptions {
+            has_header: Some(true),
+            ..IngestOptions::default()
+        });
         for chunk in bytes.chunks(size) {
             ingest.push(chunk).unwrap();
         }
@@ -653,16 +693,29 @@ mod tests {
     #[test]
     fn fast_path_agrees_with_csv_core_on_terminators_quotes_and_ragged_rows() {
         // One-byte chunks never hold a whole record, so csv-core reads every record there.
-        let text = "id,name\r\n1,x\r2,y\n\n\r\n3,z\n4\n5,\"q\nr\"\n6,w,extra\n\n7,\"a\"\"b\"\r\n8,v";
+        let text =
+            "id,name\r\n1,x\r2,y\n\n\r\n3,z\n4\n5,\"q\nr\"\n6,w,extra\n\n7,\"a\"\"b\"\r\n8,v";
         let whole = read_in_chunks(text.as_bytes(), usize::MAX);
         // Lines: 1 header, 2 `1,x\r2,y`, 3 and 4 blank, 5 `3,z`, 6 `4`, 7-8 the quoted
         // newline, 9 `6,w,extra`, 10 blank, 11 `7,..`, 12 `8,v`.
         assert_eq!(whole.rows, 6);
         assert_eq!(whole.skipped.lines, [6, 9]);
         for size in [1, 2, 3, 5, 8] {
-            assert_eq!(read_in_chunks(text.as_bytes(), size), whole, "chunks of {size}");
+            assert_eq!(
+                read_in_chunks(text.as_bytes(), size),
+                whole,
+                "chunks of {size}"
+            );
         }
-        let long: String = (0..3000).map(|i| if i % 97 == 0 { format!("{i},\"n\n{i}\"\r\n") } else { format!("{i},n{}\n", i % 7) }).collect();
+        let long: String = (0..3000)
+            .map(|i| {
+                if i % 97 == 0 {
+                    format!("{i},\"n\n{i}\"\r\n")
+                } else {
+                    format!("{i},n{}\n", i % 7)
+                }
+            })
+            .collect();
         let long = format!("id,name\n{long}");
         let whole = read_in_chunks(long.as_bytes(), usize::MAX);
         assert_eq!(whole.rows, 3000);
@@ -674,7 +727,13 @@ mod tests {
     fn a_second_bom_is_stripped_at_the_start_only() {
         let text = "\u{FEFF}\u{FEFF}a,b\n1,x\n\u{FEFF}2,y\n";
         let t = read_in_chunks(text.as_bytes(), usize::MAX);
-        assert_eq!(t.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            t.columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         assert_eq!(t, read_in_chunks(text.as_bytes(), 1));
         // Mid-file the mark is data, kept in the cell.
         assert_eq!(t.rows, 2);

@@ -18,7 +18,12 @@ pub(crate) struct Structurals<'a> {
 impl<'a> Structurals<'a> {
     pub(crate) fn new(data: &'a [u8], delimiter: u8) -> Structurals<'a> {
         let needles = [delimiter, b'\n', b'\r', b'"'];
-        Structurals { data, base: 0, mask: block_mask(data, needles), needles }
+        Structurals {
+            data,
+            base: 0,
+            mask: block_mask(data, needles),
+            needles,
+        }
     }
 }
 
@@ -45,7 +50,10 @@ impl Iterator for Structurals<'_> {
 fn block_mask(data: &[u8], needles: [u8; 4]) -> u64 {
     match data.first_chunk::<64>() {
         Some(block) => block_mask_full(block, needles),
-        None => data.iter().enumerate().fold(0, |m, (i, b)| m | (needles.contains(b) as u64) << i),
+        None => data
+            .iter()
+            .enumerate()
+            .fold(0, |m, (i, b)| m | (needles.contains(b) as u64) << i),
     }
 }
 
@@ -80,13 +88,19 @@ fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
     for k in 0..4 {
         // SAFETY: reads 16 bytes inside the 64-byte block; v128_load allows any alignment.
         let v = unsafe { v128_load(block.as_ptr().add(16 * k) as *const v128) };
-        let hit = v128_or(v128_or(u8x16_eq(v, a), u8x16_eq(v, b)), v128_or(u8x16_eq(v, c), u8x16_eq(v, d)));
+        let hit = v128_or(
+            v128_or(u8x16_eq(v, a), u8x16_eq(v, b)),
+            v128_or(u8x16_eq(v, c), u8x16_eq(v, d)),
+        );
         mask |= (u8x16_bitmask(hit) as u64) << (16 * k);
     }
     mask
 }
 
-#[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
+#[cfg(not(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+)))]
 #[inline]
 fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
     block_mask_swar(block, needles)
@@ -94,7 +108,13 @@ fn block_mask_full(block: &[u8; 64], needles: [u8; 4]) -> u64 {
 
 /// [`block_mask_full`] with 64-bit words only (wasm without SIMD): per byte, the high bit of
 /// `!(((x & 0x7f..) + 0x7f..) | x)` is set exactly when the byte of `x` is zero.
-#[cfg_attr(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128")), allow(dead_code))]
+#[cfg_attr(
+    any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ),
+    allow(dead_code)
+)]
 #[inline]
 fn block_mask_swar(block: &[u8; 64], needles: [u8; 4]) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -120,7 +140,10 @@ mod tests {
     use crate::core::rng::SplitMix64;
 
     fn scalar_mask(data: &[u8], needles: [u8; 4]) -> u64 {
-        data.iter().take(64).enumerate().fold(0, |m, (i, b)| m | (needles.contains(b) as u64) << i)
+        data.iter()
+            .take(64)
+            .enumerate()
+            .fold(0, |m, (i, b)| m | (needles.contains(b) as u64) << i)
     }
 
     #[test]
@@ -131,14 +154,19 @@ mod tests {
         let pool = b",;\t|\n\r\"\x00\x01\x7f\x80\xff\x2b\x2d\x0b\x0e\x21\x23ab";
         for round in 0..2000 {
             let len = 64 + (round % 3) * 7;
-            let data: Vec<u8> = (0..len).map(|_| pool[rng.below(pool.len() as u64) as usize]).collect();
+            let data: Vec<u8> = (0..len)
+                .map(|_| pool[rng.below(pool.len() as u64) as usize])
+                .collect();
             for delim in [b',', b'\t', b';', b'|'] {
                 let needles = [delim, b'\n', b'\r', b'"'];
                 let block: &[u8; 64] = data.first_chunk().unwrap();
                 let want = scalar_mask(&data, needles);
                 assert_eq!(block_mask_full(block, needles), want);
                 assert_eq!(block_mask_swar(block, needles), want);
-                assert_eq!(block_mask(&data[..len - 64 + 10], needles), scalar_mask(&data[..len - 64 + 10], needles));
+                assert_eq!(
+                    block_mask(&data[..len - 64 + 10], needles),
+                    scalar_mask(&data[..len - 64 + 10], needles)
+                );
             }
         }
     }
@@ -146,8 +174,12 @@ mod tests {
     #[test]
     fn structurals_list_every_position_across_blocks() {
         let mut rng = SplitMix64::new(9);
-        let data: Vec<u8> = (0..1000).map(|_| b"ab,\n\"x\r"[rng.below(7) as usize]).collect();
-        let want: Vec<usize> = (0..data.len()).filter(|&i| b",\n\r\"".contains(&data[i])).collect();
+        let data: Vec<u8> = (0..1000)
+            .map(|_| b"ab,\n\"x\r"[rng.below(7) as usize])
+            .collect();
+        let want: Vec<usize> = (0..data.len())
+            .filter(|&i| b",\n\r\"".contains(&data[i]))
+            .collect();
         assert_eq!(Structurals::new(&data, b',').collect::<Vec<_>>(), want);
         assert_eq!(Structurals::new(&[], b',').count(), 0);
     }

@@ -153,16 +153,20 @@ fn detect_header(records: &Records, fields: usize) -> bool {
         // Nothing to compare with: a row of distinct text labels is a header.
         let mut seen = FxHashSet::default();
         return (0..fields).all(|c| {
-            records.cell(0, c).is_some_and(|h| {
-                matches!(classify(h), Some(CellClass::Text(_))) && seen.insert(h)
-            })
+            records
+                .cell(0, c)
+                .is_some_and(|h| matches!(classify(h), Some(CellClass::Text(_))) && seen.insert(h))
         });
     }
     let data_rows = 1..rows.min(HEADER_ROWS + 1);
     let mut votes = 0i64;
     for col in 0..fields {
-        let Some(head) = records.cell(0, col) else { continue };
-        let Some(head_class) = classify(head) else { continue };
+        let Some(head) = records.cell(0, col) else {
+            continue;
+        };
+        let Some(head_class) = classify(head) else {
+            continue;
+        };
         let mut column_class: Option<CellClass> = None;
         let mut same_class = true;
         let mut same_len = true;
@@ -172,17 +176,25 @@ fn detect_header(records: &Records, fields: usize) -> bool {
             if records.rows[row].1.len() != fields {
                 continue;
             }
-            let Some(cell) = records.cell(row, col) else { continue };
-            let Some(class) = classify(cell) else { continue };
+            let Some(cell) = records.cell(row, col) else {
+                continue;
+            };
+            let Some(class) = classify(cell) else {
+                continue;
+            };
             present += 1;
             values.insert(cell);
             match (column_class, class) {
                 (None, _) => column_class = Some(class),
                 (Some(CellClass::Text(a)), CellClass::Text(b)) => same_len &= a == b,
-                (Some(a), b) => same_class &= std::mem::discriminant(&a) == std::mem::discriminant(&b),
+                (Some(a), b) => {
+                    same_class &= std::mem::discriminant(&a) == std::mem::discriminant(&b)
+                }
             }
         }
-        let Some(column_class) = column_class else { continue };
+        let Some(column_class) = column_class else {
+            continue;
+        };
         if !same_class {
             continue;
         }
@@ -194,7 +206,11 @@ fn detect_header(records: &Records, fields: usize) -> bool {
         };
         votes += match (column_class, head_class) {
             (CellClass::Text(len), CellClass::Text(hlen)) if same_len => {
-                if len != hlen { 1 } else { -1 }
+                if len != hlen {
+                    1
+                } else {
+                    -1
+                }
             }
             (CellClass::Text(_), CellClass::Text(_)) => {
                 if values.contains(head) {
@@ -207,7 +223,11 @@ fn detect_header(records: &Records, fields: usize) -> bool {
             }
             (CellClass::Text(_), _) => -1,
             (c, h) => {
-                if std::mem::discriminant(&c) == std::mem::discriminant(&h) { -1 } else { 1 }
+                if std::mem::discriminant(&c) == std::mem::discriminant(&h) {
+                    -1
+                } else {
+                    1
+                }
             }
         };
     }
@@ -246,15 +266,26 @@ pub fn sniff(
             continue;
         }
         let (fields, share) = records.consistency();
-        if best.as_ref().is_none_or(|b| better(fields, share, b.2, b.3)) {
+        if best
+            .as_ref()
+            .is_none_or(|b| better(fields, share, b.2, b.3))
+        {
             best = Some((d, records, fields, share));
         }
     }
     let (delim, records, fields, _) = best?;
     // With no delimiter splitting anything, the file is one column; a comma is as good as any.
-    let delimiter = if fields <= 1 && delimiter.is_none() { b',' } else { delim };
+    let delimiter = if fields <= 1 && delimiter.is_none() {
+        b','
+    } else {
+        delim
+    };
     let has_header = has_header.unwrap_or_else(|| detect_header(&records, fields));
-    Some(Sniffed { delimiter, has_header, fields })
+    Some(Sniffed {
+        delimiter,
+        has_header,
+        fields,
+    })
 }
 
 /// Whether a delimiter giving `fields` fields in `share` of the records beats the best so far.
@@ -306,6 +337,8 @@ mod tests {
         assert!(looks_binary(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
         assert!(!looks_binary("a,b\ncaf\u{e9},1\n".as_bytes()));
         assert!(!looks_binary(b"a,b\ncaf\xe9,1\nx,2\n"));
-        assert!(looks_binary(&[0xff, 0xfe, 0x81, 0x92, 0xa0, 0xb1, 0x41, 0xc3, 0x28, 0x90]));
+        assert!(looks_binary(&[
+            0xff, 0xfe, 0x81, 0x92, 0xa0, 0xb1, 0x41, 0xc3, 0x28, 0x90
+        ]));
     }
 }

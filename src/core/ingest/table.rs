@@ -41,7 +41,9 @@ impl ColumnType {
 
     /// Parses a lower-case name as produced by [`ColumnType::name`].
     pub fn parse(s: &str) -> Option<ColumnType> {
-        ColumnType::ALL.into_iter().find(|t| t.name() == s.trim().to_ascii_lowercase())
+        ColumnType::ALL
+            .into_iter()
+            .find(|t| t.name() == s.trim().to_ascii_lowercase())
     }
 }
 

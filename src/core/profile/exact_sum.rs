@@ -33,7 +33,13 @@ const LIMBS: usize = 72;
 
 impl ExactSum {
     pub(crate) fn new() -> ExactSum {
-        ExactSum { limbs: [0; LIMBS], count: 0, since_normalise: 0, pos_inf: false, neg_inf: false }
+        ExactSum {
+            limbs: [0; LIMBS],
+            count: 0,
+            since_normalise: 0,
+            pos_inf: false,
+            neg_inf: false,
+        }
     }
 
     /// A finite nonzero `x` as `m * 2^(pos - 1074)` (pos >= 0) with its sign. Infinities
@@ -51,7 +57,11 @@ impl ExactSum {
             }
             return None;
         }
-        let (m, pos) = if biased == 0 { (frac, 0) } else { (frac | (1u64 << 52), biased - 1) };
+        let (m, pos) = if biased == 0 {
+            (frac, 0)
+        } else {
+            (frac | (1u64 << 52), biased - 1)
+        };
         (m != 0).then_some((m, pos, bits >> 63 == 1))
     }
 
@@ -62,10 +72,16 @@ impl ExactSum {
             return;
         }
         self.count += 1;
-        let Some((m, pos, negative)) = self.decompose(x) else { return };
+        let Some((m, pos, negative)) = self.decompose(x) else {
+            return;
+        };
         let (k, shift) = (pos / 32, pos % 32);
         let v = (m as u128) << shift;
-        let parts = [(v & 0xFFFF_FFFF) as i64, ((v >> 32) & 0xFFFF_FFFF) as i64, (v >> 64) as i64];
+        let parts = [
+            (v & 0xFFFF_FFFF) as i64,
+            ((v >> 32) & 0xFFFF_FFFF) as i64,
+            (v >> 64) as i64,
+        ];
         if !negative {
             self.limbs[k] += parts[0];
             self.limbs[k + 1] += parts[1];
@@ -88,7 +104,9 @@ impl ExactSum {
             return;
         }
         self.count += n;
-        let Some((m, pos, negative)) = self.decompose(x) else { return };
+        let Some((m, pos, negative)) = self.decompose(x) else {
+            return;
+        };
         let (k, shift) = (pos / 32, pos % 32);
         let v = m as u128 * n as u128;
         for i in 0..4 {

@@ -30,8 +30,8 @@ impl Profile {
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let header = [
-            "column", "type", "count", "missing", "invalid", "distinct", "min", "q1", "median", "q3", "max",
-            "mean", "std", "skewness", "outliers", "top",
+            "column", "type", "count", "missing", "invalid", "distinct", "min", "q1", "median",
+            "q3", "max", "mean", "std", "skewness", "outliers", "top",
         ];
         w.write_record(header).expect("writing to memory");
         for c in &self.columns {

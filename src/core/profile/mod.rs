@@ -81,7 +81,10 @@ pub const TOP_LABELS: usize = 5;
 
 /// Profiles every column of a table.
 pub fn profile(table: &Table) -> Profile {
-    Profile { columns: profile_columns(&table.columns), ..Profile::of_table(table) }
+    Profile {
+        columns: profile_columns(&table.columns),
+        ..Profile::of_table(table)
+    }
 }
 
 impl Profile {
@@ -109,7 +112,10 @@ fn profile_columns(columns: &[Column]) -> Vec<ColumnProfile> {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Mutex;
         let cells: usize = columns.iter().map(column_len).sum();
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4).min(columns.len());
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+            .min(columns.len());
         if workers > 1 && cells >= 1_000_000 {
             let next = AtomicUsize::new(0);
             let out: Mutex<Vec<Option<ColumnProfile>>> = Mutex::new(vec![None; columns.len()]);
@@ -178,7 +184,10 @@ pub fn profile_column(column: &Column) -> ColumnProfile {
                 }
             }
             // Booleans are 0/1 for the figures: two runs, zeros then ones.
-            let mut ordered = Ordered::Runs { values: Vec::new(), ends: Vec::new() };
+            let mut ordered = Ordered::Runs {
+                values: Vec::new(),
+                ends: Vec::new(),
+            };
             if let Ordered::Runs { values, ends } = &mut ordered {
                 for (value, n) in [(0.0, falses), (1.0, trues)] {
                     if n > 0 {
@@ -188,13 +197,23 @@ pub fn profile_column(column: &Column) -> ColumnProfile {
                 }
             }
             let n = falses + trues;
-            let mean = if n == 0 { None } else { Some(trues as f64 / n as f64) };
+            let mean = if n == 0 {
+                None
+            } else {
+                Some(trues as f64 / n as f64)
+            };
             fill_numeric(&mut p, &ordered, mean, |m| {
                 let (d0, d1) = (-m, 1.0 - m);
                 let (f, t) = (falses as f64, trues as f64);
-                (f * d0 * d0 + t * d1 * d1, f * d0 * d0 * d0 + t * d1 * d1 * d1)
+                (
+                    f * d0 * d0 + t * d1 * d1,
+                    f * d0 * d0 * d0 + t * d1 * d1 * d1,
+                )
             });
-            let mut top = vec![("false".to_string(), falses as u64), ("true".to_string(), trues as u64)];
+            let mut top = vec![
+                ("false".to_string(), falses as u64),
+                ("true".to_string(), trues as u64),
+            ];
             top.retain(|(_, c)| *c > 0);
             sort_top(&mut top);
             p.top = top;
@@ -223,13 +242,19 @@ pub(crate) fn code_counts(dict: &Dictionary) -> Vec<u64> {
 /// The `k` most frequent labels with a non-zero count, most frequent first, ties by label.
 pub(crate) fn top_labels(labels: &[String], counts: &[u64], k: usize) -> Vec<(String, u64)> {
     let mut idx: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] > 0).collect();
-    let order = |a: &usize, b: &usize| counts[*b].cmp(&counts[*a]).then_with(|| labels[*a].cmp(&labels[*b]));
+    let order = |a: &usize, b: &usize| {
+        counts[*b]
+            .cmp(&counts[*a])
+            .then_with(|| labels[*a].cmp(&labels[*b]))
+    };
     if idx.len() > k {
         idx.select_nth_unstable_by(k, order);
         idx.truncate(k);
     }
     idx.sort_unstable_by(order);
-    idx.into_iter().map(|i| (labels[i].clone(), counts[i])).collect()
+    idx.into_iter()
+        .map(|i| (labels[i].clone(), counts[i]))
+        .collect()
 }
 
 fn sort_top(top: &mut [(String, u64)]) {
@@ -276,7 +301,9 @@ fn decimal_key(x: f64, scale: f64) -> Option<u32> {
 /// The scale (1, 10, ... 10^4) at which the first values of `v` are all decimal keys.
 fn decimal_scale(v: &[f64]) -> Option<f64> {
     let probe: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).take(64).collect();
-    [1.0, 10.0, 100.0, 1e3, 1e4].into_iter().find(|&s| probe.iter().all(|&x| decimal_key(x, s).is_some()))
+    [1.0, 10.0, 100.0, 1e3, 1e4]
+        .into_iter()
+        .find(|&s| probe.iter().all(|&x| decimal_key(x, s).is_some()))
 }
 
 /// Counts a column of decimal keys with a small range (ratios, one-decimal measurements,
@@ -292,7 +319,13 @@ fn count_decimal_keys(v: &[f64], scale: f64) -> Option<(Ordered<'static>, Option
     // values[k] is the value of key k; counts[k] its occurrences.
     let (mut values, mut counts): (Vec<f64>, Vec<u32>) = (Vec::new(), Vec::new());
     #[cold]
-    fn first_sight(values: &mut Vec<f64>, counts: &mut Vec<u32>, x: f64, scale: f64, limit: usize) -> Option<usize> {
+    fn first_sight(
+        values: &mut Vec<f64>,
+        counts: &mut Vec<u32>,
+        x: f64,
+        scale: f64,
+        limit: usize,
+    ) -> Option<usize> {
         let k = decimal_key(x, scale)? as usize;
         // Growth follows the values seen (a key far above them means a wide range, which
         // a sort handles better), so a wide column gives up before filling a big table.
@@ -328,7 +361,13 @@ fn count_decimal_keys(v: &[f64], scale: f64) -> Option<(Ordered<'static>, Option
             ends.push(total);
         }
     }
-    Some((Ordered::Runs { values: distinct, ends }, sum.mean()))
+    Some((
+        Ordered::Runs {
+            values: distinct,
+            ends,
+        },
+        sum.mean(),
+    ))
 }
 
 impl DecimalKeys {
@@ -346,7 +385,10 @@ impl DecimalKeys {
     /// Radix-sorts the keys: a u32 sort takes half the passes of one over f64 bits.
     fn sorted(mut self) -> Ordered<'static> {
         radsort::sort(&mut self.keys);
-        Ordered::Keys { keys: self.keys, scale: self.scale }
+        Ordered::Keys {
+            keys: self.keys,
+            scale: self.scale,
+        }
     }
 }
 
@@ -400,7 +442,13 @@ impl<'a> Ordered<'a> {
                 total
             })
             .collect();
-        (Ordered::Runs { values: runs.into_iter().map(|r| r.0).collect(), ends }, sum.mean())
+        (
+            Ordered::Runs {
+                values: runs.into_iter().map(|r| r.0).collect(),
+                ends,
+            },
+            sum.mean(),
+        )
     }
 
     fn len(&self) -> usize {
@@ -507,7 +555,11 @@ impl ValueCounts {
     }
 
     fn with_bits(bits: u32) -> ValueCounts {
-        ValueCounts { slots: vec![(Self::EMPTY, 0); 1 << bits], len: 0, shift: 64 - bits }
+        ValueCounts {
+            slots: vec![(Self::EMPTY, 0); 1 << bits],
+            len: 0,
+            shift: 64 - bits,
+        }
     }
 
     fn grown(self) -> ValueCounts {
@@ -539,7 +591,12 @@ impl ValueCounts {
 
 /// Fills the numeric figures from the ordered values, the exact mean, and a function
 /// giving the sums of squared and cubed deviations from a mean.
-fn fill_numeric(p: &mut ColumnProfile, ordered: &Ordered, mean: Option<f64>, central: impl Fn(f64) -> (f64, f64)) {
+fn fill_numeric(
+    p: &mut ColumnProfile,
+    ordered: &Ordered,
+    mean: Option<f64>,
+    central: impl Fn(f64) -> (f64, f64),
+) {
     let n = ordered.len();
     p.count = n;
     p.distinct = ordered.distinct();
@@ -618,18 +675,40 @@ mod tests {
         assert!((0..want.len()).all(|r| same(ordered.at(r), want[r])));
         let distinct = 1 + want.windows(2).filter(|w| w[0] != w[1]).count();
         assert_eq!(ordered.distinct(), distinct);
-        for probe in [want[0], want[want.len() / 3], want[want.len() - 1] - 0.005, want[want.len() - 1]] {
-            assert_eq!(ordered.count_below(probe), want.iter().filter(|&&w| w < probe).count());
-            assert_eq!(ordered.count_above(probe), want.iter().filter(|&&w| w > probe).count());
+        for probe in [
+            want[0],
+            want[want.len() / 3],
+            want[want.len() - 1] - 0.005,
+            want[want.len() - 1],
+        ] {
+            assert_eq!(
+                ordered.count_below(probe),
+                want.iter().filter(|&&w| w < probe).count()
+            );
+            assert_eq!(
+                ordered.count_above(probe),
+                want.iter().filter(|&&w| w > probe).count()
+            );
         }
     }
 
     #[test]
     fn decimal_keys_sort_exactly_like_the_values() {
         let mut rng = SplitMix64::new(3);
-        let cents: Vec<f64> = (0..200_000).map(|i| if i % 1000 == 7 { f64::NAN } else { rng.below(10_000_000) as f64 / 100.0 }).collect();
+        let cents: Vec<f64> = (0..200_000)
+            .map(|i| {
+                if i % 1000 == 7 {
+                    f64::NAN
+                } else {
+                    rng.below(10_000_000) as f64 / 100.0
+                }
+            })
+            .collect();
         assert_eq!(decimal_scale(&cents), Some(100.0));
-        assert!(count_decimal_keys(&cents, 100.0).is_none(), "a key range this wide is sorted, not counted");
+        assert!(
+            count_decimal_keys(&cents, 100.0).is_none(),
+            "a key range this wide is sorted, not counted"
+        );
         let keys = DecimalKeys::of(&cents, 100.0).expect("two-place decimals fit");
         let ordered = keys.sorted();
         assert!(matches!(ordered, Ordered::Keys { .. }));
@@ -658,8 +737,17 @@ mod tests {
     fn narrow_decimal_keys_are_counted_like_a_sort() {
         // Four-place ratios: 10^4 possible keys, counted in an array.
         let mut rng = SplitMix64::new(8);
-        let ratios: Vec<f64> = (0..100_000).map(|i| if i % 501 == 3 { f64::NAN } else { rng.below(10_000) as f64 / 1e4 }).collect();
-        let (ordered, mean) = count_decimal_keys(&ratios, 1e4).expect("a narrow key range is counted");
+        let ratios: Vec<f64> = (0..100_000)
+            .map(|i| {
+                if i % 501 == 3 {
+                    f64::NAN
+                } else {
+                    rng.below(10_000) as f64 / 1e4
+                }
+            })
+            .collect();
+        let (ordered, mean) =
+            count_decimal_keys(&ratios, 1e4).expect("a narrow key range is counted");
         assert!(matches!(ordered, Ordered::Runs { .. }));
         assert_orders_like_a_sort(&ordered, &ratios);
         assert_eq!(mean, exact_mean(&ratios));
@@ -673,7 +761,15 @@ mod tests {
         // Few distinct values take the counting path; the same values plus many distinct
         // ones force a sort. The shared figures must come out as a plain sort gives them.
         let mut rng = SplitMix64::new(5);
-        let few: Vec<f64> = (0..5000).map(|i| if i % 97 == 0 { f64::NAN } else { rng.below(40) as f64 / 4.0 - 3.0 }).collect();
+        let few: Vec<f64> = (0..5000)
+            .map(|i| {
+                if i % 97 == 0 {
+                    f64::NAN
+                } else {
+                    rng.below(40) as f64 / 4.0 - 3.0
+                }
+            })
+            .collect();
         let column = |v: Vec<f64>| Column {
             name: "x".into(),
             kind: ColumnType::Numeric,
@@ -694,6 +790,9 @@ mod tests {
         assert_eq!(mean, p.mean);
         let mut q = p.clone();
         fill_numeric(&mut q, &ordered, mean, |m| central_sums(&sorted, m));
-        assert_eq!((q.q1, q.median, q.q3, q.distinct, q.outliers), (p.q1, p.median, p.q3, p.distinct, p.outliers));
+        assert_eq!(
+            (q.q1, q.median, q.q3, q.distinct, q.outliers),
+            (p.q1, p.median, p.q3, p.distinct, p.outliers)
+        );
     }
 }

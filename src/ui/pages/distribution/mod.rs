@@ -6,7 +6,7 @@ mod table;
 
 use crate::core::demo;
 use crate::ui::format;
-use crate::ui::loader::{Source, LoadProgress};
+use crate::ui::loader::{LoadProgress, Source};
 use crate::ui::shell::AppState;
 use leptos::ev;
 use leptos::prelude::*;
@@ -35,7 +35,11 @@ pub fn DistributionPage() -> impl IntoView {
     let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
         e.prevent_default();
         set_dragging(false);
-        if let Some(file) = e.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
             let _ = window().location().set_hash("#/distribution");
             st.load(Source::File(file), Default::default());
         }
@@ -57,7 +61,10 @@ pub fn DistributionPage() -> impl IntoView {
     let on_demo = move |_| {
         let csv = demo::pipeline_runs_csv(5_000, 42);
         st.load(
-            Source::Bytes { name: demo::DEMO_TABLE_NAME.into(), bytes: Rc::new(csv.into_bytes()) },
+            Source::Bytes {
+                name: demo::DEMO_TABLE_NAME.into(),
+                bytes: Rc::new(csv.into_bytes()),
+            },
             Default::default(),
         );
     };
@@ -96,7 +103,11 @@ pub fn DistributionPage() -> impl IntoView {
 /// Shows or hides the full-page drop hint.
 fn set_dragging(on: bool) {
     if let Some(b) = document().body() {
-        let _ = if on { b.class_list().add_1("dragging") } else { b.class_list().remove_1("dragging") };
+        let _ = if on {
+            b.class_list().add_1("dragging")
+        } else {
+            b.class_list().remove_1("dragging")
+        };
     }
 }
 
@@ -112,7 +123,11 @@ fn Progress() -> impl IntoView {
                 format::count(p.rows as usize),
                 format::count((p.rows as f64 / secs) as usize),
                 p.bytes as f64 / 1e6 / secs,
-                if p.profiled > 0 { format!(" · profiled {} columns", p.profiled) } else { String::new() }
+                if p.profiled > 0 {
+                    format!(" · profiled {} columns", p.profiled)
+                } else {
+                    String::new()
+                }
             );
             view! {
                 <div class="progress-row">

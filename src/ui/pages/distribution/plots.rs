@@ -4,20 +4,20 @@
 use super::state::DistState;
 use crate::charts::{self, ChartError, ChartStyle};
 use crate::core::distribution::{
-    category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule, BoxStats,
-    CategoryCounts, Density, GroupedBoxes, Histogram, ScatterSample,
+    category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule,
+    BoxStats, CategoryCounts, Density, GroupedBoxes, Histogram, ScatterSample,
 };
 use crate::core::ingest::{Column, ColumnData, ColumnType};
 use crate::ui::canvas;
 use crate::ui::download;
 use crate::ui::format;
+use crate::ui::loader::yield_now;
 use crate::ui::theme::chart_style;
 use leptos::html;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use crate::ui::loader::yield_now;
-use leptos::task::spawn_local;
 
 /// Labels shown as bars before the rest is folded into "other".
 const TOP_BARS: usize = 30;
@@ -29,23 +29,57 @@ const MAX_GROUPS: usize = 30;
 /// What one figure draws; the same value draws on the canvas and into an SVG export.
 #[derive(Debug, Clone, PartialEq)]
 enum PlotSpec {
-    Box { title: String, column: String, stats: BoxStats, log: bool },
-    Hist { title: String, hist: Histogram, density: Option<Density> },
-    Bars { title: String, counts: CategoryCounts },
-    Scatter { x: String, y: String, sample: ScatterSample },
-    Grouped { title: String, value: String, groups: GroupedBoxes, log: bool },
+    Box {
+        title: String,
+        column: String,
+        stats: BoxStats,
+        log: bool,
+    },
+    Hist {
+        title: String,
+        hist: Histogram,
+        density: Option<Density>,
+    },
+    Bars {
+        title: String,
+        counts: CategoryCounts,
+    },
+    Scatter {
+        x: String,
+        y: String,
+        sample: ScatterSample,
+    },
+    Grouped {
+        title: String,
+        value: String,
+        groups: GroupedBoxes,
+        log: bool,
+    },
 }
 
 impl PlotSpec {
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, style: &ChartStyle) -> Result<(), ChartError> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        style: &ChartStyle,
+    ) -> Result<(), ChartError> {
         match self {
-            PlotSpec::Box { title, stats, log, .. } => charts::draw_boxplot(area, title, stats, *log, style),
-            PlotSpec::Hist { title, hist, density } => charts::draw_histogram(area, title, hist, density.as_ref(), style),
+            PlotSpec::Box {
+                title, stats, log, ..
+            } => charts::draw_boxplot(area, title, stats, *log, style),
+            PlotSpec::Hist {
+                title,
+                hist,
+                density,
+            } => charts::draw_histogram(area, title, hist, density.as_ref(), style),
             PlotSpec::Bars { title, counts } => charts::draw_bars(area, title, counts, style),
             PlotSpec::Scatter { x, y, sample } => charts::draw_scatter(area, x, y, sample, style),
-            PlotSpec::Grouped { title, value, groups, log } => {
-                charts::draw_grouped_boxes(area, title, value, groups, *log, style)
-            }
+            PlotSpec::Grouped {
+                title,
+                value,
+                groups,
+                log,
+            } => charts::draw_grouped_boxes(area, title, value, groups, *log, style),
         }
     }
 }
@@ -90,18 +124,34 @@ pub fn Plots() -> impl IntoView {
                 }
                 _ => BoxStats::from_values(&numeric_values(c)?)?,
             };
-            Some(PlotSpec::Box { title: format!("{}: box plot", c.name), column: c.name.clone(), stats, log })
+            Some(PlotSpec::Box {
+                title: format!("{}: box plot", c.name),
+                column: c.name.clone(),
+                stats,
+                log,
+            })
         },
     );
     let hist_spec = deferred(
         1,
-        move || Some((st.dataset.get()?, st.selected.get()?, st.bin_rule(), st.log.get())),
+        move || {
+            Some((
+                st.dataset.get()?,
+                st.selected.get()?,
+                st.bin_rule(),
+                st.log.get(),
+            ))
+        },
         |(d, i, rule, log)| {
             let c = d.table.columns.get(i).filter(|c| is_numeric(c))?;
             let v = numeric_values(c)?;
             let hist = histogram(&v, rule, log)?;
             let density = density(&v, &hist);
-            Some(PlotSpec::Hist { title: format!("{}: histogram ({})", c.name, rule_name(rule)), hist, density })
+            Some(PlotSpec::Hist {
+                title: format!("{}: histogram ({})", c.name, rule_name(rule)),
+                hist,
+                density,
+            })
         },
     );
     let bars_spec = deferred(
@@ -110,7 +160,10 @@ pub fn Plots() -> impl IntoView {
         |(d, i)| {
             let c = d.table.columns.get(i).filter(|c| !is_numeric(c))?;
             let counts = category_counts(c, TOP_BARS);
-            Some(PlotSpec::Bars { title: format!("{}: counts", c.name), counts })
+            Some(PlotSpec::Bars {
+                title: format!("{}: counts", c.name),
+                counts,
+            })
         },
     );
     let scatter_spec = deferred(
@@ -120,21 +173,38 @@ pub fn Plots() -> impl IntoView {
             let x = d.table.columns.get(xi).filter(|c| is_numeric(c))?;
             let y = d.table.columns.get(yi).filter(|c| is_numeric(c))?;
             let sample = scatter_sample(x, y, SCATTER_POINTS, 1);
-            Some(PlotSpec::Scatter { x: x.name.clone(), y: y.name.clone(), sample })
+            Some(PlotSpec::Scatter {
+                x: x.name.clone(),
+                y: y.name.clone(),
+                sample,
+            })
         },
     );
     let grouped_spec = deferred(
         4,
-        move || Some((st.dataset.get()?, st.group_value.get()?, st.group_by.get()?, st.log.get())),
+        move || {
+            Some((
+                st.dataset.get()?,
+                st.group_value.get()?,
+                st.group_by.get()?,
+                st.log.get(),
+            ))
+        },
         |(d, vi, bi, log)| {
             let v = d.table.columns.get(vi).filter(|c| is_numeric(c))?;
             let by = d.table.columns.get(bi).filter(|c| is_grouping(c))?;
             let groups = grouped_boxes(v, by, MAX_GROUPS);
-            Some(PlotSpec::Grouped { title: format!("{} by {}", v.name, by.name), value: v.name.clone(), groups, log })
+            Some(PlotSpec::Grouped {
+                title: format!("{} by {}", v.name, by.name),
+                value: v.name.clone(),
+                groups,
+                log,
+            })
         },
     );
 
-    let box_caption = Signal::derive(move || match box_spec.get() {
+    let box_caption = Signal::derive(move || {
+        match box_spec.get() {
         Some(PlotSpec::Box { stats: s, column, .. }) => format!(
             "{}: n = {}, median {}, Q1 {}, Q3 {}, whiskers {} to {}, {} outlier{} outside the Tukey fences {} and {}.",
             column,
@@ -150,10 +220,16 @@ pub fn Plots() -> impl IntoView {
             format::value(s.upper_fence),
         ),
         _ => String::new(),
+    }
     });
     let hist_caption = Signal::derive(move || match hist_spec.get() {
         Some(PlotSpec::Hist { hist, density, .. }) => {
-            let width = hist.edges.get(1).zip(hist.edges.first()).map(|(b, a)| b - a).unwrap_or(0.0);
+            let width = hist
+                .edges
+                .get(1)
+                .zip(hist.edges.first())
+                .map(|(b, a)| b - a)
+                .unwrap_or(0.0);
             let peak = hist.counts.iter().copied().max().unwrap_or(0);
             format!(
                 "{} bins of width {}{}, tallest bin {} values{}{}",
@@ -163,10 +239,16 @@ pub fn Plots() -> impl IntoView {
                 format::count(peak as usize),
                 density
                     .as_ref()
-                    .map(|d| format!("; density: Gaussian KDE, Silverman bandwidth {}", format::value(d.bandwidth)))
+                    .map(|d| format!(
+                        "; density: Gaussian KDE, Silverman bandwidth {}",
+                        format::value(d.bandwidth)
+                    ))
                     .unwrap_or_default(),
                 if hist.excluded > 0 {
-                    format!("; {} non-positive values left out of the log scale", format::count(hist.excluded))
+                    format!(
+                        "; {} non-positive values left out of the log scale",
+                        format::count(hist.excluded)
+                    )
                 } else {
                     String::new()
                 }
@@ -177,18 +259,29 @@ pub fn Plots() -> impl IntoView {
     let bars_caption = Signal::derive(move || match bars_spec.get() {
         Some(PlotSpec::Bars { counts, .. }) => {
             let labels = counts.top.len() + counts.other_labels;
-            let first = counts.top.first().map(|(l, n)| format!("; most frequent: {l} ({})", format::count(*n as usize)));
+            let first = counts
+                .top
+                .first()
+                .map(|(l, n)| format!("; most frequent: {l} ({})", format::count(*n as usize)));
             format!(
                 "{} distinct label{}{}{}{}",
                 format::count(labels),
                 if labels == 1 { "" } else { "s" },
                 first.unwrap_or_default(),
                 if counts.other > 0 {
-                    format!("; {} more labels folded into \"other\" ({})", counts.other_labels, format::count(counts.other as usize))
+                    format!(
+                        "; {} more labels folded into \"other\" ({})",
+                        counts.other_labels,
+                        format::count(counts.other as usize)
+                    )
                 } else {
                     String::new()
                 },
-                if counts.missing > 0 { format!("; {} missing", format::count(counts.missing as usize)) } else { String::new() }
+                if counts.missing > 0 {
+                    format!("; {} missing", format::count(counts.missing as usize))
+                } else {
+                    String::new()
+                }
             )
         }
         _ => String::new(),
@@ -202,7 +295,10 @@ pub fn Plots() -> impl IntoView {
                     format::count(sample.total)
                 )
             } else {
-                format!("{y} against {x}: n = {} rows with both values", format::count(sample.total))
+                format!(
+                    "{y} against {x}: n = {} rows with both values",
+                    format::count(sample.total)
+                )
             }
         }
         _ => "Pick two numeric columns.".into(),
@@ -212,22 +308,50 @@ pub fn Plots() -> impl IntoView {
             let medians: Vec<String> = groups
                 .groups
                 .iter()
-                .map(|(g, s)| format!("{g}: median {} (n = {})", format::value(s.median), format::count(s.count)))
+                .map(|(g, s)| {
+                    format!(
+                        "{g}: median {} (n = {})",
+                        format::value(s.median),
+                        format::count(s.count)
+                    )
+                })
                 .collect();
-            format!("{title}: {} groups. {}", groups.groups.len(), medians.join("; "))
+            format!(
+                "{title}: {} groups. {}",
+                groups.groups.len(),
+                medians.join("; ")
+            )
         }
         _ => "Pick a numeric column and a categorical one.".into(),
     });
 
     let numeric_options = move || {
-        st.dataset.get().map(|d| {
-            d.table.columns.iter().enumerate().filter(|(_, c)| is_numeric(c)).map(|(i, c)| (i, c.name.clone())).collect::<Vec<_>>()
-        }).unwrap_or_default()
+        st.dataset
+            .get()
+            .map(|d| {
+                d.table
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| is_numeric(c))
+                    .map(|(i, c)| (i, c.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     };
     let grouping_options = move || {
-        st.dataset.get().map(|d| {
-            d.table.columns.iter().enumerate().filter(|(_, c)| is_grouping(c)).map(|(i, c)| (i, c.name.clone())).collect::<Vec<_>>()
-        }).unwrap_or_default()
+        st.dataset
+            .get()
+            .map(|d| {
+                d.table
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| is_grouping(c))
+                    .map(|(i, c)| (i, c.name.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     };
 
     view! {
@@ -369,7 +493,9 @@ fn Figure(
     let error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         let style = chart_style(st.app.dark.get());
-        let Some(canvas) = canvas_ref.get() else { return };
+        let Some(canvas) = canvas_ref.get() else {
+            return;
+        };
         let result = spec.with(|s| match s {
             Some(s) => canvas::draw_on(&canvas, |area| s.draw(area, &style)),
             None => {
@@ -380,11 +506,20 @@ fn Figure(
         error.set(result.err());
     });
     let file_base = move || {
-        let name = st.dataset.with_untracked(|d| d.as_ref().map(|d| d.name.clone())).unwrap_or_default();
-        download::safe_name(&format!("{}-{}", name.trim_end_matches(".csv"), id.trim_start_matches("fig-")))
+        let name = st
+            .dataset
+            .with_untracked(|d| d.as_ref().map(|d| d.name.clone()))
+            .unwrap_or_default();
+        download::safe_name(&format!(
+            "{}-{}",
+            name.trim_end_matches(".csv"),
+            id.trim_start_matches("fig-")
+        ))
     };
     let export_png = move |_| {
-        let Some(canvas) = canvas_ref.get_untracked() else { return };
+        let Some(canvas) = canvas_ref.get_untracked() else {
+            return;
+        };
         let result = canvas
             .to_data_url_with_type("image/png")
             .map_err(|e| format!("{e:?}"))
@@ -394,10 +529,12 @@ fn Figure(
     let export_svg = move |_| {
         let style = chart_style(st.app.dark.get_untracked());
         let result = spec.with_untracked(|s| match s {
-            Some(s) => charts::to_svg(width, height, |area| s.draw(area, &style)).map_err(|e| e.to_string()),
+            Some(s) => charts::to_svg(width, height, |area| s.draw(area, &style))
+                .map_err(|e| e.to_string()),
             None => Err("nothing to export".into()),
         });
-        let result = result.and_then(|svg| download::text(&format!("{}.svg", file_base()), "image/svg+xml", &svg));
+        let result = result
+            .and_then(|svg| download::text(&format!("{}.svg", file_base()), "image/svg+xml", &svg));
         report(st, "SVG", result);
     };
     view! {

@@ -76,8 +76,13 @@ impl DistState {
 
     /// Re-reads the current source with one column's type overridden.
     pub fn override_type(&self, column: &str, kind: ColumnType) {
-        let Some(source) = self.source.get_value() else { return };
-        let mut options = self.dataset.with_untracked(|d| d.as_ref().map(|d| d.options.clone())).unwrap_or_default();
+        let Some(source) = self.source.get_value() else {
+            return;
+        };
+        let mut options = self
+            .dataset
+            .with_untracked(|d| d.as_ref().map(|d| d.options.clone()))
+            .unwrap_or_default();
         options.types.retain(|(name, _)| name != column);
         options.types.push((column.to_string(), kind));
         let keep = self.selected.get_untracked();
@@ -98,8 +103,14 @@ impl DistState {
         let name = source.name();
         st.error.set(None);
         st.loading_name.set(Some(name.clone()));
-        st.progress.set(Some(LoadProgress { total: source.size(), ..Default::default() }));
-        st.app.status.set(format!("Reading {name} ({})…", format::megabytes(source.size())));
+        st.progress.set(Some(LoadProgress {
+            total: source.size(),
+            ..Default::default()
+        }));
+        st.app.status.set(format!(
+            "Reading {name} ({})…",
+            format::megabytes(source.size())
+        ));
         spawn_local(async move {
             let mine = flag.clone();
             let progress = move |p: LoadProgress| {
@@ -117,10 +128,14 @@ impl DistState {
             match result {
                 Ok(dataset) => st.show(source, dataset, keep_selected),
                 Err(LoadError::Cancelled) => {
-                    st.app.status.set(format!("Cancelled loading {name}; the previous dataset is still shown."));
+                    st.app.status.set(format!(
+                        "Cancelled loading {name}; the previous dataset is still shown."
+                    ));
                 }
                 Err(e) => {
-                    st.app.status.set(format!("Failed to load {name}; the previous dataset is still shown."));
+                    st.app.status.set(format!(
+                        "Failed to load {name}; the previous dataset is still shown."
+                    ));
                     st.error.set(Some(format!("{name}: {e}")));
                 }
             }
@@ -137,11 +152,19 @@ impl DistState {
             t.columns.len(),
             dataset.load_ms / 1000.0,
             mb_s,
-            if t.skipped.count > 0 { format!(", {} ragged rows skipped", format::count(t.skipped.count)) } else { String::new() }
+            if t.skipped.count > 0 {
+                format!(", {} ragged rows skipped", format::count(t.skipped.count))
+            } else {
+                String::new()
+            }
         ));
         publish_timing(&dataset);
         let defaults = Defaults::of(&dataset);
-        self.selected.set(keep_selected.filter(|&i| i < t.columns.len()).or(defaults.selected));
+        self.selected.set(
+            keep_selected
+                .filter(|&i| i < t.columns.len())
+                .or(defaults.selected),
+        );
         self.scatter_x.set(defaults.scatter.0);
         self.scatter_y.set(defaults.scatter.1);
         self.group_value.set(defaults.group.0);
@@ -159,7 +182,11 @@ fn replaced_by_newer(st: &DistState, mine: &Rc<Cell<bool>>) -> bool {
 fn publish_timing(d: &Dataset) {
     if let Some(body) = document().body() {
         let ds = body.dataset();
-        let seq = ds.get("loadSeq").and_then(|s| s.parse::<u64>().ok()).unwrap_or(0) + 1;
+        let seq = ds
+            .get("loadSeq")
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0)
+            + 1;
         let _ = ds.set("loadMs", &format!("{:.1}", d.load_ms));
         let _ = ds.set("parseMs", &format!("{:.1}", d.parse_ms));
         let _ = ds.set("loadBytes", &d.table.bytes.to_string());
@@ -178,15 +205,26 @@ struct Defaults {
 impl Defaults {
     fn of(d: &Dataset) -> Defaults {
         let t = &d.table;
-        let numeric: Vec<usize> = (0..t.columns.len()).filter(|&i| t.columns[i].kind == ColumnType::Numeric).collect();
+        let numeric: Vec<usize> = (0..t.columns.len())
+            .filter(|&i| t.columns[i].kind == ColumnType::Numeric)
+            .collect();
         // An identifier column makes a dull first plot.
-        let interesting: Vec<usize> = numeric.iter().copied().filter(|&i| !looks_like_id(&t.columns[i].name)).collect();
-        let pick = if interesting.is_empty() { numeric.clone() } else { interesting };
+        let interesting: Vec<usize> = numeric
+            .iter()
+            .copied()
+            .filter(|&i| !looks_like_id(&t.columns[i].name))
+            .collect();
+        let pick = if interesting.is_empty() {
+            numeric.clone()
+        } else {
+            interesting
+        };
         // The scatter starts with the two richest numeric columns (most distinct values).
         let mut rich = pick.clone();
         rich.sort_by_key(|&i| std::cmp::Reverse(d.profile.columns[i].distinct));
-        let categorical: Vec<usize> =
-            (0..t.columns.len()).filter(|&i| t.columns[i].kind == ColumnType::Categorical).collect();
+        let categorical: Vec<usize> = (0..t.columns.len())
+            .filter(|&i| t.columns[i].kind == ColumnType::Categorical)
+            .collect();
         // Grouping reads best with a handful of groups: prefer 3 to 30 labels.
         let by = categorical
             .iter()
@@ -194,7 +232,11 @@ impl Defaults {
             .find(|&i| (3..=30).contains(&d.profile.columns[i].distinct))
             .or(categorical.first().copied());
         Defaults {
-            selected: pick.first().copied().or(categorical.first().copied()).or((!t.columns.is_empty()).then_some(0)),
+            selected: pick
+                .first()
+                .copied()
+                .or(categorical.first().copied())
+                .or((!t.columns.is_empty()).then_some(0)),
             scatter: (rich.get(1).or(rich.first()).copied(), rich.first().copied()),
             group: (rich.first().copied(), by),
         }

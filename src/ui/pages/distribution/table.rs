@@ -13,7 +13,11 @@ use std::cmp::Ordering;
 /// Columns of the table: (field, header, tooltip).
 const FIELDS: [(&str, &str, &str); 16] = [
     ("name", "column", "Column name"),
-    ("type", "type", "Inferred type; change it to re-read the column"),
+    (
+        "type",
+        "type",
+        "Inferred type; change it to re-read the column",
+    ),
     ("count", "count", "Valid non-missing values"),
     ("missing", "missing", "Empty, NA, N/A, null or NaN cells"),
     ("distinct", "distinct", "Distinct values"),
@@ -25,9 +29,21 @@ const FIELDS: [(&str, &str, &str); 16] = [
     ("mean", "mean", "Arithmetic mean"),
     ("std", "std", "Sample standard deviation (n - 1)"),
     ("skewness", "skew", "Adjusted Fisher-Pearson skewness"),
-    ("outliers", "outliers", "Values outside the Tukey fences (1.5 IQR beyond Q1 and Q3)"),
-    ("invalid", "invalid", "Cells that did not parse as the column's type"),
-    ("top", "most frequent", "Most frequent label and its count (labels and booleans)"),
+    (
+        "outliers",
+        "outliers",
+        "Values outside the Tukey fences (1.5 IQR beyond Q1 and Q3)",
+    ),
+    (
+        "invalid",
+        "invalid",
+        "Cells that did not parse as the column's type",
+    ),
+    (
+        "top",
+        "most frequent",
+        "Most frequent label and its count (labels and booleans)",
+    ),
 ];
 
 fn numeric_field(p: &ColumnProfile, field: &str) -> Option<f64> {
@@ -80,7 +96,10 @@ pub fn ProfileTable() -> impl IntoView {
                     let o = compare(pa, pb, field);
                     let o = if asc { o } else { o.reverse() };
                     // Missing figures stay last whichever way the sort runs.
-                    match (numeric_field(pa, field).is_none(), numeric_field(pb, field).is_none()) {
+                    match (
+                        numeric_field(pa, field).is_none(),
+                        numeric_field(pb, field).is_none(),
+                    ) {
                         (true, false) if !matches!(field, "name" | "type") => Ordering::Greater,
                         (false, true) if !matches!(field, "name" | "type") => Ordering::Less,
                         _ => o,
@@ -95,12 +114,24 @@ pub fn ProfileTable() -> impl IntoView {
             if let Some(d) = d {
                 let base = download::safe_name(d.name.trim_end_matches(".csv"));
                 let result = if json {
-                    download::text(&format!("{base}.profile.json"), "application/json", &d.profile.to_json())
+                    download::text(
+                        &format!("{base}.profile.json"),
+                        "application/json",
+                        &d.profile.to_json(),
+                    )
                 } else {
-                    download::text(&format!("{base}.profile.csv"), "text/csv", &d.profile.to_csv())
+                    download::text(
+                        &format!("{base}.profile.csv"),
+                        "text/csv",
+                        &d.profile.to_csv(),
+                    )
                 };
                 match result {
-                    Ok(()) => st.app.status.set(format!("Exported the profile of {} as {}", d.name, if json { "JSON" } else { "CSV" })),
+                    Ok(()) => st.app.status.set(format!(
+                        "Exported the profile of {} as {}",
+                        d.name,
+                        if json { "JSON" } else { "CSV" }
+                    )),
                     Err(e) => st.app.status.set(format!("Export failed: {e}")),
                 }
             }
@@ -172,16 +203,29 @@ fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
             let v = numeric_field(p, field);
             let text = match (field, v) {
                 (_, None) => "–".to_string(),
-                ("min" | "q1" | "median" | "q3" | "max" | "mean", Some(x)) if kind == ColumnType::Datetime => {
+                ("min" | "q1" | "median" | "q3" | "max" | "mean", Some(x))
+                    if kind == ColumnType::Datetime =>
+                {
                     calendar::format_epoch_seconds(x)
                 }
                 ("std", Some(x)) if kind == ColumnType::Datetime => format::duration(x),
-                ("top", Some(_)) => p.top.first().map(|(l, n)| format!("{l} ({})", format::count(*n as usize))).unwrap_or_default(),
-                ("count" | "missing" | "distinct" | "outliers" | "invalid", Some(x)) => format::count(x as usize),
+                ("top", Some(_)) => p
+                    .top
+                    .first()
+                    .map(|(l, n)| format!("{l} ({})", format::count(*n as usize)))
+                    .unwrap_or_default(),
+                ("count" | "missing" | "distinct" | "outliers" | "invalid", Some(x)) => {
+                    format::count(x as usize)
+                }
                 (_, Some(x)) => format::value(x),
             };
             let title = match field {
-                "top" => p.top.iter().map(|(l, n)| format!("{l}: {n}")).collect::<Vec<_>>().join("\n"),
+                "top" => p
+                    .top
+                    .iter()
+                    .map(|(l, n)| format!("{l}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 _ => v.map(|x| format!("{x}")).unwrap_or_default(),
             };
             let class = match (field, v) {
