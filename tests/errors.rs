@@ -5,17 +5,23 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use pipescope::core::errors::{
-    self, analyze, default_bin_seconds, parse_timestamp_ms, read::compare_versions, read_bytes, Config, ErrorEngine,
-    Method, ReadError, ReadOptions, TimeFormat,
+    self, analyze, default_bin_seconds, parse_timestamp_ms, read::compare_versions, read_bytes,
+    Config, ErrorEngine, Method, ReadError, ReadOptions, TimeFormat,
 };
 use pipescope::core::event::{ErrorEvent, Event};
 use pipescope::core::rng::SplitMix64;
 
 const BIN: &str = env!("CARGO_BIN_EXE_pipescope");
-const SET_A: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/ErrorStreamSetA.csv");
+const SET_A: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/data/ErrorStreamSetA.csv"
+);
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run pipescope")
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run pipescope")
 }
 
 fn scratch_file(name: &str, text: &str) -> String {
@@ -29,18 +35,36 @@ fn scratch_file(name: &str, text: &str) -> String {
 #[test]
 fn timestamps_in_every_supported_format() {
     assert_eq!(parse_timestamp_ms("0:59:00"), Ok(59 * 60_000));
-    assert_eq!(parse_timestamp_ms("12:00:01.250"), Ok(12 * 3_600_000 + 1_250));
+    assert_eq!(
+        parse_timestamp_ms("12:00:01.250"),
+        Ok(12 * 3_600_000 + 1_250)
+    );
     assert_eq!(parse_timestamp_ms("1970-01-02T00:00:01Z"), Ok(86_401_000));
-    assert_eq!(parse_timestamp_ms("1970-01-02 01:00:01+01:00"), Ok(86_401_000));
-    assert_eq!(parse_timestamp_ms("1970-01-01T23:00:00-01:00"), Ok(86_400_000));
+    assert_eq!(
+        parse_timestamp_ms("1970-01-02 01:00:01+01:00"),
+        Ok(86_401_000)
+    );
+    assert_eq!(
+        parse_timestamp_ms("1970-01-01T23:00:00-01:00"),
+        Ok(86_400_000)
+    );
     assert_eq!(parse_timestamp_ms("2000-03-01"), Ok(11_017 * 86_400_000));
     assert_eq!(parse_timestamp_ms("1764338700"), Ok(1_764_338_700_000));
     assert_eq!(parse_timestamp_ms("1764338700.5"), Ok(1_764_338_700_500));
     assert_eq!(parse_timestamp_ms("1764338700123"), Ok(1_764_338_700_123));
-    assert_eq!(TimeFormat::detect("1764338700123"), Some(TimeFormat::EpochMillis));
-    assert_eq!(TimeFormat::detect("1764338700"), Some(TimeFormat::EpochSeconds));
+    assert_eq!(
+        TimeFormat::detect("1764338700123"),
+        Some(TimeFormat::EpochMillis)
+    );
+    assert_eq!(
+        TimeFormat::detect("1764338700"),
+        Some(TimeFormat::EpochSeconds)
+    );
     assert_eq!(TimeFormat::detect("0:00:00"), Some(TimeFormat::Clock));
-    assert_eq!(TimeFormat::detect("2026-11-28T14:05:00Z"), Some(TimeFormat::Iso8601));
+    assert_eq!(
+        TimeFormat::detect("2026-11-28T14:05:00Z"),
+        Some(TimeFormat::Iso8601)
+    );
     for bad in [
         "0:60:00",
         "1:2:3",
@@ -58,7 +82,10 @@ fn timestamps_in_every_supported_format() {
     // A column's format is enforced once detected.
     assert!(TimeFormat::Clock.parse_ms("2026-11-28").is_err());
     assert_eq!(errors::format_stream_seconds(3540), "0:59:00");
-    assert_eq!(errors::format_stream_seconds(1_764_338_700), "2025-11-28T14:05:00Z");
+    assert_eq!(
+        errors::format_stream_seconds(1_764_338_700),
+        "2025-11-28T14:05:00Z"
+    );
 }
 
 #[test]
@@ -78,7 +105,10 @@ fn malformed_timestamps_are_skipped_with_their_line_numbers() {
     let out = run(&["errors", &path]);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("skipped 2 row(s)") && err.contains("line 4"), "{err}");
+    assert!(
+        err.contains("skipped 2 row(s)") && err.contains("line 4"),
+        "{err}"
+    );
     // Nothing readable at all is an error naming the first bad line.
     let all_bad = "a:b,1.0,E1\nx:y,1.1,E2\n";
     let e = read_bytes(
@@ -181,10 +211,19 @@ fn builds_single_many_and_version_order() {
             ..Default::default()
         },
     );
-    assert!(matches!(e, Err(ReadError::UnknownBuild { role: "baseline", .. })));
+    assert!(matches!(
+        e,
+        Err(ReadError::UnknownBuild {
+            role: "baseline",
+            ..
+        })
+    ));
 
     use std::cmp::Ordering::*;
-    assert_eq!(compare_versions("5.0007.610.011", "5.0007.510.011"), Greater);
+    assert_eq!(
+        compare_versions("5.0007.610.011", "5.0007.510.011"),
+        Greater
+    );
     assert_eq!(compare_versions("1.10", "1.9"), Greater);
     assert_eq!(compare_versions("v2.0", "1.99.99"), Greater);
     // The newer build is the candidate whichever comes first in the file; overridable.
@@ -300,7 +339,12 @@ fn mean_threshold_with_no_baseline_counts_the_candidate_as_over_one() {
 
 /// One synthetic hour: `codes` codes with rates falling off by code, each event on a build
 /// by a fair coin, except `boost` codes whose candidate events are multiplied.
-fn synthetic_hour(seed: u64, codes: u32, per_second: u64, boost: Option<(u32, u64)>) -> Vec<ErrorEvent> {
+fn synthetic_hour(
+    seed: u64,
+    codes: u32,
+    per_second: u64,
+    boost: Option<(u32, u64)>,
+) -> Vec<ErrorEvent> {
     let mut rng = SplitMix64::new(seed);
     let mut events = Vec::new();
     for s in 0..3600i64 {
@@ -417,7 +461,11 @@ fn bins_default_from_the_span_and_cover_the_stream() {
 #[test]
 fn cli_prints_jsonl_and_text_alerts() {
     let out = run(&["errors", SET_A]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(!stdout.is_empty());
     for line in stdout.lines() {
@@ -510,4 +558,35 @@ fn events_serialize_and_round_trip() {
     let json = serde_json::to_string(&e).unwrap();
     assert_eq!(serde_json::from_str::<Event>(&json).unwrap(), e);
     assert_eq!(e.t_ms(), 3_540_000);
+}
+
+#[test]
+fn demo_stream_flags_exactly_its_two_regressions() {
+    let csv = pipescope::core::demo::error_stream_csv(7);
+    let stream = read_bytes(csv.as_bytes(), &ReadOptions::default()).expect("demo stream reads");
+    assert!(!stream.has_header);
+    assert_eq!(stream.builds[stream.candidate as usize], "4.13.0-rc2");
+    assert_eq!(stream.skipped, 0);
+    let engine = analyze(&stream, Config::for_stream(&stream)).unwrap();
+    let mut flagged: Vec<&str> = engine
+        .alerts()
+        .iter()
+        .map(|a| stream.codes[a.code as usize].as_str())
+        .collect();
+    flagged.sort();
+    flagged.dedup();
+    assert_eq!(
+        flagged,
+        ["12", "4"],
+        "the demo's regressions, and nothing else"
+    );
+    for a in engine.alerts() {
+        let code = stream.codes[a.code as usize].as_str();
+        let onset = if code == "4" { 1200 } else { 2100 };
+        assert!(
+            a.raised_at_s >= onset && a.raised_at_s < onset + 600,
+            "{code} raised at {}",
+            a.raised_at_s
+        );
+    }
 }

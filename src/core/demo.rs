@@ -30,7 +30,9 @@ const REGIONS: [&str; 4] = ["eu-west-1", "us-east-1", "us-west-2", "ap-south-1"]
 pub fn pipeline_runs_csv(rows: usize, seed: u64) -> String {
     let mut rng = SplitMix64::new(seed);
     let mut out = String::with_capacity(rows * 96);
-    out.push_str("run_id,started_at,pipeline,region,status,rows_in,duration_s,cpu_pct,error_rate,backfill\n");
+    out.push_str(
+        "run_id,started_at,pipeline,region,status,rows_in,duration_s,cpu_pct,error_rate,backfill\n",
+    );
     // 2026-11-01T00:00:00Z; one run every ~9 minutes.
     let start = 1_793_491_200i64;
     for i in 0..rows {
@@ -56,7 +58,11 @@ pub fn pipeline_runs_csv(rows: usize, seed: u64) -> String {
             duration *= 6.0 + 4.0 * rng.next_f64(); // rare stragglers: the outliers.
         }
         let cpu = (55.0 + 15.0 * rng.normal()).clamp(1.0, 100.0);
-        let error_rate = if status == "failed" { 0.05 + 0.1 * rng.next_f64() } else { 0.002 * rng.next_f64() };
+        let error_rate = if status == "failed" {
+            0.05 + 0.1 * rng.next_f64()
+        } else {
+            0.002 * rng.next_f64()
+        };
         let backfill = rng.next_f64() < 0.07;
         let secs = t.rem_euclid(86_400);
         let (y, m, d) = civil_from_days(t.div_euclid(86_400));
@@ -97,4 +103,77 @@ mod tests {
         assert!(lines.iter().all(|l| l.split(',').count() == 10));
         assert!(a.contains("NA"), "demo should show missing values");
     }
+}
+
+/// Name shown for the generated demo error stream.
+pub const DEMO_ERRORS_NAME: &str = "demo: client_errors.csv";
+
+/// Builds of the demo error stream: the baseline, then the candidate.
+pub const DEMO_BUILDS: [&str; 2] = ["4.12.0", "4.13.0-rc2"];
+
+/// Error codes of the demo stream with their mean rate per second on the baseline; the
+/// candidate matches these except for the regressions below.
+const DEMO_CODES: [(&str, f64); 16] = [
+    ("0", 0.60),
+    ("1", 0.45),
+    ("2", 0.40),
+    ("3", 0.30),
+    ("4", 0.22),
+    ("5", 0.15),
+    ("6", 0.10),
+    ("7", 0.07),
+    ("8", 0.05),
+    ("9", 0.03),
+    ("-1", 0.35),
+    ("-2", 0.25),
+    ("-3", 0.12),
+    ("-4", 0.06),
+    ("-5", 0.03),
+    ("E_TLS_HANDSHAKE", 0.02),
+];
+
+/// A one-hour error stream (`H:MM:SS,build,code`, no header, like the real error files) in
+/// which the candidate build triples code 4 from minute 20 and starts raising code 12, never
+/// seen on the baseline, from minute 35; every other code (including the label
+/// `E_TLS_HANDSHAKE`) has the same rate on both builds. Deterministic for a given seed.
+pub fn error_stream_csv(seed: u64) -> String {
+    let mut rng = SplitMix64::new(seed);
+    let mut out = String::with_capacity(3600 * 6 * 24);
+    for sec in 0..3600i64 {
+        let stamp = format!("{}:{:02}:{:02}", sec / 3600, (sec / 60) % 60, sec % 60);
+        for (side, build) in DEMO_BUILDS.iter().enumerate() {
+            let candidate = side == 1;
+            let regressions = [("4", sec >= 1200, 3.0), ("12", sec >= 2100, 0.0)];
+            let mut rates: Vec<(&str, f64)> = DEMO_CODES.to_vec();
+            rates.push(("12", 0.0));
+            for (code, rate) in rates {
+                let mut lambda = rate;
+                for (r_code, active, factor) in regressions {
+                    if candidate && active && code == r_code {
+                        lambda = if factor > 0.0 { rate * factor } else { 0.08 };
+                    }
+                }
+                for _ in 0..poisson(&mut rng, lambda) {
+                    let _ = writeln!(out, "{stamp},{build},{code}");
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A Poisson draw by inversion (rates here are below 2, so a handful of steps).
+fn poisson(rng: &mut SplitMix64, lambda: f64) -> u32 {
+    if lambda <= 0.0 {
+        return 0;
+    }
+    let u = rng.next_f64();
+    let (mut k, mut p) = (0u32, (-lambda).exp());
+    let mut cdf = p;
+    while u > cdf && k < 64 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+    }
+    k
 }

@@ -8,4 +8,5 @@ pub mod event;
 pub mod ingest;
 pub mod profile;
 pub mod rng;
+pub mod stream;
 pub mod synth;
