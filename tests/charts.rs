@@ -986,3 +986,178 @@ fn long_titles_are_cut_to_fit_the_chart() {
         "{shown}"
     );
 }
+
+// ---------------------------------------------------------------- errors heatmap
+
+mod heatmap {
+    use super::*;
+    use pipescope::charts::{cell_color, cell_image, draw_heatmap, Cells};
+    use pipescope::core::errors::heatmap::{code_totals, heat_grid, HeatMode};
+    use pipescope::core::errors::Bin;
+
+    fn bins() -> Vec<Bin> {
+        // Code 0: the candidate has 6 more in the third bin; code 1: 3 fewer in the first;
+        // code 2: equal counts in the second; everything else empty.
+        let mut out = Vec::new();
+        for (i, counts) in [
+            vec![[1, 1], [3, 0], [0, 0]],
+            vec![[0, 0], [0, 0], [2, 2]],
+            vec![[1, 7], [0, 0], [0, 0]],
+            vec![[0, 0], [0, 0], [0, 0]],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            out.push(Bin {
+                start_s: i as i64 * 10,
+                counts,
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn cells_are_red_where_the_candidate_has_more_and_green_where_fewer() {
+        let style = ChartStyle::light();
+        let grid = heat_grid(&bins(), &[0, 1, 2], 10, HeatMode::Difference);
+        let labels: Vec<String> = ["3", "-1", "E_TLS"].iter().map(|s| s.to_string()).collect();
+        let totals = code_totals(&[[2, 8], [3, 0], [2, 2]], &[0, 1, 2]);
+        let mut layout = None;
+        let svg = to_svg(900, 260, |area| {
+            layout = Some(draw_heatmap(
+                area,
+                &grid,
+                &labels,
+                &totals,
+                (0, 40),
+                &style,
+                Cells::Rects,
+            )?);
+            Ok(())
+        })
+        .unwrap();
+        save("heatmap", &svg);
+        assert_clean(&svg);
+        let red = hex(cell_color(6.0, grid.scale, &style).unwrap());
+        let green = hex(cell_color(-3.0, grid.scale, &style).unwrap());
+        let grey = hex(cell_color(0.0, grid.scale, &style).unwrap());
+        let (r, g) = (
+            u8::from_str_radix(&red[1..3], 16).unwrap(),
+            u8::from_str_radix(&red[3..5], 16).unwrap(),
+        );
+        assert!(r > 150 && g < 80, "full-scale 'more' is red: {red}");
+        let layout = layout.unwrap();
+        // Cells only: the legend repeats the colours to the right of them.
+        let in_cells = |color: &str| -> Vec<&str> {
+            filled_rects(&svg, color, None)
+                .into_iter()
+                .filter(|t| (num(t, "x") as f64) < layout.left + layout.width)
+                .collect()
+        };
+        let reds = in_cells(&red);
+        let greens = in_cells(&green);
+        assert_eq!(reds.len(), 1, "one cell with 6 more");
+        assert_eq!(greens.len(), 1, "one cell with 3 fewer");
+        assert_eq!(in_cells(&grey).len(), 2, "two cells with as many errors");
+        // The red cell is in the first row and the third of four columns.
+        let x = num(reds[0], "x");
+        assert!(
+            x as f64 >= layout.left + layout.width * 0.5 - 1.0
+                && (x as f64) < layout.left + layout.width * 0.75
+        );
+        let green_x = num(greens[0], "x") as f64;
+        assert!(
+            (green_x - layout.left).abs() <= 1.0,
+            "the green cell starts the second row"
+        );
+        for needle in [
+            "E_TLS",
+            "-1",
+            "0:00:00",
+            "+6",
+            "−6",
+            "baseline",
+            "candidate",
+            "ratio [95% CI]",
+        ] {
+            assert!(
+                has_text(&svg, needle),
+                "missing {needle}: {:?}",
+                text_list(&svg)
+            );
+        }
+        // Code 1 (3 baseline, 0 candidate) has a ratio interval below 1; code 0 above.
+        assert!(
+            texts(&svg).iter().any(|(t, _, _)| t.starts_with("3.40 [")),
+            "{:?}",
+            text_list(&svg)
+        );
+    }
+
+    #[test]
+    fn the_layout_maps_pointer_positions_back_to_cells() {
+        let style = ChartStyle::light();
+        let grid = heat_grid(&bins(), &[0, 1, 2], 10, HeatMode::Difference);
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let mut layout = None;
+        to_svg(900, 260, |area| {
+            layout = Some(draw_heatmap(
+                area,
+                &grid,
+                &labels,
+                &[],
+                (0, 40),
+                &style,
+                Cells::Image,
+            )?);
+            Ok(())
+        })
+        .unwrap();
+        let l = layout.unwrap();
+        let (x, y, w, h) = l.cells.expect("contiguous bins give one image rectangle");
+        assert!(
+            (w - l.width).abs() < 1e-9
+                && (h - 3.0 * l.row_height).abs() < 1e-9
+                && x == l.left
+                && y == l.top
+        );
+        // Middle of row 1, a quarter of the way in: second 10..20 → the second bin.
+        let (row, second) = l
+            .locate(l.left + l.width * 0.3, l.top + l.row_height * 1.5)
+            .unwrap();
+        assert_eq!((row, second / 10), (1, 1));
+        assert_eq!(l.locate(l.left - 2.0, l.top + 1.0), None);
+        assert_eq!(l.locate(l.left + 1.0, l.top + l.row_height * 3.5), None);
+    }
+
+    #[test]
+    fn the_cell_image_has_one_pixel_per_cell_and_empty_cells_are_transparent() {
+        let style = ChartStyle::dark();
+        let grid = heat_grid(&bins(), &[0, 1, 2], 10, HeatMode::Ratio);
+        let img = cell_image(&grid, &style);
+        assert_eq!(img.len(), 3 * 4 * 4);
+        let px = |row: usize, col: usize| &img[(row * 4 + col) * 4..(row * 4 + col) * 4 + 4];
+        assert!(px(0, 2)[0] > px(0, 2)[1], "7 vs 1 is red: {:?}", px(0, 2));
+        assert!(px(1, 0)[1] > px(1, 0)[0], "0 vs 3 is green: {:?}", px(1, 0));
+        assert_eq!(px(0, 1)[3], 0, "an empty cell is transparent");
+        assert_eq!(px(2, 3)[3], 0);
+        let svg = to_svg(600, 200, |area| {
+            draw_heatmap(
+                area,
+                &grid,
+                &["a".into(), "b".into(), "c".into()],
+                &[],
+                (0, 40),
+                &style,
+                Cells::Image,
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            has_text(&svg, "8×") && has_text(&svg, "1/8×"),
+            "{:?}",
+            text_list(&svg)
+        );
+    }
+}

@@ -34,14 +34,45 @@ pub(crate) fn plot_builder<'a, 'b, DB: DrawingBackend>(
 }
 
 /// Width of `text` in pixels as the backend will draw it (the canvas measures real glyphs).
+///
+/// Measurements are remembered: in the browser plotters measures text by adding a `<span>`
+/// to the page and forcing a layout, a few milliseconds each, and live charts redraw the
+/// same labels many times a second.
 pub(crate) fn text_width<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     style: &TextStyle,
 ) -> i32 {
-    area.estimate_text_size(text, style)
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static WIDTHS: RefCell<HashMap<(String, u64, String), i32>> = RefCell::new(HashMap::new());
+    }
+    let key = (
+        text.to_string(),
+        style.font.get_size().to_bits(),
+        format!(
+            "{}/{}",
+            style.font.get_name(),
+            style.font.get_style().as_str()
+        ),
+    );
+    if let Some(w) = WIDTHS.with(|m| m.borrow().get(&key).copied()) {
+        return w;
+    }
+    let width = area
+        .estimate_text_size(text, style)
         .map(|(w, _)| w as i32)
-        .unwrap_or(0)
+        .unwrap_or(0);
+    WIDTHS.with(|m| {
+        let mut m = m.borrow_mut();
+        // Bounded: labels of many datasets would otherwise pile up.
+        if m.len() >= 8192 {
+            m.clear();
+        }
+        m.insert(key, width);
+    });
+    width
 }
 
 /// Width in pixels of the widest tick label of a value axis.

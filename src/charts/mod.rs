@@ -1,4 +1,4 @@
-//! Drawing functions of the Distribution workspace, generic over plotters'
+//! Drawing functions of the workspaces, generic over plotters'
 //! `DrawingBackend`: the page draws them on a `<canvas>` (plotters-canvas), tests and the
 //! "export SVG" button draw them to SVG. They take plot-ready summaries from
 //! `core::distribution` and compute no statistics themselves.
@@ -13,6 +13,7 @@ mod bars;
 mod boxplot;
 mod frame;
 mod grouped;
+mod heatmap;
 mod histogram;
 pub mod labels;
 mod scatter;
@@ -26,6 +27,7 @@ use plotters::drawing::DrawingAreaErrorKind;
 pub use bars::draw_bars;
 pub use boxplot::draw_boxplot;
 pub use grouped::draw_grouped_boxes;
+pub use heatmap::{cell_color, cell_image, draw_heatmap, Cells, HeatLayout};
 pub use histogram::draw_histogram;
 pub use scatter::draw_scatter;
 pub use svg::to_svg;

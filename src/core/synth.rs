@@ -98,3 +98,25 @@ mod tests {
         }
     }
 }
+
+/// `n` error events spread evenly over `span_ms` of stream time: 32 codes, two builds (0 the
+/// baseline, 1 the candidate), code 7 three times as frequent on the candidate. The shared
+/// input of the native and the browser benchmarks of the Errors engine.
+pub fn error_events(n: u64, span_ms: u64, seed: u64) -> Vec<crate::core::event::ErrorEvent> {
+    let mut rng = SplitMix64::new(seed);
+    (0..n)
+        .map(|i| {
+            let code = (rng.next_u64() % 32) as u32;
+            let build = if code == 7 {
+                u32::from(rng.below(4) != 0)
+            } else {
+                rng.below(2) as u32
+            };
+            crate::core::event::ErrorEvent {
+                t_ms: (i * span_ms / n.max(1)) as i64,
+                build,
+                code,
+            }
+        })
+        .collect()
+}

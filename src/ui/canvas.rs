@@ -24,3 +24,49 @@ pub fn clear(canvas: &web_sys::HtmlCanvasElement, background: RGBColor) {
         let _ = area.fill(&background);
     }
 }
+
+/// Paints an RGBA image (`w × h` pixels, row-major) scaled onto `dest` (x, y, width,
+/// height) of the canvas, pixel-sharp: one `putImageData` on a scratch canvas and one
+/// scaled `drawImage`, whatever the number of pixels.
+pub fn paint_image(
+    canvas: &web_sys::HtmlCanvasElement,
+    scratch: &web_sys::HtmlCanvasElement,
+    rgba: &[u8],
+    (w, h): (u32, u32),
+    dest: (f64, f64, f64, f64),
+) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    if w == 0 || h == 0 {
+        return Ok(());
+    }
+    let context =
+        |c: &web_sys::HtmlCanvasElement| -> Result<web_sys::CanvasRenderingContext2d, String> {
+            c.get_context("2d")
+                .ok()
+                .flatten()
+                .and_then(|c| c.dyn_into().ok())
+                .ok_or_else(|| "canvas has no 2D context".to_string())
+        };
+    scratch.set_width(w);
+    scratch.set_height(h);
+    let image =
+        web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(rgba), w, h)
+            .map_err(|e| format!("{e:?}"))?;
+    context(scratch)?
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(|e| format!("{e:?}"))?;
+    let ctx = context(canvas)?;
+    ctx.set_image_smoothing_enabled(false);
+    ctx.draw_image_with_html_canvas_element_and_sw_and_sh_and_dx_and_dy_and_dw_and_dh(
+        scratch,
+        0.0,
+        0.0,
+        f64::from(w),
+        f64::from(h),
+        dest.0,
+        dest.1,
+        dest.2,
+        dest.3,
+    )
+    .map_err(|e| format!("{e:?}"))
+}

@@ -1,6 +1,7 @@
 //! The Leptos page: app shell, workspaces and browser glue. No analytics here: components
 //! call the core and render its results.
 
+pub mod bench;
 mod canvas;
 mod download;
 mod format;

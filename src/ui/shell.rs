@@ -1,6 +1,6 @@
 //! The app shell: navigation bar, hash routing, workspaces and the status line.
 
-use super::pages::{distribution::DistributionPage, placeholder::Placeholder};
+use super::pages::{distribution::DistributionPage, errors::ErrorsPage, placeholder::Placeholder};
 use super::route::Route;
 use super::theme::prefers_dark;
 use leptos::ev;
@@ -87,7 +87,10 @@ pub fn App() -> impl IntoView {
                 <section data-workspace="distribution" hidden=move || route.get() != Route::Distribution>
                     <DistributionPage />
                 </section>
-                {[Route::Monitor, Route::Errors, Route::Incidents]
+                <section data-workspace="errors" hidden=move || route.get() != Route::Errors>
+                    <ErrorsPage />
+                </section>
+                {[Route::Monitor, Route::Incidents]
                     .into_iter()
                     .map(|r| {
                         view! {

@@ -8,29 +8,11 @@ use std::time::{Duration, Instant};
 
 use pipescope::core::errors::{default_bin_seconds, Config, ErrorEngine, Method};
 use pipescope::core::event::ErrorEvent;
-use pipescope::core::rng::SplitMix64;
 
 const RUNS: usize = 5;
 
 fn generate(n: u64) -> Vec<ErrorEvent> {
-    let mut rng = SplitMix64::new(42);
-    let span_ms = 86_400_000u64;
-    (0..n)
-        .map(|i| {
-            let code = (rng.next_u64() % 32) as u32;
-            // Code 7 is three times as frequent on the candidate.
-            let build = if code == 7 {
-                u32::from(rng.below(4) != 0)
-            } else {
-                rng.below(2) as u32
-            };
-            ErrorEvent {
-                t_ms: (i * span_ms / n) as i64,
-                build,
-                code,
-            }
-        })
-        .collect()
+    pipescope::core::synth::error_events(n, 86_400_000, 42)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

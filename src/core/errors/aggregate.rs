@@ -26,7 +26,7 @@ pub fn default_bin_seconds(span_s: i64) -> u32 {
 }
 
 /// One closed bin: the counts per code (indexed by code id; codes past the end are 0).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bin {
     /// Stream second the bin starts at.
     pub start_s: i64,
@@ -42,7 +42,7 @@ impl Bin {
 }
 
 /// The per-second and per-bin counters; a deterministic fold over events.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregator {
     bin_seconds: i64,
     sec_counts: Vec<[u32; 2]>,

@@ -11,12 +11,12 @@
 //! * `mean-threshold` (the original rule): the mean over the last k closed bins of the
 //!   per-bin candidate/baseline ratio exceeds a threshold.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::aggregate::Bin;
 
 /// Which detector made an alert.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Always-valid mixture SPRT per code, false alarms ≤ α over all codes and looks.
@@ -37,7 +37,7 @@ impl Method {
 }
 
 /// One regression alert for one code (and, for mean-threshold, one window).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// Code id (index into the stream's code labels).
     pub code: u32,
@@ -80,7 +80,7 @@ impl Alert {
 
 /// ln(k!) for integers: a table for small k and Stirling's series above, accurate to
 /// ~1e-15 relative; hand-written because it is ten lines and the page needs no stats crate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct LnFactorial(Vec<f64>);
 
 impl LnFactorial {
@@ -111,7 +111,7 @@ impl LnFactorial {
 }
 
 /// Per-code state of the rate test.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct CodeTest {
     max_log_lambda: f64,
     excess_since: Option<i64>,
@@ -119,7 +119,7 @@ struct CodeTest {
 }
 
 /// The always-valid rate test over all codes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RateTest {
     alpha: f64,
     ln_fact: LnFactorial,
@@ -255,7 +255,7 @@ pub fn bin_ratio(counts: [u32; 2]) -> f64 {
 }
 
 /// Per-code state of the mean-threshold rule.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 struct CodeMeans {
     /// The last `max window` bin ratios and counts, newest last (ring by position).
     ratios: Vec<f64>,
@@ -266,7 +266,7 @@ struct CodeMeans {
 }
 
 /// The original mean-threshold rule over all codes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeanThreshold {
     threshold: f64,
     windows: Vec<u32>,

@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod alerts;
+pub mod heatmap;
 pub mod read;
 pub mod timestamp;
 
@@ -20,7 +21,7 @@ pub use timestamp::{format_stream_seconds, parse_timestamp_ms, TimeFormat, Times
 use crate::core::event::{ErrorEvent, Event};
 
 /// Engine settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     /// Build id of the baseline.
     pub baseline: u32,
@@ -99,7 +100,7 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 /// The regression engine: aggregation plus one detector.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ErrorEngine {
     config: Config,
     agg: Aggregator,

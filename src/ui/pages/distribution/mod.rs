@@ -35,6 +35,12 @@ pub fn DistributionPage() -> impl IntoView {
     let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
         e.prevent_default();
         set_dragging(false);
+        // The Errors workspace takes files dropped while it is open.
+        let route =
+            crate::ui::route::Route::from_hash(&window().location().hash().unwrap_or_default());
+        if route == crate::ui::route::Route::Errors {
+            return;
+        }
         if let Some(file) = e
             .data_transfer()
             .and_then(|d| d.files())

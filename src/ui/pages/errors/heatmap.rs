@@ -1,0 +1,204 @@
+//! The heatmap canvas: redrawn from the engine's closed bins whenever the engine moves,
+//! with a hover readout of the cell under the pointer.
+
+use leptos::html;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::ErrState;
+use crate::charts::{cell_image, draw_heatmap, Cells, ChartStyle, HeatLayout};
+use crate::core::errors::format_stream_seconds;
+use crate::core::errors::heatmap::{code_totals, heat_grid, row_order, HeatGrid, HeatMode};
+use crate::ui::canvas::{draw_on, paint_image};
+
+/// Canvas width in pixels; CSS scales it down on narrow screens.
+const WIDTH: u32 = 1180;
+/// Height of one code row.
+const ROW_H: u32 = 18;
+/// Title block, column heads and time axis around the rows.
+const CHROME_H: u32 = 110;
+
+/// What the last redraw drew, for the hover readout.
+struct Drawn {
+    grid: HeatGrid,
+    labels: Vec<String>,
+    layout: HeatLayout,
+}
+
+/// The heatmap with its caption and hover readout.
+#[component]
+pub fn Heatmap() -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    let canvas = NodeRef::<html::Canvas>::new();
+    let drawn: StoredValue<Option<Drawn>, LocalStorage> = StoredValue::new_local(None);
+    let draw_ms = RwSignal::new(0.0f64);
+    let hover = RwSignal::new(None::<(String, f64, f64)>);
+    let shape = RwSignal::new((0usize, 0usize));
+    // Where the cells are and which code each row is, for tests and tools reading pixels.
+    let cells_attr = RwSignal::new(String::new());
+    let rows_attr = RwSignal::new(String::new());
+    // Off-screen canvas the cell image is staged on before one scaled copy.
+    let scratch: StoredValue<Option<web_sys::HtmlCanvasElement>, LocalStorage> =
+        StoredValue::new_local(None);
+
+    Effect::new(move |_| {
+        st.version.get();
+        let mode = st.mode.get();
+        let dark = st.app.dark.get();
+        let (Some(loaded), Some(el)) = (st.loaded.get(), canvas.get()) else {
+            return;
+        };
+        let start = window().performance().map(|p| p.now()).unwrap_or(0.0);
+        let codes = &loaded.stream.codes;
+        let Some((grid, totals, span)) = st.with_engine(|engine| {
+            let seen: Vec<u32> = row_order(codes)
+                .into_iter()
+                .filter(|&c| {
+                    engine
+                        .totals()
+                        .get(c as usize)
+                        .is_some_and(|t| t[0] + t[1] > 0)
+                })
+                .collect();
+            let bin_s = engine.config().bin_seconds;
+            let grid = heat_grid(engine.bins(), &seen, bin_s, mode);
+            let totals = code_totals(engine.totals(), &seen);
+            let ev = &loaded.stream.events;
+            let first = ev.first().map_or(0, |e| e.t_ms.div_euclid(1000));
+            let last = ev.last().map_or(0, |e| e.t_ms.div_euclid(1000));
+            // The span covers whole bins, so the last bin is as wide as the others.
+            let b = i64::from(bin_s);
+            let span = (first.div_euclid(b) * b, (last.div_euclid(b) + 1) * b);
+            (grid, totals, span)
+        }) else {
+            return;
+        };
+        let labels: Vec<String> = grid
+            .codes
+            .iter()
+            .map(|&c| codes[c as usize].clone())
+            .collect();
+        let height = CHROME_H + ROW_H * grid.rows().max(3) as u32;
+        if el.height() != height {
+            el.set_height(height);
+        }
+        if el.width() != WIDTH {
+            el.set_width(WIDTH);
+        }
+        let style = if dark {
+            ChartStyle::dark()
+        } else {
+            ChartStyle::light()
+        };
+        let mut layout = None;
+        let mut result = draw_on(&el, |area| {
+            layout = Some(draw_heatmap(
+                area,
+                &grid,
+                &labels,
+                &totals,
+                span,
+                &style,
+                Cells::Image,
+            )?);
+            Ok(())
+        });
+        if let (Ok(()), Some(rect)) = (&result, layout.and_then(|l| l.cells)) {
+            if scratch.with_value(|s| s.is_none()) {
+                let made = document()
+                    .create_element("canvas")
+                    .ok()
+                    .and_then(|e| e.dyn_into().ok());
+                scratch.set_value(made);
+            }
+            let image = cell_image(&grid, &style);
+            let dims = (grid.cols() as u32, grid.rows() as u32);
+            result = scratch.with_value(|s| match s {
+                Some(s) => paint_image(&el, s, &image, dims, rect),
+                None => Err("no scratch canvas".into()),
+            });
+        }
+        shape.set((grid.rows(), grid.cols()));
+        cells_attr.set(
+            layout
+                .and_then(|l| l.cells)
+                .map(|(x, y, w, h)| format!("{x:.1},{y:.1},{w:.1},{h:.1}"))
+                .unwrap_or_default(),
+        );
+        rows_attr.set(serde_json::to_string(&labels).unwrap_or_default());
+        match (result, layout) {
+            (Ok(()), Some(layout)) => drawn.set_value(Some(Drawn {
+                grid,
+                labels,
+                layout,
+            })),
+            _ => drawn.set_value(None),
+        }
+        let elapsed = window().performance().map(|p| p.now()).unwrap_or(0.0) - start;
+        draw_ms.set(elapsed);
+    });
+
+    let on_move = move |e: leptos::ev::MouseEvent| {
+        let Some(el) = canvas.get() else { return };
+        let scale = f64::from(el.width()) / f64::from(el.client_width().max(1));
+        let (x, y) = (
+            f64::from(e.offset_x()) * scale,
+            f64::from(e.offset_y()) * scale,
+        );
+        let text = drawn.with_value(|d| {
+            let d = d.as_ref()?;
+            let (row, second) = d.layout.locate(x, y)?;
+            let col = d
+                .grid
+                .starts
+                .partition_point(|&s| s + d.grid.bin_seconds <= second);
+            let label = d.labels.get(row)?;
+            if col >= d.grid.cols() || d.grid.starts[col] > second {
+                return Some(format!(
+                    "code {label} · {} · no closed bin yet",
+                    format_stream_seconds(second)
+                ));
+            }
+            let [b, c] = d.grid.count(row, col);
+            let from = d.grid.starts[col];
+            let value = match d.grid.mode {
+                HeatMode::Difference => format!("difference {:+}", i64::from(c) - i64::from(b)),
+                HeatMode::Ratio => {
+                    format!("ratio {:.2}", (f64::from(c) + 0.5) / (f64::from(b) + 0.5))
+                }
+            };
+            Some(format!(
+                "code {label} · {}–{} · baseline {b} · candidate {c} · {value}",
+                format_stream_seconds(from),
+                format_stream_seconds(from + d.grid.bin_seconds)
+            ))
+        });
+        hover.set(text.map(|t| (t, f64::from(e.offset_x()), f64::from(e.offset_y()))));
+    };
+
+    view! {
+        <figure class="plot heatmap" id="fig-heatmap">
+            <div class="plot-head">
+                <h2>"Error codes over time"</h2>
+                <span class="muted" id="heatmap-shape">{move || { let (r, c) = shape.get(); format!("{r} codes × {c} bins") }}</span>
+                <span class="muted" id="heatmap-draw-ms" data-ms=move || format!("{:.2}", draw_ms.get())>
+                    {move || format!("redrawn in {:.1} ms", draw_ms.get())}
+                </span>
+            </div>
+            <div class="heatmap-wrap">
+                <canvas node_ref=canvas id="heatmap" data-cells=move || cells_attr.get() data-rows=move || rows_attr.get() width=WIDTH height=CHROME_H + 3 * ROW_H role="img"
+                    aria-label="Heatmap of candidate minus baseline errors per code and time bin"
+                    on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
+                {move || hover.get().map(|(text, x, y)| view! {
+                    <div class="tooltip" id="heatmap-tooltip" role="tooltip"
+                        style=format!("left:{}px;top:{}px", x + 14.0, y + 14.0)>{text}</div>
+                })}
+            </div>
+            <figcaption>
+                "Red: the candidate build raised more errors of that code in the bin than the baseline; green: fewer; \
+                 grey: as many. Beside each row: the code's totals and its candidate/baseline rate ratio with a 95% interval \
+                 (red when the interval lies above 1)."
+            </figcaption>
+        </figure>
+    }
+}

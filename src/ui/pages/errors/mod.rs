@@ -1,0 +1,126 @@
+//! The Errors workspace: replay an error-event stream and see, per error code, whether the
+//! candidate build raises it: a heatmap of candidate-minus-baseline counts over time bins,
+//! per-code totals with the rate ratio, and the regression alerts as they start and stop.
+
+mod alerts;
+mod controls;
+mod heatmap;
+mod state;
+
+pub use state::ErrState;
+
+use std::rc::Rc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::core::demo;
+use crate::ui::route::Route;
+use crate::ui::shell::AppState;
+
+/// Error files above this size are refused before reading: the events are held in memory
+/// (16 bytes each, about a quarter of the CSV).
+const MAX_ERROR_FILE_BYTES: f64 = 512e6;
+
+/// Reads a whole file into memory.
+async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("the browser could not read the file: {e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// Opens a picked or dropped file in the Errors workspace.
+fn open_file(st: ErrState, file: web_sys::File) {
+    let name = file.name();
+    if file.size() > MAX_ERROR_FILE_BYTES {
+        st.error.set(Some(format!(
+            "{name} is {:.0} MB; the Errors workspace reads error streams up to {:.0} MB.",
+            file.size() / 1e6,
+            MAX_ERROR_FILE_BYTES / 1e6
+        )));
+        return;
+    }
+    st.app.status.set(format!("Reading {name}…"));
+    spawn_local(async move {
+        match read_file(&file).await {
+            Ok(bytes) => st.open(name, Rc::new(bytes)),
+            Err(e) => st.error.set(Some(format!("{name}: {e}"))),
+        }
+    });
+}
+
+/// The Errors workspace page.
+#[component]
+pub fn ErrorsPage() -> impl IntoView {
+    let app = expect_context::<AppState>();
+    let st = ErrState::new(app);
+    provide_context(st);
+
+    // A file dropped while this workspace is open is an error stream.
+    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
+        let here =
+            Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Errors;
+        if !here {
+            return;
+        }
+        e.prevent_default();
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            open_file(st, file);
+        }
+    });
+    on_cleanup(move || drop.remove());
+
+    let on_pick = move |e: ev::Event| {
+        let input: web_sys::HtmlInputElement = e.target().unwrap().unchecked_into();
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            open_file(st, file);
+        }
+        input.set_value("");
+    };
+    let on_demo = move |_| {
+        st.open(
+            demo::DEMO_ERRORS_NAME.into(),
+            Rc::new(demo::error_stream_csv(7).into_bytes()),
+        );
+    };
+
+    view! {
+        <div class="workspace-head">
+            <h1>"Errors"</h1>
+            <span class="button primary file-picker">
+                "Open error stream…"
+                <input id="errors-file-input" type="file" accept=".csv,.tsv,.txt,text/csv,text/plain"
+                    aria-label="Open an error-event CSV (timestamp, build, code)" on:change=on_pick />
+            </span>
+            <button id="errors-demo" on:click=on_demo>"Load demo stream"</button>
+            <span class="hint">"or drop a CSV here: timestamp, build, error code"</span>
+            <span class="dataset-name">{move || st.loaded.get().map(|l| l.name.clone())}</span>
+        </div>
+        {move || st.error.get().map(|m| view! { <div class="banner error" role="alert" id="errors-error">{m}</div> })}
+        <controls::BuildPicker />
+        {move || match st.loaded.get() {
+            None => view! {
+                <div class="dropzone-hint">
+                    <p><strong>"Drop an error-event CSV here"</strong>" (timestamp, build, error code; header row or none) \
+                        to see whether a new build raises some error code."</p>
+                    <p>"Builds and codes are discovered from the data; with two builds the newer version is the \
+                        candidate. Or load the demo stream, which has two planted regressions."</p>
+                </div>
+            }.into_any(),
+            Some(_) => view! {
+                <controls::Settings />
+                <controls::Player />
+                <heatmap::Heatmap />
+                <alerts::AlertList />
+            }.into_any(),
+        }}
+    }
+}

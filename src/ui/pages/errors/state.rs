@@ -1,0 +1,432 @@
+//! State of the Errors workspace: the loaded error stream, the engine settings, and the
+//! replay loop that feeds events to the engine on stream time.
+
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use leptos::prelude::*;
+
+use crate::core::errors::heatmap::HeatMode;
+use crate::core::errors::{
+    default_bin_seconds, read_bytes, Config, ErrorEngine, ErrorStream, Method, ReadError,
+    ReadOptions,
+};
+use crate::core::stream::replay::Seek;
+use crate::core::stream::{Cursor, Replay, Speed};
+use crate::ui::shell::AppState;
+
+/// Timer period of the replay loop: about one frame.
+const TICK_MS: u32 = 16;
+/// At "max" speed, work per tick stays under this many milliseconds so the page keeps
+/// painting; events are applied in slices of [`SLICE`] between clock reads.
+const MAX_SPEED_BUDGET_MS: f64 = 10.0;
+const SLICE: usize = 50_000;
+
+/// A stream read from a file or the demo.
+pub struct Loaded {
+    /// File name shown in the header.
+    pub name: String,
+    /// The parsed events and their catalog.
+    pub stream: ErrorStream,
+}
+
+/// Signals of the Errors workspace, shared by its components through context.
+#[derive(Clone, Copy)]
+pub struct ErrState {
+    /// App-wide status line and theme.
+    pub app: AppState,
+    /// The stream on screen; stays until a new one has been read.
+    pub loaded: RwSignal<Option<Rc<Loaded>>, LocalStorage>,
+    /// The last read or settings error.
+    pub error: RwSignal<Option<String>>,
+    /// More than two builds: the user picks baseline and candidate from these.
+    pub pick_builds: RwSignal<Option<Vec<String>>>,
+    /// How the file is read (roles, builds).
+    pub read_options: RwSignal<ReadOptions>,
+    /// Bin width in seconds.
+    pub bin_seconds: RwSignal<u32>,
+    /// The detector.
+    pub method: RwSignal<Method>,
+    /// mean-threshold ratio threshold.
+    pub threshold: RwSignal<f64>,
+    /// mean-threshold windows in bins.
+    pub windows: RwSignal<Vec<u32>>,
+    /// rate-test overall false-alarm probability.
+    pub alpha: RwSignal<f64>,
+    /// Baseline and candidate build ids.
+    pub builds: RwSignal<(u32, u32)>,
+    /// What the heatmap colours show.
+    pub mode: RwSignal<HeatMode>,
+    /// Replay speed.
+    pub speed: RwSignal<Speed>,
+    /// Whether the replay clock runs.
+    pub playing: RwSignal<bool>,
+    /// Stream time reached, ms.
+    pub position_ms: RwSignal<i64>,
+    /// Events applied so far.
+    pub applied: RwSignal<usize>,
+    /// Bumped whenever the engine changed, so views re-read it.
+    pub version: RwSignal<u64>,
+    /// The last file opened (kept to re-read it with other roles or builds).
+    source: StoredValue<Option<(String, Rc<Vec<u8>>)>, LocalStorage>,
+    engine: StoredValue<Option<ErrorEngine>, LocalStorage>,
+    replay: StoredValue<Option<Replay>, LocalStorage>,
+    cursor: StoredValue<Cursor, LocalStorage>,
+    timer: StoredValue<Option<Interval>, LocalStorage>,
+    last_tick: StoredValue<f64, LocalStorage>,
+}
+
+fn now_ms() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+impl ErrState {
+    /// Fresh state with no stream.
+    pub fn new(app: AppState) -> Self {
+        ErrState {
+            app,
+            loaded: RwSignal::new_local(None),
+            error: RwSignal::new(None),
+            pick_builds: RwSignal::new(None),
+            read_options: RwSignal::new(ReadOptions::default()),
+            bin_seconds: RwSignal::new(5),
+            method: RwSignal::new(Method::RateTest),
+            threshold: RwSignal::new(1.25),
+            windows: RwSignal::new(vec![5, 10]),
+            alpha: RwSignal::new(0.01),
+            builds: RwSignal::new((0, 1)),
+            mode: RwSignal::new(HeatMode::Difference),
+            speed: RwSignal::new(Speed::Times(60.0)),
+            playing: RwSignal::new(false),
+            position_ms: RwSignal::new(0),
+            applied: RwSignal::new(0),
+            version: RwSignal::new(0),
+            source: StoredValue::new_local(None),
+            engine: StoredValue::new_local(None),
+            replay: StoredValue::new_local(None),
+            cursor: StoredValue::new_local(Cursor::default()),
+            timer: StoredValue::new_local(None),
+            last_tick: StoredValue::new_local(0.0),
+        }
+    }
+
+    /// Runs `f` on the engine, if there is one.
+    pub fn with_engine<R>(&self, f: impl FnOnce(&ErrorEngine) -> R) -> Option<R> {
+        self.engine.with_value(|e| e.as_ref().map(f))
+    }
+
+    /// Reads a new file (or the demo) with fresh roles and builds, then plays it.
+    pub fn open(&self, name: String, bytes: Rc<Vec<u8>>) {
+        self.read_options.set(ReadOptions::default());
+        self.source.set_value(Some((name.clone(), bytes.clone())));
+        self.read(name, bytes, true);
+    }
+
+    /// Re-reads the current file with changed read options, keeping the replay position.
+    pub fn reread(&self, options: ReadOptions) {
+        let Some((name, bytes)) = self.source.get_value() else {
+            return;
+        };
+        self.read_options.set(options);
+        // A pick after "too many builds" is a first read of that file.
+        let fresh = self.pick_builds.get_untracked().is_some();
+        self.read(name, bytes, fresh);
+    }
+
+    fn read(&self, name: String, bytes: Rc<Vec<u8>>, fresh: bool) {
+        let options = self.read_options.get_untracked();
+        match read_bytes(&bytes, &options) {
+            Ok(stream) => {
+                self.error.set(None);
+                self.pick_builds.set(None);
+                let mut notes = Vec::new();
+                if stream.skipped > 0 {
+                    let first: Vec<String> = stream
+                        .problems
+                        .iter()
+                        .take(3)
+                        .map(|p| p.to_string())
+                        .collect();
+                    notes.push(format!(
+                        "skipped {} row(s): {}{}",
+                        stream.skipped,
+                        first.join("; "),
+                        if stream.skipped > 3 { "; …" } else { "" }
+                    ));
+                }
+                if stream.out_of_order > 0 {
+                    notes.push(format!(
+                        "{} row(s) were out of time order and were sorted into place",
+                        stream.out_of_order
+                    ));
+                }
+                if stream.other_build_events > 0 {
+                    notes.push(format!(
+                        "{} event(s) of other builds are not compared",
+                        stream.other_build_events
+                    ));
+                }
+                self.app.status.set(format!(
+                    "{name}: {} events, {} builds, {} codes{}",
+                    stream.events.len(),
+                    stream.builds.len(),
+                    stream.codes.len(),
+                    if notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {}", notes.join("; "))
+                    }
+                ));
+                let keep_ms = self.position_ms.get_untracked();
+                if fresh {
+                    self.bin_seconds
+                        .set(default_bin_seconds(stream.span_seconds()));
+                }
+                self.builds.set((stream.baseline, stream.candidate));
+                let (start, end) = (
+                    stream.events.first().map_or(0, |e| e.t_ms),
+                    stream.events.last().map_or(0, |e| e.t_ms),
+                );
+                let mut replay = Replay::new(start, end);
+                replay.set_speed(self.speed.get_untracked());
+                if !fresh {
+                    replay.seek(keep_ms);
+                }
+                self.loaded.set(Some(Rc::new(Loaded { name, stream })));
+                self.replay.set_value(Some(replay));
+                self.rebuild();
+                if fresh {
+                    self.play();
+                }
+            }
+            Err(ReadError::TooManyBuilds { builds }) => {
+                self.pause();
+                self.error.set(Some(format!(
+                    "{name} has {} builds ({}); pick the baseline and the candidate to compare.",
+                    builds.len(),
+                    builds.join(", ")
+                )));
+                self.pick_builds.set(Some(builds));
+            }
+            Err(e) => {
+                // The stream on screen stays; the message says what and where.
+                self.error.set(Some(format!("{name}: {e}")));
+            }
+        }
+    }
+
+    /// The engine settings from the controls.
+    fn config(&self) -> Config {
+        let (baseline, candidate) = self.builds.get_untracked();
+        Config {
+            baseline,
+            candidate,
+            bin_seconds: self.bin_seconds.get_untracked(),
+            method: self.method.get_untracked(),
+            alpha: self.alpha.get_untracked(),
+            threshold: self.threshold.get_untracked(),
+            windows: self.windows.get_untracked(),
+        }
+    }
+
+    /// Builds a fresh engine from the settings and replays the stream up to the current
+    /// position (engines are folds, so this is how settings changes and backward seeks
+    /// take effect). A setting the engine refuses is reported and the old engine kept.
+    pub fn rebuild(&self) {
+        let engine = match ErrorEngine::new(self.config()) {
+            Ok(e) => e,
+            Err(e) => {
+                self.error.set(Some(format!("Settings: {e}")));
+                return;
+            }
+        };
+        if self
+            .error
+            .get_untracked()
+            .is_some_and(|m| m.starts_with("Settings:"))
+        {
+            self.error.set(None);
+        }
+        self.engine.set_value(Some(engine));
+        self.cursor.update_value(|c| c.rewind());
+        let to = self
+            .replay
+            .with_value(|r| r.as_ref().map(|r| r.position_ms()));
+        if let Some(to) = to {
+            self.apply_until(to, usize::MAX);
+        }
+        self.publish();
+    }
+
+    /// Applies stored events up to `t_ms` (at most `budget`), moves the engine clock, and
+    /// finishes the engine at the end of the stream. Returns how many events were applied.
+    fn apply_until(&self, t_ms: i64, budget: usize) -> usize {
+        let Some(loaded) = self.loaded.get_untracked() else {
+            return 0;
+        };
+        let events = &loaded.stream.events;
+        let mut applied = 0;
+        self.engine.update_value(|engine| {
+            let Some(engine) = engine.as_mut() else {
+                return;
+            };
+            self.cursor.update_value(|c| {
+                applied = c.advance(events, t_ms, budget, |e| e.t_ms, |e| engine.push(*e));
+                if c.applied() < events.len() {
+                    engine.advance_to(t_ms);
+                } else if self
+                    .replay
+                    .with_value(|r| r.as_ref().is_some_and(|r| r.at_end()))
+                {
+                    engine.finish();
+                }
+            });
+        });
+        applied
+    }
+
+    /// Copies the clock and engine state into the signals the views read.
+    fn publish(&self) {
+        let (pos, playing) = self.replay.with_value(|r| {
+            r.as_ref()
+                .map_or((0, false), |r| (r.position_ms(), r.playing()))
+        });
+        self.position_ms.set(pos);
+        if self.playing.get_untracked() != playing {
+            self.playing.set(playing);
+        }
+        self.applied.set(self.cursor.with_value(|c| c.applied()));
+        self.version.update(|v| *v += 1);
+        if !playing {
+            self.timer.set_value(None);
+        }
+    }
+
+    /// Starts the replay clock (from the start when at the end).
+    pub fn play(&self) {
+        let seek = self
+            .replay
+            .try_update_value(|r| r.as_mut().map(|r| r.play()))
+            .flatten();
+        match seek {
+            None => return,
+            Some(Seek::Rebuild) => self.rebuild(),
+            Some(Seek::Forward) => {}
+        }
+        self.last_tick.set_value(now_ms());
+        let st = *self;
+        self.timer
+            .set_value(Some(Interval::new(TICK_MS, move || st.tick())));
+        self.publish();
+    }
+
+    /// Stops the replay clock where it is.
+    pub fn pause(&self) {
+        self.replay.update_value(|r| {
+            if let Some(r) = r.as_mut() {
+                r.pause();
+            }
+        });
+        self.timer.set_value(None);
+        self.publish();
+    }
+
+    /// Play or pause.
+    pub fn toggle(&self) {
+        if self.playing.get_untracked() {
+            self.pause();
+        } else {
+            self.play();
+        }
+    }
+
+    /// Sets the replay speed.
+    pub fn set_speed(&self, speed: Speed) {
+        self.speed.set(speed);
+        self.replay.update_value(|r| {
+            if let Some(r) = r.as_mut() {
+                r.set_speed(speed);
+            }
+        });
+        self.last_tick.set_value(now_ms());
+    }
+
+    /// Jumps to stream time `t_ms`.
+    pub fn seek(&self, t_ms: i64) {
+        let seek = self
+            .replay
+            .try_update_value(|r| r.as_mut().map(|r| r.seek(t_ms)))
+            .flatten();
+        match seek {
+            Some(Seek::Rebuild) => self.rebuild(),
+            Some(Seek::Forward) => {
+                let to = self
+                    .replay
+                    .with_value(|r| r.as_ref().map_or(0, |r| r.position_ms()));
+                self.apply_until(to, usize::MAX);
+                self.publish();
+            }
+            None => {}
+        }
+    }
+
+    /// Steps forward by one bin of stream time.
+    pub fn step(&self) {
+        let step_ms = i64::from(self.bin_seconds.get_untracked()) * 1000;
+        let to = self
+            .replay
+            .try_update_value(|r| r.as_mut().map(|r| r.step(step_ms)))
+            .flatten();
+        if let Some(to) = to {
+            self.apply_until(to, usize::MAX);
+            self.publish();
+        }
+    }
+
+    /// One timer tick: move the clock by the wall time since the last tick and apply the
+    /// events it passed; at "max", apply events for a bounded slice of the frame.
+    fn tick(&self) {
+        let now = now_ms();
+        let wall = now - self.last_tick.get_value();
+        self.last_tick.set_value(now);
+        let max = self
+            .replay
+            .with_value(|r| r.as_ref().map(|r| r.speed() == Speed::Max));
+        match max {
+            None => return,
+            Some(false) => {
+                let to = self
+                    .replay
+                    .try_update_value(|r| r.as_mut().map(|r| r.tick(wall)))
+                    .flatten()
+                    .unwrap_or(0);
+                self.apply_until(to, usize::MAX);
+            }
+            Some(true) => {
+                let Some(loaded) = self.loaded.get_untracked() else {
+                    return;
+                };
+                let events = &loaded.stream.events;
+                // The clock follows the events: each slice moves it to the last event the
+                // slice reaches, until the frame's budget is spent.
+                loop {
+                    let next = self.cursor.with_value(|c| c.applied());
+                    if next >= events.len() {
+                        break;
+                    }
+                    let target = events[(next + SLICE).min(events.len()) - 1].t_ms;
+                    self.replay.update_value(|r| {
+                        if let Some(r) = r.as_mut() {
+                            r.advance_to(target);
+                        }
+                    });
+                    self.apply_until(target, usize::MAX);
+                    if now_ms() - now > MAX_SPEED_BUDGET_MS {
+                        break;
+                    }
+                }
+            }
+        }
+        self.publish();
+    }
+}

@@ -1,0 +1,208 @@
+// The Errors workspace end to end: replay the two real error streams, check the alert list
+// against the golden codes, read the heatmap's colours from the canvas pixels row by row,
+// hover a cell, switch detector and colour mode, seek, and feed the page bad input.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appSession, screenshot, tempDir } from './harness.mjs';
+
+const { test } = appSession({ hash: '#/errors' });
+
+const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const SET_A = path.join(DATA, 'ErrorStreamSetA.csv');
+const SET_B = path.join(DATA, 'ErrorStreamSetB.csv');
+
+/** Per-code totals [baseline, candidate] straight from the file (no header; build 5.0007.510 is older). */
+function totals(file) {
+  const out = new Map();
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    if (!line) continue;
+    const [, build, code] = line.split(',');
+    const t = out.get(code) || [0, 0];
+    t[build.includes('.510.') ? 0 : 1] += 1;
+    out.set(code, t);
+  }
+  return out;
+}
+
+/** Opens an error file and plays it to the end at the fastest speed. */
+async function replay(page, file) {
+  await page.setInputFiles('#errors-file-input', file);
+  await page.waitForSelector('#heatmap');
+  await page.selectOption('#speed', 'max');
+  await waitForEnd(page);
+}
+
+async function waitForEnd(page) {
+  await page.waitForFunction(() => {
+    const m = /^(\d+) \/ (\d+) events$/.exec(document.querySelector('#events-applied')?.textContent ?? '');
+    return m && m[1] === m[2] && Number(m[2]) > 0 && !/Pause/.test(document.querySelector('#play').textContent);
+  }, null, { timeout: 60_000, polling: 100 });
+}
+
+/** Alert rows as { code, method, state, raised }. */
+async function alertRows(page) {
+  return page.locator('#alerts-table tbody tr[data-code]').evaluateAll((trs) => trs.map((tr) => ({
+    code: tr.dataset.code, state: tr.dataset.state,
+    method: tr.children[1].textContent, raised: tr.children[2].textContent,
+  })));
+}
+
+/** Red and green pixels along the middle of each heatmap row, by code label. */
+async function rowColours(page) {
+  return page.locator('#heatmap').evaluate((canvas) => {
+    const [x0, y0, w, h] = canvas.dataset.cells.split(',').map(Number);
+    const rows = JSON.parse(canvas.dataset.rows);
+    const ctx = canvas.getContext('2d');
+    const out = {};
+    rows.forEach((code, i) => {
+      const y = Math.floor(y0 + (i + 0.5) * (h / rows.length));
+      const { data } = ctx.getImageData(Math.ceil(x0), y, Math.floor(w) - 1, 1);
+      let red = 0; let green = 0;
+      for (let p = 0; p < data.length; p += 4) {
+        const [r, g] = [data[p], data[p + 1]];
+        if (r - g > 40) red += 1; else if (g - r > 30) green += 1;
+      }
+      out[code] = { red, green };
+    });
+    return out;
+  });
+}
+
+test('ErrorStreamSetA: codes 2, 3 and 4 raise alerts, and the heatmap is red in their rows', async ({ page }) => {
+  await replay(page, SET_A);
+  assert.match(await page.textContent('#status'), /ErrorStreamSetA\.csv: 14000 events, 2 builds/);
+  const rows = await alertRows(page);
+  const flagged = [...new Set(rows.map((r) => r.code))].sort();
+  assert.deepEqual(flagged, ['2', '3', '4'], `alerts: ${JSON.stringify(rows)}`);
+  assert.ok(rows.every((r) => r.method === 'rate test'));
+  // Golden: raised within the first six minutes of stream time.
+  for (const r of rows) assert.match(r.raised, /^0:0[0-5]:\d\d$/, JSON.stringify(r));
+  // No code whose totals differ by less than 10% is flagged (from the file itself).
+  for (const [code, [b, c]] of totals(SET_A)) {
+    if (Math.abs(c - b) < 0.1 * Math.max(b, c)) assert.ok(!flagged.includes(code), `code ${code} ${b}/${c}`);
+  }
+  const colours = await rowColours(page);
+  assert.equal(Object.keys(colours).length, 32, 'one row per code seen');
+  for (const code of ['2', '3', '4']) {
+    assert.ok(colours[code].red > 3 * colours[code].green && colours[code].red > 60, `code ${code} row is red: ${JSON.stringify(colours[code])}`);
+  }
+  for (const code of ['0', '1', '-1', '-2']) {
+    const { red, green } = colours[code];
+    assert.ok(red < 2 * green && green < 2 * red, `code ${code} row is mixed: ${JSON.stringify(colours[code])}`);
+  }
+  // 5 s bins from 0:00:00 through the last event (1:00:00 opens bin 720): 721 columns.
+  const last = fs.readFileSync(SET_A, 'utf8').trim().split('\n').pop().split(',')[0].split(':').map(Number);
+  const bins = Math.floor((last[0] * 3600 + last[1] * 60 + last[2]) / 5) + 1;
+  assert.equal(await page.textContent('#heatmap-shape'), `32 codes × ${bins} bins`);
+  // Hover reads a cell's counts.
+  const box = await page.locator('#heatmap').boundingBox();
+  const [x0, y0, w, h] = (await page.getAttribute('#heatmap', 'data-cells')).split(',').map(Number);
+  const scale = box.width / (await page.evaluate(() => document.querySelector('#heatmap').width));
+  const labels = JSON.parse(await page.getAttribute('#heatmap', 'data-rows'));
+  const row3 = labels.indexOf('3');
+  await page.mouse.move(box.x + (x0 + w * 0.5) * scale, box.y + (y0 + (row3 + 0.5) * h / labels.length) * scale);
+  const tip = await page.locator('#heatmap-tooltip').textContent();
+  assert.match(tip, /^code 3 · 0:(29|30):\d\d–0:(30|31):\d\d · baseline \d+ · candidate \d+ · difference [+−-]?\d+$/, tip);
+  const plain = await page.locator('#alerts-plain').textContent();
+  assert.match(plain, /Alert: Rate Test Significant\nStart Timestamp: \d:\d\d:\d\d\nStop Timestamp: open\nError Code: Error_Code_3\nValue: [\d.]+\nP-Value: /);
+  await screenshot(page, 'errors-setA');
+});
+
+test('ErrorStreamSetB: codes -3, -2 and -1 raise alerts, none of 1 to 7, in the ratio view too', async ({ page }) => {
+  await replay(page, SET_B);
+  const flagged = [...new Set((await alertRows(page)).map((r) => r.code))].sort();
+  assert.deepEqual(flagged, ['-1', '-2', '-3']);
+  await page.check('#mode-ratio');
+  await page.waitForFunction(() => /rate ratio/.test(document.querySelector('#heatmap').getAttribute('aria-label') ?? '') || true);
+  const colours = await rowColours(page);
+  for (const code of ['-1', '-2', '-3']) {
+    assert.ok(colours[code].green === 0 && colours[code].red > 20, `code ${code}: only in the candidate: ${JSON.stringify(colours[code])}`);
+  }
+  for (const code of ['1', '2', '3', '4']) {
+    const { red, green } = colours[code];
+    assert.ok(red < 3 * green + 10 && green < 3 * red + 10, `code ${code} row is mixed: ${JSON.stringify(colours[code])}`);
+  }
+  await screenshot(page, 'errors-setB-ratio');
+});
+
+test('the stream plays live: alerts appear as stream time passes, seek back rebuilds', async ({ page }) => {
+  await page.setInputFiles('#errors-file-input', SET_A);
+  await page.waitForSelector('#heatmap');
+  await page.click('#play'); // loading starts playing; pause
+  await page.selectOption('#speed', '300x');
+  assert.match(await page.textContent('#play'), /Play/);
+  // Seek to 0:03:00: code 3 (raised at 0:01:03) is flagged, code 2 (0:05:02) not yet.
+  await page.locator('#seek').evaluate((el) => { el.value = '180'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  await page.waitForFunction(() => /^0:03:00/.test(document.querySelector('#stream-time').textContent));
+  let codes = (await alertRows(page)).map((r) => r.code);
+  assert.ok(codes.includes('3') && !codes.includes('2'), JSON.stringify(codes));
+  const applied = Number((await page.textContent('#events-applied')).split(' ')[0]);
+  await page.click('#play');
+  await page.waitForFunction(() => /Pause/.test(document.querySelector('#play').textContent));
+  await page.waitForFunction((a) => Number(document.querySelector('#events-applied').textContent.split(' ')[0]) > a + 500, applied, { timeout: 20_000 });
+  await page.click('#play');
+  // Back to the start: everything is rebuilt from the stream.
+  await page.locator('#seek').evaluate((el) => { el.value = '0'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  await page.waitForFunction(() => /^0:00:00/.test(document.querySelector('#stream-time').textContent));
+  assert.equal((await alertRows(page)).length, 0);
+  await page.click('#to-end');
+  await waitForEnd(page);
+  codes = [...new Set((await alertRows(page)).map((r) => r.code))].sort();
+  assert.deepEqual(codes, ['2', '3', '4']);
+});
+
+test('mean threshold mode: alerts per window with start and stop, printable in the original format', async ({ page }) => {
+  await replay(page, SET_A);
+  await page.selectOption('#method', 'mean-threshold');
+  await page.fill('#threshold', '1.5');
+  await page.press('#threshold', 'Enter');
+  await page.locator('#threshold').dispatchEvent('change');
+  await page.waitForFunction(() => [...document.querySelectorAll('#alerts-table tbody tr[data-code] td:nth-child(2)')].some((td) => /mean threshold, (5|10) bins/.test(td.textContent)));
+  const rows = await alertRows(page);
+  assert.ok(rows.length > 3 && rows.every((r) => /^mean threshold, (5|10) bins$/.test(r.method)), JSON.stringify(rows.slice(0, 5)));
+  assert.ok(rows.some((r) => r.state === 'closed'), 'mean-threshold alerts stop as the stream moves');
+  const plain = await page.locator('#alerts-plain').textContent();
+  assert.match(plain, /Alert: Mean Threshold Exceeded\nStart Timestamp: \d:\d\d:\d\d\nStop Timestamp: (\d:\d\d:\d\d|open)\nError Code: Error_Code_-?\d+\nValue: [\d.]+\nThreshold: 1\.5\n/);
+  // A bad setting says so and keeps the alerts.
+  await page.fill('#windows', '5,zero');
+  await page.locator('#windows').dispatchEvent('change');
+  await page.waitForSelector('#errors-error');
+  assert.match(await page.textContent('#errors-error'), /Windows: '5,zero' is not a list/);
+  assert.equal((await alertRows(page)).length, rows.length);
+});
+
+test('bad input: one build, three builds, bad timestamps and hostile labels', async ({ page }) => {
+  const dir = await tempDir();
+  const one = path.join(dir, 'one-build.csv');
+  fs.writeFileSync(one, '0:00:01,1.0,3\n0:00:02,1.0,4\n');
+  await page.setInputFiles('#errors-file-input', one);
+  await page.waitForSelector('#errors-error');
+  assert.match(await page.textContent('#errors-error'), /one-build\.csv: .*1\.0/);
+  assert.equal(await page.locator('#heatmap').count(), 0);
+
+  const three = path.join(dir, 'three-builds.csv');
+  const lines = [];
+  for (let s = 0; s < 600; s += 1) {
+    for (const b of ['1.9', '1.10', '2.0']) lines.push(`0:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')},${b},${s % 3}`);
+    if (s % 2 === 0) lines.push(`0:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')},2.0,<img src=x onerror=alert(1)>`);
+    if (s === 10) lines.push('25:99:99,2.0,5');
+  }
+  fs.writeFileSync(three, lines.join('\n') + '\n');
+  await page.setInputFiles('#errors-file-input', three);
+  await page.waitForSelector('#build-picker');
+  assert.match(await page.textContent('#errors-error'), /3 builds \(1\.9, 1\.10, 2\.0\)/);
+  assert.equal(await page.inputValue('#pick-candidate'), '2.0');
+  assert.equal(await page.inputValue('#pick-baseline'), '1.10');
+  await page.click('#pick-compare');
+  await page.waitForSelector('#heatmap');
+  await page.selectOption('#speed', 'max');
+  await waitForEnd(page);
+  assert.match(await page.textContent('#status'), /skipped 1 row\(s\): line 40, column 'column 1': '25:99:99'/);
+  assert.match(await page.textContent('#status'), /600 event\(s\) of other builds are not compared/);
+  const flagged = [...new Set((await alertRows(page)).map((r) => r.code))];
+  assert.deepEqual(flagged, ['<img src=x onerror=alert(1)>'], 'the label only 2.0 raises is flagged, as text');
+  assert.equal(await page.locator('#alerts-table img').count(), 0, 'a hostile label stays text');
+  await screenshot(page, 'errors-bad-input');
+});
