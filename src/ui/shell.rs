@@ -1,5 +1,6 @@
 //! The app shell: navigation bar, hash routing, workspaces and the status line.
 
+use super::pages::incidents::{state::IncidentsState, IncidentsPage};
 use super::pages::{distribution::DistributionPage, errors::ErrorsPage, placeholder::Placeholder};
 use super::route::Route;
 use super::theme::prefers_dark;
@@ -28,6 +29,7 @@ pub fn App() -> impl IntoView {
         dark: prefers_dark(),
     };
     provide_context(state);
+    provide_context(IncidentsState::new());
 
     let hash_listener =
         window_event_listener(ev::hashchange, move |_| set_route.set(current_route()));
@@ -90,7 +92,10 @@ pub fn App() -> impl IntoView {
                 <section data-workspace="errors" hidden=move || route.get() != Route::Errors>
                     <ErrorsPage />
                 </section>
-                {[Route::Monitor, Route::Incidents]
+                <section data-workspace="incidents" hidden=move || route.get() != Route::Incidents>
+                    <IncidentsPage />
+                </section>
+                {[Route::Monitor]
                     .into_iter()
                     .map(|r| {
                         view! {

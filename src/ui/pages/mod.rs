@@ -2,4 +2,5 @@
 
 pub mod distribution;
 pub mod errors;
+pub mod incidents;
 pub mod placeholder;

@@ -23,7 +23,8 @@ const { values: args } = parseArgs({
 const MB = Number(args.mb);
 const RUNS = Number(args.runs);
 const CLI = path.join(REPO, 'target', 'release', 'pipescope');
-const OUT = path.join(REPO, 'target', 'bench', 'browser.json');
+// PIPESCOPE_BENCH_OUT overrides where the JSON goes (e.g. when benchmarking another build's dist).
+const OUT = path.resolve(process.env.PIPESCOPE_BENCH_OUT || path.join(REPO, 'target', 'bench', 'browser.json'));
 const APP = '/app/sub/';
 
 function log(...a) { console.error('[bench]', ...a); }

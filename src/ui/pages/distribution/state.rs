@@ -3,7 +3,7 @@
 use crate::core::distribution::BinRule;
 use crate::core::ingest::{ColumnType, IngestOptions};
 use crate::ui::format;
-use crate::ui::loader::{load, Dataset, LoadError, LoadProgress, Source};
+use crate::ui::loader::{load, yield_task, Dataset, LoadError, LoadProgress, Source};
 use crate::ui::shell::AppState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -160,17 +160,41 @@ impl DistState {
         ));
         publish_timing(&dataset);
         let defaults = Defaults::of(&dataset);
-        self.selected.set(
-            keep_selected
-                .filter(|&i| i < t.columns.len())
-                .or(defaults.selected),
-        );
-        self.scatter_x.set(defaults.scatter.0);
-        self.scatter_y.set(defaults.scatter.1);
-        self.group_value.set(defaults.group.0);
-        self.group_by.set(defaults.group.1);
+        let selected = keep_selected
+            .filter(|&i| i < t.columns.len())
+            .or(defaults.selected);
+        // The table first, the plots in a task of their own: both draw a lot for a large
+        // table, and together they made one task past the long-task budget.
+        for s in [
+            self.selected,
+            self.scatter_x,
+            self.scatter_y,
+            self.group_value,
+            self.group_by,
+        ] {
+            s.set(None);
+        }
         self.source.set_value(Some(source));
-        self.dataset.set(Some(Arc::new(dataset)));
+        let shown = Arc::new(dataset);
+        self.dataset.set(Some(shown.clone()));
+        let st = *self;
+        spawn_local(async move {
+            yield_task().await;
+            // Another dataset published meanwhile brings its own choices.
+            let current = st
+                .dataset
+                .with_untracked(|d| d.as_ref().is_some_and(|d| Arc::ptr_eq(d, &shown)));
+            if current {
+                // A column the user picked in between wins.
+                if st.selected.get_untracked().is_none() {
+                    st.selected.set(selected);
+                }
+                st.scatter_x.set(defaults.scatter.0);
+                st.scatter_y.set(defaults.scatter.1);
+                st.group_value.set(defaults.group.0);
+                st.group_by.set(defaults.group.1);
+            }
+        });
     }
 }
 
