@@ -2,11 +2,16 @@
 
 pub mod calendar;
 pub mod demo;
+pub mod detect;
 pub mod distribution;
 pub mod errors;
 pub mod event;
+pub mod forecast;
+pub mod incident;
 pub mod ingest;
+pub mod journal;
 pub mod profile;
 pub mod rng;
+pub mod simulator;
 pub mod stream;
 pub mod synth;

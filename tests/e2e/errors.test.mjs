@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appSession, screenshot, tempDir } from './harness.mjs';
+import { appSession, captureDownload, screenshot, tempDir } from './harness.mjs';
 
 const { test } = appSession({ hash: '#/errors' });
 
@@ -205,4 +205,41 @@ test('bad input: one build, three builds, bad timestamps and hostile labels', as
   assert.deepEqual(flagged, ['<img src=x onerror=alert(1)>'], 'the label only 2.0 raises is flagged, as text');
   assert.equal(await page.locator('#alerts-table img').count(), 0, 'a hostile label stays text');
   await screenshot(page, 'errors-bad-input');
+});
+
+test('alerts open incidents: cards with severity from ratio and volume, acknowledge, note, filter, export', async ({ page }) => {
+  await replay(page, SET_A);
+  await page.click('nav a[href="#/incidents"]');
+  const cards = page.locator('.incident-card[data-source="errors"]');
+  await cards.first().waitFor();
+  const seen = await cards.evaluateAll((els) => els.map((e) => ({
+    what: e.querySelector('.what').textContent, severity: e.dataset.severity, state: e.dataset.state,
+  })));
+  const byCode = Object.fromEntries(seen.map((c) => [c.what.replace('error code ', ''), c]));
+  assert.deepEqual(Object.keys(byCode).sort(), ['2', '3', '4'], JSON.stringify(seen));
+  // Code 3 (4.4x, lower bound 3.9, 1739 events) pages; 2 (1.7x) and 4 (lower bound 1.87) are severity 2.
+  assert.equal(byCode['3'].severity, '1');
+  assert.equal(byCode['2'].severity, '2');
+  assert.equal(byCode['4'].severity, '2');
+  assert.ok(seen.every((c) => c.state === 'open'));
+  assert.match(await page.textContent('#incident-counts'), /^3 incident\(s\): 3 open, 1 open at severity 1$/);
+
+  const card3 = page.locator('.incident-card[data-source="errors"]', { hasText: 'error code 3' });
+  await card3.locator('button.ack').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('.incident-card')].some((c) => c.dataset.acknowledged === 'true'));
+  const hostile = '=HYPERLINK("http://x") <b>bold</b>';
+  await card3.locator('input.note').fill(hostile);
+  await card3.locator('input.note').dispatchEvent('change');
+  await page.selectOption('#filter-severity', '1');
+  assert.equal(await page.locator('.incident-card').count(), 1);
+  assert.equal(await page.locator('.incident-card b').count(), 0, 'a note is text, never markup');
+  const csv = await captureDownload(page, () => page.click('#export-incidents-csv'));
+  assert.match(csv.name, /incidents\.csv$/);
+  assert.match(csv.text(), /^id,severity,state,source,code,method/);
+  assert.match(csv.text(), /'=HYPERLINK/, 'a formula in a note is neutralised in CSV');
+  const am = JSON.parse((await captureDownload(page, () => page.click('#export-alertmanager'))).text());
+  assert.equal(am.length, 1);
+  assert.equal(am[0].labels.severity, 'critical');
+  assert.ok(am[0].startsAt && !am[0].endsAt, 'an open incident has no endsAt');
+  await screenshot(page, 'incidents-from-errors');
 });

@@ -6,11 +6,15 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod common;
 #[cfg(not(target_arch = "wasm32"))]
+mod detect;
+#[cfg(not(target_arch = "wasm32"))]
 mod errors;
 #[cfg(not(target_arch = "wasm32"))]
 mod gen_csv;
 #[cfg(not(target_arch = "wasm32"))]
 mod profile;
+#[cfg(not(target_arch = "wasm32"))]
+mod simulate;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
@@ -35,15 +39,21 @@ mod cli {
         Profile(super::profile::Args),
         /// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
         Errors(super::errors::Args),
+        /// Causal anomaly detection on one metric: CSV of value, forecast band, score, flag.
+        Detect(super::detect::Args),
         /// Write a deterministic synthetic CSV for benchmarks.
         GenCsv(super::gen_csv::Args),
+        /// Print the built-in simulator's stream as CSV, with optional injected faults.
+        Simulate(super::simulate::Args),
     }
 
     pub fn main() -> ExitCode {
         match Cli::parse().command {
             Command::Profile(args) => super::profile::run(args),
             Command::Errors(args) => super::errors::run(args),
+            Command::Detect(args) => super::detect::run(args),
             Command::GenCsv(args) => super::gen_csv::run(args),
+            Command::Simulate(args) => super::simulate::run(args),
         }
     }
 }

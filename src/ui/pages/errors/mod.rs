@@ -57,7 +57,8 @@ fn open_file(st: ErrState, file: web_sys::File) {
 #[component]
 pub fn ErrorsPage() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let st = ErrState::new(app);
+    let incidents = expect_context::<crate::ui::pages::incidents::state::IncidentsState>();
+    let st = ErrState::new(app, incidents);
     provide_context(st);
 
     // A file dropped while this workspace is open is an error stream.

@@ -13,6 +13,7 @@ use crate::core::errors::{
 };
 use crate::core::stream::replay::Seek;
 use crate::core::stream::{Cursor, Replay, Speed};
+use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::shell::AppState;
 
 /// Timer period of the replay loop: about one frame.
@@ -35,6 +36,8 @@ pub struct Loaded {
 pub struct ErrState {
     /// App-wide status line and theme.
     pub app: AppState,
+    /// Where alerts open incidents.
+    pub incidents: IncidentsState,
     /// The stream on screen; stays until a new one has been read.
     pub loaded: RwSignal<Option<Rc<Loaded>>, LocalStorage>,
     /// The last read or settings error.
@@ -82,9 +85,10 @@ fn now_ms() -> f64 {
 
 impl ErrState {
     /// Fresh state with no stream.
-    pub fn new(app: AppState) -> Self {
+    pub fn new(app: AppState, incidents: IncidentsState) -> Self {
         ErrState {
             app,
+            incidents,
             loaded: RwSignal::new_local(None),
             error: RwSignal::new(None),
             pick_builds: RwSignal::new(None),
@@ -249,6 +253,8 @@ impl ErrState {
         }
         self.engine.set_value(Some(engine));
         self.cursor.update_value(|c| c.rewind());
+        // Incidents are a fold over the alerts, so they restart with the engine.
+        self.incidents.reset_errors();
         let to = self
             .replay
             .with_value(|r| r.as_ref().map(|r| r.position_ms()));
@@ -297,6 +303,17 @@ impl ErrState {
         }
         self.applied.set(self.cursor.with_value(|c| c.applied()));
         self.version.update(|v| *v += 1);
+        if let Some(loaded) = self.loaded.get_untracked() {
+            self.engine.with_value(|e| {
+                if let Some(e) = e {
+                    self.incidents.sync_errors(
+                        e.alerts(),
+                        &loaded.stream.codes,
+                        pos.div_euclid(1000),
+                    );
+                }
+            });
+        }
         if !playing {
             self.timer.set_value(None);
         }

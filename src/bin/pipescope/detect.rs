@@ -1,0 +1,288 @@
+//! `pipescope detect FILE --time COL --value COL`: causal anomaly detection over one metric,
+//! one CSV row out per row in.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pipescope::core::detect::{detect_series, DetectConfig, Point};
+use pipescope::core::errors::timestamp::TimeFormat;
+use pipescope::core::forecast::Periods;
+use pipescope::core::ingest::cell::{parse_datetime, parse_number_str};
+use pipescope::core::ingest::{
+    read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table,
+};
+
+use crate::common::{fail, parse_delimiter};
+
+/// Line numbers listed in a warning at most.
+const LIST: usize = 10;
+
+/// Judge each row of a metric against a forecast band fitted on the rows before it.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The CSV/TSV file to read (with a header row).
+    pub file: PathBuf,
+    /// Name of the time column: epoch seconds or milliseconds, ISO 8601, or H:MM:SS.
+    #[arg(long)]
+    pub time: String,
+    /// Name of the numeric value column.
+    #[arg(long)]
+    pub value: String,
+    /// Coverage of the forecast band, between 0 and 1.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Seasonal period: `auto` (detected), `none`, or seconds (several: `86400,604800`).
+    #[arg(long, default_value = "auto", value_parser = parse_period)]
+    pub period: Periods,
+    /// Minutes of stream time to train on before judging (default: the first quarter of
+    /// the file's time span).
+    #[arg(long)]
+    pub train_minutes: Option<f64>,
+    /// Field delimiter: `,`, `tab`, `;` or `pipe` (sniffed when absent).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
+fn parse_period(s: &str) -> Result<Periods, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(Periods::Auto),
+        "none" | "off" => Ok(Periods::Off),
+        list => list
+            .split(',')
+            .map(|p| match p.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+                _ => Err(format!(
+                    "'{p}' is not a period: use auto, none, or a number of seconds such as 86400"
+                )),
+            })
+            .collect::<Result<Vec<f64>, String>>()
+            .map(Periods::Fixed),
+    }
+}
+
+/// Raw cells of a column read as text (None = missing).
+fn raw_cells<'a>(table: &'a Table, name: &str) -> Vec<Option<&'a str>> {
+    match table.column(name).map(|c| &c.data) {
+        Some(ColumnData::Labels(d)) => (0..table.rows).map(|r| d.get(r)).collect(),
+        _ => vec![None; table.rows],
+    }
+}
+
+/// 1-based file line of each data row: after the header, stepping over skipped rows.
+fn row_lines(table: &Table) -> Vec<u64> {
+    let mut skipped = table.skipped.lines.iter().peekable();
+    let mut line = if table.dialect.has_header { 2 } else { 1 };
+    (0..table.rows)
+        .map(|_| {
+            while skipped.next_if(|&&s| s == line).is_some() {
+                line += 1;
+            }
+            line += 1;
+            line - 1
+        })
+        .collect()
+}
+
+fn list_lines(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(LIST).map(|l| l.to_string()).collect();
+    let more = if lines.len() > LIST { ", …" } else { "" };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// Run the subcommand; failures are reported on stderr with exit code 2.
+pub fn run(args: Args) -> ExitCode {
+    let file = args.file.display().to_string();
+    if !(args.level > 0.0 && args.level < 1.0) {
+        return fail(format_args!(
+            "--level {} is not between 0 and 1 (for a 95% band use 0.95)",
+            args.level
+        ));
+    }
+    if let Some(m) = args.train_minutes.filter(|m| !(m.is_finite() && *m >= 0.0)) {
+        return fail(format_args!(
+            "--train-minutes {m} is not a number of minutes"
+        ));
+    }
+    let options = IngestOptions {
+        delimiter: args.delimiter,
+        has_header: Some(true),
+        // As text: the timestamp is printed back exactly as written, and a bad value
+        // can be reported with its line.
+        types: vec![
+            (args.time.clone(), ColumnType::Text),
+            (args.value.clone(), ColumnType::Text),
+        ],
+        max_bytes: None,
+    };
+    let table = match read_path(&args.file, &options) {
+        Ok(t) => t,
+        Err(IngestError::UnknownColumn { name, available }) => {
+            let flag = if name == args.time {
+                "--time"
+            } else {
+                "--value"
+            };
+            return fail(format_args!(
+                "{file}: no column named '{name}' ({flag}); the columns are: {}",
+                available.join(", ")
+            ));
+        }
+        Err(e) => return fail(format_args!("{file}: {e}")),
+    };
+    if table.skipped.count > 0 {
+        eprintln!(
+            "pipescope: {file}: skipped {} row(s) with the wrong number of fields (lines {})",
+            table.skipped.count,
+            list_lines(&table.skipped.lines)
+        );
+    }
+    let lines = row_lines(&table);
+    let times_raw = raw_cells(&table, &args.time);
+    let values_raw = raw_cells(&table, &args.value);
+
+    // The time format is detected from the first time and then enforced, so a column of
+    // epoch seconds cannot silently switch to milliseconds halfway.
+    let format = times_raw
+        .iter()
+        .flatten()
+        .next()
+        .map(|s| TimeFormat::detect(s));
+    let parse_time = |s: &str| -> Option<i64> {
+        match format {
+            Some(Some(f)) => f.parse_ms(s).ok(),
+            // Dates the errors grammar does not take (2026/11/28 12:00) via ingest's.
+            _ => parse_datetime(s.as_bytes()).map(|secs| (secs * 1000.0).floor() as i64),
+        }
+    };
+    let times: Vec<Option<i64>> = times_raw.iter().map(|c| c.and_then(parse_time)).collect();
+    let values: Vec<f64> = values_raw
+        .iter()
+        .map(|c| c.and_then(parse_number_str).unwrap_or(f64::NAN))
+        .collect();
+    if times.iter().all(Option::is_none) {
+        let example = times_raw.iter().flatten().next().copied().unwrap_or("");
+        return fail(format_args!(
+            "{file}: column '{}' holds no times (first value '{example}'); use epoch seconds or \
+             milliseconds, ISO 8601 (2026-11-28T14:05:00Z) or H:MM:SS",
+            args.time
+        ));
+    }
+    let bad_time: Vec<u64> = (0..table.rows)
+        .filter(|&r| times[r].is_none())
+        .map(|r| lines[r])
+        .collect();
+    if !bad_time.is_empty() {
+        eprintln!(
+            "pipescope: {file}: {} row(s) with a missing or unreadable time in '{}' are printed with empty forecast fields and not judged (lines {})",
+            bad_time.len(),
+            args.time,
+            list_lines(&bad_time)
+        );
+    }
+    let bad_value: Vec<u64> = (0..table.rows)
+        .filter(|&r| values_raw[r].is_some() && values[r].is_nan())
+        .map(|r| lines[r])
+        .collect();
+    if !bad_value.is_empty() {
+        eprintln!(
+            "pipescope: {file}: {} value(s) in '{}' are not numbers; printed with an empty value and not judged (lines {})",
+            bad_value.len(),
+            args.value,
+            list_lines(&bad_value)
+        );
+    }
+    let valid: Vec<usize> = (0..table.rows).filter(|&r| times[r].is_some()).collect();
+    let ts: Vec<i64> = valid.iter().map(|&r| times[r].unwrap_or(0)).collect();
+    let vs: Vec<f64> = valid.iter().map(|&r| values[r]).collect();
+    let mut newest = i64::MIN;
+    let (mut back, mut dup) = (0usize, 0usize);
+    for &t in &ts {
+        if t < newest {
+            back += 1;
+        } else if t == newest {
+            dup += 1;
+        }
+        newest = newest.max(t);
+    }
+    if back > 0 {
+        eprintln!("pipescope: {file}: {back} row(s) are earlier than a row above them; rows are judged in time order and printed in input order");
+    }
+    if dup > 0 {
+        eprintln!("pipescope: {file}: {dup} row(s) repeat the time of the row before; each is judged after the ones above it");
+    }
+    if vs.iter().all(|v| v.is_nan()) {
+        eprintln!(
+            "pipescope: {file}: column '{}' has no numeric values; nothing can be judged",
+            args.value
+        );
+    }
+    let span = match (ts.iter().min(), ts.iter().max()) {
+        (Some(a), Some(b)) => b - a,
+        _ => 0,
+    };
+    let train_ms = match args.train_minutes {
+        Some(m) => (m * 60_000.0).round() as i64,
+        None => span / 4,
+    };
+    let mut config = DetectConfig::with_train_ms(train_ms);
+    config.level = args.level;
+    config.periods = args.period;
+    let points = match detect_series(&config, &ts, &vs) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut judged: Vec<Option<Point>> = vec![None; table.rows];
+    for (&r, p) in valid.iter().zip(points) {
+        judged[r] = Some(p);
+    }
+
+    let stdout = std::io::stdout();
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(stdout.lock()));
+    let num = |x: Option<f64>| {
+        x.filter(|v| v.is_finite())
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    let mut write = || -> Result<(), csv::Error> {
+        out.write_record([
+            "timestamp",
+            "value",
+            "expected",
+            "lower",
+            "upper",
+            "score",
+            "anomaly",
+        ])?;
+        for r in 0..table.rows {
+            let p = judged[r];
+            let value = if values[r].is_finite() {
+                values_raw[r].unwrap_or("").trim()
+            } else {
+                ""
+            };
+            out.write_record([
+                times_raw[r].unwrap_or(""),
+                value,
+                &num(p.and_then(|p| p.expected)),
+                &num(p.and_then(|p| p.lower)),
+                &num(p.and_then(|p| p.upper)),
+                &p.map_or(0.0, |p| p.score).to_string(),
+                if p.is_some_and(|p| p.anomaly) {
+                    "1"
+                } else {
+                    "0"
+                },
+            ])?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    match write() {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format_args!("writing the output: {e}")),
+    }
+}

@@ -1,0 +1,367 @@
+//! Causal streaming anomaly detection per metric: judge each point against the forecast
+//! band of a model fitted only on earlier points, then refit on a rolling window.
+//!
+//! A [`Detector`] is a deterministic fold over `(t_ms, value)` pairs: the same pushes give
+//! the same state and the same [`Point`]s, and its state serialises for checkpoints.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::forecast::{FitError, FittedModel, Model, Periods};
+
+/// How a detector trains and refits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectConfig {
+    /// Coverage of the forecast band, in (0, 1) (0.95).
+    pub level: f64,
+    /// Seasonal periods (detected by default).
+    pub periods: Periods,
+    /// Stream time from the first point before the first fit (5 minutes).
+    pub train_ms: i64,
+    /// Fewest points a fit needs (20).
+    pub min_train_points: usize,
+    /// Stream time between refits (`train_ms`).
+    pub refit_every_ms: i64,
+    /// Refits use the points of this much recent stream time (twice `train_ms`), and at
+    /// least three of the longest seasonal period.
+    pub window_ms: i64,
+    /// Refits stride the window down to this many points, bounding their cost (1000).
+    pub max_fit_points: usize,
+    /// Trend changepoints per fit (10).
+    pub changepoints: usize,
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig::with_train_ms(5 * 60_000)
+    }
+}
+
+impl DetectConfig {
+    /// Defaults scaled to a training window: refit once per its length, on twice its
+    /// length (so each refit's cost, at most a few hundred µs, is spread over many points).
+    pub fn with_train_ms(train_ms: i64) -> Self {
+        DetectConfig {
+            level: 0.95,
+            periods: Periods::Auto,
+            train_ms,
+            min_train_points: 20,
+            refit_every_ms: train_ms.max(1),
+            window_ms: train_ms.saturating_mul(2).max(1),
+            max_fit_points: 1000,
+            changepoints: 10,
+        }
+    }
+
+    /// Checks every field, naming the first one out of range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(ConfigError::Fit(FitError::BadLevel { level: self.level }));
+        }
+        if let Periods::Fixed(ps) = &self.periods {
+            if let Some(&p) = ps.iter().find(|p| !(p.is_finite() && **p > 0.0)) {
+                return Err(ConfigError::Fit(FitError::BadPeriod { period_s: p }));
+            }
+        }
+        for (field, v) in [
+            ("train_ms", self.train_ms),
+            ("refit_every_ms", self.refit_every_ms),
+            ("window_ms", self.window_ms),
+        ] {
+            if v < 0 || (v == 0 && field != "train_ms") {
+                return Err(ConfigError::NotPositive { field, value: v });
+            }
+        }
+        if self.max_fit_points < self.min_train_points.max(crate::core::forecast::MIN_POINTS) {
+            return Err(ConfigError::FitPointsTooFew {
+                max_fit_points: self.max_fit_points,
+                min_train_points: self.min_train_points,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A configuration a detector cannot run with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigError {
+    /// The level or a period is invalid.
+    Fit(FitError),
+    /// A duration that must be positive is not.
+    NotPositive {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        value: i64,
+    },
+    /// Refits could never gather enough points.
+    FitPointsTooFew {
+        /// Configured cap.
+        max_fit_points: usize,
+        /// Configured minimum.
+        min_train_points: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Fit(e) => e.fmt(f),
+            ConfigError::NotPositive { field, value } => {
+                write!(f, "{field} is {value} ms; it must be a positive duration")
+            }
+            ConfigError::FitPointsTooFew {
+                max_fit_points,
+                min_train_points,
+            } => write!(
+                f,
+                "max_fit_points ({max_fit_points}) is below min_train_points ({min_train_points}); raise it"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// One judged point. `expected`, `lower` and `upper` are None while the detector trains.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    /// Stream time (ms).
+    pub t_ms: i64,
+    /// The observed value (NaN when missing).
+    pub value: f64,
+    /// Forecast from the points before this one.
+    pub expected: Option<f64>,
+    /// Lower end of the band.
+    pub lower: Option<f64>,
+    /// Upper end of the band.
+    pub upper: Option<f64>,
+    /// 0 inside the band, rising towards 1 with the distance outside it in half-widths.
+    pub score: f64,
+    /// The value lies outside the band.
+    pub anomaly: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Sample {
+    t_ms: i64,
+    value: f64,
+    /// Left out of refits: a clear anomaly.
+    excluded: bool,
+}
+
+/// Points scoring at least this are left out of refits: 0.5 is ln 2 ≈ 0.7 half-widths
+/// beyond the band, about 3.3 σ from the expected value for Gaussian noise at 95%.
+pub const EXCLUDE_SCORE: f64 = 0.5;
+
+/// A causal detector for one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Detector {
+    config: DetectConfig,
+    model: Option<FittedModel>,
+    /// Periods used by refits: the configured ones, or those found by the first fit that
+    /// found any (so refits do not re-run detection, and the band does not flip between
+    /// seasonal shapes).
+    periods: Periods,
+    history: VecDeque<Sample>,
+    first_ms: Option<i64>,
+    newest_ms: i64,
+    last_fit_ms: Option<i64>,
+    refits: u64,
+}
+
+impl Detector {
+    /// A detector that trains on the first `config.train_ms` of stream time.
+    pub fn new(config: DetectConfig) -> Result<Detector, ConfigError> {
+        config.validate()?;
+        Ok(Detector {
+            periods: config.periods.clone(),
+            config,
+            model: None,
+            history: VecDeque::new(),
+            first_ms: None,
+            newest_ms: i64::MIN,
+            last_fit_ms: None,
+            refits: 0,
+        })
+    }
+
+    /// A detector that starts from a model trained elsewhere (for example on an uploaded
+    /// file): it judges from the first point and refits once it has seen `train_ms` of
+    /// stream time. The model's seasonal periods are kept for refits.
+    pub fn with_model(config: DetectConfig, model: FittedModel) -> Result<Detector, ConfigError> {
+        let mut d = Detector::new(config)?;
+        if !model.seasonalities().is_empty() {
+            d.periods = periods_of(&model);
+        }
+        d.model = Some(model);
+        Ok(d)
+    }
+
+    /// Judges one point from what came before it, then learns from it.
+    /// A non-finite `value` (missing data) is judged as no anomaly and not learnt.
+    pub fn push(&mut self, t_ms: i64, value: f64) -> Point {
+        let pred = self.model.as_ref().map(|m| m.predict(t_ms as f64 / 1000.0));
+        let (score, anomaly) = match pred {
+            Some(p) if value.is_finite() => (p.score(value), p.is_outside(value)),
+            _ => (0.0, false),
+        };
+        let point = Point {
+            t_ms,
+            value,
+            expected: pred.map(|p| p.expected),
+            lower: pred.map(|p| p.lower),
+            upper: pred.map(|p| p.upper),
+            score,
+            anomaly,
+        };
+        let first = *self.first_ms.get_or_insert(t_ms);
+        self.newest_ms = self.newest_ms.max(t_ms);
+        if value.is_finite() {
+            self.history.push_back(Sample {
+                t_ms,
+                value,
+                excluded: score >= EXCLUDE_SCORE,
+            });
+        }
+        let keep = self.window_ms();
+        let oldest = self.newest_ms.saturating_sub(keep);
+        while self.history.front().is_some_and(|s| s.t_ms < oldest) {
+            self.history.pop_front();
+        }
+        let seen_enough = self.newest_ms.saturating_sub(first) >= self.config.train_ms
+            && self.history.len() >= self.config.min_train_points;
+        let due = match self.last_fit_ms {
+            None => true,
+            Some(last) => t_ms.saturating_sub(last) >= self.config.refit_every_ms,
+        };
+        if seen_enough && due {
+            self.refit(t_ms);
+        } else if self.last_fit_ms.is_none() && self.model.is_some() {
+            // A pre-trained model: count the refit interval from the first point.
+            self.last_fit_ms = Some(t_ms);
+        }
+        point
+    }
+
+    /// Fits on the window less its clear anomalies, or on all of it once those are the
+    /// majority (the metric has moved to a new level and the model must follow).
+    ///
+    /// Only points well outside the band (score ≥ [`EXCLUDE_SCORE`]) are left out: leaving
+    /// out every point outside the band would cut the tails off the residuals the next
+    /// band is estimated from, so each refit would narrow the band and flag more points.
+    fn refit(&mut self, now_ms: i64) {
+        self.last_fit_ms = Some(now_ms);
+        let anomalous = self.history.iter().filter(|s| s.excluded).count();
+        let use_all = anomalous * 2 > self.history.len();
+        let (times, values): (Vec<f64>, Vec<f64>) = self
+            .history
+            .iter()
+            .filter(|s| use_all || !s.excluded)
+            .map(|s| (s.t_ms as f64 / 1000.0, s.value))
+            .unzip();
+        if times.len() < self.config.min_train_points {
+            return;
+        }
+        let model = Model {
+            periods: self.periods.clone(),
+            changepoints: self.config.changepoints,
+            level: self.config.level,
+            max_points: Some(self.config.max_fit_points),
+            ..Model::default()
+        };
+        // A failed refit (say, a window of one repeated timestamp) keeps the last model.
+        if let Ok(m) = model.fit(&times, &values) {
+            if self.periods == Periods::Auto && !m.seasonalities().is_empty() {
+                self.periods = periods_of(&m);
+            }
+            self.model = Some(m);
+            self.refits += 1;
+        }
+    }
+
+    /// Stream time of history kept: the refit window, the training window while
+    /// training, and at least three of the longest period.
+    fn window_ms(&self) -> i64 {
+        let longest = match &self.periods {
+            Periods::Fixed(ps) => ps.iter().copied().fold(0.0, f64::max),
+            _ => 0.0,
+        };
+        let mut w = self
+            .config
+            .window_ms
+            .max((longest * 3000.0).min(1e15) as i64);
+        if self.model.is_none() {
+            w = w.max(self.config.train_ms);
+        }
+        w
+    }
+
+    /// The current model, once trained.
+    pub fn model(&self) -> Option<&FittedModel> {
+        self.model.as_ref()
+    }
+
+    /// Whether points are being judged (a model exists).
+    pub fn is_trained(&self) -> bool {
+        self.model.is_some()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &DetectConfig {
+        &self.config
+    }
+
+    /// Successful fits so far (the first training fit included).
+    pub fn fits(&self) -> u64 {
+        self.refits
+    }
+
+    /// Points currently held for refits.
+    pub fn window_len(&self) -> usize {
+        self.history.len()
+    }
+}
+
+fn periods_of(m: &FittedModel) -> Periods {
+    let ps: Vec<f64> = m.seasonalities().iter().map(|s| s.period_s).collect();
+    if ps.is_empty() {
+        Periods::Off
+    } else {
+        Periods::Fixed(ps)
+    }
+}
+
+/// Runs a fresh detector over a whole series and returns one point per input, in input
+/// order. Points are judged in time order (a stable sort, so a sorted series is judged
+/// exactly in input order and equal times keep their input order).
+pub fn detect_series(
+    config: &DetectConfig,
+    times_ms: &[i64],
+    values: &[f64],
+) -> Result<Vec<Point>, ConfigError> {
+    let mut detector = Detector::new(config.clone())?;
+    let n = times_ms.len().min(values.len());
+    let mut order: Vec<usize> = (0..n).collect();
+    if !times_ms[..n].windows(2).all(|w| w[0] <= w[1]) {
+        order.sort_by_key(|&i| times_ms[i]);
+    }
+    let mut out = vec![
+        Point {
+            t_ms: 0,
+            value: f64::NAN,
+            expected: None,
+            lower: None,
+            upper: None,
+            score: 0.0,
+            anomaly: false,
+        };
+        n
+    ];
+    for i in order {
+        out[i] = detector.push(times_ms[i], values[i]);
+    }
+    Ok(out)
+}

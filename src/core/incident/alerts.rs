@@ -1,0 +1,180 @@
+//! Incidents from the Errors engine's regression alerts.
+//!
+//! One incident per episode of (code, method): alerts of the same code and method whose
+//! open periods overlap or chain (mean-threshold raises one per window length) form one
+//! episode and one incident, which stays open while any of them is open and resolves when
+//! the last one stops. A code that regresses again after resolving opens a new incident.
+//!
+//! **Severity rule.** Severity 1 when some alert of the episode has strong evidence of a
+//! large regression at volume: the rate ratio's lower 95% bound (`ci_low`; the window mean
+//! for mean-threshold, which has no interval) is at least `alert_sev1_ratio` (default 2:
+//! the candidate at least doubled the code, with 95% confidence) **and** the candidate has
+//! at least `alert_sev1_events` events of the code (default 100, so a handful of events
+//! never pages anyone). Otherwise severity 2. Like metric incidents, it only escalates.
+
+use crate::core::errors::{Alert, Method};
+
+use super::{Incident, IncidentEngine, IncidentSource, IncidentState};
+
+fn method_name(m: Method) -> &'static str {
+    match m {
+        Method::RateTest => "rate-test",
+        Method::MeanThreshold => "mean-threshold",
+    }
+}
+
+/// Alerts of one (code, method) that overlap in time.
+struct Episode {
+    raised_s: i64,
+    start_s: i64,
+    end_s: Option<i64>,
+    peak: f64,
+    latest: usize,
+    severity: u8,
+}
+
+impl IncidentEngine {
+    /// Severity of one alert under the configured rule (see the module doc).
+    pub fn alert_severity(&self, alert: &Alert) -> u8 {
+        let evidence = alert.ci_low.unwrap_or(alert.value);
+        if evidence >= self.config.alert_sev1_ratio
+            && alert.candidate_count >= self.config.alert_sev1_events
+        {
+            1
+        } else {
+            2
+        }
+    }
+
+    /// Open, update or resolve one incident per episode of (code, method) from the Errors
+    /// engine's alerts (all of them, as [`crate::core::errors::ErrorEngine::alerts`] returns),
+    /// with `codes` the stream's code labels and `now_s` its clock in stream seconds.
+    /// Calling it again with the same alerts changes nothing but durations.
+    pub fn sync_error_alerts(&mut self, alerts: &[Alert], codes: &[String], now_s: i64) {
+        let label = |c: u32| {
+            codes
+                .get(c as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("code {c}"))
+        };
+        // Keys in order of first appearance, so new incidents get ids in a stable order.
+        let mut keys: Vec<(u32, Method)> = Vec::new();
+        for a in alerts {
+            if !keys.contains(&(a.code, a.method)) {
+                keys.push((a.code, a.method));
+            }
+        }
+        let now_ms = now_s.saturating_mul(1000);
+        for (code, method) in keys {
+            let mut group: Vec<usize> = (0..alerts.len())
+                .filter(|&i| alerts[i].code == code && alerts[i].method == method)
+                .collect();
+            group.sort_by_key(|&i| alerts[i].raised_at_s);
+            let mut episodes: Vec<Episode> = Vec::new();
+            for i in group {
+                let a = &alerts[i];
+                let sev = self.alert_severity(a);
+                match episodes.last_mut() {
+                    Some(e) if e.end_s.is_none_or(|end| a.raised_at_s <= end) => {
+                        e.start_s = e.start_s.min(a.start_s);
+                        e.end_s = match (e.end_s, a.stop_s) {
+                            (Some(x), Some(y)) => Some(x.max(y)),
+                            _ => None,
+                        };
+                        e.peak = e.peak.max(a.value);
+                        e.latest = i;
+                        e.severity = e.severity.min(sev);
+                    }
+                    _ => episodes.push(Episode {
+                        raised_s: a.raised_at_s,
+                        start_s: a.start_s.min(a.raised_at_s),
+                        end_s: a.stop_s,
+                        peak: a.value,
+                        latest: i,
+                        severity: sev,
+                    }),
+                }
+            }
+            let code_label = label(code);
+            for e in episodes {
+                self.apply_episode(&e, &alerts[e.latest], &code_label, method, now_ms);
+            }
+        }
+    }
+
+    fn apply_episode(
+        &mut self,
+        e: &Episode,
+        latest: &Alert,
+        code: &str,
+        method: Method,
+        now_ms: i64,
+    ) {
+        let method = method_name(method);
+        let opened_ms = e.raised_s.saturating_mul(1000);
+        let start_ms = e.start_s.saturating_mul(1000);
+        let end_ms = e.end_s.map(|s| s.saturating_mul(1000));
+        let source = IncidentSource::ErrorAlert {
+            code: code.to_string(),
+            method: method.to_string(),
+            ratio: latest.value,
+            ci_low: latest.ci_low,
+            baseline_count: latest.baseline_count,
+            candidate_count: latest.candidate_count,
+        };
+        let state = if end_ms.is_some() {
+            IncidentState::Resolved
+        } else {
+            IncidentState::Open
+        };
+        let duration_ms = end_ms
+            .unwrap_or(now_ms.max(start_ms))
+            .saturating_sub(start_ms);
+        let point = (end_ms.unwrap_or(now_ms.max(opened_ms)), latest.value);
+        let cap = self.config.sparkline_len;
+        let existing = self.incidents.iter_mut().find(|i| {
+            i.opened_ms == opened_ms
+                && matches!(&i.source, IncidentSource::ErrorAlert { code: c, method: m, .. }
+                    if c == code && m == method)
+        });
+        match existing {
+            Some(inc) => {
+                inc.severity = inc.severity.min(e.severity);
+                inc.state = state;
+                inc.end_ms = end_ms;
+                inc.start_ms = start_ms;
+                inc.duration_ms = duration_ms;
+                inc.peak_deviation = inc.peak_deviation.max(e.peak);
+                inc.anomaly_count = latest.candidate_count;
+                inc.source = source;
+                if inc
+                    .sparkline
+                    .last()
+                    .is_none_or(|&(t, v)| t < point.0 && v != point.1)
+                {
+                    super::push_bounded(&mut inc.sparkline, point, cap);
+                }
+            }
+            None => {
+                let id = self.new_id();
+                self.incidents.push(Incident {
+                    id,
+                    severity: e.severity,
+                    state,
+                    source,
+                    metrics: vec![code.to_string()],
+                    series: Vec::new(),
+                    start_ms,
+                    opened_ms,
+                    end_ms,
+                    duration_ms,
+                    peak_deviation: e.peak,
+                    anomaly_count: latest.candidate_count,
+                    sparkline: vec![point],
+                    acknowledged: false,
+                    note: String::new(),
+                });
+            }
+        }
+    }
+}

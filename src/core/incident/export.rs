@@ -1,0 +1,313 @@
+//! Incidents and the anomaly log as CSV and JSON, and incidents as Prometheus
+//! Alertmanager alerts (the JSON array `POST /api/v2/alerts` takes).
+//!
+//! Times in CSV are stream seconds. Alertmanager needs wall-clock RFC 3339 times, so stream
+//! milliseconds map through an origin: `epoch ms = origin_epoch_ms + stream ms`. For a
+//! stream read with epoch or ISO 8601 timestamps the stream is already epoch-based: pass 0.
+//! For `H:MM:SS` data (stream time from `0:00:00`) and the simulator (which starts at 0),
+//! pass the epoch milliseconds of the stream's start (the page uses the moment the stream
+//! was started; a replay of a known day uses that day's midnight UTC).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{AnomalyRecord, Incident, IncidentSource};
+use crate::core::calendar::civil_from_days;
+
+/// Neutralises text a spreadsheet would run as a formula when it opens the export. The
+/// same rule as the profile export's (private there, and this module must not reach into
+/// another engine's internals): a leading `=`, `+`, `@`, tab or CR, or a `-` that does not
+/// start a number, gets a `'` in front.
+pub fn csv_text(s: &str) -> String {
+    let risky = matches!(s.chars().next(), Some('=' | '+' | '@' | '\t' | '\r'))
+        || (s.starts_with('-') && s.parse::<f64>().is_err());
+    if risky {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+fn seconds(ms: i64) -> String {
+    format!("{}", ms as f64 / 1000.0)
+}
+
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn write_rows(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("writing to memory");
+    for row in rows {
+        w.write_record(&row).expect("writing to memory");
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text")
+}
+
+/// One row per incident: `id, severity, state, source, code, method, metrics` (joined by
+/// `; `), `start_s, opened_s, end_s, duration_s` (stream seconds; `end_s` empty while
+/// open), `peak_deviation, anomaly_count, acknowledged, note`.
+pub fn incidents_csv(incidents: &[Incident]) -> String {
+    let header = [
+        "id",
+        "severity",
+        "state",
+        "source",
+        "code",
+        "method",
+        "metrics",
+        "start_s",
+        "opened_s",
+        "end_s",
+        "duration_s",
+        "peak_deviation",
+        "anomaly_count",
+        "acknowledged",
+        "note",
+    ];
+    write_rows(
+        &header,
+        incidents.iter().map(|i| {
+            let (source, code, method) = match &i.source {
+                IncidentSource::Metrics => ("metrics", String::new(), String::new()),
+                IncidentSource::ErrorAlert { code, method, .. } => {
+                    ("error-alert", csv_text(code), method.clone())
+                }
+            };
+            vec![
+                i.id.to_string(),
+                i.severity.to_string(),
+                i.state.name().to_string(),
+                source.to_string(),
+                code,
+                method,
+                csv_text(&i.metrics.join("; ")),
+                seconds(i.start_ms),
+                seconds(i.opened_ms),
+                i.end_ms.map(seconds).unwrap_or_default(),
+                seconds(i.duration_ms),
+                number(i.peak_deviation),
+                i.anomaly_count.to_string(),
+                i.acknowledged.to_string(),
+                csv_text(&i.note),
+            ]
+        }),
+    )
+}
+
+/// The incidents as a pretty JSON array of [`Incident`] (it parses back with serde).
+pub fn incidents_json(incidents: &[Incident]) -> String {
+    serde_json::to_string_pretty(incidents).expect("incidents always serialise")
+}
+
+fn name_of(names: &[String], series: u32) -> String {
+    names
+        .get(series as usize)
+        .cloned()
+        .unwrap_or_else(|| format!("series {series}"))
+}
+
+/// One row per logged anomaly: `t_s, metric, value, expected, lower, upper, score,
+/// deviation` (half band widths), `incident` (id, empty when none was open).
+pub fn anomaly_log_csv<'a>(
+    log: impl IntoIterator<Item = &'a AnomalyRecord>,
+    names: &[String],
+) -> String {
+    let header = [
+        "t_s",
+        "metric",
+        "value",
+        "expected",
+        "lower",
+        "upper",
+        "score",
+        "deviation",
+        "incident",
+    ];
+    write_rows(
+        &header,
+        log.into_iter().map(|r| {
+            let e = &r.evidence;
+            vec![
+                seconds(e.t_ms),
+                csv_text(&name_of(names, e.series)),
+                number(e.value),
+                number(e.expected),
+                number(e.lower),
+                number(e.upper),
+                number(e.score),
+                number(e.deviation()),
+                r.incident.map(|i| i.to_string()).unwrap_or_default(),
+            ]
+        }),
+    )
+}
+
+/// One logged anomaly in the JSON log.
+#[derive(Serialize)]
+struct LogLine {
+    t_ms: i64,
+    metric: String,
+    value: f64,
+    expected: f64,
+    lower: f64,
+    upper: f64,
+    score: f64,
+    deviation: f64,
+    incident: Option<u64>,
+}
+
+/// The anomaly log as a JSON array of objects with `t_ms`, `metric`, `value`, `expected`,
+/// `lower`, `upper`, `score`, `deviation` and `incident` (null when none was open).
+pub fn anomaly_log_json<'a>(
+    log: impl IntoIterator<Item = &'a AnomalyRecord>,
+    names: &[String],
+) -> String {
+    let lines: Vec<LogLine> = log
+        .into_iter()
+        .map(|r| {
+            let e = &r.evidence;
+            LogLine {
+                t_ms: e.t_ms,
+                metric: name_of(names, e.series),
+                value: e.value,
+                expected: e.expected,
+                lower: e.lower,
+                upper: e.upper,
+                score: e.score,
+                deviation: e.deviation(),
+                incident: r.incident,
+            }
+        })
+        .collect();
+    serde_json::to_string_pretty(&lines).expect("the log always serialises")
+}
+
+/// RFC 3339 UTC text of epoch milliseconds (`2026-11-01T00:00:00.000Z`), clamped to the
+/// years 0000..9999 that RFC 3339 can write.
+pub fn rfc3339(epoch_ms: i64) -> String {
+    const MIN: i64 = -62_167_219_200_000; // 0000-01-01T00:00:00Z
+    const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
+    let ms = epoch_ms.clamp(MIN, MAX);
+    let secs = ms.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t / 3600,
+        (t / 60) % 60,
+        t % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+/// One alert in Alertmanager's shape.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AmAlert {
+    labels: BTreeMap<&'static str, String>,
+    annotations: BTreeMap<&'static str, String>,
+    starts_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ends_at: Option<String>,
+}
+
+/// The incidents as Alertmanager alerts: a JSON array of `{labels, annotations, startsAt,
+/// endsAt}`. Labels: `alertname` (`PipescopeMetricIncident` or `PipescopeErrorRegression`),
+/// `severity` (`critical` for severity 1, `warning` for 2), `incident_id`, `metric` (the
+/// metrics involved, joined by `,`), and for error alerts `code` and `method`. Annotations:
+/// `summary`, `description` (with the user's note, if any). `endsAt` is absent while an
+/// incident is open (Alertmanager then keeps it firing). Times: see the module doc.
+pub fn alertmanager_json(incidents: &[Incident], origin_epoch_ms: i64) -> String {
+    let at = |ms: i64| rfc3339(origin_epoch_ms.saturating_add(ms));
+    let alerts: Vec<AmAlert> = incidents
+        .iter()
+        .map(|i| {
+            let mut labels = BTreeMap::new();
+            let severity = if i.severity <= 1 { "critical" } else { "warning" };
+            labels.insert("severity", severity.to_string());
+            labels.insert("incident_id", i.id.to_string());
+            labels.insert("metric", i.metrics.join(","));
+            let (summary, mut description) = match &i.source {
+                IncidentSource::Metrics => {
+                    labels.insert("alertname", "PipescopeMetricIncident".to_string());
+                    (
+                        format!(
+                            "Severity {} anomaly incident on {}",
+                            i.severity,
+                            i.metrics.join(", ")
+                        ),
+                        format!(
+                            "{} anomalous points; peak deviation {:.2} half band widths.",
+                            i.anomaly_count, i.peak_deviation
+                        ),
+                    )
+                }
+                IncidentSource::ErrorAlert {
+                    code,
+                    method,
+                    ratio,
+                    ci_low,
+                    baseline_count,
+                    candidate_count,
+                } => {
+                    labels.insert("alertname", "PipescopeErrorRegression".to_string());
+                    labels.insert("code", code.clone());
+                    labels.insert("method", method.clone());
+                    let ci = ci_low.map_or(String::new(), |lo| format!(" (95% lower bound {lo:.2})"));
+                    (
+                        format!("Error code {code} regressed in the candidate build"),
+                        format!(
+                            "Rate ratio {ratio:.2}{ci}; {candidate_count} candidate vs {baseline_count} baseline events ({method})."
+                        ),
+                    )
+                }
+            };
+            if !i.note.is_empty() {
+                description.push_str(" Note: ");
+                description.push_str(&i.note);
+            }
+            let mut annotations = BTreeMap::new();
+            annotations.insert("summary", summary);
+            annotations.insert("description", description);
+            AmAlert {
+                labels,
+                annotations,
+                starts_at: at(i.start_ms),
+                ends_at: i.end_ms.map(at),
+            }
+        })
+        .collect();
+    serde_json::to_string_pretty(&alerts).expect("alerts always serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_formats_and_clamps() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(1_793_491_200_000 + 3_723_450),
+            "2026-11-01T01:02:03.450Z"
+        );
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn formulas_are_neutralised() {
+        assert_eq!(csv_text("=1+1"), "'=1+1");
+        assert_eq!(csv_text("-3.5"), "-3.5");
+        assert_eq!(csv_text("-cmd"), "'-cmd");
+        assert_eq!(csv_text("ok"), "ok");
+    }
+}

@@ -1,0 +1,719 @@
+//! The incident engine (Incidents workspace): per-point anomaly evidence in, incidents with
+//! a severity out. A deterministic fold over stream time: the same evidence and clock moves
+//! always give the same incidents.
+//!
+//! **Rule.** Each metric has an accumulator that rises by the score of every anomalous
+//! point and halves every `half_life_ms` of stream time. A metric is *over* from the moment
+//! its accumulator reaches `open_threshold` until it decays below `close_threshold`
+//! (hysteresis: a metric hovering at the open bar stays over instead of flapping). While
+//! any counted metric is over an incident is open: severity 2 with one metric over,
+//! severity 1 as soon as `sev1_metrics` are over at once (an open severity 2 escalates; it
+//! never opens a second incident). When no metric has been over for `quiet_ms` the incident
+//! resolves; its end is the moment the last metric fell back.
+//!
+//! With the defaults (half-life 20 s, open at 4, close at 1, quiet 10 s) and a 2 s tick:
+//! one transient spike adds at most 1 and opens nothing; about five consecutive
+//! full-score anomalies (10 s) open an incident, so a 10-tick spike always does; after a
+//! 10-tick spike ends, the accumulator (≈ 7.5) takes about a minute to fall below 1.
+//!
+//! Regression alerts from the Errors engine open incidents too ([`IncidentEngine::sync_error_alerts`]).
+
+mod alerts;
+pub mod export;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// One judged point, as the detector reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Stream time in milliseconds.
+    pub t_ms: i64,
+    /// Series id.
+    pub series: u32,
+    /// The observed value.
+    pub value: f64,
+    /// The forecast.
+    pub expected: f64,
+    /// Lower end of the prediction band.
+    pub lower: f64,
+    /// Upper end of the prediction band.
+    pub upper: f64,
+    /// Anomaly score in [0, 1] (values outside are clamped, NaN counts as 0).
+    pub score: f64,
+    /// Whether the detector flagged the point.
+    pub anomaly: bool,
+}
+
+impl Evidence {
+    /// |value − expected| in half band widths (1 = on the band's edge); the plain absolute
+    /// deviation when the band has no width. Non-finite inputs give 0.
+    pub fn deviation(&self) -> f64 {
+        let dev = (self.value - self.expected).abs();
+        let half = (self.upper - self.lower).abs() / 2.0;
+        let d = if half > 0.0 { dev / half } else { dev };
+        if d.is_finite() {
+            d
+        } else {
+            0.0
+        }
+    }
+
+    fn weight(&self) -> f64 {
+        if self.score.is_nan() {
+            0.0
+        } else {
+            self.score.clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// Engine settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentConfig {
+    /// Stream milliseconds for an accumulator to halve (> 0).
+    pub half_life_ms: i64,
+    /// Accumulator level at which a metric goes over.
+    pub open_threshold: f64,
+    /// Level below which an over metric is back to normal (< `open_threshold`).
+    pub close_threshold: f64,
+    /// Stream milliseconds with no metric over before an incident resolves (≥ 0).
+    pub quiet_ms: i64,
+    /// The series that can open incidents; None means every series.
+    pub counted: Option<Vec<u32>>,
+    /// How many metrics over at once make severity 1 (≥ 1).
+    pub sev1_metrics: usize,
+    /// Most points kept in an incident's sparkline (≥ 3); older points are merged in pairs.
+    pub sparkline_len: usize,
+    /// Most anomalies kept in the anomaly log; the oldest are dropped first.
+    pub anomaly_log_len: usize,
+    /// Error alerts: severity 1 needs the rate ratio's lower 95% bound (or, with no
+    /// interval, the ratio itself) at least this high ...
+    pub alert_sev1_ratio: f64,
+    /// ... and at least this many candidate events of the code.
+    pub alert_sev1_events: u64,
+}
+
+impl Default for IncidentConfig {
+    fn default() -> Self {
+        IncidentConfig {
+            half_life_ms: 20_000,
+            open_threshold: 4.0,
+            close_threshold: 1.0,
+            quiet_ms: 10_000,
+            counted: None,
+            sev1_metrics: 2,
+            sparkline_len: 64,
+            anomaly_log_len: 10_000,
+            alert_sev1_ratio: 2.0,
+            alert_sev1_events: 100,
+        }
+    }
+}
+
+impl IncidentConfig {
+    /// Check the settings.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.half_life_ms <= 0 {
+            return Err(ConfigError::HalfLife(self.half_life_ms));
+        }
+        if !(self.open_threshold.is_finite() && self.open_threshold > 0.0) {
+            return Err(ConfigError::OpenThreshold(self.open_threshold));
+        }
+        if !(self.close_threshold.is_finite()
+            && self.close_threshold > 0.0
+            && self.close_threshold < self.open_threshold)
+        {
+            return Err(ConfigError::CloseThreshold {
+                close: self.close_threshold,
+                open: self.open_threshold,
+            });
+        }
+        if self.quiet_ms < 0 {
+            return Err(ConfigError::QuietMs(self.quiet_ms));
+        }
+        if self.sev1_metrics == 0 {
+            return Err(ConfigError::Sev1Metrics);
+        }
+        if self.sparkline_len < 3 {
+            return Err(ConfigError::SparklineLen(self.sparkline_len));
+        }
+        if !self.alert_sev1_ratio.is_finite() {
+            return Err(ConfigError::AlertRatio(self.alert_sev1_ratio));
+        }
+        Ok(())
+    }
+
+    fn counts(&self, series: u32) -> bool {
+        self.counted.as_ref().is_none_or(|c| c.contains(&series))
+    }
+}
+
+/// Settings the engine cannot run with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigError {
+    /// The half-life is not positive.
+    HalfLife(i64),
+    /// The open threshold is not a positive number.
+    OpenThreshold(f64),
+    /// The close threshold is not between 0 and the open threshold.
+    CloseThreshold {
+        /// The close threshold given.
+        close: f64,
+        /// The open threshold given.
+        open: f64,
+    },
+    /// The quiet time is negative.
+    QuietMs(i64),
+    /// Severity 1 would need 0 metrics.
+    Sev1Metrics,
+    /// The sparkline could hold fewer than 3 points.
+    SparklineLen(usize),
+    /// The alert ratio bar is not a number.
+    AlertRatio(f64),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::HalfLife(h) => write!(f, "half-life of {h} ms: it must be above 0"),
+            ConfigError::OpenThreshold(t) => {
+                write!(f, "open threshold {t}: it must be a number above 0")
+            }
+            ConfigError::CloseThreshold { close, open } => write!(
+                f,
+                "close threshold {close}: it must be above 0 and below the open threshold {open}"
+            ),
+            ConfigError::QuietMs(q) => write!(f, "quiet time of {q} ms: it must be 0 or more"),
+            ConfigError::Sev1Metrics => {
+                write!(f, "severity 1 must need at least 1 metric over at once")
+            }
+            ConfigError::SparklineLen(n) => {
+                write!(f, "sparkline length {n}: it must hold at least 3 points")
+            }
+            ConfigError::AlertRatio(r) => write!(f, "alert ratio bar {r}: it must be a number"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Whether an incident still needs attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentState {
+    /// Still happening.
+    Open,
+    /// Resolved by itself.
+    Resolved,
+}
+
+impl IncidentState {
+    /// `open` or `resolved`.
+    pub fn name(self) -> &'static str {
+        match self {
+            IncidentState::Open => "open",
+            IncidentState::Resolved => "resolved",
+        }
+    }
+}
+
+/// What opened an incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+// Externally tagged (`"metrics"` or `{"error-alert": {...}}`): internal tags would need
+// self-describing formats, and the journal checkpoints engines with postcard.
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentSource {
+    /// Metric anomalies (Monitor workspace).
+    Metrics,
+    /// A build-regression alert (Errors workspace).
+    ErrorAlert {
+        /// The error code's label.
+        code: String,
+        /// The detector (`rate-test` or `mean-threshold`).
+        method: String,
+        /// Latest candidate/baseline rate ratio (mean-threshold: window mean).
+        ratio: f64,
+        /// Latest lower 95% bound of the ratio (rate-test only).
+        ci_low: Option<f64>,
+        /// Baseline events of the code.
+        baseline_count: u64,
+        /// Candidate events of the code.
+        candidate_count: u64,
+    },
+}
+
+/// One incident card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Unique, increasing from 1.
+    pub id: u64,
+    /// 1 (most severe) or 2; an incident only ever escalates.
+    pub severity: u8,
+    /// Open or resolved.
+    pub state: IncidentState,
+    /// What opened it.
+    pub source: IncidentSource,
+    /// Names of the metrics involved (for an error alert, the code label).
+    pub metrics: Vec<String>,
+    /// Series ids of the metrics involved (empty for an error alert).
+    pub series: Vec<u32>,
+    /// Stream ms of the first anomaly of the run that opened it (error alert: its start).
+    pub start_ms: i64,
+    /// Stream ms it opened (the threshold was crossed; error alert: raised at).
+    pub opened_ms: i64,
+    /// Stream ms the evidence ended; None while open.
+    pub end_ms: Option<i64>,
+    /// `end − start`, or up to the engine's clock while open.
+    pub duration_ms: i64,
+    /// Metrics: largest |value − expected| in half band widths; error alert: peak ratio.
+    pub peak_deviation: f64,
+    /// Metrics: anomalous points of the metrics involved; error alert: candidate events.
+    pub anomaly_count: u64,
+    /// Bounded (stream ms, level) evidence: the highest accumulator of the metrics, or the
+    /// alert's ratio.
+    pub sparkline: Vec<(i64, f64)>,
+    /// Set by the user.
+    pub acknowledged: bool,
+    /// Free text set by the user; kept as data in every export.
+    pub note: String,
+}
+
+/// One anomalous point as logged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnomalyRecord {
+    /// The evidence.
+    pub evidence: Evidence,
+    /// The incident open on that metric at the time, if any.
+    pub incident: Option<u64>,
+}
+
+/// A user action on an incident that cannot be done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentError {
+    /// No incident has this id.
+    UnknownId(u64),
+}
+
+impl fmt::Display for IncidentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IncidentError::UnknownId(id) => write!(f, "no incident #{id}"),
+        }
+    }
+}
+
+impl std::error::Error for IncidentError {}
+
+/// Per-metric accumulator and the run of anomalies it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Accumulator {
+    level: f64,
+    at_ms: i64,
+    over: bool,
+    /// When it last fell below the close threshold after being over.
+    under_since: Option<i64>,
+    run_anomalies: u64,
+    run_start_ms: Option<i64>,
+    run_peak: f64,
+}
+
+/// Below this level a metric's accumulator is at rest: its run of anomalies is over
+/// (a lone full-score anomaly takes about 4.3 half-lives to get here).
+const REST_LEVEL: f64 = 0.05;
+/// Levels kept from before an incident opens, so its sparkline shows the rise.
+const LEAD_POINTS: usize = 8;
+
+impl Accumulator {
+    fn new(t_ms: i64) -> Self {
+        Accumulator {
+            level: 0.0,
+            at_ms: t_ms,
+            over: false,
+            under_since: None,
+            run_anomalies: 0,
+            run_start_ms: None,
+            run_peak: 0.0,
+        }
+    }
+
+    fn level_at(&self, t_ms: i64, half_life_ms: i64) -> f64 {
+        let dt = t_ms.saturating_sub(self.at_ms).max(0) as f64;
+        self.level * (-dt / half_life_ms as f64).exp2()
+    }
+}
+
+/// The incident engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentEngine {
+    config: IncidentConfig,
+    names: Vec<String>,
+    accumulators: BTreeMap<u32, Accumulator>,
+    incidents: Vec<Incident>,
+    /// Index of the open metric incident.
+    open: Option<usize>,
+    /// When the last over metric of the open incident fell back.
+    quiet_since: Option<i64>,
+    lead: VecDeque<(i64, f64)>,
+    log: VecDeque<AnomalyRecord>,
+    now_ms: Option<i64>,
+    next_id: u64,
+}
+
+impl IncidentEngine {
+    /// An engine; `names` label series ids in cards and exports (missing ones print as
+    /// `series N`).
+    pub fn new(config: IncidentConfig, names: Vec<String>) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(IncidentEngine {
+            config,
+            names,
+            accumulators: BTreeMap::new(),
+            incidents: Vec::new(),
+            open: None,
+            quiet_since: None,
+            lead: VecDeque::new(),
+            log: VecDeque::new(),
+            now_ms: None,
+            next_id: 1,
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &IncidentConfig {
+        &self.config
+    }
+
+    /// Change the settings from now on (which metrics count, thresholds, ...); accumulators
+    /// and incidents are kept.
+    pub fn set_config(&mut self, config: IncidentConfig) -> Result<(), ConfigError> {
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Series names by id.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Rename series (when the user edits metrics); existing incidents keep their names.
+    pub fn set_names(&mut self, names: Vec<String>) {
+        self.names = names;
+    }
+
+    /// The name of series `id`.
+    pub fn name(&self, id: u32) -> String {
+        self.names
+            .get(id as usize)
+            .cloned()
+            .unwrap_or_else(|| format!("series {id}"))
+    }
+
+    /// Every incident, oldest first.
+    pub fn incidents(&self) -> &[Incident] {
+        &self.incidents
+    }
+
+    /// Incidents for the cards: newest first, optionally only one severity and/or state.
+    pub fn filtered(&self, severity: Option<u8>, state: Option<IncidentState>) -> Vec<&Incident> {
+        self.incidents
+            .iter()
+            .rev()
+            .filter(|i| severity.is_none_or(|s| i.severity == s))
+            .filter(|i| state.is_none_or(|s| i.state == s))
+            .collect()
+    }
+
+    /// The newest anomalies (at most `anomaly_log_len`), oldest first.
+    pub fn anomaly_log(&self) -> impl ExactSizeIterator<Item = &AnomalyRecord> + '_ {
+        self.log.iter()
+    }
+
+    /// A metric's accumulator level at the engine's clock (0 for a series never seen).
+    pub fn level(&self, series: u32) -> f64 {
+        match (self.accumulators.get(&series), self.now_ms) {
+            (Some(a), Some(now)) => a.level_at(now, self.config.half_life_ms),
+            _ => 0.0,
+        }
+    }
+
+    /// The engine's stream clock (None before anything happened).
+    pub fn now_ms(&self) -> Option<i64> {
+        self.now_ms
+    }
+
+    /// Mark an incident acknowledged.
+    pub fn acknowledge(&mut self, id: u64) -> Result<(), IncidentError> {
+        self.find(id)?.acknowledged = true;
+        Ok(())
+    }
+
+    /// Set an incident's note (replacing the previous one).
+    pub fn set_note(&mut self, id: u64, text: &str) -> Result<(), IncidentError> {
+        self.find(id)?.note = text.to_string();
+        Ok(())
+    }
+
+    fn find(&mut self, id: u64) -> Result<&mut Incident, IncidentError> {
+        self.incidents
+            .iter_mut()
+            .find(|i| i.id == id)
+            .ok_or(IncidentError::UnknownId(id))
+    }
+
+    fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Fold one judged point. Evidence older than the engine's clock counts at the clock
+    /// (accumulators never run backwards).
+    pub fn apply(&mut self, ev: &Evidence) {
+        let t = self.now_ms.map_or(ev.t_ms, |now| now.max(ev.t_ms));
+        self.advance_to(t);
+        self.now_ms = Some(t);
+        let half_life = self.config.half_life_ms;
+        let counted = self.config.counts(ev.series);
+        let acc = self
+            .accumulators
+            .entry(ev.series)
+            .or_insert_with(|| Accumulator::new(t));
+        acc.level = acc.level_at(t, half_life);
+        acc.at_ms = t;
+        if acc.level < REST_LEVEL && !acc.over {
+            acc.run_anomalies = 0;
+            acc.run_start_ms = None;
+            acc.run_peak = 0.0;
+        }
+        let deviation = ev.deviation();
+        if ev.anomaly {
+            acc.level += ev.weight();
+            acc.run_anomalies += 1;
+            acc.run_start_ms.get_or_insert(t);
+            acc.run_peak = acc.run_peak.max(deviation);
+        }
+        let crossed = counted && !acc.over && acc.level >= self.config.open_threshold;
+        if crossed {
+            acc.over = true;
+            acc.under_since = None;
+            self.join(ev.series, t);
+        } else if ev.anomaly && counted {
+            if let Some(k) = self.open {
+                let inc = &mut self.incidents[k];
+                if inc.series.contains(&ev.series) {
+                    inc.anomaly_count += 1;
+                    inc.peak_deviation = inc.peak_deviation.max(deviation);
+                }
+            }
+        }
+        if ev.anomaly {
+            let incident = self.open.and_then(|k| {
+                let inc = &self.incidents[k];
+                inc.series.contains(&ev.series).then_some(inc.id)
+            });
+            while !self.log.is_empty() && self.log.len() >= self.config.anomaly_log_len {
+                self.log.pop_front();
+            }
+            if self.config.anomaly_log_len > 0 {
+                self.log.push_back(AnomalyRecord {
+                    evidence: *ev,
+                    incident,
+                });
+            }
+        }
+        self.record_level(t);
+    }
+
+    /// Series `series` just went over at `t`: open an incident, or add it to the open one
+    /// and escalate when enough metrics are over at once.
+    fn join(&mut self, series: u32, t: i64) {
+        let acc = &self.accumulators[&series];
+        let (run_count, run_start, run_peak) = (
+            acc.run_anomalies,
+            acc.run_start_ms.unwrap_or(t),
+            acc.run_peak,
+        );
+        let over = self
+            .accumulators
+            .iter()
+            .filter(|(s, a)| a.over && self.config.counts(**s))
+            .count();
+        let severity = if over >= self.config.sev1_metrics {
+            1
+        } else {
+            2
+        };
+        let name = self.name(series);
+        self.quiet_since = None;
+        match self.open {
+            Some(k) => {
+                let inc = &mut self.incidents[k];
+                inc.severity = inc.severity.min(severity);
+                if !inc.series.contains(&series) {
+                    inc.series.push(series);
+                    inc.metrics.push(name);
+                    inc.anomaly_count += run_count;
+                    inc.start_ms = inc.start_ms.min(run_start);
+                } else {
+                    // Back over within the quiet time: only the newest anomaly is new.
+                    inc.anomaly_count += 1;
+                }
+                inc.peak_deviation = inc.peak_deviation.max(run_peak);
+            }
+            None => {
+                let id = self.new_id();
+                self.incidents.push(Incident {
+                    id,
+                    severity,
+                    state: IncidentState::Open,
+                    source: IncidentSource::Metrics,
+                    metrics: vec![name],
+                    series: vec![series],
+                    start_ms: run_start,
+                    opened_ms: t,
+                    end_ms: None,
+                    duration_ms: t.saturating_sub(run_start),
+                    peak_deviation: run_peak,
+                    anomaly_count: run_count,
+                    sparkline: Vec::new(),
+                    acknowledged: false,
+                    note: String::new(),
+                });
+                let k = self.incidents.len() - 1;
+                for &p in &self.lead {
+                    push_bounded(
+                        &mut self.incidents[k].sparkline,
+                        p,
+                        self.config.sparkline_len,
+                    );
+                }
+                self.open = Some(k);
+            }
+        }
+    }
+
+    /// The highest counted accumulator at `t`, kept for sparklines.
+    fn record_level(&mut self, t: i64) {
+        let half_life = self.config.half_life_ms;
+        let level = self
+            .accumulators
+            .iter()
+            .filter(|(s, _)| self.config.counts(**s))
+            .map(|(_, a)| a.level_at(t, half_life))
+            .fold(0.0, f64::max);
+        if self.lead.back().is_some_and(|&(bt, _)| bt == t) {
+            self.lead.pop_back();
+        }
+        if self.lead.len() == LEAD_POINTS {
+            self.lead.pop_front();
+        }
+        self.lead.push_back((t, level));
+        if let Some(k) = self.open {
+            let cap = self.config.sparkline_len;
+            push_bounded(&mut self.incidents[k].sparkline, (t, level), cap);
+        }
+    }
+
+    /// Move the stream clock to `t_ms` with no evidence (a timer tick): metrics decay,
+    /// fall back below the close threshold, and the open incident may resolve.
+    pub fn advance_to(&mut self, t_ms: i64) {
+        if self.now_ms.is_some_and(|now| t_ms <= now) {
+            return;
+        }
+        self.now_ms = Some(t_ms);
+        let (half_life, close) = (self.config.half_life_ms, self.config.close_threshold);
+        for acc in self.accumulators.values_mut() {
+            if acc.over && acc.level_at(t_ms, half_life) < close {
+                acc.over = false;
+                // The exact moment it fell back, so the state does not depend on how often
+                // the clock is advanced.
+                let ahead = (half_life as f64 * (acc.level / close).log2()).ceil();
+                let ahead = if ahead.is_finite() {
+                    ahead.max(0.0) as i64
+                } else {
+                    0
+                };
+                acc.under_since = Some((acc.at_ms.saturating_add(ahead)).min(t_ms));
+            }
+        }
+        let Some(k) = self.open else { return };
+        let counts = |s: &u32| self.config.counts(*s);
+        let still_over = self.accumulators.iter().any(|(s, a)| a.over && counts(s));
+        if still_over {
+            self.quiet_since = None;
+        } else {
+            let fell_back = self.incidents[k]
+                .series
+                .iter()
+                .filter_map(|s| self.accumulators.get(s).and_then(|a| a.under_since))
+                .max()
+                .unwrap_or(t_ms);
+            let since = *self.quiet_since.get_or_insert(fell_back);
+            if t_ms.saturating_sub(since) >= self.config.quiet_ms {
+                let inc = &mut self.incidents[k];
+                inc.state = IncidentState::Resolved;
+                inc.end_ms = Some(since);
+                inc.duration_ms = since.saturating_sub(inc.start_ms);
+                // The anomalies were this incident's: a later one starts a fresh run even
+                // before the accumulator is back at rest.
+                for s in &inc.series {
+                    if let Some(a) = self.accumulators.get_mut(s) {
+                        a.run_anomalies = 0;
+                        a.run_start_ms = None;
+                        a.run_peak = 0.0;
+                    }
+                }
+                self.open = None;
+                self.quiet_since = None;
+                return;
+            }
+        }
+        let inc = &mut self.incidents[k];
+        inc.duration_ms = t_ms.saturating_sub(inc.start_ms);
+    }
+}
+
+/// Append to a sparkline of at most `cap` points; when full, neighbours are merged in
+/// pairs (keeping the higher level) so the line keeps its whole time span.
+fn push_bounded(line: &mut Vec<(i64, f64)>, point: (i64, f64), cap: usize) {
+    if let Some(last) = line.last_mut().filter(|p| p.0 == point.0) {
+        // Several metrics judged at one tick: the last level at that time covers them all.
+        *last = point;
+        return;
+    }
+    if line.len() >= cap && !line.is_empty() {
+        // The first point stays, so the line keeps its start.
+        let merged: Vec<(i64, f64)> = std::iter::once(line[0])
+            .chain(line[1..].chunks(2).map(|p| {
+                p.iter()
+                    .copied()
+                    .fold(p[0], |best, q| if q.1 > best.1 { q } else { best })
+            }))
+            .collect();
+        *line = merged;
+    }
+    line.push(point);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_stays_bounded_and_keeps_the_peak() {
+        let mut line = Vec::new();
+        for cap in [3, 4, 16] {
+            line.clear();
+            for i in 0..1000 {
+                push_bounded(&mut line, (i, if i == 500 { 9.0 } else { 1.0 }), cap);
+                assert!(line.len() <= cap);
+            }
+            assert!(line.contains(&(500, 9.0)), "{cap}: {line:?}");
+            assert_eq!(line.first().unwrap().0, 0);
+        }
+    }
+}

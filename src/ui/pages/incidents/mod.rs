@@ -1,0 +1,219 @@
+//! The Incidents workspace: every incident the detectors opened, as cards ranked newest
+//! first, with filters, acknowledge, notes, and exports (CSV, JSON, Alertmanager JSON).
+
+pub mod state;
+
+use leptos::prelude::*;
+
+use crate::core::errors::format_stream_seconds;
+use crate::core::incident::export::{alertmanager_json, incidents_csv, incidents_json};
+use crate::core::incident::{Incident, IncidentSource, IncidentState};
+use crate::ui::download;
+use state::{IncidentsState, Source};
+
+/// A stream time in ms as `H:MM:SS` (or a UTC date-time for epoch streams).
+fn at(ms: i64) -> String {
+    format_stream_seconds(ms.div_euclid(1000))
+}
+
+fn duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    if s >= 3600 {
+        format!("{}h {:02}m", s / 3600, (s / 60) % 60)
+    } else if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// An inline SVG polyline of the evidence, scaled to its own range.
+fn sparkline(points: &[(i64, f64)]) -> String {
+    let (w, h) = (160.0, 32.0);
+    let finite: Vec<(i64, f64)> = points.iter().copied().filter(|p| p.1.is_finite()).collect();
+    if finite.len() < 2 {
+        return String::new();
+    }
+    let (t0, t1) = (finite[0].0, finite[finite.len() - 1].0.max(finite[0].0 + 1));
+    let hi = finite
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::MIN, f64::max)
+        .max(1e-12);
+    finite
+        .iter()
+        .map(|&(t, v)| {
+            let x = (t - t0) as f64 / (t1 - t0) as f64 * w;
+            let y = h - 2.0 - (v.max(0.0) / hi) * (h - 4.0);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The Incidents workspace page.
+#[component]
+pub fn IncidentsPage() -> impl IntoView {
+    let st = expect_context::<IncidentsState>();
+    let severity = RwSignal::new(String::from("all"));
+    let status = RwSignal::new(String::from("all"));
+    let source = RwSignal::new(String::from("all"));
+    let shown = move || {
+        st.version.get();
+        let (sev, state, src) = (severity.get(), status.get(), source.get());
+        let mut list: Vec<(Source, Incident)> = st
+            .all()
+            .into_iter()
+            .filter(|(s, i)| {
+                (sev == "all" || i.severity.to_string() == sev)
+                    && (state == "all" || i.state.name() == state)
+                    && (src == "all" || s.name() == src)
+            })
+            .collect();
+        // Newest first; open incidents before resolved ones of the same moment.
+        list.sort_by(|a, b| {
+            b.1.opened_ms
+                .cmp(&a.1.opened_ms)
+                .then((a.1.state != IncidentState::Open).cmp(&(b.1.state != IncidentState::Open)))
+        });
+        list
+    };
+    let counts = move || {
+        st.version.get();
+        let all = st.all();
+        let open = all
+            .iter()
+            .filter(|(_, i)| i.state == IncidentState::Open)
+            .count();
+        let sev1 = all
+            .iter()
+            .filter(|(_, i)| i.state == IncidentState::Open && i.severity == 1)
+            .count();
+        format!(
+            "{} incident(s): {open} open, {sev1} open at severity 1",
+            all.len()
+        )
+    };
+    let export = move |kind: &'static str| {
+        let list: Vec<Incident> = shown().into_iter().map(|(_, i)| i).collect();
+        let (name, mime, body) = match kind {
+            "csv" => ("incidents.csv", "text/csv", incidents_csv(&list)),
+            "json" => ("incidents.json", "application/json", incidents_json(&list)),
+            _ => {
+                // Stream times are mapped so the latest one is now: Alertmanager wants
+                // wall-clock RFC 3339 times.
+                let latest = list
+                    .iter()
+                    .map(|i| i.end_ms.unwrap_or(i.opened_ms + i.duration_ms))
+                    .max()
+                    .unwrap_or(0);
+                let origin = js_sys::Date::now() as i64 - latest;
+                (
+                    "alertmanager.json",
+                    "application/json",
+                    alertmanager_json(&list, origin),
+                )
+            }
+        };
+        let _ = download::text(name, mime, &body);
+    };
+    let select = |id: &'static str,
+                  label: &'static str,
+                  sig: RwSignal<String>,
+                  options: &'static [(&'static str, &'static str)]| {
+        view! {
+            <label>{label}" "
+                <select id=id prop:value=move || sig.get() on:change=move |e| sig.set(event_target_value(&e))>
+                    {options.iter().map(|(v, t)| view! { <option value=*v>{*t}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    view! {
+        <div class="workspace-head">
+            <h1>"Incidents"</h1>
+            <span class="muted" id="incident-counts">{counts}</span>
+        </div>
+        <div class="panel incident-filters">
+            {select("filter-severity", "Severity", severity, &[("all", "all"), ("1", "1 (page)"), ("2", "2")])}
+            {select("filter-state", "State", status, &[("all", "all"), ("open", "open"), ("resolved", "resolved")])}
+            {select("filter-source", "Source", source, &[("all", "all"), ("monitor", "Monitor"), ("errors", "Errors")])}
+            <span class="spacer"></span>
+            <button id="export-incidents-csv" on:click=move |_| export("csv")>"Export CSV"</button>
+            <button id="export-incidents-json" on:click=move |_| export("json")>"Export JSON"</button>
+            <button id="export-alertmanager" on:click=move |_| export("am")
+                title="Alertmanager's alert JSON (labels, annotations, startsAt, endsAt), ready to POST to /api/v2/alerts">
+                "Export for Alertmanager"</button>
+        </div>
+        <div class="incident-grid" id="incident-list">
+            {move || {
+                let list = shown();
+                if list.is_empty() {
+                    return view! {
+                        <p class="placeholder muted" id="no-incidents">
+                            "No incident matches. Incidents open here by themselves: from the Monitor workspace when \
+                             metrics stay outside their forecast band, and from the Errors workspace when a build \
+                             raises an error code."
+                        </p>
+                    }.into_any();
+                }
+                list.into_iter().map(|(src, i)| view! { <Card source=src incident=i /> }).collect_view().into_any()
+            }}
+        </div>
+    }
+}
+
+/// One incident.
+#[component]
+fn Card(source: Source, incident: Incident) -> impl IntoView {
+    let st = expect_context::<IncidentsState>();
+    let i = incident;
+    let id = i.id;
+    let open = i.state == IncidentState::Open;
+    let (what, detail) = match &i.source {
+        IncidentSource::Metrics => (
+            i.metrics.join(", "),
+            format!("peak deviation {:.1}× the band · {} anomalies", i.peak_deviation, i.anomaly_count),
+        ),
+        IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count } => (
+            format!("error code {code}"),
+            format!(
+                "{method}: rate ratio {ratio:.2}{} · baseline {baseline_count} / candidate {candidate_count}",
+                ci_low.map_or(String::new(), |l| format!(" (95% lower bound {l:.2})"))
+            ),
+        ),
+    };
+    let end = i.end_ms.map_or("ongoing".to_string(), at);
+    let spark = sparkline(&i.sparkline);
+    let note = i.note.clone();
+    view! {
+        <article class="incident-card" data-source=source.name() data-severity=i.severity.to_string()
+            data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()>
+            <header>
+                <span class=format!("sev sev{}", i.severity)>{format!("SEV {}", i.severity)}</span>
+                <span class=format!("state {}", i.state.name())>{i.state.name()}</span>
+                <span class="muted">{format!("#{id} · {}", source.name())}</span>
+            </header>
+            <h3 class="what">{what}</h3>
+            <dl>
+                <dt>"Start"</dt><dd class="start">{at(i.start_ms)}</dd>
+                <dt>"End"</dt><dd class="end">{end}</dd>
+                <dt>"Duration"</dt><dd>{duration(i.duration_ms)}</dd>
+            </dl>
+            <p class="detail">{detail}</p>
+            {(!spark.is_empty()).then(|| view! {
+                <svg class="spark" viewBox="0 0 160 32" width="160" height="32" role="img" aria-label="Evidence over time">
+                    <polyline points=spark fill="none" stroke="currentColor" stroke-width="1.5" />
+                </svg>
+            })}
+            <footer>
+                <button class="ack" disabled=i.acknowledged on:click=move |_| st.acknowledge(source, id)>
+                    {if i.acknowledged { "Acknowledged" } else { "Acknowledge" }}
+                </button>
+                <input class="note" type="text" placeholder="Add a note…" aria-label="Note" prop:value=note
+                    on:change=move |e| st.set_note(source, id, &event_target_value(&e)) />
+            </footer>
+            {open.then(|| view! { <span class="visually-hidden">"open incident"</span> })}
+        </article>
+    }
+}
