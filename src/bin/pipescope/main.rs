@@ -12,6 +12,8 @@ mod errors;
 #[cfg(not(target_arch = "wasm32"))]
 mod gen_csv;
 #[cfg(not(target_arch = "wasm32"))]
+mod incidents;
+#[cfg(not(target_arch = "wasm32"))]
 mod profile;
 #[cfg(not(target_arch = "wasm32"))]
 mod simulate;
@@ -41,6 +43,8 @@ mod cli {
         Errors(super::errors::Args),
         /// Causal anomaly detection on one metric: CSV of value, forecast band, score, flag.
         Detect(super::detect::Args),
+        /// Incidents from metric columns (detector, then incident engine), one JSON object a line.
+        Incidents(super::incidents::Args),
         /// Write a deterministic synthetic CSV for benchmarks.
         GenCsv(super::gen_csv::Args),
         /// Print the built-in simulator's stream as CSV, with optional injected faults.
@@ -52,6 +56,7 @@ mod cli {
             Command::Profile(args) => super::profile::run(args),
             Command::Errors(args) => super::errors::run(args),
             Command::Detect(args) => super::detect::run(args),
+            Command::Incidents(args) => super::incidents::run(args),
             Command::GenCsv(args) => super::gen_csv::run(args),
             Command::Simulate(args) => super::simulate::run(args),
         }

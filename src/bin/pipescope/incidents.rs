@@ -1,0 +1,209 @@
+//! `pipescope incidents FILE --time COL [--value COL]...`: every value column through the
+//! causal detector, the judged points through the incident engine, the incidents out as
+//! JSON lines — the same engines, in the same order, as the Monitor page.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pipescope::core::detect::{detect_series, DetectConfig};
+use pipescope::core::errors::timestamp::TimeFormat;
+use pipescope::core::incident::{Evidence, IncidentConfig, IncidentEngine};
+use pipescope::core::ingest::cell::{parse_datetime, parse_number_str};
+use pipescope::core::ingest::{read_path, ColumnData, ColumnType, IngestError, IngestOptions};
+
+use crate::common::{fail, parse_delimiter};
+
+/// Incidents from one or more metric columns of a CSV, one JSON object a line.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The CSV/TSV file to read (with a header row).
+    pub file: PathBuf,
+    /// Name of the time column: epoch seconds or milliseconds, ISO 8601, or H:MM:SS.
+    #[arg(long)]
+    pub time: String,
+    /// A metric column (repeatable; default: every numeric column but the time).
+    #[arg(long = "value")]
+    pub values: Vec<String>,
+    /// Coverage of the forecast band, between 0 and 1.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Minutes of stream time to train on before judging (default: the first quarter of
+    /// the file's time span).
+    #[arg(long)]
+    pub train_minutes: Option<f64>,
+    /// Half-life of the anomaly accumulators, in seconds.
+    #[arg(long, default_value_t = 20.0)]
+    pub half_life: f64,
+    /// How many metrics over their threshold at once make severity 1.
+    #[arg(long, default_value_t = 2)]
+    pub sev1_metrics: usize,
+    /// Field delimiter: `,`, `tab`, `;` or `pipe` (sniffed when absent).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
+/// Run the subcommand; failures are reported on stderr with exit code 2.
+pub fn run(args: Args) -> ExitCode {
+    let file = args.file.display().to_string();
+    if !(args.level > 0.0 && args.level < 1.0) {
+        return fail(format_args!(
+            "--level {} is not between 0 and 1",
+            args.level
+        ));
+    }
+    let mut types = vec![(args.time.clone(), ColumnType::Text)];
+    types.extend(args.values.iter().map(|v| (v.clone(), ColumnType::Text)));
+    let options = IngestOptions {
+        delimiter: args.delimiter,
+        has_header: Some(true),
+        types,
+        max_bytes: None,
+    };
+    let table = match read_path(&args.file, &options) {
+        Ok(t) => t,
+        Err(IngestError::UnknownColumn { name, available }) => {
+            return fail(format_args!(
+                "{file}: no column named '{name}'; the columns are: {}",
+                available.join(", ")
+            ))
+        }
+        Err(e) => return fail(format_args!("{file}: {e}")),
+    };
+    let text = |name: &str| -> Vec<Option<String>> {
+        match table.column(name).map(|c| &c.data) {
+            Some(ColumnData::Labels(d)) => (0..table.rows)
+                .map(|r| d.get(r).map(str::to_string))
+                .collect(),
+            _ => vec![None; table.rows],
+        }
+    };
+    let times_raw = text(&args.time);
+    let format = times_raw
+        .iter()
+        .flatten()
+        .next()
+        .map(|s| TimeFormat::detect(s));
+    let times: Vec<Option<i64>> = times_raw
+        .iter()
+        .map(|c| {
+            let s = c.as_deref()?;
+            match format {
+                Some(Some(f)) => f.parse_ms(s).ok(),
+                _ => parse_datetime(s.as_bytes()).map(|secs| (secs * 1000.0).floor() as i64),
+            }
+        })
+        .collect();
+    if times.iter().all(Option::is_none) {
+        return fail(format_args!(
+            "{file}: column '{}' holds no times; use epoch seconds or milliseconds, ISO 8601 or H:MM:SS",
+            args.time
+        ));
+    }
+    // Metric columns: the ones asked for, or every numeric column but the time.
+    let names: Vec<String> = if args.values.is_empty() {
+        table
+            .columns
+            .iter()
+            .filter(|c| c.name != args.time && matches!(c.data, ColumnData::Numeric(_)))
+            .map(|c| c.name.clone())
+            .collect()
+    } else {
+        args.values.clone()
+    };
+    if names.is_empty() {
+        return fail(format_args!(
+            "{file}: no numeric column to watch besides '{}'; name one with --value",
+            args.time
+        ));
+    }
+    let valid: Vec<usize> = (0..table.rows).filter(|&r| times[r].is_some()).collect();
+    if valid.len() < table.rows {
+        eprintln!(
+            "pipescope: {file}: {} row(s) without a readable time in '{}' are left out",
+            table.rows - valid.len(),
+            args.time
+        );
+    }
+    let ts: Vec<i64> = valid.iter().map(|&r| times[r].unwrap_or(0)).collect();
+    let span = ts
+        .iter()
+        .max()
+        .zip(ts.iter().min())
+        .map_or(0, |(b, a)| b - a);
+    let mut config = DetectConfig::with_train_ms(match args.train_minutes {
+        Some(m) if m.is_finite() && m >= 0.0 => (m * 60_000.0).round() as i64,
+        Some(m) => {
+            return fail(format_args!(
+                "--train-minutes {m} is not a number of minutes"
+            ))
+        }
+        None => span / 4,
+    });
+    config.level = args.level;
+
+    let mut evidence: Vec<Evidence> = Vec::new();
+    for (series, name) in names.iter().enumerate() {
+        let values: Vec<f64> = match table.column(name).map(|c| &c.data) {
+            Some(ColumnData::Numeric(v)) => valid.iter().map(|&r| v[r]).collect(),
+            Some(ColumnData::Labels(d)) => valid
+                .iter()
+                .map(|&r| d.get(r).and_then(parse_number_str).unwrap_or(f64::NAN))
+                .collect(),
+            _ => return fail(format_args!("{file}: column '{name}' is not numeric")),
+        };
+        let bad = values.iter().filter(|v| v.is_nan()).count();
+        if bad > 0 {
+            eprintln!("pipescope: {file}: {bad} value(s) in '{name}' are missing or not numbers and are not judged");
+        }
+        let points = match detect_series(&config, &ts, &values) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        evidence.extend(points.into_iter().filter_map(|p| {
+            Some(Evidence {
+                t_ms: p.t_ms,
+                series: series as u32,
+                value: p.value,
+                expected: p.expected?,
+                lower: p.lower?,
+                upper: p.upper?,
+                score: p.score,
+                anomaly: p.anomaly,
+            })
+        }));
+    }
+    // One stream: all metrics' points in time order, as the page interleaves them.
+    evidence.sort_by_key(|e| (e.t_ms, e.series));
+    let incident_config = IncidentConfig {
+        half_life_ms: (args.half_life * 1000.0).round() as i64,
+        sev1_metrics: args.sev1_metrics,
+        ..IncidentConfig::default()
+    };
+    let mut engine = match IncidentEngine::new(incident_config, names) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    for e in &evidence {
+        engine.advance_to(e.t_ms);
+        engine.apply(e);
+    }
+    if let Some(last) = ts.iter().max() {
+        engine.advance_to(*last);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut result = Ok(());
+    for incident in engine.incidents() {
+        result = serde_json::to_string(incident)
+            .map_err(std::io::Error::other)
+            .and_then(|line| writeln!(out, "{line}"));
+        if result.is_err() {
+            break;
+        }
+    }
+    match result.and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => fail(format_args!("cannot write the incidents: {e}")),
+    }
+}
