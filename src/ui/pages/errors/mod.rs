@@ -77,7 +77,22 @@ pub fn ErrorsPage() -> impl IntoView {
             open_file(st, file);
         }
     });
-    on_cleanup(move || drop.remove());
+    // `k` plays or pauses (as in video players) unless the user is typing in a field.
+    let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
+        let here = Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Errors;
+        let typing = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if here && !typing && e.key() == "k" && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
+            e.prevent_default();
+            st.toggle();
+        }
+    });
+    on_cleanup(move || {
+        drop.remove();
+        keys.remove();
+    });
 
     let on_pick = move |e: ev::Event| {
         let input: web_sys::HtmlInputElement = e.target().unwrap().unchecked_into();
