@@ -44,8 +44,25 @@ test-e2e:
 ## vs Papa Parse and DuckDB-wasm in one Chromium session. Medians and ratios.
 bench: setup-test build
 	cargo bench --bench profile
+	cargo bench --bench errors
+	cargo bench --bench detect
+	cargo bench --bench journal
 	cargo build --release --bin pipescope
 	node tests/bench/browser/run.mjs
+	node tests/bench/browser/errors.mjs --events 20000000
 
 clean:
 	rm -rf dist target/e2e-screenshots
+
+## Forecast benchmark of issue 3: pipescope's model vs Python Prophet on real series.
+## Python side in a venv outside the repository (PyPI only); see tests/bench/forecast/README.md.
+.PHONY: bench-forecast
+PROPHET_VENV ?= /work/venv-prophet
+bench-forecast:
+	@[ -x $(PROPHET_VENV)/bin/python ] || python3 -m venv $(PROPHET_VENV)
+	@$(PROPHET_VENV)/bin/python -c "import prophet, vega_datasets, pmdarima" 2>/dev/null || \
+		$(PROPHET_VENV)/bin/pip install -q prophet vega_datasets pmdarima
+	@# augurs-prophet beside them: a separate crate, so its dependencies stay out of pipescope's.
+	cargo build --release --locked --manifest-path tests/bench/forecast/augurs/Cargo.toml --target-dir target/augurs-bench
+	PROPHET_PYTHON=$(PROPHET_VENV)/bin/python AUGURS_BENCH=$(CURDIR)/target/augurs-bench/release/augurs-forecast-bench \
+		cargo bench --bench forecast

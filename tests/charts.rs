@@ -1161,3 +1161,134 @@ mod heatmap {
         );
     }
 }
+
+mod band {
+    use super::*;
+    use pipescope::charts::{band_colors, draw_band, BandLayout};
+    use pipescope::core::detect::Point;
+
+    /// 100 points 2 s apart: a wave, a ±1 band from point 20 on (the first 20 train), and
+    /// values pushed 10 above the band at points 40, 60 and 80.
+    fn series() -> Vec<Point> {
+        (0..100)
+            .map(|i| {
+                let t_ms = i as i64 * 2000;
+                let clean = 10.0 + (i as f64 / 8.0).sin();
+                let spiked = [40, 60, 80].contains(&i);
+                let judged = i >= 20;
+                Point {
+                    t_ms,
+                    value: if spiked { clean + 10.0 } else { clean + 0.1 },
+                    expected: judged.then_some(clean),
+                    lower: judged.then_some(clean - 1.0),
+                    upper: judged.then_some(clean + 1.0),
+                    score: if spiked { 1.0 } else { 0.0 },
+                    anomaly: spiked && judged,
+                }
+            })
+            .collect()
+    }
+
+    fn hex(c: plotters::style::RGBColor) -> String {
+        format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+    }
+
+    /// The SVG (lower-cased) and the layout.
+    fn draw(points: &[Point], view: (i64, i64), trained: Option<i64>) -> (String, BandLayout) {
+        let mut layout = None;
+        let svg = to_svg(900, 260, |area| {
+            layout = Some(draw_band(
+                area,
+                "energy_price",
+                points,
+                view,
+                trained,
+                &ChartStyle::light(),
+            )?);
+            Ok(())
+        })
+        .unwrap();
+        (svg.to_lowercase(), layout.unwrap())
+    }
+
+    /// Elements of `tag` whose attributes mention `color`.
+    fn count(svg: &str, tag: &str, color: &str) -> usize {
+        svg.split('<')
+            .filter(|e| e.starts_with(tag) && e.contains(color))
+            .count()
+    }
+
+    #[test]
+    fn band_is_shaded_anomalies_marked_and_training_greyed() {
+        let colors = band_colors(&ChartStyle::light());
+        let (svg, layout) = draw(&series(), (0, 198_000), Some(40_000));
+        assert!(svg.contains("energy_price"), "titled with the metric");
+        assert!(svg.contains("stream time (s)"), "x axis named");
+        assert!(!svg.contains("nan") && !svg.contains("inf"));
+        assert_eq!(layout.points, 100);
+        assert_eq!(layout.anomalies, 3);
+        assert_eq!(
+            count(&svg, "circle", &hex(colors.anomaly)),
+            3,
+            "one mark per anomaly"
+        );
+        assert_eq!(
+            count(&svg, "polygon", &hex(colors.band)),
+            1,
+            "one band polygon"
+        );
+        assert_eq!(
+            count(&svg, "rect", &hex(colors.training)),
+            1,
+            "training shaded"
+        );
+        let (x, y, w, h) = layout.plot;
+        assert!(x > 0 && y > 0 && w > 500 && h > 100, "{:?}", layout.plot);
+        assert!(
+            layout.y_range.1 > 20.0,
+            "the spikes fit the y axis: {:?}",
+            layout.y_range
+        );
+    }
+
+    #[test]
+    fn the_view_limits_what_is_drawn_and_a_gap_breaks_the_band() {
+        let colors = band_colors(&ChartStyle::light());
+        // Points 45..59 only: no spike in view, and training long over (no shade).
+        let (svg, layout) = draw(&series(), (90_000, 118_000), Some(40_000));
+        assert_eq!(layout.points, 15);
+        assert_eq!(layout.anomalies, 0);
+        assert_eq!(count(&svg, "circle", &hex(colors.anomaly)), 0);
+        assert_eq!(count(&svg, "rect", &hex(colors.training)), 0);
+        // Ten missing ticks in the middle split the band in two.
+        let gapped: Vec<Point> = series()
+            .into_iter()
+            .filter(|p| !(50 * 2000..60 * 2000).contains(&p.t_ms))
+            .collect();
+        let (svg, _) = draw(&gapped, (0, 198_000), Some(40_000));
+        assert_eq!(count(&svg, "polygon", &hex(colors.band)), 2);
+    }
+
+    #[test]
+    fn nothing_in_view_says_so_and_missing_values_are_skipped() {
+        let mut layout = None;
+        let err = to_svg(600, 200, |area| {
+            layout = Some(draw_band(
+                area,
+                "m",
+                &series(),
+                (500_000, 600_000),
+                None,
+                &ChartStyle::light(),
+            )?);
+            Ok(())
+        });
+        assert!(matches!(err, Err(ChartError::NoData(_))), "{err:?}");
+        let mut holes = series();
+        holes[30].value = f64::NAN;
+        holes[31].expected = Some(f64::INFINITY);
+        let (svg, layout) = draw(&holes, (0, 198_000), None);
+        assert!(!svg.contains("nan") && !svg.contains("inf"));
+        assert_eq!(layout.anomalies, 3);
+    }
+}

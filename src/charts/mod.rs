@@ -9,6 +9,7 @@
 //! [`ChartError::NoData`].
 
 mod axis;
+mod band;
 mod bars;
 mod boxplot;
 mod frame;
@@ -24,6 +25,7 @@ use std::fmt;
 
 use plotters::drawing::DrawingAreaErrorKind;
 
+pub use band::{band_colors, draw_band, BandColors, BandLayout, BAND_ALPHA};
 pub use bars::draw_bars;
 pub use boxplot::draw_boxplot;
 pub use grouped::draw_grouped_boxes;

@@ -156,6 +156,9 @@ struct Sample {
 /// beyond the band, about 3.3 σ from the expected value for Gaussian noise at 95%.
 pub const EXCLUDE_SCORE: f64 = 0.5;
 
+/// Trend stiffness of the detector's refits (see [`Model::changepoint_prior`]).
+pub const DETECT_CHANGEPOINT_PRIOR: f64 = 0.05;
+
 /// A causal detector for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Detector {
@@ -268,6 +271,9 @@ impl Detector {
         let model = Model {
             periods: self.periods.clone(),
             changepoints: self.config.changepoints,
+            // Short rolling windows want a stiff trend: a flexible one would bend to follow
+            // a prolonged spike and stop flagging it.
+            changepoint_prior: DETECT_CHANGEPOINT_PRIOR,
             level: self.config.level,
             max_points: Some(self.config.max_fit_points),
             ..Model::default()

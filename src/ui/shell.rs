@@ -1,7 +1,7 @@
 //! The app shell: navigation bar, hash routing, workspaces and the status line.
 
 use super::pages::incidents::{state::IncidentsState, IncidentsPage};
-use super::pages::{distribution::DistributionPage, errors::ErrorsPage, placeholder::Placeholder};
+use super::pages::{distribution::DistributionPage, errors::ErrorsPage, monitor::MonitorPage};
 use super::route::Route;
 use super::theme::prefers_dark;
 use leptos::ev;
@@ -95,16 +95,9 @@ pub fn App() -> impl IntoView {
                 <section data-workspace="incidents" hidden=move || route.get() != Route::Incidents>
                     <IncidentsPage />
                 </section>
-                {[Route::Monitor]
-                    .into_iter()
-                    .map(|r| {
-                        view! {
-                            <section data-workspace=r.slug() hidden=move || route.get() != r>
-                                <Placeholder route=r />
-                            </section>
-                        }
-                    })
-                    .collect_view()}
+                <section data-workspace="monitor" hidden=move || route.get() != Route::Monitor>
+                    <MonitorPage />
+                </section>
             </main>
             <footer class="statusbar">
                 <span id="status" role="status" aria-live="polite">{move || state.status.get()}</span>

@@ -3,4 +3,4 @@
 pub mod distribution;
 pub mod errors;
 pub mod incidents;
-pub mod placeholder;
+pub mod monitor;

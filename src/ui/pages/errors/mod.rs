@@ -79,7 +79,8 @@ pub fn ErrorsPage() -> impl IntoView {
     });
     // `k` plays or pauses (as in video players) unless the user is typing in a field.
     let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
-        let here = Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Errors;
+        let here =
+            Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Errors;
         let typing = e
             .target()
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())

@@ -1,0 +1,242 @@
+//! Start / pause / speed / reset, fault injection, the metric editor and the live
+//! incident summary.
+
+use leptos::prelude::*;
+
+use super::MonState;
+use crate::core::simulator::{InjectionKind, MetricSpec, SimConfig};
+use crate::core::stream::Speed;
+
+/// `m:ss` (or `h:mm:ss`) of stream time.
+pub fn clock(ms: i64) -> String {
+    let s = ms.div_euclid(1000);
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// Start, pause, step, speed, reset, training and evaluation windows, and the clock.
+#[component]
+pub fn Player() -> impl IntoView {
+    let st = expect_context::<MonState>();
+    let on_speed = move |e: leptos::ev::Event| {
+        if let Some(s) = Speed::parse(&event_target_value(&e)) {
+            st.set_speed(s);
+        }
+    };
+    let on_train = move |e: leptos::ev::Event| {
+        if let Ok(s) = event_target_value(&e).parse::<i64>() {
+            st.set_train_ms(s * 1000);
+        }
+    };
+    let on_eval = move |e: leptos::ev::Event| {
+        if let Ok(s) = event_target_value(&e).parse::<i64>() {
+            st.set_eval_ms(s * 1000);
+        }
+    };
+    view! {
+        <div class="panel player" id="monitor-player" role="group" aria-label="Simulator">
+            <button id="monitor-play" class="primary" on:click=move |_| st.toggle()>
+                {move || if st.playing.get() { "❚❚ Pause" } else { "▶ Start" }}
+            </button>
+            <button id="monitor-step" on:click=move |_| st.step() title="One simulator tick forward">"Step"</button>
+            <button id="monitor-reset" on:click=move |_| st.reset() title="Restart the stream at 0 with fresh detectors and incidents">"Reset"</button>
+            <label>"Speed "
+                <select id="monitor-speed" prop:value=move || st.speed.get().label() on:change=on_speed>
+                    {Speed::CHOICES.iter().map(|s| view! { <option value=s.label()>{s.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label title="Each detector learns from this much stream time before it judges (restarts the stream)">"Training "
+                <select id="monitor-train" prop:value=move || (st.train_ms.get() / 1000).to_string() on:change=on_train>
+                    <option value="60">"1 min"</option>
+                    <option value="120">"2 min"</option>
+                    <option value="300">"5 min"</option>
+                    <option value="600">"10 min"</option>
+                </select>
+            </label>
+            <label title="MAE, MAPE and anomalies are counted per window of this much stream time (restarts the stream)">"Evaluation window "
+                <select id="monitor-eval-window" prop:value=move || (st.eval_ms.get() / 1000).to_string() on:change=on_eval>
+                    <option value="10">"10 s"</option>
+                    <option value="30">"30 s"</option>
+                    <option value="60">"1 min"</option>
+                    <option value="300">"5 min"</option>
+                </select>
+            </label>
+            <span class="clock" id="monitor-clock" data-ms=move || st.position_ms.get().to_string()>
+                {move || format!("stream time {}", clock(st.position_ms.get()))}
+            </span>
+            <span class="muted" id="monitor-tick-ms" data-ms=move || format!("{:.2}", st.tick_work_ms.get())>
+                {move || format!("{:.1} ms per frame", st.tick_work_ms.get())}
+            </span>
+        </div>
+    }
+}
+
+/// Fault injection: kind, metric (or all), length in ticks, and the log of injections.
+#[component]
+pub fn Inject() -> impl IntoView {
+    let st = expect_context::<MonState>();
+    let kind = RwSignal::new(InjectionKind::ProlongedSpike);
+    let metric = RwSignal::new("all".to_string());
+    let ticks = RwSignal::new(10u32);
+    let names = move || {
+        st.config
+            .get()
+            .metrics
+            .iter()
+            .map(|m| m.name.clone())
+            .collect::<Vec<_>>()
+    };
+    // A metric removed by the editor falls back to "all".
+    Effect::new(move |_| {
+        let n = names();
+        if metric.get_untracked() != "all" && !n.contains(&metric.get_untracked()) {
+            metric.set("all".into());
+        }
+    });
+    let on_ticks = move |e: leptos::ev::Event| match event_target_value(&e).trim().parse::<u32>() {
+        Ok(n) if n >= 1 => ticks.set(n),
+        _ => st.error.set(Some(
+            "Inject: the length must be a whole number of ticks, 1 or more".into(),
+        )),
+    };
+    view! {
+        <div class="panel inject" id="monitor-inject" role="group" aria-label="Fault injection">
+            <h2>"Inject a fault"</h2>
+            <label>"Kind "
+                <select id="inject-kind" prop:value=move || kind.get().name()
+                    on:change=move |e| if let Some(k) = InjectionKind::parse(&event_target_value(&e)) { kind.set(k) }>
+                    {InjectionKind::ALL.iter().map(|k| view! { <option value=k.name()>{k.name().replace('-', " ")}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Metric "
+                <select id="inject-metric" prop:value=move || metric.get() on:change=move |e| metric.set(event_target_value(&e))>
+                    <option value="all">"all metrics"</option>
+                    {move || names().into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Ticks "
+                <input id="inject-ticks" type="number" min="1" max="10000" size="5"
+                    disabled=move || kind.get() == InjectionKind::TransientSpike
+                    title="How many simulator ticks the fault lasts (a transient spike is one tick)"
+                    prop:value=move || ticks.get().to_string()
+                    on:change=on_ticks />
+            </label>
+            <button id="inject" class="primary" on:click=move |_| st.inject(kind.get_untracked(), &metric.get_untracked(), ticks.get_untracked())>
+                "Inject"
+            </button>
+            <ol id="inject-log" class="inject-log" aria-label="Injected faults">
+                {move || st.injected.get().into_iter().rev().take(6).map(|(t, what)| view! {
+                    <li><span class="mono">{clock(t)}</span>" "{what}</li>
+                }).collect_view()}
+            </ol>
+        </div>
+    }
+}
+
+/// Open incidents of this stream, with a link to their cards.
+#[component]
+pub fn IncidentSummaryPanel() -> impl IntoView {
+    let st = expect_context::<MonState>();
+    let s = move || st.summary.get();
+    view! {
+        <div class="panel monitor-incidents" id="monitor-incidents" aria-live="polite"
+            data-open=move || s().open.to_string()
+            data-severity=move || s().worst_open.map(|v| v.to_string()).unwrap_or_default()
+            data-total=move || s().all.len().to_string()>
+            <h2>"Incidents"</h2>
+            <p class="incident-now">{move || match s().worst_open {
+                Some(sev) => format!("{} open · highest severity {sev}", s().open),
+                None => "none open".to_string(),
+            }}</p>
+            <ul class="incident-list">
+                {move || s().all.into_iter().rev().take(6).map(|(id, sev, open)| view! {
+                    <li data-id=id.to_string() data-severity=sev.to_string() data-state=if open { "open" } else { "resolved" }
+                        class=if open { "open" } else { "resolved" }>
+                        {format!("#{id} · severity {sev} · {}", if open { "open" } else { "resolved" })}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <a href="#/incidents">"See the incident cards"</a>
+        </div>
+    }
+}
+
+/// Add, remove and edit simulated metrics; applying restarts the stream.
+#[component]
+pub fn MetricsEditor() -> impl IntoView {
+    let st = expect_context::<MonState>();
+    let draft = RwSignal::new(st.config.get_untracked().metrics);
+    let field = move |i: usize,
+                      label: &'static str,
+                      get: fn(&MetricSpec) -> f64,
+                      set: fn(&mut MetricSpec, f64)| {
+        let on_change =
+            move |e: leptos::ev::Event| match event_target_value(&e).trim().parse::<f64>() {
+                Ok(v) if v.is_finite() => draft.update(|d| {
+                    if let Some(m) = d.get_mut(i) {
+                        set(m, v)
+                    }
+                }),
+                _ => st
+                    .error
+                    .set(Some(format!("Metrics: {label} must be a number"))),
+            };
+        view! {
+            <td><input type="number" step="any" aria-label=label class=format!("metric-{label}")
+                prop:value=move || draft.with(|d| d.get(i).map(|m| get(m).to_string()).unwrap_or_default())
+                on:change=on_change /></td>
+        }
+    };
+    let remove = move |i: usize| {
+        draft.update(|d| {
+            if i < d.len() {
+                d.remove(i);
+            }
+        })
+    };
+    let add = move |_| {
+        draft.update(|d| {
+            let name = (1..)
+                .map(|k| format!("metric_{k}"))
+                .find(|n| d.iter().all(|m| &m.name != n))
+                .unwrap_or_default();
+            d.push(MetricSpec::new(&name, 0.0, 100.0, 5.0, 1.0));
+        })
+    };
+    let apply = move |_| {
+        let mut config: SimConfig = st.config.get_untracked();
+        config.metrics = draft.get_untracked();
+        st.apply_config(config);
+    };
+    view! {
+        <details class="panel metrics-editor" id="metrics-editor">
+            <summary>"Simulated metrics"</summary>
+            <p class="muted">"Each metric rises from min to max at increment units per second and falls back, plus Gaussian noise. Applying restarts the stream."</p>
+            <table class="metrics-table">
+                <thead><tr><th>"name"</th><th>"min"</th><th>"max"</th><th>"increment /s"</th><th>"noise sd"</th><th></th></tr></thead>
+                <tbody>
+                    {move || (0..draft.with(|d| d.len())).map(|i| view! {
+                        <tr>
+                            <td><input type="text" aria-label="name" class="metric-name"
+                                prop:value=move || draft.with(|d| d.get(i).map(|m| m.name.clone()).unwrap_or_default())
+                                on:change=move |e| draft.update(|d| if let Some(m) = d.get_mut(i) { m.name = event_target_value(&e).trim().to_string() }) /></td>
+                            {field(i, "min", |m| m.min, |m, v| m.min = v)}
+                            {field(i, "max", |m| m.max, |m, v| m.max = v)}
+                            {field(i, "increment", |m| m.increment, |m, v| m.increment = v)}
+                            {field(i, "noise", |m| m.noise_sd, |m, v| m.noise_sd = v)}
+                            <td><button class="metric-remove" on:click=move |_| remove(i)>"Remove"</button></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <button id="metric-add" on:click=add>"Add metric"</button>
+            " "
+            <button id="metrics-apply" class="primary" on:click=apply>"Apply and restart"</button>
+            " "
+            <button id="metrics-revert" on:click=move |_| draft.set(st.config.get_untracked().metrics)>"Revert"</button>
+        </details>
+    }
+}
