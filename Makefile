@@ -50,6 +50,7 @@ bench: setup-test build
 	cargo build --release --bin pipescope
 	node tests/bench/browser/run.mjs
 	node tests/bench/browser/errors.mjs --events 20000000
+	node tests/bench/browser/monitor.mjs
 
 clean:
 	rm -rf dist target/e2e-screenshots

@@ -33,3 +33,95 @@ pub fn bench_errors(n: u32, method: &str) -> Result<Vec<f64>, JsError> {
     let ms = now_ms() - start;
     Ok(vec![ms, engine.alerts().len() as f64])
 }
+
+/// The Monitor's per-point path in the page's wasm: the default simulator's `energy_price`
+/// for `ticks` ticks through one causal detector (default settings). Returns `[ms spent on
+/// the judged points, judged points, refits]`; training points are pushed but not timed.
+#[wasm_bindgen(js_name = benchDetect)]
+pub fn bench_detect(ticks: u32) -> Result<Vec<f64>, JsError> {
+    use crate::core::detect::{DetectConfig, Detector};
+    use crate::core::event::Event;
+    use crate::core::simulator::{SimConfig, Simulator};
+    let config = SimConfig::default();
+    let tick_ms = config.tick_ms;
+    let mut sim = Simulator::new(config, 7).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut events = Vec::new();
+    sim.events_until(i64::from(ticks) * tick_ms, &mut events);
+    let values: Vec<(i64, f64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Metric(m) if m.series == 1 => Some((m.t_ms, m.value)),
+            _ => None,
+        })
+        .collect();
+    let mut detector = Detector::new(DetectConfig::default()).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut i = 0;
+    while i < values.len() && !detector.is_trained() {
+        detector.push(values[i].0, values[i].1);
+        i += 1;
+    }
+    let start = now_ms();
+    let judged = values.len() - i;
+    for &(t, v) in &values[i..] {
+        detector.push(t, v);
+    }
+    Ok(vec![now_ms() - start, judged as f64, detector.fits() as f64])
+}
+
+/// One simulator tick through detection and the incident update, in the page's wasm: the
+/// default two metrics for `ticks` ticks. Returns `[mean ms per tick, slowest tick ms,
+/// ticks timed]` after training (browsers coarsen the clock, so the mean is the precise
+/// figure and the slowest is rounded to the clock's step).
+#[wasm_bindgen(js_name = benchTick)]
+pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
+    use crate::core::detect::{DetectConfig, Detector};
+    use crate::core::event::Event;
+    use crate::core::incident::{Evidence, IncidentConfig, IncidentEngine};
+    use crate::core::simulator::{SimConfig, Simulator};
+    let config = SimConfig::default();
+    let tick_ms = config.tick_ms;
+    let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
+    let mut sim = Simulator::new(config, 7).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut detectors: Vec<Detector> = names
+        .iter()
+        .map(|_| Detector::new(DetectConfig::default()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    let mut incidents =
+        IncidentEngine::new(IncidentConfig::default(), names).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut events = Vec::new();
+    let mut times = Vec::new();
+    for k in 1..=i64::from(ticks) {
+        let t = k * tick_ms;
+        let start = now_ms();
+        events.clear();
+        sim.events_until(t, &mut events);
+        for e in &events {
+            if let Event::Metric(m) = e {
+                let p = detectors[m.series as usize].push(m.t_ms, m.value);
+                if let (Some(expected), Some(lower), Some(upper)) = (p.expected, p.lower, p.upper) {
+                    incidents.apply(&Evidence {
+                        t_ms: p.t_ms,
+                        series: m.series,
+                        value: p.value,
+                        expected,
+                        lower,
+                        upper,
+                        score: p.score,
+                        anomaly: p.anomaly,
+                    });
+                }
+            }
+        }
+        incidents.advance_to(t);
+        if detectors.iter().all(|d| d.is_trained()) {
+            times.push(now_ms() - start);
+        }
+    }
+    if times.is_empty() {
+        return Err(JsError::new("no tick after training: run more ticks"));
+    }
+    let total: f64 = times.iter().sum();
+    let slowest = times.iter().copied().fold(0.0, f64::max);
+    Ok(vec![total / times.len() as f64, slowest, times.len() as f64])
+}

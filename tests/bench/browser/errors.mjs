@@ -5,7 +5,7 @@
 //  2. the heatmap redraw of ErrorStreamSetA.csv (32 codes x 720 bins) in the page, timed by
 //     the page around each redraw (#heatmap-draw-ms), against the 16 ms frame budget.
 //
-//   node tests/bench/browser/errors.mjs [--events 5000000] [--runs 5] [--redraws 30]
+//   node tests/bench/browser/errors.mjs [--events 20000000] [--runs 5] [--redraws 30]
 //
 // Prints medians and ratios; writes target/bench/errors-browser.json.
 import fsp from 'node:fs/promises';
@@ -17,7 +17,7 @@ import { DIST, REPO, launchBrowser, startServer, watchContext } from '../../e2e/
 
 const { values: args } = parseArgs({
   options: {
-    events: { type: 'string', default: '5000000' },
+    events: { type: 'string', default: '20000000' },
     runs: { type: 'string', default: '5' },
     redraws: { type: 'string', default: '30' },
   },
