@@ -144,6 +144,23 @@ pub struct Point {
     pub anomaly: bool,
 }
 
+impl Point {
+    /// The point as evidence for the incident engine, as series `series`; None while the
+    /// detector trains (no band yet, so nothing to judge).
+    pub fn evidence(&self, series: u32) -> Option<crate::core::incident::Evidence> {
+        Some(crate::core::incident::Evidence {
+            t_ms: self.t_ms,
+            series,
+            value: self.value,
+            expected: self.expected?,
+            lower: self.lower?,
+            upper: self.upper?,
+            score: self.score,
+            anomaly: self.anomaly,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Sample {
     t_ms: i64,

@@ -54,7 +54,8 @@ pub fn bench_detect(ticks: u32) -> Result<Vec<f64>, JsError> {
             _ => None,
         })
         .collect();
-    let mut detector = Detector::new(DetectConfig::default()).map_err(|e| JsError::new(&e.to_string()))?;
+    let mut detector =
+        Detector::new(DetectConfig::default()).map_err(|e| JsError::new(&e.to_string()))?;
     let mut i = 0;
     while i < values.len() && !detector.is_trained() {
         detector.push(values[i].0, values[i].1);
@@ -65,56 +66,44 @@ pub fn bench_detect(ticks: u32) -> Result<Vec<f64>, JsError> {
     for &(t, v) in &values[i..] {
         detector.push(t, v);
     }
-    Ok(vec![now_ms() - start, judged as f64, detector.fits() as f64])
+    Ok(vec![
+        now_ms() - start,
+        judged as f64,
+        detector.fits() as f64,
+    ])
 }
 
-/// One simulator tick through detection and the incident update, in the page's wasm: the
-/// default two metrics for `ticks` ticks. Returns `[mean ms per tick, slowest tick ms,
-/// ticks timed]` after training (browsers coarsen the clock, so the mean is the precise
-/// figure and the slowest is rounded to the clock's step).
+/// One simulator tick through detection and the incident update, in the page's wasm and
+/// through the Monitor page's own path (`Feed`: simulator, one detector per metric, history
+/// and evaluation windows): the default two metrics for `ticks` ticks. Returns `[mean ms per
+/// tick, slowest tick ms, ticks timed]` once every metric is judged (browsers coarsen the
+/// clock, so the mean is the precise figure and the slowest is rounded to the clock's step).
 #[wasm_bindgen(js_name = benchTick)]
 pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
-    use crate::core::detect::{DetectConfig, Detector};
-    use crate::core::event::Event;
-    use crate::core::incident::{Evidence, IncidentConfig, IncidentEngine};
-    use crate::core::simulator::{SimConfig, Simulator};
+    use crate::core::detect::DetectConfig;
+    use crate::core::incident::{IncidentConfig, IncidentEngine};
+    use crate::core::simulator::SimConfig;
+    use crate::ui::pages::monitor::feed::Feed;
     let config = SimConfig::default();
     let tick_ms = config.tick_ms;
     let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
-    let mut sim = Simulator::new(config, 7).map_err(|e| JsError::new(&e.to_string()))?;
-    let mut detectors: Vec<Detector> = names
-        .iter()
-        .map(|_| Detector::new(DetectConfig::default()))
-        .collect::<Result<_, _>>()
+    let mut feed =
+        Feed::new(config, 7, &DetectConfig::default(), 30_000).map_err(|e| JsError::new(&e))?;
+    let mut incidents = IncidentEngine::new(IncidentConfig::default(), names.clone())
         .map_err(|e| JsError::new(&e.to_string()))?;
-    let mut incidents =
-        IncidentEngine::new(IncidentConfig::default(), names).map_err(|e| JsError::new(&e.to_string()))?;
-    let mut events = Vec::new();
+    let mut evidence = Vec::new();
     let mut times = Vec::new();
     for k in 1..=i64::from(ticks) {
         let t = k * tick_ms;
         let start = now_ms();
-        events.clear();
-        sim.events_until(t, &mut events);
-        for e in &events {
-            if let Event::Metric(m) = e {
-                let p = detectors[m.series as usize].push(m.t_ms, m.value);
-                if let (Some(expected), Some(lower), Some(upper)) = (p.expected, p.lower, p.upper) {
-                    incidents.apply(&Evidence {
-                        t_ms: p.t_ms,
-                        series: m.series,
-                        value: p.value,
-                        expected,
-                        lower,
-                        upper,
-                        score: p.score,
-                        anomaly: p.anomaly,
-                    });
-                }
-            }
+        evidence.clear();
+        feed.advance(t, &mut evidence);
+        for e in &evidence {
+            incidents.apply(e);
         }
         incidents.advance_to(t);
-        if detectors.iter().all(|d| d.is_trained()) {
+        // Every metric judged this tick: training is over.
+        if evidence.len() >= names.len() {
             times.push(now_ms() - start);
         }
     }
@@ -123,5 +112,9 @@ pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
     }
     let total: f64 = times.iter().sum();
     let slowest = times.iter().copied().fold(0.0, f64::max);
-    Ok(vec![total / times.len() as f64, slowest, times.len() as f64])
+    Ok(vec![
+        total / times.len() as f64,
+        slowest,
+        times.len() as f64,
+    ])
 }

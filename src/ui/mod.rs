@@ -6,7 +6,7 @@ mod canvas;
 mod download;
 mod format;
 mod loader;
-mod pages;
+pub(crate) mod pages;
 mod route;
 mod shell;
 mod theme;

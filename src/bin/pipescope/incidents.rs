@@ -160,18 +160,7 @@ pub fn run(args: Args) -> ExitCode {
             Ok(p) => p,
             Err(e) => return fail(e),
         };
-        evidence.extend(points.into_iter().filter_map(|p| {
-            Some(Evidence {
-                t_ms: p.t_ms,
-                series: series as u32,
-                value: p.value,
-                expected: p.expected?,
-                lower: p.lower?,
-                upper: p.upper?,
-                score: p.score,
-                anomaly: p.anomaly,
-            })
-        }));
+        evidence.extend(points.iter().filter_map(|p| p.evidence(series as u32)));
     }
     // One stream: all metrics' points in time order, as the page interleaves them.
     evidence.sort_by_key(|e| (e.t_ms, e.series));

@@ -178,18 +178,7 @@ impl Feed {
                 continue;
             };
             let p = track.push(m.t_ms, m.value, self.eval_ms);
-            if let (Some(expected), Some(lower), Some(upper)) = (p.expected, p.lower, p.upper) {
-                evidence.push(Evidence {
-                    t_ms: p.t_ms,
-                    series: m.series,
-                    value: p.value,
-                    expected,
-                    lower,
-                    upper,
-                    score: p.score,
-                    anomaly: p.anomaly,
-                });
-            }
+            evidence.extend(p.evidence(m.series));
         }
         // A metric in a gap still has its window closed when time moves past it.
         for track in &mut self.tracks {

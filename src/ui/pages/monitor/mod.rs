@@ -8,7 +8,7 @@
 mod charts;
 mod controls;
 mod eval;
-mod feed;
+pub(crate) mod feed;
 mod state;
 
 pub use state::MonState;
