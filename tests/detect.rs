@@ -226,6 +226,49 @@ fn a_pre_trained_model_judges_from_the_first_point() {
 }
 
 #[test]
+fn a_detector_trained_on_an_uploaded_file_judges_from_the_first_point() {
+    // The "training file" path: the detector's own model settings, fitted on earlier data.
+    let (t, y) = triangle(1200, 12);
+    let mut d = Detector::pretrained(DetectConfig::default(), &t[..600], &y[..600]).unwrap();
+    assert!(d.is_trained() && d.fits() == 0);
+    let mut spiky = y[600..].to_vec();
+    spiky[5] += 150.0;
+    let points = run(&mut d, &t[600..], &spiky);
+    assert!(points.iter().all(|p| p.expected.is_some()));
+    assert!(points[5].anomaly && points[5].score > 0.9);
+    assert!(anomaly_rate(&points) < 0.1, "{}", anomaly_rate(&points));
+    // Too little training data is refused with the fit's own message.
+    let err = Detector::pretrained(DetectConfig::default(), &t[..2], &y[..2]).unwrap_err();
+    assert!(err.to_string().contains("point"), "{err}");
+}
+
+#[test]
+fn refit_offsets_keep_detectors_that_train_together_from_refitting_together() {
+    let (t, y) = triangle(3000, 13);
+    let base = DetectConfig::default();
+    let mut late = base.clone();
+    late.refit_offset_ms = base.refit_every_ms / 2;
+    let (mut a, mut b) = (Detector::new(base).unwrap(), Detector::new(late).unwrap());
+    let (mut both, mut fits_a, mut fits_b) = (0, 0, 0);
+    for (&t, &v) in t.iter().zip(&y) {
+        let (before_a, before_b) = (a.fits(), b.fits());
+        a.push(t, v);
+        b.push(t, v);
+        let (ra, rb) = (a.fits() > before_a, b.fits() > before_b);
+        fits_a += usize::from(ra);
+        fits_b += usize::from(rb);
+        // The training fit is the one they share.
+        both += usize::from(ra && rb);
+    }
+    assert_eq!(both, 1, "only the training fit happens on the same point");
+    assert!(
+        fits_a >= 8 && fits_b >= 8,
+        "both keep refitting: {fits_a}, {fits_b}"
+    );
+    assert!(fits_a.abs_diff(fits_b) <= 1);
+}
+
+#[test]
 fn a_checkpointed_detector_continues_exactly_as_the_original() {
     let (t, y) = triangle(1200, 10);
     let mut a = Detector::new(DetectConfig::default()).unwrap();

@@ -177,6 +177,110 @@ impl ValueFormatter<f64> for ValueAxis {
     }
 }
 
+/// Seconds from which a time is read as epoch seconds (a clock time, 1970-04-26 on)
+/// rather than stream time since 0:00:00.
+pub const EPOCH_FROM_S: f64 = 1e7;
+
+/// Tick steps of a time axis, seconds: 1-2-5-10-15-30 s, then minutes, hours and days.
+const TIME_STEPS: [f64; 19] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0,
+    10800.0, 21600.0, 43200.0, 86400.0, 604800.0,
+];
+
+/// A time axis over `lo..hi` seconds with ticks at round clock times and labels as
+/// clocks: `m:ss` / `h:mm:ss` of stream time, or the UTC time of day of epoch seconds
+/// (with the date when the view spans days).
+#[derive(Debug, Clone)]
+pub(crate) struct TimeAxis {
+    lo: f64,
+    hi: f64,
+    step: f64,
+}
+
+impl TimeAxis {
+    /// An axis over `lo..hi` seconds with at most `max_ticks` labelled ticks.
+    pub(crate) fn new(lo: f64, hi: f64, max_ticks: usize) -> Self {
+        let (lo, hi) = usable_range(lo, hi);
+        let raw = (hi - lo) / max_ticks.clamp(2, 40) as f64;
+        let step = TIME_STEPS
+            .iter()
+            .copied()
+            .find(|&s| s >= raw)
+            .unwrap_or_else(|| (raw / 604_800.0).ceil() * 604_800.0);
+        TimeAxis { lo, hi, step }
+    }
+
+    /// Whether labels are epoch clock times (else stream time).
+    pub(crate) fn is_epoch(&self) -> bool {
+        self.lo >= EPOCH_FROM_S
+    }
+
+    /// Tick positions, seconds.
+    pub(crate) fn ticks(&self) -> Vec<f64> {
+        let first = (self.lo / self.step).ceil() as i64;
+        let last = (self.hi / self.step).floor() as i64;
+        (first..=last.min(first + 200))
+            .map(|k| k as f64 * self.step)
+            .collect()
+    }
+
+    /// The tick label of `t` seconds.
+    pub(crate) fn label(&self, t: f64) -> String {
+        let s = t.round() as i64;
+        let (h, m, sec) = (
+            s.rem_euclid(86_400) / 3600,
+            (s / 60).rem_euclid(60),
+            s.rem_euclid(60),
+        );
+        if self.is_epoch() {
+            let (_, month, day) = crate::core::calendar::civil_from_days(s.div_euclid(86_400));
+            if self.step >= 86_400.0 {
+                format!("{month:02}-{day:02}")
+            } else if self.hi - self.lo > 86_400.0 {
+                format!("{month:02}-{day:02} {h:02}:{m:02}")
+            } else if self.step < 60.0 {
+                format!("{h:02}:{m:02}:{sec:02}")
+            } else {
+                format!("{h:02}:{m:02}")
+            }
+        } else {
+            let sign = if s < 0 { "-" } else { "" };
+            let a = s.abs();
+            if a >= 3600 {
+                format!("{sign}{}:{:02}:{:02}", a / 3600, (a / 60) % 60, a % 60)
+            } else {
+                format!("{sign}{}:{:02}", a / 60, a % 60)
+            }
+        }
+    }
+}
+
+impl Ranged for TimeAxis {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        map_linear(*value, self.lo, self.hi, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.max_num_points() == 0 {
+            return Vec::new();
+        }
+        self.ticks()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+impl ValueFormatter<f64> for TimeAxis {
+    fn format_ext(&self, value: &f64) -> String {
+        self.label(*value)
+    }
+}
+
 /// A category axis: slot `i` spans `i..i + 1`, labelled at its centre.
 #[derive(Debug, Clone)]
 pub(crate) struct CategoryAxis {
@@ -228,6 +332,21 @@ impl ValueFormatter<f64> for CategoryAxis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_axis_ticks_fall_on_round_clock_times() {
+        // Five minutes of stream time: ticks every minute, labelled m:ss.
+        let a = TimeAxis::new(95.0, 395.0, 6);
+        assert_eq!(a.ticks(), vec![120.0, 180.0, 240.0, 300.0, 360.0]);
+        assert_eq!(a.label(120.0), "2:00");
+        assert_eq!(TimeAxis::new(0.0, 7200.0, 4).label(5400.0), "1:30:00");
+        // Epoch seconds: UTC time of day; the date once the view spans days.
+        let e = TimeAxis::new(1_793_491_200.0, 1_793_491_200.0 + 3600.0, 6);
+        assert!(e.is_epoch());
+        assert_eq!(e.label(1_793_491_200.0 + 600.0), "00:10");
+        let days = TimeAxis::new(1_793_491_200.0, 1_793_491_200.0 + 3.0 * 86_400.0, 4);
+        assert_eq!(days.label(1_793_491_200.0 + 86_400.0), "11-02");
+    }
 
     #[test]
     fn constant_data_gets_a_usable_range() {

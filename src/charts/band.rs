@@ -7,7 +7,7 @@ use plotters::coord::ranged1d::Ranged;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::axis::{padded_range, ValueAxis};
+use super::axis::{padded_range, TimeAxis, ValueAxis};
 use super::frame::{
     draw_mesh, has_room, no_data, plot_builder, titled, widest_tick_label, Painter,
 };
@@ -117,6 +117,14 @@ pub fn draw_band<DB: DrawingBackend>(
     );
     let body = titled(area, title, &subtitle, style)?;
     let (width, height) = body.dim_in_pixel();
+    // A constant metric's band is a hair wide (1e-9 of its level): show it at a readable
+    // scale around the value rather than zoomed in to the hair.
+    let (lo, hi) = if hi - lo <= 1e-6 * lo.abs().max(hi.abs()) {
+        let mid = lo + (hi - lo) / 2.0;
+        (mid, mid)
+    } else {
+        (lo, hi)
+    };
     let (y_lo, y_hi) = padded_range(lo, hi, 0.06);
     let y_axis = ValueAxis::new(y_lo, y_hi, false, (height as usize / 45).max(2));
     let label_w = widest_tick_label(&body, &y_axis, &style.label());
@@ -133,22 +141,14 @@ pub fn draw_band<DB: DrawingBackend>(
     if !has_room(&body, y_area, x_area) {
         return Ok(layout);
     }
-    let x_axis = ValueAxis::new(
-        x_lo,
-        x_hi,
-        false,
-        ((width as i32 - y_area) as usize / 90).max(2),
-    );
+    let x_axis = TimeAxis::new(x_lo, x_hi, ((width as i32 - y_area) as usize / 90).max(2));
+    let x_desc = if x_axis.is_epoch() {
+        "time (UTC)"
+    } else {
+        "stream time"
+    };
     let mut chart = plot_builder(&body, x_area, y_area).build_cartesian_2d(x_axis, y_axis)?;
-    draw_mesh(
-        &mut chart,
-        style,
-        "stream time (s)",
-        "",
-        true,
-        true,
-        (10, 8),
-    )?;
+    draw_mesh(&mut chart, style, x_desc, "", true, true, (10, 8))?;
     let painter = Painter::new(&chart);
     let (cx0, cy0, cx1, cy1) = painter.clip();
     layout.plot = (cx0, cy0, cx1 - cx0, cy1 - cy0);

@@ -25,6 +25,7 @@ use std::fmt;
 
 use plotters::drawing::DrawingAreaErrorKind;
 
+pub use axis::EPOCH_FROM_S;
 pub use band::{band_colors, draw_band, BandColors, BandLayout, BAND_ALPHA};
 pub use bars::draw_bars;
 pub use boxplot::draw_boxplot;

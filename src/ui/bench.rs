@@ -76,7 +76,8 @@ pub fn bench_detect(ticks: u32) -> Result<Vec<f64>, JsError> {
 /// One simulator tick through detection and the incident update, in the page's wasm and
 /// through the Monitor page's own path (`Feed`: simulator, one detector per metric, history
 /// and evaluation windows): the default two metrics for `ticks` ticks. Returns `[mean ms per
-/// tick, slowest tick ms, ticks timed]` once every metric is judged (browsers coarsen the
+/// tick, slowest tick ms, ticks timed, p99.9 ms, ticks with a refit, their mean ms,
+/// their slowest ms]` once every metric is judged (browsers coarsen the
 /// clock, so the mean is the precise figure and the slowest is rounded to the clock's step).
 #[wasm_bindgen(js_name = benchTick)]
 pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
@@ -93,8 +94,11 @@ pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))?;
     let mut evidence = Vec::new();
     let mut times = Vec::new();
+    let mut refit_times = Vec::new();
+    let fits = |feed: &Feed| feed.tracks.iter().map(|t| t.fits()).sum::<u64>();
     for k in 1..=i64::from(ticks) {
         let t = k * tick_ms;
+        let before = fits(&feed);
         let start = now_ms();
         evidence.clear();
         feed.advance(t, &mut evidence);
@@ -102,9 +106,13 @@ pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
             incidents.apply(e);
         }
         incidents.advance_to(t);
+        let took = now_ms() - start;
         // Every metric judged this tick: training is over.
         if evidence.len() >= names.len() {
-            times.push(now_ms() - start);
+            times.push(took);
+            if fits(&feed) > before {
+                refit_times.push(took);
+            }
         }
     }
     if times.is_empty() {
@@ -112,9 +120,18 @@ pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
     }
     let total: f64 = times.iter().sum();
     let slowest = times.iter().copied().fold(0.0, f64::max);
+    let slowest_refit = refit_times.iter().copied().fold(0.0, f64::max);
+    let refit_mean = refit_times.iter().sum::<f64>() / refit_times.len().max(1) as f64;
+    let mut sorted = times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let p999 = sorted[((sorted.len() - 1) as f64 * 0.999) as usize];
     Ok(vec![
         total / times.len() as f64,
         slowest,
         times.len() as f64,
+        p999,
+        refit_times.len() as f64,
+        refit_mean,
+        slowest_refit,
     ])
 }

@@ -133,6 +133,14 @@ fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Reads a whole picked or dropped file into memory.
+pub async fn read_whole(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("the browser could not read the file: {e:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
 /// Hands the main thread back to the browser for a moment (a macrotask, so it can paint).
 pub async fn yield_now() {
     gloo_timers::future::TimeoutFuture::new(0).await;

@@ -7,6 +7,7 @@ mod download;
 mod format;
 mod loader;
 pub(crate) mod pages;
+mod player;
 mod route;
 mod shell;
 mod theme;

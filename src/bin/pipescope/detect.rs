@@ -1,5 +1,6 @@
 //! `pipescope detect FILE --time COL --value COL`: causal anomaly detection over one metric,
-//! one CSV row out per row in.
+//! one CSV row out per row in. FILE may also be a Prometheus HTTP API JSON response: then
+//! `--time` is not needed and `--value` names the series (or its index).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use pipescope::core::ingest::cell::{parse_datetime, parse_number_str};
 use pipescope::core::ingest::{
     read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table,
 };
+use pipescope::core::source::{read_prometheus_json, MetricTable};
 
 use crate::common::{fail, parse_delimiter};
 
@@ -20,14 +22,16 @@ const LIST: usize = 10;
 /// Judge each row of a metric against a forecast band fitted on the rows before it.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The CSV/TSV file to read (with a header row).
+    /// The CSV/TSV file to read (with a header row), or a Prometheus HTTP API JSON response.
     pub file: PathBuf,
-    /// Name of the time column: epoch seconds or milliseconds, ISO 8601, or H:MM:SS.
+    /// Name of the time column: epoch seconds or milliseconds, ISO 8601, or H:MM:SS
+    /// (required for CSV; ignored for Prometheus JSON).
     #[arg(long)]
-    pub time: String,
-    /// Name of the numeric value column.
+    pub time: Option<String>,
+    /// Name of the numeric value column; for Prometheus JSON, the series name as
+    /// `name{label="v"}` or its index (optional when there is one series).
     #[arg(long)]
-    pub value: String,
+    pub value: Option<String>,
     /// Coverage of the forecast band, between 0 and 1.
     #[arg(long, default_value_t = 0.95)]
     pub level: f64,
@@ -103,25 +107,29 @@ pub fn run(args: Args) -> ExitCode {
             "--train-minutes {m} is not a number of minutes"
         ));
     }
+    if is_json_file(&args.file) {
+        return run_json(args);
+    }
+    let (Some(time), Some(value)) = (args.time.clone(), args.value.clone()) else {
+        return fail(format_args!(
+            "{file}: a CSV file needs --time COL and --value COL (the time and value columns)"
+        ));
+    };
     let options = IngestOptions {
         delimiter: args.delimiter,
         has_header: Some(true),
         // As text: the timestamp is printed back exactly as written, and a bad value
         // can be reported with its line.
         types: vec![
-            (args.time.clone(), ColumnType::Text),
-            (args.value.clone(), ColumnType::Text),
+            (time.clone(), ColumnType::Text),
+            (value.clone(), ColumnType::Text),
         ],
         max_bytes: None,
     };
     let table = match read_path(&args.file, &options) {
         Ok(t) => t,
         Err(IngestError::UnknownColumn { name, available }) => {
-            let flag = if name == args.time {
-                "--time"
-            } else {
-                "--value"
-            };
+            let flag = if name == time { "--time" } else { "--value" };
             return fail(format_args!(
                 "{file}: no column named '{name}' ({flag}); the columns are: {}",
                 available.join(", ")
@@ -137,8 +145,8 @@ pub fn run(args: Args) -> ExitCode {
         );
     }
     let lines = row_lines(&table);
-    let times_raw = raw_cells(&table, &args.time);
-    let values_raw = raw_cells(&table, &args.value);
+    let times_raw = raw_cells(&table, &time);
+    let values_raw = raw_cells(&table, &value);
 
     // The time format is detected from the first time and then enforced, so a column of
     // epoch seconds cannot silently switch to milliseconds halfway.
@@ -164,7 +172,7 @@ pub fn run(args: Args) -> ExitCode {
         return fail(format_args!(
             "{file}: column '{}' holds no times (first value '{example}'); use epoch seconds or \
              milliseconds, ISO 8601 (2026-11-28T14:05:00Z) or H:MM:SS",
-            args.time
+            time
         ));
     }
     let bad_time: Vec<u64> = (0..table.rows)
@@ -175,7 +183,7 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!(
             "pipescope: {file}: {} row(s) with a missing or unreadable time in '{}' are printed with empty forecast fields and not judged (lines {})",
             bad_time.len(),
-            args.time,
+            time,
             list_lines(&bad_time)
         );
     }
@@ -187,7 +195,7 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!(
             "pipescope: {file}: {} value(s) in '{}' are not numbers; printed with an empty value and not judged (lines {})",
             bad_value.len(),
-            args.value,
+            value,
             list_lines(&bad_value)
         );
     }
@@ -213,7 +221,7 @@ pub fn run(args: Args) -> ExitCode {
     if vs.iter().all(|v| v.is_nan()) {
         eprintln!(
             "pipescope: {file}: column '{}' has no numeric values; nothing can be judged",
-            args.value
+            value
         );
     }
     let span = match (ts.iter().min(), ts.iter().max()) {
@@ -236,14 +244,50 @@ pub fn run(args: Args) -> ExitCode {
         judged[r] = Some(p);
     }
 
-    let stdout = std::io::stdout();
-    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(stdout.lock()));
-    let num = |x: Option<f64>| {
-        x.filter(|v| v.is_finite())
-            .map(|v| v.to_string())
-            .unwrap_or_default()
-    };
-    let mut write = || -> Result<(), csv::Error> {
+    emit(|out| {
+        for r in 0..table.rows {
+            let p = judged[r];
+            let value = if values[r].is_finite() {
+                values_raw[r].unwrap_or("").trim()
+            } else {
+                ""
+            };
+            write_point(out, times_raw[r].unwrap_or(""), value, p)?;
+        }
+        Ok(())
+    })
+}
+
+type Out = csv::Writer<std::io::BufWriter<std::io::StdoutLock<'static>>>;
+
+/// A forecast figure as printed: empty while the model trains (or when not finite).
+fn num(x: Option<f64>) -> String {
+    x.filter(|v| v.is_finite())
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+/// One output row: the time and value as given, then the judgement (empty when not judged).
+fn write_point(out: &mut Out, time: &str, value: &str, p: Option<Point>) -> Result<(), csv::Error> {
+    out.write_record([
+        time,
+        value,
+        &num(p.and_then(|p| p.expected)),
+        &num(p.and_then(|p| p.lower)),
+        &num(p.and_then(|p| p.upper)),
+        &p.map_or(0.0, |p| p.score).to_string(),
+        if p.is_some_and(|p| p.anomaly) {
+            "1"
+        } else {
+            "0"
+        },
+    ])
+}
+
+/// Writes the header, then the rows `body` writes, to stdout.
+fn emit(body: impl FnOnce(&mut Out) -> Result<(), csv::Error>) -> ExitCode {
+    let mut out = csv::Writer::from_writer(std::io::BufWriter::new(std::io::stdout().lock()));
+    let write = |out: &mut Out| -> Result<(), csv::Error> {
         out.write_record([
             "timestamp",
             "value",
@@ -253,31 +297,11 @@ pub fn run(args: Args) -> ExitCode {
             "score",
             "anomaly",
         ])?;
-        for r in 0..table.rows {
-            let p = judged[r];
-            let value = if values[r].is_finite() {
-                values_raw[r].unwrap_or("").trim()
-            } else {
-                ""
-            };
-            out.write_record([
-                times_raw[r].unwrap_or(""),
-                value,
-                &num(p.and_then(|p| p.expected)),
-                &num(p.and_then(|p| p.lower)),
-                &num(p.and_then(|p| p.upper)),
-                &p.map_or(0.0, |p| p.score).to_string(),
-                if p.is_some_and(|p| p.anomaly) {
-                    "1"
-                } else {
-                    "0"
-                },
-            ])?;
-        }
+        body(out)?;
         out.flush()?;
         Ok(())
     };
-    match write() {
+    match write(&mut out) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`| head`) is the reader's choice, not a failure.
         Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe) => {
@@ -285,4 +309,113 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(e) => fail(format_args!("writing the output: {e}")),
     }
+}
+
+/// Whether FILE is a JSON document (first non-space byte `{` or `[`, or named `*.json`),
+/// read as a Prometheus HTTP API response rather than CSV.
+pub fn is_json_file(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return true;
+    }
+    let mut head = Vec::with_capacity(4096);
+    let read = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+    // An unreadable file goes the CSV way, whose reader reports why.
+    read.is_ok() && pipescope::core::source::looks_like_json(&head)
+}
+
+/// Reads a Prometheus JSON file, printing its notes on stderr.
+pub fn read_json(path: &std::path::Path) -> Result<MetricTable, ExitCode> {
+    let file = path.display().to_string();
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(format_args!("could not read '{file}': {e}")))?;
+    let table = read_prometheus_json(&bytes).map_err(|e| fail(format_args!("{file}: {e}")))?;
+    for note in &table.notes {
+        eprintln!("pipescope: {file}: {}", note.message);
+    }
+    Ok(table)
+}
+
+/// Index of the series `--value` names (by name, or index), or the only series.
+pub fn pick_series(
+    table: &MetricTable,
+    file: &str,
+    value: Option<&str>,
+) -> Result<usize, ExitCode> {
+    let list = || {
+        table
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{i}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match value {
+        Some(v) => table.metric_index(v).ok_or_else(|| {
+            fail(format_args!(
+                "{file}: no series named '{v}' (--value); the series are {}",
+                list()
+            ))
+        }),
+        None if table.names.len() == 1 => Ok(0),
+        None => Err(fail(format_args!(
+            "{file}: the response holds {} series; pick one with --value NAME or --value INDEX: {}",
+            table.names.len(),
+            list()
+        ))),
+    }
+}
+
+/// Epoch milliseconds as Prometheus writes times: seconds, with up to three decimals.
+fn prometheus_time(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let (secs, frac) = (ms.unsigned_abs() / 1000, ms.unsigned_abs() % 1000);
+    if frac == 0 {
+        format!("{sign}{secs}")
+    } else {
+        let frac = format!("{frac:03}");
+        format!("{sign}{secs}.{}", frac.trim_end_matches('0'))
+    }
+}
+
+/// `detect` over one series of a Prometheus JSON response: one row per timestamp.
+fn run_json(args: Args) -> ExitCode {
+    let file = args.file.display().to_string();
+    let table = match read_json(&args.file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let series = match pick_series(&table, &file, args.value.as_deref()) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let ts = &table.times_ms;
+    let vs = &table.columns[series];
+    let span = ts.last().zip(ts.first()).map_or(0, |(b, a)| b - a);
+    let train_ms = match args.train_minutes {
+        Some(m) => (m * 60_000.0).round() as i64,
+        None => span / 4,
+    };
+    let mut config = DetectConfig::with_train_ms(train_ms);
+    config.level = args.level;
+    config.periods = args.period;
+    let points = match detect_series(&config, ts, vs) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    emit(|out| {
+        for ((&t, &v), p) in ts.iter().zip(vs).zip(points) {
+            let value = if v.is_finite() {
+                v.to_string()
+            } else {
+                String::new()
+            };
+            write_point(out, &prometheus_time(t), &value, Some(p))?;
+        }
+        Ok(())
+    })
 }

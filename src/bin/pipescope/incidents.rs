@@ -1,6 +1,7 @@
 //! `pipescope incidents FILE --time COL [--value COL]...`: every value column through the
 //! causal detector, the judged points through the incident engine, the incidents out as
-//! JSON lines — the same engines, in the same order, as the Monitor page.
+//! JSON lines — the same engines, in the same order, as the Monitor page. FILE may also be a
+//! Prometheus HTTP API JSON response: every series (or those `--value` names) is a metric.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,12 +18,14 @@ use crate::common::{fail, parse_delimiter};
 /// Incidents from one or more metric columns of a CSV, one JSON object a line.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The CSV/TSV file to read (with a header row).
+    /// The CSV/TSV file to read (with a header row), or a Prometheus HTTP API JSON response.
     pub file: PathBuf,
-    /// Name of the time column: epoch seconds or milliseconds, ISO 8601, or H:MM:SS.
+    /// Name of the time column: epoch seconds or milliseconds, ISO 8601, or H:MM:SS
+    /// (required for CSV; ignored for Prometheus JSON).
     #[arg(long)]
-    pub time: String,
-    /// A metric column (repeatable; default: every numeric column but the time).
+    pub time: Option<String>,
+    /// A metric column (repeatable; default: every numeric column but the time); for
+    /// Prometheus JSON a series name or index (default: every series).
     #[arg(long = "value")]
     pub values: Vec<String>,
     /// Coverage of the forecast band, between 0 and 1.
@@ -52,7 +55,15 @@ pub fn run(args: Args) -> ExitCode {
             args.level
         ));
     }
-    let mut types = vec![(args.time.clone(), ColumnType::Text)];
+    if crate::detect::is_json_file(&args.file) {
+        return run_json(args);
+    }
+    let Some(time) = args.time.clone() else {
+        return fail(format_args!(
+            "{file}: a CSV file needs --time COL (the time column)"
+        ));
+    };
+    let mut types = vec![(time.clone(), ColumnType::Text)];
     types.extend(args.values.iter().map(|v| (v.clone(), ColumnType::Text)));
     let options = IngestOptions {
         delimiter: args.delimiter,
@@ -78,7 +89,7 @@ pub fn run(args: Args) -> ExitCode {
             _ => vec![None; table.rows],
         }
     };
-    let times_raw = text(&args.time);
+    let times_raw = text(&time);
     let format = times_raw
         .iter()
         .flatten()
@@ -97,7 +108,7 @@ pub fn run(args: Args) -> ExitCode {
     if times.iter().all(Option::is_none) {
         return fail(format_args!(
             "{file}: column '{}' holds no times; use epoch seconds or milliseconds, ISO 8601 or H:MM:SS",
-            args.time
+            time
         ));
     }
     // Metric columns: the ones asked for, or every numeric column but the time.
@@ -105,7 +116,7 @@ pub fn run(args: Args) -> ExitCode {
         table
             .columns
             .iter()
-            .filter(|c| c.name != args.time && matches!(c.data, ColumnData::Numeric(_)))
+            .filter(|c| c.name != time && matches!(c.data, ColumnData::Numeric(_)))
             .map(|c| c.name.clone())
             .collect()
     } else {
@@ -114,7 +125,7 @@ pub fn run(args: Args) -> ExitCode {
     if names.is_empty() {
         return fail(format_args!(
             "{file}: no numeric column to watch besides '{}'; name one with --value",
-            args.time
+            time
         ));
     }
     let valid: Vec<usize> = (0..table.rows).filter(|&r| times[r].is_some()).collect();
@@ -122,10 +133,58 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!(
             "pipescope: {file}: {} row(s) without a readable time in '{}' are left out",
             table.rows - valid.len(),
-            args.time
+            time
         );
     }
     let ts: Vec<i64> = valid.iter().map(|&r| times[r].unwrap_or(0)).collect();
+    let mut columns: Vec<Vec<f64>> = Vec::with_capacity(names.len());
+    for name in &names {
+        let values: Vec<f64> = match table.column(name).map(|c| &c.data) {
+            Some(ColumnData::Numeric(v)) => valid.iter().map(|&r| v[r]).collect(),
+            Some(ColumnData::Labels(d)) => valid
+                .iter()
+                .map(|&r| d.get(r).and_then(parse_number_str).unwrap_or(f64::NAN))
+                .collect(),
+            _ => return fail(format_args!("{file}: column '{name}' is not numeric")),
+        };
+        columns.push(values);
+    }
+    judge(&args, &file, names, &ts, &columns)
+}
+
+/// `incidents` over the series of a Prometheus JSON response.
+fn run_json(args: Args) -> ExitCode {
+    let file = args.file.display().to_string();
+    let table = match crate::detect::read_json(&args.file) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let picked: Vec<usize> = if args.values.is_empty() {
+        (0..table.names.len()).collect()
+    } else {
+        let mut picked = Vec::new();
+        for v in &args.values {
+            match crate::detect::pick_series(&table, &file, Some(v)) {
+                Ok(i) => picked.push(i),
+                Err(code) => return code,
+            }
+        }
+        picked
+    };
+    let names = picked.iter().map(|&i| table.names[i].clone()).collect();
+    let columns: Vec<Vec<f64>> = picked.iter().map(|&i| table.columns[i].clone()).collect();
+    judge(&args, &file, names, &table.times_ms, &columns)
+}
+
+/// Every metric through the detector, then all judged points in time order through the
+/// incident engine; the incidents out as JSON lines.
+fn judge(
+    args: &Args,
+    file: &str,
+    names: Vec<String>,
+    ts: &[i64],
+    columns: &[Vec<f64>],
+) -> ExitCode {
     let span = ts
         .iter()
         .max()
@@ -143,20 +202,12 @@ pub fn run(args: Args) -> ExitCode {
     config.level = args.level;
 
     let mut evidence: Vec<Evidence> = Vec::new();
-    for (series, name) in names.iter().enumerate() {
-        let values: Vec<f64> = match table.column(name).map(|c| &c.data) {
-            Some(ColumnData::Numeric(v)) => valid.iter().map(|&r| v[r]).collect(),
-            Some(ColumnData::Labels(d)) => valid
-                .iter()
-                .map(|&r| d.get(r).and_then(parse_number_str).unwrap_or(f64::NAN))
-                .collect(),
-            _ => return fail(format_args!("{file}: column '{name}' is not numeric")),
-        };
+    for (series, (name, values)) in names.iter().zip(columns).enumerate() {
         let bad = values.iter().filter(|v| v.is_nan()).count();
         if bad > 0 {
             eprintln!("pipescope: {file}: {bad} value(s) in '{name}' are missing or not numbers and are not judged");
         }
-        let points = match detect_series(&config, &ts, &values) {
+        let points = match detect_series(&config, ts, values) {
             Ok(p) => p,
             Err(e) => return fail(e),
         };

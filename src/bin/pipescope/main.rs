@@ -16,6 +16,8 @@ mod incidents;
 #[cfg(not(target_arch = "wasm32"))]
 mod profile;
 #[cfg(not(target_arch = "wasm32"))]
+mod quality;
+#[cfg(not(target_arch = "wasm32"))]
 mod simulate;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -49,6 +51,8 @@ mod cli {
         GenCsv(super::gen_csv::Args),
         /// Print the built-in simulator's stream as CSV, with optional injected faults.
         Simulate(super::simulate::Args),
+        /// Detection quality on the labelled corpus (simulated, plus real series): markdown report.
+        Quality(super::quality::Args),
     }
 
     pub fn main() -> ExitCode {
@@ -59,6 +63,7 @@ mod cli {
             Command::Incidents(args) => super::incidents::run(args),
             Command::GenCsv(args) => super::gen_csv::run(args),
             Command::Simulate(args) => super::simulate::run(args),
+            Command::Quality(args) => super::quality::run(args),
         }
     }
 }

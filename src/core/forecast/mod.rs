@@ -377,6 +377,17 @@ impl FittedModel {
         e
     }
 
+    /// Widens the band to reach at least `lower` below and `upper` above the expected
+    /// value (offsets in the series' units; `lower` ≤ 0 ≤ `upper` to widen both sides).
+    pub fn widen_band(&mut self, lower: f64, upper: f64) {
+        if lower.is_finite() {
+            self.band_lo = self.band_lo.min(lower / self.y_scale);
+        }
+        if upper.is_finite() {
+            self.band_hi = self.band_hi.max(upper / self.y_scale);
+        }
+    }
+
     /// The seasonal components the model uses.
     pub fn seasonalities(&self) -> &[Seasonality] {
         &self.seasonalities

@@ -15,7 +15,6 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use crate::core::demo;
 use crate::ui::route::Route;
@@ -24,14 +23,6 @@ use crate::ui::shell::AppState;
 /// Error files above this size are refused before reading: the events are held in memory
 /// (16 bytes each, about a quarter of the CSV).
 const MAX_ERROR_FILE_BYTES: f64 = 512e6;
-
-/// Reads a whole file into memory.
-async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| format!("the browser could not read the file: {e:?}"))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-}
 
 /// Opens a picked or dropped file in the Errors workspace.
 fn open_file(st: ErrState, file: web_sys::File) {
@@ -46,7 +37,7 @@ fn open_file(st: ErrState, file: web_sys::File) {
     }
     st.app.status.set(format!("Reading {name}…"));
     spawn_local(async move {
-        match read_file(&file).await {
+        match crate::ui::loader::read_whole(&file).await {
             Ok(bytes) => st.open(name, Rc::new(bytes)),
             Err(e) => st.error.set(Some(format!("{name}: {e}"))),
         }

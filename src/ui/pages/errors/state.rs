@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 
 use crate::core::errors::heatmap::HeatMode;
@@ -11,14 +10,12 @@ use crate::core::errors::{
     default_bin_seconds, read_bytes, Config, ErrorEngine, ErrorStream, Method, ReadError,
     ReadOptions,
 };
-use crate::core::stream::replay::Seek;
-use crate::core::stream::{Cursor, Replay, Speed};
+use crate::core::stream::{Cursor, Speed};
 use crate::ui::pages::incidents::state::IncidentsState;
+use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
 
-/// Timer period of the replay loop: about one frame.
-const TICK_MS: u32 = 16;
-/// At "max" speed, work per tick stays under this many milliseconds so the page keeps
+/// At "max" speed, work per frame stays under this many milliseconds so the page keeps
 /// painting; events are applied in slices of [`SLICE`] between clock reads.
 const MAX_SPEED_BUDGET_MS: f64 = 10.0;
 const SLICE: usize = 50_000;
@@ -70,22 +67,18 @@ pub struct ErrState {
     pub applied: RwSignal<usize>,
     /// Bumped whenever the engine changed, so views re-read it.
     pub version: RwSignal<u64>,
+    /// The replay clock and its timer.
+    pub player: Player,
     /// The last file opened (kept to re-read it with other roles or builds).
     source: StoredValue<Option<(String, Rc<Vec<u8>>)>, LocalStorage>,
     engine: StoredValue<Option<ErrorEngine>, LocalStorage>,
-    replay: StoredValue<Option<Replay>, LocalStorage>,
     cursor: StoredValue<Cursor, LocalStorage>,
-    timer: StoredValue<Option<Interval>, LocalStorage>,
-    last_tick: StoredValue<f64, LocalStorage>,
-}
-
-fn now_ms() -> f64 {
-    window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
 impl ErrState {
     /// Fresh state with no stream.
     pub fn new(app: AppState, incidents: IncidentsState) -> Self {
+        let player = Player::new(Speed::Times(60.0), MAX_SPEED_BUDGET_MS);
         ErrState {
             app,
             incidents,
@@ -100,17 +93,15 @@ impl ErrState {
             alpha: RwSignal::new(0.01),
             builds: RwSignal::new((0, 1)),
             mode: RwSignal::new(HeatMode::Difference),
-            speed: RwSignal::new(Speed::Times(60.0)),
-            playing: RwSignal::new(false),
-            position_ms: RwSignal::new(0),
+            speed: player.speed,
+            playing: player.playing,
+            position_ms: player.position_ms,
             applied: RwSignal::new(0),
             version: RwSignal::new(0),
+            player,
             source: StoredValue::new_local(None),
             engine: StoredValue::new_local(None),
-            replay: StoredValue::new_local(None),
             cursor: StoredValue::new_local(Cursor::default()),
-            timer: StoredValue::new_local(None),
-            last_tick: StoredValue::new_local(0.0),
         }
     }
 
@@ -191,13 +182,9 @@ impl ErrState {
                     stream.events.first().map_or(0, |e| e.t_ms),
                     stream.events.last().map_or(0, |e| e.t_ms),
                 );
-                let mut replay = Replay::new(start, end);
-                replay.set_speed(self.speed.get_untracked());
-                if !fresh {
-                    replay.seek(keep_ms);
-                }
                 self.loaded.set(Some(Rc::new(Loaded { name, stream })));
-                self.replay.set_value(Some(replay));
+                self.player
+                    .load(start, end, if fresh { start } else { keep_ms });
                 self.rebuild();
                 if fresh {
                     self.play();
@@ -255,10 +242,7 @@ impl ErrState {
         self.cursor.update_value(|c| c.rewind());
         // Incidents are a fold over the alerts, so they restart with the engine.
         self.incidents.reset_errors();
-        let to = self
-            .replay
-            .with_value(|r| r.as_ref().map(|r| r.position_ms()));
-        if let Some(to) = to {
+        if let Some(to) = self.player.position() {
             self.apply_until(to, usize::MAX);
         }
         self.publish();
@@ -280,10 +264,7 @@ impl ErrState {
                 applied = c.advance(events, t_ms, budget, |e| e.t_ms, |e| engine.push(*e));
                 if c.applied() < events.len() {
                     engine.advance_to(t_ms);
-                } else if self
-                    .replay
-                    .with_value(|r| r.as_ref().is_some_and(|r| r.at_end()))
-                {
+                } else if self.player.at_end() {
                     engine.finish();
                 }
             });
@@ -293,14 +274,7 @@ impl ErrState {
 
     /// Copies the clock and engine state into the signals the views read.
     fn publish(&self) {
-        let (pos, playing) = self.replay.with_value(|r| {
-            r.as_ref()
-                .map_or((0, false), |r| (r.position_ms(), r.playing()))
-        });
-        self.position_ms.set(pos);
-        if self.playing.get_untracked() != playing {
-            self.playing.set(playing);
-        }
+        let pos = self.player.position().unwrap_or(0);
         self.applied.set(self.cursor.with_value(|c| c.applied()));
         self.version.update(|v| *v += 1);
         if let Some(loaded) = self.loaded.get_untracked() {
@@ -314,136 +288,60 @@ impl ErrState {
                 }
             });
         }
-        if !playing {
-            self.timer.set_value(None);
-        }
     }
 
     /// Starts the replay clock (from the start when at the end).
     pub fn play(&self) {
-        let seek = self
-            .replay
-            .try_update_value(|r| r.as_mut().map(|r| r.play()))
-            .flatten();
-        match seek {
-            None => return,
-            Some(Seek::Rebuild) => self.rebuild(),
-            Some(Seek::Forward) => {}
-        }
-        self.last_tick.set_value(now_ms());
-        let st = *self;
-        self.timer
-            .set_value(Some(Interval::new(TICK_MS, move || st.tick())));
-        self.publish();
+        self.player.play(*self);
     }
 
     /// Stops the replay clock where it is.
     pub fn pause(&self) {
-        self.replay.update_value(|r| {
-            if let Some(r) = r.as_mut() {
-                r.pause();
-            }
-        });
-        self.timer.set_value(None);
-        self.publish();
+        self.player.pause(*self);
     }
 
     /// Play or pause.
     pub fn toggle(&self) {
-        if self.playing.get_untracked() {
-            self.pause();
-        } else {
-            self.play();
-        }
+        self.player.toggle(*self);
     }
 
     /// Sets the replay speed.
     pub fn set_speed(&self, speed: Speed) {
-        self.speed.set(speed);
-        self.replay.update_value(|r| {
-            if let Some(r) = r.as_mut() {
-                r.set_speed(speed);
-            }
-        });
-        self.last_tick.set_value(now_ms());
+        self.player.set_speed(speed);
     }
 
     /// Jumps to stream time `t_ms`.
     pub fn seek(&self, t_ms: i64) {
-        let seek = self
-            .replay
-            .try_update_value(|r| r.as_mut().map(|r| r.seek(t_ms)))
-            .flatten();
-        match seek {
-            Some(Seek::Rebuild) => self.rebuild(),
-            Some(Seek::Forward) => {
-                let to = self
-                    .replay
-                    .with_value(|r| r.as_ref().map_or(0, |r| r.position_ms()));
-                self.apply_until(to, usize::MAX);
-                self.publish();
-            }
-            None => {}
-        }
+        self.player.seek(*self, t_ms);
     }
 
     /// Steps forward by one bin of stream time.
     pub fn step(&self) {
         let step_ms = i64::from(self.bin_seconds.get_untracked()) * 1000;
-        let to = self
-            .replay
-            .try_update_value(|r| r.as_mut().map(|r| r.step(step_ms)))
-            .flatten();
-        if let Some(to) = to {
-            self.apply_until(to, usize::MAX);
-            self.publish();
-        }
+        self.player.step(*self, step_ms);
+    }
+}
+
+impl Deck for ErrState {
+    fn feed_until(&self, t_ms: i64) {
+        self.apply_until(t_ms, usize::MAX);
     }
 
-    /// One timer tick: move the clock by the wall time since the last tick and apply the
-    /// events it passed; at "max", apply events for a bounded slice of the frame.
-    fn tick(&self) {
-        let now = now_ms();
-        let wall = now - self.last_tick.get_value();
-        self.last_tick.set_value(now);
-        let max = self
-            .replay
-            .with_value(|r| r.as_ref().map(|r| r.speed() == Speed::Max));
-        match max {
-            None => return,
-            Some(false) => {
-                let to = self
-                    .replay
-                    .try_update_value(|r| r.as_mut().map(|r| r.tick(wall)))
-                    .flatten()
-                    .unwrap_or(0);
-                self.apply_until(to, usize::MAX);
-            }
-            Some(true) => {
-                let Some(loaded) = self.loaded.get_untracked() else {
-                    return;
-                };
-                let events = &loaded.stream.events;
-                // The clock follows the events: each slice moves it to the last event the
-                // slice reaches, until the frame's budget is spent.
-                loop {
-                    let next = self.cursor.with_value(|c| c.applied());
-                    if next >= events.len() {
-                        break;
-                    }
-                    let target = events[(next + SLICE).min(events.len()) - 1].t_ms;
-                    self.replay.update_value(|r| {
-                        if let Some(r) = r.as_mut() {
-                            r.advance_to(target);
-                        }
-                    });
-                    self.apply_until(target, usize::MAX);
-                    if now_ms() - now > MAX_SPEED_BUDGET_MS {
-                        break;
-                    }
-                }
-            }
-        }
-        self.publish();
+    fn rebuild_to(&self, _t_ms: i64) {
+        // The player has already moved the clock: rebuild replays up to it.
+        self.rebuild();
+    }
+
+    /// The clock follows the events: each slice reaches the time of the event
+    /// [`SLICE`] events ahead.
+    fn slice_end(&self, _position_ms: i64) -> Option<i64> {
+        let loaded = self.loaded.get_untracked()?;
+        let events = &loaded.stream.events;
+        let next = self.cursor.with_value(|c| c.applied());
+        (next < events.len()).then(|| events[(next + SLICE).min(events.len()) - 1].t_ms)
+    }
+
+    fn publish(&self) {
+        ErrState::publish(self);
     }
 }

@@ -61,14 +61,7 @@ pub fn BandCharts() -> impl IntoView {
     let st = expect_context::<MonState>();
     let window_ms = RwSignal::new(300_000i64);
     let pan = RwSignal::new(100u32);
-    let names = move || {
-        st.config
-            .get()
-            .metrics
-            .iter()
-            .map(|m| m.name.clone())
-            .collect::<Vec<_>>()
-    };
+    let names = move || st.metric_names();
     let on_pan = move |e: leptos::ev::Event| {
         if let Ok(p) = event_target_value(&e).parse::<u32>() {
             pan.set(p.min(100));

@@ -7,10 +7,13 @@ use super::MonState;
 use crate::core::simulator::{InjectionKind, MetricSpec, SimConfig};
 use crate::core::stream::Speed;
 
-/// `m:ss` (or `h:mm:ss`) of stream time.
+/// `m:ss` (or `h:mm:ss`) of stream time; the UTC date and time of an epoch time (a
+/// replayed file's clock).
 pub fn clock(ms: i64) -> String {
     let s = ms.div_euclid(1000);
-    if s >= 3600 {
+    if s as f64 >= crate::charts::EPOCH_FROM_S {
+        crate::core::calendar::format_epoch_seconds(s as f64)
+    } else if s >= 3600 {
         format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
     } else {
         format!("{}:{:02}", s / 60, s % 60)
@@ -36,13 +39,35 @@ pub fn Player() -> impl IntoView {
             st.set_eval_ms(s * 1000);
         }
     };
+    let is_file = move || st.file.with(|f| f.is_some());
+    let span = move || {
+        st.version.get();
+        st.player.span().unwrap_or((0, 0))
+    };
+    let on_seek = move |e: leptos::ev::Event| {
+        if let Ok(s) = event_target_value(&e).parse::<i64>() {
+            st.seek(s.saturating_mul(1000));
+        }
+    };
     view! {
-        <div class="panel player" id="monitor-player" role="group" aria-label="Simulator">
-            <button id="monitor-play" class="primary" on:click=move |_| st.toggle()>
+        <div class="panel player" id="monitor-player" role="group" aria-label="Stream player">
+            <button id="monitor-play" class="primary" on:click=move |_| st.toggle() title="Play or pause (k)">
                 {move || if st.playing.get() { "❚❚ Pause" } else { "▶ Start" }}
             </button>
-            <button id="monitor-step" on:click=move |_| st.step() title="One simulator tick forward">"Step"</button>
-            <button id="monitor-reset" on:click=move |_| st.reset() title="Restart the stream at 0 with fresh detectors and incidents">"Reset"</button>
+            <button id="monitor-step" on:click=move |_| st.step()
+                title=move || if is_file() { "One row forward" } else { "One simulator tick forward" }>"Step"</button>
+            <button id="monitor-reset" on:click=move |_| st.reset() title="Restart the stream from its start with fresh detectors and incidents">"Reset"</button>
+            {move || is_file().then(|| view! {
+                <label class="seek">"Position "
+                    <input id="monitor-seek" type="range" step="1"
+                        aria-label="Seek in the replayed file"
+                        prop:min=move || (span().0.div_euclid(1000)).to_string()
+                        prop:max=move || (span().1.div_euclid(1000)).to_string()
+                        prop:value=move || st.position_ms.get().div_euclid(1000).to_string()
+                        on:change=on_seek />
+                </label>
+                <button id="monitor-to-end" on:click=move |_| st.seek(i64::MAX) title="Feed the whole file now">"To end"</button>
+            })}
             <label>"Speed "
                 <select id="monitor-speed" prop:value=move || st.speed.get().label() on:change=on_speed>
                     {Speed::CHOICES.iter().map(|s| view! { <option value=s.label()>{s.label()}</option> }).collect_view()}

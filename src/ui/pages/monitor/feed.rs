@@ -1,13 +1,16 @@
-//! The Monitor's stream path without the page: simulator ticks → one causal detector per
-//! metric → evidence for the incident book, with a bounded point history for the charts
-//! and MAE / MAPE / anomaly counts per evaluation window. Plain Rust, no web types.
+//! The Monitor's stream path without the page: simulator ticks or the rows of a replayed
+//! file → one causal detector per metric → evidence for the incident book, with a bounded
+//! point history for the charts and MAE / MAPE / anomaly counts per evaluation window.
+//! Plain Rust, no web types.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use crate::core::detect::{DetectConfig, Detector, Point};
 use crate::core::event::Event;
 use crate::core::incident::Evidence;
 use crate::core::simulator::{SimConfig, SimError, Simulator};
+use crate::core::source::MetricTable;
 
 /// Points kept per metric for the charts (older points are dropped first).
 pub const HISTORY_LEN: usize = 2_000;
@@ -75,16 +78,21 @@ pub struct Track {
 }
 
 impl Track {
-    fn new(name: String, detect: &DetectConfig) -> Result<Track, String> {
-        Ok(Track {
+    fn new(name: String, detector: Detector) -> Track {
+        Track {
             name,
-            detector: Detector::new(detect.clone()).map_err(|e| format!("detector: {e}"))?,
+            detector,
             history: VecDeque::with_capacity(HISTORY_LEN),
             trained_from_ms: None,
             evals: VecDeque::new(),
             open: None,
             total_anomalies: 0,
-        })
+        }
+    }
+
+    /// Model fits this metric's detector has made (the training fit included).
+    pub fn fits(&self) -> u64 {
+        self.detector.fits()
     }
 
     fn push(&mut self, t_ms: i64, value: f64, window_ms: i64) -> Point {
@@ -132,15 +140,34 @@ impl Track {
     }
 }
 
-/// The simulator and the per-metric tracks fed from it.
+/// Where a feed's points come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The built-in simulator (open-ended).
+    Sim(Simulator),
+    /// A replayed file: its rows in time order, and the next row to feed.
+    File {
+        /// The file's table.
+        table: Rc<MetricTable>,
+        /// Rows fed so far.
+        next_row: usize,
+    },
+}
+
+/// Training data per metric, from an uploaded file: (times ms, values).
+pub type Training<'a> = &'a dyn Fn(&str) -> Option<(Vec<i64>, Vec<f64>)>;
+
+/// The stream source and the per-metric tracks fed from it.
 #[derive(Debug, Clone)]
 pub struct Feed {
     /// The stream source.
-    pub sim: Simulator,
+    pub source: Source,
     /// One track per metric, by series id.
     pub tracks: Vec<Track>,
     /// Evaluation window length, stream ms (> 0).
     pub eval_ms: i64,
+    /// Metrics whose detector started from the training file, with its point count.
+    pub pretrained: Vec<(String, usize)>,
     scratch: Vec<Event>,
 }
 
@@ -152,33 +179,129 @@ impl Feed {
         detect: &DetectConfig,
         eval_ms: i64,
     ) -> Result<Feed, String> {
+        Self::new_sim(config, seed, detect, eval_ms, &|_| None)
+    }
+
+    /// A feed over a fresh simulator, metrics found in `training` starting from a model
+    /// fitted on it.
+    pub fn new_sim(
+        config: SimConfig,
+        seed: u64,
+        detect: &DetectConfig,
+        eval_ms: i64,
+        training: Training,
+    ) -> Result<Feed, String> {
         let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
         let sim = Simulator::new(config, seed).map_err(|e: SimError| e.to_string())?;
-        let tracks = names
-            .into_iter()
-            .map(|n| Track::new(n, detect))
-            .collect::<Result<Vec<_>, _>>()?;
+        Self::build(Source::Sim(sim), names, detect, eval_ms, training)
+    }
+
+    /// A feed replaying `table` from its first row.
+    pub fn new_file(
+        table: Rc<MetricTable>,
+        detect: &DetectConfig,
+        eval_ms: i64,
+        training: Training,
+    ) -> Result<Feed, String> {
+        let names = table.names.clone();
+        let source = Source::File { table, next_row: 0 };
+        Self::build(source, names, detect, eval_ms, training)
+    }
+
+    fn build(
+        source: Source,
+        names: Vec<String>,
+        detect: &DetectConfig,
+        eval_ms: i64,
+        training: Training,
+    ) -> Result<Feed, String> {
+        let n = names.len().max(1) as i64;
+        let mut pretrained = Vec::new();
+        let mut tracks = Vec::with_capacity(names.len());
+        for (i, name) in names.into_iter().enumerate() {
+            // Spread the metrics' refits over the refit interval: one tick, one refit.
+            let mut config = detect.clone();
+            config.refit_offset_ms = detect.refit_every_ms * i as i64 / n;
+            let detector = match training(&name) {
+                Some((times, values)) => {
+                    let d = Detector::pretrained(config, &times, &values)
+                        .map_err(|e| format!("training {name}: {e}"))?;
+                    pretrained.push((name.clone(), times.len()));
+                    d
+                }
+                None => Detector::new(config).map_err(|e| format!("detector: {e}"))?,
+            };
+            tracks.push(Track::new(name, detector));
+        }
         Ok(Feed {
-            sim,
+            source,
             tracks,
             eval_ms: eval_ms.max(1),
+            pretrained,
             scratch: Vec::new(),
         })
     }
 
-    /// Runs the simulator up to stream time `t_ms`, judges every new point and returns the
-    /// evidence of the judged ones (points seen while training give none).
+    /// The simulator, when it is the source.
+    pub fn sim(&self) -> Option<&Simulator> {
+        match &self.source {
+            Source::Sim(s) => Some(s),
+            Source::File { .. } => None,
+        }
+    }
+
+    /// The simulator, when it is the source.
+    pub fn sim_mut(&mut self) -> Option<&mut Simulator> {
+        match &mut self.source {
+            Source::Sim(s) => Some(s),
+            Source::File { .. } => None,
+        }
+    }
+
+    /// For a file: the time of the row `rows` rows ahead of the next one to feed (the end
+    /// of one max-speed slice), None when every row has been fed.
+    pub fn rows_ahead_ms(&self, rows: usize) -> Option<i64> {
+        match &self.source {
+            Source::Sim(_) => None,
+            Source::File { table, next_row } => (*next_row < table.rows())
+                .then(|| table.times_ms[(next_row + rows).min(table.rows()) - 1]),
+        }
+    }
+
+    /// Runs the source up to stream time `t_ms`, judges every new point and returns the
+    /// evidence of the judged ones (points seen while training give none). A missing value
+    /// in a file row is pushed as a gap (judged as no anomaly, drawn as a break).
     pub fn advance(&mut self, t_ms: i64, evidence: &mut Vec<Evidence>) -> usize {
-        self.scratch.clear();
-        self.sim.events_until(t_ms, &mut self.scratch);
-        let n = self.scratch.len();
-        for e in &self.scratch {
-            let Event::Metric(m) = e else { continue };
-            let Some(track) = self.tracks.get_mut(m.series as usize) else {
-                continue;
-            };
-            let p = track.push(m.t_ms, m.value, self.eval_ms);
-            evidence.extend(p.evidence(m.series));
+        let mut n = 0;
+        match &mut self.source {
+            Source::Sim(sim) => {
+                self.scratch.clear();
+                sim.events_until(t_ms, &mut self.scratch);
+                n = self.scratch.len();
+                for e in &self.scratch {
+                    let Event::Metric(m) = e else { continue };
+                    let Some(track) = self.tracks.get_mut(m.series as usize) else {
+                        continue;
+                    };
+                    let p = track.push(m.t_ms, m.value, self.eval_ms);
+                    evidence.extend(p.evidence(m.series));
+                }
+            }
+            Source::File { table, next_row } => {
+                while *next_row < table.rows() && table.times_ms[*next_row] <= t_ms {
+                    let row = *next_row;
+                    let t = table.times_ms[row];
+                    for (series, (track, column)) in
+                        self.tracks.iter_mut().zip(&table.columns).enumerate()
+                    {
+                        let value = column[row];
+                        let p = track.push(t, value, self.eval_ms);
+                        evidence.extend(p.evidence(series as u32));
+                        n += usize::from(!value.is_nan());
+                    }
+                    *next_row += 1;
+                }
+            }
         }
         // A metric in a gap still has its window closed when time moves past it.
         for track in &mut self.tracks {
@@ -186,7 +309,6 @@ impl Feed {
         }
         n
     }
-
     /// Oldest and newest point time over every metric's history.
     pub fn span_ms(&self) -> Option<(i64, i64)> {
         let first = self

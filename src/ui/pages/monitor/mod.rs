@@ -1,21 +1,24 @@
-//! The Monitor workspace: the built-in simulator streamed on a timer, each metric judged
-//! by a causal detector against its forecast band, faults injected while it runs, MAE /
-//! MAPE / anomaly counts per evaluation window, and anomalies fed to the incident book.
-//!
-//! Not done yet: replaying a CSV or Prometheus file through the same path (the issue's
-//! "Replay" stream); only the simulator feeds this page.
+//! The Monitor workspace: the built-in simulator or a replayed metric file (CSV or
+//! Prometheus JSON) streamed on a timer, each metric judged by a causal detector against
+//! its forecast band (trained on the stream's start or on an uploaded training file),
+//! faults injected into the simulator while it runs, MAE / MAPE / anomaly counts per
+//! evaluation window, and anomalies fed to the incident book.
 
 mod charts;
 mod controls;
 mod eval;
 pub(crate) mod feed;
+mod source;
 mod state;
 
 pub use state::MonState;
 
+use leptos::ev;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::ui::pages::incidents::state::IncidentsState;
+use crate::ui::route::Route;
 use crate::ui::shell::AppState;
 
 /// The Monitor workspace page.
@@ -26,18 +29,52 @@ pub fn MonitorPage() -> impl IntoView {
     let st = MonState::new(app, incidents);
     provide_context(st);
 
+    let here =
+        || Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Monitor;
+    // A file dropped while this workspace is open is replayed as the stream.
+    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
+        if !here() {
+            return;
+        }
+        e.prevent_default();
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            source::open_file(st, file, source::Purpose::Replay);
+        }
+    });
+    // `k` plays or pauses (as in video players) unless the user is typing in a field.
+    let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
+        let typing = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if here() && !typing && e.key() == "k" && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
+            e.prevent_default();
+            st.toggle();
+        }
+    });
+    on_cleanup(move || {
+        drop.remove();
+        keys.remove();
+    });
+    let is_sim = move || st.file.with(|f| f.is_none());
+
     view! {
         <div class="workspace-head">
             <h1>"Monitor"</h1>
-            <span class="hint">"Built-in simulator: each metric against a forecast band learnt from its own past."</span>
+            <span class="hint">"Each metric against a forecast band learnt from its own past; anomalies open incidents."</span>
         </div>
         {move || st.error.get().map(|m| view! { <div class="banner error" role="alert" id="monitor-error">{m}</div> })}
+        <source::SourceBar />
         <controls::Player />
         <div class="monitor-grid">
-            <controls::Inject />
+            {move || is_sim().then(|| view! { <controls::Inject /> })}
             <controls::IncidentSummaryPanel />
         </div>
-        <controls::MetricsEditor />
+        {move || is_sim().then(|| view! { <controls::MetricsEditor /> })}
         <charts::BandCharts />
         <eval::EvalTable />
     }

@@ -1,23 +1,26 @@
 //! State of the Monitor workspace: the simulator settings, the stream clock and the loop a
 //! gloo-timers Interval drives, feeding points to the detectors and the incident book.
 
-use gloo_timers::callback::Interval;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 
 use super::feed::Feed;
 use crate::core::detect::DetectConfig;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
 use crate::core::simulator::{Injection, InjectionKind, SimConfig};
-use crate::core::stream::{Replay, Speed};
+use crate::core::source::{read_metrics, MetricTable};
+use crate::core::stream::Speed;
 use crate::ui::pages::incidents::state::IncidentsState;
+use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
 
-/// Timer period of the stream loop: about one frame.
-const TICK_MS: u32 = 16;
-/// At "max" speed, work per timer tick stays under this many milliseconds so the page
-/// keeps painting; ticks are fed in slices of [`SLICE_TICKS`] between clock reads.
+/// At "max" speed, work per frame stays under this many milliseconds so the page keeps
+/// painting; the simulator is fed [`SLICE_TICKS`] ticks (a file [`SLICE_ROWS`] rows)
+/// between clock reads.
 const MAX_SPEED_BUDGET_MS: f64 = 6.0;
 const SLICE_TICKS: i64 = 10;
+const SLICE_ROWS: usize = 20;
 /// The simulator runs forever; the clock's span only has to outlast any session.
 const OPEN_END_MS: i64 = i64::MAX / 4;
 /// Seed of the simulator's noise: fixed, so a run can be repeated.
@@ -34,6 +37,15 @@ pub struct IncidentSummary {
     pub all: Vec<(u64, u8, bool)>,
 }
 
+/// A metric file read for replay or training.
+#[derive(Debug)]
+pub struct MetricFile {
+    /// File name as picked.
+    pub name: String,
+    /// Its table.
+    pub table: Rc<MetricTable>,
+}
+
 /// Signals of the Monitor workspace, shared by its components through context.
 #[derive(Clone, Copy)]
 pub struct MonState {
@@ -43,6 +55,12 @@ pub struct MonState {
     pub incidents: IncidentsState,
     /// Simulator settings in use.
     pub config: RwSignal<SimConfig>,
+    /// The replayed file; None streams the simulator.
+    pub file: RwSignal<Option<Rc<MetricFile>>, LocalStorage>,
+    /// The training file, if one was given.
+    pub training: RwSignal<Option<Rc<MetricFile>>, LocalStorage>,
+    /// Metrics whose detector started from the training file, with its point count.
+    pub pretrained: RwSignal<Vec<(String, usize)>>,
     /// Training window of every detector, ms.
     pub train_ms: RwSignal<i64>,
     /// Evaluation window, ms.
@@ -55,7 +73,7 @@ pub struct MonState {
     pub position_ms: RwSignal<i64>,
     /// Bumped whenever the feed changed, so views re-read it.
     pub version: RwSignal<u64>,
-    /// The last settings or injection error.
+    /// The last settings, file or injection error.
     pub error: RwSignal<Option<String>>,
     /// Injections made, newest last: (stream ms, text).
     pub injected: RwSignal<Vec<(i64, String)>>,
@@ -63,40 +81,54 @@ pub struct MonState {
     pub summary: RwSignal<IncidentSummary>,
     /// Work of the last timer tick, ms (feed plus incident update).
     pub tick_work_ms: RwSignal<f64>,
+    /// The stream clock and its timer.
+    pub player: Player,
     feed: StoredValue<Option<Feed>, LocalStorage>,
-    replay: StoredValue<Replay, LocalStorage>,
-    timer: StoredValue<Option<Interval>, LocalStorage>,
-    last_tick: StoredValue<f64, LocalStorage>,
-}
-
-fn now_ms() -> f64 {
-    window().performance().map(|p| p.now()).unwrap_or(0.0)
+    /// Injections made, re-applied when the stream is rebuilt.
+    injections: StoredValue<Vec<Injection>, LocalStorage>,
 }
 
 impl MonState {
     /// The default simulator, ready to start.
     pub fn new(app: AppState, incidents: IncidentsState) -> Self {
+        let player = Player::new(Speed::Times(10.0), MAX_SPEED_BUDGET_MS);
         let st = MonState {
             app,
             incidents,
             config: RwSignal::new(SimConfig::default()),
+            file: RwSignal::new_local(None),
+            training: RwSignal::new_local(None),
+            pretrained: RwSignal::new(Vec::new()),
             train_ms: RwSignal::new(DetectConfig::default().train_ms),
             eval_ms: RwSignal::new(30_000),
-            speed: RwSignal::new(Speed::Times(10.0)),
-            playing: RwSignal::new(false),
-            position_ms: RwSignal::new(0),
+            speed: player.speed,
+            playing: player.playing,
+            position_ms: player.position_ms,
             version: RwSignal::new(0),
             error: RwSignal::new(None),
             injected: RwSignal::new(Vec::new()),
             summary: RwSignal::new(IncidentSummary::default()),
-            tick_work_ms: RwSignal::new(0.0),
+            tick_work_ms: player.tick_work_ms,
+            player,
             feed: StoredValue::new_local(None),
-            replay: StoredValue::new_local(Replay::new(0, OPEN_END_MS)),
-            timer: StoredValue::new_local(None),
-            last_tick: StoredValue::new_local(0.0),
+            injections: StoredValue::new_local(Vec::new()),
         };
         st.reset();
         st
+    }
+
+    /// Names of the stream's metrics, in series order (tracked).
+    pub fn metric_names(&self) -> Vec<String> {
+        match self.file.get() {
+            Some(f) => f.table.names.clone(),
+            None => self
+                .config
+                .with(|c| c.metrics.iter().map(|m| m.name.clone()).collect()),
+        }
+    }
+
+    fn metric_names_untracked(&self) -> Vec<String> {
+        untrack(|| self.metric_names())
     }
 
     /// Runs `f` on the feed, if there is one.
@@ -127,112 +159,229 @@ impl MonState {
         self.reset();
     }
 
-    /// A fresh stream at time 0 with fresh detectors and an empty incident book; the
+    /// A fresh stream from its start with fresh detectors and an empty incident book; the
     /// clock keeps its speed and whether it runs.
     pub fn reset(&self) {
-        let config = self.config.get_untracked();
+        let playing = self.playing.get_untracked();
+        self.injections.set_value(Vec::new());
+        self.injected.set(Vec::new());
+        self.build_feed();
+        let (start, end) = match self.file.get_untracked() {
+            Some(f) => (
+                f.table.times_ms.first().copied().unwrap_or(0),
+                f.table.times_ms.last().copied().unwrap_or(0),
+            ),
+            None => (0, OPEN_END_MS),
+        };
+        self.player.load(start, end, start);
+        self.publish();
+        if playing {
+            self.play();
+        }
+    }
+
+    /// Fresh detectors, source and incident book (the injections made so far re-applied),
+    /// at the start of the stream; the clock is left alone.
+    fn build_feed(&self) {
         let detect = DetectConfig::with_train_ms(self.train_ms.get_untracked());
-        let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
-        let feed = Feed::new(config, SEED, &detect, self.eval_ms.get_untracked());
+        let eval_ms = self.eval_ms.get_untracked();
+        let training = self.training.get_untracked();
+        let one_metric = self.metric_names_untracked().len() == 1;
+        let lookup = |name: &str| -> Option<(Vec<i64>, Vec<f64>)> {
+            let t = &training.as_ref()?.table;
+            // By name; a one-metric training file trains a one-metric stream whatever
+            // the names.
+            let i = t
+                .names
+                .iter()
+                .position(|n| n == name)
+                .or_else(|| (one_metric && t.names.len() == 1).then_some(0))?;
+            let (times, values) = t
+                .times_ms
+                .iter()
+                .zip(&t.columns[i])
+                .filter(|(_, v)| v.is_finite())
+                .map(|(&t, &v)| (t, v))
+                .unzip();
+            Some((times, values))
+        };
+        let (feed, names) = match self.file.get_untracked() {
+            Some(f) => (
+                Feed::new_file(f.table.clone(), &detect, eval_ms, &lookup),
+                f.table.names.clone(),
+            ),
+            None => {
+                let config = self.config.get_untracked();
+                let names = config.metrics.iter().map(|m| m.name.clone()).collect();
+                (
+                    Feed::new_sim(config, SEED, &detect, eval_ms, &lookup),
+                    names,
+                )
+            }
+        };
         let engine = IncidentEngine::new(IncidentConfig::default(), names);
         match (feed, engine) {
-            (Ok(feed), Ok(engine)) => {
+            (Ok(mut feed), Ok(engine)) => {
+                if let Some(sim) = feed.sim_mut() {
+                    self.injections.with_value(|all| {
+                        for i in all {
+                            // Accepted once, so accepted again by the same simulator.
+                            let _ = sim.inject(*i);
+                        }
+                    });
+                }
+                self.pretrained.set(feed.pretrained.clone());
                 self.feed.set_value(Some(feed));
                 self.incidents.set_monitor(Some(engine));
                 if self
                     .error
                     .get_untracked()
-                    .is_some_and(|m| m.starts_with("Metrics:"))
+                    .is_some_and(|m| m.starts_with("Metrics:") || m.starts_with("Training:"))
                 {
                     self.error.set(None);
                 }
             }
+            (Err(e), _) if e.starts_with("training") => {
+                self.error.set(Some(format!("Training: {e}")));
+                self.training.set(None);
+                self.build_feed();
+            }
             (Err(e), _) => self.error.set(Some(format!("Metrics: {e}"))),
             (_, Err(e)) => self.error.set(Some(format!("Incidents: {e}"))),
         }
-        let playing = self.replay.with_value(|r| r.playing());
-        let mut replay = Replay::new(0, OPEN_END_MS);
-        replay.set_speed(self.speed.get_untracked());
-        if playing {
-            replay.play();
+    }
+
+    /// Replays a metric file (CSV or Prometheus JSON) instead of the simulator, from its
+    /// start; a file that cannot be read is reported and the running stream kept.
+    pub fn open_file(&self, name: String, bytes: &[u8]) {
+        match read_metrics(bytes, &name, None) {
+            Ok(table) => {
+                let notes = note_text(&table);
+                self.app.status.set(format!(
+                    "{name}: {} metric(s), {} rows{}",
+                    table.names.len(),
+                    table.rows(),
+                    if notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {notes}")
+                    }
+                ));
+                self.error.set(None);
+                self.file.set(Some(Rc::new(MetricFile {
+                    name,
+                    table: Rc::new(table),
+                })));
+                self.reset();
+                self.play();
+            }
+            Err(e) => self.error.set(Some(format!("{name}: {e}"))),
         }
-        self.replay.set_value(replay);
-        self.injected.set(Vec::new());
-        self.last_tick.set_value(now_ms());
-        self.publish();
     }
 
-    /// Starts the clock.
+    /// Back to the built-in simulator.
+    pub fn use_simulator(&self) {
+        self.file.set(None);
+        self.reset();
+    }
+
+    /// Trains the detectors of metrics found in this file (by name) on it; the stream
+    /// restarts. A file that cannot be read is reported and the training kept.
+    pub fn open_training(&self, name: String, bytes: &[u8]) {
+        match read_metrics(bytes, &name, None) {
+            Ok(table) => {
+                self.error.set(None);
+                self.training.set(Some(Rc::new(MetricFile {
+                    name: name.clone(),
+                    table: Rc::new(table),
+                })));
+                self.reset();
+                let used = self.pretrained.get_untracked();
+                if used.is_empty() {
+                    self.error.set(Some(format!(
+                        "Training: no metric of {name} matches a metric of the stream by name; \
+                         the detectors train on the stream itself"
+                    )));
+                } else {
+                    self.app.status.set(format!(
+                        "Trained on {name}: {}",
+                        used.iter()
+                            .map(|(m, n)| format!("{m} ({n} points)"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            Err(e) => self.error.set(Some(format!("Training: {name}: {e}"))),
+        }
+    }
+
+    /// Forgets the training file: detectors train on the stream again (it restarts).
+    pub fn clear_training(&self) {
+        self.training.set(None);
+        self.reset();
+    }
+
+    /// Starts the clock (a finished file starts over).
     pub fn play(&self) {
-        self.replay.update_value(|r| {
-            r.play();
-        });
-        self.last_tick.set_value(now_ms());
-        let st = *self;
-        self.timer
-            .set_value(Some(Interval::new(TICK_MS, move || st.tick())));
-        self.publish();
-    }
-
-    /// Stops the clock where it is.
-    pub fn pause(&self) {
-        self.replay.update_value(|r| r.pause());
-        self.timer.set_value(None);
-        self.publish();
+        self.player.play(*self);
     }
 
     /// Start or pause.
     pub fn toggle(&self) {
-        if self.playing.get_untracked() {
-            self.pause();
-        } else {
-            self.play();
-        }
+        self.player.toggle(*self);
     }
 
     /// Sets the speed.
     pub fn set_speed(&self, speed: Speed) {
-        self.speed.set(speed);
-        self.replay.update_value(|r| r.set_speed(speed));
-        self.last_tick.set_value(now_ms());
+        self.player.set_speed(speed);
     }
 
-    /// One simulator tick forward, running or not.
+    /// Jumps to stream time `t_ms` of a replayed file.
+    pub fn seek(&self, t_ms: i64) {
+        self.player.seek(*self, t_ms);
+    }
+
+    /// One step forward, running or not: a simulator tick, or a file's typical row step.
     pub fn step(&self) {
-        let tick = self.config.get_untracked().tick_ms;
-        let to = self.replay.try_update_value(|r| r.step(tick)).unwrap_or(0);
-        self.feed_until(to);
-        self.publish();
+        let step = match self.file.get_untracked() {
+            Some(f) => f.table.step_ms().unwrap_or(1000).max(1),
+            None => self.config.get_untracked().tick_ms,
+        };
+        self.player.step(*self, step);
     }
 
     /// Injects a fault of `kind` into the metric called `metric` (or every metric for
     /// `all`) from the next tick, lasting `ticks` ticks.
     pub fn inject(&self, kind: InjectionKind, metric: &str, ticks: u32) {
-        let result = self
-            .feed
-            .try_update_value(|f| {
-                let Some(feed) = f.as_mut() else {
-                    return Err("start the simulator first".to_string());
-                };
-                let config = feed.sim.config().clone();
-                let series: Vec<u32> = if metric == "all" {
-                    (0..config.metrics.len() as u32).collect()
-                } else {
-                    match config.series_of(metric) {
-                        Some(s) => vec![s],
-                        None => return Err(format!("there is no metric called '{metric}'")),
+        let result =
+            self.feed
+                .try_update_value(|f| {
+                    let Some(sim) = f.as_mut().and_then(|f| f.sim_mut()) else {
+                        return Err("faults are injected into the simulator; switch to it first"
+                            .to_string());
+                    };
+                    let config = sim.config().clone();
+                    let series: Vec<u32> = if metric == "all" {
+                        (0..config.metrics.len() as u32).collect()
+                    } else {
+                        match config.series_of(metric) {
+                            Some(s) => vec![s],
+                            None => return Err(format!("there is no metric called '{metric}'")),
+                        }
+                    };
+                    let start = sim.next_t_ms();
+                    let len = i64::from(ticks.max(1)) * config.tick_ms;
+                    let mut made = Vec::new();
+                    for s in series {
+                        let i = Injection::new(kind, s, start, len);
+                        sim.inject(i).map_err(|e| e.to_string())?;
+                        made.push(i);
                     }
-                };
-                let start = feed.sim.next_t_ms();
-                let len = i64::from(ticks.max(1)) * config.tick_ms;
-                for s in series {
-                    feed.sim
-                        .inject(Injection::new(kind, s, start, len))
-                        .map_err(|e| e.to_string())?;
-                }
-                Ok(start)
-            })
-            .unwrap_or_else(|| Err("the stream is gone".into()));
+                    self.injections.update_value(|all| all.extend(made));
+                    Ok(start)
+                })
+                .unwrap_or_else(|| Err("the stream is gone".into()));
         match result {
             Ok(start) => {
                 let what = if kind == InjectionKind::TransientSpike {
@@ -275,11 +424,6 @@ impl MonState {
 
     /// Copies the clock and incident state into the signals the views read.
     fn publish(&self) {
-        let (pos, playing) = self.replay.with_value(|r| (r.position_ms(), r.playing()));
-        self.position_ms.set(pos);
-        if self.playing.get_untracked() != playing {
-            self.playing.set(playing);
-        }
         let summary = self
             .incidents
             .read(crate::ui::pages::incidents::state::Source::Monitor, |e| {
@@ -299,42 +443,39 @@ impl MonState {
             self.summary.set(summary);
         }
         self.version.update(|v| *v += 1);
-        if !playing {
-            self.timer.set_value(None);
-        }
+    }
+}
+
+impl Deck for MonState {
+    fn feed_until(&self, t_ms: i64) {
+        MonState::feed_until(self, t_ms);
     }
 
-    /// One timer tick: move the clock by the wall time since the last tick and feed the
-    /// ticks it passed; at "max", feed slices of ticks for a bounded part of the frame.
-    fn tick(&self) {
-        let now = now_ms();
-        let wall = now - self.last_tick.get_value();
-        self.last_tick.set_value(now);
-        let speed = self.replay.with_value(|r| r.speed());
-        match speed {
-            Speed::Times(_) => {
-                let to = self.replay.try_update_value(|r| r.tick(wall)).unwrap_or(0);
-                self.feed_until(to);
-            }
-            Speed::Max => {
-                let slice = SLICE_TICKS * self.config.get_untracked().tick_ms;
-                loop {
-                    let to = self
-                        .replay
-                        .try_update_value(|r| {
-                            let to = r.position_ms().saturating_add(slice);
-                            r.advance_to(to);
-                            r.position_ms()
-                        })
-                        .unwrap_or(0);
-                    self.feed_until(to);
-                    if now_ms() - now > MAX_SPEED_BUDGET_MS {
-                        break;
-                    }
-                }
-            }
-        }
-        self.tick_work_ms.set(now_ms() - now);
-        self.publish();
+    fn rebuild_to(&self, t_ms: i64) {
+        self.build_feed();
+        MonState::feed_until(self, t_ms);
     }
+
+    fn slice_end(&self, position_ms: i64) -> Option<i64> {
+        let tick = self.config.get_untracked().tick_ms;
+        self.with_feed(|f| match f.sim() {
+            Some(_) => Some(position_ms.saturating_add(SLICE_TICKS * tick)),
+            None => f.rows_ahead_ms(SLICE_ROWS),
+        })
+        .flatten()
+    }
+
+    fn publish(&self) {
+        MonState::publish(self);
+    }
+}
+
+/// The table's notes as one line.
+fn note_text(table: &MetricTable) -> String {
+    table
+        .notes
+        .iter()
+        .map(|n| n.message.clone())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
