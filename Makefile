@@ -51,6 +51,7 @@ bench: setup-test build
 	node tests/bench/browser/run.mjs
 	node tests/bench/browser/errors.mjs --events 20000000
 	node tests/bench/browser/monitor.mjs
+	node tests/bench/browser/journal.mjs
 
 clean:
 	rm -rf dist target/e2e-screenshots

@@ -2,9 +2,11 @@
 //! call the core and render its results.
 
 pub mod bench;
+pub mod bench_journal;
 mod canvas;
 mod download;
 mod format;
+pub mod journal;
 mod loader;
 pub(crate) mod pages;
 mod player;

@@ -73,6 +73,7 @@
 //!   everything after a cut removed), so the next append continues a clean journal.
 
 mod checkpoint;
+pub mod export;
 mod record;
 mod store;
 

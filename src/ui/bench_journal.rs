@@ -1,0 +1,124 @@
+//! Benchmark hooks for the journal in the browser, called through `window.wasmBindings` by
+//! tests/bench/browser/journal.mjs: appends through the real service into IndexedDB, and
+//! recovery of a stored journal into an engine. Not used by the page itself.
+
+use js_sys::Float64Array;
+use wasm_bindgen::prelude::*;
+
+use crate::core::errors::{Config, ErrorEngine};
+use crate::core::event::Event;
+use crate::core::journal::NameKind;
+use crate::core::synth;
+use crate::ui::journal::{delete_database, JournalService, Status};
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn fail(msg: impl std::fmt::Display) -> JsValue {
+    JsError::new(&msg.to_string()).into()
+}
+
+/// Append `total` generated error events (one hour, 2 builds, 32 codes) into a fresh
+/// journal in the IndexedDB database `db`, `batch` events per call, handing the main thread
+/// back to the browser after every batch as a page's frame or tick would; the time runs
+/// until the last event is on disk. Returns `[ms, events, flushes, bytes stored, slowest
+/// append ms, performance.now() at the first append]` (the last so the caller can tell the
+/// long tasks of the timed appends from those of the set-up: deleting the database, opening
+/// the journal, generating the events).
+#[wasm_bindgen(js_name = benchJournalAppend)]
+pub async fn bench_journal_append(
+    db: String,
+    total: u32,
+    batch: u32,
+) -> Result<Float64Array, JsValue> {
+    delete_database(&db).await.map_err(fail)?;
+    let service = JournalService::open(&db).await;
+    if let Status::MemoryOnly { reason } | Status::ReadOnly { reason } = service.status() {
+        return Err(fail(format!("the journal is not durable: {reason}")));
+    }
+    let events: Vec<Event> = synth::error_events(u64::from(total), 3_600_000, 42)
+        .into_iter()
+        .map(Event::Error)
+        .collect();
+    service
+        .name(NameKind::Build, 0, "5.0007.510.011")
+        .map_err(fail)?;
+    service
+        .name(NameKind::Build, 1, "5.0007.610.011")
+        .map_err(fail)?;
+    for code in 0..32 {
+        service
+            .name(NameKind::Code, code, &format!("E{code:03}"))
+            .map_err(fail)?;
+    }
+    let start = now_ms();
+    let mut slowest: f64 = 0.0;
+    for chunk in events.chunks(batch.max(1) as usize) {
+        let t = now_ms();
+        service.append(chunk).map_err(fail)?;
+        slowest = slowest.max(now_ms() - t);
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+    service.flush().await.map_err(fail)?;
+    let ms = now_ms() - start;
+    let stats = service.stats();
+    let flushes = service.flushes();
+    service.close().await;
+    Ok(Float64Array::from(
+        &[
+            ms,
+            stats.events as f64,
+            flushes as f64,
+            stats.bytes as f64,
+            slowest,
+            start,
+        ][..],
+    ))
+}
+
+/// Recover the journal in `db` as a page does on start: open (lock, load every segment from
+/// IndexedDB, verify) and replay into an `ErrorEngine` through `restore`. Returns `[total
+/// ms, connect ms, load ms, verify ms, restore ms, events recovered, events replayed,
+/// checkpoint seq or -1]`.
+#[wasm_bindgen(js_name = benchJournalRecover)]
+pub async fn bench_journal_recover(db: String) -> Result<Float64Array, JsValue> {
+    let start = now_ms();
+    let service = JournalService::open(&db).await;
+    let opened = now_ms();
+    let engine = ErrorEngine::new(Config::new(0, 1, 10)).map_err(fail)?;
+    let restored = service.restore(engine).map_err(fail)?;
+    let done = now_ms();
+    let t = service.timings();
+    let out = [
+        done - start,
+        t.connect_ms,
+        t.load_ms,
+        t.verify_ms,
+        done - opened,
+        service.recovery().events as f64,
+        restored.replayed as f64,
+        restored.checkpoint_seq.map_or(-1.0, |s| s as f64),
+    ];
+    service.close().await;
+    Ok(Float64Array::from(&out[..]))
+}
+
+/// Checkpoint the journal in `db` at its last record with the engine restored from it, so
+/// the next recovery replays nothing. Returns `[ms, checkpoint seq]`.
+#[wasm_bindgen(js_name = benchJournalCheckpoint)]
+pub async fn bench_journal_checkpoint(db: String) -> Result<Float64Array, JsValue> {
+    let service = JournalService::open(&db).await;
+    let engine = ErrorEngine::new(Config::new(0, 1, 10)).map_err(fail)?;
+    let restored = service.restore(engine).map_err(fail)?;
+    let start = now_ms();
+    service
+        .checkpoint(restored.last_seq, &restored.engine)
+        .map_err(fail)?;
+    service.flush().await.map_err(fail)?;
+    let ms = now_ms() - start;
+    service.close().await;
+    Ok(Float64Array::from(&[ms, restored.last_seq as f64][..]))
+}
