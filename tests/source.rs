@@ -599,3 +599,33 @@ fn large_matrix_load_time() {
     );
     assert_eq!(format!("{:?}", w.columns), format!("{:?}", t.columns));
 }
+
+#[test]
+fn a_table_from_journaled_events_has_one_row_per_time_and_gaps_where_a_series_is_silent() {
+    use pipescope::core::event::{Event, MetricEvent};
+    use pipescope::core::source::MetricTable;
+    let m = |t_ms, series, value| {
+        Event::Metric(MetricEvent {
+            t_ms,
+            series,
+            value,
+        })
+    };
+    // Out of order, a series silent at one time, an unknown series, a repeated point.
+    let events = [
+        m(2000, 1, 5.0),
+        m(0, 0, 1.0),
+        m(0, 1, 4.0),
+        m(2000, 0, 2.0),
+        m(4000, 0, 3.0),
+        m(4000, 7, 9.0),
+        m(4000, 0, 3.5),
+    ];
+    let t = MetricTable::from_events(vec!["a".into(), "b".into()], &events);
+    assert_eq!(t.times_ms, vec![0, 2000, 4000]);
+    assert_eq!(t.columns[0], vec![1.0, 2.0, 3.5]);
+    assert_eq!(&t.columns[1][..2], &[4.0, 5.0]);
+    assert!(t.columns[1][2].is_nan(), "b has no point at 4 s: a gap");
+    // Replaying the table gives back the known series' events in time order.
+    assert_eq!(t.events().len(), 5);
+}

@@ -5,7 +5,7 @@
 // Checks what a user sees: the notes, the charts (DOM and canvas pixels), the incident the
 // planted spike opens, play / step / seek / "To end", and clear errors that keep the stream.
 import assert from 'node:assert/strict';
-import { appSession, readCanvasPixels, screenshot } from './harness.mjs';
+import { appSession, captureDownload, readCanvasPixels, screenshot } from './harness.mjs';
 
 const { test } = appSession({ hash: '#/monitor' });
 
@@ -96,6 +96,19 @@ test('a CSV replays as a stream: notes on every fix, charts, an incident from th
   const memPoints = Number(await page.getAttribute('#band-mem', 'data-points'));
   assert.ok(memAnomalies <= 0.1 * memPoints, `mem is quiet (${memAnomalies} of ${memPoints})`);
   await screenshot(page, 'monitor-replay-csv');
+
+  // The anomaly log downloads as CSV and JSON; the spike's points are in it, with the
+  // incident they belong to, at epoch times.
+  const csv = (await captureDownload(page, () => page.click('#anomaly-log-csv'))).text().trim().split('\n');
+  assert.equal(csv[0], 't_s,metric,value,expected,lower,upper,score,deviation,incident');
+  const spikeRows = csv.slice(1).filter((l) => {
+    const [t, metric, , , , , , , incident] = l.split(',');
+    return metric === 'cpu' && Number(t) >= T0 / 1000 + 1500 && Number(t) < T0 / 1000 + 1560 && incident !== '';
+  });
+  assert.ok(spikeRows.length >= 30, `spike anomalies in the log with their incident (${spikeRows.length})`);
+  const json = JSON.parse((await captureDownload(page, () => page.click('#anomaly-log-json'))).text());
+  assert.equal(json.length, csv.length - 1, 'the same anomalies in both formats');
+  assert.ok(json.some((r) => r.metric === HOSTILE), 'names exported verbatim');
 
   // Seek back to the start: engines rebuild; step moves one row (1 s).
   await page.locator('#monitor-seek').evaluate((el, v) => {

@@ -85,6 +85,8 @@ pub enum SourceFormat {
     PrometheusVector,
     /// A Prometheus range response (`resultType` `matrix`).
     PrometheusMatrix,
+    /// Metric events from a journal or an import ([`MetricTable::from_events`]).
+    Events,
 }
 
 /// What a [`Note`] is about.
@@ -145,6 +147,38 @@ pub struct MetricTable {
 }
 
 impl MetricTable {
+    /// The table of a stream of metric events (a recovered journal or an imported
+    /// export): one row per distinct time, one column per name (series id = index),
+    /// missing where a series has no event at a time; for two events of one series at
+    /// one time the later wins. Events of unknown series or other kinds are ignored.
+    pub fn from_events(names: Vec<String>, events: &[Event]) -> MetricTable {
+        let mut metrics: Vec<&MetricEvent> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Metric(m) if (m.series as usize) < names.len() => Some(m),
+                _ => None,
+            })
+            .collect();
+        metrics.sort_by_key(|m| m.t_ms);
+        let mut times_ms: Vec<i64> = metrics.iter().map(|m| m.t_ms).collect();
+        times_ms.dedup();
+        let mut columns = vec![vec![f64::NAN; times_ms.len()]; names.len()];
+        let mut row = 0;
+        for m in metrics {
+            while times_ms[row] < m.t_ms {
+                row += 1;
+            }
+            columns[m.series as usize][row] = m.value;
+        }
+        MetricTable {
+            names,
+            times_ms,
+            columns,
+            notes: Vec::new(),
+            format: SourceFormat::Events,
+        }
+    }
+
     /// Number of rows (distinct timestamps).
     pub fn rows(&self) -> usize {
         self.times_ms.len()

@@ -49,6 +49,11 @@ impl Status {
     pub fn is_durable(&self) -> bool {
         matches!(self, Status::Durable)
     }
+
+    /// Whether this tab may append (it is not another tab's reader).
+    pub fn is_writable(&self) -> bool {
+        !matches!(self, Status::ReadOnly { .. })
+    }
 }
 
 /// Wall-clock milliseconds the start-up took (what recovery costs a user).

@@ -100,14 +100,19 @@ pub fn IncidentsPage() -> impl IntoView {
             "csv" => ("incidents.csv", "text/csv", incidents_csv(&list)),
             "json" => ("incidents.json", "application/json", incidents_json(&list)),
             _ => {
-                // Stream times are mapped so the latest one is now: Alertmanager wants
-                // wall-clock RFC 3339 times.
+                // Simulator stream times are mapped so the latest one is now: Alertmanager
+                // wants wall-clock RFC 3339 times.
                 let latest = list
                     .iter()
                     .map(|i| i.end_ms.unwrap_or(i.opened_ms + i.duration_ms))
                     .max()
                     .unwrap_or(0);
-                let origin = js_sys::Date::now() as i64 - latest;
+                // A replayed file's times are already wall-clock (epoch) times.
+                let origin = if latest as f64 >= crate::charts::EPOCH_FROM_S * 1000.0 {
+                    0
+                } else {
+                    js_sys::Date::now() as i64 - latest
+                };
                 (
                     "alertmanager.json",
                     "application/json",

@@ -185,7 +185,35 @@ pub fn IncidentSummaryPanel() -> impl IntoView {
                 }).collect_view()}
             </ul>
             <a href="#/incidents">"See the incident cards"</a>
+            <div class="anomaly-log" role="group" aria-label="Anomaly log">
+                <span class="muted">{move || format!("Anomaly log: {} anomalies ", s().logged)}</span>
+                <button class="small" id="anomaly-log-csv" on:click=move |_| export_log(st, false)
+                    title="Every logged anomaly: time, metric, value, expected, band, score, deviation, incident">"CSV"</button>
+                <button class="small" id="anomaly-log-json" on:click=move |_| export_log(st, true)>"JSON"</button>
+            </div>
         </div>
+    }
+}
+
+/// Downloads the Monitor book's anomaly log.
+fn export_log(st: MonState, json: bool) {
+    use crate::core::incident::export::{anomaly_log_csv, anomaly_log_json};
+    use crate::ui::pages::incidents::state::Source;
+    let body = st.incidents.read(Source::Monitor, |e| {
+        if json {
+            anomaly_log_json(e.anomaly_log(), e.names())
+        } else {
+            anomaly_log_csv(e.anomaly_log(), e.names())
+        }
+    });
+    let Some(body) = body else { return };
+    let (name, mime) = if json {
+        ("anomalies.json", "application/json")
+    } else {
+        ("anomalies.csv", "text/csv")
+    };
+    if let Err(e) = crate::ui::download::text(name, mime, &body) {
+        st.error.set(Some(format!("Export: {e}")));
     }
 }
 

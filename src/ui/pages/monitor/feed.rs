@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::core::detect::{DetectConfig, Detector, Point};
-use crate::core::event::Event;
+use crate::core::event::{Event, MetricEvent};
 use crate::core::incident::Evidence;
 use crate::core::simulator::{SimConfig, SimError, Simulator};
 use crate::core::source::MetricTable;
@@ -269,46 +269,81 @@ impl Feed {
     }
 
     /// Runs the source up to stream time `t_ms`, judges every new point and returns the
-    /// evidence of the judged ones (points seen while training give none). A missing value
-    /// in a file row is pushed as a gap (judged as no anomaly, drawn as a break).
+    /// evidence of the judged ones (points seen while training give none).
     pub fn advance(&mut self, t_ms: i64, evidence: &mut Vec<Evidence>) -> usize {
-        let mut n = 0;
+        let mut events = std::mem::take(&mut self.scratch);
+        events.clear();
+        self.pull(t_ms, &mut events);
+        let n = events.len();
+        self.apply(&events, t_ms, evidence);
+        self.scratch = events;
+        n
+    }
+
+    /// The source's events up to stream time `t_ms`, in time order, without judging them
+    /// (so they can be journaled first). A missing value in a file row is an event whose
+    /// value is NaN: a gap, judged as no anomaly and drawn as a break.
+    pub fn pull(&mut self, t_ms: i64, out: &mut Vec<Event>) {
         match &mut self.source {
-            Source::Sim(sim) => {
-                self.scratch.clear();
-                sim.events_until(t_ms, &mut self.scratch);
-                n = self.scratch.len();
-                for e in &self.scratch {
-                    let Event::Metric(m) = e else { continue };
-                    let Some(track) = self.tracks.get_mut(m.series as usize) else {
-                        continue;
-                    };
-                    let p = track.push(m.t_ms, m.value, self.eval_ms);
-                    evidence.extend(p.evidence(m.series));
-                }
-            }
+            Source::Sim(sim) => sim.events_until(t_ms, out),
             Source::File { table, next_row } => {
                 while *next_row < table.rows() && table.times_ms[*next_row] <= t_ms {
                     let row = *next_row;
                     let t = table.times_ms[row];
-                    for (series, (track, column)) in
-                        self.tracks.iter_mut().zip(&table.columns).enumerate()
-                    {
-                        let value = column[row];
-                        let p = track.push(t, value, self.eval_ms);
-                        evidence.extend(p.evidence(series as u32));
-                        n += usize::from(!value.is_nan());
+                    for (series, column) in table.columns.iter().enumerate() {
+                        out.push(Event::Metric(MetricEvent {
+                            t_ms: t,
+                            series: series as u32,
+                            value: column[row],
+                        }));
                     }
                     *next_row += 1;
                 }
             }
         }
+    }
+
+    /// Judges `events` (from [`Feed::pull`] or a journal), then closes the evaluation
+    /// windows that stream time `t_ms` has passed; appends the judged points' evidence.
+    pub fn apply(&mut self, events: &[Event], t_ms: i64, evidence: &mut Vec<Evidence>) {
+        for e in events {
+            let Event::Metric(m) = e else { continue };
+            let Some(track) = self.tracks.get_mut(m.series as usize) else {
+                continue;
+            };
+            let p = track.push(m.t_ms, m.value, self.eval_ms);
+            evidence.extend(p.evidence(m.series));
+        }
         // A metric in a gap still has its window closed when time moves past it.
         for track in &mut self.tracks {
             track.close_until(t_ms, self.eval_ms);
         }
-        n
     }
+
+    /// Moves the source past stream time `t_ms` without judging anything: after a
+    /// recovery has applied the journaled events, the stream continues from there.
+    pub fn skip_to(&mut self, t_ms: i64) {
+        let mut sink = Vec::new();
+        match &mut self.source {
+            Source::Sim(sim) => {
+                // The simulator is a pure function of time: generate and drop in slices.
+                let step = sim.config().tick_ms.max(1) * 10_000;
+                let mut at = sim.next_t_ms();
+                while at <= t_ms {
+                    at = at.saturating_add(step).min(t_ms);
+                    sink.clear();
+                    sim.events_until(at, &mut sink);
+                    if at == t_ms {
+                        break;
+                    }
+                }
+            }
+            Source::File { table, next_row } => {
+                *next_row = table.times_ms.partition_point(|&t| t <= t_ms);
+            }
+        }
+    }
+
     /// Oldest and newest point time over every metric's history.
     pub fn span_ms(&self) -> Option<(i64, i64)> {
         let first = self

@@ -17,6 +17,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::ui::journal::{JournalPanel, Status};
 use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::route::Route;
 use crate::ui::shell::AppState;
@@ -68,6 +69,19 @@ pub fn MonitorPage() -> impl IntoView {
             <span class="hint">"Each metric against a forecast band learnt from its own past; anomalies open incidents."</span>
         </div>
         {move || st.error.get().map(|m| view! { <div class="banner error" role="alert" id="monitor-error">{m}</div> })}
+        {move || st.journal.get().and_then(|svc| {
+            // Durability off (storage full, unavailable, or another tab writes): say so
+            // at the top; the stream keeps running in memory.
+            let view = svc.view();
+            move || match view.get().status {
+                Status::Durable => None,
+                Status::MemoryOnly { reason } | Status::ReadOnly { reason } => Some(view! {
+                    <div class="banner warn" role="status" id="monitor-durability">
+                        <strong>"Journal"</strong><span class="msg">{reason}</span>
+                    </div>
+                }),
+            }
+        }.into())}
         <source::SourceBar />
         <controls::Player />
         <div class="monitor-grid">
@@ -77,5 +91,13 @@ pub fn MonitorPage() -> impl IntoView {
         {move || is_sim().then(|| view! { <controls::MetricsEditor /> })}
         <charts::BandCharts />
         <eval::EvalTable />
+        {move || st.journal.get().map(|svc| view! {
+            <details class="panel journal-details" id="monitor-journal">
+                <summary>"Journal: every event is stored before it is judged, so a reload or a crash loses nothing"</summary>
+                <JournalPanel service=svc
+                    on_import=Callback::new(move |imported| st.open_imported(imported))
+                    on_clear=Callback::new(move |_| st.reset()) />
+            </details>
+        })}
     }
 }

@@ -5,12 +5,19 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+
 use super::feed::Feed;
 use crate::core::detect::DetectConfig;
+use crate::core::event::Event;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
+use crate::core::journal::export::Imported;
+use crate::core::journal::{Engine, NameKind};
 use crate::core::simulator::{Injection, InjectionKind, SimConfig};
 use crate::core::source::{read_metrics, MetricTable};
 use crate::core::stream::Speed;
+use crate::ui::journal::JournalService;
 use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
@@ -25,6 +32,19 @@ const SLICE_ROWS: usize = 20;
 const OPEN_END_MS: i64 = i64::MAX / 4;
 /// Seed of the simulator's noise: fixed, so a run can be repeated.
 const SEED: u64 = 7;
+/// IndexedDB database of the Monitor's journal.
+const JOURNAL_DB: &str = "pipescope-monitor";
+
+/// Recovery's engine: the journaled events themselves, replayed into fresh detectors by
+/// the page (the Monitor writes no checkpoints; its state is a fold over the events).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Collected(Vec<Event>);
+
+impl Engine for Collected {
+    fn apply(&mut self, event: &Event) {
+        self.0.push(*event);
+    }
+}
 
 /// Open incidents of the Monitor book, for the page's live summary.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,6 +55,8 @@ pub struct IncidentSummary {
     pub worst_open: Option<u8>,
     /// Every incident so far: (id, severity, open).
     pub all: Vec<(u64, u8, bool)>,
+    /// Anomalies in the book's log.
+    pub logged: usize,
 }
 
 /// A metric file read for replay or training.
@@ -83,6 +105,8 @@ pub struct MonState {
     pub tick_work_ms: RwSignal<f64>,
     /// The stream clock and its timer.
     pub player: Player,
+    /// The write-ahead journal, once opened (None before, and in tests of the feed).
+    pub journal: RwSignal<Option<JournalService>, LocalStorage>,
     feed: StoredValue<Option<Feed>, LocalStorage>,
     /// Injections made, re-applied when the stream is rebuilt.
     injections: StoredValue<Vec<Injection>, LocalStorage>,
@@ -110,11 +134,131 @@ impl MonState {
             summary: RwSignal::new(IncidentSummary::default()),
             tick_work_ms: player.tick_work_ms,
             player,
+            journal: RwSignal::new_local(None),
             feed: StoredValue::new_local(None),
             injections: StoredValue::new_local(Vec::new()),
         };
         st.reset();
+        spawn_local(async move {
+            let svc = JournalService::open(JOURNAL_DB).await;
+            st.attach_journal(svc);
+        });
         st
+    }
+
+    /// Takes the opened journal: replays what it holds (the stream recovered where it
+    /// stopped, and said so), or starts journaling the fresh stream.
+    fn attach_journal(&self, svc: JournalService) {
+        let restored = svc.restore(Collected::default());
+        let names: Vec<String> = svc
+            .catalog()
+            .names(NameKind::Series)
+            .map(|(_, n)| n.to_string())
+            .collect();
+        let summary = svc.recovery().summary();
+        let clean = svc.recovery().is_clean();
+        self.journal.set(Some(svc));
+        match restored {
+            Ok(r) if !r.engine.0.is_empty() && !names.is_empty() => {
+                let events = r.engine.0;
+                self.recover(names, &events);
+                let last = events.iter().map(|e| e.t_ms()).max().unwrap_or(0);
+                self.app.status.set(format!(
+                    "Recovered {} events, stream time {}{}",
+                    crate::ui::format::count(events.len()),
+                    super::controls::clock(last),
+                    if clean {
+                        String::new()
+                    } else {
+                        format!(" ({summary})")
+                    }
+                ));
+            }
+            Ok(_) => self.start_journal(),
+            Err(e) => {
+                self.error.set(Some(format!(
+                    "Journal: could not replay it ({e}); starting fresh"
+                )));
+                self.start_journal();
+            }
+        }
+    }
+
+    /// Rebuilds the stream from journaled events: the simulator when the names are its
+    /// metrics (it then goes on from the last event), else the events as a replayed
+    /// table; the clock stops at the last event.
+    fn recover(&self, names: Vec<String>, events: &[Event]) {
+        let sim_names: Vec<String> = self
+            .config
+            .with_untracked(|c| c.metrics.iter().map(|m| m.name.clone()).collect());
+        let first = events.iter().map(|e| e.t_ms()).min().unwrap_or(0);
+        let last = events.iter().map(|e| e.t_ms()).max().unwrap_or(0);
+        if names == sim_names {
+            self.file.set(None);
+        } else {
+            let table = MetricTable::from_events(names, events);
+            self.file.set(Some(Rc::new(MetricFile {
+                name: "recovered journal".into(),
+                table: Rc::new(table),
+            })));
+        }
+        self.build_feed();
+        let mut evidence = Vec::new();
+        self.feed.update_value(|f| {
+            if let Some(feed) = f.as_mut() {
+                feed.apply(events, last, &mut evidence);
+                feed.skip_to(last);
+            }
+        });
+        self.incidents.with_monitor(|e| {
+            for ev in &evidence {
+                e.apply(ev);
+            }
+            e.advance_to(last);
+        });
+        match self.file.get_untracked() {
+            Some(_) => self.player.load(first, last, last),
+            None => self.player.load(0, OPEN_END_MS, last),
+        }
+        self.publish();
+    }
+
+    /// Empties the journal and names the current stream's metrics in it: a new stream
+    /// starts (reset, another source, new settings, a backward seek).
+    fn start_journal(&self) {
+        let names = self.metric_names_untracked();
+        self.journal.with_untracked(|j| {
+            if let Some(svc) = j {
+                if !svc.status().is_writable() {
+                    return;
+                }
+                let _ = svc.clear();
+                for (id, name) in names.iter().enumerate() {
+                    let _ = svc.name(NameKind::Series, id as u32, name);
+                }
+            }
+        });
+    }
+
+    /// Replays an imported export (from the Journal panel) as the stream, from its start.
+    pub fn open_imported(&self, imported: Imported) {
+        let names: Vec<String> = imported
+            .catalog
+            .names(NameKind::Series)
+            .map(|(_, n)| n.to_string())
+            .collect();
+        if names.is_empty() {
+            self.error
+                .set(Some("Import: the file holds no metric series".into()));
+            return;
+        }
+        let table = MetricTable::from_events(names, &imported.events);
+        self.file.set(Some(Rc::new(MetricFile {
+            name: "imported journal".into(),
+            table: Rc::new(table),
+        })));
+        self.reset();
+        self.play();
     }
 
     /// Names of the stream's metrics, in series order (tracked).
@@ -166,6 +310,7 @@ impl MonState {
         self.injections.set_value(Vec::new());
         self.injected.set(Vec::new());
         self.build_feed();
+        self.start_journal();
         let (start, end) = match self.file.get_untracked() {
             Some(f) => (
                 f.table.times_ms.first().copied().unwrap_or(0),
@@ -181,7 +326,7 @@ impl MonState {
     }
 
     /// Fresh detectors, source and incident book (the injections made so far re-applied),
-    /// at the start of the stream; the clock is left alone.
+    /// at the start of the stream; the clock and the journal are left alone.
     fn build_feed(&self) {
         let detect = DetectConfig::with_train_ms(self.train_ms.get_untracked());
         let eval_ms = self.eval_ms.get_untracked();
@@ -406,12 +551,28 @@ impl MonState {
         }
     }
 
-    /// Feeds every tick up to `t_ms` through the detectors into the incident book.
+    /// Feeds every tick up to `t_ms` through the detectors into the incident book; the
+    /// events are journaled before any engine sees them.
     fn feed_until(&self, t_ms: i64) {
+        let mut events = Vec::new();
+        self.feed.update_value(|f| {
+            if let Some(feed) = f.as_mut() {
+                feed.pull(t_ms, &mut events);
+            }
+        });
+        if !events.is_empty() {
+            self.journal.with_untracked(|j| {
+                if let Some(svc) = j.as_ref().filter(|s| s.status().is_writable()) {
+                    // A failed append switches the service to memory-only and its
+                    // banner says why; the stream goes on.
+                    let _ = svc.append(&events);
+                }
+            });
+        }
         let mut evidence = Vec::new();
         self.feed.update_value(|f| {
             if let Some(feed) = f.as_mut() {
-                feed.advance(t_ms, &mut evidence);
+                feed.apply(&events, t_ms, &mut evidence);
             }
         });
         self.incidents.with_monitor(|e| {
@@ -436,6 +597,7 @@ impl MonState {
                     open: all.iter().filter(|i| i.2).count(),
                     worst_open: all.iter().filter(|i| i.2).map(|i| i.1).min(),
                     all,
+                    logged: e.anomaly_log().len(),
                 }
             })
             .unwrap_or_default();
@@ -453,6 +615,7 @@ impl Deck for MonState {
 
     fn rebuild_to(&self, t_ms: i64) {
         self.build_feed();
+        self.start_journal();
         MonState::feed_until(self, t_ms);
     }
 

@@ -1,0 +1,114 @@
+// The write-ahead journal in the page: every Monitor event is journaled before it is judged,
+// so closing the tab (or a crash) and opening pipescope again recovers the stream where it
+// stopped, with the same incidents and anomalies, and says so; a second tab is read-only;
+// storage that is full or off keeps the stream running with a banner; the Journal panel
+// exports what is stored.
+import assert from 'node:assert/strict';
+import { appSession, captureDownload, gotoApp, screenshot } from './harness.mjs';
+
+const { test } = appSession({ hash: '#/monitor' });
+
+const METRICS = ['energy_consumption', 'energy_price'];
+
+/** What a user sees of the analysis: clock, incidents, and per metric the anomaly totals
+ *  and the chart's counts. */
+const snapshot = (page) => page.evaluate((names) => ({
+  clock: Number(document.querySelector('#monitor-clock').dataset.ms),
+  incidents: [...document.querySelectorAll('#monitor-incidents li')].map((li) => `${li.dataset.id}:${li.dataset.severity}:${li.dataset.state}`),
+  metrics: names.map((n) => {
+    const c = document.querySelector(`#band-${n}`);
+    const row = document.querySelector(`#eval-table tr[data-metric="${n}"]`);
+    return { n, points: c.dataset.points, anomalies: c.dataset.anomalies, total: row?.querySelector('td:nth-child(7)')?.innerText };
+  }),
+}), METRICS);
+
+async function runWithIncident(page) {
+  await page.selectOption('#monitor-speed', 'max');
+  await page.click('#monitor-play');
+  await page.waitForFunction(() => Number(document.querySelector('#monitor-clock').dataset.ms) >= 600_000, null, { timeout: 30_000 });
+  await page.selectOption('#monitor-speed', '60x');
+  await page.selectOption('#inject-kind', 'prolonged-spike');
+  await page.selectOption('#inject-metric', 'energy_consumption');
+  await page.click('#inject');
+  await page.waitForSelector('#monitor-incidents[data-open="1"]', { timeout: 30_000 });
+  await page.click('#monitor-play'); // pause
+}
+
+test('closing the tab and opening pipescope again recovers the stream exactly where it stopped', async ({ page, context, base, watch }) => {
+  await page.waitForSelector('#monitor-journal');
+  await runWithIncident(page);
+  const before = await snapshot(page);
+  assert.equal(before.incidents.length, 1);
+  // Everything journaled reaches IndexedDB within a task; give the flush a moment.
+  await page.waitForTimeout(500);
+  await page.close();
+
+  const again = await context.newPage();
+  watch.attach(again);
+  await gotoApp(again, base, '#/monitor');
+  await again.waitForFunction(() => /Recovered [\d,]+ events, stream time/.test(document.querySelector('#status')?.innerText || ''), null, { timeout: 30_000 });
+  const status = await again.locator('#status').innerText();
+  const after = await snapshot(again);
+  // The clock stops at the last journaled event: at most one simulator tick (2 s) before
+  // the live clock, never after it.
+  assert.ok(after.clock <= before.clock && after.clock > before.clock - 2_000, `clock ${after.clock} vs ${before.clock}`);
+  const events = Number(status.match(/Recovered ([\d,]+) events/)[1].replace(/,/g, ''));
+  assert.equal(events, METRICS.length * (after.clock / 2_000 + 1), `every event up to the last tick: ${status}`);
+  assert.deepEqual(after.incidents, before.incidents, 'the same incidents');
+  assert.deepEqual(after.metrics, before.metrics, 'the same points and anomalies');
+  await screenshot(again, 'journal-recovered');
+
+  // It goes on from there: the stream continues without a restart.
+  await again.click('#monitor-play');
+  await again.waitForFunction((t) => Number(document.querySelector('#monitor-clock').dataset.ms) > t + 10_000, after.clock, { timeout: 30_000 });
+  await again.click('#monitor-play');
+
+  // The panel shows the figures and exports what is stored.
+  await again.click('#monitor-journal summary');
+  assert.match(await again.locator('#journal-status').innerText(), /./);
+  const ndjson = (await captureDownload(again, () => again.click('#journal-export-ndjson'))).text().trim().split('\n');
+  // The recovered events and those streamed since, in one journal.
+  assert.ok(ndjson.length >= events + 10, `exported ${ndjson.length} lines, recovered ${events}`);
+  assert.equal(JSON.parse(ndjson[0]).t_ms, 0, 'from the stream start');
+  const first = JSON.parse(ndjson[0]);
+  assert.equal(first.kind, 'metric');
+  assert.ok(METRICS.includes(first.series_name), JSON.stringify(first));
+
+  // Reset starts a new stream and a new journal.
+  await again.click('#monitor-reset');
+  await again.waitForTimeout(500); // the clear reaches IndexedDB with the next flush
+  await again.reload();
+  await again.waitForSelector('#monitor-journal');
+  await again.waitForTimeout(500);
+  assert.doesNotMatch(await again.locator('#status').innerText(), /Recovered/);
+  assert.equal(Number(await again.getAttribute('#monitor-clock', 'data-ms')), 0);
+});
+
+test('a second tab is read-only and says so; full or missing storage keeps the stream running with a banner', async ({ page, context, base, watch }) => {
+  await page.waitForSelector('#monitor-journal');
+  const second = await context.newPage();
+  watch.attach(second);
+  await gotoApp(second, base, '#/monitor');
+  await second.waitForSelector('#monitor-durability');
+  assert.match(await second.locator('#monitor-durability').innerText(), /another pipescope tab is writing/);
+  await second.close();
+
+  // A quota the journal soon exceeds: the banner says durability is off, the stream runs on.
+  await page.goto(`${base}?journal=quota:60000#/monitor`);
+  await page.waitForSelector('#monitor-journal');
+  await page.selectOption('#monitor-speed', 'max');
+  await page.click('#monitor-play');
+  await page.waitForSelector('#monitor-durability', { timeout: 30_000 });
+  assert.match(await page.locator('#monitor-durability').innerText(), /Durability is off/);
+  const t = Number(await page.getAttribute('#monitor-clock', 'data-ms'));
+  await page.waitForFunction((t0) => Number(document.querySelector('#monitor-clock').dataset.ms) > t0 + 60_000, t, { timeout: 30_000 });
+  await page.click('#monitor-play');
+  await screenshot(page, 'journal-quota-banner');
+
+  // Storage switched off (as in private browsing with storage disabled).
+  await page.goto(`${base}?journal=off#/monitor`);
+  await page.waitForSelector('#monitor-durability');
+  assert.match(await page.locator('#monitor-durability').innerText(), /switched off/);
+  await page.click('#monitor-play');
+  await page.waitForFunction(() => Number(document.querySelector('#monitor-clock').dataset.ms) > 20_000, null, { timeout: 30_000 });
+});
