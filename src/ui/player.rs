@@ -235,3 +235,45 @@ impl Player {
         }
     }
 }
+
+/// While the workspace at `route` is shown: a file dropped on the page goes to `on_file`,
+/// and `k` (as in video players) calls `on_toggle` unless the user is typing in a field.
+/// The listeners go when the page's owner is cleaned up.
+pub fn stream_shortcuts(
+    route: crate::ui::route::Route,
+    on_file: impl Fn(web_sys::File) + 'static,
+    on_toggle: impl Fn() + 'static,
+) {
+    use leptos::ev;
+    use wasm_bindgen::JsCast;
+    let here = move || {
+        crate::ui::route::Route::from_hash(&window().location().hash().unwrap_or_default()) == route
+    };
+    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
+        if !here() {
+            return;
+        }
+        e.prevent_default();
+        if let Some(file) = e
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            on_file(file);
+        }
+    });
+    let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
+        let typing = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if here() && !typing && e.key() == "k" && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
+            e.prevent_default();
+            on_toggle();
+        }
+    });
+    on_cleanup(move || {
+        drop.remove();
+        keys.remove();
+    });
+}

@@ -225,10 +225,23 @@ pub(crate) fn refine_period(sorted: &[(f64, f64)], period_s: f64, order: usize) 
             vec![1.0; n],
             pts.iter().map(|q| (q.0 - t0) / span).collect(),
         ];
-        for k in 1..=order {
-            let w = 2.0 * std::f64::consts::PI * k as f64 / p;
-            cols.push(pts.iter().map(|q| (w * (q.0 - t0)).cos()).collect());
-            cols.push(pts.iter().map(|q| (w * (q.0 - t0)).sin()).collect());
+        // Harmonics by the angle-addition recurrence from one sin_cos per point: the
+        // refinement runs ~30 fits, and a sin and a cos per point and harmonic were most of
+        // a first fit's time (1.5 ms of 1.6 for 150 points).
+        let w = 2.0 * std::f64::consts::PI / p;
+        let first = cols.len();
+        for _ in 0..order {
+            cols.push(vec![0.0; n]);
+            cols.push(vec![0.0; n]);
+        }
+        for (i, q) in pts.iter().enumerate() {
+            let (s1, c1) = (w * (q.0 - t0)).sin_cos();
+            let (mut sk, mut ck) = (s1, c1);
+            for k in 0..order {
+                cols[first + 2 * k][i] = ck;
+                cols[first + 2 * k + 1][i] = sk;
+                (sk, ck) = (sk * c1 + ck * s1, ck * c1 - sk * s1);
+            }
         }
         let d = Design {
             n,

@@ -52,39 +52,12 @@ pub fn ErrorsPage() -> impl IntoView {
     let st = ErrState::new(app, incidents);
     provide_context(st);
 
-    // A file dropped while this workspace is open is an error stream.
-    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
-        let here =
-            Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Errors;
-        if !here {
-            return;
-        }
-        e.prevent_default();
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            open_file(st, file);
-        }
-    });
-    // `k` plays or pauses (as in video players) unless the user is typing in a field.
-    let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
-        let here =
-            Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Errors;
-        let typing = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-        if here && !typing && e.key() == "k" && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
-            e.prevent_default();
-            st.toggle();
-        }
-    });
-    on_cleanup(move || {
-        drop.remove();
-        keys.remove();
-    });
+    // A file dropped while this workspace is open is an error stream; `k` plays/pauses.
+    crate::ui::player::stream_shortcuts(
+        Route::Errors,
+        move |f| open_file(st, f),
+        move || st.toggle(),
+    );
 
     let on_pick = move |e: ev::Event| {
         let input: web_sys::HtmlInputElement = e.target().unwrap().unchecked_into();

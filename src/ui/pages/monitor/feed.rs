@@ -192,8 +192,9 @@ impl Feed {
         training: Training,
     ) -> Result<Feed, String> {
         let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
+        let step = config.tick_ms;
         let sim = Simulator::new(config, seed).map_err(|e: SimError| e.to_string())?;
-        Self::build(Source::Sim(sim), names, detect, eval_ms, training)
+        Self::build(Source::Sim(sim), names, step, detect, eval_ms, training)
     }
 
     /// A feed replaying `table` from its first row.
@@ -204,13 +205,15 @@ impl Feed {
         training: Training,
     ) -> Result<Feed, String> {
         let names = table.names.clone();
+        let step = table.step_ms().unwrap_or(1000);
         let source = Source::File { table, next_row: 0 };
-        Self::build(source, names, detect, eval_ms, training)
+        Self::build(source, names, step, detect, eval_ms, training)
     }
 
     fn build(
         source: Source,
         names: Vec<String>,
+        step_ms: i64,
         detect: &DetectConfig,
         eval_ms: i64,
         training: Training,
@@ -222,6 +225,11 @@ impl Feed {
             // Spread the metrics' refits over the refit interval: one tick, one refit.
             let mut config = detect.clone();
             config.refit_offset_ms = detect.refit_every_ms * i as i64 / n;
+            // Metrics finish training one step apart, so their first fits (which also
+            // detect the period, the costliest fit) fall in different ticks too.
+            config.train_ms = detect
+                .train_ms
+                .saturating_add(step_ms.max(0).saturating_mul(i as i64));
             let detector = match training(&name) {
                 Some((times, values)) => {
                     let d = Detector::pretrained(config, &times, &values)

@@ -13,9 +13,7 @@ mod state;
 
 pub use state::MonState;
 
-use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::ui::journal::{JournalPanel, Status};
 use crate::ui::pages::incidents::state::IncidentsState;
@@ -30,37 +28,13 @@ pub fn MonitorPage() -> impl IntoView {
     let st = MonState::new(app, incidents);
     provide_context(st);
 
-    let here =
-        || Route::from_hash(&window().location().hash().unwrap_or_default()) == Route::Monitor;
-    // A file dropped while this workspace is open is replayed as the stream.
-    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
-        if !here() {
-            return;
-        }
-        e.prevent_default();
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            source::open_file(st, file, source::Purpose::Replay);
-        }
-    });
-    // `k` plays or pauses (as in video players) unless the user is typing in a field.
-    let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
-        let typing = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-        if here() && !typing && e.key() == "k" && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
-            e.prevent_default();
-            st.toggle();
-        }
-    });
-    on_cleanup(move || {
-        drop.remove();
-        keys.remove();
-    });
+    // A file dropped while this workspace is open is replayed as the stream; `k`
+    // plays/pauses.
+    crate::ui::player::stream_shortcuts(
+        Route::Monitor,
+        move |f| source::open_file(st, f, source::Purpose::Replay),
+        move || st.toggle(),
+    );
     let is_sim = move || st.file.with(|f| f.is_none());
 
     view! {
