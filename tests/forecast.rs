@@ -327,3 +327,25 @@ fn fitted_model_round_trips_through_json() {
     }
     assert_eq!(m.seasonalities(), back.seasonalities());
 }
+
+#[test]
+fn periods_read_from_text_and_back() {
+    use pipescope::core::forecast::Periods;
+    assert_eq!(Periods::parse(" Auto "), Ok(Periods::Auto));
+    assert_eq!(Periods::parse("off"), Ok(Periods::Off));
+    assert_eq!(
+        Periods::parse("86400, 604800"),
+        Ok(Periods::Fixed(vec![86400.0, 604800.0]))
+    );
+    for bad in ["hourly", "0", "-5", "60,x", "NaN"] {
+        let e = Periods::parse(bad).unwrap_err();
+        assert!(e.contains("is not a period"), "{bad}: {e}");
+    }
+    for p in [
+        Periods::Auto,
+        Periods::Off,
+        Periods::Fixed(vec![49.9, 39.6]),
+    ] {
+        assert_eq!(Periods::parse(&p.label()), Ok(p));
+    }
+}

@@ -186,3 +186,32 @@ test('a training file lets a metric be judged from the first point', async ({ pa
   assert.equal(await page.locator('#monitor-training').count(), 0);
   assert.equal(await page.getAttribute('#band-energy_price', 'data-trained'), 'false');
 });
+
+test('the band level and the seasonal period are the user\'s to set', async ({ page }) => {
+  // A bad period is explained and changes nothing.
+  await page.fill('#monitor-period', 'hourly');
+  await page.locator('#monitor-period').dispatchEvent('change');
+  await page.waitForSelector('#monitor-error');
+  assert.match(await page.locator('#monitor-error').innerText(), /Period: 'hourly' is not a period/);
+  // (The text stays in the field to be corrected.)
+
+  // The share of points flagged follows the band's level.
+  const flagged = async (level) => {
+    await page.selectOption('#monitor-level', level);
+    await page.selectOption('#monitor-speed', 'max');
+    if (!(await page.locator('#monitor-play').innerText()).includes('Pause')) await page.click('#monitor-play');
+    await page.waitForFunction(() => Number(document.querySelector('#monitor-clock').dataset.ms) >= 3_600_000, null, { timeout: 30_000 });
+    await page.click('#monitor-play');
+    const total = await page.locator('#eval-table tr[data-metric] td:nth-child(7)').allInnerTexts();
+    return total.reduce((a, t) => a + Number(t.replace(/,/g, '')), 0);
+  };
+  const at80 = await flagged('0.8');
+  const at999 = await flagged('0.999');
+  assert.ok(at80 > 4 * at999, `80% band flags more than a 99.9% band (${at80} vs ${at999})`);
+
+  // A period set by hand is used (and shown back).
+  await page.fill('#monitor-period', '49.9, 39.6');
+  await page.locator('#monitor-period').dispatchEvent('change');
+  assert.equal(await page.inputValue('#monitor-period'), '49.9,39.6');
+  assert.equal(await page.locator('#monitor-error').count(), 0, 'the error went with a good value');
+});

@@ -48,20 +48,7 @@ pub struct Args {
 }
 
 fn parse_period(s: &str) -> Result<Periods, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "auto" => Ok(Periods::Auto),
-        "none" | "off" => Ok(Periods::Off),
-        list => list
-            .split(',')
-            .map(|p| match p.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-                _ => Err(format!(
-                    "'{p}' is not a period: use auto, none, or a number of seconds such as 86400"
-                )),
-            })
-            .collect::<Result<Vec<f64>, String>>()
-            .map(Periods::Fixed),
-    }
+    Periods::parse(s)
 }
 
 /// Raw cells of a column read as text (None = missing).

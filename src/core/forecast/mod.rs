@@ -36,6 +36,41 @@ pub enum Periods {
     Off,
 }
 
+impl Periods {
+    /// Reads `auto`, `none` (or `off`), or seconds (several: `86400,604800`); the error
+    /// says what is accepted.
+    pub fn parse(s: &str) -> Result<Periods, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" | "" => Ok(Periods::Auto),
+            "none" | "off" => Ok(Periods::Off),
+            list => list
+                .split(',')
+                .map(|p| match p.trim().parse::<f64>() {
+                    Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+                    _ => Err(format!(
+                        "'{}' is not a period: use auto, none, or a number of seconds such as 86400",
+                        p.trim()
+                    )),
+                })
+                .collect::<Result<Vec<f64>, String>>()
+                .map(Periods::Fixed),
+        }
+    }
+
+    /// The text [`Periods::parse`] reads back.
+    pub fn label(&self) -> String {
+        match self {
+            Periods::Auto => "auto".into(),
+            Periods::Off => "none".into(),
+            Periods::Fixed(ps) => ps
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+}
+
 /// One seasonal component: `order` sine/cosine pairs of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Seasonality {

@@ -34,6 +34,11 @@ pub fn Player() -> impl IntoView {
             st.set_train_ms(s * 1000);
         }
     };
+    let on_level = move |e: leptos::ev::Event| {
+        if let Ok(l) = event_target_value(&e).parse::<f64>() {
+            st.set_level(l);
+        }
+    };
     let on_eval = move |e: leptos::ev::Event| {
         if let Ok(s) = event_target_value(&e).parse::<i64>() {
             st.set_eval_ms(s * 1000);
@@ -80,6 +85,21 @@ pub fn Player() -> impl IntoView {
                     <option value="300">"5 min"</option>
                     <option value="600">"10 min"</option>
                 </select>
+            </label>
+            <label title="Coverage of the forecast band: points outside it are anomalies (restarts the stream)">"Band "
+                <select id="monitor-level" prop:value=move || format!("{}", st.level.get())
+                    on:change=on_level>
+                    <option value="0.8">"80%"</option>
+                    <option value="0.9">"90%"</option>
+                    <option value="0.95">"95%"</option>
+                    <option value="0.99">"99%"</option>
+                    <option value="0.999">"99.9%"</option>
+                </select>
+            </label>
+            <label title="Seasonal period: auto (found from the data), none, or seconds, several separated by commas (restarts the stream)">"Period "
+                <input id="monitor-period" type="text" size="9" placeholder="auto"
+                    prop:value=move || st.periods.get().label()
+                    on:change=move |e| st.set_periods(&event_target_value(&e)) />
             </label>
             <label title="MAE, MAPE and anomalies are counted per window of this much stream time (restarts the stream)">"Evaluation window "
                 <select id="monitor-eval-window" prop:value=move || (st.eval_ms.get() / 1000).to_string() on:change=on_eval>

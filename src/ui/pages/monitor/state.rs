@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::feed::Feed;
 use crate::core::detect::DetectConfig;
 use crate::core::event::Event;
+use crate::core::forecast::Periods;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
 use crate::core::journal::export::Imported;
 use crate::core::journal::{Engine, NameKind};
@@ -85,6 +86,10 @@ pub struct MonState {
     pub pretrained: RwSignal<Vec<(String, usize)>>,
     /// Training window of every detector, ms.
     pub train_ms: RwSignal<i64>,
+    /// Coverage of the forecast band, in (0, 1).
+    pub level: RwSignal<f64>,
+    /// Seasonal periods: detected, none, or set by the user.
+    pub periods: RwSignal<Periods>,
     /// Evaluation window, ms.
     pub eval_ms: RwSignal<i64>,
     /// Speed.
@@ -124,6 +129,8 @@ impl MonState {
             training: RwSignal::new_local(None),
             pretrained: RwSignal::new(Vec::new()),
             train_ms: RwSignal::new(DetectConfig::default().train_ms),
+            level: RwSignal::new(0.95),
+            periods: RwSignal::new(Periods::Auto),
             eval_ms: RwSignal::new(30_000),
             speed: player.speed,
             playing: player.playing,
@@ -297,6 +304,31 @@ impl MonState {
         self.reset();
     }
 
+    /// Sets the band's coverage; the stream restarts.
+    pub fn set_level(&self, level: f64) {
+        self.level.set(level);
+        self.reset();
+    }
+
+    /// Sets the seasonal periods from text (`auto`, `none`, seconds); the stream restarts.
+    /// Text that is not a period is explained and the stream kept.
+    pub fn set_periods(&self, text: &str) {
+        match Periods::parse(text) {
+            Ok(p) => {
+                self.periods.set(p);
+                if self
+                    .error
+                    .get_untracked()
+                    .is_some_and(|m| m.starts_with("Period:"))
+                {
+                    self.error.set(None);
+                }
+                self.reset();
+            }
+            Err(e) => self.error.set(Some(format!("Period: {e}"))),
+        }
+    }
+
     /// Sets the evaluation window; the stream restarts.
     pub fn set_eval_ms(&self, ms: i64) {
         self.eval_ms.set(ms.max(1000));
@@ -328,7 +360,9 @@ impl MonState {
     /// Fresh detectors, source and incident book (the injections made so far re-applied),
     /// at the start of the stream; the clock and the journal are left alone.
     fn build_feed(&self) {
-        let detect = DetectConfig::with_train_ms(self.train_ms.get_untracked());
+        let mut detect = DetectConfig::with_train_ms(self.train_ms.get_untracked());
+        detect.level = self.level.get_untracked();
+        detect.periods = self.periods.get_untracked();
         let eval_ms = self.eval_ms.get_untracked();
         let training = self.training.get_untracked();
         let one_metric = self.metric_names_untracked().len() == 1;
