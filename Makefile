@@ -52,6 +52,7 @@ bench: setup-test build
 	node tests/bench/browser/errors.mjs --events 20000000
 	node tests/bench/browser/monitor.mjs
 	node tests/bench/browser/journal.mjs
+	node tests/bench/browser/monitor-recover.mjs
 
 clean:
 	rm -rf dist target/e2e-screenshots

@@ -122,3 +122,99 @@ pub async fn bench_journal_checkpoint(db: String) -> Result<Float64Array, JsValu
     service.close().await;
     Ok(Float64Array::from(&[ms, restored.last_seq as f64][..]))
 }
+
+/// Events a recovery collects, for the Monitor recovery benchmark (the Monitor replays them
+/// into its detectors itself).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct Collected(Vec<Event>);
+
+impl crate::core::journal::Engine for Collected {
+    fn apply(&mut self, event: &Event) {
+        self.0.push(*event);
+    }
+}
+
+/// Journal `total` events of the default simulator (its two metrics, from stream time 0)
+/// into a fresh database `db`, 10,000 per append, as the Monitor stores them; returns
+/// `[ms until on disk, events]`.
+#[wasm_bindgen(js_name = benchMonitorFill)]
+pub async fn bench_monitor_fill(db: String, total: u32) -> Result<Float64Array, JsValue> {
+    use crate::core::simulator::{SimConfig, Simulator};
+    delete_database(&db).await.map_err(fail)?;
+    let service = JournalService::open(&db).await;
+    if let Status::MemoryOnly { reason } | Status::ReadOnly { reason } = service.status() {
+        return Err(fail(format!("the journal is not durable: {reason}")));
+    }
+    let config = SimConfig::default();
+    for (id, m) in config.metrics.iter().enumerate() {
+        service
+            .name(NameKind::Series, id as u32, &m.name)
+            .map_err(fail)?;
+    }
+    let tick = config.tick_ms;
+    let series = config.metrics.len() as i64;
+    let mut sim = Simulator::new(config, 7).map_err(fail)?;
+    let start = now_ms();
+    let mut events = Vec::new();
+    let mut at = 0i64;
+    let last = (i64::from(total) / series - 1) * tick;
+    while at <= last {
+        let to = (at + 5_000 * tick - tick).min(last);
+        events.clear();
+        sim.events_until(to, &mut events);
+        service.append(&events).map_err(fail)?;
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        at = to + tick;
+    }
+    service.flush().await.map_err(fail)?;
+    let ms = now_ms() - start;
+    let stored = service.stats().events as f64;
+    service.close().await;
+    Ok(Float64Array::from(&[ms, stored][..]))
+}
+
+/// Recover the Monitor's journal in `db` as the page does on start: open (lock, load,
+/// verify), collect the events, and replay them into fresh detectors and a fresh incident
+/// book (the Monitor's own `Feed`). Returns `[total ms, open ms, collect ms, replay ms,
+/// events, judged points' anomalies]`.
+#[wasm_bindgen(js_name = benchMonitorRecover)]
+pub async fn bench_monitor_recover(db: String) -> Result<Float64Array, JsValue> {
+    use crate::core::detect::DetectConfig;
+    use crate::core::incident::{IncidentConfig, IncidentEngine};
+    use crate::core::simulator::SimConfig;
+    use crate::ui::pages::monitor::feed::Feed;
+    let start = now_ms();
+    let service = JournalService::open(&db).await;
+    let opened = now_ms();
+    let events = service
+        .restore(Collected::default())
+        .map_err(fail)?
+        .engine
+        .0;
+    let collected = now_ms();
+    let config = SimConfig::default();
+    let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
+    let mut feed = Feed::new(config, 7, &DetectConfig::default(), 30_000).map_err(fail)?;
+    let mut incidents = IncidentEngine::new(IncidentConfig::default(), names).map_err(fail)?;
+    let last = events.iter().map(|e| e.t_ms()).max().unwrap_or(0);
+    let mut evidence = Vec::new();
+    feed.apply(&events, last, &mut evidence);
+    feed.skip_to(last);
+    for e in &evidence {
+        incidents.apply(e);
+    }
+    incidents.advance_to(last);
+    let done = now_ms();
+    let anomalies: u64 = feed.tracks.iter().map(|t| t.total_anomalies).sum();
+    service.close().await;
+    Ok(Float64Array::from(
+        &[
+            done - start,
+            opened - start,
+            collected - opened,
+            done - collected,
+            events.len() as f64,
+            anomalies as f64,
+        ][..],
+    ))
+}
