@@ -33,6 +33,8 @@ const SLICE_ROWS: usize = 20;
 const OPEN_END_MS: i64 = i64::MAX / 4;
 /// Seed of the simulator's noise: fixed, so a run can be repeated.
 const SEED: u64 = 7;
+/// Journaled events judged per slice while recovering (about 30 ms of work).
+const RECOVER_SLICE: usize = 20_000;
 /// IndexedDB database of the Monitor's journal.
 const JOURNAL_DB: &str = "pipescope-monitor";
 
@@ -112,6 +114,8 @@ pub struct MonState {
     pub player: Player,
     /// The write-ahead journal, once opened (None before, and in tests of the feed).
     pub journal: RwSignal<Option<JournalService>, LocalStorage>,
+    /// True while a recovery replays the journal: the player and resets wait.
+    pub recovering: RwSignal<bool>,
     feed: StoredValue<Option<Feed>, LocalStorage>,
     /// Injections made, re-applied when the stream is rebuilt.
     injections: StoredValue<Vec<Injection>, LocalStorage>,
@@ -142,6 +146,7 @@ impl MonState {
             tick_work_ms: player.tick_work_ms,
             player,
             journal: RwSignal::new_local(None),
+            recovering: RwSignal::new(false),
             feed: StoredValue::new_local(None),
             injections: StoredValue::new_local(Vec::new()),
         };
@@ -167,19 +172,12 @@ impl MonState {
         self.journal.set(Some(svc));
         match restored {
             Ok(r) if !r.engine.0.is_empty() && !names.is_empty() => {
-                let events = r.engine.0;
-                self.recover(names, &events);
-                let last = events.iter().map(|e| e.t_ms()).max().unwrap_or(0);
-                self.app.status.set(format!(
-                    "Recovered {} events, stream time {}{}",
-                    crate::ui::format::count(events.len()),
-                    super::controls::clock(last),
-                    if clean {
-                        String::new()
-                    } else {
-                        format!(" ({summary})")
-                    }
-                ));
+                let note = if clean {
+                    String::new()
+                } else {
+                    format!(" ({summary})")
+                };
+                self.recover(names, r.engine.0, note);
             }
             Ok(_) => self.start_journal(),
             Err(e) => {
@@ -193,8 +191,10 @@ impl MonState {
 
     /// Rebuilds the stream from journaled events: the simulator when the names are its
     /// metrics (it then goes on from the last event), else the events as a replayed
-    /// table; the clock stops at the last event.
-    fn recover(&self, names: Vec<String>, events: &[Event]) {
+    /// table; the clock stops at the last event. The events are judged in slices between
+    /// which the browser paints (a million take over a second), with the progress in the
+    /// status line; the player waits until it is done.
+    fn recover(&self, names: Vec<String>, events: Vec<Event>, note: String) {
         let sim_names: Vec<String> = self
             .config
             .with_untracked(|c| c.metrics.iter().map(|m| m.name.clone()).collect());
@@ -203,31 +203,54 @@ impl MonState {
         if names == sim_names {
             self.file.set(None);
         } else {
-            let table = MetricTable::from_events(names, events);
+            let table = MetricTable::from_events(names, &events);
             self.file.set(Some(Rc::new(MetricFile {
                 name: "recovered journal".into(),
                 table: Rc::new(table),
             })));
         }
         self.build_feed();
-        let mut evidence = Vec::new();
-        self.feed.update_value(|f| {
-            if let Some(feed) = f.as_mut() {
-                feed.apply(events, last, &mut evidence);
-                feed.skip_to(last);
+        self.recovering.set(true);
+        let st = *self;
+        spawn_local(async move {
+            for (i, chunk) in events.chunks(RECOVER_SLICE).enumerate() {
+                let until = chunk.last().map_or(first, |e| e.t_ms());
+                let mut evidence = Vec::new();
+                st.feed.update_value(|f| {
+                    if let Some(feed) = f.as_mut() {
+                        feed.apply(chunk, until, &mut evidence);
+                    }
+                });
+                st.incidents.with_monitor(|e| {
+                    for ev in &evidence {
+                        e.apply(ev);
+                    }
+                });
+                st.app.status.set(format!(
+                    "Recovering the journal: {} of {} events…",
+                    crate::ui::format::count(((i + 1) * RECOVER_SLICE).min(events.len())),
+                    crate::ui::format::count(events.len())
+                ));
+                crate::ui::loader::yield_task().await;
             }
-        });
-        self.incidents.with_monitor(|e| {
-            for ev in &evidence {
-                e.apply(ev);
+            st.feed.update_value(|f| {
+                if let Some(feed) = f.as_mut() {
+                    feed.skip_to(last);
+                }
+            });
+            st.incidents.with_monitor(|e| e.advance_to(last));
+            match st.file.get_untracked() {
+                Some(_) => st.player.load(first, last, last),
+                None => st.player.load(0, OPEN_END_MS, last),
             }
-            e.advance_to(last);
+            st.recovering.set(false);
+            st.publish();
+            st.app.status.set(format!(
+                "Recovered {} events, stream time {}{note}",
+                crate::ui::format::count(events.len()),
+                super::controls::clock(last),
+            ));
         });
-        match self.file.get_untracked() {
-            Some(_) => self.player.load(first, last, last),
-            None => self.player.load(0, OPEN_END_MS, last),
-        }
-        self.publish();
     }
 
     /// Empties the journal and names the current stream's metrics in it: a new stream
@@ -338,6 +361,9 @@ impl MonState {
     /// A fresh stream from its start with fresh detectors and an empty incident book; the
     /// clock keeps its speed and whether it runs.
     pub fn reset(&self) {
+        if self.recovering.get_untracked() {
+            return;
+        }
         let playing = self.playing.get_untracked();
         self.injections.set_value(Vec::new());
         self.injected.set(Vec::new());
@@ -503,11 +529,17 @@ impl MonState {
 
     /// Starts the clock (a finished file starts over).
     pub fn play(&self) {
+        if self.recovering.get_untracked() {
+            return;
+        }
         self.player.play(*self);
     }
 
     /// Start or pause.
     pub fn toggle(&self) {
+        if self.recovering.get_untracked() {
+            return;
+        }
         self.player.toggle(*self);
     }
 
@@ -518,11 +550,17 @@ impl MonState {
 
     /// Jumps to stream time `t_ms` of a replayed file.
     pub fn seek(&self, t_ms: i64) {
+        if self.recovering.get_untracked() {
+            return;
+        }
         self.player.seek(*self, t_ms);
     }
 
     /// One step forward, running or not: a simulator tick, or a file's typical row step.
     pub fn step(&self) {
+        if self.recovering.get_untracked() {
+            return;
+        }
         let step = match self.file.get_untracked() {
             Some(f) => f.table.step_ms().unwrap_or(1000).max(1),
             None => self.config.get_untracked().tick_ms,
