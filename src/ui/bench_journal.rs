@@ -123,17 +123,6 @@ pub async fn bench_journal_checkpoint(db: String) -> Result<Float64Array, JsValu
     Ok(Float64Array::from(&[ms, restored.last_seq as f64][..]))
 }
 
-/// Events a recovery collects, for the Monitor recovery benchmark (the Monitor replays them
-/// into its detectors itself).
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct Collected(Vec<Event>);
-
-impl crate::core::journal::Engine for Collected {
-    fn apply(&mut self, event: &Event) {
-        self.0.push(*event);
-    }
-}
-
 /// Journal `total` events of the default simulator (its two metrics, from stream time 0)
 /// into a fresh database `db`, 10,000 per append, as the Monitor stores them; returns
 /// `[ms until on disk, events]`.
@@ -187,7 +176,7 @@ pub async fn bench_monitor_recover(db: String) -> Result<Float64Array, JsValue> 
     let service = JournalService::open(&db).await;
     let opened = now_ms();
     let events = service
-        .restore(Collected::default())
+        .restore(crate::ui::pages::monitor::Collected::default())
         .map_err(fail)?
         .engine
         .0;

@@ -59,21 +59,6 @@ fn raw_cells<'a>(table: &'a Table, name: &str) -> Vec<Option<&'a str>> {
     }
 }
 
-/// 1-based file line of each data row: after the header, stepping over skipped rows.
-fn row_lines(table: &Table) -> Vec<u64> {
-    let mut skipped = table.skipped.lines.iter().peekable();
-    let mut line = if table.dialect.has_header { 2 } else { 1 };
-    (0..table.rows)
-        .map(|_| {
-            while skipped.next_if(|&&s| s == line).is_some() {
-                line += 1;
-            }
-            line += 1;
-            line - 1
-        })
-        .collect()
-}
-
 fn list_lines(lines: &[u64]) -> String {
     let shown: Vec<String> = lines.iter().take(LIST).map(|l| l.to_string()).collect();
     let more = if lines.len() > LIST { ", …" } else { "" };
@@ -131,7 +116,7 @@ pub fn run(args: Args) -> ExitCode {
             list_lines(&table.skipped.lines)
         );
     }
-    let lines = row_lines(&table);
+    let lines = table.row_lines();
     let times_raw = raw_cells(&table, &time);
     let values_raw = raw_cells(&table, &value);
 

@@ -147,6 +147,22 @@ pub struct Table {
 }
 
 impl Table {
+    /// 1-based file line of each data row: after the header, stepping over the skipped
+    /// rows (as far as ingest kept their lines).
+    pub fn row_lines(&self) -> Vec<u64> {
+        let mut skipped = self.skipped.lines.iter().peekable();
+        let mut line = if self.dialect.has_header { 2 } else { 1 };
+        (0..self.rows)
+            .map(|_| {
+                while skipped.next_if(|&&s| s == line).is_some() {
+                    line += 1;
+                }
+                line += 1;
+                line - 1
+            })
+            .collect()
+    }
+
     /// Column by name.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

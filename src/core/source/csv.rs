@@ -28,7 +28,7 @@ pub fn read_metrics_csv(
     time_column: Option<&str>,
 ) -> Result<MetricTable, SourceError> {
     let table = read_bytes(bytes, &IngestOptions::default())?;
-    let lines = row_lines(&table);
+    let lines = table.row_lines();
     let mut notes = Vec::new();
     if table.skipped.count > 0 {
         let n = table.skipped.count;
@@ -180,22 +180,6 @@ pub fn read_metrics_csv(
         ));
     }
     finish(names, times_ms, out, notes, SourceFormat::Csv)
-}
-
-/// 1-based file line of each data row: after the header, stepping over skipped rows (as
-/// far as ingest kept their lines).
-fn row_lines(table: &Table) -> Vec<u64> {
-    let mut skipped = table.skipped.lines.iter().peekable();
-    let mut line = if table.dialect.has_header { 2 } else { 1 };
-    (0..table.rows)
-        .map(|_| {
-            while skipped.next_if(|&&s| s == line).is_some() {
-                line += 1;
-            }
-            line += 1;
-            line - 1
-        })
-        .collect()
 }
 
 /// A cell as text for a message ("" when missing).

@@ -11,6 +11,7 @@ pub(crate) mod feed;
 mod source;
 mod state;
 
+pub(crate) use state::Collected;
 pub use state::MonState;
 
 use leptos::prelude::*;

@@ -41,7 +41,7 @@ const JOURNAL_DB: &str = "pipescope-monitor";
 /// Recovery's engine: the journaled events themselves, replayed into fresh detectors by
 /// the page (the Monitor writes no checkpoints; its state is a fold over the events).
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct Collected(Vec<Event>);
+pub(crate) struct Collected(pub(crate) Vec<Event>);
 
 impl Engine for Collected {
     fn apply(&mut self, event: &Event) {
