@@ -75,6 +75,7 @@
 mod checkpoint;
 pub mod export;
 mod record;
+mod source;
 mod store;
 
 use std::fmt;
@@ -90,9 +91,10 @@ pub use record::{
     Found, NameKind, Record, Scan, FORMAT_VERSION, MAX_NAME_BYTES, RECORD_HEADER, SEGMENT_HEADER,
     SEGMENT_MAGIC,
 };
+pub use source::{decode_source, encode_source, SourceFile, SOURCE_SLOT};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;
-pub use store::{JournalStore, MemStore, StoreError};
+pub use store::{JournalStore, MemStore, StoreError, SLOTS};
 
 use crate::core::event::Event;
 

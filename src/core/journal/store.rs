@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// Slots a store holds: two checkpoints and the replayed source file.
+pub const SLOTS: usize = 3;
+
 /// A storage failure, worded for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreError {
@@ -49,7 +52,7 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 /// Storage for a journal: segments keyed by the sequence number of their first record,
-/// plus two checkpoint slots (0 and 1). A write may be torn by a crash; the journal format
+/// plus [`SLOTS`] slots: checkpoints in 0 and 1, the replayed source file in 2. A write may be torn by a crash; the journal format
 /// detects that, so a store need not be atomic.
 pub trait JournalStore {
     /// Keys of the stored segments, ascending.
@@ -60,11 +63,11 @@ pub trait JournalStore {
     fn put_segment(&mut self, key: u64, bytes: &[u8]) -> Result<(), StoreError>;
     /// Remove a segment (no error if it is absent).
     fn remove_segment(&mut self, key: u64) -> Result<(), StoreError>;
-    /// The bytes in a checkpoint slot (0 or 1), None if it was never written.
+    /// The bytes in a slot (below [`SLOTS`]), None if it was never written.
     fn read_slot(&self, slot: usize) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Replace the bytes in a checkpoint slot (0 or 1).
+    /// Replace the bytes in a slot (below [`SLOTS`]).
     fn write_slot(&mut self, slot: usize, bytes: &[u8]) -> Result<(), StoreError>;
-    /// Bytes held: all segments plus both slots.
+    /// Bytes held: all segments plus every slot.
     fn size(&self) -> Result<u64, StoreError>;
 }
 
@@ -74,7 +77,7 @@ pub trait JournalStore {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemStore {
     segments: BTreeMap<u64, Vec<u8>>,
-    slots: [Option<Vec<u8>>; 2],
+    slots: [Option<Vec<u8>>; SLOTS],
     quota: Option<u64>,
     crash_budget: Option<u64>,
     crashed: bool,
@@ -171,12 +174,10 @@ fn crashed() -> StoreError {
 }
 
 fn check_slot(slot: usize) -> Result<(), StoreError> {
-    if slot < 2 {
+    if slot < SLOTS {
         Ok(())
     } else {
-        Err(StoreError::Unavailable(format!(
-            "there is no checkpoint slot {slot}"
-        )))
+        Err(StoreError::Unavailable(format!("there is no slot {slot}")))
     }
 }
 

@@ -6,6 +6,8 @@
 //! per request.
 
 use js_sys::{Array, Promise, Reflect, Uint8Array};
+
+use crate::core::journal::SLOTS as SLOT_COUNT;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -14,7 +16,7 @@ use web_sys::{
 
 /// Object store of segments, keyed by their first sequence number.
 pub const SEGMENTS: &str = "segments";
-/// Object store of the two checkpoint slots, keyed 0 and 1.
+/// Object store of the slots: checkpoints keyed 0 and 1, the replayed source file 2.
 pub const SLOTS: &str = "slots";
 const VERSION: u32 = 1;
 /// How long opening may take before the journal gives up and runs in memory.
@@ -205,12 +207,12 @@ pub fn transaction(db: &IdbDatabase, write: bool) -> Result<IdbTransaction, IdbE
     tx.dyn_into().map_err(|e| unavailable("transaction", &e))
 }
 
-/// Everything stored: segments in key order and the two slots.
+/// Everything stored: segments in key order and the slots.
 pub struct Loaded {
     /// (key, bytes) ascending.
     pub segments: Vec<(u64, Vec<u8>)>,
-    /// Slot 0 and 1.
-    pub slots: [Option<Vec<u8>>; 2],
+    /// Slots 0, 1 (checkpoints) and 2 (source file).
+    pub slots: [Option<Vec<u8>>; SLOT_COUNT],
 }
 
 fn store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, IdbError> {
@@ -231,7 +233,7 @@ fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
     None
 }
 
-/// Read the whole journal in one read-only transaction (two bulk reads and two gets).
+/// Read the whole journal in one read-only transaction (two bulk reads and three gets).
 pub async fn load(db: &IdbDatabase) -> Result<Loaded, IdbError> {
     let tx = transaction(db, false)?;
     let segs = store(&tx, SEGMENTS)?;
@@ -243,6 +245,9 @@ pub async fn load(db: &IdbDatabase) -> Result<Loaded, IdbError> {
         .map_err(|e| unavailable("read", &e))?;
     let s1 = slots
         .get(&JsValue::from(1))
+        .map_err(|e| unavailable("read", &e))?;
+    let s2 = slots
+        .get(&JsValue::from(2))
         .map_err(|e| unavailable("read", &e))?;
     // Every request's result is ready once the transaction completes.
     committed(&tx).await.map_err(|_| transaction_error(&tx))?;
@@ -267,7 +272,7 @@ pub async fn load(db: &IdbDatabase) -> Result<Loaded, IdbError> {
     let slot = |r: &IdbRequest| r.result().ok().and_then(|v| bytes_of(&v));
     Ok(Loaded {
         segments,
-        slots: [slot(&s0), slot(&s1)],
+        slots: [slot(&s0), slot(&s1), slot(&s2)],
     })
 }
 

@@ -20,15 +20,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::core::journal::{JournalStore, StoreError};
+use crate::core::journal::{JournalStore, StoreError, SLOTS};
 
 /// Journal bytes in memory, with the keys changed since the last [`MirrorStore::take_outbox`].
 #[derive(Debug, Default)]
 pub struct MirrorStore {
     segments: BTreeMap<u64, Vec<u8>>,
-    slots: [Option<Vec<u8>>; 2],
+    slots: [Option<Vec<u8>>; SLOTS],
     dirty_segments: BTreeSet<u64>,
-    dirty_slots: [bool; 2],
+    dirty_slots: [bool; SLOTS],
     /// False while the journal runs in memory only: nothing is queued for disk.
     track: bool,
     bytes: u64,
@@ -52,7 +52,11 @@ impl Outbox {
 
 impl MirrorStore {
     /// A mirror of what was loaded from disk; `track` queues changes for a flusher.
-    pub fn new(segments: Vec<(u64, Vec<u8>)>, slots: [Option<Vec<u8>>; 2], track: bool) -> Self {
+    pub fn new(
+        segments: Vec<(u64, Vec<u8>)>,
+        slots: [Option<Vec<u8>>; SLOTS],
+        track: bool,
+    ) -> Self {
         let segments: BTreeMap<u64, Vec<u8>> = segments.into_iter().collect();
         let bytes = segments.values().map(|v| v.len() as u64).sum::<u64>()
             + slots.iter().flatten().map(|v| v.len() as u64).sum::<u64>();
@@ -69,7 +73,7 @@ impl MirrorStore {
     pub fn stop_tracking(&mut self) {
         self.track = false;
         self.dirty_segments.clear();
-        self.dirty_slots = [false; 2];
+        self.dirty_slots = [false; SLOTS];
     }
 
     /// Take the keys changed since the last call.
@@ -78,7 +82,7 @@ impl MirrorStore {
             segments: std::mem::take(&mut self.dirty_segments)
                 .into_iter()
                 .collect(),
-            slots: (0..2)
+            slots: (0..SLOTS)
                 .filter(|&s| std::mem::take(&mut self.dirty_slots[s]))
                 .collect(),
         }
@@ -97,7 +101,7 @@ impl MirrorStore {
             .filter_map(|k| self.segments.get(k))
             .map(Vec::len)
             .sum();
-        let slots: usize = (0..2)
+        let slots: usize = (0..SLOTS)
             .filter(|&s| self.dirty_slots[s])
             .filter_map(|s| self.slots[s].as_ref())
             .map(Vec::len)
@@ -115,7 +119,7 @@ impl MirrorStore {
         self.slots.get(slot).and_then(|s| s.as_deref())
     }
 
-    /// Bytes held: all segments and both slots (what the disk holds after a full flush).
+    /// Bytes held: all segments and every slot (what the disk holds after a full flush).
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
@@ -156,14 +160,12 @@ impl JournalStore for MirrorStore {
         self.slots
             .get(slot)
             .cloned()
-            .ok_or_else(|| StoreError::Unavailable(format!("there is no checkpoint slot {slot}")))
+            .ok_or_else(|| StoreError::Unavailable(format!("there is no slot {slot}")))
     }
 
     fn write_slot(&mut self, slot: usize, bytes: &[u8]) -> Result<(), StoreError> {
         let Some(s) = self.slots.get_mut(slot) else {
-            return Err(StoreError::Unavailable(format!(
-                "there is no checkpoint slot {slot}"
-            )));
+            return Err(StoreError::Unavailable(format!("there is no slot {slot}")));
         };
         let old = s.replace(bytes.to_vec()).map_or(0, |v| v.len());
         self.bytes = self.bytes - old as u64 + bytes.len() as u64;

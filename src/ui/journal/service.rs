@@ -19,8 +19,8 @@ use super::mirror::MirrorStore;
 use crate::core::event::Event;
 use crate::core::journal::export::{self, Format};
 use crate::core::journal::{
-    Catalog, Compaction, Engine, Journal, JournalError, NameKind, Recovery, Restored, Retention,
-    Stats, StoreError,
+    decode_source, encode_source, Catalog, Compaction, Engine, Journal, JournalError, JournalStore,
+    NameKind, Recovery, Restored, Retention, SourceFile, Stats, StoreError, SOURCE_SLOT,
 };
 
 /// Shortest gap between two updates of the panel's signal: appends come many times a
@@ -188,7 +188,7 @@ impl JournalService {
         let mut release = None;
         let mut loaded = idb::Loaded {
             segments: Vec::new(),
-            slots: [None, None],
+            slots: [None, None, None],
         };
         let mut db = None;
         let mut t_connected = t0;
@@ -405,9 +405,43 @@ impl JournalService {
         Ok(out)
     }
 
-    /// Remove every event and checkpoint; the next append starts again at record 1.
+    /// Remember the file the stream replays (None: the stream has no file), so a
+    /// recovered replay can go on; on disk with the next flush, before the events after it.
+    pub fn set_source(&self, source: Option<&SourceFile>) -> Result<(), JournalError> {
+        let bytes = source.map(encode_source).unwrap_or_default();
+        self.inner
+            .borrow_mut()
+            .journal
+            .store_mut()
+            .write_slot(SOURCE_SLOT, &bytes)?;
+        self.schedule_flush();
+        self.touch();
+        Ok(())
+    }
+
+    /// The file the stored stream replays: None when there is none, Err when the stored
+    /// copy is damaged (with the reason).
+    pub fn source(&self) -> Option<Result<SourceFile, String>> {
+        let inner = self.inner.borrow();
+        let bytes = inner.journal.store().slot(SOURCE_SLOT)?;
+        if bytes.is_empty() {
+            return None;
+        }
+        Some(
+            decode_source(bytes)
+                .map_err(|d| format!("the stored copy of the replayed file is damaged ({d:?})")),
+        )
+    }
+
+    /// Remove every event, checkpoint and the source file; the next append starts again
+    /// at record 1.
     pub fn clear(&self) -> Result<(), JournalError> {
         self.inner.borrow_mut().journal.clear()?;
+        self.inner
+            .borrow_mut()
+            .journal
+            .store_mut()
+            .write_slot(SOURCE_SLOT, &[])?;
         self.inner.borrow_mut().over_cap = false;
         self.schedule_flush();
         self.publish();
