@@ -1,12 +1,14 @@
-//! Axes the charts share: a numeric axis with readable ticks (linear or log10) and a
-//! category axis. Hand-written over plotters' `Ranged` because its built-in f64 axis
-//! labels ticks with `{:?}` ("35000.0") and its log axis does not format real values.
+//! Axes the charts share: a numeric axis with readable ticks (linear or log10), a time
+//! axis and a category axis, each one [`Axis`] over its own [`Scale`]. Hand-written over
+//! plotters' `Ranged` because its built-in f64 axis labels ticks with `{:?}` ("35000.0")
+//! and its log axis does not format real values.
 
 use std::ops::Range;
 
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 
 use super::labels::{format_tick, format_value};
+use crate::core::calendar::Civil;
 
 /// Maps `v` in `lo..hi` onto the pixel range; values far outside are clamped so the
 /// pixel arithmetic can never overflow.
@@ -43,11 +45,70 @@ pub(crate) fn padded_range(lo: f64, hi: f64, frac: f64) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
-/// A numeric axis over `lo..hi` in axis units: the value itself, or its log10 when `log`.
+/// What sets one kind of axis apart: where its ticks fall and how they read. Everything
+/// else (mapping to pixels, plotters' traits) is [`Axis`]'s, written once.
+pub(crate) trait Scale {
+    /// Tick positions in axis units on an axis over `lo..hi`.
+    fn ticks(&self, lo: f64, hi: f64) -> Vec<f64>;
+    /// The label of a tick at `v` on an axis over `lo..hi`.
+    fn label(&self, lo: f64, hi: f64, v: f64) -> String;
+}
+
+/// An axis over `lo..hi` (axis units) whose ticks and labels come from a [`Scale`]. A
+/// wrapper rather than a blanket `impl<S: Scale> Ranged for S`: `Ranged` and
+/// `ValueFormatter` are plotters' traits, and the orphan rule forbids implementing a
+/// foreign trait for every type of a local bound.
 #[derive(Debug, Clone)]
-pub(crate) struct ValueAxis {
+pub(crate) struct Axis<S> {
     lo: f64,
     hi: f64,
+    scale: S,
+}
+
+impl<S: Scale> Axis<S> {
+    /// Tick positions in axis units.
+    pub(crate) fn ticks(&self) -> Vec<f64> {
+        self.scale.ticks(self.lo, self.hi)
+    }
+
+    /// The tick label of a value in axis units.
+    pub(crate) fn label(&self, v: f64) -> String {
+        self.scale.label(self.lo, self.hi, v)
+    }
+}
+
+impl<S: Scale> Ranged for Axis<S> {
+    type FormatOption = NoDefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        map_linear(*value, self.lo, self.hi, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.max_num_points() == 0 {
+            return Vec::new();
+        }
+        self.ticks()
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+impl<S: Scale> ValueFormatter<f64> for Axis<S> {
+    fn format_ext(&self, value: &f64) -> String {
+        self.label(*value)
+    }
+}
+
+/// A numeric axis in axis units: the value itself, or its log10 when `log`.
+pub(crate) type ValueAxis = Axis<ValueScale>;
+
+/// Ticks and labels of a numeric axis.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueScale {
     log: bool,
     max_ticks: usize,
 }
@@ -56,32 +117,41 @@ impl ValueAxis {
     /// An axis over `lo..hi` (axis units) with at most `max_ticks` labelled ticks.
     pub(crate) fn new(lo: f64, hi: f64, log: bool, max_ticks: usize) -> Self {
         let (lo, hi) = usable_range(lo, hi);
-        ValueAxis {
+        Axis {
             lo,
             hi,
-            log,
-            max_ticks: max_ticks.clamp(2, 40),
+            scale: ValueScale {
+                log,
+                max_ticks: max_ticks.clamp(2, 40),
+            },
         }
     }
+}
 
-    /// Tick positions in axis units.
-    pub(crate) fn ticks(&self) -> Vec<f64> {
+impl Scale for ValueScale {
+    fn ticks(&self, lo: f64, hi: f64) -> Vec<f64> {
         if self.log {
-            self.log_ticks()
+            self.log_ticks(lo, hi)
         } else {
-            linear_ticks(self.lo, self.hi, self.max_ticks)
+            linear_ticks(lo, hi, self.max_ticks)
         }
     }
 
-    fn linear_step(&self) -> f64 {
-        nice_step((self.hi - self.lo) / self.max_ticks as f64)
+    fn label(&self, lo: f64, hi: f64, v: f64) -> String {
+        if self.log {
+            format_value(10f64.powf(v))
+        } else {
+            let step = nice_step((hi - lo) / self.max_ticks as f64);
+            format_tick(v, step, lo.abs().max(hi.abs()))
+        }
     }
+}
 
+impl ValueScale {
     /// Decades; or 1-2-5 within them; or every integer multiple; whichever is the richest
     /// set that fits. Narrow ranges (less than a few multiples) fall back to linear ticks
     /// of the real values, placed on the log axis.
-    fn log_ticks(&self) -> Vec<f64> {
-        let (lo, hi) = (self.lo, self.hi);
+    fn log_ticks(&self, lo: f64, hi: f64) -> Vec<f64> {
         let first = lo.floor() as i64;
         let last = hi.ceil() as i64;
         let decades = (last - first).max(1) as usize;
@@ -118,15 +188,6 @@ impl ValueAxis {
             .map(f64::log10)
             .collect()
     }
-
-    /// The tick label of a value in axis units.
-    pub(crate) fn label(&self, v: f64) -> String {
-        if self.log {
-            format_value(10f64.powf(v))
-        } else {
-            format_tick(v, self.linear_step(), self.lo.abs().max(self.hi.abs()))
-        }
-    }
 }
 
 fn nice_step(raw: f64) -> f64 {
@@ -151,32 +212,6 @@ fn linear_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
         .collect()
 }
 
-impl Ranged for ValueAxis {
-    type FormatOption = NoDefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        map_linear(*value, self.lo, self.hi, limit)
-    }
-
-    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.max_num_points() == 0 {
-            return Vec::new();
-        }
-        self.ticks()
-    }
-
-    fn range(&self) -> Range<f64> {
-        self.lo..self.hi
-    }
-}
-
-impl ValueFormatter<f64> for ValueAxis {
-    fn format_ext(&self, value: &f64) -> String {
-        self.label(*value)
-    }
-}
-
 /// Seconds from which a time is read as epoch seconds (a clock time, 1970-04-26 on)
 /// rather than stream time since 0:00:00.
 pub const EPOCH_FROM_S: f64 = 1e7;
@@ -190,10 +225,11 @@ const TIME_STEPS: [f64; 19] = [
 /// A time axis over `lo..hi` seconds with ticks at round clock times and labels as
 /// clocks: `m:ss` / `h:mm:ss` of stream time, or the UTC time of day of epoch seconds
 /// (with the date when the view spans days).
+pub(crate) type TimeAxis = Axis<TimeScale>;
+
+/// Ticks and labels of a time axis: its tick step in seconds.
 #[derive(Debug, Clone)]
-pub(crate) struct TimeAxis {
-    lo: f64,
-    hi: f64,
+pub(crate) struct TimeScale {
     step: f64,
 }
 
@@ -207,39 +243,39 @@ impl TimeAxis {
             .copied()
             .find(|&s| s >= raw)
             .unwrap_or_else(|| (raw / 604_800.0).ceil() * 604_800.0);
-        TimeAxis { lo, hi, step }
+        Axis {
+            lo,
+            hi,
+            scale: TimeScale { step },
+        }
     }
 
     /// Whether labels are epoch clock times (else stream time).
     pub(crate) fn is_epoch(&self) -> bool {
         self.lo >= EPOCH_FROM_S
     }
+}
 
-    /// Tick positions, seconds.
-    pub(crate) fn ticks(&self) -> Vec<f64> {
-        let first = (self.lo / self.step).ceil() as i64;
-        let last = (self.hi / self.step).floor() as i64;
+impl Scale for TimeScale {
+    fn ticks(&self, lo: f64, hi: f64) -> Vec<f64> {
+        let first = (lo / self.step).ceil() as i64;
+        let last = (hi / self.step).floor() as i64;
         (first..=last.min(first + 200))
             .map(|k| k as f64 * self.step)
             .collect()
     }
 
-    /// The tick label of `t` seconds.
-    pub(crate) fn label(&self, t: f64) -> String {
+    fn label(&self, lo: f64, hi: f64, t: f64) -> String {
         let s = t.round() as i64;
-        let (h, m, sec) = (
-            s.rem_euclid(86_400) / 3600,
-            (s / 60).rem_euclid(60),
-            s.rem_euclid(60),
-        );
-        if self.is_epoch() {
-            let (_, month, day) = crate::core::calendar::civil_from_days(s.div_euclid(86_400));
+        if lo >= EPOCH_FROM_S {
+            let c = Civil::from_epoch_seconds(s);
+            let (month, day, h, m) = (c.month, c.day, c.hour, c.minute);
             if self.step >= 86_400.0 {
                 format!("{month:02}-{day:02}")
-            } else if self.hi - self.lo > 86_400.0 {
+            } else if hi - lo > 86_400.0 {
                 format!("{month:02}-{day:02} {h:02}:{m:02}")
             } else if self.step < 60.0 {
-                format!("{h:02}:{m:02}:{sec:02}")
+                format!("{h:02}:{m:02}:{:02}", c.second)
             } else {
                 format!("{h:02}:{m:02}")
             }
@@ -255,72 +291,33 @@ impl TimeAxis {
     }
 }
 
-impl Ranged for TimeAxis {
-    type FormatOption = NoDefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        map_linear(*value, self.lo, self.hi, limit)
-    }
-
-    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.max_num_points() == 0 {
-            return Vec::new();
-        }
-        self.ticks()
-    }
-
-    fn range(&self) -> Range<f64> {
-        self.lo..self.hi
-    }
-}
-
-impl ValueFormatter<f64> for TimeAxis {
-    fn format_ext(&self, value: &f64) -> String {
-        self.label(*value)
-    }
-}
-
 /// A category axis: slot `i` spans `i..i + 1`, labelled at its centre.
+pub(crate) type CategoryAxis = Axis<CategoryScale>;
+
+/// Ticks and labels of a category axis: one label per slot, in order from the origin.
 #[derive(Debug, Clone)]
-pub(crate) struct CategoryAxis {
+pub(crate) struct CategoryScale {
     labels: Vec<String>,
 }
 
 impl CategoryAxis {
     /// One slot per label, in order from the axis origin.
     pub(crate) fn new(labels: Vec<String>) -> Self {
-        CategoryAxis { labels }
-    }
-
-    fn slots(&self) -> f64 {
-        self.labels.len().max(1) as f64
+        Axis {
+            lo: 0.0,
+            hi: labels.len().max(1) as f64,
+            scale: CategoryScale { labels },
+        }
     }
 }
 
-impl Ranged for CategoryAxis {
-    type FormatOption = NoDefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        map_linear(*value, 0.0, self.slots(), limit)
-    }
-
-    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.max_num_points() == 0 {
-            return Vec::new();
-        }
+impl Scale for CategoryScale {
+    fn ticks(&self, _lo: f64, _hi: f64) -> Vec<f64> {
         (0..self.labels.len()).map(|i| i as f64 + 0.5).collect()
     }
 
-    fn range(&self) -> Range<f64> {
-        0.0..self.slots()
-    }
-}
-
-impl ValueFormatter<f64> for CategoryAxis {
-    fn format_ext(&self, value: &f64) -> String {
-        let slot = value.floor();
+    fn label(&self, _lo: f64, _hi: f64, v: f64) -> String {
+        let slot = v.floor();
         if slot >= 0.0 && (slot as usize) < self.labels.len() {
             self.labels[slot as usize].clone()
         } else {
@@ -346,6 +343,36 @@ mod tests {
         assert_eq!(e.label(1_793_491_200.0 + 600.0), "00:10");
         let days = TimeAxis::new(1_793_491_200.0, 1_793_491_200.0 + 3.0 * 86_400.0, 4);
         assert_eq!(days.label(1_793_491_200.0 + 86_400.0), "11-02");
+    }
+
+    #[test]
+    fn every_axis_kind_maps_and_labels_through_plotters_alike() {
+        use plotters::coord::ranged1d::BoldPoints;
+        fn check<S: Scale>(axis: &Axis<S>, lo: f64, hi: f64) {
+            assert_eq!(axis.range(), lo..hi);
+            assert_eq!(axis.map(&lo, (10, 110)), 10);
+            assert_eq!(axis.map(&hi, (10, 110)), 110);
+            assert_eq!(axis.map(&((lo + hi) / 2.0), (10, 110)), 60);
+            // Far-off and NaN values stay on the canvas's integer grid.
+            assert!(axis.map(&f64::MAX, (10, 110)) <= 10 + 5 * 100);
+            assert_eq!(axis.map(&f64::NAN, (10, 110)), 10);
+            let ticks = axis.key_points(BoldPoints(10));
+            assert!(!ticks.is_empty());
+            assert_eq!(ticks, axis.ticks());
+            assert!(axis.key_points(BoldPoints(0)).is_empty());
+            for t in &ticks {
+                assert!(*t >= lo && *t <= hi, "{t} outside {lo}..{hi}");
+                assert_eq!(axis.format_ext(t), axis.label(*t));
+                assert!(!axis.label(*t).is_empty());
+            }
+        }
+        check(&ValueAxis::new(0.0, 50.0, false, 6), 0.0, 50.0);
+        check(&ValueAxis::new(0.0, 3.0, true, 6), 0.0, 3.0);
+        check(&TimeAxis::new(0.0, 600.0, 6), 0.0, 600.0);
+        let slots = CategoryAxis::new(vec!["a".into(), "b".into()]);
+        check(&slots, 0.0, 2.0);
+        assert_eq!(slots.label(1.5), "b");
+        assert_eq!(slots.label(2.5), "");
     }
 
     #[test]

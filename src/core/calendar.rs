@@ -1,4 +1,5 @@
-//! Calendar arithmetic for datetimes stored as seconds since the Unix epoch (UTC).
+//! Calendar arithmetic for datetimes stored as seconds or milliseconds since the Unix
+//! epoch (UTC): the one place an instant is split into civil fields, and back.
 
 /// (year, month, day) of a count of days since 1970-01-01, by Howard Hinnant's algorithm;
 /// written out because it is six lines and the core needs no date crate for it.
@@ -14,20 +15,94 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's inverse of
+/// [`civil_from_days`]).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Days in month `m` (1..=12) of year `y`.
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// A UTC instant split into civil fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    /// Proleptic Gregorian year (0 is 1 BC; negative before that).
+    pub year: i64,
+    /// 1..=12.
+    pub month: u32,
+    /// 1..=31.
+    pub day: u32,
+    /// 0..=23.
+    pub hour: u32,
+    /// 0..=59.
+    pub minute: u32,
+    /// 0..=59.
+    pub second: u32,
+    /// 0..=999.
+    pub millis: u32,
+}
+
+impl Civil {
+    /// The civil fields of whole seconds since the epoch (times before 1970 included).
+    pub fn from_epoch_seconds(secs: i64) -> Civil {
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let t = secs.rem_euclid(86_400) as u32;
+        Civil {
+            year,
+            month,
+            day,
+            hour: t / 3600,
+            minute: t / 60 % 60,
+            second: t % 60,
+            millis: 0,
+        }
+    }
+
+    /// The civil fields of milliseconds since the epoch.
+    pub fn from_epoch_ms(ms: i64) -> Civil {
+        Civil {
+            millis: ms.rem_euclid(1000) as u32,
+            ..Civil::from_epoch_seconds(ms.div_euclid(1000))
+        }
+    }
+
+    /// `YYYY-MM-DD`.
+    pub fn date(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+
+    /// `YYYY-MM-DD<sep>HH:MM:SS`, milliseconds left out.
+    pub fn date_time(&self, sep: char) -> String {
+        format!(
+            "{}{sep}{:02}:{:02}:{:02}",
+            self.date(),
+            self.hour,
+            self.minute,
+            self.second
+        )
+    }
+}
+
 /// ISO 8601 text of epoch seconds: `2026-11-01 00:00:00` (UTC), fractions dropped.
 pub fn format_epoch_seconds(secs: f64) -> String {
     if !secs.is_finite() {
         return "–".into();
     }
-    let s = secs.floor() as i64;
-    let (y, m, d) = civil_from_days(s.div_euclid(86_400));
-    let t = s.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        t / 3600,
-        (t / 60) % 60,
-        t % 60
-    )
+    Civil::from_epoch_seconds(secs.floor() as i64).date_time(' ')
 }
 
 #[cfg(test)]
@@ -43,6 +118,48 @@ mod tests {
     }
 
     #[test]
+    fn days_round_trip_through_civil_dates() {
+        for z in [
+            -1_000_000, -719_469, -1000, -1, 0, 1, 11_016, 20_000, 100_000,
+        ] {
+            let (y, m, d) = civil_from_days(z);
+            assert!(d >= 1 && d <= days_in_month(y, m), "{z}: {y}-{m}-{d}");
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        assert_eq!(days_in_month(2024, 2), 29);
+        assert_eq!(days_in_month(1900, 2), 28);
+        assert_eq!(days_in_month(2000, 2), 29);
+        assert_eq!(days_in_month(0, 2), 29);
+    }
+
+    #[test]
+    fn instants_split_into_civil_fields() {
+        let leap = Civil::from_epoch_ms(1_709_210_096_789);
+        assert_eq!(
+            (leap.year, leap.month, leap.day),
+            (2024, 2, 29),
+            "a leap day"
+        );
+        assert_eq!(
+            (leap.hour, leap.minute, leap.second, leap.millis),
+            (12, 34, 56, 789)
+        );
+        // One millisecond before the epoch is the last one of 1969, not a negative field.
+        let before = Civil::from_epoch_ms(-1);
+        assert_eq!(before.date_time('T'), "1969-12-31T23:59:59");
+        assert_eq!(before.millis, 999);
+        assert_eq!(Civil::from_epoch_seconds(-58_038_772).date(), "1968-02-29");
+        // Seconds and milliseconds agree on whole seconds.
+        for s in [-86_401, -1, 0, 59, 951_868_799, 1_793_491_200] {
+            assert_eq!(Civil::from_epoch_seconds(s), Civil::from_epoch_ms(s * 1000));
+        }
+        // The extremes do not overflow.
+        assert_eq!(Civil::from_epoch_ms(i64::MIN).millis, 192);
+        let _ = Civil::from_epoch_seconds(i64::MAX);
+        let _ = Civil::from_epoch_seconds(i64::MIN);
+    }
+
+    #[test]
     fn epoch_seconds_format_as_utc() {
         assert_eq!(format_epoch_seconds(0.0), "1970-01-01 00:00:00");
         assert_eq!(
@@ -50,5 +167,23 @@ mod tests {
             "2026-11-01 01:02:03"
         );
         assert_eq!(format_epoch_seconds(f64::NAN), "–");
+    }
+
+    #[test]
+    fn epoch_seconds_format_before_1970_and_on_leap_days() {
+        assert_eq!(format_epoch_seconds(1_709_210_096.0), "2024-02-29 12:34:56");
+        assert_eq!(format_epoch_seconds(951_868_799.999), "2000-02-29 23:59:59");
+        // Fractions round down, also before 1970.
+        assert_eq!(format_epoch_seconds(-0.5), "1969-12-31 23:59:59");
+        assert_eq!(format_epoch_seconds(-58_038_772.0), "1968-02-29 06:07:08");
+        assert_eq!(
+            format_epoch_seconds(-11_670_950_745.0),
+            "1600-02-29 13:14:15"
+        );
+        // 1900 is no leap year: February 28 is followed by March 1.
+        assert_eq!(
+            format_epoch_seconds(-2_203_891_200.0),
+            "1900-03-01 00:00:00"
+        );
     }
 }

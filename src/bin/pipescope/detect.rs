@@ -6,13 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pipescope::core::detect::{detect_series, DetectConfig, Point};
-use pipescope::core::errors::timestamp::TimeFormat;
 use pipescope::core::forecast::Periods;
-use pipescope::core::ingest::cell::{parse_datetime, parse_number_str};
+use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{
     read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table,
 };
-use pipescope::core::source::{read_prometheus_json, MetricTable};
+use pipescope::core::source::{read_prometheus_json, MetricTable, TimeCells};
 
 use crate::common::{fail, parse_delimiter};
 
@@ -63,6 +62,19 @@ fn list_lines(lines: &[u64]) -> String {
     let shown: Vec<String> = lines.iter().take(LIST).map(|l| l.to_string()).collect();
     let more = if lines.len() > LIST { ", …" } else { "" };
     format!("{}{more}", shown.join(", "))
+}
+
+/// The detector settings `args` ask for, training on `--train-minutes` or else the first
+/// quarter of a span of `span_ms`.
+fn detect_config(args: &Args, span_ms: i64) -> DetectConfig {
+    let train_ms = match args.train_minutes {
+        Some(m) => (m * 60_000.0).round() as i64,
+        None => span_ms / 4,
+    };
+    let mut config = DetectConfig::with_train_ms(train_ms);
+    config.level = args.level;
+    config.periods = args.period.clone();
+    config
 }
 
 /// Run the subcommand; failures are reported on stderr with exit code 2.
@@ -120,21 +132,7 @@ pub fn run(args: Args) -> ExitCode {
     let times_raw = raw_cells(&table, &time);
     let values_raw = raw_cells(&table, &value);
 
-    // The time format is detected from the first time and then enforced, so a column of
-    // epoch seconds cannot silently switch to milliseconds halfway.
-    let format = times_raw
-        .iter()
-        .flatten()
-        .next()
-        .map(|s| TimeFormat::detect(s));
-    let parse_time = |s: &str| -> Option<i64> {
-        match format {
-            Some(Some(f)) => f.parse_ms(s).ok(),
-            // Dates the errors grammar does not take (2026/11/28 12:00) via ingest's.
-            _ => parse_datetime(s.as_bytes()).map(|secs| (secs * 1000.0).floor() as i64),
-        }
-    };
-    let times: Vec<Option<i64>> = times_raw.iter().map(|c| c.and_then(parse_time)).collect();
+    let times = TimeCells::parse_column(&times_raw);
     let values: Vec<f64> = values_raw
         .iter()
         .map(|c| c.and_then(parse_number_str).unwrap_or(f64::NAN))
@@ -200,14 +198,7 @@ pub fn run(args: Args) -> ExitCode {
         (Some(a), Some(b)) => b - a,
         _ => 0,
     };
-    let train_ms = match args.train_minutes {
-        Some(m) => (m * 60_000.0).round() as i64,
-        None => span / 4,
-    };
-    let mut config = DetectConfig::with_train_ms(train_ms);
-    config.level = args.level;
-    config.periods = args.period;
-    let points = match detect_series(&config, &ts, &vs) {
+    let points = match detect_series(&detect_config(&args, span), &ts, &vs) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -368,14 +359,7 @@ fn run_json(args: Args) -> ExitCode {
     let ts = &table.times_ms;
     let vs = &table.columns[series];
     let span = ts.last().zip(ts.first()).map_or(0, |(b, a)| b - a);
-    let train_ms = match args.train_minutes {
-        Some(m) => (m * 60_000.0).round() as i64,
-        None => span / 4,
-    };
-    let mut config = DetectConfig::with_train_ms(train_ms);
-    config.level = args.level;
-    config.periods = args.period;
-    let points = match detect_series(&config, ts, vs) {
+    let points = match detect_series(&detect_config(&args, span), ts, vs) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

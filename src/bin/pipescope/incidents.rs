@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pipescope::core::detect::{detect_series, DetectConfig};
-use pipescope::core::errors::timestamp::TimeFormat;
 use pipescope::core::incident::{Evidence, IncidentConfig, IncidentEngine};
-use pipescope::core::ingest::cell::{parse_datetime, parse_number_str};
+use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{read_path, ColumnData, ColumnType, IngestError, IngestOptions};
+use pipescope::core::source::TimeCells;
 
 use crate::common::{fail, parse_delimiter};
 
@@ -90,21 +90,7 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let times_raw = text(&time);
-    let format = times_raw
-        .iter()
-        .flatten()
-        .next()
-        .map(|s| TimeFormat::detect(s));
-    let times: Vec<Option<i64>> = times_raw
-        .iter()
-        .map(|c| {
-            let s = c.as_deref()?;
-            match format {
-                Some(Some(f)) => f.parse_ms(s).ok(),
-                _ => parse_datetime(s.as_bytes()).map(|secs| (secs * 1000.0).floor() as i64),
-            }
-        })
-        .collect();
+    let times = TimeCells::parse_column(&times_raw);
     if times.iter().all(Option::is_none) {
         return fail(format_args!(
             "{file}: column '{}' holds no times; use epoch seconds or milliseconds, ISO 8601 or H:MM:SS",

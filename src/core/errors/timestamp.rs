@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::core::calendar::civil_from_days;
+use crate::core::calendar::{days_from_civil, days_in_month, Civil};
 
 /// How a column writes its timestamps; detected from the first value, then enforced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -108,26 +108,8 @@ pub fn format_stream_seconds(s: i64) -> String {
     if (0..864_000).contains(&s) {
         format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
     } else {
-        let (y, m, d) = civil_from_days(s.div_euclid(86_400));
-        let t = s.rem_euclid(86_400);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            t / 3600,
-            (t / 60) % 60,
-            t % 60
-        )
+        format!("{}Z", Civil::from_epoch_seconds(s).date_time('T'))
     }
-}
-
-/// Days since 1970-01-01 of a civil date (Hinnant's inverse of `civil_from_days`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Parse exactly `n` ASCII digits.
@@ -248,15 +230,6 @@ fn parse_iso(s: &str) -> Result<i64, &'static str> {
     Ok(day_ms + ((h * 60 + mi - offset_min) * 60 + sec) * 1000 + ms)
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
 fn parse_epoch(s: &str, unit: TimeFormat) -> Result<i64, &'static str> {
     if s.is_empty()
         || !s
@@ -283,10 +256,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_roundtrip() {
-        for z in [-1000, -1, 0, 1, 11_016, 20_000, 100_000] {
-            let (y, m, d) = civil_from_days(z);
-            assert_eq!(days_from_civil(y, m, d), z);
-        }
+    fn stream_seconds_format_as_clocks_then_as_utc_dates() {
+        assert_eq!(format_stream_seconds(0), "0:00:00");
+        assert_eq!(format_stream_seconds(3_723), "1:02:03");
+        // Ten days is where a clock stream ends and epoch seconds begin.
+        assert_eq!(format_stream_seconds(863_999), "239:59:59");
+        assert_eq!(format_stream_seconds(864_000), "1970-01-11T00:00:00Z");
+        assert_eq!(format_stream_seconds(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(format_stream_seconds(-58_038_772), "1968-02-29T06:07:08Z");
+        assert_eq!(format_stream_seconds(1_709_210_096), "2024-02-29T12:34:56Z");
     }
 }

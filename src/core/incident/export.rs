@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{AnomalyRecord, Incident, IncidentSource};
-use crate::core::calendar::civil_from_days;
+use crate::core::calendar::Civil;
 
 /// Neutralises text a spreadsheet would run as a formula when it opens the export. The
 /// same rule as the profile export's (private there, and this module must not reach into
@@ -194,17 +194,8 @@ pub fn anomaly_log_json<'a>(
 pub fn rfc3339(epoch_ms: i64) -> String {
     const MIN: i64 = -62_167_219_200_000; // 0000-01-01T00:00:00Z
     const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
-    let ms = epoch_ms.clamp(MIN, MAX);
-    let secs = ms.div_euclid(1000);
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let t = secs.rem_euclid(86_400);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t / 3600,
-        (t / 60) % 60,
-        t % 60,
-        ms.rem_euclid(1000)
-    )
+    let c = Civil::from_epoch_ms(epoch_ms.clamp(MIN, MAX));
+    format!("{}.{:03}Z", c.date_time('T'), c.millis)
 }
 
 /// One alert in Alertmanager's shape.
@@ -301,6 +292,15 @@ mod tests {
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
         assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59.999Z");
         assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn rfc3339_writes_leap_days_and_times_before_1970() {
+        assert_eq!(rfc3339(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
+        assert_eq!(rfc3339(-58_038_772_001), "1968-02-29T06:07:07.999Z");
+        assert_eq!(rfc3339(-11_670_950_744_999), "1600-02-29T13:14:15.001Z");
+        // Year 0 is a leap year in the proleptic Gregorian calendar.
+        assert_eq!(rfc3339(-62_162_035_200_001), "0000-02-29T23:59:59.999Z");
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! These run once per cell on the hot path, so they work on the field bytes and never
 //! allocate.
 
+use crate::core::calendar::{days_from_civil, days_in_month};
+
 /// Strips ASCII whitespace at both ends (cells like ` 12` in hand-made files).
 #[inline]
 pub fn trim(mut b: &[u8]) -> &[u8] {
@@ -164,26 +166,6 @@ fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     Some(v)
 }
 
-/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        _ => 28,
-    }
-}
-
 /// Parses an ISO 8601 date or date-time (`YYYY-MM-DD`, `YYYY/MM/DD`, then optionally `T` or
 /// a space, `HH:MM[:SS[.fff]]`, and `Z` or `±HH[:MM]`) as seconds since the Unix epoch, UTC.
 ///
@@ -199,10 +181,10 @@ pub fn parse_datetime(cell: &[u8]) -> Option<f64> {
         return None;
     }
     let (y, m, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(i64::from(y), m) {
         return None;
     }
-    let mut secs = days_from_civil(y as i64, m, d) as f64 * 86_400.0;
+    let mut secs = days_from_civil(i64::from(y), m, d) as f64 * 86_400.0;
     if b.len() == 10 {
         return Some(secs);
     }

@@ -2,9 +2,10 @@
 //! a metric. The rules are in the parent module's documentation.
 
 use crate::core::errors::timestamp::TimeFormat;
-use crate::core::ingest::cell::{parse_datetime, parse_number_str};
+use crate::core::ingest::cell::parse_number_str;
 use crate::core::ingest::{read_bytes, Column, ColumnData, IngestOptions, Table};
 
+use super::time::{whole_ms, TimeCells};
 use super::{finish, s, MetricTable, Note, NoteKind, SourceError, SourceFormat, MAX_CELLS};
 
 /// Header names taken for the time column first (compared without case).
@@ -17,9 +18,6 @@ const EPOCH_FROM: f64 = 1e9;
 /// Epoch values at or above this magnitude are milliseconds (as in
 /// [`crate::core::errors::timestamp`]).
 const MILLIS_FROM: f64 = 1e11;
-
-/// Largest |ms| accepted: JavaScript's date range, so every time can be shown on the page.
-const MAX_MS: f64 = 8.64e15;
 
 /// Reads a CSV/TSV replay file. `time_column` None picks the time column by the rules in
 /// the module documentation.
@@ -202,7 +200,6 @@ fn cell_text(column: &Column, row: usize) -> String {
 /// cannot hold times at all. The format is taken from the first cell and then enforced, so
 /// epoch seconds cannot turn into milliseconds halfway down.
 fn column_times(column: &Column) -> Option<Vec<Option<i64>>> {
-    let to_ms = |x: f64| (x.is_finite() && x.abs() <= MAX_MS).then(|| x.round() as i64);
     match &column.data {
         ColumnData::Numeric(v) => {
             let first = v.iter().find(|x| !x.is_nan())?;
@@ -211,22 +208,13 @@ fn column_times(column: &Column) -> Option<Vec<Option<i64>>> {
             } else {
                 1000.0
             };
-            Some(v.iter().map(|&x| to_ms(x * scale)).collect())
+            Some(v.iter().map(|&x| whole_ms(x * scale)).collect())
         }
-        ColumnData::Datetime(v) => Some(v.iter().map(|&x| to_ms(x * 1000.0)).collect()),
+        ColumnData::Datetime(v) => Some(v.iter().map(|&x| whole_ms(x * 1000.0)).collect()),
         ColumnData::Labels(d) => {
-            let first = d.values.first()?;
-            let format = TimeFormat::detect(first);
+            let reading = TimeCells::detect(d.values.first()?);
             // Each distinct label is parsed once.
-            let parsed: Vec<Option<i64>> = d
-                .values
-                .iter()
-                .map(|v| match format {
-                    Some(f) => f.parse_ms(v).ok(),
-                    // Dates the stream grammar does not take (2026/11/28 12:00) via ingest's.
-                    None => parse_datetime(v.as_bytes()).and_then(|x| to_ms(x * 1000.0)),
-                })
-                .collect();
+            let parsed: Vec<Option<i64>> = d.values.iter().map(|v| reading.parse_ms(v)).collect();
             if parsed.iter().all(Option::is_none) {
                 return None;
             }

@@ -60,10 +60,12 @@
 mod csv;
 mod error;
 mod prometheus;
+mod time;
 
 pub use self::csv::read_metrics_csv;
 pub use error::SourceError;
 pub use prometheus::read_prometheus_json;
+pub use time::TimeCells;
 
 use serde::{Deserialize, Serialize};
 

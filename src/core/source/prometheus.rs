@@ -15,10 +15,8 @@ use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::time::whole_ms;
 use super::{finish, s, MetricTable, Note, NoteKind, SourceError, SourceFormat, MAX_CELLS};
-
-/// Largest |ms| accepted: JavaScript's date range.
-const MAX_MS: f64 = 8.64e15;
 
 /// Reads a Prometheus HTTP API JSON response (`resultType` `matrix`, `vector` or `scalar`).
 pub fn read_prometheus_json(bytes: &[u8]) -> Result<MetricTable, SourceError> {
@@ -510,14 +508,12 @@ fn build(raw: Raw) -> Result<MetricTable, SourceError> {
         let mut out: Vec<(i64, f64)> = Vec::with_capacity(s.samples.len());
         let mut newest = i64::MIN;
         for (j, &(t, v)) in s.samples.iter().enumerate() {
-            let ms = t * 1000.0;
-            if !(ms.is_finite() && ms.abs() <= MAX_MS) {
+            let Some(ms) = whole_ms(t * 1000.0) else {
                 return Err(shape(
                     sample_path(i, j),
                     format!("{t} is not a time in epoch seconds"),
                 ));
-            }
-            let ms = ms.round() as i64;
+            };
             let value = match v {
                 Val::Num(x) => x,
                 Val::NonFinite => {
