@@ -10,6 +10,7 @@ pub mod forecast;
 pub mod incident;
 pub mod ingest;
 pub mod journal;
+pub mod monitor;
 pub mod profile;
 pub mod quality;
 pub mod rng;

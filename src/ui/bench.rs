@@ -83,8 +83,8 @@ pub fn bench_detect(ticks: u32) -> Result<Vec<f64>, JsError> {
 pub fn bench_tick(ticks: u32) -> Result<Vec<f64>, JsError> {
     use crate::core::detect::DetectConfig;
     use crate::core::incident::{IncidentConfig, IncidentEngine};
+    use crate::core::monitor::Feed;
     use crate::core::simulator::SimConfig;
-    use crate::ui::pages::monitor::feed::Feed;
     let config = SimConfig::default();
     let tick_ms = config.tick_ms;
     let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();

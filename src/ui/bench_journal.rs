@@ -170,16 +170,16 @@ pub async fn bench_monitor_fill(db: String, total: u32) -> Result<Float64Array, 
 pub async fn bench_monitor_recover(db: String) -> Result<Float64Array, JsValue> {
     use crate::core::detect::DetectConfig;
     use crate::core::incident::{IncidentConfig, IncidentEngine};
+    use crate::core::monitor::Feed;
     use crate::core::simulator::SimConfig;
-    use crate::ui::pages::monitor::feed::Feed;
     let start = now_ms();
     let service = JournalService::open(&db).await;
     let opened = now_ms();
     let events = service
-        .restore(crate::ui::pages::monitor::Collected::default())
+        .restore(crate::ui::pages::monitor::Recovering::default())
         .map_err(fail)?
         .engine
-        .0;
+        .events;
     let collected = now_ms();
     let config = SimConfig::default();
     let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();

@@ -1,10 +1,11 @@
-//! The Monitor's stream path without the page: simulator ticks or the rows of a replayed
-//! file → one causal detector per metric → evidence for the incident book, with a bounded
-//! point history for the charts and MAE / MAPE / anomaly counts per evaluation window.
-//! Plain Rust, no web types.
+//! Simulator ticks or the rows of a replayed file → one causal detector per metric →
+//! evidence for the incident book, with a bounded point history for the charts and MAE /
+//! MAPE / anomaly counts per evaluation window.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
 
 use crate::core::detect::{DetectConfig, Detector, Point};
 use crate::core::event::{Event, MetricEvent};
@@ -18,7 +19,7 @@ pub const HISTORY_LEN: usize = 2_000;
 pub const EVAL_LEN: usize = 240;
 
 /// Forecast error and anomalies of one metric over one evaluation window.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EvalRecord {
     /// Window start, stream ms.
     pub start_ms: i64,
@@ -34,7 +35,7 @@ pub struct EvalRecord {
 }
 
 /// Running sums of the open evaluation window.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 struct EvalSums {
     index: i64,
     judged: u32,
@@ -61,7 +62,7 @@ impl EvalSums {
 }
 
 /// One metric's detector, recent points and evaluation windows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Track {
     /// The metric's name.
     pub name: String,
@@ -141,13 +142,15 @@ impl Track {
 }
 
 /// Where a feed's points come from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Source {
     /// The built-in simulator (open-ended).
     Sim(Simulator),
     /// A replayed file: its rows in time order, and the next row to feed.
     File {
-        /// The file's table.
+        /// The file's table: not in a checkpoint (the journal stores it once, beside the
+        /// checkpoints, and recovery puts it back).
+        #[serde(skip, default = "empty_table")]
         table: Rc<MetricTable>,
         /// Rows fed so far.
         next_row: usize,
@@ -158,7 +161,7 @@ pub enum Source {
 pub type Training<'a> = &'a dyn Fn(&str) -> Option<(Vec<i64>, Vec<f64>)>;
 
 /// The stream source and the per-metric tracks fed from it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Feed {
     /// The stream source.
     pub source: Source,
@@ -168,7 +171,12 @@ pub struct Feed {
     pub eval_ms: i64,
     /// Metrics whose detector started from the training file, with its point count.
     pub pretrained: Vec<(String, usize)>,
+    #[serde(skip)]
     scratch: Vec<Event>,
+}
+
+fn empty_table() -> Rc<MetricTable> {
+    Rc::new(MetricTable::from_events(Vec::new(), &[]))
 }
 
 impl Feed {
@@ -248,6 +256,13 @@ impl Feed {
             pretrained,
             scratch: Vec::new(),
         })
+    }
+
+    /// Puts back a file source's table after a checkpoint restored the feed without it.
+    pub fn set_table(&mut self, new: Rc<MetricTable>) {
+        if let Source::File { table, .. } = &mut self.source {
+            *table = new;
+        }
     }
 
     /// The simulator, when it is the source.
@@ -349,6 +364,28 @@ impl Feed {
             Source::File { table, next_row } => {
                 *next_row = table.times_ms.partition_point(|&t| t <= t_ms);
             }
+        }
+    }
+
+    /// Moves the source past the events journaled after a checkpoint, the last of them at
+    /// stream time `last_t_ms`; `at_last` are the journaled events at that time (a prefix of
+    /// its tick's or row's events: a crash can cut a batch between two events of one tick).
+    /// Returns the rest of that tick, never journaled, to journal and judge now.
+    pub fn resume_after(&mut self, last_t_ms: i64, at_last: &[Event]) -> Vec<Event> {
+        self.skip_to(last_t_ms.saturating_sub(1));
+        let mut tick = Vec::new();
+        self.pull(last_t_ms, &mut tick);
+        // Keyed by time and series, not value: a missing value is NaN, never equal.
+        let key = |e: &Event| match e {
+            Event::Metric(m) => Some((m.t_ms, m.series)),
+            Event::Error(_) => None,
+        };
+        let journaled =
+            tick.len() >= at_last.len() && tick.iter().zip(at_last).all(|(a, b)| key(a) == key(b));
+        if journaled {
+            tick.split_off(at_last.len())
+        } else {
+            Vec::new()
         }
     }
 

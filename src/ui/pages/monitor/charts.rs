@@ -5,9 +5,9 @@ use leptos::html;
 use leptos::prelude::*;
 use plotters::style::RGBColor;
 
-use super::feed::Feed;
 use super::MonState;
 use crate::charts::{band_colors, draw_band, ChartStyle, BAND_ALPHA};
+use crate::core::monitor::Feed;
 use crate::ui::canvas::draw_on;
 
 /// Canvas size in pixels; CSS scales it down on narrow screens.

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use super::feed::EvalRecord;
 use super::MonState;
+use crate::core::monitor::EvalRecord;
 
 /// Small series are drawn from at most this many recent windows.
 const SPARK_WINDOWS: usize = 60;

@@ -7,12 +7,11 @@
 mod charts;
 mod controls;
 mod eval;
-pub(crate) mod feed;
 mod source;
 mod state;
 
-pub(crate) use state::Collected;
 pub use state::MonState;
+pub(crate) use state::Recovering;
 
 use leptos::prelude::*;
 

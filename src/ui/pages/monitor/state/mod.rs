@@ -6,15 +6,17 @@ use std::rc::Rc;
 use leptos::prelude::*;
 
 use leptos::task::spawn_local;
-use serde::{Deserialize, Serialize};
 
-use super::feed::Feed;
+mod recovery;
+
+pub(crate) use crate::core::monitor::Recovering;
+
 use crate::core::detect::DetectConfig;
-use crate::core::event::Event;
 use crate::core::forecast::Periods;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
 use crate::core::journal::export::Imported;
-use crate::core::journal::{Engine, NameKind};
+use crate::core::journal::NameKind;
+use crate::core::monitor::{judge, Feed};
 use crate::core::simulator::{Injection, InjectionKind, SimConfig};
 use crate::core::source::{read_metrics, MetricTable};
 use crate::core::stream::Speed;
@@ -37,17 +39,6 @@ const SEED: u64 = 7;
 const RECOVER_SLICE: usize = 20_000;
 /// IndexedDB database of the Monitor's journal.
 const JOURNAL_DB: &str = "pipescope-monitor";
-
-/// Recovery's engine: the journaled events themselves, replayed into fresh detectors by
-/// the page (the Monitor writes no checkpoints; its state is a fold over the events).
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub(crate) struct Collected(pub(crate) Vec<Event>);
-
-impl Engine for Collected {
-    fn apply(&mut self, event: &Event) {
-        self.0.push(*event);
-    }
-}
 
 /// Open incidents of the Monitor book, for the page's live summary.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -119,6 +110,10 @@ pub struct MonState {
     feed: StoredValue<Option<Feed>, LocalStorage>,
     /// Injections made, re-applied when the stream is rebuilt.
     injections: StoredValue<Vec<Injection>, LocalStorage>,
+    /// Events judged since the stream started.
+    judged: StoredValue<u64>,
+    /// Wall time of the last checkpoint, performance.now() ms.
+    last_checkpoint: StoredValue<f64>,
 }
 
 impl MonState {
@@ -149,6 +144,8 @@ impl MonState {
             recovering: RwSignal::new(false),
             feed: StoredValue::new_local(None),
             injections: StoredValue::new_local(Vec::new()),
+            judged: StoredValue::new(0),
+            last_checkpoint: StoredValue::new(0.0),
         };
         st.reset();
         spawn_local(async move {
@@ -156,118 +153,6 @@ impl MonState {
             st.attach_journal(svc);
         });
         st
-    }
-
-    /// Takes the opened journal: replays what it holds (the stream recovered where it
-    /// stopped, and said so), or starts journaling the fresh stream.
-    fn attach_journal(&self, svc: JournalService) {
-        let restored = svc.restore(Collected::default());
-        let names: Vec<String> = svc
-            .catalog()
-            .names(NameKind::Series)
-            .map(|(_, n)| n.to_string())
-            .collect();
-        let summary = svc.recovery().summary();
-        let clean = svc.recovery().is_clean();
-        self.journal.set(Some(svc));
-        match restored {
-            Ok(r) if !r.engine.0.is_empty() && !names.is_empty() => {
-                let note = if clean {
-                    String::new()
-                } else {
-                    format!(" ({summary})")
-                };
-                self.recover(names, r.engine.0, note);
-            }
-            Ok(_) => self.start_journal(),
-            Err(e) => {
-                self.error.set(Some(format!(
-                    "Journal: could not replay it ({e}); starting fresh"
-                )));
-                self.start_journal();
-            }
-        }
-    }
-
-    /// Rebuilds the stream from journaled events: the simulator when the names are its
-    /// metrics (it then goes on from the last event), else the events as a replayed
-    /// table; the clock stops at the last event. The events are judged in slices between
-    /// which the browser paints (a million take over a second), with the progress in the
-    /// status line; the player waits until it is done.
-    fn recover(&self, names: Vec<String>, events: Vec<Event>, note: String) {
-        let sim_names: Vec<String> = self
-            .config
-            .with_untracked(|c| c.metrics.iter().map(|m| m.name.clone()).collect());
-        let first = events.iter().map(|e| e.t_ms()).min().unwrap_or(0);
-        let last = events.iter().map(|e| e.t_ms()).max().unwrap_or(0);
-        if names == sim_names {
-            self.file.set(None);
-        } else {
-            let table = MetricTable::from_events(names, &events);
-            self.file.set(Some(Rc::new(MetricFile {
-                name: "recovered journal".into(),
-                table: Rc::new(table),
-            })));
-        }
-        self.build_feed();
-        self.recovering.set(true);
-        let st = *self;
-        spawn_local(async move {
-            for (i, chunk) in events.chunks(RECOVER_SLICE).enumerate() {
-                let until = chunk.last().map_or(first, |e| e.t_ms());
-                let mut evidence = Vec::new();
-                st.feed.update_value(|f| {
-                    if let Some(feed) = f.as_mut() {
-                        feed.apply(chunk, until, &mut evidence);
-                    }
-                });
-                st.incidents.with_monitor(|e| {
-                    for ev in &evidence {
-                        e.apply(ev);
-                    }
-                });
-                st.app.status.set(format!(
-                    "Recovering the journal: {} of {} events…",
-                    crate::ui::format::count(((i + 1) * RECOVER_SLICE).min(events.len())),
-                    crate::ui::format::count(events.len())
-                ));
-                crate::ui::loader::yield_task().await;
-            }
-            st.feed.update_value(|f| {
-                if let Some(feed) = f.as_mut() {
-                    feed.skip_to(last);
-                }
-            });
-            st.incidents.with_monitor(|e| e.advance_to(last));
-            match st.file.get_untracked() {
-                Some(_) => st.player.load(first, last, last),
-                None => st.player.load(0, OPEN_END_MS, last),
-            }
-            st.recovering.set(false);
-            st.publish();
-            st.app.status.set(format!(
-                "Recovered {} events, stream time {}{note}",
-                crate::ui::format::count(events.len()),
-                super::controls::clock(last),
-            ));
-        });
-    }
-
-    /// Empties the journal and names the current stream's metrics in it: a new stream
-    /// starts (reset, another source, new settings, a backward seek).
-    fn start_journal(&self) {
-        let names = self.metric_names_untracked();
-        self.journal.with_untracked(|j| {
-            if let Some(svc) = j {
-                if !svc.status().is_writable() {
-                    return;
-                }
-                let _ = svc.clear();
-                for (id, name) in names.iter().enumerate() {
-                    let _ = svc.name(NameKind::Series, id as u32, name);
-                }
-            }
-        });
     }
 
     /// Replays an imported export (from the Journal panel) as the stream, from its start.
@@ -368,7 +253,6 @@ impl MonState {
         self.injections.set_value(Vec::new());
         self.injected.set(Vec::new());
         self.build_feed();
-        self.start_journal();
         let (start, end) = match self.file.get_untracked() {
             Some(f) => (
                 f.table.times_ms.first().copied().unwrap_or(0),
@@ -377,6 +261,7 @@ impl MonState {
             None => (0, OPEN_END_MS),
         };
         self.player.load(start, end, start);
+        self.start_journal();
         self.publish();
         if playing {
             self.play();
@@ -607,6 +492,9 @@ impl MonState {
                     format!("{} on {metric} for {ticks} tick(s)", kind.name())
                 };
                 self.injected.update(|v| v.push((start, what.clone())));
+                // The fault lives in the simulator's state: a checkpoint keeps it over a
+                // reload (the journal holds events, not injections).
+                self.checkpoint_now();
                 self.app.status.set(format!(
                     "Injected {what} at {:.0} s of stream time",
                     start as f64 / 1000.0
@@ -632,27 +520,30 @@ impl MonState {
                 feed.pull(t_ms, &mut events);
             }
         });
+        let mut seq = None;
         if !events.is_empty() {
-            self.journal.with_untracked(|j| {
-                if let Some(svc) = j.as_ref().filter(|s| s.status().is_writable()) {
-                    // A failed append switches the service to memory-only and its
-                    // banner says why; the stream goes on.
-                    let _ = svc.append(&events);
-                }
+            seq = self.journal.with_untracked(|j| {
+                let svc = j.as_ref().filter(|s| s.status().is_writable())?;
+                // A failed append switches the service to memory-only and its banner
+                // says why; the stream goes on.
+                svc.append(&events).ok()
             });
+            self.judged.update_value(|n| *n += events.len() as u64);
         }
-        let mut evidence = Vec::new();
-        self.feed.update_value(|f| {
-            if let Some(feed) = f.as_mut() {
-                feed.apply(&events, t_ms, &mut evidence);
-            }
-        });
-        self.incidents.with_monitor(|e| {
-            for ev in &evidence {
-                e.apply(ev);
-            }
-            e.advance_to(t_ms);
-        });
+        self.with_engines(|feed, book| judge(feed, book, &events, t_ms));
+        if let Some(seq) = seq {
+            self.checkpoint_if_due(seq);
+        }
+    }
+
+    /// Runs `f` on the feed and the incident book together (neither borrowed while the
+    /// other's readers are told it changed).
+    fn with_engines(&self, f: impl FnOnce(&mut Feed, &mut IncidentEngine)) {
+        let Some(mut feed) = self.feed.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        self.incidents.with_monitor(|book| f(&mut feed, book));
+        self.feed.set_value(Some(feed));
     }
 
     /// Copies the clock and incident state into the signals the views read.
