@@ -65,8 +65,8 @@ test('closing the tab and opening pipescope again recovers the stream exactly wh
 
   // The panel shows the figures and exports what is stored.
   await again.click('#monitor-journal summary');
-  assert.match(await again.locator('#journal-status').innerText(), /./);
-  const ndjson = (await captureDownload(again, () => again.click('#journal-export-ndjson'))).text().trim().split('\n');
+  assert.match(await again.locator('#monitor-journal-status').innerText(), /./);
+  const ndjson = (await captureDownload(again, () => again.click('#monitor-journal-export-ndjson'))).text().trim().split('\n');
   // The recovered events and those streamed since, in one journal.
   assert.ok(ndjson.length >= events + 10, `exported ${ndjson.length} lines, recovered ${events}`);
   assert.equal(JSON.parse(ndjson[0]).t_ms, 0, 'from the stream start');
@@ -84,14 +84,29 @@ test('closing the tab and opening pipescope again recovers the stream exactly wh
   assert.equal(Number(await again.getAttribute('#monitor-clock', 'data-ms')), 0);
 });
 
-test('a second tab is read-only and says so; full or missing storage keeps the stream running with a banner', async ({ page, context, base, watch }) => {
+test('a second tab is read-only and says so, and takes over when the writer closes; full or missing storage keeps the stream running with a banner', async ({ page, context, base, watch }) => {
   await page.waitForSelector('#monitor-journal');
   const second = await context.newPage();
   watch.attach(second);
   await gotoApp(second, base, '#/monitor');
   await second.waitForSelector('#monitor-durability');
   assert.match(await second.locator('#monitor-durability').innerText(), /another pipescope tab is writing/);
-  await second.close();
+  // The writer runs a little, then closes: the read-only tab offers to take over, and after
+  // its reload it writes and goes on with the stored stream.
+  await page.click('#monitor-play');
+  await page.waitForFunction(() => Number(document.querySelector('#monitor-clock').dataset.ms) >= 20_000, null, { timeout: 30_000 });
+  await page.click('#monitor-play');
+  const stopped = Number(await page.getAttribute('#monitor-clock', 'data-ms'));
+  await page.waitForTimeout(500);
+  await page.close();
+  page = second;
+  await page.waitForSelector('#monitor-durability .journal-takeover', { timeout: 20_000 });
+  assert.match(await page.locator('#monitor-durability').innerText(), /has closed/);
+  await page.click('#monitor-durability .journal-takeover');
+  await page.waitForFunction(() => /Recovered [\d,]+ events, stream time/.test(document.querySelector('#status')?.innerText || ''), null, { timeout: 30_000 });
+  assert.equal(await page.locator('#monitor-durability').count(), 0, 'this tab writes now');
+  const resumed = Number(await page.getAttribute('#monitor-clock', 'data-ms'));
+  assert.ok(resumed <= stopped && resumed > stopped - 2_000, `clock ${resumed} vs ${stopped}`);
 
   // A quota the journal soon exceeds: the banner says durability is off, the stream runs on.
   await page.goto(`${base}?journal=quota:60000#/monitor`);

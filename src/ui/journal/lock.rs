@@ -72,3 +72,28 @@ pub async fn acquire(name: &str) -> Writer {
         Err(_) => Writer::NoApi,
     }
 }
+
+/// Wait until the lock `name` is free (the writing tab closed), then let it go at once:
+/// a read-only tab learns it may reload and write. Returns false without Web Locks.
+pub async fn wait_free(name: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let locks = Reflect::get(&window.navigator(), &"locks".into()).unwrap_or(JsValue::UNDEFINED);
+    let Some(request) = Reflect::get(&locks, &"request".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok())
+    else {
+        return false;
+    };
+    // The callback returns nothing, so the lock is released as soon as it was granted; the
+    // request's promise settles then.
+    let callback = Closure::once_into_js(move |_lock: JsValue| JsValue::UNDEFINED);
+    let Ok(pending) = request.call2(&locks, &name.into(), &callback) else {
+        return false;
+    };
+    match pending.dyn_into::<Promise>() {
+        Ok(p) => JsFuture::from(p).await.is_ok(),
+        Err(_) => false,
+    }
+}

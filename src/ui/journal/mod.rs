@@ -16,5 +16,5 @@ pub mod mirror;
 pub mod panel;
 pub mod service;
 
-pub use panel::JournalPanel;
+pub use panel::{JournalPanel, TakeOver};
 pub use service::{delete_database, JournalService, JournalView, OpenTimings, Status, PUBLISH_MS};

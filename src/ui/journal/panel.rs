@@ -49,14 +49,18 @@ fn parse_cap(text: &str, what: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// The journal's figures and tools. `on_import` receives the names and events of an
-/// imported file (the page decides how to replay them); `on_clear` runs after a clear.
+/// The journal's figures and tools. `scope` names the workspace (`monitor`, `errors`): every
+/// element id is `{scope}-journal-…`, unique while all workspaces stay mounted. `on_import`
+/// receives the names and events of an imported file (the page decides how to replay
+/// them); `on_clear` runs after a clear.
 #[component]
 pub fn JournalPanel(
+    scope: &'static str,
     service: JournalService,
     #[prop(into)] on_import: Callback<Imported>,
     #[prop(optional, into)] on_clear: Option<Callback<()>>,
 ) -> impl IntoView {
+    let id = move |name: &str| format!("{scope}-journal-{name}");
     let view = service.view();
     let svc = StoredValue::new_local(service);
     let error = RwSignal::new(None::<String>);
@@ -193,20 +197,21 @@ pub fn JournalPanel(
     let status_banner = move || {
         match view.get().status {
         Status::Durable => view! {
-            <p class="journal-status" id="journal-status" data-status="durable">
+            <p class="journal-status" id=id("status") data-status="durable">
                 "Saved in this browser: events survive a reload."
             </p>
         }
         .into_any(),
         Status::MemoryOnly { reason } => view! {
-            <div class="banner warn journal-status" id="journal-status" data-status="memory-only" role="alert">
+            <div class="banner warn journal-status" id=id("status") data-status="memory-only" role="alert">
                 <div class="msg"><strong>"Durability is off"</strong>{reason}</div>
             </div>
         }
         .into_any(),
         Status::ReadOnly { reason } => view! {
-            <div class="banner warn journal-status" id="journal-status" data-status="read-only" role="alert">
+            <div class="banner warn journal-status" id=id("status") data-status="read-only" role="alert">
                 <div class="msg"><strong>"Read-only journal"</strong>"This tab is read-only: "{reason}</div>
+                <TakeOver closed=view.get().writer_closed />
             </div>
         }
         .into_any(),
@@ -214,68 +219,83 @@ pub fn JournalPanel(
     };
 
     view! {
-        <section class="panel journal-panel" id="journal-panel" aria-labelledby="journal-title">
-            <h2 id="journal-title">"Journal"</h2>
+        <section class="panel journal-panel" id=id("panel") aria-labelledby="journal-title">
+            <h2 id=id("title")>"Journal"</h2>
             {status_banner}
-            <p class="journal-recovery muted" id="journal-recovery"
+            <p class="journal-recovery muted" id=id("recovery")
                 hidden=move || { let v = view.get(); v.recovery_clean && v.stats.last_seq == 0 || v.recovery.is_empty() }
                 data-clean=move || view.get().recovery_clean.to_string()>
                 {move || view.get().recovery}
             </p>
             <dl class="journal-figures">
-                <div><dt>"Events"</dt><dd id="journal-events">{move || count(stats().events as usize)}</dd></div>
-                <div><dt>"Size"</dt><dd id="journal-bytes">{move || megabytes(stats().bytes)}</dd></div>
-                <div><dt>"Oldest"</dt><dd id="journal-oldest">{move || stream_time(stats().oldest_t_ms)}</dd></div>
-                <div><dt>"Newest"</dt><dd id="journal-newest">{move || stream_time(stats().newest_t_ms)}</dd></div>
-                <div><dt>"Checkpoint"</dt><dd id="journal-checkpoint">
+                <div><dt>"Events"</dt><dd id=id("events")>{move || count(stats().events as usize)}</dd></div>
+                <div><dt>"Size"</dt><dd id=id("bytes")>{move || megabytes(stats().bytes)}</dd></div>
+                <div><dt>"Oldest"</dt><dd id=id("oldest")>{move || stream_time(stats().oldest_t_ms)}</dd></div>
+                <div><dt>"Newest"</dt><dd id=id("newest")>{move || stream_time(stats().newest_t_ms)}</dd></div>
+                <div><dt>"Checkpoint"</dt><dd id=id("checkpoint")>
                     {move || stats().checkpoint_seq.map_or_else(|| "none".to_string(), |s| format!("record {}", count(s as usize)))}
                 </dd></div>
-                <div><dt>"Not yet on disk"</dt><dd id="journal-unflushed">{move || megabytes(view.get().unflushed_bytes)}</dd></div>
+                <div><dt>"Not yet on disk"</dt><dd id=id("unflushed")>{move || megabytes(view.get().unflushed_bytes)}</dd></div>
             </dl>
             <div class="journal-actions">
-                <button id="journal-export-ndjson" on:click=move |_| do_export(Format::Ndjson)>"Export NDJSON"</button>
-                <button id="journal-export-csv" on:click=move |_| do_export(Format::Csv)>"Export CSV"</button>
-                <label class="button file-picker" for="journal-import-input">
+                <button id=id("export-ndjson") on:click=move |_| do_export(Format::Ndjson)>"Export NDJSON"</button>
+                <button id=id("export-csv") on:click=move |_| do_export(Format::Csv)>"Export CSV"</button>
+                <label class="button file-picker" for=id("import-input")>
                     "Import…"
-                    <input id="journal-import-input" type="file" accept=".ndjson,.jsonl,.json,.csv,text/csv,application/x-ndjson" on:change=on_file />
+                    <input id=id("import-input") type="file" accept=".ndjson,.jsonl,.json,.csv,text/csv,application/x-ndjson" on:change=on_file />
                 </label>
-                <button id="journal-clear" class="danger" node_ref=clear_ref on:click=ask_clear
+                <button id=id("clear") class="danger" node_ref=clear_ref on:click=ask_clear
                     disabled=read_only aria-expanded=move || confirming.get().to_string()>"Clear…"</button>
             </div>
             <Show when=move || confirming.get()>
-                <div class="journal-confirm" role="alertdialog" aria-labelledby="journal-confirm-text" id="journal-confirm"
+                <div class="journal-confirm" role="alertdialog" aria-labelledby="journal-confirm-text" id=id("confirm")
                     on:keydown=move |e: leptos::ev::KeyboardEvent| if e.key() == "Escape" { close_confirm() }>
-                    <p id="journal-confirm-text">
+                    <p id=id("confirm-text")>
                         {move || format!(
                             "Remove all {} events and checkpoints stored in this browser? This cannot be undone; export first to keep a copy.",
                             count(stats().events as usize)
                         )}
                     </p>
-                    <button id="journal-clear-confirm" class="danger" on:click=do_clear>"Clear the journal"</button>
-                    <button id="journal-clear-cancel" node_ref=cancel_ref on:click=move |_| close_confirm()>"Cancel"</button>
+                    <button id=id("clear-confirm") class="danger" on:click=do_clear>"Clear the journal"</button>
+                    <button id=id("clear-cancel") node_ref=cancel_ref on:click=move |_| close_confirm()>"Cancel"</button>
                 </div>
             </Show>
             <form class="journal-retention" on:submit=apply_retention>
                 <fieldset>
                     <legend>"Retention"</legend>
                     <label>"Keep at most "
-                        <input id="journal-retention-age" type="number" min="0" step="any" size="6" placeholder="no cap"
+                        <input id=id("retention-age") type="number" min="0" step="any" size="6" placeholder="no cap"
                             prop:value=move || age_text.get() on:input=move |e| age_text.set(event_target_value(&e)) />
                         " min of stream time"</label>
                     <label>"and "
-                        <input id="journal-retention-mb" type="number" min="0" step="any" size="6" placeholder="no cap"
+                        <input id=id("retention-mb") type="number" min="0" step="any" size="6" placeholder="no cap"
                             prop:value=move || mb_text.get() on:input=move |e| mb_text.set(event_target_value(&e)) />
                         " MB"</label>
-                    <button id="journal-retention-apply" type="submit">"Apply"</button>
+                    <button id=id("retention-apply") type="submit">"Apply"</button>
                 </fieldset>
-                <p class="hint" hidden=move || !view.get().over_cap id="journal-over-cap">
+                <p class="hint" hidden=move || !view.get().over_cap id=id("over-cap")>
                     "Over the cap: older events are dropped only once a checkpoint covers them."
                 </p>
             </form>
-            <p class="journal-notice" id="journal-notice" role="status">{move || notice.get()}</p>
+            <p class="journal-notice" id=id("notice") role="status">{move || notice.get()}</p>
             {move || error.get().map(|e| view! {
-                <div class="banner error" id="journal-error" role="alert"><div class="msg">{e}</div></div>
+                <div class="banner error" id=id("error") role="alert"><div class="msg">{e}</div></div>
             })}
         </section>
     }
+}
+
+/// Once the writing tab has closed, a read-only tab offers to reload and write.
+#[component]
+pub fn TakeOver(closed: bool) -> impl IntoView {
+    let reload = move |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().reload();
+        }
+    };
+    closed.then(|| {
+        view! {
+            <button class="journal-takeover" on:click=reload>"Reload and write here"</button>
+        }
+    })
 }

@@ -84,6 +84,8 @@ pub struct JournalView {
     pub retention: Retention,
     /// Whether the journal is over a retention cap that only a newer checkpoint can free.
     pub over_cap: bool,
+    /// A read-only tab whose writing tab has since closed: reloading makes this one write.
+    pub writer_closed: bool,
 }
 
 struct Inner {
@@ -99,6 +101,7 @@ struct Inner {
     flushes: u64,
     last_publish: f64,
     publish_pending: bool,
+    writer_closed: bool,
 }
 
 impl Inner {
@@ -121,6 +124,7 @@ impl Inner {
             recovery_clean: recovery.is_clean(),
             retention: self.retention,
             over_cap: self.over_cap,
+            writer_closed: self.writer_closed,
         }
     }
 }
@@ -146,12 +150,22 @@ fn retention_key(db_name: &str) -> String {
     format!("pipescope.journal.{db_name}.retention")
 }
 
-/// Retention as stored in localStorage: `max_age_ms,max_bytes`, empty for no cap.
+/// Retention until the user sets one: storage stays bounded (about 2.8 million metric
+/// events), older history compacted into the checkpoint.
+pub const DEFAULT_RETENTION: Retention = Retention {
+    max_age_ms: None,
+    max_bytes: Some(100 * 1024 * 1024),
+};
+
+/// Retention as stored in localStorage: `max_age_ms,max_bytes`, empty for no cap;
+/// [`DEFAULT_RETENTION`] when never set.
 fn load_retention(db_name: &str) -> Retention {
-    let text = web_sys::window()
+    let Some(text) = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(&retention_key(db_name)).ok().flatten())
-        .unwrap_or_default();
+    else {
+        return DEFAULT_RETENTION;
+    };
     let mut parts = text.split(',').map(|p| p.trim().parse::<u64>().ok());
     Retention {
         max_age_ms: parts
@@ -176,6 +190,9 @@ fn save_retention(db_name: &str, r: Retention) {
 const READ_ONLY: &str = "another pipescope tab is writing this journal. This tab shows what \
     was stored when it opened and can export it; its own events stay in memory. Close the \
     other tab and reload to write here.";
+
+const WRITER_CLOSED: &str = "the tab that was writing this journal has closed. Reload this \
+    tab to go on with the stored stream here and write to it.";
 
 impl JournalService {
     /// Open the journal stored in the IndexedDB database `db_name`: take the writer's lock,
@@ -271,6 +288,7 @@ impl JournalService {
             flushes: 0,
             last_publish: t_verified,
             publish_pending: false,
+            writer_closed: false,
         };
         let view = inner.view(&recovery);
         let service = JournalService {
@@ -282,6 +300,19 @@ impl JournalService {
         };
         // Repairs made while opening go to disk too.
         service.schedule_flush();
+        if matches!(service.status(), Status::ReadOnly { .. }) {
+            let s = service.clone();
+            let lock_name = format!("pipescope-journal:{db_name}");
+            leptos::task::spawn_local(async move {
+                if lock::wait_free(&lock_name).await {
+                    s.inner.borrow_mut().status = Status::ReadOnly {
+                        reason: WRITER_CLOSED.into(),
+                    };
+                    s.inner.borrow_mut().writer_closed = true;
+                    s.publish();
+                }
+            });
+        }
         service
     }
 
@@ -651,6 +682,7 @@ impl JournalView {
             recovery_clean: true,
             retention: Retention::default(),
             over_cap: false,
+            writer_closed: false,
         }
     }
 }

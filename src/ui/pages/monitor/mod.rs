@@ -15,7 +15,7 @@ pub(crate) use state::Recovering;
 
 use leptos::prelude::*;
 
-use crate::ui::journal::{JournalPanel, Status};
+use crate::ui::journal::{JournalPanel, Status, TakeOver};
 use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::route::Route;
 use crate::ui::shell::AppState;
@@ -52,6 +52,7 @@ pub fn MonitorPage() -> impl IntoView {
                 Status::MemoryOnly { reason } | Status::ReadOnly { reason } => Some(view! {
                     <div class="banner warn" role="status" id="monitor-durability">
                         <strong>"Journal"</strong><span class="msg">{reason}</span>
+                        <TakeOver closed=view.get().writer_closed />
                     </div>
                 }),
             }
@@ -68,7 +69,7 @@ pub fn MonitorPage() -> impl IntoView {
         {move || st.journal.get().map(|svc| view! {
             <details class="panel journal-details" id="monitor-journal">
                 <summary>"Journal: every event is stored before it is judged, so a reload or a crash loses nothing"</summary>
-                <JournalPanel service=svc
+                <JournalPanel scope="monitor" service=svc
                     on_import=Callback::new(move |imported| st.open_imported(imported))
                     on_clear=Callback::new(move |_| st.reset()) />
             </details>

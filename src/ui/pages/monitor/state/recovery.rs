@@ -301,6 +301,10 @@ impl MonState {
             }
             st.recovering.set(false);
             st.publish();
+            if total == 0 {
+                // Only the settings of a stream that had not started: nothing to report.
+                return;
+            }
             st.app.status.set(format!(
                 "Recovered {} events, stream time {}{note}",
                 crate::ui::format::count(total as usize),
