@@ -5,9 +5,14 @@
 use js_sys::Float64Array;
 use wasm_bindgen::prelude::*;
 
+use crate::core::detect::DetectConfig;
 use crate::core::errors::{Config, ErrorEngine};
 use crate::core::event::Event;
+use crate::core::forecast::Periods;
+use crate::core::incident::{IncidentConfig, IncidentEngine};
 use crate::core::journal::NameKind;
+use crate::core::monitor::{judge, resume, Feed, Recovering, Settings, Snapshot};
+use crate::core::simulator::SimConfig;
 use crate::core::synth;
 use crate::ui::journal::{delete_database, JournalService, Status};
 
@@ -123,12 +128,26 @@ pub async fn bench_journal_checkpoint(db: String) -> Result<Float64Array, JsValu
     Ok(Float64Array::from(&[ms, restored.last_seq as f64][..]))
 }
 
-/// Journal `total` events of the default simulator (its two metrics, from stream time 0)
-/// into a fresh database `db`, 10,000 per append, as the Monitor stores them; returns
-/// `[ms until on disk, events]`.
+/// The Monitor's fold as the bench runs it: the default simulator, default detectors.
+fn monitor_fresh() -> Result<(Feed, IncidentEngine), JsValue> {
+    let config = SimConfig::default();
+    let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
+    let feed = Feed::new(config, 7, &DetectConfig::default(), 30_000).map_err(fail)?;
+    let book = IncidentEngine::new(IncidentConfig::default(), names).map_err(fail)?;
+    Ok((feed, book))
+}
+
+/// Run the Monitor on `total` events of the default simulator (its two metrics, from
+/// stream time 0), journaling each batch of 10,000 into a fresh database `db` before
+/// judging it as the page does, with a checkpoint of the Monitor's state every
+/// `checkpoint_every` events (0: none, so recovery must replay everything); returns
+/// `[ms until on disk, events, checkpoints]`.
 #[wasm_bindgen(js_name = benchMonitorFill)]
-pub async fn bench_monitor_fill(db: String, total: u32) -> Result<Float64Array, JsValue> {
-    use crate::core::simulator::{SimConfig, Simulator};
+pub async fn bench_monitor_fill(
+    db: String,
+    total: u32,
+    checkpoint_every: u32,
+) -> Result<Float64Array, JsValue> {
     delete_database(&db).await.map_err(fail)?;
     let service = JournalService::open(&db).await;
     if let Status::MemoryOnly { reason } | Status::ReadOnly { reason } = service.status() {
@@ -140,18 +159,47 @@ pub async fn bench_monitor_fill(db: String, total: u32) -> Result<Float64Array, 
             .name(NameKind::Series, id as u32, &m.name)
             .map_err(fail)?;
     }
+    let settings = Settings {
+        config: config.clone(),
+        train_ms: DetectConfig::default().train_ms,
+        level: 0.95,
+        periods: Periods::Auto,
+        eval_ms: 30_000,
+        file: None,
+    };
     let tick = config.tick_ms;
     let series = config.metrics.len() as i64;
-    let mut sim = Simulator::new(config, 7).map_err(fail)?;
+    let (mut feed, mut book) = monitor_fresh()?;
     let start = now_ms();
     let mut events = Vec::new();
     let mut at = 0i64;
     let last = (i64::from(total) / series - 1) * tick;
+    let (mut judged, mut since, mut checkpoints) = (0u64, 0u64, 0u32);
     while at <= last {
         let to = (at + 5_000 * tick - tick).min(last);
         events.clear();
-        sim.events_until(to, &mut events);
-        service.append(&events).map_err(fail)?;
+        feed.pull(to, &mut events);
+        let seq = service.append(&events).map_err(fail)?;
+        judge(&mut feed, &mut book, &events, to);
+        judged += events.len() as u64;
+        since += events.len() as u64;
+        if checkpoint_every > 0 && since >= u64::from(checkpoint_every) {
+            since = 0;
+            checkpoints += 1;
+            let state = Recovering {
+                snapshot: Some(Box::new(Snapshot {
+                    settings: settings.clone(),
+                    feed: feed.clone(),
+                    incidents: book.clone(),
+                    injections: Vec::new(),
+                    injected: Vec::new(),
+                    position_ms: to,
+                    events: judged,
+                })),
+                events: Vec::new(),
+            };
+            service.checkpoint(seq, &state).map_err(fail)?;
+        }
         gloo_timers::future::TimeoutFuture::new(0).await;
         at = to + tick;
     }
@@ -159,40 +207,35 @@ pub async fn bench_monitor_fill(db: String, total: u32) -> Result<Float64Array, 
     let ms = now_ms() - start;
     let stored = service.stats().events as f64;
     service.close().await;
-    Ok(Float64Array::from(&[ms, stored][..]))
+    Ok(Float64Array::from(
+        &[ms, stored, f64::from(checkpoints)][..],
+    ))
 }
 
 /// Recover the Monitor's journal in `db` as the page does on start: open (lock, load,
-/// verify), collect the events, and replay them into fresh detectors and a fresh incident
-/// book (the Monitor's own `Feed`). Returns `[total ms, open ms, collect ms, replay ms,
-/// events, judged points' anomalies]`.
+/// verify), restore the newest checkpoint and collect the events after it, judge those and
+/// move the simulator past them (`core::monitor`, the page's own fold). Returns `[total
+/// ms, open ms, restore ms, replay ms, events the state includes, anomalies, events
+/// replayed]`.
 #[wasm_bindgen(js_name = benchMonitorRecover)]
 pub async fn bench_monitor_recover(db: String) -> Result<Float64Array, JsValue> {
-    use crate::core::detect::DetectConfig;
-    use crate::core::incident::{IncidentConfig, IncidentEngine};
-    use crate::core::monitor::Feed;
-    use crate::core::simulator::SimConfig;
     let start = now_ms();
     let service = JournalService::open(&db).await;
     let opened = now_ms();
-    let events = service
-        .restore(crate::ui::pages::monitor::Recovering::default())
-        .map_err(fail)?
-        .engine
-        .events;
+    let restored = service.restore(Recovering::default()).map_err(fail)?.engine;
+    let (mut feed, mut book, position, covered) = match restored.snapshot {
+        Some(s) => (s.feed, s.incidents, s.position_ms, s.events),
+        None => {
+            let (f, b) = monitor_fresh()?;
+            (f, b, 0, 0)
+        }
+    };
+    let tail = restored.events;
     let collected = now_ms();
-    let config = SimConfig::default();
-    let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
-    let mut feed = Feed::new(config, 7, &DetectConfig::default(), 30_000).map_err(fail)?;
-    let mut incidents = IncidentEngine::new(IncidentConfig::default(), names).map_err(fail)?;
-    let last = events.iter().map(|e| e.t_ms()).max().unwrap_or(0);
-    let mut evidence = Vec::new();
-    feed.apply(&events, last, &mut evidence);
-    feed.skip_to(last);
-    for e in &evidence {
-        incidents.apply(e);
-    }
-    incidents.advance_to(last);
+    let until = tail.last().map_or(position, |e| e.t_ms());
+    judge(&mut feed, &mut book, &tail, until);
+    let (reached, rest) = resume(&mut feed, &tail, position);
+    judge(&mut feed, &mut book, &rest, reached);
     let done = now_ms();
     let anomalies: u64 = feed.tracks.iter().map(|t| t.total_anomalies).sum();
     service.close().await;
@@ -202,8 +245,9 @@ pub async fn bench_monitor_recover(db: String) -> Result<Float64Array, JsValue> 
             opened - start,
             collected - opened,
             done - collected,
-            events.len() as f64,
+            (covered + tail.len() as u64) as f64,
             anomalies as f64,
+            tail.len() as f64,
         ][..],
     ))
 }

@@ -11,7 +11,6 @@ mod source;
 mod state;
 
 pub use state::MonState;
-pub(crate) use state::Recovering;
 
 use leptos::prelude::*;
 

@@ -9,8 +9,6 @@ use leptos::task::spawn_local;
 
 mod recovery;
 
-pub(crate) use crate::core::monitor::Recovering;
-
 use crate::core::detect::DetectConfig;
 use crate::core::forecast::Periods;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
@@ -112,8 +110,8 @@ pub struct MonState {
     injections: StoredValue<Vec<Injection>, LocalStorage>,
     /// Events judged since the stream started.
     judged: StoredValue<u64>,
-    /// Wall time of the last checkpoint, performance.now() ms.
-    last_checkpoint: StoredValue<f64>,
+    /// Wall time (performance.now() ms) and events judged at the last checkpoint.
+    last_checkpoint: StoredValue<(f64, u64)>,
 }
 
 impl MonState {
@@ -145,7 +143,7 @@ impl MonState {
             feed: StoredValue::new_local(None),
             injections: StoredValue::new_local(Vec::new()),
             judged: StoredValue::new(0),
-            last_checkpoint: StoredValue::new(0.0),
+            last_checkpoint: StoredValue::new((0.0, 0)),
         };
         st.reset();
         spawn_local(async move {

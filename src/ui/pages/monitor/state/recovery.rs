@@ -21,6 +21,9 @@ use leptos::task::spawn_local;
 
 /// Wall-clock time between two checkpoints of a running stream.
 pub(crate) const CHECKPOINT_EVERY_MS: f64 = 5_000.0;
+/// Events between two checkpoints, whatever the wall clock says: at "max" speed 5 s are
+/// over a million events, and recovery replays what follows the last checkpoint.
+pub(crate) const CHECKPOINT_EVERY_EVENTS: u64 = 100_000;
 
 fn now_ms() -> f64 {
     web_sys::window()
@@ -101,7 +104,8 @@ impl MonState {
     /// in force. A failure leaves the journal as it was: recovery then replays from the
     /// previous checkpoint.
     fn checkpoint(&self, seq: u64, position_ms: i64) {
-        self.last_checkpoint.set_value(now_ms());
+        self.last_checkpoint
+            .set_value((now_ms(), self.judged.get_value()));
         let Some(snapshot) = self.snapshot(position_ms) else {
             return;
         };
@@ -116,9 +120,13 @@ impl MonState {
         });
     }
 
-    /// Checkpoints when the last one is [`CHECKPOINT_EVERY_MS`] old.
+    /// Checkpoints when the last one is [`CHECKPOINT_EVERY_MS`] old or
+    /// [`CHECKPOINT_EVERY_EVENTS`] events back.
     pub(super) fn checkpoint_if_due(&self, seq: u64) {
-        if now_ms() - self.last_checkpoint.get_value() >= CHECKPOINT_EVERY_MS {
+        let (wall, judged) = self.last_checkpoint.get_value();
+        if now_ms() - wall >= CHECKPOINT_EVERY_MS
+            || self.judged.get_value().saturating_sub(judged) >= CHECKPOINT_EVERY_EVENTS
+        {
             self.checkpoint(seq, self.player.position().unwrap_or(0));
         }
     }
