@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod alerts;
 pub mod heatmap;
 pub mod read;
+pub mod snapshot;
 pub mod timestamp;
 
 use std::fmt;

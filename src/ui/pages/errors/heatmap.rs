@@ -37,6 +37,8 @@ pub fn Heatmap() -> impl IntoView {
     // Where the cells are and which code each row is, for tests and tools reading pixels.
     let cells_attr = RwSignal::new(String::new());
     let rows_attr = RwSignal::new(String::new());
+    // The counts drawn, for tests comparing two runs: per-row sums and a digest of cells.
+    let counts_attr = RwSignal::new((String::new(), String::new()));
     // Off-screen canvas the cell image is staged on before one scaled copy.
     let scratch: StoredValue<Option<web_sys::HtmlCanvasElement>, LocalStorage> =
         StoredValue::new_local(None);
@@ -126,6 +128,7 @@ pub fn Heatmap() -> impl IntoView {
                 .unwrap_or_default(),
         );
         rows_attr.set(serde_json::to_string(&labels).unwrap_or_default());
+        counts_attr.set(count_attrs(&grid));
         match (result, layout) {
             (Ok(()), Some(layout)) => drawn.set_value(Some(Drawn {
                 grid,
@@ -186,7 +189,8 @@ pub fn Heatmap() -> impl IntoView {
                 </span>
             </div>
             <div class="heatmap-wrap">
-                <canvas node_ref=canvas id="heatmap" data-cells=move || cells_attr.get() data-rows=move || rows_attr.get() width=WIDTH height=CHROME_H + 3 * ROW_H role="img"
+                <canvas node_ref=canvas id="heatmap" data-cells=move || cells_attr.get() data-rows=move || rows_attr.get()
+                    data-row-sums=move || counts_attr.get().0 data-digest=move || counts_attr.get().1 width=WIDTH height=CHROME_H + 3 * ROW_H role="img"
                     aria-label="Heatmap of candidate minus baseline errors per code and time bin"
                     on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
                 {move || hover.get().map(|(text, x, y)| view! {
@@ -201,4 +205,27 @@ pub fn Heatmap() -> impl IntoView {
             </figcaption>
         </figure>
     }
+}
+
+/// Per-row `[baseline, candidate]` sums as JSON, and an FNV-1a digest of every cell's
+/// counts in row-major order (hex): two grids with equal digests hold the same counts.
+fn count_attrs(grid: &HeatGrid) -> (String, String) {
+    let mut sums = Vec::with_capacity(grid.rows());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for r in 0..grid.rows() {
+        let mut sum = [0u64; 2];
+        for c in 0..grid.cols() {
+            let [b, k] = grid.count(r, c);
+            sum[0] += u64::from(b);
+            sum[1] += u64::from(k);
+            for byte in b.to_le_bytes().into_iter().chain(k.to_le_bytes()) {
+                h = (h ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        sums.push(sum);
+    }
+    (
+        serde_json::to_string(&sums).unwrap_or_default(),
+        format!("{h:016x}"),
+    )
 }

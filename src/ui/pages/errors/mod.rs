@@ -5,6 +5,7 @@
 mod alerts;
 mod controls;
 mod heatmap;
+mod recovery;
 mod state;
 
 pub use state::ErrState;
@@ -17,6 +18,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::core::demo;
+use crate::ui::journal::{JournalPanel, Status};
 use crate::ui::route::Route;
 use crate::ui::shell::AppState;
 
@@ -86,6 +88,7 @@ pub fn ErrorsPage() -> impl IntoView {
             <span class="dataset-name">{move || st.loaded.get().map(|l| l.name.clone())}</span>
         </div>
         {move || st.error.get().map(|m| view! { <div class="banner error" role="alert" id="errors-error">{m}</div> })}
+        <Durability />
         <controls::BuildPicker />
         {move || match st.loaded.get() {
             None => view! {
@@ -103,5 +106,32 @@ pub fn ErrorsPage() -> impl IntoView {
                 <alerts::AlertList />
             }.into_any(),
         }}
+        {move || st.journal.get().map(|svc| view! {
+            <details class="panel journal-details" id="errors-journal">
+                <summary>"Journal: every error event is stored before it is counted, so a reload or a crash loses nothing"</summary>
+                <JournalPanel scope="errors" service=svc
+                    on_import=Callback::new(move |imported| st.open_imported(imported))
+                    on_clear=Callback::new(move |_| st.restart()) />
+            </details>
+        })}
+    }
+}
+
+/// Durability off (storage full, unavailable, or another tab writes): says so at the top;
+/// the stream keeps running in memory.
+#[component]
+fn Durability() -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    move || {
+        let svc = st.journal.get()?;
+        let view = svc.view();
+        Some(move || match view.get().status {
+            Status::Durable => None,
+            Status::MemoryOnly { reason } | Status::ReadOnly { reason } => Some(view! {
+                <div class="banner warn" role="status" id="errors-durability">
+                    <strong>"Journal"</strong><span class="msg">{reason}</span>
+                </div>
+            }),
+        })
     }
 }

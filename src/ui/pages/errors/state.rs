@@ -11,9 +11,12 @@ use crate::core::errors::{
     ReadOptions,
 };
 use crate::core::stream::{Cursor, Speed};
+use crate::ui::journal::JournalService;
 use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
+
+use super::recovery::Checkpointed;
 
 /// At "max" speed, work per frame stays under this many milliseconds so the page keeps
 /// painting; events are applied in slices of [`SLICE`] between clock reads.
@@ -69,17 +72,21 @@ pub struct ErrState {
     pub version: RwSignal<u64>,
     /// The replay clock and its timer.
     pub player: Player,
+    /// The write-ahead journal, once opened.
+    pub journal: RwSignal<Option<JournalService>, LocalStorage>,
+    /// What the last checkpoint holds (see `recovery`).
+    pub(super) checkpointed: StoredValue<Checkpointed, LocalStorage>,
     /// The last file opened (kept to re-read it with other roles or builds).
-    source: StoredValue<Option<(String, Rc<Vec<u8>>)>, LocalStorage>,
-    engine: StoredValue<Option<ErrorEngine>, LocalStorage>,
-    cursor: StoredValue<Cursor, LocalStorage>,
+    pub(super) source: StoredValue<Option<(String, Rc<Vec<u8>>)>, LocalStorage>,
+    pub(super) engine: StoredValue<Option<ErrorEngine>, LocalStorage>,
+    pub(super) cursor: StoredValue<Cursor, LocalStorage>,
 }
 
 impl ErrState {
     /// Fresh state with no stream.
     pub fn new(app: AppState, incidents: IncidentsState) -> Self {
         let player = Player::new(Speed::Times(60.0), MAX_SPEED_BUDGET_MS);
-        ErrState {
+        let st = ErrState {
             app,
             incidents,
             loaded: RwSignal::new_local(None),
@@ -99,10 +106,14 @@ impl ErrState {
             applied: RwSignal::new(0),
             version: RwSignal::new(0),
             player,
+            journal: RwSignal::new_local(None),
+            checkpointed: StoredValue::new_local(Checkpointed::NONE),
             source: StoredValue::new_local(None),
             engine: StoredValue::new_local(None),
             cursor: StoredValue::new_local(Cursor::default()),
-        }
+        };
+        st.open_journal();
+        st
     }
 
     /// Runs `f` on the engine, if there is one.
@@ -240,6 +251,7 @@ impl ErrState {
         }
         self.engine.set_value(Some(engine));
         self.cursor.update_value(|c| c.rewind());
+        self.start_journal();
         // Incidents are a fold over the alerts, so they restart with the engine.
         self.incidents.reset_errors();
         if let Some(to) = self.player.position() {
@@ -255,6 +267,10 @@ impl ErrState {
             return 0;
         };
         let events = &loaded.stream.events;
+        // Write-ahead: what this call applies is journaled before the engine sees it.
+        let next = self.cursor.with_value(|c| c.applied()).min(events.len());
+        let rest = &events[next..];
+        self.journal_events(&rest[..rest.partition_point(|e| e.t_ms <= t_ms).min(budget)]);
         let mut applied = 0;
         self.engine.update_value(|engine| {
             let Some(engine) = engine.as_mut() else {
@@ -272,8 +288,9 @@ impl ErrState {
         applied
     }
 
-    /// Copies the clock and engine state into the signals the views read.
-    fn publish(&self) {
+    /// Copies the clock and engine state into the signals the views read (and checkpoints
+    /// the stream when one is due).
+    pub(super) fn publish(&self) {
         let pos = self.player.position().unwrap_or(0);
         self.applied.set(self.cursor.with_value(|c| c.applied()));
         self.version.update(|v| *v += 1);
@@ -288,6 +305,7 @@ impl ErrState {
                 }
             });
         }
+        self.maybe_checkpoint();
     }
 
     /// Starts the replay clock (from the start when at the end).

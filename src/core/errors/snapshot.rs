@@ -1,0 +1,212 @@
+//! The Errors workspace's checkpoint: the regression engine plus everything besides the
+//! events that resuming its stream needs (how the file was read, the colour mode, the
+//! speed, the replay position). It is a journal [`Engine`], so the journal's newest
+//! checkpoint plus the events after it rebuild it exactly. It lives in the core, not in the
+//! page, so native tests can fold, checkpoint and restore it like the page does.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::errors::heatmap::HeatMode;
+use crate::core::errors::{ErrorEngine, ReadOptions};
+use crate::core::event::{ErrorEvent, Event};
+use crate::core::journal::Engine;
+use crate::core::stream::Speed;
+
+/// [`ReadOptions`] as stored in a checkpoint (the core type has no serde).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredReadOptions {
+    /// The first row is a header, data, or sniffed (None).
+    pub has_header: Option<bool>,
+    /// Timestamp column index.
+    pub time: Option<usize>,
+    /// Build column index.
+    pub build: Option<usize>,
+    /// Code column index.
+    pub code: Option<usize>,
+    /// The baseline build's name.
+    pub baseline: Option<String>,
+    /// The candidate build's name.
+    pub candidate: Option<String>,
+}
+
+impl From<&ReadOptions> for StoredReadOptions {
+    fn from(o: &ReadOptions) -> Self {
+        StoredReadOptions {
+            has_header: o.has_header,
+            time: o.time,
+            build: o.build,
+            code: o.code,
+            baseline: o.baseline.clone(),
+            candidate: o.candidate.clone(),
+        }
+    }
+}
+
+impl From<&StoredReadOptions> for ReadOptions {
+    fn from(o: &StoredReadOptions) -> Self {
+        ReadOptions {
+            has_header: o.has_header,
+            time: o.time,
+            build: o.build,
+            code: o.code,
+            baseline: o.baseline.clone(),
+            candidate: o.candidate.clone(),
+        }
+    }
+}
+
+/// [`HeatMode`] as stored in a checkpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoredHeatMode {
+    /// Candidate minus baseline.
+    #[default]
+    Difference,
+    /// log₂ rate ratio.
+    Ratio,
+}
+
+impl From<HeatMode> for StoredHeatMode {
+    fn from(m: HeatMode) -> Self {
+        match m {
+            HeatMode::Difference => StoredHeatMode::Difference,
+            HeatMode::Ratio => StoredHeatMode::Ratio,
+        }
+    }
+}
+
+impl From<StoredHeatMode> for HeatMode {
+    fn from(m: StoredHeatMode) -> Self {
+        match m {
+            StoredHeatMode::Difference => HeatMode::Difference,
+            StoredHeatMode::Ratio => HeatMode::Ratio,
+        }
+    }
+}
+
+/// The Errors stream's state at a journal position: the engine (its `Config` holds bin
+/// width, detector, threshold, windows, alpha and the compared builds) and the page's
+/// settings that are not engine settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorsSnapshot {
+    /// The regression engine after every event applied so far.
+    pub engine: ErrorEngine,
+    /// How the stored file is read (column roles, build picks).
+    pub read: StoredReadOptions,
+    /// What the heatmap colours show.
+    pub heat_mode: StoredHeatMode,
+    /// Replay speed.
+    pub speed: Speed,
+    /// Replay clock, ms of stream time (the engine's clock was moved to it).
+    pub position_ms: i64,
+    /// Error events applied, which is the replay cursor into the file's events.
+    pub applied: u64,
+    /// The last event applied, to check the re-read file is the journaled stream.
+    pub last: Option<ErrorEvent>,
+}
+
+/// Why a snapshot does not fit the file re-read for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResumeError {
+    /// The journal holds more events than the file has.
+    MoreEventsThanFile {
+        /// Events the journal applied.
+        applied: u64,
+        /// Events in the file.
+        events: usize,
+    },
+    /// The file's event at this 0-based position is not the one the journal applied.
+    Mismatch {
+        /// Position in the file's time-ordered events.
+        index: u64,
+    },
+}
+
+impl fmt::Display for ResumeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResumeError::MoreEventsThanFile { applied, events } => write!(
+                f,
+                "the journal applied {applied} events but the stored file has only {events}; \
+                 the stored file is not the journaled stream"
+            ),
+            ResumeError::Mismatch { index } => write!(
+                f,
+                "event {} of the stored file differs from the journaled one; the stored file \
+                 is not the journaled stream",
+                index + 1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ResumeError {}
+
+impl ErrorsSnapshot {
+    /// A stream about to start: a fresh engine, no event applied, the clock at `start_ms`.
+    pub fn new(
+        engine: ErrorEngine,
+        read: &ReadOptions,
+        heat_mode: HeatMode,
+        speed: Speed,
+        start_ms: i64,
+    ) -> Self {
+        ErrorsSnapshot {
+            engine,
+            read: read.into(),
+            heat_mode: heat_mode.into(),
+            speed,
+            position_ms: start_ms,
+            applied: 0,
+            last: None,
+        }
+    }
+
+    /// Apply one error event (what the journal's replay does for each stored event).
+    pub fn push(&mut self, e: ErrorEvent) {
+        self.engine.push(e);
+        self.applied += 1;
+        self.last = Some(e);
+    }
+
+    /// The read options to re-read the stored file with.
+    pub fn read_options(&self) -> ReadOptions {
+        (&self.read).into()
+    }
+
+    /// Finish a restore against the re-read file's time-ordered `events`: check they begin
+    /// with the journaled ones, put the clock at the later of the checkpoint's position and
+    /// the last journaled event, and move the engine clock there as the replay loop does
+    /// (finishing the engine when every event is in). Returns the replay cursor.
+    pub fn resume(&mut self, events: &[ErrorEvent]) -> Result<usize, ResumeError> {
+        let applied = self.applied;
+        let n = usize::try_from(applied).unwrap_or(usize::MAX);
+        if n > events.len() {
+            return Err(ResumeError::MoreEventsThanFile {
+                applied,
+                events: events.len(),
+            });
+        }
+        if n > 0 && Some(events[n - 1]) != self.last {
+            return Err(ResumeError::Mismatch { index: applied - 1 });
+        }
+        if let Some(last) = self.last {
+            self.position_ms = self.position_ms.max(last.t_ms);
+        }
+        if n < events.len() {
+            self.engine.advance_to(self.position_ms);
+        } else if n > 0 {
+            self.engine.finish();
+        }
+        Ok(n)
+    }
+}
+
+impl Engine for ErrorsSnapshot {
+    fn apply(&mut self, event: &Event) {
+        if let Event::Error(e) = event {
+            self.push(*e);
+        }
+    }
+}
