@@ -98,6 +98,96 @@ export function launchBrowser({ extraArgs = [] } = {}) {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...extraArgs] });
 }
 
+// Which profile directory each persistent context was launched on, so `killBrowser` can
+// find its processes (a persistent context's `browser()` gives no process id).
+const PROFILE_OF = new WeakMap();
+
+/**
+ * Launches Debian's Chromium (headless, the harness's flags) on the profile in `userDataDir`
+ * and returns its persistent BrowserContext: what one page stores there (IndexedDB, web
+ * locks, localStorage) is there again when the same directory is launched later, as after a
+ * crash and a restart. `opts` go to playwright-core's `launchPersistentContext` (viewport,
+ * colorScheme, ...), `extraArgs` are appended to the Chromium flags. The context opens with
+ * one blank page, `context.pages()[0]`. Pair it with `killBrowser` to crash it, or close it
+ * with `context.close()` as usual.
+ */
+export async function launchPersistent(userDataDir, { extraArgs = [], ...opts } = {}) {
+  const dir = path.resolve(userDataDir);
+  await fsp.mkdir(dir, { recursive: true });
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: '/usr/bin/chromium',
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    ...opts,
+  });
+  PROFILE_OF.set(context, dir);
+  return context;
+}
+
+/** Fields of /proc/PID/stat from the state on (the command name may hold spaces). */
+function statFields(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [f[0], Number(f[1]), Number(f[2])]; // state, ppid, pgid
+}
+
+/** Pids of the live (not zombie) processes whose command line holds `--user-data-dir=DIR`. */
+function profileProcesses(dir) {
+  const flag = `--user-data-dir=${dir}`;
+  const found = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (!args.includes(flag)) continue;
+      const [state, , pgid] = statFields(name);
+      // A zombie is already dead, waiting for its parent to reap it.
+      if (state === 'Z') continue;
+      found.push({ pid: Number(name), pgid, main: !args.some((a) => a.startsWith('--type=')) });
+    } catch { /* the process ended while we looked */ }
+  }
+  return found;
+}
+
+/**
+ * Crashes a context made by `launchPersistent`: SIGKILLs its Chromium (the browser process,
+ * its process group, and every helper process started on the same profile) with no
+ * graceful close, so nothing is flushed, no `pagehide`/`beforeunload` runs and no lock is
+ * released politely: what a browser crash or a power cut leaves behind (minus the OS's page
+ * cache, which a process kill keeps). The processes are found by scanning /proc for the
+ * profile's `--user-data-dir` argument, because a persistent context exposes no pid and
+ * Debian's `chromium` is a wrapper script. Resolves once every such process is gone and
+ * playwright has seen the context close; returns the pids it killed. Launch the same
+ * directory again to see what survived.
+ */
+export async function killBrowser(context, { timeout = 10_000 } = {}) {
+  const dir = PROFILE_OF.get(context);
+  if (!dir) throw new Error('killBrowser: this context was not made by launchPersistent');
+  const closed = new Promise((resolve) => context.once('close', resolve));
+  const procs = profileProcesses(dir);
+  if (!procs.some((p) => p.main)) throw new Error(`killBrowser: no browser process runs on ${dir}`);
+  const ownGroup = statFields('self')[2];
+  const killed = [];
+  for (const { pid, pgid, main } of procs) {
+    // playwright starts the browser as a process-group leader; killing the group also takes
+    // helpers that do not carry the profile flag. Never our own group.
+    if (main && pgid > 1 && pgid !== ownGroup) { try { process.kill(-pgid, 'SIGKILL'); } catch { /* gone */ } }
+    try { process.kill(pid, 'SIGKILL'); killed.push(pid); } catch { /* already gone */ }
+  }
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const left = profileProcesses(dir);
+    if (!left.length) break;
+    if (Date.now() > deadline) throw new Error(`killBrowser: still alive after SIGKILL: ${left.map((p) => p.pid).join(', ')}`);
+    for (const { pid } of left) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await Promise.race([closed, new Promise((r) => setTimeout(r, timeout))]);
+  PROFILE_OF.delete(context);
+  return killed;
+}
+
 /**
  * Records everything a session must not do: requests off `origin` (data: and blob: are
  * allowed), console errors, page errors. `problems()` lists them as readable lines.
