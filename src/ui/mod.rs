@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_journal;
 mod canvas;
+mod choice;
 mod download;
 mod format;
 pub mod journal;

@@ -35,8 +35,9 @@ const MODES = [['with checkpoints', 'bench-monitor-ckpt', 100_000], ['without ch
 const results = {};
 for (const [label, db, every] of MODES) {
   await ready();
-  const [fillMs, stored, checkpoints] = await page.evaluate(([d, n, e]) => window.wasmBindings.benchMonitorFill(d, n, e).then(Array.from), [db, EVENTS, every]);
-  console.error(`[bench] ${label}: judged and journaled ${stored} simulator events in ${fillMs.toFixed(0)} ms, ${checkpoints} checkpoints`);
+  const [fillMs, stored, checkpoints, ckptMs, stateBytes] = await page.evaluate(([d, n, e]) => window.wasmBindings.benchMonitorFill(d, n, e).then(Array.from), [db, EVENTS, every]);
+  console.error(`[bench] ${label}: judged and journaled ${stored} simulator events in ${fillMs.toFixed(0)} ms, ${checkpoints} checkpoints`
+    + (checkpoints ? ` taking ${(ckptMs / checkpoints).toFixed(1)} ms each, state ${(stateBytes / 1024).toFixed(0)} KiB` : ''));
   results[label] = { totals: [], parts: [] };
 }
 for (let i = 0; i < RUNS; i++) {

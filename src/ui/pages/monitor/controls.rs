@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::MonState;
 use crate::core::simulator::{InjectionKind, MetricSpec, SimConfig};
 use crate::core::stream::Speed;
+use crate::ui::choice::{options, Choice};
 
 /// `m:ss` (or `h:mm:ss`) of stream time; the UTC date and time of an epoch time (a
 /// replayed file's clock).
@@ -24,26 +25,30 @@ pub fn clock(ms: i64) -> String {
 #[component]
 pub fn Player() -> impl IntoView {
     let st = expect_context::<MonState>();
-    let on_speed = move |e: leptos::ev::Event| {
-        if let Some(s) = Speed::parse(&event_target_value(&e)) {
+    let on_speed = move |v: String| {
+        if let Some(s) = Speed::parse(&v) {
             st.set_speed(s);
         }
     };
-    let on_train = move |e: leptos::ev::Event| {
-        if let Ok(s) = event_target_value(&e).parse::<i64>() {
+    let on_train = move |v: String| {
+        if let Ok(s) = v.parse::<i64>() {
             st.set_train_ms(s * 1000);
         }
     };
-    let on_level = move |e: leptos::ev::Event| {
-        if let Ok(l) = event_target_value(&e).parse::<f64>() {
+    let on_level = move |v: String| {
+        if let Ok(l) = v.parse::<f64>() {
             st.set_level(l);
         }
     };
-    let on_eval = move |e: leptos::ev::Event| {
-        if let Ok(s) = event_target_value(&e).parse::<i64>() {
+    let on_eval = move |v: String| {
+        if let Ok(s) = v.parse::<i64>() {
             st.set_eval_ms(s * 1000);
         }
     };
+    let speeds: Vec<(String, String)> = Speed::CHOICES
+        .iter()
+        .map(|s| (s.label(), s.label()))
+        .collect();
     let is_file = move || st.file.with(|f| f.is_some());
     let span = move || {
         st.version.get();
@@ -73,42 +78,25 @@ pub fn Player() -> impl IntoView {
                 </label>
                 <button id="monitor-to-end" on:click=move |_| st.seek(i64::MAX) title="Feed the whole file now">"To end"</button>
             })}
-            <label>"Speed "
-                <select id="monitor-speed" prop:value=move || st.speed.get().label() on:change=on_speed>
-                    {Speed::CHOICES.iter().map(|s| view! { <option value=s.label()>{s.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label title="Each detector learns from this much stream time before it judges (restarts the stream)">"Training "
-                <select id="monitor-train" prop:value=move || (st.train_ms.get() / 1000).to_string() on:change=on_train>
-                    <option value="60">"1 min"</option>
-                    <option value="120">"2 min"</option>
-                    <option value="300">"5 min"</option>
-                    <option value="600">"10 min"</option>
-                </select>
-            </label>
-            <label title="Coverage of the forecast band: points outside it are anomalies (restarts the stream)">"Band "
-                <select id="monitor-level" prop:value=move || format!("{}", st.level.get())
-                    on:change=on_level>
-                    <option value="0.8">"80%"</option>
-                    <option value="0.9">"90%"</option>
-                    <option value="0.95">"95%"</option>
-                    <option value="0.99">"99%"</option>
-                    <option value="0.999">"99.9%"</option>
-                </select>
-            </label>
+            <Choice id="monitor-speed" label="Speed" options=speeds
+                value=Signal::derive(move || st.speed.get().label()) on_pick=on_speed />
+            <Choice id="monitor-train" label="Training"
+                title="Each detector learns from this much stream time before it judges (restarts the stream)"
+                options=options(&[("60", "1 min"), ("120", "2 min"), ("300", "5 min"), ("600", "10 min")])
+                value=Signal::derive(move || (st.train_ms.get() / 1000).to_string()) on_pick=on_train />
+            <Choice id="monitor-level" label="Band"
+                title="Coverage of the forecast band: points outside it are anomalies (restarts the stream)"
+                options=options(&[("0.8", "80%"), ("0.9", "90%"), ("0.95", "95%"), ("0.99", "99%"), ("0.999", "99.9%")])
+                value=Signal::derive(move || format!("{}", st.level.get())) on_pick=on_level />
             <label title="Seasonal period: auto (found from the data), none, or seconds, several separated by commas (restarts the stream)">"Period "
                 <input id="monitor-period" type="text" size="9" placeholder="auto"
                     prop:value=move || st.periods.get().label()
                     on:change=move |e| st.set_periods(&event_target_value(&e)) />
             </label>
-            <label title="MAE, MAPE and anomalies are counted per window of this much stream time (restarts the stream)">"Evaluation window "
-                <select id="monitor-eval-window" prop:value=move || (st.eval_ms.get() / 1000).to_string() on:change=on_eval>
-                    <option value="10">"10 s"</option>
-                    <option value="30">"30 s"</option>
-                    <option value="60">"1 min"</option>
-                    <option value="300">"5 min"</option>
-                </select>
-            </label>
+            <Choice id="monitor-eval-window" label="Evaluation window"
+                title="MAE, MAPE and anomalies are counted per window of this much stream time (restarts the stream)"
+                options=options(&[("10", "10 s"), ("30", "30 s"), ("60", "1 min"), ("300", "5 min")])
+                value=Signal::derive(move || (st.eval_ms.get() / 1000).to_string()) on_pick=on_eval />
             <span class="clock" id="monitor-clock" data-ms=move || st.position_ms.get().to_string()>
                 {move || format!("stream time {}", clock(st.position_ms.get()))}
             </span>
