@@ -102,6 +102,12 @@ struct Inner {
     last_publish: f64,
     publish_pending: bool,
     writer_closed: bool,
+    /// Last sequence number known to be on disk.
+    durable_seq: u64,
+    /// Bumped by `clear`: a flush begun before it must not mark the new records durable.
+    epoch: u64,
+    /// Called after each flush commits and when durability is lost.
+    listeners: Vec<Rc<dyn Fn()>>,
 }
 
 impl Inner {
@@ -150,11 +156,11 @@ fn retention_key(db_name: &str) -> String {
     format!("pipescope.journal.{db_name}.retention")
 }
 
-/// Retention until the user sets one: storage stays bounded (about 2.8 million metric
+/// Retention until the user sets one: storage stays bounded (about 2.7 million metric
 /// events), older history compacted into the checkpoint.
 pub const DEFAULT_RETENTION: Retention = Retention {
     max_age_ms: None,
-    max_bytes: Some(100 * 1024 * 1024),
+    max_bytes: Some(100_000_000),
 };
 
 /// Retention as stored in localStorage: `max_age_ms,max_bytes`, empty for no cap;
@@ -289,7 +295,12 @@ impl JournalService {
             last_publish: t_verified,
             publish_pending: false,
             writer_closed: false,
+            durable_seq: 0,
+            epoch: 0,
+            listeners: Vec::new(),
         };
+        let mut inner = inner;
+        inner.durable_seq = inner.journal.last_seq();
         let view = inner.view(&recovery);
         let service = JournalService {
             inner: Rc::new(RefCell::new(inner)),
@@ -410,6 +421,30 @@ impl JournalService {
         self.inner.borrow().status.clone()
     }
 
+    /// Last sequence number on disk: records up to it survive a crash. When the journal is
+    /// not durable (memory-only, read-only) nothing more will reach the disk, so it is the
+    /// last journaled one and nobody waits.
+    pub fn durable_seq(&self) -> u64 {
+        let inner = self.inner.borrow();
+        match inner.status {
+            Status::Durable => inner.durable_seq,
+            _ => inner.journal.last_seq(),
+        }
+    }
+
+    /// Call `f` after each flush commits (and when durability is lost): records waiting for
+    /// the disk before being applied can be applied then ([`Self::durable_seq`]).
+    pub fn on_durable(&self, f: impl Fn() + 'static) {
+        self.inner.borrow_mut().listeners.push(Rc::new(f));
+    }
+
+    fn notify_durable(&self) {
+        let listeners = self.inner.borrow().listeners.clone();
+        for f in listeners {
+            f();
+        }
+    }
+
     /// Last sequence number journaled (or covered by the checkpoint).
     pub fn last_seq(&self) -> u64 {
         self.inner.borrow().journal.last_seq()
@@ -468,6 +503,11 @@ impl JournalService {
     /// at record 1.
     pub fn clear(&self) -> Result<(), JournalError> {
         self.inner.borrow_mut().journal.clear()?;
+        {
+            let mut inner = self.inner.borrow_mut();
+            inner.epoch += 1;
+            inner.durable_seq = 0;
+        }
         self.inner
             .borrow_mut()
             .journal
@@ -541,6 +581,8 @@ impl JournalService {
                     break;
                 }
                 let outbox = mirror.take_outbox();
+                let upto = (inner.journal.last_seq(), inner.epoch);
+                let mirror = inner.journal.store_mut();
                 let writes: Vec<Write> = outbox
                     .segments
                     .iter()
@@ -567,18 +609,27 @@ impl JournalService {
                     .filter(|&q| held > q)
                     .map(|limit| StoreError::QuotaExceeded { needed, limit }.to_string());
                 match idb::write_all(&db, &writes, simulated.is_some()) {
-                    Ok(tx) => Some((tx, simulated)),
+                    Ok(tx) => Some((tx, simulated, upto)),
                     Err(e) => {
                         inner.memory_only(format!("{e}; the stream runs in memory only"));
                         None
                     }
                 }
             };
-            let Some((tx, simulated)) = step else { break };
+            let Some((tx, simulated, (upto, epoch))) = step else {
+                break;
+            };
             let result = idb::committed(&tx).await;
             let mut inner = self.inner.borrow_mut();
             match result {
-                Ok(_) => inner.flushes += 1,
+                Ok(_) => {
+                    inner.flushes += 1;
+                    if inner.epoch == epoch {
+                        inner.durable_seq = inner.durable_seq.max(upto);
+                    }
+                    drop(inner);
+                    self.notify_durable();
+                }
                 Err(_) => {
                     let reason = match simulated {
                         Some(r) => r,
@@ -594,13 +645,20 @@ impl JournalService {
                 }
             }
         }
-        let waiters = {
+        let (waiters, lost) = {
             let mut inner = self.inner.borrow_mut();
             inner.flushing = false;
-            std::mem::take(&mut inner.waiters)
+            (
+                std::mem::take(&mut inner.waiters),
+                !matches!(inner.status, Status::Durable),
+            )
         };
         for w in waiters {
             let _ = w.call0(&JsValue::NULL);
+        }
+        if lost {
+            // Nothing waits for a disk that is gone.
+            self.notify_durable();
         }
         self.touch();
     }

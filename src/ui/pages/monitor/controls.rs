@@ -97,8 +97,8 @@ pub fn Player() -> impl IntoView {
                 title="MAE, MAPE and anomalies are counted per window of this much stream time (restarts the stream)"
                 options=options(&[("10", "10 s"), ("30", "30 s"), ("60", "1 min"), ("300", "5 min")])
                 value=Signal::derive(move || (st.eval_ms.get() / 1000).to_string()) on_pick=on_eval />
-            <span class="clock" id="monitor-clock" data-ms=move || st.position_ms.get().to_string()>
-                {move || format!("stream time {}", clock(st.position_ms.get()))}
+            <span class="clock" id="monitor-clock" data-ms=move || st.judged_ms.get().to_string()>
+                {move || format!("stream time {}", clock(st.judged_ms.get()))}
             </span>
             <span class="muted" id="monitor-tick-ms" data-ms=move || format!("{:.2}", st.tick_work_ms.get())>
                 {move || format!("{:.1} ms per frame", st.tick_work_ms.get())}

@@ -8,13 +8,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 mod recovery;
+mod wal;
 
 use crate::core::detect::DetectConfig;
 use crate::core::forecast::Periods;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
 use crate::core::journal::export::Imported;
 use crate::core::journal::NameKind;
-use crate::core::monitor::{judge, Feed};
+use crate::core::monitor::Feed;
 use crate::core::simulator::{Injection, InjectionKind, SimConfig};
 use crate::core::source::{read_metrics, MetricTable};
 use crate::core::stream::Speed;
@@ -110,6 +111,13 @@ pub struct MonState {
     injections: StoredValue<Vec<Injection>, LocalStorage>,
     /// Events judged since the stream started.
     judged: StoredValue<u64>,
+    /// Stream time the judged state has reached: the clock the page shows (the source may
+    /// run ahead by the batches waiting for the disk).
+    pub judged_ms: RwSignal<i64>,
+    /// Batches journaled and not yet on disk, oldest first.
+    waiting: StoredValue<std::collections::VecDeque<wal::Waiting>, LocalStorage>,
+    /// Journal record and source the judged state has reached.
+    judged_at: StoredValue<wal::Judged, LocalStorage>,
     /// Wall time (performance.now() ms) and events judged at the last checkpoint.
     last_checkpoint: StoredValue<(f64, u64)>,
 }
@@ -143,6 +151,9 @@ impl MonState {
             feed: StoredValue::new_local(None),
             injections: StoredValue::new_local(Vec::new()),
             judged: StoredValue::new(0),
+            judged_ms: RwSignal::new(0),
+            waiting: StoredValue::new_local(std::collections::VecDeque::new()),
+            judged_at: StoredValue::new_local(wal::Judged::default()),
             last_checkpoint: StoredValue::new((0.0, 0)),
         };
         st.reset();
@@ -320,6 +331,12 @@ impl MonState {
                 }
                 self.pretrained.set(feed.pretrained.clone());
                 self.feed.set_value(Some(feed));
+                let start = self
+                    .file
+                    .get_untracked()
+                    .and_then(|f| f.table.times_ms.first().copied())
+                    .unwrap_or(0);
+                self.drop_waiting(start);
                 self.incidents.set_monitor(Some(engine));
                 if self
                     .error
@@ -478,12 +495,14 @@ impl MonState {
                         sim.inject(i).map_err(|e| e.to_string())?;
                         made.push(i);
                     }
-                    self.injections.update_value(|all| all.extend(made));
-                    Ok(start)
+                    self.injections
+                        .update_value(|all| all.extend(made.iter().copied()));
+                    Ok((start, made))
                 })
                 .unwrap_or_else(|| Err("the stream is gone".into()));
         match result {
-            Ok(start) => {
+            Ok((start, made)) => {
+                self.inject_everywhere(&made);
                 let what = if kind == InjectionKind::TransientSpike {
                     format!("{} on {metric}", kind.name())
                 } else {
@@ -506,31 +525,6 @@ impl MonState {
                 }
             }
             Err(e) => self.error.set(Some(format!("Inject: {e}"))),
-        }
-    }
-
-    /// Feeds every tick up to `t_ms` through the detectors into the incident book; the
-    /// events are journaled before any engine sees them.
-    fn feed_until(&self, t_ms: i64) {
-        let mut events = Vec::new();
-        self.feed.update_value(|f| {
-            if let Some(feed) = f.as_mut() {
-                feed.pull(t_ms, &mut events);
-            }
-        });
-        let mut seq = None;
-        if !events.is_empty() {
-            seq = self.journal.with_untracked(|j| {
-                let svc = j.as_ref().filter(|s| s.status().is_writable())?;
-                // A failed append switches the service to memory-only and its banner
-                // says why; the stream goes on.
-                svc.append(&events).ok()
-            });
-            self.judged.update_value(|n| *n += events.len() as u64);
-        }
-        self.with_engines(|feed, book| judge(feed, book, &events, t_ms));
-        if let Some(seq) = seq {
-            self.checkpoint_if_due(seq);
         }
     }
 

@@ -47,6 +47,12 @@ impl MonState {
             format!(" ({})", svc.recovery().summary())
         };
         let source = svc.source();
+        let st = *self;
+        svc.on_durable(move || {
+            if st.drain() {
+                st.publish();
+            }
+        });
         self.journal.set(Some(svc));
         match restored {
             Ok(r) => match r.engine.snapshot {
@@ -75,7 +81,11 @@ impl MonState {
 
     /// The state to checkpoint now; `position_ms` is the stream time the feed has reached.
     fn snapshot(&self, position_ms: i64) -> Option<Snapshot> {
-        let feed = self.feed.with_value(|f| f.clone())?;
+        let mut feed = self.feed.with_value(|f| f.clone())?;
+        // With batches waiting for the disk the source has run ahead of the detectors.
+        if let Some(source) = self.judged_at.with_value(|j| j.source.clone()) {
+            feed.source = source;
+        }
         let incidents = self
             .incidents
             .read(crate::ui::pages::incidents::state::Source::Monitor, |e| {
@@ -120,24 +130,22 @@ impl MonState {
         });
     }
 
-    /// Checkpoints when the last one is [`CHECKPOINT_EVERY_MS`] old or
-    /// [`CHECKPOINT_EVERY_EVENTS`] events back.
+    /// Checkpoints the judged state (which includes record `seq`) when the last checkpoint
+    /// is [`CHECKPOINT_EVERY_MS`] old or [`CHECKPOINT_EVERY_EVENTS`] events back.
     pub(super) fn checkpoint_if_due(&self, seq: u64) {
         let (wall, judged) = self.last_checkpoint.get_value();
         if now_ms() - wall >= CHECKPOINT_EVERY_MS
             || self.judged.get_value().saturating_sub(judged) >= CHECKPOINT_EVERY_EVENTS
         {
-            self.checkpoint(seq, self.player.position().unwrap_or(0));
+            self.checkpoint(seq, self.judged_ms.get_untracked());
         }
     }
 
-    /// Checkpoints after the last journaled record (an injection changed the simulator).
+    /// Checkpoints the judged state now (an injection changed the simulator).
     pub(super) fn checkpoint_now(&self) {
-        let seq = self
-            .journal
-            .with_untracked(|j| j.as_ref().map(JournalService::last_seq));
-        if let Some(seq) = seq {
-            self.checkpoint(seq, self.player.position().unwrap_or(0));
+        let seq = self.judged_at.with_value(|j| j.seq);
+        if self.journal.with_untracked(Option::is_some) {
+            self.checkpoint(seq, self.judged_ms.get_untracked());
         }
     }
 
@@ -231,6 +239,7 @@ impl MonState {
         self.pretrained.set(feed.pretrained.clone());
         self.file.set(file);
         self.feed.set_value(Some(feed));
+        self.drop_waiting(position_ms);
         self.incidents.set_monitor(Some(incidents));
         self.injections.set_value(injections);
         self.injected.set(injected);
@@ -298,6 +307,12 @@ impl MonState {
                 judge(feed, book, &rest, at);
             });
             let last = reached;
+            st.judged_ms.set(last);
+            let seq = st
+                .journal
+                .with_untracked(|j| j.as_ref().map_or(0, JournalService::last_seq));
+            st.judged_at
+                .set_value(super::wal::Judged { seq, source: None });
             st.judged.update_value(|n| *n += events.len() as u64);
             match st.file.get_untracked() {
                 Some(f) => st.player.load(
