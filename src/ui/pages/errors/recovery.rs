@@ -1,8 +1,9 @@
 //! The Errors workspace's write-ahead journal: every event the replay applies is journaled
-//! first; each stream start (a file, the demo, a re-read, new settings, a backward seek)
+//! first and applied only once the journal has it on disk (see `ahead`); each stream start (a file, the demo, a re-read, new settings, a backward seek)
 //! restarts the journal with the stream's names, the file itself and a checkpoint of the
 //! page snapshot ([`ErrorsSnapshot`]) before any event; the snapshot is checkpointed again
-//! every few seconds while playing and whenever the clock stops. On start, a stored stream
+//! every few seconds while playing and whenever the clock stops, always as of what was
+//! applied, not of what waits for the disk. On start, a stored stream
 //! is re-read from the stored file and resumed where it stopped.
 
 use std::rc::Rc;
@@ -10,6 +11,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::ahead::WriteAhead;
 use super::ErrState;
 use crate::core::errors::snapshot::ErrorsSnapshot;
 use crate::core::errors::{format_stream_seconds, read_bytes, Config, ErrorEngine};
@@ -71,6 +73,8 @@ impl ErrState {
     /// Takes the opened journal: resumes the stream it holds, or journals the stream on
     /// screen (one opened before the journal was ready), or waits for the first stream.
     fn attach_journal(&self, svc: JournalService) {
+        let st = *self;
+        svc.on_durable(move || st.on_disk());
         self.journal.set(Some(svc.clone()));
         if self.loaded.get_untracked().is_some() {
             self.rebuild();
@@ -108,6 +112,23 @@ impl ErrState {
         if let Some(svc) = self.writable_journal() {
             let _ = svc.clear();
         }
+    }
+
+    /// A flush committed (or durability was lost): apply what waited for it and show it.
+    fn on_disk(&self) {
+        // The page may be gone while the journal's last flush commits.
+        if self.version.try_get_untracked().is_none() || !self.ahead.with_value(|a| a.waiting()) {
+            return;
+        }
+        self.apply_durable();
+        self.publish();
+    }
+
+    /// The last journal sequence number on disk; everything when this tab does not write a
+    /// durable journal (none yet, memory-only, read-only), so nothing waits.
+    pub(super) fn durable_seq(&self) -> u64 {
+        self.writable_journal()
+            .map_or(u64::MAX, |s| s.durable_seq())
     }
 
     /// Re-reads the stored file with the stored read options and puts the stored engine,
@@ -159,6 +180,9 @@ impl ErrState {
             stream,
         })));
         self.engine.set_value(Some(snap.engine));
+        // The restored state covers every stored record.
+        let seq = self.journal.get_untracked().map_or(0, |s| s.last_seq());
+        self.ahead.set_value(WriteAhead::new(seq, position));
         self.player.set_speed(snap.speed);
         self.player.load(start, end, position);
         self.incidents.reset_errors();
@@ -202,18 +226,23 @@ impl ErrState {
             name,
             bytes: bytes.as_ref().clone(),
         }));
-        self.write_checkpoint(&svc, snap);
+        let seq = svc.last_seq();
+        self.ahead.set_value(WriteAhead::new(seq, start));
+        self.write_checkpoint(&svc, seq, snap);
     }
 
-    /// Journals the events the replay is about to apply.
-    pub(super) fn journal_events(&self, events: &[ErrorEvent]) {
+    /// Journals the events the replay is about to apply; returns the sequence number the
+    /// disk must hold before they are applied (0 without a journal to write).
+    pub(super) fn journal_events(&self, events: &[ErrorEvent]) -> u64 {
+        let Some(svc) = self.writable_journal() else {
+            return 0;
+        };
         if events.is_empty() {
-            return;
+            return svc.last_seq();
         }
-        if let Some(svc) = self.writable_journal() {
-            let batch: Vec<Event> = events.iter().map(|&e| Event::Error(e)).collect();
-            let _ = svc.append(&batch);
-        }
+        let batch: Vec<Event> = events.iter().map(|&e| Event::Error(e)).collect();
+        // A failed append leaves the service memory-only with its banner; nothing waits then.
+        svc.append(&batch).unwrap_or_else(|_| svc.last_seq())
     }
 
     /// After the clock moved: checkpoint when the stream has moved since the last one and
@@ -222,11 +251,13 @@ impl ErrState {
         let Some(svc) = self.writable_journal() else {
             return;
         };
-        let Some(position) = self.player.position() else {
+        if self.player.position().is_none() {
             return;
-        };
+        }
+        // Applied state only: what waits for the disk is replayed from the journal.
+        let (seq, position) = self.ahead.with_value(|a| (a.applied_seq(), a.applied_ms()));
         let last = self.checkpointed.get_value();
-        let changed = svc.last_seq() != last.seq
+        let changed = seq != last.seq
             || position != last.position_ms
             || self.speed.get_untracked() != last.speed
             || (self.mode.get_untracked() == crate::core::errors::heatmap::HeatMode::Ratio)
@@ -237,12 +268,12 @@ impl ErrState {
         }
         let applied = self.cursor.with_value(|c| c.applied());
         if let Some(snap) = self.snapshot_at(applied, position) {
-            self.write_checkpoint(&svc, snap);
+            self.write_checkpoint(&svc, seq, snap);
         }
     }
 
-    fn write_checkpoint(&self, svc: &JournalService, snap: ErrorsSnapshot) {
-        let seq = svc.last_seq();
+    /// Checkpoints `snap`, the state after every journal record up to `seq`.
+    fn write_checkpoint(&self, svc: &JournalService, seq: u64, snap: ErrorsSnapshot) {
         match svc.checkpoint(seq, &snap) {
             Ok(_) => self.checkpointed.set_value(Checkpointed {
                 at_ms: now_ms(),

@@ -16,6 +16,7 @@ use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
 
+use super::ahead::{Slice, WriteAhead};
 use super::recovery::Checkpointed;
 
 /// At "max" speed, work per frame stays under this many milliseconds so the page keeps
@@ -64,9 +65,10 @@ pub struct ErrState {
     pub speed: RwSignal<Speed>,
     /// Whether the replay clock runs.
     pub playing: RwSignal<bool>,
-    /// Stream time reached, ms.
+    /// Stream time the engine has reached, ms: the replay clock once the journal has on
+    /// disk what it passed (see `ahead`).
     pub position_ms: RwSignal<i64>,
-    /// Events applied so far.
+    /// Events applied (judged) so far.
     pub applied: RwSignal<usize>,
     /// Bumped whenever the engine changed, so views re-read it.
     pub version: RwSignal<u64>,
@@ -80,6 +82,8 @@ pub struct ErrState {
     pub(super) source: StoredValue<Option<(String, Rc<Vec<u8>>)>, LocalStorage>,
     pub(super) engine: StoredValue<Option<ErrorEngine>, LocalStorage>,
     pub(super) cursor: StoredValue<Cursor, LocalStorage>,
+    /// Slices journaled and waiting for the disk before the engine applies them.
+    pub(super) ahead: StoredValue<WriteAhead, LocalStorage>,
 }
 
 impl ErrState {
@@ -102,7 +106,7 @@ impl ErrState {
             mode: RwSignal::new(HeatMode::Difference),
             speed: player.speed,
             playing: player.playing,
-            position_ms: player.position_ms,
+            position_ms: RwSignal::new(0),
             applied: RwSignal::new(0),
             version: RwSignal::new(0),
             player,
@@ -111,6 +115,7 @@ impl ErrState {
             source: StoredValue::new_local(None),
             engine: StoredValue::new_local(None),
             cursor: StoredValue::new_local(Cursor::default()),
+            ahead: StoredValue::new_local(WriteAhead::default()),
         };
         st.open_journal();
         st
@@ -183,7 +188,7 @@ impl ErrState {
                         format!("; {}", notes.join("; "))
                     }
                 ));
-                let keep_ms = self.position_ms.get_untracked();
+                let keep_ms = self.player.position().unwrap_or(0);
                 if fresh {
                     self.bin_seconds
                         .set(default_bin_seconds(stream.span_seconds()));
@@ -251,47 +256,84 @@ impl ErrState {
         }
         self.engine.set_value(Some(engine));
         self.cursor.update_value(|c| c.rewind());
+        // What waited for the disk belongs to the old stream.
+        let start = self.player.span().map_or(0, |(s, _)| s);
+        self.ahead.set_value(WriteAhead::new(0, start));
         self.start_journal();
         // Incidents are a fold over the alerts, so they restart with the engine.
         self.incidents.reset_errors();
         if let Some(to) = self.player.position() {
-            self.apply_until(to, usize::MAX);
+            self.apply_until(to);
         }
         self.publish();
     }
 
-    /// Applies stored events up to `t_ms` (at most `budget`), moves the engine clock, and
-    /// finishes the engine at the end of the stream. Returns how many events were applied.
-    fn apply_until(&self, t_ms: i64, budget: usize) -> usize {
+    /// Journals the events up to `t_ms` not pulled yet and queues them with the clock;
+    /// then applies what the disk already holds (with no durable journal: everything).
+    fn apply_until(&self, t_ms: i64) {
         let Some(loaded) = self.loaded.get_untracked() else {
-            return 0;
+            return;
         };
         let events = &loaded.stream.events;
-        // Write-ahead: what this call applies is journaled before the engine sees it.
-        let next = self.cursor.with_value(|c| c.applied()).min(events.len());
-        let rest = &events[next..];
-        self.journal_events(&rest[..rest.partition_point(|e| e.t_ms <= t_ms).min(budget)]);
-        let mut applied = 0;
+        let from = self.pulled().min(events.len());
+        let rest = &events[from..];
+        let n = rest.partition_point(|e| e.t_ms <= t_ms);
+        let seq = self.journal_events(&rest[..n]);
+        self.ahead.update_value(|a| {
+            a.push(Slice {
+                seq,
+                end: from + n,
+                t_ms,
+            })
+        });
+        self.apply_durable();
+    }
+
+    /// Index of the next event to pull into the journal (queued ones are pulled).
+    fn pulled(&self) -> usize {
+        let applied = self.cursor.with_value(|c| c.applied());
+        self.ahead.with_value(|a| a.pulled(applied))
+    }
+
+    /// Applies, oldest first, the queued slices the journal has on disk: their events go
+    /// into the engine, whose clock moves to theirs (or finishes at the end of the stream).
+    pub(super) fn apply_durable(&self) {
+        let Some(loaded) = self.loaded.get_untracked() else {
+            return;
+        };
+        let events = &loaded.stream.events;
+        let durable = self.durable_seq();
+        let end_ms = self.player.span().map_or(i64::MAX, |(_, e)| e);
         self.engine.update_value(|engine| {
+            // Without an engine (settings refused from the start) the slices keep waiting.
             let Some(engine) = engine.as_mut() else {
                 return;
             };
-            self.cursor.update_value(|c| {
-                applied = c.advance(events, t_ms, budget, |e| e.t_ms, |e| engine.push(*e));
-                if c.applied() < events.len() {
-                    engine.advance_to(t_ms);
-                } else if self.player.at_end() {
-                    engine.finish();
-                }
-            });
+            while let Some(slice) = self
+                .ahead
+                .try_update_value(|a| a.pop_durable(durable))
+                .flatten()
+            {
+                self.cursor.update_value(|c| {
+                    let n = slice.end.saturating_sub(c.applied());
+                    c.advance(events, i64::MAX, n, |e| e.t_ms, |e| engine.push(*e));
+                    if c.applied() < events.len() {
+                        engine.advance_to(slice.t_ms);
+                    } else if slice.t_ms >= end_ms {
+                        engine.finish();
+                    }
+                });
+            }
         });
-        applied
     }
 
     /// Copies the clock and engine state into the signals the views read (and checkpoints
     /// the stream when one is due).
     pub(super) fn publish(&self) {
-        let pos = self.player.position().unwrap_or(0);
+        let pos = self.ahead.with_value(|a| a.applied_ms());
+        if self.position_ms.get_untracked() != pos {
+            self.position_ms.set(pos);
+        }
         self.applied.set(self.cursor.with_value(|c| c.applied()));
         self.version.update(|v| *v += 1);
         if let Some(loaded) = self.loaded.get_untracked() {
@@ -342,7 +384,7 @@ impl ErrState {
 
 impl Deck for ErrState {
     fn feed_until(&self, t_ms: i64) {
-        self.apply_until(t_ms, usize::MAX);
+        self.apply_until(t_ms);
     }
 
     fn rebuild_to(&self, _t_ms: i64) {
@@ -355,7 +397,7 @@ impl Deck for ErrState {
     fn slice_end(&self, _position_ms: i64) -> Option<i64> {
         let loaded = self.loaded.get_untracked()?;
         let events = &loaded.stream.events;
-        let next = self.cursor.with_value(|c| c.applied());
+        let next = self.pulled();
         (next < events.len()).then(|| events[(next + SLICE).min(events.len()) - 1].t_ms)
     }
 
