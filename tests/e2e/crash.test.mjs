@@ -165,6 +165,8 @@ async function playToEnd(page) {
   await setSpeed(page, 'max');
   if (!(await playing(page))) await page.click('#monitor-play');
   await page.waitForFunction(() => document.querySelector('#monitor-play').innerText.includes('Start'), null, { timeout: 60_000, polling: 50 });
+  // The clock shows what has been judged, and the last rows are judged once on disk.
+  await page.waitForFunction((end) => Number(document.querySelector('#monitor-clock').dataset.ms) === end, END, { timeout: 10_000, polling: 50 }).catch(() => {});
   return clockOf(page);
 }
 
@@ -209,6 +211,8 @@ async function seekTo(page, ms) {
     el.value = String(s);
     el.dispatchEvent(new Event('change', { bubbles: true }));
   }, ms / 1000);
+  // The rows the seek read are judged once IndexedDB holds them: wait for the clock.
+  await page.waitForFunction((t) => Number(document.querySelector('#monitor-clock').dataset.ms) === t, ms, { timeout: 10_000, polling: 50 }).catch(() => {});
   assert.equal(await clockOf(page), ms, 'the seek reached the stream time');
 }
 
