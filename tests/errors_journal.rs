@@ -8,7 +8,7 @@
 //! less than the page showed.
 
 use pipescope::core::errors::heatmap::HeatMode;
-use pipescope::core::errors::snapshot::{ErrorsSnapshot, ResumeError, StoredHeatMode};
+use pipescope::core::errors::snapshot::{ErrorsSnapshot, ResumeError};
 use pipescope::core::errors::{
     read_path, Alert, Bin, Config, ErrorEngine, ErrorStream, ReadOptions,
 };
@@ -207,7 +207,7 @@ fn crash_anywhere_then_recover_equals_a_run_that_never_stopped() {
         let cursor = snap.resume(&s.events).expect("the same file resumes");
         assert_eq!(cursor as u64, snap.applied);
         // The settings come back with the state.
-        assert_eq!(snap.heat_mode, StoredHeatMode::Ratio);
+        assert_eq!(snap.heat_mode, HeatMode::Ratio);
         assert_eq!(snap.speed, Speed::Max);
         assert_eq!(
             snap.read_options().candidate.as_deref(),

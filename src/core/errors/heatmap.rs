@@ -7,7 +7,7 @@ use super::aggregate::Bin;
 use super::alerts::rate_ratio;
 
 /// What a cell's colour shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum HeatMode {
     /// Candidate count minus baseline count in the bin.
     #[default]

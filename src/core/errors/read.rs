@@ -24,8 +24,9 @@ pub struct Roles {
     pub code: usize,
 }
 
-/// How to read the file; every `None` is guessed.
-#[derive(Debug, Clone, Default)]
+/// How to read the file; every `None` is guessed. Serialized in the Errors page's
+/// checkpoints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReadOptions {
     /// The first row is a header (`Some(true)`), data (`Some(false)`), or sniffed.
     pub has_header: Option<bool>,

@@ -14,77 +14,6 @@ use crate::core::event::{ErrorEvent, Event};
 use crate::core::journal::Engine;
 use crate::core::stream::Speed;
 
-/// [`ReadOptions`] as stored in a checkpoint (the core type has no serde).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredReadOptions {
-    /// The first row is a header, data, or sniffed (None).
-    pub has_header: Option<bool>,
-    /// Timestamp column index.
-    pub time: Option<usize>,
-    /// Build column index.
-    pub build: Option<usize>,
-    /// Code column index.
-    pub code: Option<usize>,
-    /// The baseline build's name.
-    pub baseline: Option<String>,
-    /// The candidate build's name.
-    pub candidate: Option<String>,
-}
-
-impl From<&ReadOptions> for StoredReadOptions {
-    fn from(o: &ReadOptions) -> Self {
-        StoredReadOptions {
-            has_header: o.has_header,
-            time: o.time,
-            build: o.build,
-            code: o.code,
-            baseline: o.baseline.clone(),
-            candidate: o.candidate.clone(),
-        }
-    }
-}
-
-impl From<&StoredReadOptions> for ReadOptions {
-    fn from(o: &StoredReadOptions) -> Self {
-        ReadOptions {
-            has_header: o.has_header,
-            time: o.time,
-            build: o.build,
-            code: o.code,
-            baseline: o.baseline.clone(),
-            candidate: o.candidate.clone(),
-        }
-    }
-}
-
-/// [`HeatMode`] as stored in a checkpoint.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum StoredHeatMode {
-    /// Candidate minus baseline.
-    #[default]
-    Difference,
-    /// log₂ rate ratio.
-    Ratio,
-}
-
-impl From<HeatMode> for StoredHeatMode {
-    fn from(m: HeatMode) -> Self {
-        match m {
-            HeatMode::Difference => StoredHeatMode::Difference,
-            HeatMode::Ratio => StoredHeatMode::Ratio,
-        }
-    }
-}
-
-impl From<StoredHeatMode> for HeatMode {
-    fn from(m: StoredHeatMode) -> Self {
-        match m {
-            StoredHeatMode::Difference => HeatMode::Difference,
-            StoredHeatMode::Ratio => HeatMode::Ratio,
-        }
-    }
-}
-
 /// The Errors stream's state at a journal position: the engine (its `Config` holds bin
 /// width, detector, threshold, windows, alpha and the compared builds) and the page's
 /// settings that are not engine settings.
@@ -93,9 +22,9 @@ pub struct ErrorsSnapshot {
     /// The regression engine after every event applied so far.
     pub engine: ErrorEngine,
     /// How the stored file is read (column roles, build picks).
-    pub read: StoredReadOptions,
+    pub read: ReadOptions,
     /// What the heatmap colours show.
-    pub heat_mode: StoredHeatMode,
+    pub heat_mode: HeatMode,
     /// Replay speed.
     pub speed: Speed,
     /// Replay clock, ms of stream time (the engine's clock was moved to it).
@@ -154,8 +83,8 @@ impl ErrorsSnapshot {
     ) -> Self {
         ErrorsSnapshot {
             engine,
-            read: read.into(),
-            heat_mode: heat_mode.into(),
+            read: read.clone(),
+            heat_mode,
             speed,
             position_ms: start_ms,
             applied: 0,
@@ -172,7 +101,7 @@ impl ErrorsSnapshot {
 
     /// The read options to re-read the stored file with.
     pub fn read_options(&self) -> ReadOptions {
-        (&self.read).into()
+        self.read.clone()
     }
 
     /// Finish a restore against the re-read file's time-ordered `events`: check they begin

@@ -165,7 +165,7 @@ impl ErrState {
         self.windows.set(config.windows.clone());
         self.alpha.set(config.alpha);
         self.builds.set((config.baseline, config.candidate));
-        self.mode.set(snap.heat_mode.into());
+        self.mode.set(snap.heat_mode);
         self.error.set(None);
         self.pick_builds.set(None);
         let bytes = Rc::new(source.bytes);
@@ -280,7 +280,7 @@ impl ErrState {
                 seq,
                 position_ms: snap.position_ms,
                 speed: snap.speed,
-                ratio: snap.heat_mode == crate::core::errors::snapshot::StoredHeatMode::Ratio,
+                ratio: snap.heat_mode == crate::core::errors::heatmap::HeatMode::Ratio,
             }),
             Err(e) => self.error.set(Some(format!("Journal: {e}"))),
         }
