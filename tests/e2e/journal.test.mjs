@@ -37,10 +37,11 @@ async function runWithIncident(page) {
 test('closing the tab and opening pipescope again recovers the stream exactly where it stopped', async ({ page, context, base, watch }) => {
   await page.waitForSelector('#monitor-journal');
   await runWithIncident(page);
+  // Everything journaled reaches IndexedDB within a task, and a batch is judged (and the
+  // clock moves) once it is there: let the last flush land before reading the page.
+  await page.waitForTimeout(500);
   const before = await snapshot(page);
   assert.equal(before.incidents.length, 1);
-  // Everything journaled reaches IndexedDB within a task; give the flush a moment.
-  await page.waitForTimeout(500);
   await page.close();
 
   const again = await context.newPage();
