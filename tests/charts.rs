@@ -1184,6 +1184,7 @@ mod band {
                     upper: judged.then_some(clean + 1.0),
                     score: if spiked { 1.0 } else { 0.0 },
                     anomaly: spiked && judged,
+                    why: None,
                 }
             })
             .collect()

@@ -24,6 +24,7 @@ fn point(i: i64, flagged: bool) -> Point {
         upper: Some(1.0),
         score: if flagged { 0.9 } else { 0.0 },
         anomaly: flagged,
+        why: None,
     }
 }
 

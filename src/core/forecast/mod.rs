@@ -148,6 +148,21 @@ impl Prediction {
         }
     }
 
+    /// Distance of `value` outside the band in half-widths of the side it lies on (the
+    /// band's edge is 0, the expected value −1; a zero-width band gives ±∞ or 0).
+    pub fn deviation(&self, value: f64) -> f64 {
+        let d = if value >= self.expected {
+            (value - self.upper) / (self.upper - self.expected)
+        } else {
+            (self.lower - value) / (self.expected - self.lower)
+        };
+        if d.is_nan() {
+            0.0
+        } else {
+            d
+        }
+    }
+
     /// Whether `value` lies outside the band.
     pub fn is_outside(&self, value: f64) -> bool {
         value > self.upper || value < self.lower

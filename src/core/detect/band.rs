@@ -1,172 +1,12 @@
-//! Causal streaming anomaly detection per metric: judge each point against the forecast
-//! band of a model fitted only on earlier points, then refit on a rolling window.
-//!
-//! A [`Detector`] is a deterministic fold over `(t_ms, value)` pairs: the same pushes give
-//! the same state and the same [`Point`]s, and its state serialises for checkpoints.
+//! The forecast-band detector: judge each point against the band of a Prophet-style model
+//! fitted only on earlier points (see `core::forecast`), then refit on a rolling window.
 
 use std::collections::VecDeque;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::forecast::{FitError, FittedModel, Model, Periods};
-
-/// How a detector trains and refits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DetectConfig {
-    /// Coverage of the forecast band, in (0, 1) (0.95).
-    pub level: f64,
-    /// Seasonal periods (detected by default).
-    pub periods: Periods,
-    /// Stream time from the first point before the first fit (5 minutes).
-    pub train_ms: i64,
-    /// Fewest points a fit needs (20).
-    pub min_train_points: usize,
-    /// Stream time between refits (`train_ms`).
-    pub refit_every_ms: i64,
-    /// Refits use the points of this much recent stream time (twice `train_ms`), and at
-    /// least three of the longest seasonal period.
-    pub window_ms: i64,
-    /// Refits stride the window down to this many points, bounding their cost (1000).
-    pub max_fit_points: usize,
-    /// Trend changepoints per fit (10).
-    pub changepoints: usize,
-    /// Delay of the first refit after training (0). Detectors that train together would
-    /// otherwise refit in the same tick forever; the Monitor spreads them over the refit
-    /// interval so one tick never pays for more than one refit.
-    #[serde(default)]
-    pub refit_offset_ms: i64,
-}
-
-impl Default for DetectConfig {
-    fn default() -> Self {
-        DetectConfig::with_train_ms(5 * 60_000)
-    }
-}
-
-impl DetectConfig {
-    /// Defaults scaled to a training window: refit once per its length, on twice its
-    /// length (so each refit's cost, at most a few hundred µs, is spread over many points).
-    pub fn with_train_ms(train_ms: i64) -> Self {
-        DetectConfig {
-            level: 0.95,
-            periods: Periods::Auto,
-            train_ms,
-            min_train_points: 20,
-            refit_every_ms: train_ms.max(1),
-            window_ms: train_ms.saturating_mul(2).max(1),
-            max_fit_points: 1000,
-            changepoints: 10,
-            refit_offset_ms: 0,
-        }
-    }
-
-    /// Checks every field, naming the first one out of range.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.level > 0.0 && self.level < 1.0) {
-            return Err(ConfigError::Fit(FitError::BadLevel { level: self.level }));
-        }
-        if let Periods::Fixed(ps) = &self.periods {
-            if let Some(&p) = ps.iter().find(|p| !(p.is_finite() && **p > 0.0)) {
-                return Err(ConfigError::Fit(FitError::BadPeriod { period_s: p }));
-            }
-        }
-        for (field, v) in [
-            ("train_ms", self.train_ms),
-            ("refit_every_ms", self.refit_every_ms),
-            ("window_ms", self.window_ms),
-            ("refit_offset_ms", self.refit_offset_ms),
-        ] {
-            if v < 0 || (v == 0 && field != "train_ms" && field != "refit_offset_ms") {
-                return Err(ConfigError::NotPositive { field, value: v });
-            }
-        }
-        if self.max_fit_points < self.min_train_points.max(crate::core::forecast::MIN_POINTS) {
-            return Err(ConfigError::FitPointsTooFew {
-                max_fit_points: self.max_fit_points,
-                min_train_points: self.min_train_points,
-            });
-        }
-        Ok(())
-    }
-}
-
-/// A configuration a detector cannot run with.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ConfigError {
-    /// The level or a period is invalid.
-    Fit(FitError),
-    /// A duration that must be positive is not.
-    NotPositive {
-        /// The field.
-        field: &'static str,
-        /// Its value.
-        value: i64,
-    },
-    /// Refits could never gather enough points.
-    FitPointsTooFew {
-        /// Configured cap.
-        max_fit_points: usize,
-        /// Configured minimum.
-        min_train_points: usize,
-    },
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::Fit(e) => e.fmt(f),
-            ConfigError::NotPositive { field, value } => {
-                write!(f, "{field} is {value} ms; it must be a positive duration")
-            }
-            ConfigError::FitPointsTooFew {
-                max_fit_points,
-                min_train_points,
-            } => write!(
-                f,
-                "max_fit_points ({max_fit_points}) is below min_train_points ({min_train_points}); raise it"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// One judged point. `expected`, `lower` and `upper` are None while the detector trains.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Point {
-    /// Stream time (ms).
-    pub t_ms: i64,
-    /// The observed value (NaN when missing).
-    pub value: f64,
-    /// Forecast from the points before this one.
-    pub expected: Option<f64>,
-    /// Lower end of the band.
-    pub lower: Option<f64>,
-    /// Upper end of the band.
-    pub upper: Option<f64>,
-    /// 0 inside the band, rising towards 1 with the distance outside it in half-widths.
-    pub score: f64,
-    /// The value lies outside the band.
-    pub anomaly: bool,
-}
-
-impl Point {
-    /// The point as evidence for the incident engine, as series `series`; None while the
-    /// detector trains (no band yet, so nothing to judge).
-    pub fn evidence(&self, series: u32) -> Option<crate::core::incident::Evidence> {
-        Some(crate::core::incident::Evidence {
-            t_ms: self.t_ms,
-            series,
-            value: self.value,
-            expected: self.expected?,
-            lower: self.lower?,
-            upper: self.upper?,
-            score: self.score,
-            anomaly: self.anomaly,
-        })
-    }
-}
+use super::{Cause, ConfigError, DetectConfig, Judge, Point, Why};
+use crate::core::forecast::{FittedModel, Model, Periods};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Sample {
@@ -192,7 +32,7 @@ pub const DETECT_CHANGEPOINT_PRIOR: f64 = 0.05;
 
 /// A causal detector for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Detector {
+pub struct BandDetector {
     config: DetectConfig,
     model: Option<FittedModel>,
     /// Periods used by refits: the configured ones, or those found by the first fit that
@@ -203,14 +43,17 @@ pub struct Detector {
     first_ms: Option<i64>,
     newest_ms: i64,
     last_fit_ms: Option<i64>,
+    /// Points since the last fit: a refit waits for `min_train_points` new ones too.
+    #[serde(default)]
+    since_fit: usize,
     refits: u64,
 }
 
-impl Detector {
+impl BandDetector {
     /// A detector that trains on the first `config.train_ms` of stream time.
-    pub fn new(config: DetectConfig) -> Result<Detector, ConfigError> {
+    pub fn new(config: DetectConfig) -> Result<BandDetector, ConfigError> {
         config.validate()?;
-        Ok(Detector {
+        Ok(BandDetector {
             periods: config.periods.clone(),
             config,
             model: None,
@@ -218,6 +61,7 @@ impl Detector {
             first_ms: None,
             newest_ms: i64::MIN,
             last_fit_ms: None,
+            since_fit: 0,
             refits: 0,
         })
     }
@@ -225,8 +69,8 @@ impl Detector {
     /// A detector that starts from a model trained elsewhere (for example on an uploaded
     /// file): it judges from the first point and refits once it has seen `train_ms` of
     /// stream time. The model's seasonal periods are kept for refits.
-    pub fn with_model(config: DetectConfig, model: FittedModel) -> Result<Detector, ConfigError> {
-        let mut d = Detector::new(config)?;
+    pub fn with_model(config: DetectConfig, model: FittedModel) -> Result<BandDetector, ConfigError> {
+        let mut d = BandDetector::new(config)?;
         if !model.seasonalities().is_empty() {
             d.periods = periods_of(&model);
         }
@@ -241,14 +85,14 @@ impl Detector {
         config: DetectConfig,
         times_ms: &[i64],
         values: &[f64],
-    ) -> Result<Detector, ConfigError> {
-        let d = Detector::new(config)?;
+    ) -> Result<BandDetector, ConfigError> {
+        let d = BandDetector::new(config)?;
         let times: Vec<f64> = times_ms.iter().map(|&t| t as f64 / 1000.0).collect();
         let model = d
             .model_spec()
             .fit(&times, values)
             .map_err(ConfigError::Fit)?;
-        Detector::with_model(d.config, model)
+        BandDetector::with_model(d.config, model)
     }
 
     /// The model every fit of this detector uses.
@@ -281,6 +125,15 @@ impl Detector {
             upper: pred.map(|p| p.upper),
             score,
             anomaly,
+            why: pred.filter(|_| value.is_finite()).map(|p| {
+                let distance = p.deviation(value);
+                Why {
+                    cause: Cause::Forecast,
+                    // The score is 1 − e^(−d): its tail reading in decimal digits.
+                    surprise: distance.max(0.0) * std::f64::consts::LOG10_E,
+                    distance,
+                }
+            }),
         };
         let first = *self.first_ms.get_or_insert(t_ms);
         self.newest_ms = self.newest_ms.max(t_ms);
@@ -294,14 +147,22 @@ impl Detector {
         }
         let keep = self.window_ms();
         let oldest = self.newest_ms.saturating_sub(keep);
-        while self.history.front().is_some_and(|s| s.t_ms < oldest) {
+        // At a slow cadence a window of stream time holds few points: keep enough to fit.
+        let min_points = self.config.min_train_points.saturating_mul(2);
+        while self.history.len() > min_points
+            && self.history.front().is_some_and(|s| s.t_ms < oldest)
+        {
             self.history.pop_front();
         }
         let seen_enough = self.newest_ms.saturating_sub(first) >= self.config.train_ms
             && self.history.len() >= self.config.min_train_points;
+        self.since_fit += 1;
         let due = match self.last_fit_ms {
             None => true,
-            Some(last) => t_ms.saturating_sub(last) >= self.config.refit_every_ms,
+            Some(last) => {
+                t_ms.saturating_sub(last) >= self.config.refit_every_ms
+                    && self.since_fit >= self.config.min_train_points
+            }
         };
         if seen_enough && due {
             self.refit(t_ms);
@@ -320,6 +181,7 @@ impl Detector {
     /// band is estimated from, so each refit would narrow the band and flag more points.
     fn refit(&mut self, now_ms: i64) {
         self.last_fit_ms = Some(now_ms);
+        self.since_fit = 0;
         let anomalous = self.history.iter().filter(|s| s.excluded).count();
         let use_all = anomalous * 2 > self.history.len();
         let (times, values): (Vec<f64>, Vec<f64>) = self
@@ -425,34 +287,20 @@ fn periods_of(m: &FittedModel) -> Periods {
     }
 }
 
-/// Runs a fresh detector over a whole series and returns one point per input, in input
-/// order. Points are judged in time order (a stable sort, so a sorted series is judged
-/// exactly in input order and equal times keep their input order).
-pub fn detect_series(
-    config: &DetectConfig,
-    times_ms: &[i64],
-    values: &[f64],
-) -> Result<Vec<Point>, ConfigError> {
-    let mut detector = Detector::new(config.clone())?;
-    let n = times_ms.len().min(values.len());
-    let mut order: Vec<usize> = (0..n).collect();
-    if !times_ms[..n].windows(2).all(|w| w[0] <= w[1]) {
-        order.sort_by_key(|&i| times_ms[i]);
+impl Judge for BandDetector {
+    fn push(&mut self, t_ms: i64, value: f64) -> Point {
+        BandDetector::push(self, t_ms, value)
     }
-    let mut out = vec![
-        Point {
-            t_ms: 0,
-            value: f64::NAN,
-            expected: None,
-            lower: None,
-            upper: None,
-            score: 0.0,
-            anomaly: false,
-        };
-        n
-    ];
-    for i in order {
-        out[i] = detector.push(times_ms[i], values[i]);
+
+    fn is_trained(&self) -> bool {
+        self.model.is_some()
     }
-    Ok(out)
+
+    fn fits(&self) -> u64 {
+        self.refits
+    }
+
+    fn config(&self) -> &DetectConfig {
+        &self.config
+    }
 }

@@ -1,0 +1,377 @@
+//! The adaptive detector's score: how rare a point is under three views of the metric's own
+//! history, each calibrated into a tail probability by its own sliding window
+//! ([`TailWindow`]), so that one threshold means the same on every series.
+//!
+//! - **Range**: the value among the last `range_cap` values.
+//! - **Shape**: the last `shape_len` block means (blocks of `block` points) against every
+//!   earlier such window in memory; the distance to the nearest one, in robust spreads, among
+//!   the recent nearest distances. A shape seen before scores low however far it lies from
+//!   the forecast; a new one scores high however ordinary each of its values is.
+//! - **Forecast**: the forecast error `value − expected` among the recent forecast errors.
+//!
+//! The surprises (`−log10 p`) are averaged with weights, then `bonf · log10 n` is taken
+//! off: after n points a one-in-n value is expected once, so rarity is measured against the
+//! history's length. Only the onset of an episode scores in full: a point that is not more
+//! surprising than every point of the last `refract` steps keeps `keep` of its score, so a
+//! lasting change pages when it starts, not on every point while it lasts. Everything is
+//! counted in points (steps), never in stream time, so the same defaults hold at any cadence.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::tail::TailWindow;
+use super::{Cause, Why};
+
+/// The score's settings; [`Tuning::default`] is the product's one parameter set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tuning {
+    /// Values the range view remembers.
+    pub range_cap: usize,
+    /// Points per block of the shape view.
+    pub block: usize,
+    /// Blocks per shape.
+    pub shape_len: usize,
+    /// Shapes remembered.
+    pub shape_mem: usize,
+    /// Nearest-shape distances remembered for calibration.
+    pub dist_cap: usize,
+    /// Forecast errors remembered for calibration.
+    pub err_cap: usize,
+    /// Weight of the range view.
+    pub w_range: f64,
+    /// Weight of the shape view.
+    pub w_shape: f64,
+    /// Weight of the forecast view.
+    pub w_forecast: f64,
+    /// Share of `log10 n` taken off the surprise.
+    pub bonf: f64,
+    /// Steps over which only a new high of surprise scores in full.
+    pub refract: usize,
+    /// Share of its score a point keeps when it is not a new high.
+    pub keep: f64,
+    /// Points seen before anything is judged.
+    pub warm: usize,
+    /// Adjusted surprise that maps to score 0.5.
+    pub mid: f64,
+    /// Adjusted surprise that moves the score from 0.5 to 1.
+    pub half_span: f64,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            range_cap: 8000,
+            block: 4,
+            shape_len: 6,
+            shape_mem: 2000,
+            dist_cap: 2000,
+            err_cap: 2000,
+            w_range: 1.0,
+            w_shape: 1.0,
+            w_forecast: 0.0,
+            bonf: 0.5,
+            refract: 30,
+            keep: 0.1,
+            warm: 50,
+            mid: 0.0,
+            half_span: 4.0,
+        }
+    }
+}
+
+impl Tuning {
+    /// The defaults with `key=value,key=value` overrides (for experiments and benchmarks);
+    /// an unknown key or a bad number is an error naming it.
+    pub fn with_overrides(mut self, s: &str) -> Result<Self, String> {
+        for kv in s.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("'{kv}' is not key=value"))?;
+            let f: f64 = v
+                .parse()
+                .map_err(|_| format!("{k}: '{v}' is not a number"))?;
+            let n = f.max(0.0) as usize;
+            match k {
+                "range_cap" => self.range_cap = n,
+                "block" => self.block = n,
+                "shape_len" => self.shape_len = n,
+                "shape_mem" => self.shape_mem = n,
+                "dist_cap" => self.dist_cap = n,
+                "err_cap" => self.err_cap = n,
+                "w_range" => self.w_range = f,
+                "w_shape" => self.w_shape = f,
+                "w_forecast" => self.w_forecast = f,
+                "bonf" => self.bonf = f,
+                "refract" => self.refract = n,
+                "keep" => self.keep = f,
+                "warm" => self.warm = n,
+                "mid" => self.mid = f,
+                "half_span" => self.half_span = f,
+                _ => return Err(format!("unknown tuning key '{k}'")),
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// Nearest-neighbour novelty of the recent shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Shapes {
+    block: usize,
+    len: usize,
+    mem_cap: usize,
+    acc: f64,
+    acc_n: usize,
+    blocks: VecDeque<f64>,
+    /// Stored shapes, flattened: a ring of `mem_cap` windows of `len` block means.
+    mem: Vec<f64>,
+    stored: usize,
+    dist: TailWindow,
+}
+
+impl Shapes {
+    fn new(t: &Tuning) -> Self {
+        Shapes {
+            block: t.block.max(1),
+            len: t.shape_len.max(1),
+            mem_cap: t.shape_mem.max(1),
+            acc: 0.0,
+            acc_n: 0,
+            blocks: VecDeque::new(),
+            mem: Vec::new(),
+            stored: 0,
+            dist: TailWindow::new(t.dist_cap),
+        }
+    }
+
+    /// Feeds one value; when it closes a block, returns (surprise, distance in `scale`s) of
+    /// the new shape against its nearest stored neighbour.
+    fn push(&mut self, x: f64, scale: f64, judge: bool) -> Option<(f64, f64)> {
+        self.acc += x;
+        self.acc_n += 1;
+        if self.acc_n < self.block {
+            return None;
+        }
+        let mean = self.acc / self.acc_n as f64;
+        self.acc = 0.0;
+        self.acc_n = 0;
+        self.blocks.push_back(mean);
+        if self.blocks.len() > self.len {
+            self.blocks.pop_front();
+        }
+        if self.blocks.len() < self.len {
+            return None;
+        }
+        let len = self.len;
+        let held = self.stored.min(self.mem_cap);
+        let mut out = None;
+        if held > len + 5 {
+            let newest = (self.stored - 1) % self.mem_cap;
+            let mut best = f64::INFINITY;
+            for slot in 0..held {
+                // Shapes overlapping this one are trivial matches.
+                let age = (newest + self.mem_cap - slot) % self.mem_cap;
+                if age + 1 < len {
+                    continue;
+                }
+                let w = &self.mem[slot * len..(slot + 1) * len];
+                let mut d = 0.0;
+                for (a, b) in w.iter().zip(&self.blocks) {
+                    let e = a - b;
+                    d += e * e;
+                    if d >= best {
+                        break;
+                    }
+                }
+                best = best.min(d);
+            }
+            let dist = best.sqrt() / scale;
+            if judge {
+                out = Some((self.dist.upper_surprise(dist), dist));
+            }
+            self.dist.push(dist);
+        }
+        let slot = self.stored % self.mem_cap;
+        if self.mem.len() < (slot + 1) * len {
+            self.mem.resize((slot + 1) * len, 0.0);
+        }
+        for (i, b) in self.blocks.iter().enumerate() {
+            self.mem[slot * len + i] = *b;
+        }
+        self.stored += 1;
+        out
+    }
+}
+
+/// A forecast for the point being judged, from the detector's band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Forecast {
+    /// Expected value.
+    pub expected: f64,
+    /// Lower end of the band.
+    pub lower: f64,
+    /// Upper end of the band.
+    pub upper: f64,
+}
+
+/// The score of one point and what drove it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    /// Alert strength in [0, 1]: the rarity at the onset of an episode, a small share of it
+    /// while the episode lasts.
+    pub score: f64,
+    /// How rare the point itself is, on the same scale (0.5 is the default flag threshold).
+    pub rarity: f64,
+    /// The view under which the point was rarest (None while warming up).
+    pub why: Option<Why>,
+}
+
+/// The adaptive score's state: a deterministic fold over values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Novelty {
+    t: Tuning,
+    n: usize,
+    range: TailWindow,
+    shapes: Shapes,
+    errors: TailWindow,
+    recent: VecDeque<f64>,
+}
+
+impl Novelty {
+    /// A fresh score with these settings.
+    pub fn new(t: Tuning) -> Self {
+        Novelty {
+            range: TailWindow::new(t.range_cap),
+            shapes: Shapes::new(&t),
+            errors: TailWindow::new(t.err_cap),
+            t,
+            n: 0,
+            recent: VecDeque::new(),
+        }
+    }
+
+    /// The settings.
+    pub fn tuning(&self) -> &Tuning {
+        &self.t
+    }
+
+    /// Points learnt so far.
+    pub fn seen(&self) -> usize {
+        self.n
+    }
+
+    /// Judges `x` (with the band's forecast for it, when there is one), then learns it.
+    /// A non-finite value is neither judged nor learnt.
+    pub fn judge(&mut self, x: f64, forecast: Option<Forecast>) -> Verdict {
+        if !x.is_finite() {
+            return Verdict {
+                score: 0.0,
+                rarity: 0.0,
+                why: None,
+            };
+        }
+        let t = &self.t;
+        let judge = self.n >= t.warm;
+        let scale = self.scale();
+        let mut views: [(Cause, f64, f64, f64); 3] = [
+            (Cause::Range, t.w_range, 0.0, 0.0),
+            (Cause::Shape, t.w_shape, 0.0, 0.0),
+            (Cause::Forecast, t.w_forecast, 0.0, 0.0),
+        ];
+        if judge && t.w_range > 0.0 {
+            views[0].2 = self.range.surprise(x);
+            views[0].3 = self.beyond_range(x, scale);
+        }
+        if let Some((s, d)) = self.shapes.push(x, scale, judge) {
+            views[1].2 = s;
+            views[1].3 = d;
+        }
+        if let Some(f) = forecast {
+            let err = x - f.expected;
+            if judge && t.w_forecast > 0.0 {
+                views[2].2 = self.errors.surprise(err);
+                views[2].3 = band_distance(x, f);
+            }
+            self.errors.push(err);
+        }
+        self.range.push(x);
+        self.n += 1;
+        if !judge {
+            return Verdict {
+                score: 0.0,
+                rarity: 0.0,
+                why: None,
+            };
+        }
+        let weights: f64 = views.iter().map(|v| v.1).sum();
+        let mean = if weights > 0.0 {
+            views.iter().map(|v| v.1 * v.2).sum::<f64>() / weights
+        } else {
+            0.0
+        };
+        let held = (self.n as f64).min(t.range_cap as f64);
+        let adjusted = mean - t.bonf * held.log10();
+        // Onset: full strength only above every adjusted surprise of the last steps.
+        let prev = self.recent.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let s = if t.refract == 0 || adjusted > prev {
+            adjusted
+        } else {
+            // Shrink towards "nothing unusual" (the score of mid − half_span, 0).
+            let floor = t.mid - t.half_span;
+            floor + (adjusted - floor).max(0.0) * t.keep
+        };
+        self.recent.push_back(adjusted);
+        if self.recent.len() > t.refract {
+            self.recent.pop_front();
+        }
+        let to_score = |s: f64| (0.5 + 0.5 * (s - t.mid) / t.half_span).clamp(0.0, 1.0);
+        let top = views
+            .iter()
+            .filter(|v| v.1 > 0.0)
+            .max_by(|a, b| (a.1 * a.2).total_cmp(&(b.1 * b.2)))
+            .copied();
+        Verdict {
+            score: to_score(s),
+            rarity: to_score(adjusted),
+            why: top.map(|(cause, _, surprise, distance)| Why {
+                cause,
+                surprise,
+                distance,
+            }),
+        }
+    }
+
+    /// Robust spread of recent values (the interquartile range, floored above 0).
+    fn scale(&self) -> f64 {
+        let q = |p| self.range.quantile(p).unwrap_or(0.0);
+        (q(0.75) - q(0.25)).max(q(0.5).abs() * 1e-9).max(1e-12)
+    }
+
+    /// How far x lies beyond the recent record, in spreads (negative inside the range).
+    fn beyond_range(&self, x: f64, scale: f64) -> f64 {
+        let n = self.range.len();
+        let (Some(lo), Some(hi)) = (self.range.get(0), n.checked_sub(1).and_then(|k| self.range.get(k)))
+        else {
+            return 0.0;
+        };
+        if x > hi {
+            (x - hi) / scale
+        } else if x < lo {
+            (lo - x) / scale
+        } else {
+            -((x - lo).min(hi - x)) / scale
+        }
+    }
+}
+
+/// Distance outside the band in half-widths of its side (negative inside).
+fn band_distance(x: f64, f: Forecast) -> f64 {
+    if x >= f.expected {
+        let half = (f.upper - f.expected).max(f64::MIN_POSITIVE);
+        (x - f.upper) / half
+    } else {
+        let half = (f.expected - f.lower).max(f64::MIN_POSITIVE);
+        (f.lower - x) / half
+    }
+}

@@ -1,0 +1,309 @@
+//! How rare a value is among the recent values of a stream: a sliding window kept in order,
+//! empirical ranks inside its range and a generalised Pareto tail beyond it.
+//!
+//! The surprise of a value is `−log10 p` with p its two-sided tail probability. Inside the
+//! window's range p is the empirical share of values at least as extreme (ties count, so an
+//! integer count series is not surprised by a value it has seen). Beyond the window's extreme
+//! the share `1/(n+1)` is extrapolated with a generalised Pareto distribution fitted by
+//! moments to the excesses of the top `TAIL_SHARE` of the window (peaks over threshold, as in
+//! Siffer et al. 2017, "Anomaly detection in streams with extreme value theory"), so a value
+//! just past the record and one ten spreads past it are told apart.
+//!
+//! Written by hand: no maintained crate keeps a sliding window's order statistics with rank
+//! queries; a list of sorted blocks (as Python's `sortedcontainers`) keeps insert and
+//! removal at O(√n).
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+/// Share of the window whose excesses fit the tail beyond the record.
+const TAIL_SHARE: f64 = 0.02;
+/// Excesses the tail fit needs at least.
+const TAIL_MIN: usize = 5;
+/// Upper bound of the fitted shape: heavier tails than this are not extrapolated.
+const SHAPE_MAX: f64 = 0.5;
+/// Block size of the sorted list.
+const BLOCK: usize = 128;
+
+/// Values the tail fit takes from a window of n, or None when n is too small to fit one.
+fn tail_count(n: usize) -> Option<usize> {
+    (n > TAIL_MIN).then(|| ((TAIL_SHARE * n as f64).ceil() as usize).max(TAIL_MIN).min(n - 1))
+}
+
+/// A sliding window of the last `cap` values, in arrival order and in sorted order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TailWindow {
+    cap: usize,
+    order: VecDeque<f64>,
+    blocks: Vec<Vec<f64>>,
+}
+
+impl TailWindow {
+    /// An empty window keeping at most `cap` values (at least 1).
+    pub fn new(cap: usize) -> Self {
+        TailWindow {
+            cap: cap.max(1),
+            order: VecDeque::new(),
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Values held.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// No value held yet.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Adds a finite value, dropping the oldest once full.
+    pub fn push(&mut self, x: f64) {
+        debug_assert!(x.is_finite());
+        if self.order.len() == self.cap {
+            if let Some(old) = self.order.pop_front() {
+                self.remove_sorted(old);
+            }
+        }
+        self.order.push_back(x);
+        self.insert_sorted(x);
+    }
+
+    /// Empties the window (a new regime starts).
+    pub fn clear(&mut self) {
+        self.order.clear();
+        self.blocks.clear();
+    }
+
+    fn insert_sorted(&mut self, x: f64) {
+        if self.blocks.is_empty() {
+            self.blocks.push(vec![x]);
+            return;
+        }
+        // The first block whose last value is >= x, else the last block.
+        let b = self
+            .blocks
+            .partition_point(|blk| blk.last().is_some_and(|&l| l < x))
+            .min(self.blocks.len() - 1);
+        let blk = &mut self.blocks[b];
+        let i = blk.partition_point(|&v| v < x);
+        blk.insert(i, x);
+        if blk.len() > 2 * BLOCK {
+            let tail = blk.split_off(BLOCK);
+            self.blocks.insert(b + 1, tail);
+        }
+    }
+
+    fn remove_sorted(&mut self, x: f64) {
+        let b = self
+            .blocks
+            .partition_point(|blk| blk.last().is_some_and(|&l| l < x));
+        let Some(blk) = self.blocks.get_mut(b) else {
+            return;
+        };
+        let i = blk.partition_point(|&v| v < x);
+        if i < blk.len() {
+            blk.remove(i);
+        }
+        if blk.is_empty() {
+            self.blocks.remove(b);
+        }
+    }
+
+    /// The k-th smallest value (0-based), if held.
+    pub fn get(&self, mut k: usize) -> Option<f64> {
+        for blk in &self.blocks {
+            if k < blk.len() {
+                return Some(blk[k]);
+            }
+            k -= blk.len();
+        }
+        None
+    }
+
+    /// Values strictly below x.
+    fn count_below(&self, x: f64) -> usize {
+        let mut c = 0;
+        for blk in &self.blocks {
+            if blk.last().is_some_and(|&l| l < x) {
+                c += blk.len();
+            } else {
+                c += blk.partition_point(|&v| v < x);
+                break;
+            }
+        }
+        c
+    }
+
+    /// Values at or below x.
+    fn count_at_most(&self, x: f64) -> usize {
+        let mut c = 0;
+        for blk in &self.blocks {
+            if blk.last().is_some_and(|&l| l <= x) {
+                c += blk.len();
+            } else {
+                c += blk.partition_point(|&v| v <= x);
+                break;
+            }
+        }
+        c
+    }
+
+    /// The q-quantile (nearest rank) of the window, if any value is held.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let n = self.len();
+        if n == 0 {
+            return None;
+        }
+        let k = ((q.clamp(0.0, 1.0) * (n - 1) as f64).round() as usize).min(n - 1);
+        self.get(k)
+    }
+
+    /// Surprise of x, `−log10` of its two-sided tail probability (0 for an empty window).
+    pub fn surprise(&self, x: f64) -> f64 {
+        let p = (2.0 * self.upper_p(x).min(self.lower_p(x))).min(1.0);
+        -p.log10()
+    }
+
+    /// Surprise of x as a high value only (one-sided).
+    pub fn upper_surprise(&self, x: f64) -> f64 {
+        -self.upper_p(x).log10()
+    }
+
+    /// P(value ≥ x) under the window's distribution with a fitted upper tail.
+    pub fn upper_p(&self, x: f64) -> f64 {
+        let n = self.len();
+        if n == 0 {
+            return 1.0;
+        }
+        let max = self.get(n - 1).unwrap_or(x);
+        if x <= max {
+            let c = n - self.count_below(x);
+            return (c as f64 + 1.0) / (n as f64 + 1.0);
+        }
+        let Some(k) = tail_count(n) else {
+            return 1.0 / (n as f64 + 1.0);
+        };
+        let u = self.get(n - 1 - k).unwrap_or(max);
+        let excesses = (n - k..n).filter_map(|i| self.get(i)).map(|v| v - u);
+        let spread = self.spread();
+        (self.beyond_record(excesses, x - u, max - u, spread) / (n as f64 + 1.0)).max(1e-300)
+    }
+
+    /// P(value ≤ x), mirrored.
+    pub fn lower_p(&self, x: f64) -> f64 {
+        let n = self.len();
+        if n == 0 {
+            return 1.0;
+        }
+        let min = self.get(0).unwrap_or(x);
+        if x >= min {
+            let c = self.count_at_most(x);
+            return (c as f64 + 1.0) / (n as f64 + 1.0);
+        }
+        let Some(k) = tail_count(n) else {
+            return 1.0 / (n as f64 + 1.0);
+        };
+        let u = self.get(k).unwrap_or(min);
+        let excesses = (0..k).filter_map(|i| self.get(i)).map(|v| u - v);
+        let spread = self.spread();
+        (self.beyond_record(excesses, u - x, u - min, spread) / (n as f64 + 1.0)).max(1e-300)
+    }
+
+    /// Inter-decile range, the floor of the tail's scale (so a tail of ties does not make
+    /// every new value infinitely surprising).
+    fn spread(&self) -> f64 {
+        let n = self.len();
+        let lo = self.get(n / 10).unwrap_or(0.0);
+        let hi = self.get(n - 1 - n / 10).unwrap_or(0.0);
+        let mid = self.get(n / 2).unwrap_or(0.0);
+        ((hi - lo) * 0.05).max(mid.abs() * 1e-9).max(1e-12)
+    }
+
+    /// `sf(e)/sf(record)` of a GPD fitted by moments to `excesses`: how much rarer than the
+    /// record an excess of `e` is.
+    fn beyond_record(
+        &self,
+        excesses: impl Iterator<Item = f64>,
+        e: f64,
+        record: f64,
+        floor: f64,
+    ) -> f64 {
+        let (mut k, mut m, mut m2) = (0.0, 0.0, 0.0);
+        for v in excesses {
+            k += 1.0;
+            m += v;
+            m2 += v * v;
+        }
+        if k == 0.0 {
+            return 1.0;
+        }
+        m /= k;
+        let var = (m2 / k - m * m).max(0.0);
+        let (shape, scale) = if var > 0.0 && m > 0.0 {
+            let r = m * m / var;
+            let g = (0.5 * (1.0 - r)).clamp(0.0, SHAPE_MAX);
+            (g, (m * (1.0 - g)).max(floor))
+        } else {
+            (0.0, m.max(floor))
+        };
+        let sf = |e: f64| {
+            if shape < 1e-9 {
+                (-e / scale).exp()
+            } else {
+                (1.0 + shape * e / scale).powf(-1.0 / shape)
+            }
+        };
+        (sf(e) / sf(record)).clamp(0.0, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_match_a_sorted_copy() {
+        let mut w = TailWindow::new(300);
+        let mut x = 0.3_f64;
+        let mut all = Vec::new();
+        for _ in 0..1000 {
+            x = (x * 3.7 * (1.0 - x)).clamp(0.01, 0.99);
+            let v = (x * 50.0).round();
+            w.push(v);
+            all.push(v);
+        }
+        let mut last: Vec<f64> = all[all.len() - 300..].to_vec();
+        last.sort_by(f64::total_cmp);
+        for (k, v) in last.iter().enumerate() {
+            assert_eq!(w.get(k), Some(*v));
+        }
+        assert_eq!(w.len(), 300);
+    }
+
+    #[test]
+    fn a_record_far_out_is_rarer_than_one_just_past() {
+        let mut w = TailWindow::new(1000);
+        for i in 0..1000 {
+            w.push(((i * 7919) % 101) as f64);
+        }
+        let near = w.surprise(101.0);
+        let far = w.surprise(300.0);
+        let inside = w.surprise(50.0);
+        assert!(inside < 0.5, "{inside}");
+        assert!(near > 2.5 && near < 3.5, "{near}");
+        assert!(far > near + 3.0, "{far} vs {near}");
+    }
+
+    #[test]
+    fn ties_are_not_surprising() {
+        let mut w = TailWindow::new(500);
+        for i in 0..500 {
+            w.push(if i % 50 == 0 { 3.0 } else { 0.0 });
+        }
+        assert!(w.surprise(0.0) < 0.1);
+        assert!(w.surprise(3.0) < 2.0);
+    }
+}
