@@ -305,14 +305,15 @@ fn boundary_evidence(t_ms: i64, anomaly: bool, score: f64) -> Evidence {
 }
 
 /// Incidents opened by a metric whose evidence hovers at the open threshold for ten
-/// minutes: steady anomalies (level swinging just below and above 4) and random ones.
+/// minutes: every other point flagged (the level swinging just below and above the open
+/// level) and half the points at random.
 fn boundary_incidents(config: IncidentConfig) -> (usize, usize) {
     let mut steady = IncidentEngine::new(config.clone(), vec!["m".into()]).unwrap();
     let mut random = IncidentEngine::new(config, vec!["m".into()]).unwrap();
     let mut rng = pipescope::core::rng::SplitMix64::new(99);
     for k in 0..300 {
         let t = k * 2000;
-        steady.apply(&boundary_evidence(t, true, 0.27));
+        steady.apply(&boundary_evidence(t, k % 2 == 0, 0.27));
         let hit = rng.next_f64() < 0.5;
         random.apply(&boundary_evidence(t, hit, if hit { 0.55 } else { 0.0 }));
     }
@@ -322,10 +323,14 @@ fn boundary_incidents(config: IncidentConfig) -> (usize, usize) {
 #[test]
 fn a_noisy_boundary_does_not_flap() {
     assert_eq!(boundary_incidents(IncidentConfig::default()), (1, 1));
-    // Without hysteresis the same evidence flaps: the test above can fail.
+    // Without hysteresis (close just under the open level, no quiet time) the same
+    // evidence flaps: the test above can fail.
+    let open = IncidentConfig::default().open_level(5);
     let no_hysteresis = IncidentConfig {
-        close_threshold: 3.999,
-        quiet_ms: 0,
+        min_points: 5,
+        max_points: 5,
+        close_threshold: open - 0.01,
+        quiet_steps: 0.0,
         ..IncidentConfig::default()
     };
     let (steady, random) = boundary_incidents(no_hysteresis);
@@ -387,16 +392,18 @@ fn state_does_not_depend_on_clock_granularity_and_survives_a_checkpoint() {
 }
 
 #[test]
-fn late_evidence_counts_at_the_clock_and_bad_scores_are_tamed() {
+fn late_evidence_counts_at_the_clock_and_each_flag_counts_one() {
     let mut e = IncidentEngine::new(IncidentConfig::default(), vec![]).unwrap();
+    e.apply(&boundary_evidence(8_000, false, 0.0));
     e.apply(&boundary_evidence(10_000, true, 1.0));
     e.apply(&boundary_evidence(5_000, true, f64::NAN));
     e.apply(&boundary_evidence(10_000, true, 7.0));
     assert_eq!(e.now_ms(), Some(10_000));
-    assert!((e.level(0) - 2.0).abs() < 1e-12, "{}", e.level(0));
-    // Half-life: the level halves in 20 s of stream time.
-    e.advance_to(30_000);
-    assert!((e.level(0) - 1.0).abs() < 1e-12);
+    // Whatever the scores, three flags.
+    assert!((e.level(0) - 3.0).abs() < 1e-12, "{}", e.level(0));
+    // Half-life: 5 steps of the metric's own 2 s step.
+    e.advance_to(20_000);
+    assert!((e.level(0) - 1.5).abs() < 1e-12, "{}", e.level(0));
     assert_eq!(e.name(0), "series 0");
 }
 
@@ -408,14 +415,29 @@ fn bad_config_is_refused_with_a_reason() {
     };
     let err = IncidentEngine::new(c, vec![]).unwrap_err();
     assert!(
-        err.to_string().contains("below the open threshold 4"),
+        err.to_string().contains("below 1.87, the level the fewest flagged points reach"),
         "{err}"
     );
-    let c = IncidentConfig {
-        half_life_ms: 0,
-        ..IncidentConfig::default()
-    };
-    assert!(IncidentEngine::new(c, vec![]).is_err());
+    for c in [
+        IncidentConfig {
+            half_life_steps: 0.0,
+            ..IncidentConfig::default()
+        },
+        IncidentConfig {
+            min_points: 6,
+            ..IncidentConfig::default()
+        },
+        IncidentConfig {
+            quiet_steps: f64::NAN,
+            ..IncidentConfig::default()
+        },
+        IncidentConfig {
+            min_duration_ms: -1,
+            ..IncidentConfig::default()
+        },
+    ] {
+        assert!(IncidentEngine::new(c, vec![]).is_err());
+    }
 }
 
 fn two_incidents() -> IncidentEngine {

@@ -44,3 +44,69 @@ pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("pipescope: {message}");
     ExitCode::from(2)
 }
+
+/// Longest training window the command line accepts, in minutes (four weeks).
+pub const MAX_TRAIN_MINUTES: f64 = 40_320.0;
+
+/// The detector options `detect` and `incidents` share.
+#[derive(clap::Args, Clone)]
+pub struct DetectorArgs {
+    /// The detector: `adaptive` (rarity under the metric's own history, one threshold for
+    /// every series) or `band` (outside the forecast band).
+    #[arg(long, default_value = "adaptive", value_parser = parse_detector)]
+    pub detector: pipescope::core::detect::DetectorKind,
+    /// How readily the adaptive detector flags: `low` (score ≥ 0.65), `medium` (≥ 0.5) or
+    /// `high` (≥ 0.4).
+    #[arg(long, default_value = "medium", value_parser = parse_sensitivity)]
+    pub sensitivity: pipescope::core::detect::Sensitivity,
+    /// Coverage of the forecast band, between 0 and 1 (the band detector flags outside it).
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Seasonal period of the forecast: `auto` (detected), `none`, or seconds (several:
+    /// `86400,604800`).
+    #[arg(long, default_value = "auto", value_parser = pipescope::core::forecast::Periods::parse)]
+    pub period: pipescope::core::forecast::Periods,
+    /// Minutes of stream time the forecast trains on before its band exists (0 to 40320;
+    /// default 5). Training also waits for 100 points, whatever the cadence.
+    #[arg(long)]
+    pub train_minutes: Option<f64>,
+}
+
+fn parse_detector(s: &str) -> Result<pipescope::core::detect::DetectorKind, String> {
+    pipescope::core::detect::DetectorKind::parse(s)
+        .ok_or_else(|| format!("unknown detector '{s}': use adaptive or band"))
+}
+
+fn parse_sensitivity(s: &str) -> Result<pipescope::core::detect::Sensitivity, String> {
+    pipescope::core::detect::Sensitivity::parse(s)
+        .ok_or_else(|| format!("unknown sensitivity '{s}': use low, medium or high"))
+}
+
+impl DetectorArgs {
+    /// The detector configuration, or a message naming the option out of range. The same
+    /// defaults whatever the file's length, so a row is judged the same in a shorter file.
+    pub fn config(&self) -> Result<pipescope::core::detect::DetectConfig, String> {
+        if !(self.level > 0.0 && self.level < 1.0) {
+            return Err(format!(
+                "--level {} is not between 0 and 1 (for a 95% band use 0.95)",
+                self.level
+            ));
+        }
+        let mut config = pipescope::core::detect::DetectConfig::default();
+        if let Some(m) = self.train_minutes {
+            if !(m.is_finite() && (0.0..=MAX_TRAIN_MINUTES).contains(&m)) {
+                return Err(format!(
+                    "--train-minutes {m} is not between 0 and {MAX_TRAIN_MINUTES} minutes"
+                ));
+            }
+            config =
+                pipescope::core::detect::DetectConfig::with_train_ms((m * 60_000.0).round() as i64);
+        }
+        config.kind = self.detector;
+        config.sensitivity = self.sensitivity;
+        config.level = self.level;
+        config.periods = self.period.clone();
+        config.validate().map_err(|e| e.to_string())?;
+        Ok(config)
+    }
+}

@@ -6,14 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pipescope::core::detect::{detect_series, DetectConfig, Point};
-use pipescope::core::forecast::Periods;
 use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{
     read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table,
 };
 use pipescope::core::source::{read_prometheus_json, MetricTable, TimeCells};
 
-use crate::common::{fail, parse_delimiter};
+use crate::common::{fail, parse_delimiter, DetectorArgs};
 
 /// Line numbers listed in a warning at most.
 const LIST: usize = 10;
@@ -31,23 +30,11 @@ pub struct Args {
     /// `name{label="v"}` or its index (optional when there is one series).
     #[arg(long)]
     pub value: Option<String>,
-    /// Coverage of the forecast band, between 0 and 1.
-    #[arg(long, default_value_t = 0.95)]
-    pub level: f64,
-    /// Seasonal period: `auto` (detected), `none`, or seconds (several: `86400,604800`).
-    #[arg(long, default_value = "auto", value_parser = parse_period)]
-    pub period: Periods,
-    /// Minutes of stream time to train on before judging (default: the first quarter of
-    /// the file's time span).
-    #[arg(long)]
-    pub train_minutes: Option<f64>,
+    #[command(flatten)]
+    pub detector: DetectorArgs,
     /// Field delimiter: `,`, `tab`, `;` or `pipe` (sniffed when absent).
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
-}
-
-fn parse_period(s: &str) -> Result<Periods, String> {
-    Periods::parse(s)
 }
 
 /// Raw cells of a column read as text (None = missing).
@@ -64,32 +51,16 @@ fn list_lines(lines: &[u64]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-/// The detector settings `args` ask for, training on `--train-minutes` or else the first
-/// quarter of a span of `span_ms`.
-fn detect_config(args: &Args, span_ms: i64) -> DetectConfig {
-    let train_ms = match args.train_minutes {
-        Some(m) => (m * 60_000.0).round() as i64,
-        None => span_ms / 4,
-    };
-    let mut config = DetectConfig::with_train_ms(train_ms);
-    config.level = args.level;
-    config.periods = args.period.clone();
-    config
+/// The configuration, checked once up front by `run`.
+fn config_or_default(args: &Args) -> DetectConfig {
+    args.detector.config().unwrap_or_default()
 }
 
 /// Run the subcommand; failures are reported on stderr with exit code 2.
 pub fn run(args: Args) -> ExitCode {
     let file = args.file.display().to_string();
-    if !(args.level > 0.0 && args.level < 1.0) {
-        return fail(format_args!(
-            "--level {} is not between 0 and 1 (for a 95% band use 0.95)",
-            args.level
-        ));
-    }
-    if let Some(m) = args.train_minutes.filter(|m| !(m.is_finite() && *m >= 0.0)) {
-        return fail(format_args!(
-            "--train-minutes {m} is not a number of minutes"
-        ));
+    if let Err(e) = args.detector.config() {
+        return fail(e);
     }
     if is_json_file(&args.file) {
         return run_json(args);
@@ -194,11 +165,7 @@ pub fn run(args: Args) -> ExitCode {
             value
         );
     }
-    let span = match (ts.iter().min(), ts.iter().max()) {
-        (Some(a), Some(b)) => b - a,
-        _ => 0,
-    };
-    let points = match detect_series(&detect_config(&args, span), &ts, &vs) {
+    let points = match detect_series(&config_or_default(&args), &ts, &vs) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -244,6 +211,8 @@ fn write_point(out: &mut Out, time: &str, value: &str, p: Option<Point>) -> Resu
         } else {
             "0"
         },
+        p.and_then(|p| p.why).map_or("", |w| w.cause.name()),
+        &num(p.and_then(|p| p.why).map(|w| w.surprise)),
     ])
 }
 
@@ -259,6 +228,8 @@ fn emit(body: impl FnOnce(&mut Out) -> Result<(), csv::Error>) -> ExitCode {
             "upper",
             "score",
             "anomaly",
+            "cause",
+            "surprise",
         ])?;
         body(out)?;
         out.flush()?;
@@ -358,8 +329,7 @@ fn run_json(args: Args) -> ExitCode {
     };
     let ts = &table.times_ms;
     let vs = &table.columns[series];
-    let span = ts.last().zip(ts.first()).map_or(0, |(b, a)| b - a);
-    let points = match detect_series(&detect_config(&args, span), ts, vs) {
+    let points = match detect_series(&config_or_default(&args), ts, vs) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };

@@ -7,13 +7,13 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pipescope::core::detect::{detect_series, DetectConfig};
+use pipescope::core::detect::detect_series;
 use pipescope::core::incident::{Evidence, IncidentConfig, IncidentEngine};
 use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{read_path, ColumnData, ColumnType, IngestError, IngestOptions};
 use pipescope::core::source::TimeCells;
 
-use crate::common::{fail, parse_delimiter};
+use crate::common::{fail, parse_delimiter, DetectorArgs};
 
 /// Incidents from one or more metric columns of a CSV, one JSON object a line.
 #[derive(clap::Args)]
@@ -28,15 +28,14 @@ pub struct Args {
     /// Prometheus JSON a series name or index (default: every series).
     #[arg(long = "value")]
     pub values: Vec<String>,
-    /// Coverage of the forecast band, between 0 and 1.
-    #[arg(long, default_value_t = 0.95)]
-    pub level: f64,
-    /// Minutes of stream time to train on before judging (default: the first quarter of
-    /// the file's time span).
-    #[arg(long)]
-    pub train_minutes: Option<f64>,
-    /// Half-life of the anomaly accumulators, in seconds.
-    #[arg(long, default_value_t = 20.0)]
+    #[command(flatten)]
+    pub detector: DetectorArgs,
+    /// Flags in a row that open an incident span about this many seconds of the metric's
+    /// own steps (0 to 86400; at least 2 and at most 5 points whatever the cadence).
+    #[arg(long, default_value_t = 300.0)]
+    pub min_duration: f64,
+    /// Half-life of the anomaly accumulators, in steps of the metric (0.1 to 1000).
+    #[arg(long, default_value_t = 5.0)]
     pub half_life: f64,
     /// How many metrics over their threshold at once make severity 1.
     #[arg(long, default_value_t = 2)]
@@ -49,10 +48,13 @@ pub struct Args {
 /// Run the subcommand; failures are reported on stderr with exit code 2.
 pub fn run(args: Args) -> ExitCode {
     let file = args.file.display().to_string();
-    if !(args.level > 0.0 && args.level < 1.0) {
+    if let Err(e) = args.detector.config() {
+        return fail(e);
+    }
+    if !(args.min_duration.is_finite() && (0.0..=86_400.0).contains(&args.min_duration)) {
         return fail(format_args!(
-            "--level {} is not between 0 and 1",
-            args.level
+            "--min-duration {} is not between 0 and 86400 seconds",
+            args.min_duration
         ));
     }
     if crate::detect::is_json_file(&args.file) {
@@ -171,21 +173,10 @@ fn judge(
     ts: &[i64],
     columns: &[Vec<f64>],
 ) -> ExitCode {
-    let span = ts
-        .iter()
-        .max()
-        .zip(ts.iter().min())
-        .map_or(0, |(b, a)| b - a);
-    let mut config = DetectConfig::with_train_ms(match args.train_minutes {
-        Some(m) if m.is_finite() && m >= 0.0 => (m * 60_000.0).round() as i64,
-        Some(m) => {
-            return fail(format_args!(
-                "--train-minutes {m} is not a number of minutes"
-            ))
-        }
-        None => span / 4,
-    });
-    config.level = args.level;
+    let config = match args.detector.config() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
 
     let mut evidence: Vec<Evidence> = Vec::new();
     for (series, (name, values)) in names.iter().zip(columns).enumerate() {
@@ -202,7 +193,8 @@ fn judge(
     // One stream: all metrics' points in time order, as the page interleaves them.
     evidence.sort_by_key(|e| (e.t_ms, e.series));
     let incident_config = IncidentConfig {
-        half_life_ms: (args.half_life * 1000.0).round() as i64,
+        half_life_steps: args.half_life,
+        min_duration_ms: (args.min_duration * 1000.0).round() as i64,
         sev1_metrics: args.sev1_metrics,
         ..IncidentConfig::default()
     };

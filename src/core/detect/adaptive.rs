@@ -56,6 +56,13 @@ impl Judge for AdaptiveDetector {
             _ => None,
         };
         let v = self.novelty.judge(value, forecast);
+        if forecast.is_none() {
+            // Nothing is judged while the forecast trains (its window is the warm-up).
+            p.score = 0.0;
+            p.why = None;
+            p.anomaly = false;
+            return p;
+        }
         p.score = v.score;
         p.why = v.why;
         // Flagged while the point itself is rare; the score marks when an episode starts.

@@ -30,6 +30,70 @@ const CALIBRATION_TAIL_POINTS: f64 = 5.0;
 /// Trend stiffness of the detector's refits (see [`Model::changepoint_prior`]).
 pub const DETECT_CHANGEPOINT_PRIOR: f64 = 0.05;
 
+/// Raw points kept at most, whatever the window asks: a daily cycle at one point a second
+/// is 86,400 points a day, so long periods are learnt from [`Coarse`] block means instead.
+const MAX_RAW_POINTS: usize = 4096;
+/// Block means kept for the long view.
+const COARSE_CAP: usize = 2048;
+
+/// A long, coarse memory of the metric: means of blocks of points, the blocks doubling in
+/// length whenever the memory fills, so a bounded buffer covers all the history seen. The
+/// detector finds long periods (a daily cycle in second data) here and fits them on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+struct Coarse {
+    /// Points per block (a power of two).
+    block: usize,
+    acc_t: f64,
+    acc_v: f64,
+    acc_n: usize,
+    /// (time s, mean) of closed blocks, oldest first.
+    blocks: Vec<(f64, f64)>,
+    /// Points seen; the next long-period search waits until this reaches `next_search`.
+    seen: u64,
+    next_search: u64,
+}
+
+impl Coarse {
+    fn push(&mut self, t_s: f64, v: f64) {
+        self.block = self.block.max(1);
+        self.seen += 1;
+        self.acc_t += t_s;
+        self.acc_v += v;
+        self.acc_n += 1;
+        if self.acc_n < self.block {
+            return;
+        }
+        let n = self.acc_n as f64;
+        self.blocks.push((self.acc_t / n, self.acc_v / n));
+        (self.acc_t, self.acc_v, self.acc_n) = (0.0, 0.0, 0);
+        if self.blocks.len() >= COARSE_CAP {
+            self.blocks = self
+                .blocks
+                .chunks(2)
+                .map(|p| {
+                    let k = p.len() as f64;
+                    (
+                        p.iter().map(|x| x.0).sum::<f64>() / k,
+                        p.iter().map(|x| x.1).sum::<f64>() / k,
+                    )
+                })
+                .collect();
+            self.block *= 2;
+        }
+    }
+
+    /// The dominant period of the long view, searched when the history seen has doubled
+    /// since the last search (so the cost, about a millisecond, is paid O(log n) times).
+    fn search(&mut self) -> Option<f64> {
+        if self.seen < self.next_search.max(64) || self.blocks.len() < 16 {
+            return None;
+        }
+        self.next_search = self.seen.saturating_mul(2);
+        let (t, v): (Vec<f64>, Vec<f64>) = self.blocks.iter().copied().unzip();
+        crate::core::forecast::detect_period(&t, &v)
+    }
+}
+
 /// A causal detector for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandDetector {
@@ -47,6 +111,9 @@ pub struct BandDetector {
     #[serde(default)]
     since_fit: usize,
     refits: u64,
+    /// The long view, for periods longer than the raw history.
+    #[serde(default)]
+    coarse: Coarse,
 }
 
 impl BandDetector {
@@ -63,6 +130,7 @@ impl BandDetector {
             last_fit_ms: None,
             since_fit: 0,
             refits: 0,
+            coarse: Coarse::default(),
         })
     }
 
@@ -149,8 +217,12 @@ impl BandDetector {
         let oldest = self.newest_ms.saturating_sub(keep);
         // At a slow cadence a window of stream time holds few points: keep enough to fit.
         let min_points = self.config.min_train_points.saturating_mul(2);
-        while self.history.len() > min_points
-            && self.history.front().is_some_and(|s| s.t_ms < oldest)
+        if value.is_finite() && score < EXCLUDE_SCORE {
+            self.coarse.push(t_ms as f64 / 1000.0, value);
+        }
+        while self.history.len() > MAX_RAW_POINTS
+            || (self.history.len() > min_points
+                && self.history.front().is_some_and(|s| s.t_ms < oldest))
         {
             self.history.pop_front();
         }
@@ -184,7 +256,7 @@ impl BandDetector {
         self.since_fit = 0;
         let anomalous = self.history.iter().filter(|s| s.excluded).count();
         let use_all = anomalous * 2 > self.history.len();
-        let (times, values): (Vec<f64>, Vec<f64>) = self
+        let (mut times, mut values): (Vec<f64>, Vec<f64>) = self
             .history
             .iter()
             .filter(|s| use_all || !s.excluded)
@@ -193,11 +265,41 @@ impl BandDetector {
         if times.len() < self.config.min_train_points {
             return;
         }
+        let raw_span = times.last().copied().unwrap_or(0.0) - times[0];
+        if self.config.periods == Periods::Auto {
+            // The long view has seen the most cycles: its period wins over one found in
+            // the raw window, and a later search (twice the history) may correct it.
+            if let Some(p) = self.coarse.search() {
+                let current = self.longest_period();
+                if (p - current).abs() > 0.02 * p.max(current) {
+                    self.periods = Periods::Fixed(vec![p]);
+                }
+            }
+        }
+        // A period longer than the raw history is fitted on the long view's block means
+        // before it (three cycles), then the raw points.
+        let longest = self.longest_period();
+        let from = times[0];
+        if longest > 0.0 && times.last().copied().unwrap_or(from) - from < 3.0 * longest {
+            let start = times.last().copied().unwrap_or(from) - 3.0 * longest;
+            let older: Vec<(f64, f64)> = self
+                .coarse
+                .blocks
+                .iter()
+                .copied()
+                .filter(|b| b.0 >= start && b.0 < from)
+                .collect();
+            times.splice(0..0, older.iter().map(|b| b.0));
+            values.splice(0..0, older.iter().map(|b| b.1));
+        }
         let first = self.model.is_none();
         // A failed refit (say, a window of one repeated timestamp) keeps the last model.
         if let Ok(mut m) = self.model_spec().fit(&times, &values) {
             self.calibrate(&mut m);
-            if self.periods == Periods::Auto && !m.seasonalities().is_empty() {
+            // A period the fit found in the raw window is kept only when the window shows
+            // three cycles of it; with fewer it is too rough to lock in.
+            let found = m.seasonalities().iter().map(|s| s.period_s).fold(0.0, f64::max);
+            if self.periods == Periods::Auto && found > 0.0 && raw_span >= 3.0 * found {
                 self.periods = periods_of(&m);
             }
             self.model = Some(m);
@@ -233,6 +335,14 @@ impl BandDetector {
             errs[i] + (h - i as f64) * (errs[j] - errs[i])
         };
         m.widen_band(q(tail), q(1.0 - tail));
+    }
+
+    /// The longest period the refits use (0 when none).
+    fn longest_period(&self) -> f64 {
+        match &self.periods {
+            Periods::Fixed(ps) => ps.iter().copied().fold(0.0, f64::max),
+            _ => 0.0,
+        }
     }
 
     /// Stream time of history kept: the refit window, the training window while

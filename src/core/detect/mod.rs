@@ -276,6 +276,15 @@ pub enum Cause {
 }
 
 impl Cause {
+    /// Its name in outputs (`range`, `shape`, `forecast`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Range => "range",
+            Cause::Shape => "shape",
+            Cause::Forecast => "forecast",
+        }
+    }
+
     /// Words for a tooltip.
     pub fn describe(self) -> &'static str {
         match self {

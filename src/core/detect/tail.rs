@@ -167,6 +167,40 @@ impl TailWindow {
         -p.log10()
     }
 
+    /// Surprise of x as if `extra` values were held too (a handful: they are counted one by
+    /// one). Beyond the window's record, an extra value at or past x makes x ordinary.
+    pub fn surprise_with(&self, x: f64, extra: &[f64]) -> f64 {
+        if extra.is_empty() {
+            return self.surprise(x);
+        }
+        let n = self.len();
+        let m = extra.len();
+        let total = (n + m) as f64 + 1.0;
+        let above = extra.iter().filter(|&&v| v >= x).count();
+        let below = extra.iter().filter(|&&v| v <= x).count();
+        let max = n.checked_sub(1).and_then(|k| self.get(k));
+        let min = self.get(0);
+        // Beyond every value held: the window's tail, conditioned on passing the record
+        // (the extra one when an extra value passed the window's).
+        let top = extra.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let bottom = extra.iter().copied().fold(f64::INFINITY, f64::min);
+        let upper = if max.is_some_and(|mx| x <= mx) || above > 0 {
+            ((n - self.count_below(x) + above) as f64 + 1.0) / total
+        } else if max.is_some_and(|mx| top > mx) {
+            (self.upper_p(x) / self.upper_p(top)).min(1.0) / total
+        } else {
+            self.upper_p(x) * (n as f64 + 1.0) / total
+        };
+        let lower = if min.is_some_and(|mn| x >= mn) || below > 0 {
+            ((self.count_at_most(x) + below) as f64 + 1.0) / total
+        } else if min.is_some_and(|mn| bottom < mn) {
+            (self.lower_p(x) / self.lower_p(bottom)).min(1.0) / total
+        } else {
+            self.lower_p(x) * (n as f64 + 1.0) / total
+        };
+        -(2.0 * upper.min(lower)).min(1.0).log10()
+    }
+
     /// Surprise of x as a high value only (one-sided).
     pub fn upper_surprise(&self, x: f64) -> f64 {
         -self.upper_p(x).log10()
@@ -295,6 +329,32 @@ mod tests {
         assert!(inside < 0.5, "{inside}");
         assert!(near > 2.5 && near < 3.5, "{near}");
         assert!(far > near + 3.0, "{far} vs {near}");
+    }
+
+    #[test]
+    fn extra_values_count_as_held_ones() {
+        let mut a = TailWindow::new(1000);
+        let mut b = TailWindow::new(1000);
+        for i in 0..900 {
+            let v = ((i * 7919) % 101) as f64;
+            a.push(v);
+            b.push(v);
+        }
+        let extra = [150.0, 160.0, 40.0];
+        for v in extra {
+            b.push(v);
+        }
+        // Inside the range: the same counts, so the same surprise.
+        for x in [0.0, 40.0, 100.0, 120.0, 150.0, 155.0, 160.0] {
+            let (sa, sb) = (a.surprise_with(x, &extra), b.surprise(x));
+            assert!((sa - sb).abs() < 1e-9, "{x}: {sa} vs {sb}");
+        }
+        // Beyond every value: at least as rare as a new record of n + 3 values (the tail
+        // beyond is the window's own fit, so the two differ there).
+        for x in [-5.0, 170.0, 400.0] {
+            let sa = a.surprise_with(x, &extra);
+            assert!(sa >= -(2.0 / 904.0_f64).log10() - 1e-9, "{x}: {sa}");
+        }
     }
 
     #[test]

@@ -17,9 +17,9 @@ pub struct Evidence {
     pub lower: f64,
     /// Upper end of the prediction band.
     pub upper: f64,
-    /// Anomaly score in [0, 1] (values outside are clamped, NaN counts as 0).
+    /// The detector's score in [0, 1] (the alert strength; shown in the anomaly log).
     pub score: f64,
-    /// Whether the detector flagged the point.
+    /// Whether the detector flagged the point: each flag adds 1 to the metric's accumulator.
     pub anomaly: bool,
 }
 
@@ -34,15 +34,6 @@ impl Evidence {
             d
         } else {
             0.0
-        }
-    }
-
-    /// The score as the accumulator counts it: clamped to [0, 1], NaN as 0.
-    pub(super) fn weight(&self) -> f64 {
-        if self.score.is_nan() {
-            0.0
-        } else {
-            self.score.clamp(0.0, 1.0)
         }
     }
 }

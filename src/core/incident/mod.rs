@@ -2,19 +2,22 @@
 //! a severity out. A deterministic fold over stream time: the same evidence and clock moves
 //! always give the same incidents.
 //!
-//! **Rule.** Each metric has an accumulator that rises by the score of every anomalous
-//! point and halves every `half_life_ms` of stream time. A metric is *over* from the moment
-//! its accumulator reaches `open_threshold` until it decays below `close_threshold`
-//! (hysteresis: a metric hovering at the open bar stays over instead of flapping). While
-//! any counted metric is over an incident is open: severity 2 with one metric over,
-//! severity 1 as soon as `sev1_metrics` are over at once (an open severity 2 escalates; it
-//! never opens a second incident). When no metric has been over for `quiet_ms` the incident
+//! **Rule.** Every constant is counted in the metric's own *steps* (the median spacing of
+//! its recent points), so the same defaults work at any cadence. Each metric has an
+//! accumulator that rises by 1 for every flagged point and halves every `half_life_steps`
+//! steps. A metric is *over* from the moment its accumulator reaches the level that K
+//! flagged points in a row reach, where K is the number of steps in `min_duration_ms`
+//! bounded to `[min_points, max_points]`, until it decays below `close_threshold`
+//! (hysteresis: a metric hovering at the bar stays over instead of flapping). While any
+//! counted metric is over an incident is open: severity 2 with one metric over, severity 1
+//! as soon as `sev1_metrics` are over at once (an open severity 2 escalates; it never opens
+//! a second incident). When no metric has been over for `quiet_steps` steps the incident
 //! resolves; its end is the moment the last metric fell back.
 //!
-//! With the defaults (half-life 20 s, open at 4, close at 1, quiet 10 s) and a 2 s tick:
-//! one transient spike adds at most 1 and opens nothing; about five consecutive
-//! full-score anomalies (10 s) open an incident, so a 10-tick spike always does; after a
-//! 10-tick spike ends, the accumulator (≈ 7.5) takes about a minute to fall below 1.
+//! With the defaults (about five minutes, 2 to 5 points, half-life 5 steps, close at 1,
+//! quiet 5 steps): K is 5 at every step up to a minute and 2 at 5 min; a single flagged
+//! point never opens anything, and a lasting fault opens an incident within five steps at
+//! every cadence.
 //!
 //! Regression alerts from the Errors engine open incidents too ([`IncidentEngine::sync_error_alerts`]).
 
@@ -43,7 +46,20 @@ struct Accumulator {
     run_anomalies: u64,
     run_start_ms: Option<i64>,
     run_peak: f64,
+    /// Time of the metric's last evidence, and its recent spacings (for its step).
+    #[serde(default)]
+    last_ms: Option<i64>,
+    #[serde(default)]
+    gaps: VecDeque<i64>,
+    /// The metric's step: the median of `gaps` (0 until two points were seen).
+    #[serde(default)]
+    step_ms: f64,
 }
+
+/// Spacings the step is the median of.
+const STEP_GAPS: usize = 15;
+/// The step assumed before a metric has shown two points.
+const DEFAULT_STEP_MS: f64 = 1000.0;
 
 /// Below this level a metric's accumulator is at rest: its run of anomalies is over
 /// (a lone full-score anomaly takes about 4.3 half-lives to get here).
@@ -61,12 +77,51 @@ impl Accumulator {
             run_anomalies: 0,
             run_start_ms: None,
             run_peak: 0.0,
+            last_ms: None,
+            gaps: VecDeque::new(),
+            step_ms: 0.0,
         }
     }
 
-    fn level_at(&self, t_ms: i64, half_life_ms: i64) -> f64 {
+    /// The metric's step in ms (a default until it has one).
+    fn step(&self) -> f64 {
+        if self.step_ms > 0.0 {
+            self.step_ms
+        } else {
+            DEFAULT_STEP_MS
+        }
+    }
+
+    /// Learns the spacing to a point at `t_ms`.
+    fn observe(&mut self, t_ms: i64) {
+        if let Some(last) = self.last_ms {
+            let gap = t_ms.saturating_sub(last);
+            if gap > 0 {
+                if self.gaps.len() == STEP_GAPS {
+                    self.gaps.pop_front();
+                }
+                self.gaps.push_back(gap);
+                let mut g: Vec<i64> = self.gaps.iter().copied().collect();
+                g.sort_unstable();
+                self.step_ms = g[g.len() / 2] as f64;
+            }
+        }
+        self.last_ms = Some(self.last_ms.map_or(t_ms, |l| l.max(t_ms)));
+    }
+
+    fn half_life_ms(&self, config: &IncidentConfig) -> f64 {
+        config.half_life_steps * self.step()
+    }
+
+    fn level_at(&self, t_ms: i64, config: &IncidentConfig) -> f64 {
         let dt = t_ms.saturating_sub(self.at_ms).max(0) as f64;
-        self.level * (-dt / half_life_ms as f64).exp2()
+        self.level * (-dt / self.half_life_ms(config)).exp2()
+    }
+
+    /// The level at which this metric goes over, at its cadence.
+    fn open_level(&self, config: &IncidentConfig) -> f64 {
+        // A hair below: K flags one step apart reach the level up to rounding.
+        config.open_level(config.points_to_open(self.step())) * (1.0 - 1e-9)
     }
 }
 
@@ -160,7 +215,7 @@ impl IncidentEngine {
     /// A metric's accumulator level at the engine's clock (0 for a series never seen).
     pub fn level(&self, series: u32) -> f64 {
         match (self.accumulators.get(&series), self.now_ms) {
-            (Some(a), Some(now)) => a.level_at(now, self.config.half_life_ms),
+            (Some(a), Some(now)) => a.level_at(now, &self.config),
             _ => 0.0,
         }
     }
@@ -201,13 +256,13 @@ impl IncidentEngine {
         let t = self.now_ms.map_or(ev.t_ms, |now| now.max(ev.t_ms));
         self.advance_to(t);
         self.now_ms = Some(t);
-        let half_life = self.config.half_life_ms;
         let counted = self.config.counts(ev.series);
         let acc = self
             .accumulators
             .entry(ev.series)
             .or_insert_with(|| Accumulator::new(t));
-        acc.level = acc.level_at(t, half_life);
+        acc.observe(ev.t_ms);
+        acc.level = acc.level_at(t, &self.config);
         acc.at_ms = t;
         if acc.level < REST_LEVEL && !acc.over {
             acc.run_anomalies = 0;
@@ -216,12 +271,12 @@ impl IncidentEngine {
         }
         let deviation = ev.deviation();
         if ev.anomaly {
-            acc.level += ev.weight();
+            acc.level += 1.0;
             acc.run_anomalies += 1;
             acc.run_start_ms.get_or_insert(t);
             acc.run_peak = acc.run_peak.max(deviation);
         }
-        let crossed = counted && !acc.over && acc.level >= self.config.open_threshold;
+        let crossed = counted && !acc.over && acc.level >= acc.open_level(&self.config);
         if crossed {
             acc.over = true;
             acc.under_since = None;
@@ -323,12 +378,11 @@ impl IncidentEngine {
 
     /// The highest counted accumulator at `t`, kept for sparklines.
     fn record_level(&mut self, t: i64) {
-        let half_life = self.config.half_life_ms;
         let level = self
             .accumulators
             .iter()
             .filter(|(s, _)| self.config.counts(**s))
-            .map(|(_, a)| a.level_at(t, half_life))
+            .map(|(_, a)| a.level_at(t, &self.config))
             .fold(0.0, f64::max);
         if self.lead.back().is_some_and(|&(bt, _)| bt == t) {
             self.lead.pop_back();
@@ -350,13 +404,13 @@ impl IncidentEngine {
             return;
         }
         self.now_ms = Some(t_ms);
-        let (half_life, close) = (self.config.half_life_ms, self.config.close_threshold);
+        let close = self.config.close_threshold;
         for acc in self.accumulators.values_mut() {
-            if acc.over && acc.level_at(t_ms, half_life) < close {
+            if acc.over && acc.level_at(t_ms, &self.config) < close {
                 acc.over = false;
                 // The exact moment it fell back, so the state does not depend on how often
                 // the clock is advanced.
-                let ahead = (half_life as f64 * (acc.level / close).log2()).ceil();
+                let ahead = (acc.half_life_ms(&self.config) * (acc.level / close).log2()).ceil();
                 let ahead = if ahead.is_finite() {
                     ahead.max(0.0) as i64
                 } else {
@@ -378,7 +432,14 @@ impl IncidentEngine {
                 .max()
                 .unwrap_or(t_ms);
             let since = *self.quiet_since.get_or_insert(fell_back);
-            if t_ms.saturating_sub(since) >= self.config.quiet_ms {
+            let step = self.incidents[k]
+                .series
+                .iter()
+                .filter_map(|s| self.accumulators.get(s))
+                .map(Accumulator::step)
+                .fold(0.0, f64::max);
+            let quiet_ms = (self.config.quiet_steps * step).round() as i64;
+            if t_ms.saturating_sub(since) >= quiet_ms {
                 let inc = &mut self.incidents[k];
                 inc.state = IncidentState::Resolved;
                 inc.end_ms = Some(since);

@@ -56,12 +56,10 @@ pub struct RealResult {
 pub const SCALED_HALF_LIFE_STEPS: i64 = 10;
 
 /// The default incident settings with the half-life set to `steps` sampling steps.
-pub fn scaled_incident_config(step_ms: i64, steps: i64) -> IncidentConfig {
-    let half_life_ms = step_ms.saturating_mul(steps).max(1);
+pub fn scaled_incident_config(_step_ms: i64, steps: i64) -> IncidentConfig {
     IncidentConfig {
-        half_life_ms,
-        // The quiet time scales with it, as the defaults pair 10 s with a 20 s half-life.
-        quiet_ms: half_life_ms / 2,
+        half_life_steps: steps as f64,
+        quiet_steps: steps as f64 / 2.0,
         ..IncidentConfig::default()
     }
 }
