@@ -59,7 +59,8 @@ impl Evidence {
     }
 }
 
-/// Valid range of `false_alarm_rate` (expected false alerts per code-hour).
+/// Valid range of `false_alarm_rate` (expected false alerts per code-hour); the error
+/// message spells it out.
 pub const FALSE_ALARM_RATE_RANGE: (f64, f64) = (1e-9, 1.0);
 
 /// Valid range of `restart_seconds`.
@@ -150,8 +151,7 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::FalseAlarmRate(r) => write!(
                 f,
-                "--false-alarm-rate (expected false alerts per code-hour) must be from {} to {}, got {r}",
-                FALSE_ALARM_RATE_RANGE.0, FALSE_ALARM_RATE_RANGE.1
+                "--false-alarm-rate (expected false alerts per code-hour) must be from 1e-9 to 1, got {r}"
             ),
             ConfigError::RestartSeconds(g) => write!(
                 f,
@@ -376,7 +376,8 @@ pub fn analyze(stream: &ErrorStream, config: Config) -> Result<ErrorEngine, Conf
 }
 
 /// One alert as a JSON line: `code` (label), `method`, `raised_at_s`, `start_s`, `stop_s`,
-/// `value`, `ci_low`, `ci_high`, `p_value`, `threshold`, `window_bins`, counts and `state`.
+/// `value`, `ci_low`, `ci_high`, `p_value`, `threshold`, `window_bins`, counts, `new_code`
+/// (the baseline has no events in the counts, so `value` is no ratio to read) and `state`.
 pub fn alert_json(alert: &Alert, codes: &[String]) -> String {
     #[derive(serde::Serialize)]
     struct Line<'a> {
@@ -393,6 +394,7 @@ pub fn alert_json(alert: &Alert, codes: &[String]) -> String {
         window_bins: Option<u32>,
         baseline_count: u64,
         candidate_count: u64,
+        new_code: bool,
         state: &'a str,
     }
     let line = Line {
@@ -409,13 +411,15 @@ pub fn alert_json(alert: &Alert, codes: &[String]) -> String {
         window_bins: alert.window_bins,
         baseline_count: alert.baseline_count,
         candidate_count: alert.candidate_count,
+        new_code: alert.is_new_code(),
         state: alert.state(),
     };
     serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// One alert in the original plain format, one field a line. Numeric codes print as
-/// `Error_Code_<n>`, other labels as they are; an open alert's stop prints as `open`.
+/// `Error_Code_<n>`, other labels as they are; an open alert's stop prints as `open`; a
+/// code with no baseline events in the alert's counts prints `Value: new: 0 → 1,352`.
 pub fn alert_text(alert: &Alert, codes: &[String]) -> String {
     let title = match alert.method {
         Method::MeanThreshold => "Mean Threshold Exceeded",
@@ -428,11 +432,15 @@ pub fn alert_text(alert: &Alert, codes: &[String]) -> String {
         Method::MeanThreshold => format!("Threshold: {}", alert.threshold),
         Method::RateTest => format!("P-Value: {:.3e}", alert.p_value.unwrap_or(1.0)),
     };
+    let value = if alert.is_new_code() {
+        new_code_text(alert.candidate_count)
+    } else {
+        round_value(alert.value).to_string()
+    };
     format!(
-        "Alert: {title}\nStart Timestamp: {}\nStop Timestamp: {stop}\nError Code: {}\nValue: {}\n{threshold}\n",
+        "Alert: {title}\nStart Timestamp: {}\nStop Timestamp: {stop}\nError Code: {}\nValue: {value}\n{threshold}\n",
         format_stream_seconds(alert.start_s),
         code_label(codes.get(alert.code as usize).map_or("?", String::as_str)),
-        round_value(alert.value),
     )
 }
 

@@ -24,10 +24,14 @@
 //! the share), weighted v_k = α · A · 6/(π² k²) for the k-th code discovered; it counts only
 //! while the code's candidate total exceeds its baseline total (one-sided).
 //!
-//! **Alerts.** A code is raised when M reaches A (the level, A = 3600 / (g · F)). The alert
-//! holds while M stays at or above √A (half the level in log space, so noise at the bar does
-//! not make it flap); when it falls below, the alert stops and M is reset to 0, the
-//! stream-start term included (a fresh watch).
+//! **Alerts.** A code is raised when M reaches A (the level, A = 3600 / (g · F)). M itself
+//! forgets a long rise slowly (its mildest share decays at 0.02 nats an event, and the
+//! stream-start term keeps a cumulative excess), so the end of a rise is watched by its own
+//! test: from the raise on, a CUSUM of the log likelihood ratio of share ½ against the
+//! share p̂ of the alert's counts so far (clamped to the mixture's range),
+//! W ← max(0, W + a · ln(½ / (1 − p̂)) + c · ln(½ / p̂)). The alert stops when W reaches ln A
+//! (a rise that goes on crosses that by chance about once in A / KL events) or M falls
+//! below √A; then M is reset to 0, the stream-start term included (a fresh watch).
 //!
 //! **Bound.** Under the null, each second moves M by a mean-zero step plus what it starts:
 //! 1 per restarted test and v_k for the stream-start test, so M minus the starts is a
@@ -90,8 +94,9 @@ fn log_add(x: f64, y: f64) -> f64 {
 struct CodeWatch {
     /// ln R_m per share of [`RATIOS`].
     log_r: [f64; K],
-    /// Per share: the second its dominant test started (the latest start at which the older
-    /// tests together held less than a fresh one), and the code's totals before it.
+    /// Per share: the CUSUM max(0, ·) of the log likelihood ratio, whose last zero is the
+    /// most likely onset of a rise of that share; that second, and the totals before it.
+    cusum: [f64; K],
     start_s: [i64; K],
     start_base: [[u64; 2]; K],
     /// Block (second / g) of the last test started.
@@ -100,25 +105,32 @@ struct CodeWatch {
     first_s: i64,
     /// The stream-start test is part of M (until the first reset).
     head: bool,
+    /// ln v_k, the stream-start test's weight for this code's discovery rank.
+    log_head_weight: f64,
     /// Index of the open alert, and the totals its counts are measured from.
     open: Option<usize>,
     open_base: [u64; 2],
     /// Largest ln M while the alert is open.
     peak_log_m: f64,
+    /// The end-of-rise CUSUM W while the alert is open.
+    recovery: f64,
 }
 
 impl Default for CodeWatch {
     fn default() -> Self {
         CodeWatch {
             log_r: [LOG_ZERO; K],
+            cusum: [0.0; K],
             start_s: [0; K],
             start_base: [[0, 0]; K],
             last_block: i64::MIN,
             first_s: i64::MIN,
             head: true,
+            log_head_weight: LOG_ZERO,
             open: None,
             open_base: [0, 0],
             peak_log_m: LOG_ZERO,
+            recovery: 0.0,
         }
     }
 }
@@ -144,6 +156,8 @@ pub struct RecentTest {
     ln_up: [f64; K],
     ln_down: [f64; K],
     ln_w: [f64; K],
+    /// The candidate shares of the mildest and the strongest ratio of the mixture.
+    share_range: (f64, f64),
     #[serde(skip)]
     ln_fact: LnFactorial,
     codes: Vec<CodeWatch>,
@@ -168,6 +182,7 @@ impl RecentTest {
             ln_up: RATIOS.map(|r| (2.0 * share(r)).ln()),
             ln_down: RATIOS.map(|r| (2.0 * (1.0 - share(r))).ln()),
             ln_w: WEIGHTS.map(f64::ln),
+            share_range: (share(RATIOS[0]), share(RATIOS[K - 1])),
             ln_fact: LnFactorial::new(),
             codes: Vec::new(),
         }
@@ -214,38 +229,33 @@ impl RecentTest {
         let st = &mut self.codes[i];
         if st.first_s == i64::MIN {
             st.first_s = second;
+            st.log_head_weight = self.log_head_budget + rank_share(rank).ln();
         }
+        let starts = block != st.last_block;
+        st.last_block = block;
         let mut max_log_r = LOG_ZERO;
-        if block != st.last_block {
-            st.last_block = block;
-            let before = [
-                totals[0] - u64::from(counts[0]),
-                totals[1] - u64::from(counts[1]),
-            ];
-            for m in 0..K {
-                let lr = st.log_r[m];
-                if lr < 0.0 {
-                    // The fresh test outweighs the older ones together: it dates the evidence.
-                    st.start_s[m] = second;
-                    st.start_base[m] = before;
-                }
-                let lr = softplus(lr) + c * self.ln_up[m] + a * self.ln_down[m];
-                st.log_r[m] = lr;
-                max_log_r = max_log_r.max(lr);
+        for m in 0..K {
+            let ll = c * self.ln_up[m] + a * self.ln_down[m];
+            if st.cusum[m] <= 0.0 {
+                // Nothing before this second favours a rise of this share: it may start here.
+                st.start_s[m] = second;
+                st.start_base[m] = [
+                    totals[0] - u64::from(counts[0]),
+                    totals[1] - u64::from(counts[1]),
+                ];
             }
-        } else {
-            for m in 0..K {
-                let lr = st.log_r[m] + c * self.ln_up[m] + a * self.ln_down[m];
-                st.log_r[m] = lr;
-                max_log_r = max_log_r.max(lr);
-            }
+            st.cusum[m] = st.cusum[m].max(0.0) + ll;
+            let lr = if starts {
+                softplus(st.log_r[m]) + ll
+            } else {
+                st.log_r[m] + ll
+            };
+            st.log_r[m] = lr;
+            max_log_r = max_log_r.max(lr);
         }
         // The stream-start term, while it counts and the candidate is ahead.
-        let head = (st.head && totals[1] > totals[0]).then(|| {
-            self.log_head_budget
-                + rank_share(rank).ln()
-                + log_lambda(&self.ln_fact, totals[0], totals[1])
-        });
+        let head = (st.head && totals[1] > totals[0])
+            .then(|| st.log_head_weight + log_lambda(&self.ln_fact, totals[0], totals[1]));
         let st = &self.codes[i];
         // M ≤ 2 · max(term) (the weights sum to 1): most seconds need no exact M.
         let bound = max_log_r.max(head.unwrap_or(LOG_ZERO)) + std::f64::consts::LN_2;
@@ -269,13 +279,16 @@ impl RecentTest {
         let st = &mut self.codes[i];
         match st.open {
             None if log_m >= level => {
+                // A code the baseline never raised is dated from its first event, so its
+                // counts read "new: 0 → all of them".
                 let (start_s, base) = match dominant {
-                    Dominant::Head => (st.first_s, [0, 0]),
-                    Dominant::Share(m) => (st.start_s[m], st.start_base[m]),
+                    Dominant::Share(m) if totals[0] > 0 => (st.start_s[m], st.start_base[m]),
+                    _ => (st.first_s, [0, 0]),
                 };
                 st.open = Some(alerts.len());
                 st.open_base = base;
                 st.peak_log_m = log_m;
+                st.recovery = 0.0;
                 let (b, c) = (totals[0] - base[0], totals[1] - base[1]);
                 let (value, lo, hi) = rate_ratio(b, c);
                 alerts.push(Alert {
@@ -299,6 +312,14 @@ impl RecentTest {
                 st.peak_log_m = st.peak_log_m.max(log_m);
                 let base = st.open_base;
                 let (b, c) = (totals[0] - base[0], totals[1] - base[1]);
+                // The share the rise has had, from the alert's counts before this second.
+                let (b0, c0) = (b - u64::from(counts[0]), c - u64::from(counts[1]));
+                let (lo_share, hi_share) = self.share_range;
+                let p = ((c0 as f64 + 0.5) / ((b0 + c0) as f64 + 1.0)).clamp(lo_share, hi_share);
+                st.recovery = (st.recovery
+                    + f64::from(counts[0]) * (0.5 / (1.0 - p)).ln()
+                    + f64::from(counts[1]) * (0.5 / p).ln())
+                .max(0.0);
                 let (value, lo, hi) = rate_ratio(b, c);
                 let al = &mut alerts[k];
                 al.value = value;
@@ -307,12 +328,13 @@ impl RecentTest {
                 al.p_value = Some(p_of(st.peak_log_m));
                 al.baseline_count = b;
                 al.candidate_count = c;
-                if log_m < level / 2.0 {
+                if st.recovery >= level || log_m < level / 2.0 {
                     al.stop_s = Some(now);
                     // A fresh watch: the next alert must climb from 0 to A again, which is
                     // what the bound counts.
                     st.open = None;
                     st.log_r = [LOG_ZERO; K];
+                    st.cusum = [0.0; K];
                     st.head = false;
                     st.peak_log_m = LOG_ZERO;
                 }
