@@ -148,9 +148,10 @@ impl CodeTotals {
         is_new_code(self.baseline, self.candidate)
     }
 
-    /// The candidate has more of the code with 95% confidence (or it is new).
+    /// The candidate has more of the code with 95% confidence (a new code too, once it has
+    /// enough events to say so).
     pub fn raised(&self) -> bool {
-        self.is_new() || self.ci_low > 1.0
+        self.ci_low > 1.0
     }
 
     /// What the row's summary reads: `new: 0 → 1,352` for a new code, else the ratio with
@@ -246,12 +247,14 @@ mod tests {
 
     #[test]
     fn new_codes_read_as_new_with_their_counts_not_as_a_ratio() {
-        let t = code_totals(&[[0, 1352], [0, 0], [200, 300]], &[0, 1, 2]);
+        let t = code_totals(&[[0, 1352], [0, 0], [200, 300], [0, 1]], &[0, 1, 2, 3]);
         assert!(t[0].is_new() && t[0].raised());
+        assert!(t[3].is_new() && !t[3].raised(), "one event says little");
+        assert_eq!(t[3].summary(), "new: 0 → 1");
         assert_eq!(t[0].summary(), "new: 0 → 1,352");
         assert!(!t[1].is_new(), "no events at all is not a new code");
         assert!(!t[2].is_new());
-        assert_eq!(t[2].summary(), "1.50 [1.26, 1.78]");
+        assert_eq!(t[2].summary(), "1.50 [1.25, 1.79]");
     }
 
     #[test]
