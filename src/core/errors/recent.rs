@@ -253,15 +253,24 @@ impl RecentTest {
             st.log_r[m] = lr;
             max_log_r = max_log_r.max(lr);
         }
-        // The stream-start term, while it counts and the candidate is ahead.
-        let head = (st.head && totals[1] > totals[0])
+        // The stream-start term counts while it has not been reset and the candidate leads.
+        let head_counts = st.head && totals[1] > totals[0];
+        // M ≤ 2 · max(term) (the weights sum to 1), and ln Λ₀ ≤ n · KL(ĉ/n ‖ ½) ≤ (c − a)²/n
+        // (the mixture is below its best share; KL below χ²): most seconds need no exact M.
+        if st.open.is_none() {
+            let head_bound = if head_counts {
+                let (b, c) = (totals[0] as f64, totals[1] as f64);
+                st.log_head_weight + (c - b) * (c - b) / (b + c)
+            } else {
+                LOG_ZERO
+            };
+            if max_log_r.max(head_bound) + std::f64::consts::LN_2 < self.log_level {
+                return;
+            }
+        }
+        let head = head_counts
             .then(|| st.log_head_weight + log_lambda(&self.ln_fact, totals[0], totals[1]));
         let st = &self.codes[i];
-        // M ≤ 2 · max(term) (the weights sum to 1): most seconds need no exact M.
-        let bound = max_log_r.max(head.unwrap_or(LOG_ZERO)) + std::f64::consts::LN_2;
-        if st.open.is_none() && bound < self.log_level {
-            return;
-        }
         let (log_restarted, top) = self.log_restarted(st);
         let (log_m, dominant) = match head {
             Some(h) => (
