@@ -106,6 +106,7 @@ fn set_b_new_codes_read_as_new_with_their_counts() {
         .collect();
     for (alert, text) in engine.alerts().iter().zip(&text) {
         assert!(alert.is_new_code(), "{alert:?}");
+        assert!(text.contains("\nValue: new: 0 → "), "{text}");
         let (_, c) = totals(&stream, &stream.codes[alert.code as usize]);
         assert_eq!(
             alert.candidate_count, c,
