@@ -1021,7 +1021,8 @@ mod heatmap {
         let style = ChartStyle::light();
         let grid = heat_grid(&bins(), &[0, 1, 2], 10, HeatMode::Difference);
         let labels: Vec<String> = ["3", "-1", "E_TLS"].iter().map(|s| s.to_string()).collect();
-        let totals = code_totals(&[[2, 8], [3, 0], [2, 2]], &[0, 1, 2]);
+        // Code 2's totals: a code only the candidate raised.
+        let totals = code_totals(&[[2, 8], [3, 0], [0, 1352]], &[0, 1, 2]);
         let mut layout = None;
         let svg = to_svg(900, 260, |area| {
             layout = Some(draw_heatmap(
@@ -1091,6 +1092,18 @@ mod heatmap {
             texts(&svg).iter().any(|(t, _, _)| t.starts_with("3.40 [")),
             "{:?}",
             text_list(&svg)
+        );
+        // A new code reads as new with its counts, in the "more" colour, not as a ratio.
+        let new_line = svg
+            .lines()
+            .zip(svg.lines().skip(1))
+            .find(|(_, content)| content.contains("new: 0 → 1,352"))
+            .map(|(tag, _)| tag)
+            .unwrap_or_else(|| panic!("no new-code summary: {:?}", text_list(&svg)));
+        assert!(new_line.contains("#CF222E"), "{new_line}");
+        assert!(
+            !has_text(&svg, "2705"),
+            "the Haldane ratio of a new code is not shown"
         );
     }
 

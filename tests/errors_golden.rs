@@ -1,7 +1,7 @@
 //! Golden runs of the default detector on the real error streams in ../shared/data.
 
 use pipescope::core::errors::{
-    self, analyze, format_stream_seconds, read_path, Config, ErrorStream, ReadOptions,
+    self, analyze, format_stream_seconds, read_path, Config, ErrorStream, Evidence, ReadOptions,
 };
 
 const SET_A: &str = concat!(
@@ -13,13 +13,20 @@ const SET_B: &str = concat!(
     "/../shared/data/ErrorStreamSetB.csv"
 );
 
-/// (code label, raised_at_s, baseline total, candidate total) of every rate-test alert.
+/// (code label, raised_at_s) of every rate-test alert with the default settings.
 fn flagged(path: &str) -> (ErrorStream, Vec<(String, i64)>) {
+    flagged_with(path, Evidence::Recent)
+}
+
+/// (code label, raised_at_s) of every rate-test alert weighing `evidence`.
+fn flagged_with(path: &str, evidence: Evidence) -> (ErrorStream, Vec<(String, i64)>) {
     let stream = read_path(std::path::Path::new(path), &ReadOptions::default()).unwrap();
     assert_eq!(stream.builds[stream.baseline as usize], "5.0007.510.011");
     assert_eq!(stream.builds[stream.candidate as usize], "5.0007.610.011");
     assert_eq!(stream.events.len(), 14_000);
-    let engine = analyze(&stream, Config::for_stream(&stream)).unwrap();
+    let mut config = Config::for_stream(&stream);
+    config.evidence = evidence;
+    let engine = analyze(&stream, config).unwrap();
     let out = engine
         .alerts()
         .iter()
@@ -45,6 +52,75 @@ fn totals(stream: &ErrorStream, code: &str) -> (u64, u64) {
             .count() as u64
     };
     (count(stream.baseline), count(stream.candidate))
+}
+
+/// The README's golden table: the default's alerts, in the order raised, and the previous
+/// default's (cumulative evidence) raise times, which the default must equal or beat.
+#[test]
+fn golden_raise_times_are_the_readmes_and_no_later_than_the_previous_default() {
+    for (path, expected, previous) in [
+        (
+            SET_A,
+            [("3", "0:01:03"), ("2", "0:02:55"), ("4", "0:03:44")],
+            [("3", "0:01:03"), ("4", "0:03:56"), ("2", "0:05:02")],
+        ),
+        (
+            SET_B,
+            [("-2", "0:00:47"), ("-1", "0:02:35"), ("-3", "0:03:24")],
+            [("-2", "0:00:47"), ("-1", "0:02:35"), ("-3", "0:03:27")],
+        ),
+    ] {
+        let shown = |alerts: &[(String, i64)]| -> Vec<(String, String)> {
+            alerts
+                .iter()
+                .map(|(c, t)| (c.clone(), format_stream_seconds(*t)))
+                .collect()
+        };
+        let owned = |rows: &[(&str, &str)]| -> Vec<(String, String)> {
+            rows.iter()
+                .map(|(c, t)| (c.to_string(), t.to_string()))
+                .collect()
+        };
+        let (_, now) = flagged(path);
+        let (_, before) = flagged_with(path, Evidence::Cumulative);
+        assert_eq!(shown(&now), owned(&expected), "{path}");
+        assert_eq!(shown(&before), owned(&previous), "{path}");
+        for (code, t) in &now {
+            let (_, t_before) = before.iter().find(|(c, _)| c == code).unwrap();
+            assert!(
+                t <= t_before,
+                "{path}: code {code} at {t} s, before at {t_before} s"
+            );
+        }
+    }
+}
+
+#[test]
+fn set_b_new_codes_read_as_new_with_their_counts() {
+    let stream = read_path(std::path::Path::new(SET_B), &ReadOptions::default()).unwrap();
+    let engine = analyze(&stream, Config::for_stream(&stream)).unwrap();
+    let text: Vec<String> = engine
+        .alerts()
+        .iter()
+        .map(|a| errors::alert_text(a, &stream.codes))
+        .collect();
+    for (alert, text) in engine.alerts().iter().zip(&text) {
+        assert!(alert.is_new_code(), "{alert:?}");
+        assert!(text.contains("\nValue: new: 0 → "), "{text}");
+        let (_, c) = totals(&stream, &stream.codes[alert.code as usize]);
+        assert_eq!(
+            alert.candidate_count, c,
+            "an open new-code alert counts them all"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&errors::alert_json(alert, &stream.codes)).unwrap();
+        assert_eq!(json["new_code"], true);
+    }
+    assert!(
+        text[0].contains("Error Code: Error_Code_-2\nValue: new: 0 → 1,352\n"),
+        "{}",
+        text[0]
+    );
 }
 
 #[test]

@@ -313,26 +313,13 @@ fn draw_totals<DB: DrawingBackend>(
     let plain = style.label().pos(Pos::new(HPos::Right, VPos::Center));
     body.draw_text(&t.baseline.to_string(), &plain, (x + 64, y))?;
     body.draw_text(&t.candidate.to_string(), &plain, (x + 134, y))?;
-    let high = t.ci_high.map_or("∞".to_string(), ratio_text);
-    let text = format!("{} [{}, {high}]", ratio_text(t.ratio), ratio_text(t.ci_low));
-    let raised = t.ci_low > 1.0;
+    let text = t.summary();
     let mut ratio_style = plain.clone();
-    if raised {
+    if t.raised() {
         ratio_style.color = MORE.to_backend_color();
     }
     body.draw_text(&text, &ratio_style, (x + TOTALS_W - 4, y))?;
     Ok(())
-}
-
-/// A ratio with two significant decimals, short for large values.
-fn ratio_text(r: f64) -> String {
-    if r >= 100.0 {
-        format!("{r:.0}")
-    } else if r >= 10.0 {
-        format!("{r:.1}")
-    } else {
-        format!("{r:.2}")
-    }
 }
 
 /// A vertical colour bar: the candidate-heavy end on top.

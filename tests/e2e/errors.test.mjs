@@ -114,6 +114,27 @@ test('ErrorStreamSetB: codes -3, -2 and -1 raise alerts, none of 1 to 7, in the 
   await replay(page, SET_B);
   const flagged = [...new Set((await alertRows(page)).map((r) => r.code))].sort();
   assert.deepEqual(flagged, ['-1', '-2', '-3']);
+  // Codes only the candidate raises read as new with their counts, not as a huge ratio:
+  // in the alert list, beside the heatmap, in the plain-text export and on the incident card.
+  const counts = totals(SET_B);
+  const group = (n) => n.toLocaleString('en-US');
+  const values = await page.locator('#alerts-table tbody tr[data-code]').evaluateAll((trs) => Object.fromEntries(
+    trs.map((tr) => [tr.dataset.code, { value: tr.querySelector('td.value').textContent, isNew: tr.dataset.newCode }]),
+  ));
+  for (const code of ['-1', '-2', '-3']) {
+    const [b, c] = counts.get(code);
+    assert.equal(b, 0);
+    assert.deepEqual(values[code], { value: `new: 0 → ${group(c)}`, isNew: 'true' }, `code ${code}`);
+  }
+  assert.equal(values['-2'].value, 'new: 0 → 1,352');
+  const rowLabels = JSON.parse(await page.getAttribute('#heatmap', 'data-rows'));
+  const summaries = JSON.parse(await page.getAttribute('#heatmap', 'data-totals'));
+  assert.equal(summaries.length, rowLabels.length);
+  const summary = Object.fromEntries(rowLabels.map((code, i) => [code, summaries[i]]));
+  for (const code of ['-1', '-2', '-3']) assert.equal(summary[code], `new: 0 → ${group(counts.get(code)[1])}`);
+  for (const code of ['1', '2', '3']) assert.match(summary[code], /^\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\]$/, `code ${code}: ${summary[code]}`);
+  const plain = await page.locator('#alerts-plain').textContent();
+  assert.match(plain, /Error Code: Error_Code_-2\nValue: new: 0 → 1,352\nP-Value: /);
   await page.check('#mode-ratio');
   await page.waitForFunction(() => /rate ratio/.test(document.querySelector('#heatmap').getAttribute('aria-label') ?? '') || true);
   const colours = await rowColours(page);
@@ -125,6 +146,44 @@ test('ErrorStreamSetB: codes -3, -2 and -1 raise alerts, none of 1 to 7, in the 
     assert.ok(red < 3 * green + 10 && green < 3 * red + 10, `code ${code} row is mixed: ${JSON.stringify(colours[code])}`);
   }
   await screenshot(page, 'errors-setB-ratio');
+  await page.click('nav a[href="#/incidents"]');
+  const card = page.locator('.incident-card[data-source="errors"]', { hasText: 'error code -2' });
+  await card.waitFor();
+  assert.equal(await card.locator('.detail').textContent(), 'rate-test: new: 0 → 1,352');
+});
+
+test('rate test settings: evidence, false alerts per code-hour and restart interval can be changed; bad values are refused', async ({ page }) => {
+  await replay(page, SET_A);
+  const before = await alertRows(page);
+  assert.equal(await page.inputValue('#evidence'), 'recent');
+  assert.equal(await page.inputValue('#false-alarm-rate'), '0.002');
+  assert.equal(await page.inputValue('#restart-seconds'), '10');
+  // Recent evidence reports its evidence M against the level A = 3600 / (10 s · 0.002).
+  const threshold = () => page.locator('#alerts-table tbody tr[data-code] td:nth-child(7)').allTextContents();
+  assert.ok((await threshold()).every((t) => /^evidence \S+ \(level 1\.8e5\)$/.test(t)), JSON.stringify(await threshold()));
+  for (const [id, bad, message] of [
+    ['#restart-seconds', '0', /restart every: enter a whole number of seconds from 1 to 3600/],
+    ['#false-alarm-rate', '2', /false alerts per code-hour: enter a number from 1e-9 to 1/],
+    ['#alpha', '1.5', /α \(false alarms of the stream-start test\): enter a number between 0 and 1/],
+  ]) {
+    await page.fill(id, bad);
+    await page.locator(id).dispatchEvent('change');
+    await page.waitForSelector('#errors-error');
+    assert.match(await page.textContent('#errors-error'), message);
+    assert.equal((await alertRows(page)).length, before.length, 'a refused setting keeps the alerts');
+  }
+  // A valid setting rebuilds the engine (and clears the message): a restart every 30 s
+  // changes the level to 3600 / (30 s · 0.002) = 6.0e4.
+  await page.fill('#restart-seconds', '30');
+  await page.locator('#restart-seconds').dispatchEvent('change');
+  await page.waitForFunction(() => !document.querySelector('#errors-error'));
+  await page.waitForFunction(() => [...document.querySelectorAll('#alerts-table tbody tr[data-code] td:nth-child(7)')].some((td) => /level 6\.0e4/.test(td.textContent)));
+  // The previous detector: evidence since the start, with its p-value against α_k.
+  await page.selectOption('#evidence', 'cumulative');
+  assert.ok(await page.locator('#restart-seconds').evaluate((el) => el.closest('label').hidden));
+  await page.waitForFunction(() => [...document.querySelectorAll('#alerts-table tbody tr[data-code] td:nth-child(7)')].every((td) => /^p = \S+ \(α_k \S+\)$/.test(td.textContent)));
+  const cumulative = [...new Set((await alertRows(page)).map((r) => r.code))].sort();
+  assert.deepEqual(cumulative, ['2', '3', '4']);
 });
 
 test('the stream plays live: alerts appear as stream time passes, seek back rebuilds', async ({ page }) => {
@@ -134,9 +193,9 @@ test('the stream plays live: alerts appear as stream time passes, seek back rebu
   await page.keyboard.press('k'); // loading starts playing; `k` pauses
   await page.selectOption('#speed', '300x');
   assert.match(await page.textContent('#play'), /Play/);
-  // Seek to 0:03:00: code 3 (raised at 0:01:03) is flagged, code 2 (0:05:02) not yet.
-  await page.locator('#seek').evaluate((el) => { el.value = '180'; el.dispatchEvent(new Event('change', { bubbles: true })); });
-  await page.waitForFunction(() => /^0:03:00/.test(document.querySelector('#stream-time').textContent));
+  // Seek to 0:02:30: code 3 (raised at 0:01:03) is flagged, code 2 (0:02:55) not yet.
+  await page.locator('#seek').evaluate((el) => { el.value = '150'; el.dispatchEvent(new Event('change', { bubbles: true })); });
+  await page.waitForFunction(() => /^0:02:30/.test(document.querySelector('#stream-time').textContent));
   let codes = (await alertRows(page)).map((r) => r.code);
   assert.ok(codes.includes('3') && !codes.includes('2'), JSON.stringify(codes));
   const applied = Number((await page.textContent('#events-applied')).split(' ')[0]);

@@ -16,7 +16,7 @@ pub struct Args {
     /// Bin width in seconds (default: from the data's span, at most 720 bins).
     #[arg(long)]
     pub bin_seconds: Option<u32>,
-    /// Detector: rate-test (always-valid, false alarms <= --alpha) or mean-threshold.
+    /// Detector: rate-test (false alerts bounded, see --evidence) or mean-threshold.
     #[arg(long, default_value = "rate-test", value_parser = parse_method)]
     pub method: errors::Method,
     /// mean-threshold: alert when the window mean of candidate/baseline exceeds this.
@@ -25,7 +25,20 @@ pub struct Args {
     /// mean-threshold: window lengths in bins, comma-separated.
     #[arg(long, default_value = "5,10", value_delimiter = ',')]
     pub windows: Vec<u32>,
-    /// rate-test: probability of any false alarm over all codes and the whole stream.
+    /// rate-test: recent (default; a late rise is raised within about a minute, expected
+    /// false alerts <= alpha + false-alarm-rate per code-hour) or cumulative (evidence since
+    /// the stream started; probability of any false alert <= alpha).
+    #[arg(long, default_value = "recent", value_parser = parse_evidence)]
+    pub evidence: errors::Evidence,
+    /// rate-test, recent: expected false alerts per code per hour of stream from the
+    /// restarted tests, at most (1e-9 to 1).
+    #[arg(long, default_value_t = errors::recent::DEFAULT_FALSE_ALARM_RATE)]
+    pub false_alarm_rate: f64,
+    /// rate-test, recent: seconds between fresh tests of a code (1 to 3600).
+    #[arg(long, default_value_t = errors::recent::DEFAULT_RESTART_SECONDS)]
+    pub restart_seconds: u32,
+    /// rate-test: false alarms of the stream-start test (recent: expected, cumulative:
+    /// probability of any) over all codes and the whole stream (between 0 and 1).
     #[arg(long, default_value_t = 0.01)]
     pub alpha: f64,
     /// The baseline build (default: the older of two).
@@ -48,6 +61,11 @@ pub struct Args {
     pub format: String,
 }
 
+fn parse_evidence(s: &str) -> Result<errors::Evidence, String> {
+    errors::Evidence::parse(s)
+        .ok_or_else(|| format!("unknown evidence '{s}': use recent or cumulative"))
+}
+
 /// Run the subcommand; failures are reported on stderr with exit code 2.
 pub fn run(args: Args) -> ExitCode {
     let Args {
@@ -56,6 +74,9 @@ pub fn run(args: Args) -> ExitCode {
         method,
         threshold,
         windows,
+        evidence,
+        false_alarm_rate,
+        restart_seconds,
         alpha,
         baseline,
         candidate,
@@ -110,6 +131,9 @@ pub fn run(args: Args) -> ExitCode {
     config.method = method;
     config.threshold = threshold;
     config.windows = windows;
+    config.evidence = evidence;
+    config.false_alarm_rate = false_alarm_rate;
+    config.restart_seconds = restart_seconds;
     config.alpha = alpha;
     let engine = match errors::analyze(&stream, config) {
         Ok(e) => e,

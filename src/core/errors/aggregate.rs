@@ -47,6 +47,8 @@ pub struct Aggregator {
     bin_seconds: i64,
     sec_counts: Vec<[u32; 2]>,
     dirty: Vec<u32>,
+    /// The counts of the codes in `dirty` in the last closed second, in the same order.
+    closed: Vec<[u32; 2]>,
     bin_counts: Vec<[u32; 2]>,
     /// Index (start / B) of the open bin, None before the first event.
     open_bin: Option<i64>,
@@ -64,6 +66,7 @@ impl Aggregator {
             bin_seconds: bin_seconds.max(1) as i64,
             sec_counts: Vec::new(),
             dirty: Vec::new(),
+            closed: Vec::new(),
             bin_counts: Vec::new(),
             open_bin: None,
             bins: Vec::new(),
@@ -93,7 +96,7 @@ impl Aggregator {
     }
 
     /// Close the open second: fold it into the bin and the totals; [`Self::changed`] then
-    /// lists the codes that changed.
+    /// lists the codes that changed and [`Self::changed_counts`] their counts in it.
     pub fn close_second(&mut self) {
         let n = self.sec_counts.len();
         if self.bin_counts.len() < n {
@@ -103,9 +106,11 @@ impl Aggregator {
             self.totals.resize(n, [0, 0]);
             self.rank.resize(n, u32::MAX);
         }
+        self.closed.clear();
         for &code in &self.dirty {
             let i = code as usize;
             let s = std::mem::take(&mut self.sec_counts[i]);
+            self.closed.push(s);
             self.bin_counts[i][0] += s[0];
             self.bin_counts[i][1] += s[1];
             self.totals[i][0] += s[0] as u64;
@@ -122,9 +127,16 @@ impl Aggregator {
         &self.dirty
     }
 
+    /// `[baseline, candidate]` counts in the last closed second of each code in
+    /// [`Self::changed`], in the same order.
+    pub fn changed_counts(&self) -> &[[u32; 2]] {
+        &self.closed
+    }
+
     /// Forget the changed-codes list of the last closed second.
     pub fn clear_dirty(&mut self) {
         self.dirty.clear();
+        self.closed.clear();
     }
 
     /// The bin index a second falls in.

@@ -4,7 +4,7 @@
 //! maps values to colours.
 
 use super::aggregate::Bin;
-use super::alerts::rate_ratio;
+use super::alerts::{is_new_code, new_code_text, rate_ratio};
 
 /// What a cell's colour shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -142,6 +142,44 @@ pub struct CodeTotals {
     pub ci_high: Option<f64>,
 }
 
+impl CodeTotals {
+    /// The candidate raised the code and the baseline never did.
+    pub fn is_new(&self) -> bool {
+        is_new_code(self.baseline, self.candidate)
+    }
+
+    /// The candidate has more of the code with 95% confidence (a new code too, once it has
+    /// enough events to say so).
+    pub fn raised(&self) -> bool {
+        self.ci_low > 1.0
+    }
+
+    /// What the row's summary reads: `new: 0 → 1,352` for a new code, else the ratio with
+    /// its interval, `1.52 [1.31, 1.77]` (`∞` for an open upper end).
+    pub fn summary(&self) -> String {
+        if self.is_new() {
+            return new_code_text(self.candidate);
+        }
+        let high = self.ci_high.map_or("∞".to_string(), ratio_text);
+        format!(
+            "{} [{}, {high}]",
+            ratio_text(self.ratio),
+            ratio_text(self.ci_low)
+        )
+    }
+}
+
+/// A ratio with two significant decimals, short for large values.
+pub fn ratio_text(r: f64) -> String {
+    if r >= 100.0 {
+        format!("{r:.0}")
+    } else if r >= 10.0 {
+        format!("{r:.1}")
+    } else {
+        format!("{r:.2}")
+    }
+}
+
 /// Totals and rate ratio of each code in `order`, from the engine's running totals.
 pub fn code_totals(totals: &[[u64; 2]], order: &[u32]) -> Vec<CodeTotals> {
     order
@@ -205,6 +243,18 @@ mod tests {
         assert!((g.value(0, 0) - (7.5f64 / 0.5).log2()).abs() < 1e-12);
         assert_eq!(g.value(1, 0), 0.0);
         assert_eq!(g.scale, RATIO_SCALE_LOG2);
+    }
+
+    #[test]
+    fn new_codes_read_as_new_with_their_counts_not_as_a_ratio() {
+        let t = code_totals(&[[0, 1352], [0, 0], [200, 300], [0, 1]], &[0, 1, 2, 3]);
+        assert!(t[0].is_new() && t[0].raised());
+        assert!(t[3].is_new() && !t[3].raised(), "one event says little");
+        assert_eq!(t[3].summary(), "new: 0 → 1");
+        assert_eq!(t[0].summary(), "new: 0 → 1,352");
+        assert!(!t[1].is_new(), "no events at all is not a new code");
+        assert!(!t[2].is_new());
+        assert_eq!(t[2].summary(), "1.50 [1.25, 1.79]");
     }
 
     #[test]

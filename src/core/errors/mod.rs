@@ -5,21 +5,66 @@
 
 pub mod aggregate;
 pub mod alerts;
+pub mod cumulative;
 pub mod heatmap;
+pub mod mean_threshold;
+mod mixture;
 pub mod read;
+pub mod recent;
 pub mod snapshot;
 pub mod timestamp;
 
 use std::fmt;
 
 pub use aggregate::{default_bin_seconds, Aggregator, Bin};
-pub use alerts::{Alert, MeanThreshold, Method, RateTest};
+pub use alerts::{group_thousands, is_new_code, new_code_text, Alert, Method};
+pub use cumulative::CumulativeTest;
+pub use mean_threshold::MeanThreshold;
 #[cfg(not(target_arch = "wasm32"))]
 pub use read::read_path;
 pub use read::{read_bytes, ErrorStream, ReadError, ReadOptions, Roles, RowProblem};
+pub use recent::RecentTest;
 pub use timestamp::{format_stream_seconds, parse_timestamp_ms, TimeFormat, TimestampError};
 
 use crate::core::event::{ErrorEvent, Event};
+
+/// Which evidence the rate test weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// Recent evidence (default): fresh tests every few seconds, summed (see [`recent`]);
+    /// expected false alerts at most `false_alarm_rate` per code-hour.
+    Recent,
+    /// All evidence since the stream started (see [`cumulative`]); the probability of any
+    /// false alarm at most `alpha`.
+    Cumulative,
+}
+
+impl Evidence {
+    /// Parse `recent` or `cumulative`.
+    pub fn parse(s: &str) -> Option<Evidence> {
+        match s {
+            "recent" => Some(Evidence::Recent),
+            "cumulative" => Some(Evidence::Cumulative),
+            _ => None,
+        }
+    }
+
+    /// The name `parse` reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Recent => "recent",
+            Evidence::Cumulative => "cumulative",
+        }
+    }
+}
+
+/// Valid range of `false_alarm_rate` (expected false alerts per code-hour); the error
+/// message spells it out.
+pub const FALSE_ALARM_RATE_RANGE: (f64, f64) = (1e-9, 1.0);
+
+/// Valid range of `restart_seconds`.
+pub const RESTART_SECONDS_RANGE: (u32, u32) = (1, 3600);
 
 /// Engine settings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -32,7 +77,13 @@ pub struct Config {
     pub bin_seconds: u32,
     /// The detector.
     pub method: Method,
-    /// rate-test: overall false-alarm probability over all codes and looks.
+    /// rate-test: which evidence it weighs.
+    pub evidence: Evidence,
+    /// rate-test, recent evidence: expected false alerts per code per hour of stream, at most.
+    pub false_alarm_rate: f64,
+    /// rate-test, recent evidence: seconds between fresh tests of a code.
+    pub restart_seconds: u32,
+    /// rate-test, cumulative evidence: overall false-alarm probability over all codes and looks.
     pub alpha: f64,
     /// mean-threshold: the ratio threshold.
     pub threshold: f64,
@@ -41,13 +92,18 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults: rate-test at α = 0.01; mean-threshold 1.25 over 5 and 10 bins.
+    /// Defaults: rate-test on recent evidence, at most 0.01 expected false alerts per
+    /// code-hour with a fresh test every 10 s (cumulative: α = 0.01); mean-threshold 1.25
+    /// over 5 and 10 bins.
     pub fn new(baseline: u32, candidate: u32, bin_seconds: u32) -> Self {
         Config {
             baseline,
             candidate,
             bin_seconds,
             method: Method::RateTest,
+            evidence: Evidence::Recent,
+            false_alarm_rate: recent::DEFAULT_FALSE_ALARM_RATE,
+            restart_seconds: recent::DEFAULT_RESTART_SECONDS,
             alpha: 0.01,
             threshold: 1.25,
             windows: vec![5, 10],
@@ -71,6 +127,10 @@ pub enum ConfigError {
     ZeroBin,
     /// α outside (0, 1).
     Alpha(f64),
+    /// A false-alarm rate outside [`FALSE_ALARM_RATE_RANGE`].
+    FalseAlarmRate(f64),
+    /// A restart interval outside [`RESTART_SECONDS_RANGE`].
+    RestartSeconds(u32),
     /// A threshold that is not a positive number.
     Threshold(f64),
     /// No window, or a window of 0 bins.
@@ -84,8 +144,20 @@ impl fmt::Display for ConfigError {
         match self {
             ConfigError::ZeroBin => write!(f, "--bin-seconds must be at least 1"),
             ConfigError::Alpha(a) => {
-                write!(f, "the false-alarm rate must be between 0 and 1, got {a}")
+                write!(
+                    f,
+                    "--alpha (the false-alarm probability) must be between 0 and 1, got {a}"
+                )
             }
+            ConfigError::FalseAlarmRate(r) => write!(
+                f,
+                "--false-alarm-rate (expected false alerts per code-hour) must be from 1e-9 to 1, got {r}"
+            ),
+            ConfigError::RestartSeconds(g) => write!(
+                f,
+                "--restart-seconds must be a whole number of seconds from {} to {}, got {g}",
+                RESTART_SECONDS_RANGE.0, RESTART_SECONDS_RANGE.1
+            ),
             ConfigError::Threshold(t) => {
                 write!(f, "--threshold must be a positive number, got {t}")
             }
@@ -105,7 +177,8 @@ impl std::error::Error for ConfigError {}
 pub struct ErrorEngine {
     config: Config,
     agg: Aggregator,
-    rate: RateTest,
+    recent: RecentTest,
+    cumulative: CumulativeTest,
     mean: MeanThreshold,
     alerts: Vec<Alert>,
     /// The open second, None before the first event.
@@ -124,6 +197,14 @@ impl ErrorEngine {
         if !(config.alpha > 0.0 && config.alpha < 1.0) {
             return Err(ConfigError::Alpha(config.alpha));
         }
+        let (lo, hi) = FALSE_ALARM_RATE_RANGE;
+        if !(config.false_alarm_rate >= lo && config.false_alarm_rate <= hi) {
+            return Err(ConfigError::FalseAlarmRate(config.false_alarm_rate));
+        }
+        let (lo, hi) = RESTART_SECONDS_RANGE;
+        if !(lo..=hi).contains(&config.restart_seconds) {
+            return Err(ConfigError::RestartSeconds(config.restart_seconds));
+        }
         if !(config.threshold.is_finite() && config.threshold > 0.0) {
             return Err(ConfigError::Threshold(config.threshold));
         }
@@ -135,7 +216,12 @@ impl ErrorEngine {
         }
         Ok(ErrorEngine {
             agg: Aggregator::new(config.bin_seconds),
-            rate: RateTest::new(config.alpha),
+            recent: RecentTest::new(
+                config.alpha,
+                config.false_alarm_rate,
+                config.restart_seconds,
+            ),
+            cumulative: CumulativeTest::new(config.alpha),
             mean: MeanThreshold::new(config.threshold, &config.windows),
             alerts: Vec::new(),
             second: None,
@@ -203,13 +289,25 @@ impl ErrorEngine {
     fn close_second(&mut self) {
         let Some(sec) = self.second else { return };
         self.agg.close_second();
-        if self.config.method == Method::RateTest {
-            let agg = &self.agg;
-            for &code in agg.changed() {
-                let rank = agg.rank(code).unwrap_or(0);
-                let totals = agg.totals()[code as usize];
-                self.rate.update(code, rank, totals, sec, &mut self.alerts);
+        let agg = &self.agg;
+        match (self.config.method, self.config.evidence) {
+            (Method::RateTest, Evidence::Recent) => {
+                for (&code, &counts) in agg.changed().iter().zip(agg.changed_counts()) {
+                    let rank = agg.rank(code).unwrap_or(0);
+                    let totals = agg.totals()[code as usize];
+                    self.recent
+                        .update(code, rank, counts, totals, sec, &mut self.alerts);
+                }
             }
+            (Method::RateTest, Evidence::Cumulative) => {
+                for &code in agg.changed() {
+                    let rank = agg.rank(code).unwrap_or(0);
+                    let totals = agg.totals()[code as usize];
+                    self.cumulative
+                        .update(code, rank, totals, sec, &mut self.alerts);
+                }
+            }
+            (Method::MeanThreshold, _) => {}
         }
         self.agg.clear_dirty();
     }
@@ -278,7 +376,8 @@ pub fn analyze(stream: &ErrorStream, config: Config) -> Result<ErrorEngine, Conf
 }
 
 /// One alert as a JSON line: `code` (label), `method`, `raised_at_s`, `start_s`, `stop_s`,
-/// `value`, `ci_low`, `ci_high`, `p_value`, `threshold`, `window_bins`, counts and `state`.
+/// `value`, `ci_low`, `ci_high`, `p_value`, `threshold`, `window_bins`, counts, `new_code`
+/// (the baseline has no events in the counts, so `value` is no ratio to read) and `state`.
 pub fn alert_json(alert: &Alert, codes: &[String]) -> String {
     #[derive(serde::Serialize)]
     struct Line<'a> {
@@ -295,6 +394,7 @@ pub fn alert_json(alert: &Alert, codes: &[String]) -> String {
         window_bins: Option<u32>,
         baseline_count: u64,
         candidate_count: u64,
+        new_code: bool,
         state: &'a str,
     }
     let line = Line {
@@ -311,13 +411,15 @@ pub fn alert_json(alert: &Alert, codes: &[String]) -> String {
         window_bins: alert.window_bins,
         baseline_count: alert.baseline_count,
         candidate_count: alert.candidate_count,
+        new_code: alert.is_new_code(),
         state: alert.state(),
     };
     serde_json::to_string(&line).unwrap_or_default()
 }
 
 /// One alert in the original plain format, one field a line. Numeric codes print as
-/// `Error_Code_<n>`, other labels as they are; an open alert's stop prints as `open`.
+/// `Error_Code_<n>`, other labels as they are; an open alert's stop prints as `open`; a
+/// code with no baseline events in the alert's counts prints `Value: new: 0 → 1,352`.
 pub fn alert_text(alert: &Alert, codes: &[String]) -> String {
     let title = match alert.method {
         Method::MeanThreshold => "Mean Threshold Exceeded",
@@ -330,11 +432,15 @@ pub fn alert_text(alert: &Alert, codes: &[String]) -> String {
         Method::MeanThreshold => format!("Threshold: {}", alert.threshold),
         Method::RateTest => format!("P-Value: {:.3e}", alert.p_value.unwrap_or(1.0)),
     };
+    let value = if alert.is_new_code() {
+        new_code_text(alert.candidate_count)
+    } else {
+        round_value(alert.value).to_string()
+    };
     format!(
-        "Alert: {title}\nStart Timestamp: {}\nStop Timestamp: {stop}\nError Code: {}\nValue: {}\n{threshold}\n",
+        "Alert: {title}\nStart Timestamp: {}\nStop Timestamp: {stop}\nError Code: {}\nValue: {value}\n{threshold}\n",
         format_stream_seconds(alert.start_s),
         code_label(codes.get(alert.code as usize).map_or("?", String::as_str)),
-        round_value(alert.value),
     )
 }
 

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use super::ErrState;
-use crate::core::errors::{alert_json, alert_text, format_stream_seconds, Alert, Method};
+use crate::core::errors::{
+    alert_json, alert_text, format_stream_seconds, group_thousands, new_code_text, Alert,
+    Evidence, Method,
+};
 use crate::ui::download;
 
 fn method_name(a: &Alert) -> String {
@@ -80,12 +83,15 @@ pub fn AlertList() -> impl IntoView {
                     {move || {
                         let codes = codes();
                         let list = alerts();
+                        let evidence = st.with_engine(|e| e.config().evidence).unwrap_or(Evidence::Recent);
                         if list.is_empty() {
                             return view! { <tr><td colspan="9" class="muted">"No alert so far."</td></tr> }.into_any();
                         }
                         list.into_iter().map(|a| {
                             let code = codes.get(a.code as usize).cloned().unwrap_or_default();
+                            // A code the baseline has none of reads as new, not as a ratio.
                             let value = match a.method {
+                                _ if a.is_new_code() => new_code_text(a.candidate_count),
                                 Method::RateTest => format!(
                                     "ratio {:.2} [{:.2}, {}]",
                                     a.value,
@@ -94,22 +100,34 @@ pub fn AlertList() -> impl IntoView {
                                 ),
                                 Method::MeanThreshold => format!("{:.2}", a.value),
                             };
-                            let threshold = match a.method {
-                                Method::RateTest => format!("p = {:.1e} (α_k {:.1e})", a.p_value.unwrap_or(1.0), a.threshold),
-                                Method::MeanThreshold => format!("{}", a.threshold),
+                            let threshold = match (a.method, evidence) {
+                                // Recent evidence reports 1/M against 1/A: show M and A.
+                                (Method::RateTest, Evidence::Recent) => {
+                                    let p = a.p_value.unwrap_or(1.0);
+                                    // p is floored at the smallest f64: M beyond it is "huge".
+                                    let m = if p <= f64::MIN_POSITIVE {
+                                        "> 1e307".to_string()
+                                    } else {
+                                        format!("{:.1e}", 1.0 / p)
+                                    };
+                                    format!("evidence {m} (level {:.1e})", 1.0 / a.threshold)
+                                }
+                                (Method::RateTest, Evidence::Cumulative) => format!("p = {:.1e} (α_k {:.1e})", a.p_value.unwrap_or(1.0), a.threshold),
+                                (Method::MeanThreshold, _) => format!("{}", a.threshold),
                             };
+                            let new_code = a.is_new_code().to_string();
                             let state = a.state();
                             let code_attr = code.clone();
                             view! {
-                                <tr data-code=code_attr data-state=state>
+                                <tr data-code=code_attr data-state=state data-new-code=new_code>
                                     <td class="code">{code}</td>
                                     <td>{method_name(&a)}</td>
                                     <td>{format_stream_seconds(a.raised_at_s)}</td>
                                     <td>{format_stream_seconds(a.start_s)}</td>
                                     <td>{a.stop_s.map_or("—".into(), format_stream_seconds)}</td>
-                                    <td>{value}</td>
+                                    <td class="value">{value}</td>
                                     <td>{threshold}</td>
-                                    <td>{format!("{} / {}", a.baseline_count, a.candidate_count)}</td>
+                                    <td>{format!("{} / {}", group_thousands(a.baseline_count), group_thousands(a.candidate_count))}</td>
                                     <td><span class=format!("state {state}")>{state}</span></td>
                                 </tr>
                             }

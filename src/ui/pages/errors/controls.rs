@@ -4,7 +4,10 @@ use leptos::prelude::*;
 
 use super::ErrState;
 use crate::core::errors::heatmap::HeatMode;
-use crate::core::errors::{format_stream_seconds, Method, ReadOptions};
+use crate::core::errors::{
+    format_stream_seconds, Evidence, Method, ReadOptions, FALSE_ALARM_RATE_RANGE,
+    RESTART_SECONDS_RANGE,
+};
 use crate::core::stream::Speed;
 
 /// Asks for baseline and candidate when the file has more than two builds.
@@ -154,10 +157,46 @@ pub fn Settings() -> impl IntoView {
             st.rebuild();
         }
         _ => st.error.set(Some(
-            "False-alarm rate: enter a probability between 0 and 1, for example 0.01.".into(),
+            "Settings: α (false alarms of the stream-start test): enter a number between 0 and 1, \
+             for example 0.01."
+                .into(),
         )),
     };
+    let on_evidence = move |e: leptos::ev::Event| {
+        if let Some(v) = Evidence::parse(&event_target_value(&e)) {
+            st.evidence.set(v);
+            st.rebuild();
+        }
+    };
+    let on_rate = move |e: leptos::ev::Event| {
+        let (lo, hi) = FALSE_ALARM_RATE_RANGE;
+        match event_target_value(&e).trim().parse::<f64>() {
+            Ok(f) if (lo..=hi).contains(&f) => {
+                st.false_alarm_rate.set(f);
+                st.rebuild();
+            }
+            _ => st.error.set(Some(
+                "Settings: false alerts per code-hour: enter a number from 1e-9 to 1, for example \
+                 0.002."
+                    .into(),
+            )),
+        }
+    };
+    let on_restart = move |e: leptos::ev::Event| {
+        let (lo, hi) = RESTART_SECONDS_RANGE;
+        match event_target_value(&e).trim().parse::<u32>() {
+            Ok(g) if (lo..=hi).contains(&g) => {
+                st.restart_seconds.set(g);
+                st.rebuild();
+            }
+            _ => st.error.set(Some(format!(
+                "Settings: restart every: enter a whole number of seconds from {lo} to {hi}, for \
+                 example 10."
+            ))),
+        }
+    };
     let mean = move || st.method.get() == Method::MeanThreshold;
+    let cumulative = move || st.evidence.get() == Evidence::Cumulative;
     let windows_text = move || {
         let w: Vec<String> = st.windows.get().iter().map(|w| w.to_string()).collect();
         w.join(",")
@@ -186,7 +225,24 @@ pub fn Settings() -> impl IntoView {
                         <option value="mean-threshold">"mean threshold"</option>
                     </select>
                 </label>
-                <label hidden=mean>"False alarms α "<input id="alpha" type="number" step="0.001" min="0.0001" max="0.5" size="6"
+                <label hidden=mean>"Evidence "
+                    <select id="evidence" prop:value=move || st.evidence.get().name() on:change=on_evidence
+                        title="recent: raises a rise about a minute after it starts, however late; cumulative: weighs everything since the stream started">
+                        <option value="recent">"recent (default)"</option>
+                        <option value="cumulative">"since the start"</option>
+                    </select>
+                </label>
+                <label hidden=move || mean() || cumulative()
+                    title="Expected false alerts per code per hour of stream from the restarted tests, at most (1e-9 to 1)">
+                    "False alerts / code-hour "<input id="false-alarm-rate" type="number" step="0.001" min="0.000000001" max="1" size="6"
+                    prop:value=move || st.false_alarm_rate.get().to_string() on:change=on_rate /></label>
+                <label hidden=move || mean() || cumulative()
+                    title="Seconds between fresh tests of a code (1 to 3600)">
+                    "Restart every (s) "<input id="restart-seconds" type="number" step="1" min="1" max="3600" size="4"
+                    prop:value=move || st.restart_seconds.get().to_string() on:change=on_restart /></label>
+                <label hidden=mean
+                    title="False alarms of the test since the stream started, over all codes: expected (recent) or the probability of any (since the start)">
+                    "α "<input id="alpha" type="number" step="0.001" min="0.0001" max="0.5" size="6"
                     prop:value=move || st.alpha.get().to_string() on:change=on_alpha /></label>
                 <label hidden=move || !mean()>"Threshold "<input id="threshold" type="number" step="0.05" min="0.01" size="5"
                     prop:value=move || st.threshold.get().to_string() on:change=on_threshold /></label>

@@ -39,6 +39,8 @@ pub fn Heatmap() -> impl IntoView {
     let rows_attr = RwSignal::new(String::new());
     // The counts drawn, for tests comparing two runs: per-row sums and a digest of cells.
     let counts_attr = RwSignal::new((String::new(), String::new()));
+    // What each row's totals read beside it (drawn on the canvas), for tests and tools.
+    let totals_attr = RwSignal::new(String::new());
     // Off-screen canvas the cell image is staged on before one scaled copy.
     let scratch: StoredValue<Option<web_sys::HtmlCanvasElement>, LocalStorage> =
         StoredValue::new_local(None);
@@ -128,6 +130,8 @@ pub fn Heatmap() -> impl IntoView {
                 .unwrap_or_default(),
         );
         rows_attr.set(serde_json::to_string(&labels).unwrap_or_default());
+        let summaries: Vec<String> = totals.iter().map(|t| t.summary()).collect();
+        totals_attr.set(serde_json::to_string(&summaries).unwrap_or_default());
         counts_attr.set(count_attrs(&grid));
         match (result, layout) {
             (Ok(()), Some(layout)) => drawn.set_value(Some(Drawn {
@@ -189,7 +193,7 @@ pub fn Heatmap() -> impl IntoView {
                 </span>
             </div>
             <div class="heatmap-wrap">
-                <canvas node_ref=canvas id="heatmap" data-cells=move || cells_attr.get() data-rows=move || rows_attr.get()
+                <canvas node_ref=canvas id="heatmap" data-cells=move || cells_attr.get() data-rows=move || rows_attr.get() data-totals=move || totals_attr.get()
                     data-row-sums=move || counts_attr.get().0 data-digest=move || counts_attr.get().1 width=WIDTH height=CHROME_H + 3 * ROW_H role="img"
                     aria-label="Heatmap of candidate minus baseline errors per code and time bin"
                     on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>

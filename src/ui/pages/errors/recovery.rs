@@ -163,6 +163,9 @@ impl ErrState {
         self.method.set(config.method);
         self.threshold.set(config.threshold);
         self.windows.set(config.windows.clone());
+        self.evidence.set(config.evidence);
+        self.false_alarm_rate.set(config.false_alarm_rate);
+        self.restart_seconds.set(config.restart_seconds);
         self.alpha.set(config.alpha);
         self.builds.set((config.baseline, config.candidate));
         self.mode.set(snap.heat_mode);

@@ -7,8 +7,8 @@ use leptos::prelude::*;
 
 use crate::core::errors::heatmap::HeatMode;
 use crate::core::errors::{
-    default_bin_seconds, read_bytes, Config, ErrorEngine, ErrorStream, Method, ReadError,
-    ReadOptions,
+    default_bin_seconds, read_bytes, recent, Config, ErrorEngine, ErrorStream, Evidence, Method,
+    ReadError, ReadOptions,
 };
 use crate::core::stream::{Cursor, Speed};
 use crate::ui::journal::JournalService;
@@ -55,7 +55,13 @@ pub struct ErrState {
     pub threshold: RwSignal<f64>,
     /// mean-threshold windows in bins.
     pub windows: RwSignal<Vec<u32>>,
-    /// rate-test overall false-alarm probability.
+    /// rate-test: recent or cumulative evidence.
+    pub evidence: RwSignal<Evidence>,
+    /// rate-test, recent: expected false alerts per code-hour from the restarted tests.
+    pub false_alarm_rate: RwSignal<f64>,
+    /// rate-test, recent: seconds between fresh tests of a code.
+    pub restart_seconds: RwSignal<u32>,
+    /// rate-test: false alarms of the stream-start test over all codes and the stream.
     pub alpha: RwSignal<f64>,
     /// Baseline and candidate build ids.
     pub builds: RwSignal<(u32, u32)>,
@@ -101,6 +107,9 @@ impl ErrState {
             method: RwSignal::new(Method::RateTest),
             threshold: RwSignal::new(1.25),
             windows: RwSignal::new(vec![5, 10]),
+            evidence: RwSignal::new(Evidence::Recent),
+            false_alarm_rate: RwSignal::new(recent::DEFAULT_FALSE_ALARM_RATE),
+            restart_seconds: RwSignal::new(recent::DEFAULT_RESTART_SECONDS),
             alpha: RwSignal::new(0.01),
             builds: RwSignal::new((0, 1)),
             mode: RwSignal::new(HeatMode::Difference),
@@ -230,6 +239,9 @@ impl ErrState {
             candidate,
             bin_seconds: self.bin_seconds.get_untracked(),
             method: self.method.get_untracked(),
+            evidence: self.evidence.get_untracked(),
+            false_alarm_rate: self.false_alarm_rate.get_untracked(),
+            restart_seconds: self.restart_seconds.get_untracked(),
             alpha: self.alpha.get_untracked(),
             threshold: self.threshold.get_untracked(),
             windows: self.windows.get_untracked(),

@@ -180,6 +180,11 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             i.metrics.join(", "),
             format!("peak deviation {:.1}× the band · {} anomalies", i.peak_deviation, i.anomaly_count),
         ),
+        // A code the baseline has none of reads as new with its counts, not as a ratio.
+        IncidentSource::ErrorAlert { code, method, baseline_count: 0, candidate_count, .. } if *candidate_count > 0 => (
+            format!("error code {code}"),
+            format!("{method}: {}", crate::core::errors::new_code_text(*candidate_count)),
+        ),
         IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count } => (
             format!("error code {code}"),
             format!(
