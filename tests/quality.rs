@@ -208,25 +208,25 @@ fn visible(kind: InjectionKind) -> Vec<String> {
 fn prolonged_spikes_and_level_shifts_are_recalled_at_once() {
     let (faulty, _, chance) = corpus_scores();
     for kind in [InjectionKind::ProlongedSpike, InjectionKind::LevelShift] {
-        let s = summarize(faulty, kind, None);
-        // Measured 1.00 for both, near-noise variants included.
-        assert!(s.recall.unwrap() >= 0.9, "{}: {s:?}", kind.name());
-        // Measured 0.0: flagged at the first faulty tick.
-        assert!(
-            s.median_delay_steps.unwrap() <= 1.0,
-            "{}: {s:?}",
-            kind.name()
-        );
-        // Measured 0.92 and 0.91 of the faulty points flagged; a clean series flags ~7%.
-        assert!(s.flagged_share.unwrap() >= 0.8, "{}: {s:?}", kind.name());
-        let c = summarize(chance, kind, None);
-        assert!(c.flagged_share.unwrap() < 0.15, "{}: {c:?}", kind.name());
-        // Plainly visible ones open an incident every time (measured 48/48 per variant).
         for label in visible(kind) {
-            let v = summarize(faulty, kind, Some(&label));
+            let s = summarize(faulty, kind, Some(&label));
+            // Measured 0.98-1.00 for every visible variant.
+            assert!(s.recall.unwrap() >= 0.9, "{} {label}: {s:?}", kind.name());
+            // Measured 0: flagged at the first faulty tick.
             assert!(
-                v.incidents_opened as f64 >= 0.9 * v.windows as f64,
-                "{} {label}: {v:?}",
+                s.median_delay_steps.unwrap() <= 1.0,
+                "{} {label}: {s:?}",
+                kind.name()
+            );
+            // Measured 0.80-1.00 of the faulty points flagged (a level shift stops being
+            // flagged once the forecast has learnt it).
+            assert!(s.flagged_share.unwrap() >= 0.7, "{} {label}: {s:?}", kind.name());
+            let c = summarize(chance, kind, Some(&label));
+            assert!(c.flagged_share.unwrap() < 0.05, "{} {label}: {c:?}", kind.name());
+            // Plainly visible ones open an incident (measured 44-48 of 48 per variant).
+            assert!(
+                s.incidents_opened as f64 >= 0.85 * s.windows as f64,
+                "{} {label}: {s:?}",
                 kind.name()
             );
         }
@@ -240,8 +240,10 @@ fn transient_spikes_are_flagged_but_page_no_one() {
     for label in visible(kind) {
         let s = summarize(faulty, kind, Some(&label));
         let c = summarize(chance, kind, Some(&label));
-        // Measured 1.00: the spike's own tick, far above the chance rate (~0.2).
-        assert!(s.recall.unwrap() >= 0.95, "{label}: {s:?}");
+        // Measured 1.00 at 0.3 and 1.0 ranges, 0.67 at 0.1 (10 σ, on a triangle wave whose
+        // corners the forecasts miss by as much), all far above chance (0.00-0.02).
+        let floor = if label.starts_with("+0.10") { 0.6 } else { 0.95 };
+        assert!(s.recall.unwrap() >= floor, "{label}: {s:?}");
         assert!(
             s.recall.unwrap() > c.recall.unwrap_or(0.0) + 0.5,
             "{s:?} {c:?}"
@@ -260,32 +262,25 @@ fn clean_series_have_a_low_false_positive_rate() {
     let fp: usize = clean.iter().map(|s| s.false_positives()).sum();
     let incidents: usize = clean.iter().map(|s| s.incidents).sum();
     assert!(hours > 10.0, "{hours} judged hours");
-    // Measured: 7.5% of points outside the 95% band, ~101 detections an hour, no incident
-    // in 12 hours (the README's long run: about one a day).
+    // Measured: 0.14% of points flagged, 2.6 false detections an hour, no incident in 12
+    // hours (the forecast band's 95% level alone flagged 6% and 86 an hour).
     let share = flagged as f64 / judged as f64;
-    assert!(share < 0.11, "flagged share {share}");
+    assert!(share < 0.005, "flagged share {share}");
     assert!(
-        (fp as f64 / hours) < 150.0,
+        (fp as f64 / hours) < 10.0,
         "{fp} false detections in {hours} h"
     );
-    assert!(
-        incidents <= 1,
-        "{incidents} incidents in {hours} h of clean stream"
-    );
+    assert_eq!(incidents, 0, "{incidents} incidents in {hours} h of clean stream");
 }
 
 #[test]
 fn gaps_open_no_incident_and_cause_few_false_anomalies() {
-    let (faulty, _, chance) = corpus_scores();
+    let (faulty, _, _) = corpus_scores();
     let s = summarize(faulty, InjectionKind::Gap, None);
-    let c = summarize(chance, InjectionKind::Gap, None);
     assert_eq!(s.incidents_opened, 0);
-    // Measured 63 windows with a false anomaly against 39 by chance, out of 192 (the
-    // 4-minute gaps account for most of the excess).
-    assert!(
-        s.detected <= 2 * c.detected + 10,
-        "{s:?} against chance {c:?}"
-    );
+    // Measured 16 of 192 gaps with a false anomaly in their range (the 4-minute gaps
+    // account for half).
+    assert!(s.detected * 100 <= 15 * s.windows, "{s:?}");
 }
 
 const MANIFEST: &str = r#"{

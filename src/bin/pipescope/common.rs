@@ -55,8 +55,8 @@ pub struct DetectorArgs {
     /// every series) or `band` (outside the forecast band).
     #[arg(long, default_value = "adaptive", value_parser = parse_detector)]
     pub detector: pipescope::core::detect::DetectorKind,
-    /// How readily the adaptive detector flags: `low` (score ≥ 0.65), `medium` (≥ 0.5) or
-    /// `high` (≥ 0.4).
+    /// How readily the adaptive detector flags: `low` (a point rarer than one in 5,000
+    /// under one of its views), `medium` (one in 1,000) or `high` (one in 300).
     #[arg(long, default_value = "medium", value_parser = parse_sensitivity)]
     pub sensitivity: pipescope::core::detect::Sensitivity,
     /// Coverage of the forecast band, between 0 and 1 (the band detector flags outside it).

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::band::BandDetector;
 use super::novelty::{Forecast, Novelty, Tuning};
+use super::rarity::{flag_surprise, Rarity};
 use super::{ConfigError, DetectConfig, Judge, Point};
 use crate::core::forecast::FittedModel;
 
@@ -14,6 +15,7 @@ use crate::core::forecast::FittedModel;
 pub struct AdaptiveDetector {
     band: BandDetector,
     novelty: Novelty,
+    rarity: Rarity,
 }
 
 impl AdaptiveDetector {
@@ -27,6 +29,7 @@ impl AdaptiveDetector {
         Ok(AdaptiveDetector {
             band: BandDetector::new(config)?,
             novelty: Novelty::new(tuning),
+            rarity: Rarity::new(),
         })
     }
 
@@ -35,6 +38,34 @@ impl AdaptiveDetector {
         Ok(AdaptiveDetector {
             band: BandDetector::with_model(config, model)?,
             novelty: Novelty::new(Tuning::default()),
+            rarity: Rarity::new(),
+        })
+    }
+
+    /// A detector whose forecast is fitted on training data from elsewhere and whose score
+    /// has already learnt those values (in time order), so it judges from the first point.
+    pub fn pretrained(
+        config: DetectConfig,
+        times_ms: &[i64],
+        values: &[f64],
+    ) -> Result<Self, ConfigError> {
+        let band = BandDetector::pretrained(config, times_ms, values)?;
+        let mut novelty = Novelty::new(Tuning::default());
+        let mut rarity = Rarity::new();
+        let mut order: Vec<usize> = (0..times_ms.len().min(values.len())).collect();
+        order.sort_by_key(|&i| times_ms[i]);
+        for i in order {
+            novelty.learn(values[i]);
+            // In-sample errors of the trained forecast stand in for its forecast errors.
+            let expected = band
+                .model()
+                .map(|m| m.predict(times_ms[i] as f64 / 1000.0).expected);
+            rarity.learn(times_ms[i], values[i], expected.map(|e| values[i] - e));
+        }
+        Ok(AdaptiveDetector {
+            band,
+            novelty,
+            rarity,
         })
     }
 
@@ -55,8 +86,17 @@ impl Judge for AdaptiveDetector {
             }),
             _ => None,
         };
+        let period_ms = self.band.model().and_then(|m| {
+            let p = m.seasonalities().iter().map(|s| s.period_s).fold(0.0, f64::max);
+            (p > 0.0).then_some(p * 1000.0)
+        });
         let v = self.novelty.judge(value, forecast);
-        if forecast.is_none() {
+        let t = self.novelty.tuning();
+        let span = t.block * t.shape_len;
+        let why = self
+            .rarity
+            .judge(t_ms, value, forecast, period_ms, v.shape, span, v.scale);
+        if forecast.is_none() || !self.novelty.judges() {
             // Nothing is judged while the forecast trains (its window is the warm-up).
             p.score = 0.0;
             p.why = None;
@@ -64,11 +104,10 @@ impl Judge for AdaptiveDetector {
             return p;
         }
         p.score = v.score;
-        p.why = v.why;
+        p.why = why;
         // Flagged while the point itself is rare; the score marks when an episode starts.
-        p.anomaly = value.is_finite()
-            && v.why.is_some()
-            && v.rarity >= self.band.config().sensitivity.threshold();
+        let bar = flag_surprise(self.band.config().sensitivity);
+        p.anomaly = why.is_some_and(|w| w.surprise >= bar);
         p
     }
 

@@ -19,6 +19,7 @@
 pub mod adaptive;
 pub mod band;
 pub mod novelty;
+pub mod rarity;
 pub mod tail;
 
 use std::fmt;
@@ -69,7 +70,8 @@ impl DetectorKind {
     }
 }
 
-/// How readily the adaptive detector flags: the score a point needs.
+/// How readily the adaptive detector flags: how rare a point must be (low: one in 5,000,
+/// medium: one in 1,000, high: one in 300).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Sensitivity {
@@ -86,13 +88,10 @@ impl Sensitivity {
     /// Every level, least sensitive first.
     pub const ALL: [Sensitivity; 3] = [Sensitivity::Low, Sensitivity::Medium, Sensitivity::High];
 
-    /// The score at or above which a point is flagged.
-    pub fn threshold(self) -> f64 {
-        match self {
-            Sensitivity::Low => 0.65,
-            Sensitivity::Medium => 0.5,
-            Sensitivity::High => 0.4,
-        }
+    /// How rare a point must be to be flagged: `−log10` of its tail probability under its
+    /// rarest view (3 = one in a thousand).
+    pub fn surprise(self) -> f64 {
+        rarity::flag_surprise(self)
     }
 
     /// Its name (`low`, `medium`, `high`).
@@ -381,11 +380,15 @@ impl Detector {
         times_ms: &[i64],
         values: &[f64],
     ) -> Result<Detector, ConfigError> {
-        let band = BandDetector::pretrained(config.clone(), times_ms, values)?;
-        match band.model() {
-            Some(m) => Detector::with_model(config, m.clone()),
-            None => Detector::new(config),
-        }
+        config.validate()?;
+        Ok(match config.kind {
+            DetectorKind::Adaptive => {
+                Detector::Adaptive(AdaptiveDetector::pretrained(config, times_ms, values)?)
+            }
+            DetectorKind::Band => {
+                Detector::Band(BandDetector::pretrained(config, times_ms, values)?)
+            }
+        })
     }
 
     fn inner(&self) -> &dyn Judge {

@@ -52,9 +52,6 @@ pub struct Tuning {
     pub keep: f64,
     /// Points seen before anything is judged.
     pub warm: usize,
-    /// Rare points in a row held out of the reference windows before they are accepted as
-    /// the new normal.
-    pub quarantine: usize,
     /// Adjusted surprise that maps to score 0.5.
     pub mid: f64,
     /// Adjusted surprise that moves the score from 0.5 to 1.
@@ -77,7 +74,6 @@ impl Default for Tuning {
             refract: 30,
             keep: 0.1,
             warm: 50,
-            quarantine: 20,
             mid: 0.0,
             half_span: 4.0,
         }
@@ -110,7 +106,6 @@ impl Tuning {
                 "refract" => self.refract = n,
                 "keep" => self.keep = f,
                 "warm" => self.warm = n,
-                "quarantine" => self.quarantine = n,
                 "mid" => self.mid = f,
                 "half_span" => self.half_span = f,
                 _ => return Err(format!("unknown tuning key '{k}'")),
@@ -226,11 +221,14 @@ pub struct Verdict {
     /// Alert strength in [0, 1]: the rarity at the onset of an episode, a small share of it
     /// while the episode lasts.
     pub score: f64,
-    /// How rare the point itself is under its rarest view, in [0, 1]: 0.5 is one in a
-    /// thousand ([`FLAG_SURPRISE`]), the default flag; 0.75 one in ten thousand.
+    /// How rare the point itself is, on the same scale (0.5 is the default flag threshold).
     pub rarity: f64,
     /// The view under which the point was rarest (None while warming up).
     pub why: Option<Why>,
+    /// The shape view when a block closed at this point: (surprise, distance in spreads).
+    pub shape: Option<(f64, f64)>,
+    /// The robust spread of recent values the shape distances are in.
+    pub scale: f64,
 }
 
 /// The adaptive score's state: a deterministic fold over values.
@@ -242,8 +240,6 @@ pub struct Novelty {
     shapes: Shapes,
     errors: TailWindow,
     recent: VecDeque<f64>,
-    /// Out-of-range values of the current episode, not learnt yet.
-    pending: Vec<f64>,
 }
 
 impl Novelty {
@@ -256,7 +252,6 @@ impl Novelty {
             t,
             n: 0,
             recent: VecDeque::new(),
-            pending: Vec::new(),
         }
     }
 
@@ -270,6 +265,23 @@ impl Novelty {
         self.n
     }
 
+    /// Whether points are judged yet (the warm-up is over).
+    pub fn judges(&self) -> bool {
+        self.n > self.t.warm
+    }
+
+    /// Learns a value without judging it (training data from elsewhere): the range and
+    /// shape views take it; the forecast view has no forecast for it.
+    pub fn learn(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        let scale = self.scale();
+        self.shapes.push(x, scale, false);
+        self.range.push(x);
+        self.n += 1;
+    }
+
     /// Judges `x` (with the band's forecast for it, when there is one), then learns it.
     /// A non-finite value is neither judged nor learnt.
     pub fn judge(&mut self, x: f64, forecast: Option<Forecast>) -> Verdict {
@@ -278,6 +290,8 @@ impl Novelty {
                 score: 0.0,
                 rarity: 0.0,
                 why: None,
+                shape: None,
+                scale: 0.0,
             };
         }
         let t = &self.t;
@@ -288,50 +302,32 @@ impl Novelty {
             (Cause::Shape, t.w_shape, 0.0, 0.0),
             (Cause::Forecast, t.w_forecast, 0.0, 0.0),
         ];
-        // The score's range view counts the quarantined values as learnt (it marks onsets,
-        // so what was just seen is ordinary); the point's rarity leaves them out.
-        let mut range_rarity = 0.0;
-        if judge {
-            views[0].2 = self.range.surprise_with(x, &self.pending);
+        if judge && t.w_range > 0.0 {
+            views[0].2 = self.range.surprise(x);
             views[0].3 = self.beyond_range(x, scale);
-            range_rarity = self.range.surprise(x);
         }
-        // A shape is judged when its block closes (the points between have no shape view:
-        // held over them, one odd value would flag a whole shape's length of points).
-        let closed = self.shapes.push(x, scale, judge);
-        if let Some((s, d)) = closed.filter(|_| judge) {
-            (views[1].2, views[1].3) = (s, d);
+        let shape = self.shapes.push(x, scale, judge);
+        if let Some((s, d)) = shape {
+            views[1].2 = s;
+            views[1].3 = d;
         }
-        let err = forecast.map(|f| x - f.expected);
-        if let (Some(f), Some(e)) = (forecast, err) {
-            // Forecast errors judge only once there are enough of them: a young model's
-            // errors are few and drift, and a run of them would all look rare.
-            if judge && self.errors.len() >= MIN_ERRORS {
-                views[2].2 = self.errors.surprise(e);
+        if let Some(f) = forecast {
+            let err = x - f.expected;
+            if judge && t.w_forecast > 0.0 {
+                views[2].2 = self.errors.surprise(err);
                 views[2].3 = band_distance(x, f);
             }
+            self.errors.push(err);
         }
+        self.range.push(x);
         self.n += 1;
-        if let Some(e) = err {
-            self.errors.push(e);
-        }
-        // Quarantine: a value out of the range is learnt once its episode ends, or once the
-        // episode has lasted `quarantine` points (a new normal). Learnt at once, the first
-        // point of a lasting change would make the second look ordinary (seen before).
-        let rare = judge && range_rarity >= FLAG_SURPRISE;
-        if rare && self.pending.len() < self.t.quarantine {
-            self.pending.push(x);
-        } else {
-            for v in std::mem::take(&mut self.pending) {
-                self.range.push(v);
-            }
-            self.range.push(x);
-        }
         if !judge {
             return Verdict {
                 score: 0.0,
                 rarity: 0.0,
                 why: None,
+                shape: None,
+                scale: 0.0,
             };
         }
         let weights: f64 = views.iter().map(|v| v.1).sum();
@@ -340,7 +336,6 @@ impl Novelty {
         } else {
             0.0
         };
-        let t = &self.t;
         let held = (self.n as f64).min(t.range_cap as f64);
         let adjusted = mean - t.bonf * held.log10();
         // Onset: full strength only above every adjusted surprise of the last steps.
@@ -357,18 +352,21 @@ impl Novelty {
             self.recent.pop_front();
         }
         let to_score = |s: f64| (0.5 + 0.5 * (s - t.mid) / t.half_span).clamp(0.0, 1.0);
-        // The point's own rarity: its rarest view, whatever the weights of the score.
-        let mut own = views;
-        own[0].2 = range_rarity;
-        let top = own.iter().max_by(|a, b| a.2.total_cmp(&b.2)).copied();
+        let top = views
+            .iter()
+            .filter(|v| v.1 > 0.0)
+            .max_by(|a, b| (a.1 * a.2).total_cmp(&(b.1 * b.2)))
+            .copied();
         Verdict {
             score: to_score(s),
-            rarity: top.map_or(0.0, |v| rarity(v.2)),
+            rarity: to_score(adjusted),
             why: top.map(|(cause, _, surprise, distance)| Why {
                 cause,
                 surprise,
                 distance,
             }),
+            shape,
+            scale,
         }
     }
 
@@ -393,20 +391,6 @@ impl Novelty {
             -((x - lo).min(hi - x)) / scale
         }
     }
-}
-
-/// Forecast errors the forecast view needs before it judges.
-const MIN_ERRORS: usize = 200;
-
-/// Surprise that maps to rarity 0.5, the default flag: one in a thousand under one view
-/// (three views, so about 0.3% of clean points).
-pub const FLAG_SURPRISE: f64 = 3.0;
-/// Surprise that moves rarity from 0.5 to 1.
-const RARITY_HALF_SPAN: f64 = 2.0;
-
-/// Rarity in [0, 1] of a surprise: 0.5 at [`FLAG_SURPRISE`], linear, clamped.
-pub fn rarity(surprise: f64) -> f64 {
-    (0.5 + 0.5 * (surprise - FLAG_SURPRISE) / RARITY_HALF_SPAN).clamp(0.0, 1.0)
 }
 
 /// Distance outside the band in half-widths of its side (negative inside).

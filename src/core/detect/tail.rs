@@ -151,14 +151,46 @@ impl TailWindow {
         c
     }
 
-    /// The q-quantile (nearest rank) of the window, if any value is held.
+    /// The q-quantile of the window (linear between ranks, so a mirrored series gets the
+    /// mirrored quantile), if any value is held.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let n = self.len();
         if n == 0 {
             return None;
         }
-        let k = ((q.clamp(0.0, 1.0) * (n - 1) as f64).round() as usize).min(n - 1);
-        self.get(k)
+        let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
+        let (i, j) = (h.floor() as usize, (h.ceil() as usize).min(n - 1));
+        let (a, b) = (self.get(i)?, self.get(j)?);
+        Some(a + (h - i as f64) * (b - a))
+    }
+
+    /// The typical size of the values (of errors, say) without the `excluded` ones: half
+    /// their interquartile range plus the distance of their median from 0 (∞ when nothing
+    /// is left, so an empty window never looks better than a held one).
+    pub fn typical_excluding(&self, excluded: &[f64]) -> f64 {
+        let n = self.len().saturating_sub(excluded.len());
+        if n == 0 {
+            return f64::INFINITY;
+        }
+        let mut ex: Vec<f64> = excluded.to_vec();
+        ex.sort_by(f64::total_cmp);
+        // The k-th smallest value left: the smallest held rank j with j − (excluded at or
+        // below get(j)) = k, found by stepping j up (few values are excluded).
+        let kth = |k: usize| -> f64 {
+            let mut j = k;
+            loop {
+                let Some(v) = self.get(j) else {
+                    return self.get(self.len() - 1).unwrap_or(0.0);
+                };
+                let below = ex.partition_point(|&e| e <= v);
+                if j >= below && j - below >= k || j + 1 >= self.len() {
+                    return v;
+                }
+                j += 1;
+            }
+        };
+        let q = |p: f64| kth(((p * (n - 1) as f64).round() as usize).min(n - 1));
+        (q(0.75) - q(0.25)) / 2.0 + q(0.5).abs()
     }
 
     /// Surprise of x, `−log10` of its two-sided tail probability (0 for an empty window).
@@ -167,38 +199,59 @@ impl TailWindow {
         -p.log10()
     }
 
-    /// Surprise of x as if `extra` values were held too (a handful: they are counted one by
-    /// one). Beyond the window's record, an extra value at or past x makes x ordinary.
-    pub fn surprise_with(&self, x: f64, extra: &[f64]) -> f64 {
-        if extra.is_empty() {
+    /// Surprise of x against the window without the `excluded` values (a handful, each
+    /// one held by the window: anomalies that stay out of the reference).
+    pub fn surprise_excluding(&self, x: f64, excluded: &[f64]) -> f64 {
+        if excluded.is_empty() {
             return self.surprise(x);
         }
-        let n = self.len();
-        let m = extra.len();
-        let total = (n + m) as f64 + 1.0;
-        let above = extra.iter().filter(|&&v| v >= x).count();
-        let below = extra.iter().filter(|&&v| v <= x).count();
-        let max = n.checked_sub(1).and_then(|k| self.get(k));
-        let min = self.get(0);
-        // Beyond every value held: the window's tail, conditioned on passing the record
-        // (the extra one when an extra value passed the window's).
-        let top = extra.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let bottom = extra.iter().copied().fold(f64::INFINITY, f64::min);
-        let upper = if max.is_some_and(|mx| x <= mx) || above > 0 {
-            ((n - self.count_below(x) + above) as f64 + 1.0) / total
-        } else if max.is_some_and(|mx| top > mx) {
-            (self.upper_p(x) / self.upper_p(top)).min(1.0) / total
-        } else {
-            self.upper_p(x) * (n as f64 + 1.0) / total
-        };
-        let lower = if min.is_some_and(|mn| x >= mn) || below > 0 {
-            ((self.count_at_most(x) + below) as f64 + 1.0) / total
-        } else if min.is_some_and(|mn| bottom < mn) {
-            (self.lower_p(x) / self.lower_p(bottom)).min(1.0) / total
-        } else {
-            self.lower_p(x) * (n as f64 + 1.0) / total
-        };
+        let upper = self.tail_p_excluding(x, excluded, false);
+        let lower = self.tail_p_excluding(x, excluded, true);
         -(2.0 * upper.min(lower)).min(1.0).log10()
+    }
+
+    /// P(value ≥ x) (`low`: P(value ≤ x)) without the excluded values.
+    fn tail_p_excluding(&self, x: f64, excluded: &[f64], low: bool) -> f64 {
+        let n = self.len();
+        let outer = |v: f64| if low { v <= x } else { v >= x };
+        let held = if low {
+            self.count_at_most(x)
+        } else {
+            n - self.count_below(x)
+        };
+        let dropped = excluded.iter().filter(|&&v| outer(v)).count();
+        let m = excluded.len().min(n);
+        let n2 = n - m;
+        let c = held.saturating_sub(dropped);
+        if c > 0 || n2 == 0 {
+            return (c as f64 + 1.0) / (n2 as f64 + 1.0);
+        }
+        // Beyond the record of what is left: walk in from the extreme, skipping excluded
+        // values, for the tail's own values.
+        let Some(k) = tail_count(n2) else {
+            return 1.0 / (n2 as f64 + 1.0);
+        };
+        let mut skip: Vec<f64> = excluded.to_vec();
+        let mut top = Vec::with_capacity(k + 1);
+        for j in 0..n {
+            let i = if low { j } else { n - 1 - j };
+            let Some(v) = self.get(i) else { break };
+            if let Some(pos) = skip.iter().position(|&e| e == v) {
+                skip.swap_remove(pos);
+                continue;
+            }
+            top.push(if low { -v } else { v });
+            if top.len() > k {
+                break;
+            }
+        }
+        let (Some(&record), Some(&u)) = (top.first(), top.last()) else {
+            return 1.0 / (n2 as f64 + 1.0);
+        };
+        let xs = if low { -x } else { x };
+        let excesses = top[..top.len() - 1].iter().map(|v| v - u);
+        let spread = self.spread();
+        (self.beyond_record(excesses, xs - u, record - u, spread) / (n2 as f64 + 1.0)).max(1e-300)
     }
 
     /// Surprise of x as a high value only (one-sided).
@@ -332,7 +385,7 @@ mod tests {
     }
 
     #[test]
-    fn extra_values_count_as_held_ones() {
+    fn excluded_values_are_as_if_never_held() {
         let mut a = TailWindow::new(1000);
         let mut b = TailWindow::new(1000);
         for i in 0..900 {
@@ -340,21 +393,19 @@ mod tests {
             a.push(v);
             b.push(v);
         }
-        let extra = [150.0, 160.0, 40.0];
-        for v in extra {
+        let excluded = [150.0, 160.0, -40.0];
+        for v in excluded {
             b.push(v);
         }
-        // Inside the range: the same counts, so the same surprise.
-        for x in [0.0, 40.0, 100.0, 120.0, 150.0, 155.0, 160.0] {
-            let (sa, sb) = (a.surprise_with(x, &extra), b.surprise(x));
-            assert!((sa - sb).abs() < 1e-9, "{x}: {sa} vs {sb}");
+        for x in [-80.0, -5.0, 0.0, 40.0, 100.0, 120.0, 150.0, 155.0, 170.0, 400.0] {
+            let (sa, sb) = (a.surprise(x), b.surprise_excluding(x, &excluded));
+            // Beyond the record the tail's scale floor still sees the whole window.
+            let tol = if (0.0..=100.0).contains(&x) { 1e-9 } else { 0.05 * sa };
+            assert!((sa - sb).abs() < tol, "{x}: {sa} vs {sb}");
         }
-        // Beyond every value: at least as rare as a new record of n + 3 values (the tail
-        // beyond is the window's own fit, so the two differ there).
-        for x in [-5.0, 170.0, 400.0] {
-            let sa = a.surprise_with(x, &extra);
-            assert!(sa >= -(2.0 / 904.0_f64).log10() - 1e-9, "{x}: {sa}");
-        }
+        // Held, a spike like them is ordinary; excluded, it is far out.
+        assert!(b.surprise(155.0) < 2.8);
+        assert!(b.surprise_excluding(155.0, &excluded) > 5.0);
     }
 
     #[test]

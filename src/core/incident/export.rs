@@ -252,11 +252,20 @@ pub fn alertmanager_json(incidents: &[Incident], origin_epoch_ms: i64) -> String
                     labels.insert("code", code.clone());
                     labels.insert("method", method.clone());
                     let ci = ci_low.map_or(String::new(), |lo| format!(" (95% lower bound {lo:.2})"));
-                    (
-                        format!("Error code {code} regressed in the candidate build"),
+                    let description = if *baseline_count == 0 {
+                        // A ratio against no baseline event only measures the volume.
+                        format!(
+                            "A new code in the candidate build ({}; {method}).",
+                            crate::core::errors::new_code_text(*candidate_count)
+                        )
+                    } else {
                         format!(
                             "Rate ratio {ratio:.2}{ci}; {candidate_count} candidate vs {baseline_count} baseline events ({method})."
-                        ),
+                        )
+                    };
+                    (
+                        format!("Error code {code} regressed in the candidate build"),
+                        description,
                     )
                 }
             };
