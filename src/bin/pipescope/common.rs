@@ -110,3 +110,41 @@ impl DetectorArgs {
         Ok(config)
     }
 }
+
+/// Line numbers listed in a warning at most.
+pub const LIST: usize = 10;
+
+/// The first [`LIST`] line numbers, `…` when there are more.
+pub fn list_lines(lines: &[u64]) -> String {
+    let shown: Vec<String> = lines.iter().take(LIST).map(|l| l.to_string()).collect();
+    let more = if lines.len() > LIST { ", …" } else { "" };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// Says on stderr, with line numbers, what of a metric no detector judges: infinite values
+/// (`inf`, `1e400`) and gaps in time. `rows` are (time ms, line, value) in time order.
+pub fn report_unjudged(file: &str, column: &str, rows: &[(i64, u64, f64)]) {
+    let infinite: Vec<u64> = rows
+        .iter()
+        .filter(|r| r.2.is_infinite())
+        .map(|r| r.1)
+        .collect();
+    if !infinite.is_empty() {
+        eprintln!(
+            "pipescope: {file}: {} value(s) in '{column}' are infinite (inf, 1e400); printed with an empty value and not judged (lines {})",
+            infinite.len(),
+            list_lines(&infinite)
+        );
+    }
+    let times: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    if let Some(g) = pipescope::core::source::gaps(&times) {
+        let (before, after) = (rows[g.largest_at].1, rows[g.largest_at + 1].1);
+        eprintln!(
+            "pipescope: {file}: {} gap(s) in time longer than {} times the usual step of {}; nothing is judged in a gap, and the detector goes on after it; the largest is {}, between lines {before} and {after}",
+            g.count,
+            pipescope::core::source::GAP_FACTOR,
+            pipescope::core::source::duration(g.step),
+            pipescope::core::source::duration(g.largest.1 - g.largest.0),
+        );
+    }
+}

@@ -12,10 +12,7 @@ use pipescope::core::ingest::{
 };
 use pipescope::core::source::{read_prometheus_json, MetricTable, TimeCells};
 
-use crate::common::{fail, parse_delimiter, DetectorArgs};
-
-/// Line numbers listed in a warning at most.
-const LIST: usize = 10;
+use crate::common::{fail, list_lines, parse_delimiter, report_unjudged, DetectorArgs};
 
 /// Judge each row of a metric against a forecast band fitted on the rows before it.
 #[derive(clap::Args)]
@@ -43,12 +40,6 @@ fn raw_cells<'a>(table: &'a Table, name: &str) -> Vec<Option<&'a str>> {
         Some(ColumnData::Labels(d)) => (0..table.rows).map(|r| d.get(r)).collect(),
         _ => vec![None; table.rows],
     }
-}
-
-fn list_lines(lines: &[u64]) -> String {
-    let shown: Vec<String> = lines.iter().take(LIST).map(|l| l.to_string()).collect();
-    let more = if lines.len() > LIST { ", …" } else { "" };
-    format!("{}{more}", shown.join(", "))
 }
 
 /// The configuration, checked once up front by `run`.
@@ -143,6 +134,12 @@ pub fn run(args: Args) -> ExitCode {
     let valid: Vec<usize> = (0..table.rows).filter(|&r| times[r].is_some()).collect();
     let ts: Vec<i64> = valid.iter().map(|&r| times[r].unwrap_or(0)).collect();
     let vs: Vec<f64> = valid.iter().map(|&r| values[r]).collect();
+    let mut rows: Vec<(i64, u64, f64)> = valid
+        .iter()
+        .map(|&r| (times[r].unwrap_or(0), lines[r], values[r]))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    report_unjudged(&file, &value, &rows);
     let mut newest = i64::MIN;
     let (mut back, mut dup) = (0usize, 0usize);
     for &t in &ts {

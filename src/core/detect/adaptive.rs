@@ -87,7 +87,11 @@ impl Judge for AdaptiveDetector {
             _ => None,
         };
         let period_ms = self.band.model().and_then(|m| {
-            let p = m.seasonalities().iter().map(|s| s.period_s).fold(0.0, f64::max);
+            let p = m
+                .seasonalities()
+                .iter()
+                .map(|s| s.period_s)
+                .fold(0.0, f64::max);
             (p > 0.0).then_some(p * 1000.0)
         });
         let v = self.novelty.judge(value, forecast);

@@ -137,7 +137,10 @@ impl BandDetector {
     /// A detector that starts from a model trained elsewhere (for example on an uploaded
     /// file): it judges from the first point and refits once it has seen `train_ms` of
     /// stream time. The model's seasonal periods are kept for refits.
-    pub fn with_model(config: DetectConfig, model: FittedModel) -> Result<BandDetector, ConfigError> {
+    pub fn with_model(
+        config: DetectConfig,
+        model: FittedModel,
+    ) -> Result<BandDetector, ConfigError> {
         let mut d = BandDetector::new(config)?;
         if !model.seasonalities().is_empty() {
             d.periods = periods_of(&model);
@@ -298,7 +301,11 @@ impl BandDetector {
             self.calibrate(&mut m);
             // A period the fit found in the raw window is kept only when the window shows
             // three cycles of it; with fewer it is too rough to lock in.
-            let found = m.seasonalities().iter().map(|s| s.period_s).fold(0.0, f64::max);
+            let found = m
+                .seasonalities()
+                .iter()
+                .map(|s| s.period_s)
+                .fold(0.0, f64::max);
             if self.periods == Periods::Auto && found > 0.0 && raw_span >= 3.0 * found {
                 self.periods = periods_of(&m);
             }

@@ -339,7 +339,11 @@ impl Novelty {
         let held = (self.n as f64).min(t.range_cap as f64);
         let adjusted = mean - t.bonf * held.log10();
         // Onset: full strength only above every adjusted surprise of the last steps.
-        let prev = self.recent.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let prev = self
+            .recent
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
         let s = if t.refract == 0 || adjusted > prev {
             adjusted
         } else {
@@ -379,8 +383,10 @@ impl Novelty {
     /// How far x lies beyond the recent record, in spreads (negative inside the range).
     fn beyond_range(&self, x: f64, scale: f64) -> f64 {
         let n = self.range.len();
-        let (Some(lo), Some(hi)) = (self.range.get(0), n.checked_sub(1).and_then(|k| self.range.get(k)))
-        else {
+        let (Some(lo), Some(hi)) = (
+            self.range.get(0),
+            n.checked_sub(1).and_then(|k| self.range.get(k)),
+        ) else {
             return 0.0;
         };
         if x > hi {

@@ -337,7 +337,11 @@ impl Rarity {
             }
         }
         let mut views = [
-            (Cause::Forecast, forecast_s, forecast.map_or(0.0, |f| band_distance(x, f))),
+            (
+                Cause::Forecast,
+                forecast_s,
+                forecast.map_or(0.0, |f| band_distance(x, f)),
+            ),
             (Cause::Range, range_s, beyond(&self.range.window, x, scale)),
             (Cause::Shape, 0.0, 0.0),
         ];
@@ -400,7 +404,10 @@ impl Rarity {
                     }
                 }
                 let pick = |f: fn(&Held) -> Option<f64>| -> Vec<(u64, f64)> {
-                    episode.iter().filter_map(|h| f(h).map(|v| (h.n, v))).collect()
+                    episode
+                        .iter()
+                        .filter_map(|h| f(h).map(|v| (h.n, v)))
+                        .collect()
                 };
                 self.range.exclude(&pick(|h| Some(h.value)));
                 self.errors.exclude(&pick(|h| h.error));
@@ -444,9 +451,10 @@ impl Rarity {
         for c in 1..=3 {
             let target = t_ms as f64 - c as f64 * period_ms;
             let i = self.recent.partition_point(|p| (p.1 as f64) < target);
-            let (Some(&(n1, t1, v1)), Some(&(n0, t0, v0))) =
-                (self.recent.get(i), i.checked_sub(1).and_then(|j| self.recent.get(j)))
-            else {
+            let (Some(&(n1, t1, v1)), Some(&(n0, t0, v0))) = (
+                self.recent.get(i),
+                i.checked_sub(1).and_then(|j| self.recent.get(j)),
+            ) else {
                 continue;
             };
             if n0 >= held_from || n1 >= held_from {

@@ -28,7 +28,11 @@ const BLOCK: usize = 128;
 
 /// Values the tail fit takes from a window of n, or None when n is too small to fit one.
 fn tail_count(n: usize) -> Option<usize> {
-    (n > TAIL_MIN).then(|| ((TAIL_SHARE * n as f64).ceil() as usize).max(TAIL_MIN).min(n - 1))
+    (n > TAIL_MIN).then(|| {
+        ((TAIL_SHARE * n as f64).ceil() as usize)
+            .max(TAIL_MIN)
+            .min(n - 1)
+    })
 }
 
 /// A sliding window of the last `cap` values, in arrival order and in sorted order.
@@ -397,10 +401,16 @@ mod tests {
         for v in excluded {
             b.push(v);
         }
-        for x in [-80.0, -5.0, 0.0, 40.0, 100.0, 120.0, 150.0, 155.0, 170.0, 400.0] {
+        for x in [
+            -80.0, -5.0, 0.0, 40.0, 100.0, 120.0, 150.0, 155.0, 170.0, 400.0,
+        ] {
             let (sa, sb) = (a.surprise(x), b.surprise_excluding(x, &excluded));
             // Beyond the record the tail's scale floor still sees the whole window.
-            let tol = if (0.0..=100.0).contains(&x) { 1e-9 } else { 0.05 * sa };
+            let tol = if (0.0..=100.0).contains(&x) {
+                1e-9
+            } else {
+                0.05 * sa
+            };
             assert!((sa - sb).abs() < tol, "{x}: {sa} vs {sb}");
         }
         // Held, a spike like them is ordinary; excluded, it is far out.

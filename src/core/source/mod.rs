@@ -277,7 +277,8 @@ fn s(n: usize) -> &'static str {
 }
 
 /// A duration in ms as a short human text ("2 h 5 min", "30 s", "250 ms").
-fn duration(ms: i64) -> String {
+/// A duration for messages (`3 s`, `5 min`, `2 h 30 min`).
+pub fn duration(ms: i64) -> String {
     let ms = ms.unsigned_abs();
     if ms < 1000 {
         return format!("{ms} ms");
@@ -301,6 +302,44 @@ fn time_text(ms: i64) -> String {
     crate::core::errors::timestamp::format_stream_seconds(ms.div_euclid(1000))
 }
 
+/// Steps much longer than the usual one in a sorted series: what no detector judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gaps {
+    /// How many.
+    pub count: usize,
+    /// The usual (median) step, ms.
+    pub step: i64,
+    /// The largest gap: (time before, time after).
+    pub largest: (i64, i64),
+    /// Index in the series of the point before the largest gap.
+    pub largest_at: usize,
+}
+
+/// The gaps of a sorted series: steps over [`GAP_FACTOR`] times its median step (None when
+/// there is none).
+pub fn gaps(times_ms: &[i64]) -> Option<Gaps> {
+    let step = median_step(times_ms).filter(|&s| s > 0)?;
+    let limit = step.saturating_mul(GAP_FACTOR);
+    let mut found: Option<Gaps> = None;
+    for (i, w) in times_ms.windows(2).enumerate() {
+        let d = w[1].saturating_sub(w[0]);
+        if d > limit {
+            let g = found.get_or_insert(Gaps {
+                count: 0,
+                step,
+                largest: (w[0], w[1]),
+                largest_at: i,
+            });
+            g.count += 1;
+            if d > g.largest.1.saturating_sub(g.largest.0) {
+                g.largest = (w[0], w[1]);
+                g.largest_at = i;
+            }
+        }
+    }
+    found
+}
+
 /// The steps shared by every format once the rows are sorted and distinct: gap notes,
 /// constant and all-missing metrics, the size limit.
 fn finish(
@@ -311,20 +350,14 @@ fn finish(
     format: SourceFormat,
 ) -> Result<MetricTable, SourceError> {
     debug_assert!(times_ms.windows(2).all(|w| w[0] < w[1]));
-    if let Some(step) = median_step(&times_ms).filter(|&s| s > 0) {
-        let limit = step.saturating_mul(GAP_FACTOR);
-        let mut count = 0usize;
-        let mut largest = (0i64, 0i64);
-        for w in times_ms.windows(2) {
-            let d = w[1].saturating_sub(w[0]);
-            if d > limit {
-                count += 1;
-                if d > largest.1.saturating_sub(largest.0) {
-                    largest = (w[0], w[1]);
-                }
-            }
-        }
-        if count > 0 {
+    if let Some(Gaps {
+        count,
+        step,
+        largest,
+        ..
+    }) = gaps(&times_ms)
+    {
+        {
             notes.push(Note::new(
                 NoteKind::Gaps,
                 format!(

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::ErrState;
 use crate::core::errors::{
-    alert_json, alert_text, format_stream_seconds, group_thousands, new_code_text, Alert,
-    Evidence, Method,
+    alert_json, alert_text, format_stream_seconds, group_thousands, new_code_text, Alert, Evidence,
+    Method,
 };
 use crate::ui::download;
 
