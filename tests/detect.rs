@@ -80,7 +80,11 @@ fn adaptive_flags_stay_rare_on_clean_noise_and_follow_the_sensitivity() {
         };
         anomaly_rate(&detect_series(&config, &t, &y).unwrap())
     };
-    let (low, medium, high) = (rate(Sensitivity::Low), rate(Sensitivity::Medium), rate(Sensitivity::High));
+    let (low, medium, high) = (
+        rate(Sensitivity::Low),
+        rate(Sensitivity::Medium),
+        rate(Sensitivity::High),
+    );
     assert!(medium <= 0.005, "medium flags {medium}");
     assert!(low < medium && medium < high, "{low} {medium} {high}");
 }
@@ -133,7 +137,11 @@ fn injected_spikes_and_level_shifts_are_flagged_when_they_happen() {
     // The band detector flags them too.
     let points = detect_series(&band(), &t, &y).unwrap();
     for &i in &spikes {
-        assert!(points[i].anomaly && points[i].score > 0.9, "{:?}", points[i]);
+        assert!(
+            points[i].anomaly && points[i].score > 0.9,
+            "{:?}",
+            points[i]
+        );
     }
     // And after it, the metric is normal again.
     let after = &points[1530..1600];
@@ -197,7 +205,11 @@ fn constant_series_has_no_anomalies_until_it_changes() {
         let points = detect_series(&config, &t, &y).unwrap();
         assert!(points[200].expected.is_some());
         assert_eq!(points.iter().filter(|p| p.anomaly).count(), 1, "{config:?}");
-        assert!(points[300].anomaly && points[300].score > 0.9, "{:?}", points[300]);
+        assert!(
+            points[300].anomaly && points[300].score > 0.9,
+            "{:?}",
+            points[300]
+        );
         assert!(points[301].score < 0.1, "{:?}", points[301]);
     }
 }

@@ -500,7 +500,10 @@ fn recent_evidence_stops_after_a_rise_and_raises_the_next_one_afresh() {
         // The counts run from the start to the stop, so they hold the rise (×3) and the
         // minutes after it that it took to see it had ended.
         let (lo, hi) = (a.ci_low.unwrap(), a.ci_high.unwrap());
-        assert!(lo > 1.5 && a.value > 1.8 && a.value < 3.2 && hi < 4.0, "{a:?}");
+        assert!(
+            lo > 1.5 && a.value > 1.8 && a.value < 3.2 && hi < 4.0,
+            "{a:?}"
+        );
         assert!(a.baseline_count > 0 && a.baseline_count < 300, "{a:?}");
         assert!(!a.is_new_code());
     }

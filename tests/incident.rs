@@ -415,7 +415,8 @@ fn bad_config_is_refused_with_a_reason() {
     };
     let err = IncidentEngine::new(c, vec![]).unwrap_err();
     assert!(
-        err.to_string().contains("below 1.87, the level the fewest flagged points reach"),
+        err.to_string()
+            .contains("below 1.87, the level the fewest flagged points reach"),
         "{err}"
     );
     for c in [

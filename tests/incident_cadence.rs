@@ -22,7 +22,12 @@ struct Outcome {
 
 /// A noisy metric with a slow cycle; `points` samples `step_ms` apart; faults at given
 /// points: (start, length in points, size in noise sds).
-fn series(step_ms: i64, points: usize, faults: &[(usize, usize, f64)], seed: u64) -> Vec<(i64, f64)> {
+fn series(
+    step_ms: i64,
+    points: usize,
+    faults: &[(usize, usize, f64)],
+    seed: u64,
+) -> Vec<(i64, f64)> {
     let mut rng = SplitMix64::new(seed);
     (0..points)
         .map(|i| {
@@ -48,7 +53,11 @@ fn run(step_ms: i64, seed: u64) -> Outcome {
     let data = series(
         step_ms,
         points,
-        &[(fault_at, fault_len, 12.0), (blip_at, 1, 12.0), (burst_at, 1, -12.0)],
+        &[
+            (fault_at, fault_len, 12.0),
+            (blip_at, 1, 12.0),
+            (burst_at, 1, -12.0),
+        ],
         seed,
     );
     let mut detector = Detector::new(DetectConfig::default()).unwrap();

@@ -64,7 +64,7 @@ fn fresh(file: Option<&Rc<MetricTable>>) -> (Feed, IncidentEngine) {
     let config = SimConfig::default();
     assert_eq!(config.tick_ms, TICK);
     let feed = match file {
-        Some(t) => Feed::new_file(t.clone(), &detect(), 30_000, &|_| None),
+        Some(t) => Feed::new_file(t.clone(), &detect(), &[], 30_000, &|_| None),
         None => Feed::new(config, 7, &detect(), 30_000),
     }
     .expect("default stream");
@@ -82,6 +82,8 @@ fn snapshot(feed: &Feed, book: &IncidentEngine, position_ms: i64, events: u64) -
                 periods: Default::default(),
                 eval_ms: 30_000,
                 file: None,
+                detectors: Vec::new(),
+                rules: Default::default(),
             },
             feed: feed.clone(),
             incidents: book.clone(),

@@ -220,9 +220,17 @@ fn prolonged_spikes_and_level_shifts_are_recalled_at_once() {
             );
             // Measured 0.80-1.00 of the faulty points flagged (a level shift stops being
             // flagged once the forecast has learnt it).
-            assert!(s.flagged_share.unwrap() >= 0.7, "{} {label}: {s:?}", kind.name());
+            assert!(
+                s.flagged_share.unwrap() >= 0.7,
+                "{} {label}: {s:?}",
+                kind.name()
+            );
             let c = summarize(chance, kind, Some(&label));
-            assert!(c.flagged_share.unwrap() < 0.05, "{} {label}: {c:?}", kind.name());
+            assert!(
+                c.flagged_share.unwrap() < 0.05,
+                "{} {label}: {c:?}",
+                kind.name()
+            );
             // Plainly visible ones open an incident (measured 44-48 of 48 per variant).
             assert!(
                 s.incidents_opened as f64 >= 0.85 * s.windows as f64,
@@ -242,7 +250,11 @@ fn transient_spikes_are_flagged_but_page_no_one() {
         let c = summarize(chance, kind, Some(&label));
         // Measured 1.00 at 0.3 and 1.0 ranges, 0.67 at 0.1 (10 σ, on a triangle wave whose
         // corners the forecasts miss by as much), all far above chance (0.00-0.02).
-        let floor = if label.starts_with("+0.10") { 0.6 } else { 0.95 };
+        let floor = if label.starts_with("+0.10") {
+            0.6
+        } else {
+            0.95
+        };
         assert!(s.recall.unwrap() >= floor, "{label}: {s:?}");
         assert!(
             s.recall.unwrap() > c.recall.unwrap_or(0.0) + 0.5,
@@ -270,7 +282,10 @@ fn clean_series_have_a_low_false_positive_rate() {
         (fp as f64 / hours) < 10.0,
         "{fp} false detections in {hours} h"
     );
-    assert_eq!(incidents, 0, "{incidents} incidents in {hours} h of clean stream");
+    assert_eq!(
+        incidents, 0,
+        "{incidents} incidents in {hours} h of clean stream"
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::axis::{padded_range, TimeAxis, ValueAxis};
 use super::frame::{
-    draw_mesh, has_room, no_data, plot_builder, titled, widest_tick_label, Painter,
+    draw_mesh, fit_text, has_room, no_data, plot_builder, titled, widest_tick_label, Painter,
 };
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
@@ -128,7 +128,8 @@ pub fn draw_band<DB: DrawingBackend>(
     let (y_lo, y_hi) = padded_range(lo, hi, 0.06);
     let y_axis = ValueAxis::new(y_lo, y_hi, false, (height as usize / 45).max(2));
     let label_w = widest_tick_label(&body, &y_axis, &style.label());
-    let y_area = label_w + 14;
+    // The y axis carries the metric's name, so a chart read alone says what it measures.
+    let y_area = label_w + 14 + style.size() as i32 + 6;
     let x_area = style.size() as i32 + 24;
     let (x_lo, x_hi) = (v0 as f64 / 1000.0, v1 as f64 / 1000.0);
     let mut layout = BandLayout {
@@ -148,7 +149,8 @@ pub fn draw_band<DB: DrawingBackend>(
         "stream time"
     };
     let mut chart = plot_builder(&body, x_area, y_area).build_cartesian_2d(x_axis, y_axis)?;
-    draw_mesh(&mut chart, style, x_desc, "", true, true, (10, 8))?;
+    let y_desc = fit_text(&body, title, &style.muted(), height as i32 - x_area - 8);
+    draw_mesh(&mut chart, style, x_desc, &y_desc, true, true, (10, 8))?;
     let painter = Painter::new(&chart);
     let (cx0, cy0, cx1, cy1) = painter.clip();
     layout.plot = (cx0, cy0, cx1 - cx0, cy1 - cy0);

@@ -167,6 +167,8 @@ pub async fn bench_monitor_fill(
         periods: Periods::Auto,
         eval_ms: 30_000,
         file: None,
+        detectors: Vec::new(),
+        rules: Default::default(),
     };
     let tick = config.tick_ms;
     let series = config.metrics.len() as i64;

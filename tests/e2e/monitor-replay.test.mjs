@@ -38,7 +38,8 @@ function replayCsv() {
     const spike = s >= 1500 && s < 1560 ? 40 : 0;
     const cpu = 50 + 10 * Math.sin((2 * Math.PI * s) / 60) + rnd() + spike;
     const mem = 30 + 0.001 * s + 0.2 * rnd();
-    rows.push([new Date(T0 + s * 1000).toISOString(), cpu.toFixed(3), mem.toFixed(3), '7', '', (5 + rnd()).toFixed(3)]);
+    const odd = s >= 1800 && s < 1830 ? 20 : 0; // the hostile-named metric has a fault too
+    rows.push([new Date(T0 + s * 1000).toISOString(), cpu.toFixed(3), mem.toFixed(3), '7', '', (5 + rnd() + odd).toFixed(3)]);
   }
   rows[50][1] = 'overflow'; // one non-numeric cell
   [rows[100], rows[101]] = [rows[101], rows[100]]; // two rows out of order
@@ -202,10 +203,17 @@ test('the band level and the seasonal period are the user\'s to set', async ({ p
   assert.match(await page.locator('#monitor-error').innerText(), /Period: 'hourly' is not a period/);
   // (The text stays in the field to be corrected.)
 
-  // The share of points flagged follows the band's level.
-  const flagged = async (level) => {
-    await page.selectOption('#monitor-level', level);
-    await page.selectOption('#monitor-speed', 'max');
+  // Each metric's detector and sensitivity are the user's (Detectors and incident rules).
+  await page.click('#monitor-detection summary');
+  const pick = async (cls, value) => {
+    for (const n of ['energy_consumption', 'energy_price']) {
+      await page.selectOption(`#monitor-detectors tr[data-metric="${n}"] select.${cls}`, value);
+    }
+  };
+  const flagged = async () => {
+    // 1000x, not max: each run stays about an hour of stream, so the journal the next
+    // setting clears stays small.
+    await page.selectOption('#monitor-speed', '1000x');
     if (!(await page.locator('#monitor-play').innerText()).includes('Pause')) await page.click('#monitor-play');
     await page.waitForFunction(() => Number(document.querySelector('#monitor-clock').dataset.ms) >= 3_600_000, null, { timeout: 30_000 });
     await page.click('#monitor-play');
@@ -217,9 +225,30 @@ test('the band level and the seasonal period are the user\'s to set', async ({ p
     ]);
     return total / (clock / 3_600_000);
   };
-  const at80 = await flagged('0.8');
-  const at999 = await flagged('0.999');
+  // The adaptive detector (the default) flags by its sensitivity ...
+  await pick('detector-sensitivity', 'high');
+  const high = await flagged();
+  await pick('detector-sensitivity', 'low');
+  const low = await flagged();
+  assert.ok(high > 2 * low && high >= 5, `high sensitivity flags more than low (${high.toFixed(0)} vs ${low.toFixed(0)} per hour)`);
+  // ... the band detector by the band's level.
+  await pick('detector-kind', 'band');
+  assert.equal(await page.locator('select.detector-sensitivity[disabled]').count(), 2, 'sensitivity is the adaptive detector\'s');
+  await page.selectOption('#monitor-level', '0.8');
+  const at80 = await flagged();
+  await page.selectOption('#monitor-level', '0.999');
+  const at999 = await flagged();
   assert.ok(at80 > 4 * at999, `80% band flags more than a 99.9% band (${at80.toFixed(0)} vs ${at999.toFixed(0)} per hour)`);
+
+  // The choices are journaled with the stream: a reload brings them back.
+  await page.reload();
+  await page.waitForFunction(() => /Recovered/.test(document.querySelector('#status')?.innerText || ''), null, { timeout: 30_000 });
+  await page.click('#monitor-detection summary');
+  for (const n of ['energy_consumption', 'energy_price']) {
+    assert.equal(await page.inputValue(`#monitor-detectors tr[data-metric="${n}"] select.detector-kind`), 'band');
+    assert.equal(await page.inputValue(`#monitor-detectors tr[data-metric="${n}"] select.detector-sensitivity`), 'low');
+  }
+  assert.equal(await page.inputValue('#monitor-level'), '0.999');
 
   // A period set by hand is used (and shown back).
   await page.fill('#monitor-period', '49.9, 39.6');

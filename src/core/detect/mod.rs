@@ -109,6 +109,33 @@ impl Sensitivity {
     }
 }
 
+/// A metric's own detector and sensitivity, as the user chose them in the Monitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectorChoice {
+    /// The metric's name.
+    pub metric: String,
+    /// Its detector.
+    pub kind: DetectorKind,
+    /// Its sensitivity.
+    pub sensitivity: Sensitivity,
+}
+
+impl DetectorChoice {
+    /// `base` with the choice made for `metric`, if one was.
+    pub fn config_for(
+        choices: &[DetectorChoice],
+        metric: &str,
+        base: &DetectConfig,
+    ) -> DetectConfig {
+        let mut config = base.clone();
+        if let Some(c) = choices.iter().find(|c| c.metric == metric) {
+            config.kind = c.kind;
+            config.sensitivity = c.sensitivity;
+        }
+        config
+    }
+}
+
 /// Which detector, how sensitive, and how its forecast trains and refits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectConfig {
@@ -322,6 +349,78 @@ impl Point {
             anomaly: self.anomaly,
         })
     }
+
+    /// Why the detector configured by `config` judged this point as it did, in words: the
+    /// view that found it rarest, how far out, and how rare against the flag's bar.
+    ///
+    /// ```
+    /// use pipescope::core::detect::{DetectConfig, Detector, Judge};
+    /// let mut d = Detector::new(DetectConfig::default()).unwrap();
+    /// assert!(d.push(0, 1.0).explain(&DetectConfig::default()).starts_with("not judged"));
+    /// ```
+    pub fn explain(&self, config: &DetectConfig) -> String {
+        if !self.value.is_finite() {
+            return "not judged: no value at this time".into();
+        }
+        let Some(why) = self.why else {
+            return if self.expected.is_some() {
+                "not judged: the detector is still learning this metric".into()
+            } else {
+                "not judged: the detector trains on the first points".into()
+            };
+        };
+        let far = match why.cause {
+            Cause::Range => format!(
+                "{:.1} spreads beyond the values seen",
+                why.distance.max(0.0)
+            ),
+            Cause::Shape => format!(
+                "nearest earlier shape {:.1} spreads away",
+                why.distance.max(0.0)
+            ),
+            Cause::Forecast if why.distance >= 0.0 => {
+                format!("{:.1} band half-widths outside the band", why.distance)
+            }
+            Cause::Forecast => "inside the band".to_string(),
+        };
+        let verdict = if self.anomaly {
+            "flagged"
+        } else {
+            "not flagged"
+        };
+        match config.kind {
+            DetectorKind::Adaptive => format!(
+                "{verdict}: {} ({far}); about 1 in {} under that view, the bar at {} sensitivity is 1 in {}",
+                why.cause.describe(),
+                odds(why.surprise),
+                config.sensitivity.name(),
+                odds(config.sensitivity.surprise()),
+            ),
+            DetectorKind::Band => format!(
+                "{verdict}: {} ({far}); the band covers {:.1}% of values",
+                if self.anomaly { "outside the forecast band" } else { "within the forecast band" },
+                config.level * 100.0
+            ),
+        }
+    }
+}
+
+/// `10^surprise` as a rounded count with separators: 3.0 → "1,000".
+fn odds(surprise: f64) -> String {
+    let x = 10f64.powf(surprise.clamp(0.0, 15.0));
+    let digits = x.log10().floor() as i32;
+    // Two significant figures.
+    let unit = 10f64.powi((digits - 1).max(0));
+    let n = ((x / unit).round() * unit) as u64;
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// One detector's interface: a causal fold from points to judgements.

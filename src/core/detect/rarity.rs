@@ -34,6 +34,16 @@ pub const QUARANTINE_MS: f64 = 600_000.0;
 pub const QUARANTINE_MIN: usize = 20;
 /// ... nor more than this many.
 pub const QUARANTINE_MAX: usize = 200;
+/// Points a lasting change is flagged for at a step of `step_ms` before it is the new normal.
+pub fn quarantine_points(step_ms: f64) -> usize {
+    let k = if step_ms > 0.0 {
+        (QUARANTINE_MS / step_ms).ceil()
+    } else {
+        QUARANTINE_MIN as f64
+    };
+    (k.min(QUARANTINE_MAX as f64) as usize).max(QUARANTINE_MIN)
+}
+
 /// An episode is left out of the reference only when it peaked this rare (one in 100,000):
 /// leaving out every flagged point would thin the tails the next points are judged by, and
 /// flag more and more of a clean series.
@@ -160,6 +170,11 @@ pub struct Rarity {
     episode: Vec<Held>,
     /// Point count of the last flagged point.
     last_flag: Option<u64>,
+    /// The last seasonal period the forecast found, ms: kept when a refit loses it, so the
+    /// seasonal naive forecast still speaks while the model is astray (if the cycle has
+    /// really gone, its errors grow and it is no longer heard).
+    #[serde(default)]
+    period_ms: Option<f64>,
 }
 
 impl Default for Rarity {
@@ -182,6 +197,7 @@ impl Rarity {
             gaps: VecDeque::new(),
             episode: Vec::new(),
             last_flag: None,
+            period_ms: None,
         }
     }
 
@@ -227,10 +243,7 @@ impl Rarity {
     /// Points an episode lasts before it is the new normal: about ten minutes of the
     /// metric's steps, between [`QUARANTINE_MIN`] and [`QUARANTINE_MAX`].
     pub fn quarantine(&self) -> usize {
-        let k = self
-            .step_ms()
-            .map_or(QUARANTINE_MIN as f64, |s| (QUARANTINE_MS / s).ceil());
-        (k.min(QUARANTINE_MAX as f64) as usize).max(QUARANTINE_MIN)
+        self.step_ms().map_or(QUARANTINE_MIN, quarantine_points)
     }
 
     /// The median spacing of recent points.
@@ -282,6 +295,10 @@ impl Rarity {
         self.observe(t_ms);
         self.n += 1;
         let n = self.n;
+        if period_ms.is_some() {
+            self.period_ms = period_ms;
+        }
+        let period_ms = self.period_ms;
         let episode = &self.episode;
         let range_s = self.range.surprise(x, episode.iter().map(|h| h.value));
         let error = forecast.map(|f| x - f.expected);

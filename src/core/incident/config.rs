@@ -115,6 +115,21 @@ impl IncidentConfig {
             .sum()
     }
 
+    /// Why these rules can never open an incident for a metric stepping every `step_ms`
+    /// whose detector stops flagging a lasting change after `lasting_flags` points; None
+    /// when they can.
+    pub fn impossible(&self, step_ms: f64, lasting_flags: usize) -> Option<String> {
+        if self.counted.as_ref().is_some_and(|c| c.is_empty()) {
+            return Some("no metric is counted for incidents".into());
+        }
+        let k = self.points_to_open(step_ms);
+        (k as usize > lasting_flags).then(|| {
+            format!(
+                "an incident needs {k} flagged points in a row, but the detector accepts a lasting change as normal after {lasting_flags} points: lower the points to open to {lasting_flags} or fewer"
+            )
+        })
+    }
+
     /// Whether `series` can open incidents.
     pub(super) fn counts(&self, series: u32) -> bool {
         self.counted.as_ref().is_none_or(|c| c.contains(&series))

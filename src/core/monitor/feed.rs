@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::detect::{DetectConfig, Detector, Point};
+use crate::core::detect::{DetectConfig, Detector, DetectorChoice, Point};
 use crate::core::event::{Event, MetricEvent};
 use crate::core::incident::Evidence;
 use crate::core::simulator::{SimConfig, SimError, Simulator};
@@ -89,6 +89,11 @@ impl Track {
             open: None,
             total_anomalies: 0,
         }
+    }
+
+    /// The settings of this metric's detector.
+    pub fn detect_config(&self) -> &DetectConfig {
+        self.detector.config()
     }
 
     /// Model fits this metric's detector has made (the training fit included).
@@ -187,35 +192,45 @@ impl Feed {
         detect: &DetectConfig,
         eval_ms: i64,
     ) -> Result<Feed, String> {
-        Self::new_sim(config, seed, detect, eval_ms, &|_| None)
+        Self::new_sim(config, seed, detect, &[], eval_ms, &|_| None)
     }
 
     /// A feed over a fresh simulator, metrics found in `training` starting from a model
-    /// fitted on it.
+    /// fitted on it, and those in `choices` with their own detector.
     pub fn new_sim(
         config: SimConfig,
         seed: u64,
         detect: &DetectConfig,
+        choices: &[DetectorChoice],
         eval_ms: i64,
         training: Training,
     ) -> Result<Feed, String> {
         let names: Vec<String> = config.metrics.iter().map(|m| m.name.clone()).collect();
         let step = config.tick_ms;
         let sim = Simulator::new(config, seed).map_err(|e: SimError| e.to_string())?;
-        Self::build(Source::Sim(sim), names, step, detect, eval_ms, training)
+        Self::build(
+            Source::Sim(sim),
+            names,
+            step,
+            detect,
+            choices,
+            eval_ms,
+            training,
+        )
     }
 
-    /// A feed replaying `table` from its first row.
+    /// A feed replaying `table` from its first row (see [`Feed::new_sim`]).
     pub fn new_file(
         table: Rc<MetricTable>,
         detect: &DetectConfig,
+        choices: &[DetectorChoice],
         eval_ms: i64,
         training: Training,
     ) -> Result<Feed, String> {
         let names = table.names.clone();
         let step = table.step_ms().unwrap_or(1000);
         let source = Source::File { table, next_row: 0 };
-        Self::build(source, names, step, detect, eval_ms, training)
+        Self::build(source, names, step, detect, choices, eval_ms, training)
     }
 
     fn build(
@@ -223,6 +238,7 @@ impl Feed {
         names: Vec<String>,
         step_ms: i64,
         detect: &DetectConfig,
+        choices: &[DetectorChoice],
         eval_ms: i64,
         training: Training,
     ) -> Result<Feed, String> {
@@ -231,7 +247,7 @@ impl Feed {
         let mut tracks = Vec::with_capacity(names.len());
         for (i, name) in names.into_iter().enumerate() {
             // Spread the metrics' refits over the refit interval: one tick, one refit.
-            let mut config = detect.clone();
+            let mut config = DetectorChoice::config_for(choices, &name, detect);
             config.refit_offset_ms = detect.refit_every_ms * i as i64 / n;
             // Metrics finish training one step apart, so their first fits (which also
             // detect the period, the costliest fit) fall in different ticks too.

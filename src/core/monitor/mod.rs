@@ -13,9 +13,10 @@ use serde::{Deserialize, Serialize};
 
 pub use feed::{EvalRecord, Feed, Source, Track, Training, EVAL_LEN, HISTORY_LEN};
 
+use crate::core::detect::DetectorChoice;
 use crate::core::event::Event;
 use crate::core::forecast::Periods;
-use crate::core::incident::IncidentEngine;
+use crate::core::incident::{IncidentConfig, IncidentEngine};
 use crate::core::journal::Engine;
 use crate::core::simulator::{Injection, SimConfig};
 
@@ -58,6 +59,12 @@ pub struct Settings {
     pub eval_ms: i64,
     /// The replayed file's name (its table is stored once, beside the checkpoints).
     pub file: Option<String>,
+    /// Metrics with their own detector or sensitivity (the others use the defaults).
+    #[serde(default)]
+    pub detectors: Vec<DetectorChoice>,
+    /// The incident book's rules.
+    #[serde(default)]
+    pub rules: IncidentConfig,
 }
 
 /// The Monitor's whole analysis state after some journaled record.

@@ -276,7 +276,6 @@ fn s(n: usize) -> &'static str {
     }
 }
 
-/// A duration in ms as a short human text ("2 h 5 min", "30 s", "250 ms").
 /// A duration for messages (`3 s`, `5 min`, `2 h 30 min`).
 pub fn duration(ms: i64) -> String {
     let ms = ms.unsigned_abs();

@@ -6,9 +6,11 @@ use leptos::prelude::*;
 use plotters::style::RGBColor;
 
 use super::MonState;
-use crate::charts::{band_colors, draw_band, ChartStyle, BAND_ALPHA};
+use crate::charts::{band_colors, draw_band, BandLayout, ChartStyle, BAND_ALPHA};
+use crate::core::detect::Point;
 use crate::core::monitor::Feed;
 use crate::ui::canvas::draw_on;
+use crate::ui::format;
 
 /// Canvas size in pixels; CSS scales it down on narrow screens.
 const WIDTH: u32 = 1180;
@@ -116,6 +118,9 @@ fn BandChart(
     let counts = RwSignal::new((0usize, 0usize));
     let trained = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
+    let drawn_layout = RwSignal::new(None::<BandLayout>);
+    // The point the tooltip explains, by its time; set by the pointer or the keyboard.
+    let picked = RwSignal::new(None::<i64>);
     let title = name.clone();
     Effect::new(move |_| {
         st.version.get();
@@ -159,6 +164,7 @@ fn BandChart(
                     let (x, y, w, h) = l.plot;
                     plot.set(format!("{x},{y},{w},{h}"));
                     counts.set((l.points, l.anomalies));
+                    drawn_layout.set(Some(l));
                 }
                 problem.set(drawn.err().filter(|e| !e.starts_with("nothing to plot")));
             }
@@ -178,9 +184,113 @@ fn BandChart(
     };
     let anomaly_hex = move || hex(band_colors(&style()).anomaly);
     let id = format!("band-{}", id_part(&name));
+    let tip_id = format!("tip-{}", id_part(&name));
+    // Pointer: the point nearest the pointer's time.
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let (Some(el), Some(l)) = (canvas.get_untracked(), drawn_layout.get_untracked()) else {
+            return;
+        };
+        let scale = f64::from(el.width()) / f64::from(el.client_width().max(1));
+        let px = f64::from(ev.offset_x()) * scale;
+        let (x, _, w, _) = l.plot;
+        if w <= 0 {
+            return;
+        }
+        let (v0, v1) = l.view_ms;
+        let t = v0 as f64 + (px - f64::from(x)) / f64::from(w) * (v1 - v0) as f64;
+        let found = st
+            .with_feed(|feed| {
+                let h = &feed.tracks.get(index)?.history;
+                nearest(h, t.round() as i64).map(|i| h[i].t_ms)
+            })
+            .flatten();
+        picked.set(found);
+    };
+    // Keyboard: arrows step through points, Page Up / Page Down through anomalies.
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let key = ev.key();
+        let moved = st
+            .with_feed(|feed| {
+                let h = &feed.tracks.get(index)?.history;
+                let view = drawn_layout.get_untracked().map(|l| l.view_ms)?;
+                let shown: Vec<usize> = (0..h.len())
+                    .filter(|&i| h[i].t_ms >= view.0 && h[i].t_ms <= view.1)
+                    .collect();
+                let at = picked
+                    .get_untracked()
+                    .and_then(|t| shown.iter().position(|&i| h[i].t_ms == t));
+                let anomaly = |i: &&usize| h[**i].anomaly;
+                let to = match key.as_str() {
+                    "ArrowLeft" => at.map_or(shown.last(), |a| shown.get(a.saturating_sub(1))),
+                    "ArrowRight" => at.map_or(shown.last(), |a| shown.get(a + 1).or(shown.last())),
+                    "Home" => shown.first(),
+                    "End" => shown.last(),
+                    "PageUp" => shown[..at.unwrap_or(shown.len())]
+                        .iter()
+                        .rev()
+                        .find(anomaly),
+                    "PageDown" => shown[at.map_or(0, |a| a + 1).min(shown.len())..]
+                        .iter()
+                        .find(anomaly),
+                    _ => return None,
+                };
+                Some(to.map(|&i| h[i].t_ms))
+            })
+            .flatten();
+        if key == "Escape" {
+            picked.set(None);
+        } else if let Some(to) = moved {
+            ev.prevent_default();
+            if to.is_some() {
+                picked.set(to);
+            }
+        }
+    };
+    // Focus shows the newest anomaly in view, or the newest point.
+    let on_focus = move |_| {
+        if picked.get_untracked().is_some() {
+            return;
+        }
+        let first = st
+            .with_feed(|feed| {
+                let h = &feed.tracks.get(index)?.history;
+                let view = drawn_layout.get_untracked().map(|l| l.view_ms)?;
+                let shown = h.iter().filter(|p| p.t_ms >= view.0 && p.t_ms <= view.1);
+                shown
+                    .clone()
+                    .filter(|p| p.anomaly)
+                    .last()
+                    .or(shown.last())
+                    .map(|p| p.t_ms)
+            })
+            .flatten();
+        picked.set(first);
+    };
+    let tip = Memo::new(move |_| {
+        st.version.get();
+        let t = picked.get()?;
+        let l = drawn_layout.get()?;
+        let el = canvas.get()?;
+        st.with_feed(|feed| {
+            let track = feed.tracks.get(index)?;
+            let h = &track.history;
+            let i = h.partition_point(|p| p.t_ms < t);
+            let p = h.get(i).filter(|p| p.t_ms == t)?;
+            Some(Tip::of(p, track.detect_config(), &l, &el))
+        })
+        .flatten()
+    });
+    let (tip_for, tip_for2) = (tip_id.clone(), tip_id.clone());
     view! {
         <figure class="plot band" data-metric=name.clone()>
-            <canvas node_ref=canvas id=id width=WIDTH height=HEIGHT role="img"
+            <canvas node_ref=canvas id=id width=WIDTH height=HEIGHT role="img" tabindex="0"
+                aria-describedby=move || tip.with(|t| t.is_some().then(|| tip_for.clone()))
+                title="Point at the chart, or focus it and use ← →, Page Up / Page Down (anomalies), Home / End, to see why a point was or was not flagged"
+                on:mousemove=on_move
+                on:mouseleave=move |_| picked.set(None)
+                on:keydown=on_key
+                on:focus=on_focus
+                on:blur=move |_| picked.set(None)
                 aria-label=format!("{name}: actual, expected and forecast band over stream time, anomalies marked")
                 data-metric=name.clone()
                 data-plot=move || plot.get()
@@ -189,7 +299,96 @@ fn BandChart(
                 data-trained=move || trained.get().to_string()
                 data-band-color=band_hex
                 data-anomaly-color=anomaly_hex></canvas>
+            {move || tip.get().map(|t| {
+                let side = if t.left_pct > 60.0 { "right" } else { "left" };
+                let pos = if side == "left" {
+                    format!("left: calc(10px + {:.2}% * (100% - 20px) / 100 + 12px); top: {:.0}px", t.left_pct, t.top_px)
+                } else {
+                    format!("right: calc(10px + {:.2}% * (100% - 20px) / 100 + 12px); top: {:.0}px", 100.0 - t.left_pct, t.top_px)
+                };
+                let marker = format!("left: calc(10px + {:.2}% * (100% - 20px) / 100 - 6px); top: {:.0}px", t.left_pct, t.point_px - 6.0);
+                view! {
+                    <span class="tip-marker" class:anomaly=t.anomaly aria-hidden="true" style=marker></span>
+                    <div class="chart-tip" class:anomaly=t.anomaly role="tooltip" id=tip_for2.clone() style=pos
+                        data-t=t.t_ms.to_string() data-anomaly=t.anomaly.to_string()>
+                        <dl>
+                            <dt>"time"</dt><dd class="tip-time">{t.time.clone()}</dd>
+                            <dt>"value"</dt><dd class="tip-value">{t.value.clone()}</dd>
+                            <dt>"expected"</dt><dd class="tip-expected">{t.expected.clone()}</dd>
+                            <dt>"band"</dt><dd class="tip-band">{t.band.clone()}</dd>
+                            <dt>"score"</dt><dd class="tip-score">{t.score.clone()}</dd>
+                        </dl>
+                        <p class="tip-why">{t.why.clone()}</p>
+                    </div>
+                }
+            })}
             {move || problem.get().map(|m| view! { <figcaption class="banner error">{m}</figcaption> })}
         </figure>
+    }
+}
+
+/// Index of the point of `history` nearest time `t`.
+fn nearest(history: &std::collections::VecDeque<Point>, t: i64) -> Option<usize> {
+    let i = history.partition_point(|p| p.t_ms < t);
+    [i.checked_sub(1), (i < history.len()).then_some(i)]
+        .into_iter()
+        .flatten()
+        .min_by_key(|&j| (history[j].t_ms - t).abs())
+}
+
+/// What the tooltip shows about one point, and where.
+#[derive(Debug, Clone, PartialEq)]
+struct Tip {
+    t_ms: i64,
+    anomaly: bool,
+    time: String,
+    value: String,
+    expected: String,
+    band: String,
+    score: String,
+    why: String,
+    /// Across the canvas, percent of its width.
+    left_pct: f64,
+    /// Below the canvas top, CSS pixels: the tooltip's top and the point's height.
+    top_px: f64,
+    point_px: f64,
+}
+
+impl Tip {
+    fn of(
+        p: &Point,
+        config: &crate::core::detect::DetectConfig,
+        l: &BandLayout,
+        el: &web_sys::HtmlCanvasElement,
+    ) -> Tip {
+        let (x, y, w, h) = l.plot;
+        let (v0, v1) = l.view_ms;
+        let span = (v1 - v0).max(1) as f64;
+        let px = f64::from(x) + f64::from(w) * (p.t_ms - v0) as f64 / span;
+        let (y_lo, y_hi) = l.y_range;
+        let frac = if p.value.is_finite() && y_hi > y_lo {
+            ((y_hi - p.value) / (y_hi - y_lo)).clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        let py = f64::from(y) + f64::from(h) * frac;
+        let css = f64::from(el.client_height().max(1)) / f64::from(el.height().max(1));
+        let opt = |v: Option<f64>| v.map_or_else(|| "–".to_string(), format::value);
+        Tip {
+            t_ms: p.t_ms,
+            anomaly: p.anomaly,
+            time: super::controls::clock(p.t_ms),
+            value: format::value(p.value),
+            expected: opt(p.expected),
+            band: match (p.lower, p.upper) {
+                (Some(lo), Some(hi)) => format!("{} to {}", format::value(lo), format::value(hi)),
+                _ => "– (training)".into(),
+            },
+            score: format!("{:.2}", p.score),
+            why: p.explain(config),
+            left_pct: 100.0 * px / f64::from(el.width().max(1)),
+            top_px: 10.0 + (f64::from(y) + 8.0) * css,
+            point_px: 10.0 + py * css,
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 mod charts;
 mod controls;
+mod detection;
 mod eval;
 mod source;
 mod state;
@@ -63,6 +64,7 @@ pub fn MonitorPage() -> impl IntoView {
             <controls::IncidentSummaryPanel />
         </div>
         {move || is_sim().then(|| view! { <controls::MetricsEditor /> })}
+        <detection::DetectionPanel />
         <charts::BandCharts />
         <eval::EvalTable />
         {move || st.journal.get().map(|svc| view! {

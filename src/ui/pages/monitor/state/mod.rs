@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 mod recovery;
 mod wal;
 
-use crate::core::detect::DetectConfig;
+use crate::core::detect::{DetectConfig, DetectorChoice, DetectorKind, Sensitivity};
 use crate::core::forecast::Periods;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
 use crate::core::journal::export::Imported;
@@ -84,6 +84,10 @@ pub struct MonState {
     pub periods: RwSignal<Periods>,
     /// Evaluation window, ms.
     pub eval_ms: RwSignal<i64>,
+    /// Metrics with their own detector or sensitivity.
+    pub detectors: RwSignal<Vec<DetectorChoice>>,
+    /// The incident book's rules.
+    pub rules: RwSignal<IncidentConfig>,
     /// Speed.
     pub speed: RwSignal<Speed>,
     /// Whether the clock runs.
@@ -137,6 +141,8 @@ impl MonState {
             level: RwSignal::new(0.95),
             periods: RwSignal::new(Periods::Auto),
             eval_ms: RwSignal::new(30_000),
+            detectors: RwSignal::new(Vec::new()),
+            rules: RwSignal::new(IncidentConfig::default()),
             speed: player.speed,
             playing: player.playing,
             position_ms: player.position_ms,
@@ -252,6 +258,49 @@ impl MonState {
         self.reset();
     }
 
+    /// The detector and sensitivity of `metric` (the defaults unless chosen).
+    pub fn detector_of(&self, metric: &str) -> (DetectorKind, Sensitivity) {
+        self.detectors.with(|d| {
+            d.iter()
+                .find(|c| c.metric == metric)
+                .map(|c| (c.kind, c.sensitivity))
+                .unwrap_or_default()
+        })
+    }
+
+    /// Gives `metric` its own detector and sensitivity; the stream restarts.
+    pub fn set_detector(&self, metric: &str, kind: DetectorKind, sensitivity: Sensitivity) {
+        self.detectors.update(|d| {
+            d.retain(|c| c.metric != metric);
+            if (kind, sensitivity) != Default::default() {
+                d.push(DetectorChoice {
+                    metric: metric.to_string(),
+                    kind,
+                    sensitivity,
+                });
+            }
+        });
+        self.reset();
+    }
+
+    /// Sets the incident book's rules; the stream restarts. Rules the book cannot run
+    /// with are explained and the running stream kept.
+    pub fn set_rules(&self, rules: IncidentConfig) {
+        if let Err(e) = rules.validate() {
+            self.error.set(Some(format!("Incident rules: {e}")));
+            return;
+        }
+        if self
+            .error
+            .get_untracked()
+            .is_some_and(|m| m.starts_with("Incident rules:"))
+        {
+            self.error.set(None);
+        }
+        self.rules.set(rules);
+        self.reset();
+    }
+
     /// A fresh stream from its start with fresh detectors and an empty incident book; the
     /// clock keeps its speed and whether it runs.
     pub fn reset(&self) {
@@ -284,6 +333,7 @@ impl MonState {
         detect.level = self.level.get_untracked();
         detect.periods = self.periods.get_untracked();
         let eval_ms = self.eval_ms.get_untracked();
+        let choices = self.detectors.get_untracked();
         let training = self.training.get_untracked();
         let one_metric = self.metric_names_untracked().len() == 1;
         let lookup = |name: &str| -> Option<(Vec<i64>, Vec<f64>)> {
@@ -306,19 +356,19 @@ impl MonState {
         };
         let (feed, names) = match self.file.get_untracked() {
             Some(f) => (
-                Feed::new_file(f.table.clone(), &detect, eval_ms, &lookup),
+                Feed::new_file(f.table.clone(), &detect, &choices, eval_ms, &lookup),
                 f.table.names.clone(),
             ),
             None => {
                 let config = self.config.get_untracked();
                 let names = config.metrics.iter().map(|m| m.name.clone()).collect();
                 (
-                    Feed::new_sim(config, SEED, &detect, eval_ms, &lookup),
+                    Feed::new_sim(config, SEED, &detect, &choices, eval_ms, &lookup),
                     names,
                 )
             }
         };
-        let engine = IncidentEngine::new(IncidentConfig::default(), names);
+        let engine = IncidentEngine::new(self.rules.get_untracked(), names);
         match (feed, engine) {
             (Ok(mut feed), Ok(engine)) => {
                 if let Some(sim) = feed.sim_mut() {

@@ -99,6 +99,8 @@ impl MonState {
                 periods: self.periods.get_untracked(),
                 eval_ms: self.eval_ms.get_untracked(),
                 file: self.file.get_untracked().map(|f| f.name.clone()),
+                detectors: self.detectors.get_untracked(),
+                rules: self.rules.get_untracked(),
             },
             feed,
             incidents,
@@ -235,6 +237,8 @@ impl MonState {
         self.level.set(settings.level);
         self.periods.set(settings.periods);
         self.eval_ms.set(settings.eval_ms);
+        self.detectors.set(settings.detectors);
+        self.rules.set(settings.rules);
         self.training.set(None);
         self.pretrained.set(feed.pretrained.clone());
         self.file.set(file);
