@@ -509,3 +509,33 @@ fn cli_warns_about_unsorted_rows_and_keeps_input_order() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a period"));
 }
+
+#[test]
+fn a_count_near_zero_never_gets_a_band_below_zero_but_a_signed_metric_does() {
+    // Errors a minute: mostly 0 to 3, a wide band around a mean near 1.
+    let mut rng = SplitMix64::new(9);
+    let t: Vec<i64> = (0..1500).map(|i| i * 60_000).collect();
+    let counts: Vec<f64> = t
+        .iter()
+        .map(|_| (1.0 + 1.2 * rng.normal()).round().max(0.0))
+        .collect();
+    for kind in [DetectorKind::Adaptive, DetectorKind::Band] {
+        let config = DetectConfig {
+            kind,
+            ..DetectConfig::default()
+        };
+        let points = detect_series(&config, &t, &counts).unwrap();
+        let judged: Vec<&Point> = points.iter().filter(|p| p.lower.is_some()).collect();
+        assert!(judged.len() > 1000);
+        assert!(
+            judged
+                .iter()
+                .all(|p| p.lower.unwrap() >= 0.0 && p.expected.unwrap() >= 0.0),
+            "{kind:?}: a band below 0 for a count"
+        );
+        // The same shape shifted below 0 keeps its band below 0.
+        let signed: Vec<f64> = counts.iter().map(|c| c - 1.0).collect();
+        let points = detect_series(&config, &t, &signed).unwrap();
+        assert!(points.iter().any(|p| p.lower.is_some_and(|l| l < -1.0)));
+    }
+}

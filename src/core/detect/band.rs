@@ -114,6 +114,10 @@ pub struct BandDetector {
     /// The long view, for periods longer than the raw history.
     #[serde(default)]
     coarse: Coarse,
+    /// Whether any value so far was below 0: until one is, the metric is taken for a count
+    /// or a level that cannot go negative, and its band stops at 0.
+    #[serde(default)]
+    seen_negative: bool,
 }
 
 impl BandDetector {
@@ -131,6 +135,7 @@ impl BandDetector {
             since_fit: 0,
             refits: 0,
             coarse: Coarse::default(),
+            seen_negative: false,
         })
     }
 
@@ -163,7 +168,9 @@ impl BandDetector {
             .model_spec()
             .fit(&times, values)
             .map_err(ConfigError::Fit)?;
-        BandDetector::with_model(d.config, model)
+        let mut trained = BandDetector::with_model(d.config, model)?;
+        trained.seen_negative = values.iter().any(|v| *v < 0.0);
+        Ok(trained)
     }
 
     /// The model every fit of this detector uses.
@@ -188,12 +195,19 @@ impl BandDetector {
             Some(p) if value.is_finite() => (p.score(value), p.is_outside(value)),
             _ => (0.0, false),
         };
+        // A metric never seen below 0 gets no band below 0 (the fit's symmetric band would
+        // reach under a count near 0); the flag is unchanged, as no such value lies there.
+        let floor = if self.seen_negative || self.first_ms.is_none() {
+            f64::NEG_INFINITY
+        } else {
+            0.0
+        };
         let point = Point {
             t_ms,
             value,
-            expected: pred.map(|p| p.expected),
-            lower: pred.map(|p| p.lower),
-            upper: pred.map(|p| p.upper),
+            expected: pred.map(|p| p.expected.max(floor)),
+            lower: pred.map(|p| p.lower.max(floor)),
+            upper: pred.map(|p| p.upper.max(floor)),
             score,
             anomaly,
             why: pred.filter(|_| value.is_finite()).map(|p| {
@@ -208,6 +222,7 @@ impl BandDetector {
         };
         let first = *self.first_ms.get_or_insert(t_ms);
         self.newest_ms = self.newest_ms.max(t_ms);
+        self.seen_negative |= value < 0.0;
         if value.is_finite() {
             self.history.push_back(Sample {
                 t_ms,

@@ -301,12 +301,14 @@ fn BandChart(
                 data-anomaly-color=anomaly_hex></canvas>
             {move || tip.get().map(|t| {
                 let side = if t.left_pct > 60.0 { "right" } else { "left" };
+                // Percent of the canvas as a fraction of the figure's content box (10 px padding).
+                let at = t.left_pct / 100.0;
                 let pos = if side == "left" {
-                    format!("left: calc(10px + {:.2}% * (100% - 20px) / 100 + 12px); top: {:.0}px", t.left_pct, t.top_px)
+                    format!("left: calc(10px + (100% - 20px) * {at:.4} + 12px); top: {:.0}px", t.top_px)
                 } else {
-                    format!("right: calc(10px + {:.2}% * (100% - 20px) / 100 + 12px); top: {:.0}px", 100.0 - t.left_pct, t.top_px)
+                    format!("right: calc(10px + (100% - 20px) * {:.4} + 12px); top: {:.0}px", 1.0 - at, t.top_px)
                 };
-                let marker = format!("left: calc(10px + {:.2}% * (100% - 20px) / 100 - 6px); top: {:.0}px", t.left_pct, t.point_px - 6.0);
+                let marker = format!("left: calc(10px + (100% - 20px) * {at:.4} - 7px); top: {:.0}px", t.point_px - 7.0);
                 view! {
                     <span class="tip-marker" class:anomaly=t.anomaly aria-hidden="true" style=marker></span>
                     <div class="chart-tip" class:anomaly=t.anomaly role="tooltip" id=tip_for2.clone() style=pos
