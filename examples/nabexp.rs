@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::time::Instant;
 
-use pipescope::core::detect::novelty::Tuning;
+use pipescope::core::detect::novelty::{Forecast, Novelty, Tuning};
 use pipescope::core::detect::{AdaptiveDetector, BandDetector, DetectConfig, Judge};
 use pipescope::core::source::TimeCells;
 
@@ -89,17 +89,27 @@ fn main() {
                     let dst = std::path::Path::new(out).join(rel);
                     std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
                     let mut w = std::io::BufWriter::new(std::fs::File::create(&dst).unwrap());
-                    writeln!(w, "timestamp,anomaly_score,cause,surprise,distance").unwrap();
-                    let mut d =
-                        AdaptiveDetector::with_tuning(DetectConfig::default(), tuning.clone())
-                            .unwrap();
+                    writeln!(w, "timestamp,anomaly_score,cause,surprise,distance,expected,lower,upper,t0,t1,t2,t3,t4,t5,t6,t7,t8,t9,t10,t11,t12,t13,t14,t15").unwrap();
+                    // The adaptive detector's fold, spelt out to reach the trace.
+                    let mut band = BandDetector::new(DetectConfig::default()).unwrap();
+                    let mut nov = Novelty::new(tuning.clone());
                     for ((t, t_ms), v) in ts.iter().zip(&tm).zip(&vs) {
-                        let p = d.push(*t_ms, *v);
-                        let (c, s, dist) = p
+                        let p = band.push(*t_ms, *v);
+                        let f = match (p.expected, p.lower, p.upper) {
+                            (Some(expected), Some(lower), Some(upper)) => Some(Forecast { expected, lower, upper }),
+                            _ => None,
+                        };
+                        let (verdict, trace) = nov.judge_traced(*v, f);
+                        let (c, s, dist) = verdict
                             .why
                             .map(|y| (format!("{:?}", y.cause), y.surprise, y.distance))
                             .unwrap_or_default();
-                        writeln!(w, "{t},{},{c},{s:.3},{dist:.3}", p.score).unwrap();
+                        let o = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
+                        write!(w, "{t},{},{c},{s:.3},{dist:.3},{},{},{}", verdict.score, o(p.expected), o(p.lower), o(p.upper)).unwrap();
+                        for x in trace {
+                            if x.is_nan() { write!(w, ",").unwrap() } else { write!(w, ",{x:.4}").unwrap() }
+                        }
+                        writeln!(w).unwrap();
                     }
                 }
             });

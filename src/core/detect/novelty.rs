@@ -20,6 +20,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use super::seasonal::Seasonal;
 use super::tail::TailWindow;
 use super::{Cause, Why};
 
@@ -34,6 +35,8 @@ pub struct Tuning {
     pub shape_len: usize,
     /// Shapes remembered.
     pub shape_mem: usize,
+    /// Whether shapes are taken at every point (sliding blocks, 1) or at block ends (0).
+    pub shape_sliding: f64,
     /// Nearest-shape distances remembered for calibration.
     pub dist_cap: usize,
     /// Forecast errors remembered for calibration.
@@ -44,6 +47,39 @@ pub struct Tuning {
     pub w_shape: f64,
     /// Weight of the forecast view.
     pub w_forecast: f64,
+    /// Weight of the seasonal view.
+    pub w_seas: f64,
+    /// Earlier cycles the seasonal view compares with.
+    pub seas_cycles: usize,
+    /// Points between checks of the seasonal period.
+    pub seas_check: usize,
+    /// Seasonal residuals remembered for calibration.
+    pub seas_cap: usize,
+    /// Seasonal residuals needed before the view judges.
+    pub seas_warm: usize,
+    /// Whether a new period resets the seasonal calibration (1) or not (0).
+    pub seas_reset: f64,
+    /// Weight of the jump view (the value against the mean of the previous `jump_k`).
+    pub w_jump: f64,
+    /// Previous values the jump view compares with.
+    pub jump_k: usize,
+    /// Weight of the coarse shape view.
+    pub w_shape2: f64,
+    /// Points per block of the coarse shape view.
+    pub block2: usize,
+    /// How far below a view's record level (`log10` of its values held, plus one) its
+    /// surprise starts to count as beyond the record.
+    pub rec_margin: f64,
+    /// Share of the range view's surprise beyond its record that counts in full.
+    pub x_range: f64,
+    /// The same for the shape view.
+    pub x_shape: f64,
+    /// The same for the forecast view.
+    pub x_forecast: f64,
+    /// The same for the seasonal view.
+    pub x_seas: f64,
+    /// Autocorrelation at its period the seasonal view needs to count.
+    pub seas_min_acf: f64,
     /// Share of `log10 n` taken off the surprise.
     pub bonf: f64,
     /// Steps over which only a new high of surprise scores in full.
@@ -65,13 +101,30 @@ impl Default for Tuning {
             block: 4,
             shape_len: 6,
             shape_mem: 2000,
+            shape_sliding: 0.0,
             dist_cap: 2000,
             err_cap: 2000,
             w_range: 1.0,
             w_shape: 1.0,
             w_forecast: 0.0,
+            w_seas: 0.0,
+            w_jump: 0.0,
+            w_shape2: 0.0,
+            rec_margin: 0.3,
+            x_range: 1.0,
+            x_shape: 0.0,
+            x_forecast: 0.0,
+            x_seas: 1.0,
+            seas_min_acf: 0.6,
+            block2: 16,
+            jump_k: 1,
+            seas_cycles: 3,
+            seas_check: 256,
+            seas_cap: 2000,
+            seas_warm: 100,
+            seas_reset: 0.0,
             bonf: 0.5,
-            refract: 30,
+            refract: 50,
             keep: 0.1,
             warm: 50,
             mid: 0.0,
@@ -97,11 +150,28 @@ impl Tuning {
                 "block" => self.block = n,
                 "shape_len" => self.shape_len = n,
                 "shape_mem" => self.shape_mem = n,
+                "shape_sliding" => self.shape_sliding = f,
                 "dist_cap" => self.dist_cap = n,
                 "err_cap" => self.err_cap = n,
                 "w_range" => self.w_range = f,
                 "w_shape" => self.w_shape = f,
                 "w_forecast" => self.w_forecast = f,
+                "w_seas" => self.w_seas = f,
+                "w_jump" => self.w_jump = f,
+                "w_shape2" => self.w_shape2 = f,
+                "rec_margin" => self.rec_margin = f,
+                "x_range" => self.x_range = f,
+                "x_shape" => self.x_shape = f,
+                "x_forecast" => self.x_forecast = f,
+                "x_seas" => self.x_seas = f,
+                "seas_min_acf" => self.seas_min_acf = f,
+                "block2" => self.block2 = n,
+                "jump_k" => self.jump_k = n,
+                "seas_cycles" => self.seas_cycles = n,
+                "seas_check" => self.seas_check = n,
+                "seas_cap" => self.seas_cap = n,
+                "seas_warm" => self.seas_warm = n,
+                "seas_reset" => self.seas_reset = f,
                 "bonf" => self.bonf = f,
                 "refract" => self.refract = n,
                 "keep" => self.keep = f,
@@ -139,6 +209,8 @@ struct Shapes {
     /// `stored` when the tree was built.
     built: usize,
     dist: TailWindow,
+    sliding: bool,
+    raw: VecDeque<f64>,
 }
 
 /// Shapes stored between rebuilds of the k-d tree.
@@ -147,11 +219,11 @@ const REBUILD: usize = 128;
 const LEAF: usize = 8;
 
 impl Shapes {
-    fn new(t: &Tuning) -> Self {
+    fn new(t: &Tuning, block: usize, len: usize, mem: usize) -> Self {
         Shapes {
-            block: t.block.max(1),
-            len: t.shape_len.clamp(1, 255),
-            mem_cap: t.shape_mem.max(1),
+            block: block.max(1),
+            len: len.clamp(1, 255),
+            mem_cap: mem.max(1),
             acc: 0.0,
             acc_n: 0,
             blocks: VecDeque::new(),
@@ -161,6 +233,8 @@ impl Shapes {
             split: Vec::new(),
             built: 0,
             dist: TailWindow::new(t.dist_cap),
+            sliding: t.shape_sliding > 0.0,
+            raw: VecDeque::new(),
         }
     }
 
@@ -175,25 +249,41 @@ impl Shapes {
     /// Feeds one value; when it closes a block, returns (surprise, distance in `scale`s) of
     /// the new shape against its nearest stored neighbour.
     fn push(&mut self, x: f64, scale: f64, judge: bool) -> Option<(f64, f64)> {
-        self.acc += x;
-        self.acc_n += 1;
-        if self.acc_n < self.block {
-            return None;
-        }
-        let mean = self.acc / self.acc_n as f64;
-        self.acc = 0.0;
-        self.acc_n = 0;
-        self.blocks.push_back(mean);
-        if self.blocks.len() > self.len {
-            self.blocks.pop_front();
-        }
-        if self.blocks.len() < self.len {
-            return None;
+        if self.sliding {
+            self.raw.push_back(x);
+            if self.raw.len() > self.len * self.block {
+                self.raw.pop_front();
+            }
+            if self.raw.len() < self.len * self.block {
+                return None;
+            }
+            self.blocks.clear();
+            for i in 0..self.len {
+                let m = self.raw.range(i * self.block..(i + 1) * self.block).sum::<f64>() / self.block as f64;
+                self.blocks.push_back(m);
+            }
+        } else {
+            self.acc += x;
+            self.acc_n += 1;
+            if self.acc_n < self.block {
+                return None;
+            }
+            let mean = self.acc / self.acc_n as f64;
+            self.acc = 0.0;
+            self.acc_n = 0;
+            self.blocks.push_back(mean);
+            if self.blocks.len() > self.len {
+                self.blocks.pop_front();
+            }
+            if self.blocks.len() < self.len {
+                return None;
+            }
         }
         let len = self.len;
         let held = self.stored.min(self.mem_cap);
         let mut out = None;
-        if held > len + 5 {
+        let span = if self.sliding { len * self.block } else { len };
+        if held > span + 5 {
             let q: Vec<f64> = self.blocks.iter().copied().collect();
             let best = self.nearest(&q);
             let dist = best.sqrt() / scale;
@@ -220,7 +310,8 @@ impl Shapes {
     /// Whether the shape `age` stores back (0 the newest) is a candidate: not overlapping
     /// the current one, and still in memory.
     fn usable(&self, age: usize) -> bool {
-        age + 1 >= self.len && age < self.mem_cap.min(self.stored)
+        let span = if self.sliding { self.len * self.block } else { self.len };
+        age + 1 >= span && age < self.mem_cap.min(self.stored)
     }
 
     /// Squared distance from `q` to its nearest usable stored shape.
@@ -349,6 +440,12 @@ pub struct Verdict {
     pub why: Option<Why>,
 }
 
+/// Slots of a [`Trace`].
+pub const TRACE: usize = 16;
+/// Inner quantities of one judgement, for experiments (NaN where not computed): range,
+/// shape and forecast surprises, adjusted surprise, points held, then view-specific extras.
+pub type Trace = [f64; TRACE];
+
 /// The adaptive score's state: a deterministic fold over values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Novelty {
@@ -356,7 +453,10 @@ pub struct Novelty {
     n: usize,
     range: TailWindow,
     shapes: Shapes,
+    shapes2: Shapes,
     errors: TailWindow,
+    seasonal: Seasonal,
+    jumps: TailWindow,
     recent: VecDeque<f64>,
 }
 
@@ -365,8 +465,11 @@ impl Novelty {
     pub fn new(t: Tuning) -> Self {
         Novelty {
             range: TailWindow::new(t.range_cap),
-            shapes: Shapes::new(&t),
+            shapes: Shapes::new(&t, t.block, t.shape_len, t.shape_mem),
+            shapes2: Shapes::new(&t, t.block2, t.shape_len, t.shape_mem),
             errors: TailWindow::new(t.err_cap),
+            jumps: TailWindow::new(t.err_cap),
+            seasonal: Seasonal::new(t.seas_cycles, t.seas_check, t.seas_cap, t.seas_warm, t.seas_reset > 0.0),
             t,
             n: 0,
             recent: VecDeque::new(),
@@ -386,20 +489,32 @@ impl Novelty {
     /// Judges `x` (with the band's forecast for it, when there is one), then learns it.
     /// A non-finite value is neither judged nor learnt.
     pub fn judge(&mut self, x: f64, forecast: Option<Forecast>) -> Verdict {
+        self.judge_traced(x, forecast).0
+    }
+
+    /// [`Novelty::judge`] with the inner quantities of the score (for experiments).
+    #[doc(hidden)]
+    pub fn judge_traced(&mut self, x: f64, forecast: Option<Forecast>) -> (Verdict, Trace) {
+        let mut trace = [f64::NAN; TRACE];
         if !x.is_finite() {
-            return Verdict {
-                score: 0.0,
-                rarity: 0.0,
-                why: None,
-            };
+            return (
+                Verdict {
+                    score: 0.0,
+                    rarity: 0.0,
+                    why: None,
+                },
+                trace,
+            );
         }
         let t = &self.t;
         let judge = self.n >= t.warm;
         let scale = self.scale();
-        let mut views: [(Cause, f64, f64, f64); 3] = [
+        let mut views: [(Cause, f64, f64, f64); 4] = [
             (Cause::Range, t.w_range, 0.0, 0.0),
             (Cause::Shape, t.w_shape, 0.0, 0.0),
             (Cause::Forecast, t.w_forecast, 0.0, 0.0),
+            // A seasonal-naive forecast: reported as the forecast.
+            (Cause::Forecast, t.w_seas, 0.0, 0.0),
         ];
         if judge && t.w_range > 0.0 {
             views[0].2 = self.range.surprise(x);
@@ -408,6 +523,8 @@ impl Novelty {
         if let Some((s, d)) = self.shapes.push(x, scale, judge) {
             views[1].2 = s;
             views[1].3 = d;
+            trace[1] = s;
+            trace[9] = self.shapes.dist.len() as f64;
         }
         if let Some(f) = forecast {
             let err = x - f.expected;
@@ -417,23 +534,80 @@ impl Novelty {
             }
             self.errors.push(err);
         }
+        if t.w_seas > 0.0 || t.x_seas > 0.0 {
+            if let Some((s, d)) = self.seasonal.judge(&self.range, self.n, x, scale, judge) {
+                views[3].2 = s;
+                views[3].3 = d;
+                trace[5] = s;
+                trace[10] = self.seasonal.calibrated() as f64;
+            }
+            trace[6] = self.seasonal.period().unwrap_or(f64::NAN);
+            trace[7] = self.seasonal.strength();
+        }
+        if t.w_jump > 0.0 {
+            let k = t.jump_k.max(1);
+            if self.range.len() >= k {
+                let m = (0..k).filter_map(|b| self.range.recent(b)).sum::<f64>() / k as f64;
+                let e = x - m;
+                if judge && self.jumps.len() >= 50 {
+                    trace[8] = self.jumps.surprise(e);
+                }
+                self.jumps.push(e);
+            }
+        }
+        if t.w_shape2 > 0.0 {
+            if let Some((s, _)) = self.shapes2.push(x, scale, judge) {
+                trace[12] = s;
+                trace[13] = self.shapes2.dist.len() as f64;
+            }
+        }
         self.range.push(x);
         self.n += 1;
         if !judge {
-            return Verdict {
-                score: 0.0,
-                rarity: 0.0,
-                why: None,
-            };
+            return (
+                Verdict {
+                    score: 0.0,
+                    rarity: 0.0,
+                    why: None,
+                },
+                trace,
+            );
         }
-        let weights: f64 = views.iter().map(|v| v.1).sum();
-        let mean = if weights > 0.0 {
-            views.iter().map(|v| v.1 * v.2).sum::<f64>() / weights
-        } else {
-            0.0
-        };
         let held = (self.n as f64).min(t.range_cap as f64);
+        // Record levels: a surprise of log10(n + 1) is a value beyond all n held.
+        let levels = [
+            held,
+            self.shapes.dist.len() as f64,
+            self.errors.len() as f64,
+            self.seasonal.calibrated() as f64,
+        ]
+        .map(|n| (n + 1.0).log10() - t.rec_margin);
+        let xw = [t.x_range, t.x_shape, t.x_forecast, t.x_seas];
+        let seasonal_ok = self.seasonal.strength() >= t.seas_min_acf;
+        // Evidence within what each view's history holds is averaged over the views; the
+        // part beyond it (a value past every one held) counts in full.
+        let (mut within, mut weights, mut excess) = (0.0, 0.0, 0.0_f64);
+        let mut contrib = [0.0; 4];
+        for (k, v) in views.iter().enumerate() {
+            let (w, sur) = (v.1, v.2);
+            let (inside, beyond) = if xw[k] > 0.0 {
+                (sur.min(levels[k]), (sur - levels[k]).max(0.0) * xw[k])
+            } else {
+                (sur, 0.0)
+            };
+            let beyond = if k == 3 && !seasonal_ok { 0.0 } else { beyond };
+            within += w * inside;
+            weights += w;
+            excess = excess.max(beyond);
+            contrib[k] = w * inside + beyond;
+        }
+        let mean = if weights > 0.0 { within / weights } else { 0.0 } + excess;
         let adjusted = mean - t.bonf * held.log10();
+        trace[0] = views[0].2;
+        trace[11] = self.errors.len() as f64;
+        trace[2] = views[2].2;
+        trace[3] = adjusted;
+        trace[4] = held;
         // Onset: full strength only above every adjusted surprise of the last steps.
         let prev = self.recent.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let s = if t.refract == 0 || adjusted > prev {
@@ -450,18 +624,22 @@ impl Novelty {
         let to_score = |s: f64| (0.5 + 0.5 * (s - t.mid) / t.half_span).clamp(0.0, 1.0);
         let top = views
             .iter()
-            .filter(|v| v.1 > 0.0)
-            .max_by(|a, b| (a.1 * a.2).total_cmp(&(b.1 * b.2)))
-            .copied();
-        Verdict {
-            score: to_score(s),
-            rarity: to_score(adjusted),
-            why: top.map(|(cause, _, surprise, distance)| Why {
-                cause,
-                surprise,
-                distance,
-            }),
-        }
+            .zip(contrib)
+            .filter(|(v, c)| v.1 > 0.0 || *c > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(v, _)| *v);
+        (
+            Verdict {
+                score: to_score(s),
+                rarity: to_score(adjusted),
+                why: top.map(|(cause, _, surprise, distance)| Why {
+                    cause,
+                    surprise,
+                    distance,
+                }),
+            },
+            trace,
+        )
     }
 
     /// Robust spread of recent values (the interquartile range, floored above 0).

@@ -71,6 +71,12 @@ impl TailWindow {
         self.insert_sorted(x);
     }
 
+    /// The value pushed `back` pushes before the newest (0 the newest), if still held.
+    pub fn recent(&self, back: usize) -> Option<f64> {
+        let n = self.order.len();
+        back.checked_add(1).filter(|&k| k <= n).map(|k| self.order[n - k])
+    }
+
     /// Empties the window (a new regime starts).
     pub fn clear(&mut self) {
         self.order.clear();
