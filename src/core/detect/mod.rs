@@ -19,7 +19,6 @@
 pub mod adaptive;
 pub mod band;
 pub mod novelty;
-pub mod seasonal;
 pub mod tail;
 
 use std::fmt;
