@@ -61,8 +61,6 @@ pub struct Tuning {
     pub err_cap: usize,
     /// Earlier cycles the seasonal view compares with.
     pub seas_cycles: usize,
-    /// Periods in a longer cycle the seasonal view also tries (a week of days); 0 for none.
-    pub seas_mult: usize,
     /// Points between checks of the seasonal period.
     pub seas_check: usize,
     /// Seasonal residuals remembered for calibration.
@@ -118,8 +116,7 @@ impl Default for Tuning {
             moment_cap: 8000,
             err_cap: 2000,
             seas_cycles: 3,
-            seas_mult: 7,
-            seas_check: 256,
+            seas_check: 1024,
             seas_cap: 2000,
             seas_warm: 100,
             seas_min_acf: 0.6,
@@ -166,7 +163,6 @@ impl Tuning {
                 "moment_cap" => self.moment_cap = n,
                 "err_cap" => self.err_cap = n,
                 "seas_cycles" => self.seas_cycles = n,
-                "seas_mult" => self.seas_mult = n,
                 "seas_check" => self.seas_check = n,
                 "seas_cap" => self.seas_cap = n,
                 "seas_warm" => self.seas_warm = n,
@@ -275,7 +271,7 @@ impl Novelty {
             levels: TailWindow::new(t.moment_cap),
             spreads: TailWindow::new(t.moment_cap),
             errors: TailWindow::new(t.err_cap),
-            seasonal: Seasonal::new(t.seas_cycles, t.seas_mult, t.seas_check, t.seas_cap, t.seas_warm),
+            seasonal: Seasonal::new(t.seas_cycles, t.seas_check, t.seas_cap, t.seas_warm),
             t,
             n: 0,
             recent: VecDeque::new(),
@@ -330,16 +326,27 @@ impl Novelty {
             v.held = self.range.len();
             trace[0] = v.surprise;
         }
-        if let Some((s, d, held)) = self.shapes.push(x, scale, judge) {
+        let shaped = if t.w_shape > 0.0 { self.shapes.push(x, scale, judge) } else { None };
+        if let Some((s, d, held)) = shaped {
             views[1].surprise = s;
             views[1].distance = d;
             views[1].held = held;
             trace[1] = s;
         }
         // Level and spread over the last values, this one included.
-        if self.range.len() >= t.level_k.max(t.spread_k) {
+        if t.w_level > 0.0 && self.range.len() + 1 >= t.level_k.max(1) {
             let k = t.level_k.max(1);
             let level = (x + (0..k - 1).filter_map(|b| self.range.recent(b)).sum::<f64>()) / k as f64;
+            if judge && self.levels.len() >= t.view_warm {
+                let v = &mut views[2];
+                v.surprise = self.levels.surprise(level);
+                v.distance = (level - self.range.quantile(0.5).unwrap_or(level)) / scale;
+                v.held = self.levels.len();
+                trace[9] = v.surprise;
+            }
+            self.levels.push(level);
+        }
+        if t.w_spread > 0.0 && self.range.len() >= t.spread_k.max(1) {
             let k = t.spread_k.max(1);
             let mut prev = x;
             let mut steps = 0.0;
@@ -349,19 +356,13 @@ impl Novelty {
                 prev = v;
             }
             let spread = steps / k as f64;
-            if judge && self.levels.len() >= t.view_warm {
-                let v = &mut views[2];
-                v.surprise = self.levels.surprise(level);
-                v.distance = (level - self.range.quantile(0.5).unwrap_or(level)) / scale;
-                v.held = self.levels.len();
-                trace[9] = v.surprise;
+            if judge && self.spreads.len() >= t.view_warm {
                 let v = &mut views[3];
                 v.surprise = self.spreads.surprise(spread);
                 v.distance = spread / scale;
                 v.held = self.spreads.len();
                 trace[8] = v.surprise;
             }
-            self.levels.push(level);
             self.spreads.push(spread);
         }
         if let Some(f) = forecast {

@@ -5,8 +5,7 @@
 //! of a value is its difference from the median of the values one, two, … `cycles` periods
 //! back, ranked among the recent residuals ([`TailWindow`]): a value ordinary for the metric
 //! but not for this phase of its cycle (a daily peak that does not come) is rare here while
-//! the range view sees nothing. When `mult` periods make a longer cycle (a week of days)
-//! whose residuals are tighter (weekdays unlike weekends), that cycle judges instead.
+//! the range view sees nothing.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,12 +32,10 @@ pub(super) struct Seasonal {
     cycles: usize,
     check_every: usize,
     warm: usize,
-    mult: usize,
     period: Option<f64>,
     /// Autocorrelation at the period when last checked.
     strength: f64,
     resid: TailWindow,
-    long: TailWindow,
 }
 
 /// One judgement of the seasonal view.
@@ -54,19 +51,16 @@ pub(super) struct SeasonalVerdict {
 }
 
 impl Seasonal {
-    /// A view comparing with `cycles` earlier cycles (and `mult` times longer ones when
-    /// `mult > 1`), rechecking the period every `check_every` points, calibrating on the last
-    /// `cap` residuals once it holds `warm`.
-    pub(super) fn new(cycles: usize, mult: usize, check_every: usize, cap: usize, warm: usize) -> Self {
+    /// A view comparing with `cycles` earlier cycles, rechecking the period every
+    /// `check_every` points, calibrating on the last `cap` residuals once it holds `warm`.
+    pub(super) fn new(cycles: usize, check_every: usize, cap: usize, warm: usize) -> Self {
         Seasonal {
             cycles: cycles.clamp(1, MAX_CYCLES),
             check_every: check_every.max(1),
             warm,
-            mult,
             period: None,
             strength: 0.0,
             resid: TailWindow::new(cap),
-            long: TailWindow::new(cap),
         }
     }
 
@@ -86,31 +80,23 @@ impl Seasonal {
         scale: f64,
         judge: bool,
     ) -> Option<SeasonalVerdict> {
-        if n > 0 && n % self.check_every == 0 {
+        // Checks at 256, 512, … points until `check_every`, then every `check_every`.
+        let due = if n < self.check_every {
+            n >= 256 && n.is_power_of_two()
+        } else {
+            n % self.check_every == 0
+        };
+        if due {
             self.check_period(hist);
         }
         let p = self.period?;
         let e = residual(hist, x, p, self.cycles)?;
-        let ready = judge && self.resid.len() >= self.warm;
-        let mut out = ready.then(|| SeasonalVerdict {
+        let out = (judge && self.resid.len() >= self.warm).then(|| SeasonalVerdict {
             surprise: self.resid.surprise(e),
             distance: e / scale,
             held: self.resid.len(),
             strength: self.strength,
         });
-        if self.mult > 1 {
-            if let Some(e2) = residual(hist, x, p * self.mult as f64, self.cycles) {
-                if ready && self.long.len() >= self.warm && iqr(&self.long) < iqr(&self.resid) {
-                    out = Some(SeasonalVerdict {
-                        surprise: self.long.surprise(e2),
-                        distance: e2 / scale,
-                        held: self.long.len(),
-                        strength: self.strength,
-                    });
-                }
-                self.long.push(e2);
-            }
-        }
         self.resid.push(e);
         out
     }
@@ -122,7 +108,7 @@ impl Seasonal {
         if m < 64 {
             return;
         }
-        let values: Vec<f64> = (0..m).rev().filter_map(|b| hist.recent(b)).collect();
+        let values = hist.recent_values(m);
         let y = prepared(&values);
         if y.is_empty() {
             return;
@@ -141,19 +127,10 @@ impl Seasonal {
         if switch {
             if self.period.is_none() {
                 self.resid.clear();
-                self.long.clear();
             }
             self.period = Some(p);
             self.strength = r;
         }
-    }
-}
-
-/// Interquartile range of a window's values.
-fn iqr(w: &TailWindow) -> f64 {
-    match (w.quantile(0.25), w.quantile(0.75)) {
-        (Some(a), Some(b)) => b - a,
-        _ => f64::INFINITY,
     }
 }
 
@@ -193,8 +170,8 @@ fn prepared(v: &[f64]) -> Vec<f64> {
         return Vec::new();
     }
     let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let (lo, hi) = (s[m / 100], s[m - 1 - m / 100]);
+    let lo = *s.select_nth_unstable_by(m / 100, f64::total_cmp).1;
+    let hi = *s.select_nth_unstable_by(m - 1 - m / 100, f64::total_cmp).1;
     if !(hi > lo) {
         return Vec::new();
     }
@@ -204,12 +181,19 @@ fn prepared(v: &[f64]) -> Vec<f64> {
 
 /// Autocorrelation of prepared values `y` at `lag` (0 when out of reach).
 fn acf_at(y: &[f64], lag: usize) -> f64 {
-    let m = y.len();
     let var: f64 = y.iter().map(|x| x * x).sum();
-    if lag == 0 || lag >= m || !(var > 0.0) {
+    if lag == 0 || lag >= y.len() || !(var > 0.0) {
         return 0.0;
     }
-    y[..m - lag].iter().zip(&y[lag..]).map(|(a, b)| a * b).sum::<f64>() / var
+    lagged(y, lag) / var
+}
+
+/// `Σ y[i]·y[i + lag]`.
+fn lagged(y: &[f64], lag: usize) -> f64 {
+    if lag >= y.len() {
+        return 0.0;
+    }
+    y[..y.len() - lag].iter().zip(&y[lag..]).map(|(a, b)| a * b).sum()
 }
 
 /// The dominant period of prepared values `y` in steps and its autocorrelation, or None.
@@ -244,14 +228,23 @@ fn find_period(y: &[f64]) -> Option<(f64, f64)> {
     let lag = (first_dip.max(2)..best_lag)
         .find(|&l| peak(l) && acf[l] >= 0.85 * best)
         .unwrap_or(best_lag);
+    // Climb the full-resolution autocorrelation from the coarse lag, within a block of it.
     let (from, to) = ((lag * b).saturating_sub(b).max(2), (lag * b + b).min(m / 2));
-    let mut best_l = lag * b;
-    let mut best_r = f64::NEG_INFINITY;
-    for l in from..=to {
-        let r = acf_at(y, l);
-        if r > best_r {
-            best_r = r;
-            best_l = l;
+    let var: f64 = y.iter().map(|x| x * x).sum();
+    let at = |l: usize| lagged(y, l) / var;
+    let mut best_l = (lag * b).clamp(from, to);
+    let mut best_r = at(best_l);
+    for step in [-1_isize, 1] {
+        loop {
+            let l = best_l as isize + step;
+            if l < from as isize || l > to as isize {
+                break;
+            }
+            let r = at(l as usize);
+            if r <= best_r {
+                break;
+            }
+            (best_l, best_r) = (l as usize, r);
         }
     }
     Some((best_l as f64, best_r))
@@ -277,7 +270,10 @@ fn detrended(y: &[f64]) -> Vec<f64> {
 
 /// Biased autocorrelation of `y` at lags 0..=max_lag (all zero for a constant).
 fn autocorrelation(y: &[f64], max_lag: usize) -> Vec<f64> {
-    (0..=max_lag).map(|l| if l == 0 { 1.0 } else { acf_at(y, l) }).collect()
+    let var: f64 = y.iter().map(|x| x * x).sum();
+    (0..=max_lag)
+        .map(|l| if var > 0.0 { lagged(y, l) / var } else { 0.0 })
+        .collect()
 }
 
 #[cfg(test)]

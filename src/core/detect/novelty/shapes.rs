@@ -1,10 +1,11 @@
 //! The shape view: nearest-neighbour novelty of the recent shape (the last `len` block means,
 //! blocks of `block` points), its distance calibrated among the recent nearest distances.
 //!
-//! The search is exact and cheap: a k-d tree over the shapes stored up to its last rebuild
-//! (every [`REBUILD`] shapes) and a linear scan of those stored since. The ring keeps
-//! `mem_cap + REBUILD` shapes so that no shape the tree points to is overwritten before the
-//! next rebuild; shapes older than `mem_cap` are skipped at query time.
+//! The search is exact and cheap: the stored shapes sit in a k-d tree whose leaves hold up
+//! to [`LEAF`] shapes. A new shape is inserted (a full leaf splits at its median on its
+//! widest dimension) and the shape it overwrites in the ring of `mem_cap` is removed, so
+//! the tree always holds exactly the shapes in memory; it is rebuilt balanced every
+//! `4 · mem_cap` shapes, or sooner when an insertion goes too deep (a trending metric).
 
 use std::collections::VecDeque;
 
@@ -12,10 +13,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::detect::tail::TailWindow;
 
-/// Shapes stored between rebuilds of the k-d tree.
-const REBUILD: usize = 128;
-/// Ranges of at most this many shapes are scanned, not split.
-const LEAF: usize = 8;
+/// Shapes a leaf holds before it splits.
+const LEAF: usize = 12;
+/// Depth past which an insertion triggers a balanced rebuild.
+const MAX_DEPTH: usize = 48;
+
+/// A node of the k-d tree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Node {
+    /// Shapes whose value on `dim` is below `at` go to `lo`, the others to `hi`.
+    Split { dim: u8, at: f64, lo: u32, hi: u32 },
+    /// Ring slots of the shapes held here.
+    Leaf(Vec<u32>),
+}
 
 /// State of the shape view.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,14 +36,12 @@ pub(super) struct Shapes {
     acc: f64,
     acc_n: usize,
     blocks: VecDeque<f64>,
-    /// Stored shapes, flattened: a ring of `mem_cap + REBUILD` windows of `len` block means.
+    /// Stored shapes, flattened: a ring of `mem_cap` windows of `len` block means.
     mem: Vec<f64>,
     stored: usize,
-    /// Slots in k-d order: the node of a range is its middle element.
-    tree: Vec<u32>,
-    /// Split dimension of each node (indexed as `tree`).
-    split: Vec<u8>,
-    /// `stored` when the tree was built.
+    /// The k-d tree over the ring's slots; the root is node 0.
+    nodes: Vec<Node>,
+    /// `stored` at the last balanced rebuild.
     built: usize,
     dist: TailWindow,
 }
@@ -49,25 +57,18 @@ impl Shapes {
             blocks: VecDeque::new(),
             mem: Vec::new(),
             stored: 0,
-            tree: Vec::new(),
-            split: Vec::new(),
+            nodes: vec![Node::Leaf(Vec::new())],
             built: 0,
             dist: TailWindow::new(dist_cap),
         }
     }
 
-    /// Nearest distances held for calibration.
-    #[allow(dead_code)]
-    pub(super) fn calibrated(&self) -> usize {
-        self.dist.len()
-    }
-
-    fn ring(&self) -> usize {
-        self.mem_cap + REBUILD
-    }
-
     fn shape(&self, slot: usize) -> &[f64] {
         &self.mem[slot * self.len..(slot + 1) * self.len]
+    }
+
+    fn coord(&self, slot: u32, dim: usize) -> f64 {
+        self.mem[slot as usize * self.len + dim]
     }
 
     /// Feeds one value; when it closes a block, returns (surprise, distance in `scale`s,
@@ -91,9 +92,9 @@ impl Shapes {
         }
         let len = self.len;
         let held = self.stored.min(self.mem_cap);
+        let q: Vec<f64> = self.blocks.iter().copied().collect();
         let mut out = None;
         if held > len + 5 {
-            let q: Vec<f64> = self.blocks.iter().copied().collect();
             let best = self.nearest(&q);
             let dist = best.sqrt() / scale;
             if judge {
@@ -101,99 +102,124 @@ impl Shapes {
             }
             self.dist.push(dist);
         }
-        let slot = self.stored % self.ring();
+        let slot = self.stored % self.mem_cap;
+        if self.stored >= self.mem_cap {
+            self.remove(slot as u32);
+        }
         if self.mem.len() < (slot + 1) * len {
             self.mem.resize((slot + 1) * len, 0.0);
         }
-        for (i, b) in self.blocks.iter().enumerate() {
-            self.mem[slot * len + i] = *b;
-        }
+        self.mem[slot * len..(slot + 1) * len].copy_from_slice(&q);
         self.stored += 1;
-        if self.stored - self.built >= REBUILD {
+        if self.stored - self.built >= 4 * self.mem_cap || !self.insert(slot as u32) {
             self.rebuild();
         }
         out
     }
 
     /// Whether the shape `age` stores back (0 the newest) is a candidate: not overlapping
-    /// the current one, and still in memory.
+    /// the current one (whose blocks it would share).
     fn usable(&self, age: usize) -> bool {
-        age + 1 >= self.len && age < self.mem_cap.min(self.stored)
+        age + 1 >= self.len
     }
 
     /// Squared distance from `q` to its nearest usable stored shape.
     fn nearest(&self, q: &[f64]) -> f64 {
-        let ring = self.ring();
-        let newest = self.stored - 1;
+        let newest = (self.stored - 1) % self.mem_cap;
         let mut best = f64::INFINITY;
-        // Shapes stored since the tree was built.
-        for g in self.built..self.stored {
-            if self.usable(newest - g) {
-                best = sq_dist(q, self.shape(g % ring), best);
-            }
+        // The most recent usable shape first: often near, it tightens the bound early.
+        let first = (newest + self.mem_cap - (self.len - 1) % self.mem_cap) % self.mem_cap;
+        if self.stored >= self.len {
+            best = sq_dist(q, self.shape(first), best);
         }
-        if !self.tree.is_empty() {
-            self.search(q, 0, self.tree.len(), &mut best, newest % ring);
-        }
+        self.search(q, 0, &mut best, newest);
         best
     }
 
-    fn search(&self, q: &[f64], lo: usize, hi: usize, best: &mut f64, newest_slot: usize) {
-        let ring = self.ring();
-        let age = |slot: usize| (newest_slot + ring - slot) % ring;
-        if hi - lo <= LEAF {
-            for &s in &self.tree[lo..hi] {
-                let s = s as usize;
-                if self.usable(age(s)) {
-                    *best = sq_dist(q, self.shape(s), *best);
-                }
-            }
+    fn search(&self, q: &[f64], node: usize, best: &mut f64, newest: usize) {
+        if *best == 0.0 {
             return;
         }
-        let mid = (lo + hi) / 2;
-        let s = self.tree[mid] as usize;
-        let d = self.split[mid] as usize;
-        let diff = q[d] - self.shape(s)[d];
-        if self.usable(age(s)) {
-            *best = sq_dist(q, self.shape(s), *best);
-        }
-        let (near, far) = if diff < 0.0 {
-            ((lo, mid), (mid + 1, hi))
-        } else {
-            ((mid + 1, hi), (lo, mid))
-        };
-        self.search(q, near.0, near.1, best, newest_slot);
-        if diff * diff < *best {
-            self.search(q, far.0, far.1, best, newest_slot);
+        match &self.nodes[node] {
+            Node::Leaf(slots) => {
+                for &s in slots {
+                    let s = s as usize;
+                    if self.usable((newest + self.mem_cap - s) % self.mem_cap) {
+                        *best = sq_dist(q, self.shape(s), *best);
+                    }
+                }
+            }
+            &Node::Split { dim, at, lo, hi } => {
+                let diff = q[dim as usize] - at;
+                let (near, far) = if diff < 0.0 { (lo, hi) } else { (hi, lo) };
+                self.search(q, near as usize, best, newest);
+                if diff * diff < *best {
+                    self.search(q, far as usize, best, newest);
+                }
+            }
         }
     }
 
-    /// Rebuilds the k-d tree over the shapes in memory.
+    /// The leaf holding `slot`'s shape, and its depth.
+    fn leaf_of(&self, slot: u32) -> (usize, usize) {
+        let (mut node, mut depth) = (0, 0);
+        while let &Node::Split { dim, at, lo, hi } = &self.nodes[node] {
+            node = if self.coord(slot, dim as usize) < at { lo } else { hi } as usize;
+            depth += 1;
+        }
+        (node, depth)
+    }
+
+    /// Inserts a stored shape; false when it went too deep (the tree wants a rebuild).
+    fn insert(&mut self, slot: u32) -> bool {
+        let (leaf, depth) = self.leaf_of(slot);
+        let Node::Leaf(slots) = &mut self.nodes[leaf] else {
+            unreachable!("leaf_of ends at a leaf");
+        };
+        slots.push(slot);
+        if slots.len() > LEAF {
+            let slots = std::mem::take(slots);
+            self.nodes[leaf] = self.subtree(slots);
+        }
+        depth <= MAX_DEPTH
+    }
+
+    /// Removes a stored shape (before its slot is overwritten).
+    fn remove(&mut self, slot: u32) {
+        let (leaf, _) = self.leaf_of(slot);
+        if let Node::Leaf(slots) = &mut self.nodes[leaf] {
+            if let Some(i) = slots.iter().position(|&s| s == slot) {
+                slots.remove(i);
+            }
+        }
+    }
+
+    /// Rebuilds a balanced tree over the shapes in memory.
     fn rebuild(&mut self) {
-        let ring = self.ring();
         let held = self.stored.min(self.mem_cap);
-        let mut tree: Vec<u32> = (self.stored - held..self.stored)
-            .map(|g| (g % ring) as u32)
+        let slots: Vec<u32> = (self.stored - held..self.stored)
+            .map(|g| (g % self.mem_cap) as u32)
             .collect();
-        let mut split = vec![0u8; tree.len()];
-        self.build(&mut tree, &mut split);
-        self.tree = tree;
-        self.split = split;
+        self.nodes = vec![Node::Leaf(Vec::new())];
+        let root = self.subtree(slots);
+        self.nodes[0] = root;
         self.built = self.stored;
     }
 
-    /// Orders `tree` as a k-d tree: the median on the widest dimension in the middle, each
-    /// half built the same way.
-    fn build(&self, tree: &mut [u32], split: &mut [u8]) {
-        if tree.len() <= LEAF {
-            return;
+    /// A node over `slots`: a leaf when they are few (or all alike), else a split at the
+    /// median of the widest dimension with both halves built the same way.
+    fn subtree(&mut self, mut slots: Vec<u32>) -> Node {
+        if slots.len() <= LEAF {
+            return Node::Leaf(slots);
         }
+        // The widest dimension, judged on at most 64 of the shapes.
+        let stride = slots.len().div_ceil(64);
         let mut dim = 0;
-        let mut widest = -1.0;
+        let mut widest = 0.0;
         for d in 0..self.len {
             let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for &s in tree.iter() {
-                let v = self.mem[s as usize * self.len + d];
+            for &s in slots.iter().step_by(stride) {
+                let v = self.coord(s, d);
                 lo = lo.min(v);
                 hi = hi.max(v);
             }
@@ -202,18 +228,41 @@ impl Shapes {
                 dim = d;
             }
         }
-        let mid = tree.len() / 2;
-        let key = |s: &u32| (self.mem[*s as usize * self.len + dim], *s);
-        tree.select_nth_unstable_by(mid, |a, b| {
-            let (x, i) = key(a);
-            let (y, j) = key(b);
-            x.total_cmp(&y).then(i.cmp(&j))
+        let mid = slots.len() / 2;
+        slots.select_nth_unstable_by(mid, |&a, &b| {
+            self.coord(a, dim).total_cmp(&self.coord(b, dim)).then(a.cmp(&b))
         });
-        split[mid] = dim as u8;
-        let (l, r) = tree.split_at_mut(mid);
-        let (ls, rs) = split.split_at_mut(mid);
-        self.build(l, ls);
-        self.build(&mut r[1..], &mut rs[1..]);
+        let at = self.coord(slots[mid], dim);
+        let (lo, hi): (Vec<u32>, Vec<u32>) = slots.into_iter().partition(|&s| self.coord(s, dim) < at);
+        if lo.is_empty() {
+            // The lower half ties with the median: split above it, or not at all.
+            let above: Option<f64> = hi
+                .iter()
+                .map(|&s| self.coord(s, dim))
+                .filter(|&v| v > at)
+                .min_by(f64::total_cmp);
+            let Some(at) = above else {
+                return Node::Leaf(hi);
+            };
+            let (lo, hi): (Vec<u32>, Vec<u32>) = hi.into_iter().partition(|&s| self.coord(s, dim) < at);
+            return self.split(dim, at, lo, hi);
+        }
+        self.split(dim, at, lo, hi)
+    }
+
+    fn split(&mut self, dim: usize, at: f64, lo: Vec<u32>, hi: Vec<u32>) -> Node {
+        let lo_node = self.subtree(lo);
+        self.nodes.push(lo_node);
+        let lo = (self.nodes.len() - 1) as u32;
+        let hi_node = self.subtree(hi);
+        self.nodes.push(hi_node);
+        let hi = (self.nodes.len() - 1) as u32;
+        Node::Split {
+            dim: dim as u8,
+            at,
+            lo,
+            hi,
+        }
     }
 }
 
@@ -228,4 +277,44 @@ fn sq_dist(a: &[f64], b: &[f64], best: f64) -> f64 {
         }
     }
     d.min(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The nearest distance by brute force over the ring.
+    fn brute(s: &Shapes, q: &[f64]) -> f64 {
+        let held = s.stored.min(s.mem_cap);
+        let newest = (s.stored - 1) % s.mem_cap;
+        (0..held)
+            .filter(|&slot| s.usable((newest + s.mem_cap - slot) % s.mem_cap))
+            .map(|slot| sq_dist(q, s.shape(slot), f64::INFINITY))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    #[test]
+    fn the_tree_finds_the_nearest_shape_as_shapes_come_and_go() {
+        let mut s = Shapes::new(2, 6, 300, 100);
+        let mut x = 0.37_f64;
+        for i in 0..20_000 {
+            x = (x * 3.91 * (1.0 - x)).clamp(0.001, 0.999);
+            // A drift, a cycle, noise, and runs of one value (ties).
+            let v = if i % 500 < 40 { 3.0 } else { (i as f64 * 0.001) + (i as f64 * 0.05).sin() + x };
+            s.push(v, 1.0, true);
+            if i % 7 == 0 && s.stored > 20 && s.blocks.len() == s.len {
+                let q: Vec<f64> = s.blocks.iter().copied().collect();
+                assert_eq!(s.nearest(&q), brute(&s, &q), "at {i}");
+            }
+        }
+        let count: usize = s
+            .nodes
+            .iter()
+            .map(|n| match n {
+                Node::Leaf(v) => v.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(count, s.mem_cap);
+    }
 }
