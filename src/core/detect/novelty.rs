@@ -128,7 +128,7 @@ impl Default for Tuning {
             w_seas: 0.0,
             x_range: 1.0,
             x_seas: 1.0,
-            rec_margin: 0.3,
+            rec_margin: 0.5,
             bonf: 0.5,
             refract: 50,
             keep: 0.1,
@@ -401,7 +401,9 @@ impl Novelty {
         let mut parts = [0.0; 6];
         for (k, v) in views.iter().enumerate() {
             let record = (v.held as f64 + 1.0).log10() - t.rec_margin;
-            let inside = v.surprise.min(record);
+            // A view with nothing to say (not warm, or between the shape view's blocks)
+            // adds 0, not a negative share.
+            let inside = v.surprise.min(record).max(0.0);
             let past = if k == 5 && !seasonal_ok {
                 0.0
             } else {
