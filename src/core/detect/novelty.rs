@@ -22,7 +22,9 @@
 //! is taken off: after n points a one-in-n value is expected once, so rarity is measured
 //! against the history's length. Only the onset of an episode scores in full: a point that
 //! is not more surprising than every point of the last `refract` steps keeps `keep` of its
-//! score, so a lasting change pages when it starts, not on every point while it lasts.
+//! score, so a lasting change pages when it starts, not on every point while it lasts; and
+//! within `refire` steps of an onset that scored above `refire_level`, a new high scores in
+//! full only when it is `refire_gap` rarer (one episode, one page).
 //! Everything is counted in points (steps), never in stream time, so the same defaults hold
 //! at any cadence.
 
@@ -93,6 +95,13 @@ pub struct Tuning {
     pub refract: usize,
     /// Share of its score a point keeps when it is not a new high.
     pub keep: f64,
+    /// Steps after an onset above `refire_level` during which a new high scores in full
+    /// only when it beats that onset by `refire_gap` (0 for none).
+    pub refire: usize,
+    /// Adjusted surprise of an onset that holds off the next ones.
+    pub refire_level: f64,
+    /// How much rarer than the last onset a new one within `refire` steps must be.
+    pub refire_gap: f64,
     /// Points seen before anything is judged.
     pub warm: usize,
     /// Values a level, spread or seasonal calibration needs before its view judges.
@@ -132,6 +141,9 @@ impl Default for Tuning {
             bonf: 0.5,
             refract: 50,
             keep: 0.1,
+            refire: 10,
+            refire_level: 0.2,
+            refire_gap: 1.0,
             warm: 50,
             view_warm: 50,
             mid: 0.0,
@@ -179,6 +191,9 @@ impl Tuning {
                 "bonf" => self.bonf = f,
                 "refract" => self.refract = n,
                 "keep" => self.keep = f,
+                "refire" => self.refire = n,
+                "refire_level" => self.refire_level = f,
+                "refire_gap" => self.refire_gap = f,
                 "warm" => self.warm = n,
                 "view_warm" => self.view_warm = n,
                 "mid" => self.mid = f,
@@ -233,6 +248,9 @@ pub struct Novelty {
     errors: TailWindow,
     seasonal: Seasonal,
     recent: VecDeque<f64>,
+    /// Points seen and adjusted surprise at the last onset that scored in full.
+    #[serde(default)]
+    onset: Option<(usize, f64)>,
 }
 
 /// One view's reading of a point.
@@ -275,6 +293,7 @@ impl Novelty {
             t,
             n: 0,
             recent: VecDeque::new(),
+            onset: None,
         }
     }
 
@@ -422,7 +441,18 @@ impl Novelty {
         trace[11] = beyond;
         // Onset: full strength only above every adjusted surprise of the last steps.
         let prev = self.recent.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let s = if t.refract == 0 || adjusted > prev {
+        let new_high = t.refract == 0 || adjusted > prev;
+        // A new high soon after an onset that already scored high is its continuation
+        // unless it is much rarer.
+        let refired = new_high
+            && t.refire > 0
+            && self.onset.is_some_and(|(at, a)| {
+                self.n - at <= t.refire && a > t.refire_level && adjusted - a < t.refire_gap
+            });
+        if new_high && !refired {
+            self.onset = Some((self.n, adjusted));
+        }
+        let s = if new_high && !refired {
             adjusted
         } else {
             // Shrink towards "nothing unusual" (the score of mid − half_span, 0).
