@@ -117,7 +117,7 @@ impl Default for Tuning {
         Tuning {
             range_cap: 8000,
             block: 4,
-            shape_len: 8,
+            shape_len: 6,
             shape_mem: 2000,
             dist_cap: 2000,
             level_k: 12,
@@ -248,9 +248,51 @@ pub struct Novelty {
     errors: TailWindow,
     seasonal: Seasonal,
     recent: VecDeque<f64>,
+    #[serde(default)]
+    sums: Sums,
     /// Points seen and adjusted surprise at the last onset that scored in full.
     #[serde(default)]
     onset: Option<(usize, f64)>,
+}
+
+/// Running sums of the last values and of the last absolute steps between them (the level
+/// and spread views), so that each costs O(1) a point.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Sums {
+    /// Sum of the last `kv` values held.
+    values: f64,
+    /// Sum of the last `ks` absolute steps between values held.
+    steps: f64,
+}
+
+impl Sums {
+    /// Updates the sums for `x`, about to join `hist` (the `n`-th value): the last `kv`
+    /// values and `ks` steps. Recomputed exactly now and then, so rounding does not drift.
+    fn learn(&mut self, hist: &TailWindow, x: f64, kv: usize, ks: usize, n: usize) {
+        let held = hist.len();
+        if n % 1024 == 0 {
+            self.values = (0..kv).filter_map(|b| hist.recent(b)).sum();
+            self.steps = (0..ks)
+                .filter_map(|b| Some((hist.recent(b)? - hist.recent(b + 1)?).abs()))
+                .sum();
+        }
+        if kv > 0 {
+            self.values += x;
+            if held >= kv {
+                self.values -= hist.recent(kv - 1).unwrap_or(0.0);
+            }
+        }
+        if ks > 0 {
+            if let Some(last) = hist.recent(0) {
+                self.steps += (x - last).abs();
+            }
+            if held > ks {
+                if let (Some(a), Some(b)) = (hist.recent(ks - 1), hist.recent(ks)) {
+                    self.steps -= (a - b).abs();
+                }
+            }
+        }
+    }
 }
 
 /// One view's reading of a point.
@@ -294,6 +336,7 @@ impl Novelty {
             n: 0,
             recent: VecDeque::new(),
             onset: None,
+            sums: Sums::default(),
         }
     }
 
@@ -355,7 +398,7 @@ impl Novelty {
         // Level and spread over the last values, this one included.
         if t.w_level > 0.0 && self.range.len() + 1 >= t.level_k.max(1) {
             let k = t.level_k.max(1);
-            let level = (x + (0..k - 1).filter_map(|b| self.range.recent(b)).sum::<f64>()) / k as f64;
+            let level = (x + self.sums.values) / k as f64;
             if judge && self.levels.len() >= t.view_warm {
                 let v = &mut views[2];
                 v.surprise = self.levels.surprise(level);
@@ -367,14 +410,8 @@ impl Novelty {
         }
         if t.w_spread > 0.0 && self.range.len() >= t.spread_k.max(1) {
             let k = t.spread_k.max(1);
-            let mut prev = x;
-            let mut steps = 0.0;
-            for b in 0..k {
-                let v = self.range.recent(b).unwrap_or(prev);
-                steps += (prev - v).abs();
-                prev = v;
-            }
-            let spread = steps / k as f64;
+            let last = self.range.recent(0).unwrap_or(x);
+            let spread = ((x - last).abs() + self.sums.steps) / k as f64;
             if judge && self.spreads.len() >= t.view_warm {
                 let v = &mut views[3];
                 v.surprise = self.spreads.surprise(spread);
@@ -408,6 +445,7 @@ impl Novelty {
             }
             trace[6] = self.seasonal.period().unwrap_or(f64::NAN);
         }
+        self.sums.learn(&self.range, x, t.level_k.max(1) - 1, t.spread_k.max(1) - 1, self.n);
         self.range.push(x);
         self.n += 1;
         if !judge {
