@@ -91,7 +91,15 @@ fn main() {
                     let mut w = std::io::BufWriter::new(std::fs::File::create(&dst).unwrap());
                     writeln!(w, "timestamp,anomaly_score,cause,surprise,distance,expected,lower,upper,t0,t1,t2,t3,t4,t5,t6,t7,t8,t9,t10,t11,t12,t13,t14,t15").unwrap();
                     // The adaptive detector's fold, spelt out to reach the trace.
-                    let mut band = BandDetector::new(DetectConfig::default()).unwrap();
+                    // As `pipescope detect` (the scored path): train on the first quarter of
+                    // the file's time span; PS_TRAIN=default for the library default.
+                    let config = if std::env::var("PS_TRAIN").is_ok_and(|v| v == "default") {
+                        DetectConfig::default()
+                    } else {
+                        let span = tm.iter().max().zip(tm.iter().min()).map_or(0, |(b, a)| b - a);
+                        DetectConfig::with_train_ms(span / 4)
+                    };
+                    let mut band = BandDetector::new(config).unwrap();
                     let mut nov = Novelty::new(tuning.clone());
                     for ((t, t_ms), v) in ts.iter().zip(&tm).zip(&vs) {
                         let p = band.push(*t_ms, *v);
