@@ -452,7 +452,14 @@ impl Novelty {
             return (quiet, trace);
         }
         // Surprise within each view's record is averaged over the views; beyond it, added.
-        let weights: f64 = views.iter().map(|v| v.weight).sum();
+        // A view not ready yet (forecast still training, too few values) is left out;
+        // the shape view between its blocks is not (it has nothing new to say there).
+        let weights: f64 = views
+            .iter()
+            .enumerate()
+            .filter(|(k, v)| *k == 1 || v.held > 0)
+            .map(|(_, v)| v.weight)
+            .sum();
         let mut within = 0.0;
         let mut beyond = 0.0_f64;
         let mut parts = [0.0; 6];
