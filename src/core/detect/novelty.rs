@@ -1,5 +1,5 @@
-//! The adaptive detector's score: how rare a point is under three views of the metric's own
-//! history, each calibrated into a tail probability by its own sliding window
+//! The adaptive detector's score: how rare a point is under several views of the metric's
+//! own history, each calibrated into a tail probability by a sliding window of its own
 //! ([`TailWindow`]), so that one threshold means the same on every series.
 //!
 //! - **Range**: the value among the last `range_cap` values.
@@ -7,19 +7,36 @@
 //!   earlier such window in memory; the distance to the nearest one, in robust spreads, among
 //!   the recent nearest distances. A shape seen before scores low however far it lies from
 //!   the forecast; a new one scores high however ordinary each of its values is.
-//! - **Forecast**: the forecast error `value − expected` among the recent forecast errors.
+//! - **Level**: the mean of the last `level_k` values among earlier such means (a lasting
+//!   shift that no single value shows).
+//! - **Spread**: the mean absolute step over the last `spread_k` values among earlier such
+//!   means (the metric starts to oscillate, or goes flat).
+//! - **Forecast**: the band's forecast error among the recent forecast errors.
+//! - **Seasonal**: the value against the same phase of earlier cycles ([`seasonal`]).
 //!
-//! The surprises (`−log10 p`) are averaged with weights, then `bonf · log10 n` is taken
-//! off: after n points a one-in-n value is expected once, so rarity is measured against the
-//! history's length. Only the onset of an episode scores in full: a point that is not more
-//! surprising than every point of the last `refract` steps keeps `keep` of its score, so a
-//! lasting change pages when it starts, not on every point while it lasts. Everything is
-//! counted in points (steps), never in stream time, so the same defaults hold at any cadence.
+//! A surprise (`−log10 p`) of `log10(n + 1)` means a value beyond all `n` a view holds: its
+//! record. Surprises up to a little below the record (`rec_margin`) are averaged over the
+//! views with weights, so one view's moderate surprise needs another's support; the part of
+//! the range and seasonal surprises beyond their records is added in full, so a value past
+//! everything seen, or a cycle broken as never before, needs no support. Then `bonf · log10 n`
+//! is taken off: after n points a one-in-n value is expected once, so rarity is measured
+//! against the history's length. Only the onset of an episode scores in full: a point that
+//! is not more surprising than every point of the last `refract` steps keeps `keep` of its
+//! score, so a lasting change pages when it starts, not on every point while it lasts; and
+//! within `refire` steps of an onset that scored above `refire_level`, a new high scores in
+//! full only when it is `refire_gap` rarer (one episode, one page).
+//! Everything is counted in points (steps), never in stream time, so the same defaults hold
+//! at any cadence.
+
+mod seasonal;
+mod shapes;
 
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use self::seasonal::Seasonal;
+use self::shapes::Shapes;
 use super::tail::TailWindow;
 use super::{Cause, Why};
 
@@ -36,22 +53,59 @@ pub struct Tuning {
     pub shape_mem: usize,
     /// Nearest-shape distances remembered for calibration.
     pub dist_cap: usize,
+    /// Values the level view averages.
+    pub level_k: usize,
+    /// Steps the spread view averages.
+    pub spread_k: usize,
+    /// Level and spread values remembered for calibration.
+    pub moment_cap: usize,
     /// Forecast errors remembered for calibration.
     pub err_cap: usize,
-    /// Weight of the range view.
+    /// Earlier cycles the seasonal view compares with.
+    pub seas_cycles: usize,
+    /// Points between checks of the seasonal period.
+    pub seas_check: usize,
+    /// Seasonal residuals remembered for calibration.
+    pub seas_cap: usize,
+    /// Seasonal residuals needed before the view judges.
+    pub seas_warm: usize,
+    /// Autocorrelation at its period the seasonal view needs to count.
+    pub seas_min_acf: f64,
+    /// Weight of the range view in the average.
     pub w_range: f64,
     /// Weight of the shape view.
     pub w_shape: f64,
+    /// Weight of the level view.
+    pub w_level: f64,
+    /// Weight of the spread view.
+    pub w_spread: f64,
     /// Weight of the forecast view.
     pub w_forecast: f64,
+    /// Weight of the seasonal view.
+    pub w_seas: f64,
+    /// Share of the range view's surprise beyond its record added in full.
+    pub x_range: f64,
+    /// Share of the seasonal view's surprise beyond its record added in full.
+    pub x_seas: f64,
+    /// How far below a view's record level its surprise starts to count as beyond it.
+    pub rec_margin: f64,
     /// Share of `log10 n` taken off the surprise.
     pub bonf: f64,
     /// Steps over which only a new high of surprise scores in full.
     pub refract: usize,
     /// Share of its score a point keeps when it is not a new high.
     pub keep: f64,
+    /// Steps after an onset above `refire_level` during which a new high scores in full
+    /// only when it beats that onset by `refire_gap` (0 for none).
+    pub refire: usize,
+    /// Adjusted surprise of an onset that holds off the next ones.
+    pub refire_level: f64,
+    /// How much rarer than the last onset a new one within `refire` steps must be.
+    pub refire_gap: f64,
     /// Points seen before anything is judged.
     pub warm: usize,
+    /// Values a level, spread or seasonal calibration needs before its view judges.
+    pub view_warm: usize,
     /// Adjusted surprise that maps to score 0.5.
     pub mid: f64,
     /// Adjusted surprise that moves the score from 0.5 to 1.
@@ -66,14 +120,32 @@ impl Default for Tuning {
             shape_len: 6,
             shape_mem: 2000,
             dist_cap: 2000,
+            level_k: 12,
+            spread_k: 32,
+            moment_cap: 8000,
             err_cap: 2000,
+            seas_cycles: 3,
+            seas_check: 1024,
+            seas_cap: 2000,
+            seas_warm: 100,
+            seas_min_acf: 0.6,
             w_range: 1.0,
             w_shape: 1.0,
-            w_forecast: 0.0,
+            w_level: 0.5,
+            w_spread: 0.25,
+            w_forecast: 0.15,
+            w_seas: 0.0,
+            x_range: 1.0,
+            x_seas: 0.5,
+            rec_margin: 0.5,
             bonf: 0.5,
-            refract: 30,
+            refract: 50,
             keep: 0.1,
+            refire: 10,
+            refire_level: 0.2,
+            refire_gap: 1.0,
             warm: 50,
+            view_warm: 50,
             mid: 0.0,
             half_span: 4.0,
         }
@@ -98,109 +170,38 @@ impl Tuning {
                 "shape_len" => self.shape_len = n,
                 "shape_mem" => self.shape_mem = n,
                 "dist_cap" => self.dist_cap = n,
+                "level_k" => self.level_k = n,
+                "spread_k" => self.spread_k = n,
+                "moment_cap" => self.moment_cap = n,
                 "err_cap" => self.err_cap = n,
+                "seas_cycles" => self.seas_cycles = n,
+                "seas_check" => self.seas_check = n,
+                "seas_cap" => self.seas_cap = n,
+                "seas_warm" => self.seas_warm = n,
+                "seas_min_acf" => self.seas_min_acf = f,
                 "w_range" => self.w_range = f,
                 "w_shape" => self.w_shape = f,
+                "w_level" => self.w_level = f,
+                "w_spread" => self.w_spread = f,
                 "w_forecast" => self.w_forecast = f,
+                "w_seas" => self.w_seas = f,
+                "x_range" => self.x_range = f,
+                "x_seas" => self.x_seas = f,
+                "rec_margin" => self.rec_margin = f,
                 "bonf" => self.bonf = f,
                 "refract" => self.refract = n,
                 "keep" => self.keep = f,
+                "refire" => self.refire = n,
+                "refire_level" => self.refire_level = f,
+                "refire_gap" => self.refire_gap = f,
                 "warm" => self.warm = n,
+                "view_warm" => self.view_warm = n,
                 "mid" => self.mid = f,
                 "half_span" => self.half_span = f,
                 _ => return Err(format!("unknown tuning key '{k}'")),
             }
         }
         Ok(self)
-    }
-}
-
-/// Nearest-neighbour novelty of the recent shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Shapes {
-    block: usize,
-    len: usize,
-    mem_cap: usize,
-    acc: f64,
-    acc_n: usize,
-    blocks: VecDeque<f64>,
-    /// Stored shapes, flattened: a ring of `mem_cap` windows of `len` block means.
-    mem: Vec<f64>,
-    stored: usize,
-    dist: TailWindow,
-}
-
-impl Shapes {
-    fn new(t: &Tuning) -> Self {
-        Shapes {
-            block: t.block.max(1),
-            len: t.shape_len.max(1),
-            mem_cap: t.shape_mem.max(1),
-            acc: 0.0,
-            acc_n: 0,
-            blocks: VecDeque::new(),
-            mem: Vec::new(),
-            stored: 0,
-            dist: TailWindow::new(t.dist_cap),
-        }
-    }
-
-    /// Feeds one value; when it closes a block, returns (surprise, distance in `scale`s) of
-    /// the new shape against its nearest stored neighbour.
-    fn push(&mut self, x: f64, scale: f64, judge: bool) -> Option<(f64, f64)> {
-        self.acc += x;
-        self.acc_n += 1;
-        if self.acc_n < self.block {
-            return None;
-        }
-        let mean = self.acc / self.acc_n as f64;
-        self.acc = 0.0;
-        self.acc_n = 0;
-        self.blocks.push_back(mean);
-        if self.blocks.len() > self.len {
-            self.blocks.pop_front();
-        }
-        if self.blocks.len() < self.len {
-            return None;
-        }
-        let len = self.len;
-        let held = self.stored.min(self.mem_cap);
-        let mut out = None;
-        if held > len + 5 {
-            let newest = (self.stored - 1) % self.mem_cap;
-            let mut best = f64::INFINITY;
-            for slot in 0..held {
-                // Shapes overlapping this one are trivial matches.
-                let age = (newest + self.mem_cap - slot) % self.mem_cap;
-                if age + 1 < len {
-                    continue;
-                }
-                let w = &self.mem[slot * len..(slot + 1) * len];
-                let mut d = 0.0;
-                for (a, b) in w.iter().zip(&self.blocks) {
-                    let e = a - b;
-                    d += e * e;
-                    if d >= best {
-                        break;
-                    }
-                }
-                best = best.min(d);
-            }
-            let dist = best.sqrt() / scale;
-            if judge {
-                out = Some((self.dist.upper_surprise(dist), dist));
-            }
-            self.dist.push(dist);
-        }
-        let slot = self.stored % self.mem_cap;
-        if self.mem.len() < (slot + 1) * len {
-            self.mem.resize((slot + 1) * len, 0.0);
-        }
-        for (i, b) in self.blocks.iter().enumerate() {
-            self.mem[slot * len + i] = *b;
-        }
-        self.stored += 1;
-        out
     }
 }
 
@@ -231,6 +232,14 @@ pub struct Verdict {
     pub scale: f64,
 }
 
+/// Slots of a [`Trace`].
+pub const TRACE: usize = 16;
+/// Inner quantities of one judgement, for experiments (NaN where not computed): surprises
+/// of the range (0), shape (1), forecast (2), seasonal (5), spread (8) and level (9) views,
+/// the adjusted surprise (3), points held (4), the seasonal period (6) and its
+/// autocorrelation (7), the averaged part (10) and the part beyond records (11).
+pub type Trace = [f64; TRACE];
+
 /// The adaptive score's state: a deterministic fold over values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Novelty {
@@ -238,8 +247,83 @@ pub struct Novelty {
     n: usize,
     range: TailWindow,
     shapes: Shapes,
+    levels: TailWindow,
+    spreads: TailWindow,
     errors: TailWindow,
+    seasonal: Seasonal,
     recent: VecDeque<f64>,
+    #[serde(default)]
+    sums: Sums,
+    /// Points seen and adjusted surprise at the last onset that scored in full.
+    #[serde(default)]
+    onset: Option<(usize, f64)>,
+}
+
+/// Running sums of the last values and of the last absolute steps between them (the level
+/// and spread views), so that each costs O(1) a point.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Sums {
+    /// Sum of the last `kv` values held.
+    values: f64,
+    /// Sum of the last `ks` absolute steps between values held.
+    steps: f64,
+}
+
+impl Sums {
+    /// Updates the sums for `x`, about to join `hist` (the `n`-th value): the last `kv`
+    /// values and `ks` steps. Recomputed exactly now and then, so rounding does not drift.
+    fn learn(&mut self, hist: &TailWindow, x: f64, kv: usize, ks: usize, n: usize) {
+        let held = hist.len();
+        if n % 1024 == 0 {
+            self.values = (0..kv).filter_map(|b| hist.recent(b)).sum();
+            self.steps = (0..ks)
+                .filter_map(|b| Some((hist.recent(b)? - hist.recent(b + 1)?).abs()))
+                .sum();
+        }
+        if kv > 0 {
+            self.values += x;
+            if held >= kv {
+                self.values -= hist.recent(kv - 1).unwrap_or(0.0);
+            }
+        }
+        if ks > 0 {
+            if let Some(last) = hist.recent(0) {
+                self.steps += (x - last).abs();
+            }
+            if held > ks {
+                if let (Some(a), Some(b)) = (hist.recent(ks - 1), hist.recent(ks)) {
+                    self.steps -= (a - b).abs();
+                }
+            }
+        }
+    }
+}
+
+/// One view's reading of a point.
+#[derive(Clone, Copy)]
+struct View {
+    cause: Cause,
+    /// Weight in the average.
+    weight: f64,
+    /// Share of the surprise beyond the record added in full.
+    beyond: f64,
+    surprise: f64,
+    distance: f64,
+    /// Values its calibration held.
+    held: usize,
+}
+
+impl View {
+    fn new(cause: Cause, weight: f64, beyond: f64) -> Self {
+        View {
+            cause,
+            weight,
+            beyond,
+            surprise: 0.0,
+            distance: 0.0,
+            held: 0,
+        }
+    }
 }
 
 impl Novelty {
@@ -247,11 +331,16 @@ impl Novelty {
     pub fn new(t: Tuning) -> Self {
         Novelty {
             range: TailWindow::new(t.range_cap),
-            shapes: Shapes::new(&t),
+            shapes: Shapes::new(t.block, t.shape_len, t.shape_mem, t.dist_cap),
+            levels: TailWindow::new(t.moment_cap),
+            spreads: TailWindow::new(t.moment_cap),
             errors: TailWindow::new(t.err_cap),
+            seasonal: Seasonal::new(t.seas_cycles, t.seas_check, t.seas_cap, t.seas_warm),
             t,
             n: 0,
             recent: VecDeque::new(),
+            onset: None,
+            sums: Sums::default(),
         }
     }
 
@@ -285,66 +374,171 @@ impl Novelty {
     /// Judges `x` (with the band's forecast for it, when there is one), then learns it.
     /// A non-finite value is neither judged nor learnt.
     pub fn judge(&mut self, x: f64, forecast: Option<Forecast>) -> Verdict {
+        self.judge_traced(x, forecast).0
+    }
+
+    /// [`Novelty::judge`] with the inner quantities of the score (for experiments).
+    #[doc(hidden)]
+    pub fn judge_traced(&mut self, x: f64, forecast: Option<Forecast>) -> (Verdict, Trace) {
+        let mut trace = [f64::NAN; TRACE];
+        let quiet = Verdict {
+            score: 0.0,
+            rarity: 0.0,
+            why: None,
+            shape: None,
+            scale: 0.0,
+        };
         if !x.is_finite() {
-            return Verdict {
-                score: 0.0,
-                rarity: 0.0,
-                why: None,
-                shape: None,
-                scale: 0.0,
-            };
+            return (quiet, trace);
         }
         let t = &self.t;
         let judge = self.n >= t.warm;
         let scale = self.scale();
-        let mut views: [(Cause, f64, f64, f64); 3] = [
-            (Cause::Range, t.w_range, 0.0, 0.0),
-            (Cause::Shape, t.w_shape, 0.0, 0.0),
-            (Cause::Forecast, t.w_forecast, 0.0, 0.0),
+        let mut views = [
+            View::new(Cause::Range, t.w_range, t.x_range),
+            View::new(Cause::Shape, t.w_shape, 0.0),
+            // A lasting shift of level is out of the usual range; a change of spread, a
+            // shape not seen; a seasonal-naive forecast is a forecast.
+            View::new(Cause::Range, t.w_level, 0.0),
+            View::new(Cause::Shape, t.w_spread, 0.0),
+            View::new(Cause::Forecast, t.w_forecast, 0.0),
+            View::new(Cause::Forecast, t.w_seas, t.x_seas),
         ];
-        if judge && t.w_range > 0.0 {
-            views[0].2 = self.range.surprise(x);
-            views[0].3 = self.beyond_range(x, scale);
+        if judge {
+            let v = &mut views[0];
+            v.surprise = self.range.surprise(x);
+            v.distance = self.beyond_range(x, scale);
+            v.held = self.range.len();
+            trace[0] = v.surprise;
         }
-        let shape = self.shapes.push(x, scale, judge);
-        if let Some((s, d)) = shape {
-            views[1].2 = s;
-            views[1].3 = d;
+        let shaped = if t.w_shape > 0.0 {
+            self.shapes.push(x, scale, judge)
+        } else {
+            None
+        };
+        if let Some((s, d, held)) = shaped {
+            views[1].surprise = s;
+            views[1].distance = d;
+            views[1].held = held;
+            trace[1] = s;
+        }
+        // Level and spread over the last values, this one included.
+        if t.w_level > 0.0 && self.range.len() + 1 >= t.level_k.max(1) {
+            let k = t.level_k.max(1);
+            let level = (x + self.sums.values) / k as f64;
+            if judge && self.levels.len() >= t.view_warm {
+                let v = &mut views[2];
+                v.surprise = self.levels.surprise(level);
+                v.distance = (level - self.range.quantile(0.5).unwrap_or(level)) / scale;
+                v.held = self.levels.len();
+                trace[9] = v.surprise;
+            }
+            self.levels.push(level);
+        }
+        if t.w_spread > 0.0 && self.range.len() >= t.spread_k.max(1) {
+            let k = t.spread_k.max(1);
+            let last = self.range.recent(0).unwrap_or(x);
+            let spread = ((x - last).abs() + self.sums.steps) / k as f64;
+            if judge && self.spreads.len() >= t.view_warm {
+                let v = &mut views[3];
+                v.surprise = self.spreads.surprise(spread);
+                v.distance = spread / scale;
+                v.held = self.spreads.len();
+                trace[8] = v.surprise;
+            }
+            self.spreads.push(spread);
         }
         if let Some(f) = forecast {
             let err = x - f.expected;
             if judge && t.w_forecast > 0.0 {
-                views[2].2 = self.errors.surprise(err);
-                views[2].3 = band_distance(x, f);
+                let v = &mut views[4];
+                v.surprise = self.errors.surprise(err);
+                v.distance = band_distance(x, f);
+                v.held = self.errors.len();
+                trace[2] = v.surprise;
             }
             self.errors.push(err);
         }
+        let mut seasonal_ok = false;
+        if t.w_seas > 0.0 || t.x_seas > 0.0 {
+            if let Some(s) = self.seasonal.judge(&self.range, self.n, x, scale, judge) {
+                let v = &mut views[5];
+                v.surprise = s.surprise;
+                v.distance = s.distance;
+                v.held = s.held;
+                seasonal_ok = s.strength >= t.seas_min_acf;
+                trace[5] = s.surprise;
+                trace[7] = s.strength;
+            }
+            trace[6] = self.seasonal.period().unwrap_or(f64::NAN);
+        }
+        self.sums.learn(
+            &self.range,
+            x,
+            t.level_k.max(1) - 1,
+            t.spread_k.max(1) - 1,
+            self.n,
+        );
         self.range.push(x);
         self.n += 1;
         if !judge {
-            return Verdict {
-                score: 0.0,
-                rarity: 0.0,
-                why: None,
-                shape: None,
-                scale: 0.0,
-            };
+            return (quiet, trace);
         }
-        let weights: f64 = views.iter().map(|v| v.1).sum();
-        let mean = if weights > 0.0 {
-            views.iter().map(|v| v.1 * v.2).sum::<f64>() / weights
-        } else {
-            0.0
-        };
+        // Surprise within each view's record is averaged over the views; beyond it, added.
+        // A view not ready yet (forecast still training, too few values) is left out;
+        // the shape view between its blocks is not (it has nothing new to say there).
+        let weights: f64 = views
+            .iter()
+            .enumerate()
+            .filter(|(k, v)| *k == 1 || v.held > 0)
+            .map(|(_, v)| v.weight)
+            .sum();
+        let mut within = 0.0;
+        let mut beyond = 0.0_f64;
+        let mut parts = [0.0; 6];
+        for (k, v) in views.iter().enumerate() {
+            let record = (v.held as f64 + 1.0).log10() - t.rec_margin;
+            // A view with nothing to say (not warm, or between the shape view's blocks)
+            // adds 0, not a negative share.
+            let inside = v.surprise.min(record).max(0.0);
+            let past = if k == 5 && !seasonal_ok {
+                0.0
+            } else {
+                (v.surprise - record).max(0.0) * v.beyond
+            };
+            within += v.weight * inside;
+            beyond = beyond.max(past);
+            parts[k] = if weights > 0.0 {
+                v.weight * inside / weights
+            } else {
+                0.0
+            } + past;
+        }
+        let within = if weights > 0.0 { within / weights } else { 0.0 };
         let held = (self.n as f64).min(t.range_cap as f64);
-        let adjusted = mean - t.bonf * held.log10();
+        let adjusted = within + beyond - t.bonf * held.log10();
+        trace[3] = adjusted;
+        trace[4] = held;
+        trace[10] = within;
+        trace[11] = beyond;
         // Onset: full strength only above every adjusted surprise of the last steps.
         let prev = self
             .recent
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        let s = if t.refract == 0 || adjusted > prev {
+        let new_high = t.refract == 0 || adjusted > prev;
+        // A new high soon after an onset that already scored high is its continuation
+        // unless it is much rarer.
+        let refired = new_high
+            && t.refire > 0
+            && self.onset.is_some_and(|(at, a)| {
+                self.n - at <= t.refire && a > t.refire_level && adjusted - a < t.refire_gap
+            });
+        if new_high && !refired {
+            self.onset = Some((self.n, adjusted));
+        }
+        let s = if new_high && !refired {
             adjusted
         } else {
             // Shrink towards "nothing unusual" (the score of mid − half_span, 0).
@@ -358,20 +552,24 @@ impl Novelty {
         let to_score = |s: f64| (0.5 + 0.5 * (s - t.mid) / t.half_span).clamp(0.0, 1.0);
         let top = views
             .iter()
-            .filter(|v| v.1 > 0.0)
-            .max_by(|a, b| (a.1 * a.2).total_cmp(&(b.1 * b.2)))
-            .copied();
-        Verdict {
-            score: to_score(s),
-            rarity: to_score(adjusted),
-            why: top.map(|(cause, _, surprise, distance)| Why {
-                cause,
-                surprise,
-                distance,
-            }),
-            shape,
-            scale,
-        }
+            .zip(parts)
+            .filter(|(v, _)| v.weight > 0.0 || v.beyond > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(v, _)| *v);
+        (
+            Verdict {
+                score: to_score(s),
+                rarity: to_score(adjusted),
+                why: top.map(|v| Why {
+                    cause: v.cause,
+                    surprise: v.surprise,
+                    distance: v.distance,
+                }),
+                shape: shaped.map(|(s, d, _)| (s, d)),
+                scale,
+            },
+            trace,
+        )
     }
 
     /// Robust spread of recent values (the interquartile range, floored above 0).

@@ -41,6 +41,11 @@ pub struct TailWindow {
     cap: usize,
     order: VecDeque<f64>,
     blocks: Vec<Vec<f64>>,
+    /// Values in the blocks before each block, and each block's largest value, so ranks
+    /// and order statistics take binary searches over two flat arrays instead of a walk
+    /// over the blocks.
+    start: Vec<usize>,
+    lasts: Vec<f64>,
 }
 
 impl TailWindow {
@@ -50,6 +55,8 @@ impl TailWindow {
             cap: cap.max(1),
             order: VecDeque::new(),
             blocks: Vec::new(),
+            start: Vec::new(),
+            lasts: Vec::new(),
         }
     }
 
@@ -75,84 +82,124 @@ impl TailWindow {
         self.insert_sorted(x);
     }
 
+    /// The value pushed `back` pushes before the newest (0 the newest), if still held.
+    pub fn recent(&self, back: usize) -> Option<f64> {
+        let n = self.order.len();
+        back.checked_add(1)
+            .filter(|&k| k <= n)
+            .map(|k| self.order[n - k])
+    }
+
+    /// The last `m` values pushed (at most all held), oldest first.
+    pub fn recent_values(&self, m: usize) -> Vec<f64> {
+        let n = self.order.len();
+        self.order.range(n - m.min(n)..).copied().collect()
+    }
+
     /// Empties the window (a new regime starts).
     pub fn clear(&mut self) {
         self.order.clear();
         self.blocks.clear();
+        self.start.clear();
+        self.lasts.clear();
     }
 
     fn insert_sorted(&mut self, x: f64) {
         if self.blocks.is_empty() {
             self.blocks.push(vec![x]);
+            self.start.push(0);
+            self.lasts.push(x);
             return;
         }
         // The first block whose last value is >= x, else the last block.
         let b = self
-            .blocks
-            .partition_point(|blk| blk.last().is_some_and(|&l| l < x))
+            .lasts
+            .partition_point(|&l| l < x)
             .min(self.blocks.len() - 1);
         let blk = &mut self.blocks[b];
         let i = blk.partition_point(|&v| v < x);
         blk.insert(i, x);
+        self.lasts[b] = self.lasts[b].max(x);
+        for s in &mut self.start[b + 1..] {
+            *s += 1;
+        }
         if blk.len() > 2 * BLOCK {
             let tail = blk.split_off(BLOCK);
+            let (last, tail_last) = (blk[BLOCK - 1], tail[tail.len() - 1]);
             self.blocks.insert(b + 1, tail);
+            self.start.insert(b + 1, self.start[b] + BLOCK);
+            self.lasts[b] = last;
+            self.lasts.insert(b + 1, tail_last);
         }
     }
 
     fn remove_sorted(&mut self, x: f64) {
-        let b = self
-            .blocks
-            .partition_point(|blk| blk.last().is_some_and(|&l| l < x));
+        let b = self.lasts.partition_point(|&l| l < x);
         let Some(blk) = self.blocks.get_mut(b) else {
             return;
         };
         let i = blk.partition_point(|&v| v < x);
         if i < blk.len() {
             blk.remove(i);
+            for s in &mut self.start[b + 1..] {
+                *s -= 1;
+            }
         }
-        if blk.is_empty() {
-            self.blocks.remove(b);
+        match blk.last() {
+            Some(&l) => self.lasts[b] = l,
+            None => {
+                self.blocks.remove(b);
+                self.start.remove(b);
+                self.lasts.remove(b);
+            }
         }
     }
 
     /// The k-th smallest value (0-based), if held.
-    pub fn get(&self, mut k: usize) -> Option<f64> {
-        for blk in &self.blocks {
-            if k < blk.len() {
-                return Some(blk[k]);
-            }
-            k -= blk.len();
+    pub fn get(&self, k: usize) -> Option<f64> {
+        if k >= self.len() {
+            return None;
         }
-        None
+        let b = self.start.partition_point(|&s| s <= k) - 1;
+        self.blocks[b].get(k - self.start[b]).copied()
     }
 
     /// Values strictly below x.
     fn count_below(&self, x: f64) -> usize {
-        let mut c = 0;
-        for blk in &self.blocks {
-            if blk.last().is_some_and(|&l| l < x) {
-                c += blk.len();
-            } else {
-                c += blk.partition_point(|&v| v < x);
-                break;
-            }
+        let b = self.lasts.partition_point(|&l| l < x);
+        match self.blocks.get(b) {
+            Some(blk) => self.start[b] + blk.partition_point(|&v| v < x),
+            None => self.len(),
         }
-        c
     }
 
     /// Values at or below x.
     fn count_at_most(&self, x: f64) -> usize {
-        let mut c = 0;
-        for blk in &self.blocks {
-            if blk.last().is_some_and(|&l| l <= x) {
-                c += blk.len();
-            } else {
-                c += blk.partition_point(|&v| v <= x);
-                break;
-            }
+        let b = self.lasts.partition_point(|&l| l <= x);
+        match self.blocks.get(b) {
+            Some(blk) => self.start[b] + blk.partition_point(|&v| v <= x),
+            None => self.len(),
         }
-        c
+    }
+
+    /// The smallest and largest values held.
+    fn extremes(&self) -> Option<(f64, f64)> {
+        Some((*self.blocks.first()?.first()?, *self.lasts.last()?))
+    }
+
+    /// The `k` largest values, largest first.
+    fn top(&self, k: usize) -> impl Iterator<Item = f64> + '_ {
+        self.blocks
+            .iter()
+            .rev()
+            .flat_map(|b| b.iter().rev())
+            .copied()
+            .take(k)
+    }
+
+    /// The `k` smallest values, smallest first.
+    fn bottom(&self, k: usize) -> impl Iterator<Item = f64> + '_ {
+        self.blocks.iter().flat_map(|b| b.iter()).copied().take(k)
     }
 
     /// The q-quantile of the window (linear between ranks, so a mirrored series gets the
@@ -199,8 +246,21 @@ impl TailWindow {
 
     /// Surprise of x, `−log10` of its two-sided tail probability (0 for an empty window).
     pub fn surprise(&self, x: f64) -> f64 {
-        let p = (2.0 * self.upper_p(x).min(self.lower_p(x))).min(1.0);
-        -p.log10()
+        let n = self.len();
+        let Some((min, max)) = self.extremes() else {
+            return 0.0;
+        };
+        let tail = if x > max {
+            self.upper_p(x)
+        } else if x < min {
+            self.lower_p(x)
+        } else {
+            // Inside the range: empirical shares, ties counted on both sides.
+            let up = n - self.count_below(x);
+            let lo = self.count_at_most(x);
+            (up.min(lo) as f64 + 1.0) / (n as f64 + 1.0)
+        };
+        -(2.0 * tail).min(1.0).log10()
     }
 
     /// Surprise of x against the window without the `excluded` values (a handful, each
@@ -278,7 +338,7 @@ impl TailWindow {
             return 1.0 / (n as f64 + 1.0);
         };
         let u = self.get(n - 1 - k).unwrap_or(max);
-        let excesses = (n - k..n).filter_map(|i| self.get(i)).map(|v| v - u);
+        let excesses = self.top(k).map(|v| v - u);
         let spread = self.spread();
         (self.beyond_record(excesses, x - u, max - u, spread) / (n as f64 + 1.0)).max(1e-300)
     }
@@ -298,7 +358,7 @@ impl TailWindow {
             return 1.0 / (n as f64 + 1.0);
         };
         let u = self.get(k).unwrap_or(min);
-        let excesses = (0..k).filter_map(|i| self.get(i)).map(|v| u - v);
+        let excesses = self.bottom(k).map(|v| u - v);
         let spread = self.spread();
         (self.beyond_record(excesses, u - x, u - min, spread) / (n as f64 + 1.0)).max(1e-300)
     }
@@ -372,6 +432,36 @@ mod tests {
             assert_eq!(w.get(k), Some(*v));
         }
         assert_eq!(w.len(), 300);
+    }
+
+    #[test]
+    fn counts_match_a_sorted_copy_as_values_come_and_go() {
+        let mut w = TailWindow::new(700);
+        let mut all = Vec::new();
+        let mut x = 0.41_f64;
+        for i in 0..5000 {
+            x = (x * 3.93 * (1.0 - x)).clamp(0.001, 0.999);
+            // Ties: a coarse grid, plus runs of one value.
+            let v = if i % 97 < 20 { 0.5 } else { (x * 60.0).round() };
+            w.push(v);
+            all.push(v);
+            if i % 37 == 0 {
+                let mut last: Vec<f64> = all[all.len().saturating_sub(700)..].to_vec();
+                last.sort_by(f64::total_cmp);
+                for q in [-1.0, 0.0, 0.5, 13.0, 29.5, 30.0, 60.0, 61.0] {
+                    let below = last.iter().filter(|&&v| v < q).count();
+                    let at_most = last.iter().filter(|&&v| v <= q).count();
+                    assert_eq!(w.count_below(q), below, "{i} {q}");
+                    assert_eq!(w.count_at_most(q), at_most, "{i} {q}");
+                }
+                for (k, v) in last.iter().enumerate() {
+                    assert_eq!(w.get(k), Some(*v));
+                }
+                assert_eq!(w.get(last.len()), None);
+                let top: Vec<f64> = w.top(5).collect();
+                assert_eq!(top, last.iter().rev().take(5).copied().collect::<Vec<_>>());
+            }
+        }
     }
 
     #[test]
