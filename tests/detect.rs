@@ -539,3 +539,53 @@ fn a_count_near_zero_never_gets_a_band_below_zero_but_a_signed_metric_does() {
         assert!(points.iter().any(|p| p.lower.is_some_and(|l| l < -1.0)));
     }
 }
+
+#[test]
+fn cli_never_writes_a_formula_a_spreadsheet_would_run() {
+    let mut csv = triangle_csv(400, |t| (t / 1000 + 1_700_000_000).to_string());
+    csv = csv.replacen(
+        "\n1700000010,",
+        "\n=HYPERLINK(\"http://x\"),5,x\n@SUM(1+1),=1+1,x\n1700000010,",
+        1,
+    );
+    let o = detect(&csv, "formula", &["--time", "when", "--value", "load"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(
+        rows[6].starts_with("\"'=HYPERLINK(\"\"http://x\"\")\",5,"),
+        "{}",
+        rows[6]
+    );
+    // (A value that is not a number is printed empty, as the contract says.)
+    assert!(rows[7].starts_with("'@SUM(1+1),,"), "{}", rows[7]);
+    assert!(
+        !out.lines()
+            .any(|l| l.starts_with('=') || l.starts_with('@')),
+        "no cell starts a formula"
+    );
+}
+
+#[test]
+fn cli_reports_infinite_values_and_gaps_with_their_lines() {
+    // One point a minute, an `inf` on line 102 and a three-hour pause after line 251.
+    let mut csv = String::from("t,v\n");
+    let mut rng = SplitMix64::new(4);
+    for i in 0..500i64 {
+        let t = 1_700_000_000 + 60 * i + if i >= 250 { 3 * 3600 } else { 0 };
+        let v = if i == 100 {
+            "inf".to_string()
+        } else {
+            format!("{}", 100.0 + rng.normal())
+        };
+        csv.push_str(&format!("{t},{v}\n"));
+    }
+    let o = detect(&csv, "unjudged", &["--time", "t", "--value", "v"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("(lines 102)"), "{err}");
+    assert!(
+        err.contains("1 gap(s) in time") && err.contains("between lines 251 and 252"),
+        "{err}"
+    );
+}

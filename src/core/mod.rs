@@ -1,6 +1,7 @@
 //! The analytics core: plain Rust, no web crates, tested natively.
 
 pub mod calendar;
+pub mod csv_cell;
 pub mod demo;
 pub mod detect;
 pub mod distribution;

@@ -196,9 +196,10 @@ fn num(x: Option<f64>) -> String {
 
 /// One output row: the time and value as given, then the judgement (empty when not judged).
 fn write_point(out: &mut Out, time: &str, value: &str, p: Option<Point>) -> Result<(), csv::Error> {
+    // Cells as written in the file, but never a formula for the spreadsheet that opens this.
     out.write_record([
-        time,
-        value,
+        pipescope::core::csv_cell::text(time).as_str(),
+        pipescope::core::csv_cell::text(value).as_str(),
         &num(p.and_then(|p| p.expected)),
         &num(p.and_then(|p| p.lower)),
         &num(p.and_then(|p| p.upper)),

@@ -160,9 +160,14 @@ fn write_stream(sim: &mut Simulator, end_ms: i64, truth: bool) -> csv::Result<()
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(stdout.lock()));
     let names = sim.names();
     let mut header = vec!["timestamp".to_string()];
-    header.extend(names.iter().cloned());
+    // Names are the user's text: never a formula in the spreadsheet that opens this.
+    header.extend(names.iter().map(|n| pipescope::core::csv_cell::text(n)));
     if truth {
-        header.extend(names.iter().map(|n| format!("truth_{n}")));
+        header.extend(
+            names
+                .iter()
+                .map(|n| pipescope::core::csv_cell::text(&format!("truth_{n}"))),
+        );
     }
     w.write_record(&header)?;
     let tick = sim.config().tick_ms;

@@ -15,19 +15,7 @@ use serde::Serialize;
 use super::{AnomalyRecord, Incident, IncidentSource};
 use crate::core::calendar::Civil;
 
-/// Neutralises text a spreadsheet would run as a formula when it opens the export. The
-/// same rule as the profile export's (private there, and this module must not reach into
-/// another engine's internals): a leading `=`, `+`, `@`, tab or CR, or a `-` that does not
-/// start a number, gets a `'` in front.
-pub fn csv_text(s: &str) -> String {
-    let risky = matches!(s.chars().next(), Some('=' | '+' | '@' | '\t' | '\r'))
-        || (s.starts_with('-') && s.parse::<f64>().is_err());
-    if risky {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
+pub use crate::core::csv_cell::text as csv_text;
 
 fn seconds(ms: i64) -> String {
     format!("{}", ms as f64 / 1000.0)

@@ -223,18 +223,9 @@ fn csv_io(e: csv::Error) -> io::Error {
     }
 }
 
-/// Neutralise spreadsheet formulas reversibly (see the module doc). An empty name becomes
-/// `'` too, so it stays apart from an id without a name (an empty cell).
-fn escape_cell(s: &str) -> String {
-    match s.chars().next() {
-        None | Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{s}"),
-        _ => s.to_string(),
-    }
-}
-
-fn unescape_cell(s: &str) -> &str {
-    s.strip_prefix('\'').unwrap_or(s)
-}
+// Formulas neutralised reversibly (see the module doc). An empty name becomes `'` too, so
+// it stays apart from an id without a name (an empty cell).
+use crate::core::csv_cell::{reversible as escape_cell, unescape as unescape_cell};
 
 /// What an imported file holds: the names it gave ids, and its events in file order.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -9,16 +9,7 @@ fn csv_number(v: Option<f64>) -> String {
     }
 }
 
-/// Neutralises text a spreadsheet would run as a formula when it opens the export.
-fn csv_text(s: &str) -> String {
-    let risky = matches!(s.chars().next(), Some('=' | '+' | '@' | '\t' | '\r'))
-        || (s.starts_with('-') && s.parse::<f64>().is_err());
-    if risky {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
+use crate::core::csv_cell::text as csv_text;
 
 impl Profile {
     /// Pretty-printed JSON (missing figures and non-finite numbers are `null`).
