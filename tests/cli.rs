@@ -190,3 +190,41 @@ fn gen_csv_writes_a_deterministic_file_that_profiles() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn errors_refuses_huge_windows_and_bins_before_any_work() {
+    let dir = scratch("huge-windows");
+    let mut csv = String::from("timestamp,build,code\n");
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "{},{},{}\n",
+            1_700_000_000 + i,
+            ["a", "b"][i % 2],
+            500
+        ));
+    }
+    let file = write(&dir, "events.csv", csv.as_bytes());
+    for (args, says) in [
+        (
+            vec!["--windows", "100000000"],
+            "--windows needs 1 to 16 window lengths of 1 to 10000 bins",
+        ),
+        (
+            vec!["--windows", "4294967295"],
+            "--windows needs 1 to 16 window lengths of 1 to 10000 bins",
+        ),
+        (
+            vec!["--bin-seconds", "4000000000"],
+            "--bin-seconds must be from 1 to 86400",
+        ),
+    ] {
+        let mut all = vec!["errors", file.as_str(), "--method", "mean-threshold"];
+        all.extend(args.iter().copied());
+        let started = std::time::Instant::now();
+        let o = run(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+        // Refused up front, not after allocating the windows (that took minutes and GBs).
+        assert!(started.elapsed().as_secs() < 10);
+    }
+}

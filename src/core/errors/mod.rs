@@ -133,8 +133,11 @@ pub enum ConfigError {
     RestartSeconds(u32),
     /// A threshold that is not a positive number.
     Threshold(f64),
-    /// No window, or a window of 0 bins.
+    /// No window, a window of 0 bins or over [`MAX_WINDOW_BINS`], or more than
+    /// [`MAX_WINDOWS`] windows.
     Windows,
+    /// A bin wider than [`MAX_BIN_SECONDS`].
+    BinTooWide(u32),
     /// Baseline and candidate are the same build id.
     SameBuild,
 }
@@ -163,7 +166,11 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Windows => write!(
                 f,
-                "--windows needs one or more window lengths of at least 1 bin, like 5,10"
+                "--windows needs 1 to {MAX_WINDOWS} window lengths of 1 to {MAX_WINDOW_BINS} bins, like 5,10"
+            ),
+            ConfigError::BinTooWide(b) => write!(
+                f,
+                "--bin-seconds must be from 1 to {MAX_BIN_SECONDS} (a day), got {b}"
             ),
             ConfigError::SameBuild => write!(f, "baseline and candidate must be different builds"),
         }
@@ -171,6 +178,13 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// Longest mean-threshold window, in bins (a day of 10 s bins is 8,640).
+pub const MAX_WINDOW_BINS: u32 = 10_000;
+/// Most mean-threshold windows at once.
+pub const MAX_WINDOWS: usize = 16;
+/// Widest bin, seconds (a day).
+pub const MAX_BIN_SECONDS: u32 = 86_400;
 
 /// The regression engine: aggregation plus one detector.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -208,7 +222,17 @@ impl ErrorEngine {
         if !(config.threshold.is_finite() && config.threshold > 0.0) {
             return Err(ConfigError::Threshold(config.threshold));
         }
-        if config.windows.is_empty() || config.windows.contains(&0) {
+        if config.bin_seconds > MAX_BIN_SECONDS {
+            return Err(ConfigError::BinTooWide(config.bin_seconds));
+        }
+        // Checked before anything is allocated: each window keeps a buffer of its length.
+        if config.windows.is_empty()
+            || config.windows.len() > MAX_WINDOWS
+            || config
+                .windows
+                .iter()
+                .any(|&w| w == 0 || w > MAX_WINDOW_BINS)
+        {
             return Err(ConfigError::Windows);
         }
         if config.baseline == config.candidate {

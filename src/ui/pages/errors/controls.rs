@@ -142,12 +142,18 @@ pub fn Settings() -> impl IntoView {
         let parsed: Result<Vec<u32>, _> =
             text.split(',').map(|w| w.trim().parse::<u32>()).collect();
         match parsed {
-            Ok(w) if !w.is_empty() && !w.contains(&0) => {
+            Ok(w)
+                if !w.is_empty()
+                    && w.len() <= crate::core::errors::MAX_WINDOWS
+                    && w.iter().all(|&b| (1..=crate::core::errors::MAX_WINDOW_BINS).contains(&b)) =>
+            {
                 st.windows.set(w);
                 st.rebuild();
             }
             _ => st.error.set(Some(format!(
-                "Windows: '{text}' is not a list of bin counts such as 5,10."
+                "Windows: '{text}' is not a list of 1 to {} bin counts of 1 to {} each, such as 5,10.",
+                crate::core::errors::MAX_WINDOWS,
+                crate::core::errors::MAX_WINDOW_BINS
             ))),
         }
     };
