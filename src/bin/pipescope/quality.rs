@@ -1,18 +1,25 @@
-//! `pipescope quality [--data DIR] [--out FILE]`: the detection-quality report of issue 3 —
-//! the simulated corpus, plus the real labelled series `tests/quality/export.py` wrote to
-//! DIR — scored by `core::quality` and written as markdown.
+//! `pipescope quality [--data DIR] [--nab-summary FILE] [--out FILE]`: the
+//! detection-quality report of issues 3 and 12 — the simulated corpus at 2 s and at other
+//! cadences, minute-level series with a daily cycle, the real labelled series
+//! `tests/quality/export.py` wrote to DIR, and the NAB benchmark's results — scored by
+//! `core::quality` and written as markdown.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pipescope::core::calendar::format_epoch_seconds;
+use pipescope::core::incident::IncidentConfig;
+use pipescope::core::quality::cadence::{self, CadenceConfig};
 use pipescope::core::quality::corpus::{self, CorpusConfig};
-use pipescope::core::quality::real::{load_series, parse_manifest};
+use pipescope::core::quality::nab::{self, NabResults};
+use pipescope::core::quality::real::{load_series, parse_manifest, QualityError};
 use pipescope::core::quality::report::{
-    incident_config, render, scaled_incident_config, RealResult, ReportMeta, Results,
-    SCALED_HALF_LIFE_STEPS,
+    incident_config, render, CadenceResult, RealResult, ReportMeta, Results,
 };
-use pipescope::core::quality::{chance_scores, evaluate, summarize, ScoreConfig, SeriesScore};
+use pipescope::core::quality::{
+    chance_scores, evaluate, summarize, LabelledSeries, ScoreConfig, SeriesScore,
+};
 use pipescope::core::simulator::InjectionKind;
 
 use crate::common::fail;
@@ -33,6 +40,84 @@ pub struct Args {
     /// Seeds per (metric, kind, variant) in the simulated corpus.
     #[arg(long, default_value_t = 4)]
     pub seeds: u64,
+    /// The NAB harness' summary.json (printed by `../shared/nab/score.sh` as `summary:`), or
+    /// its run directory; the report's NAB section reads it and NAB's per-file table
+    /// `results/NAME/NAME_standard_scores.csv` beside it.
+    #[arg(long, value_name = "FILE")]
+    pub nab_summary: Option<PathBuf>,
+    /// Why NAB was not run, for the report's NAB section (when there is no --nab-summary).
+    #[arg(long, value_name = "TEXT", conflicts_with = "nab_summary")]
+    pub nab_skipped: Option<String>,
+    /// Leave out the cadence and daily-cycle sections (faster).
+    #[arg(long)]
+    pub no_cadences: bool,
+}
+
+/// Evaluates every series on all cores, keeping their order.
+fn evaluate_all(
+    series: &[LabelledSeries],
+    incidents: &IncidentConfig,
+    score: &ScoreConfig,
+) -> Result<Vec<SeriesScore>, QualityError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(series.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<SeriesScore, QualityError>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(one) = series.get(i) else { break };
+                        out.push((i, evaluate(one, incidents, score)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
+}
+
+/// Reads the NAB harness' run: summary.json and the per-file standard table.
+fn read_nab(path: &Path) -> Result<NabResults, String> {
+    let summary_path = if path.is_dir() {
+        path.join("summary.json")
+    } else {
+        path.to_path_buf()
+    };
+    let dir = summary_path.parent().unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(&summary_path)
+        .map_err(|e| format!("{}: {e}", summary_path.display()))?;
+    let summary =
+        nab::parse_summary(&text).map_err(|e| format!("{}: {e}", summary_path.display()))?;
+    let table = dir
+        .join("results")
+        .join(&summary.name)
+        .join(format!("{}_standard_scores.csv", summary.name));
+    let text = std::fs::read_to_string(&table).map_err(|e| format!("{}: {e}", table.display()))?;
+    let files = nab::parse_scores(&text).map_err(|e| format!("{}: {e}", table.display()))?;
+    // The command as run from the repository's directory, with its absolute path written
+    // as $PWD so the report does not name this machine's directories.
+    let mut detector = summary.detector_cmd.clone();
+    if let Ok(cwd) = std::env::current_dir() {
+        let cwd = cwd.display().to_string();
+        if !cwd.is_empty() {
+            detector = detector.replace(&cwd, "$PWD");
+        }
+    }
+    Ok(NabResults {
+        command: format!("../shared/nab/score.sh \"{detector}\" {}", summary.name),
+        summary,
+        files,
+    })
 }
 
 /// Run the subcommand; failures are reported on stderr with exit code 2.
@@ -46,21 +131,64 @@ pub fn run(args: Args) -> ExitCode {
     };
     let score = ScoreConfig::default();
     let incidents = incident_config();
-    let run_all = |series: Vec<pipescope::core::quality::LabelledSeries>| {
-        series
-            .iter()
-            .map(|s| evaluate(s, &incidents, &score))
-            .collect::<Result<Vec<SeriesScore>, _>>()
-    };
+    let run_all = |series: &[LabelledSeries]| evaluate_all(series, &incidents, &score);
+    let started = std::time::Instant::now();
     let faulty_series = corpus::faulty_series(&corpus_config);
     let clean_series = corpus::clean_series(&corpus_config);
-    let faulty = match run_all(faulty_series.clone()) {
+    let faulty = match run_all(&faulty_series) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let clean = match run_all(clean_series.clone()) {
+    let clean = match run_all(&clean_series) {
         Ok(s) => s,
         Err(e) => return fail(e),
+    };
+    eprintln!(
+        "pipescope: 2 s corpus scored in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let cadence_config = CadenceConfig::default();
+    let mut cadences = Vec::new();
+    let mut daily = Vec::new();
+    if !args.no_cadences {
+        for step in cadence::CADENCES_MS {
+            let t = std::time::Instant::now();
+            let faulty = match run_all(&cadence::faulty_series(step, &cadence_config)) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let clean = match run_all(&cadence::clean_series(step, &cadence_config)) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            eprintln!(
+                "pipescope: cadence {} scored in {:.1} s",
+                cadence::step_name(step),
+                t.elapsed().as_secs_f64()
+            );
+            cadences.push(CadenceResult {
+                step_ms: step,
+                faulty,
+                clean,
+            });
+        }
+        let t = std::time::Instant::now();
+        daily = match run_all(&cadence::daily_series(&cadence_config)) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        };
+        eprintln!(
+            "pipescope: daily cycle scored in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let nab_run = match (&args.nab_summary, &args.nab_skipped) {
+        (Some(p), _) => match read_nab(p) {
+            Ok(n) => Ok(n),
+            Err(e) => return fail(e),
+        },
+        (None, Some(why)) => Err(why.clone()),
+        (None, None) => Err("`pipescope quality` was given no `--nab-summary` (`make quality` runs NAB when `../shared/nab/score.sh` exists beside the clone).".into()),
     };
     let chance = match chance_scores(&faulty_series, &clean_series, &score) {
         Ok(s) => s,
@@ -96,19 +224,13 @@ pub fn run(args: Args) -> ExitCode {
                     Ok(s) => s,
                     Err(e) => return fail(format_args!("{}: {e}", dir.display())),
                 };
-                let scaled_config =
-                    scaled_incident_config(series.step_ms(), SCALED_HALF_LIFE_STEPS);
-                match (
-                    evaluate(&series, &incidents, &score),
-                    evaluate(&series, &scaled_config, &score),
-                ) {
-                    (Ok(s), Ok(scaled)) => scored.push(RealResult {
+                match evaluate(&series, &incidents, &score) {
+                    Ok(s) => scored.push(RealResult {
                         series: entry.clone(),
                         points: series.times_ms.len(),
                         score: s,
-                        scaled,
                     }),
-                    (Err(e), _) | (_, Err(e)) => return fail(e),
+                    Err(e) => return fail(e),
                 }
             }
             Some((manifest, scored))
@@ -134,6 +256,12 @@ pub fn run(args: Args) -> ExitCode {
     }
     if args.seeds != CorpusConfig::default().seeds {
         command += &format!(" --seeds {}", args.seeds);
+    }
+    if args.nab_summary.is_some() {
+        command += " --nab-summary FILE";
+    }
+    if args.no_cadences {
+        command += " --no-cadences";
     }
     // The report says when it was made; the core reads no clock, so the command does.
     let now = std::time::SystemTime::now()
@@ -165,6 +293,10 @@ pub fn run(args: Args) -> ExitCode {
         clean,
         chance,
         real,
+        cadence: cadence_config,
+        cadences,
+        daily,
+        nab: nab_run,
     };
     let text = render(&meta, &results);
     match &args.out {

@@ -103,7 +103,7 @@ pub fn variants(kind: InjectionKind) -> Vec<Variant> {
 
 /// Values of series 0 of `sim` at every tick in `[0, end_ms)`; ticks hidden by a gap are
 /// left out, as the page's stream has no event for them.
-fn sample(sim: &Simulator, end_ms: i64) -> (Vec<i64>, Vec<f64>) {
+pub(crate) fn sample(sim: &Simulator, end_ms: i64) -> (Vec<i64>, Vec<f64>) {
     let tick = sim.config().tick_ms;
     let mut times = Vec::new();
     let mut values = Vec::new();
@@ -118,7 +118,7 @@ fn sample(sim: &Simulator, end_ms: i64) -> (Vec<i64>, Vec<f64>) {
     (times, values)
 }
 
-fn seed_of(parts: &[u64]) -> u64 {
+pub(crate) fn seed_of(parts: &[u64]) -> u64 {
     parts
         .iter()
         .fold(0x5eed_u64, |h, &p| SplitMix64::new(h ^ p).next_u64())

@@ -4,16 +4,21 @@
 //!
 //! - [`corpus`] builds the simulated corpus from [`crate::core::simulator`] (seeded, so
 //!   every run scores the same series);
+//! - [`cadence`] builds it again at 1 s, 15 s, 60 s and 5 min steps, and minute-level
+//!   clean series with a daily cycle;
 //! - [`real`] reads real public series and their labels exported by
 //!   `tests/quality/export.py`;
 //! - [`score`] holds the definitions (detections, matching, delay) and the evaluation;
+//! - [`nab`] reads the NAB benchmark's results (run by a harness outside the repository);
 //! - [`report`] renders the markdown report.
 //!
 //! Nothing here changes how detection works: every series goes through
 //! [`crate::core::detect::detect_series`] and [`crate::core::incident::IncidentEngine`],
 //! the code the page and `pipescope detect` / `incidents` run.
 
+pub mod cadence;
 pub mod corpus;
+pub mod nab;
 pub mod real;
 pub mod report;
 pub mod score;

@@ -76,6 +76,8 @@ pub struct WindowOutcome {
     pub delay_steps: Option<f64>,
     /// An incident opened in the matching range.
     pub incident_opened: bool,
+    /// Steps from the window's start to the first incident opened in its matching range.
+    pub incident_delay_steps: Option<f64>,
 }
 
 impl WindowOutcome {
@@ -233,6 +235,12 @@ pub fn score_points(
                 delay_ms,
                 delay_steps: delay_ms.map(|d| d as f64 / step as f64),
                 incident_opened: incidents.iter().any(|i| inside(i.opened_ms)),
+                incident_delay_steps: incidents
+                    .iter()
+                    .map(|i| i.opened_ms)
+                    .filter(|&t| inside(t))
+                    .min()
+                    .map(|t| (t - w.start_ms) as f64 / step as f64),
             }
         })
         .collect();
