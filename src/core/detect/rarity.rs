@@ -14,8 +14,8 @@
 //!
 //! Anomalies stay out of the reference: the values and errors of an episode of flagged points
 //! are excluded from the windows the next points are judged against, so a second spike like
-//! the first is flagged again. An episode that lasts about ten minutes (at least 20 and at
-//! most 200 points) is a new normal: its points join the reference and the flags stop, so a
+//! the first is flagged again. An episode that lasts about twenty minutes (at least 20 and
+//! at most 200 points) is a new normal: its points join the reference and the flags stop, so a
 //! level shift is flagged for that long at most (less when the forecast follows it sooner).
 
 use std::collections::VecDeque;
@@ -28,8 +28,9 @@ use super::{Cause, Why};
 
 /// Surprise (`−log10 p`) at which a point is flagged at the medium sensitivity.
 pub const FLAG_SURPRISE: f64 = 3.0;
-/// An episode lasting about this long is accepted as the new normal ...
-pub const QUARANTINE_MS: f64 = 600_000.0;
+/// An episode lasting about this long is accepted as the new normal (twenty minutes: a
+/// ten-minute fault that ends is not learnt, so its return is still rare) ...
+pub const QUARANTINE_MS: f64 = 1_200_000.0;
 /// ... counted in points, but never fewer than this many ...
 pub const QUARANTINE_MIN: usize = 20;
 /// ... nor more than this many.
@@ -240,7 +241,7 @@ impl Rarity {
         self.gaps.push_back(gap);
     }
 
-    /// Points an episode lasts before it is the new normal: about ten minutes of the
+    /// Points an episode lasts before it is the new normal: about twenty minutes of the
     /// metric's steps, between [`QUARANTINE_MIN`] and [`QUARANTINE_MAX`].
     pub fn quarantine(&self) -> usize {
         self.step_ms().map_or(QUARANTINE_MIN, quarantine_points)
