@@ -228,3 +228,34 @@ fn errors_refuses_huge_windows_and_bins_before_any_work() {
         assert!(started.elapsed().as_secs() < 10);
     }
 }
+
+#[test]
+fn an_infinite_cell_keeps_its_column_numeric_in_every_subcommand() {
+    let dir = scratch("infinite-cells");
+    let mut csv = String::from("t,v,label\n");
+    for i in 0..600 {
+        let v = match i {
+            300 => "inf".to_string(),
+            350 => "1e400".to_string(),
+            400 => "-Infinity".to_string(),
+            _ => format!("{}", 100.0 + (i as f64 / 10.0).sin()),
+        };
+        csv.push_str(&format!("{},{v},x{}\n", 1_700_000_000 + 60 * i, i % 3));
+    }
+    let file = write(&dir, "metrics.csv", csv.as_bytes());
+    let o = run(&["profile", &file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let col = &v["columns"][1];
+    assert_eq!(col["name"], "v");
+    assert_eq!(col["type"], "numeric", "{col}");
+    assert_eq!(col["invalid"], 3, "the three cells are counted: {col}");
+    assert_eq!(col["count"], 597);
+    assert!(col["mean"]
+        .as_f64()
+        .is_some_and(|m| (m - 100.0).abs() < 1.0));
+    // `incidents` reads the column (it used to refuse the file: "no numeric column").
+    let o = run(&["incidents", &file, "--time", "t"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 value(s) in 'v'"), "{}", stderr(&o));
+}

@@ -60,6 +60,27 @@ pub fn parse_number(cell: &[u8]) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// Whether a cell spells a number no f64 holds: `inf`, `infinity` (any case, signed) or a
+/// decimal out of range such as `1e400`. Such a cell is a number that cannot be used: its
+/// column stays numeric and the cell is counted as invalid, never turning the column into
+/// text (one rule for every reader of numbers).
+pub fn is_non_finite_number(cell: &[u8]) -> bool {
+    let b = trim(cell);
+    let unsigned = match b.first() {
+        Some(b'+' | b'-') => &b[1..],
+        _ => b,
+    };
+    if unsigned.eq_ignore_ascii_case(b"inf") || unsigned.eq_ignore_ascii_case(b"infinity") {
+        return true;
+    }
+    let lead = unsigned.first().copied().unwrap_or(b'x');
+    (lead.is_ascii_digit() || lead == b'.')
+        && std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .is_some_and(f64::is_infinite)
+}
+
 /// Exact powers of ten an f64 holds without rounding.
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,

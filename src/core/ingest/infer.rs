@@ -1,6 +1,8 @@
 //! Choosing a column's type from a sample of its cells.
 
-use super::cell::{is_bool_word, is_missing, parse_bool, parse_datetime, parse_number};
+use super::cell::{
+    is_bool_word, is_missing, is_non_finite_number, parse_bool, parse_datetime, parse_number,
+};
 use super::table::ColumnType;
 use rustc_hash::FxHashSet;
 
@@ -15,6 +17,9 @@ const SMALL_SAMPLE: usize = 20;
 pub fn infer_type<'a>(cells: impl Iterator<Item = &'a [u8]>) -> ColumnType {
     let mut present = 0usize;
     let (mut numeric, mut boolean, mut bool_word, mut datetime) = (true, true, false, true);
+    // `inf` or `1e400` keeps a column numeric (the cell is counted invalid), as long as
+    // some cell is a usable number.
+    let mut finite = false;
     let mut distinct: FxHashSet<&[u8]> = FxHashSet::default();
     let mut too_many = false;
     for cell in cells {
@@ -22,8 +27,12 @@ pub fn infer_type<'a>(cells: impl Iterator<Item = &'a [u8]>) -> ColumnType {
             continue;
         }
         present += 1;
-        if numeric && parse_number(cell).is_none() {
-            numeric = false;
+        if numeric {
+            if parse_number(cell).is_some() {
+                finite = true;
+            } else if !is_non_finite_number(cell) {
+                numeric = false;
+            }
         }
         if boolean {
             if parse_bool(cell).is_none() {
@@ -44,7 +53,7 @@ pub fn infer_type<'a>(cells: impl Iterator<Item = &'a [u8]>) -> ColumnType {
         // Nothing to go on: text accepts whatever later rows hold.
         return ColumnType::Text;
     }
-    if numeric {
+    if numeric && finite {
         ColumnType::Numeric
     } else if boolean && bool_word {
         ColumnType::Boolean
@@ -82,6 +91,14 @@ mod tests {
         let unique: Vec<String> = (0..100).map(|i| format!("note {i}")).collect();
         let refs: Vec<&str> = unique.iter().map(String::as_str).collect();
         assert_eq!(infer(&refs), ColumnType::Text);
-        assert_eq!(infer(&["inf", "1", "2"]), ColumnType::Categorical);
+        // A number no f64 holds keeps the column numeric (the cell is counted invalid)...
+        assert_eq!(infer(&["inf", "1", "2"]), ColumnType::Numeric);
+        assert_eq!(
+            infer(&["1e400", "-Infinity", "+INF", "3.5"]),
+            ColumnType::Numeric
+        );
+        // ... but a column of nothing else is not numeric, and words stay words.
+        assert_eq!(infer(&["inf", "-inf"]), ColumnType::Categorical);
+        assert_eq!(infer(&["info", "1", "2"]), ColumnType::Categorical);
     }
 }
