@@ -271,8 +271,9 @@ test('a file replay killed mid-run, twice, recovers to what an uninterrupted run
 test('the simulator killed mid-run recovers every incident it showed and goes on from the recovered clock', { timeout: 300_000 }, async (t) => {
   const crash = await openMonitor('profile-sim');
   const { page } = crash;
-  // Past training, then a prolonged spike on one metric.
-  await setSpeed(page, 'max');
+  // Past training, then a prolonged spike on one metric (1000x, not max: max runs hours of
+  // stream time before the wait notices).
+  await setSpeed(page, '1000x');
   await page.click('#monitor-play');
   await page.waitForFunction(() => Number(document.querySelector('#monitor-clock').dataset.ms) >= 600_000, null, { timeout: 60_000 });
   await setSpeed(page, '100x');
