@@ -216,6 +216,17 @@ pub struct Forecast {
     pub upper: f64,
 }
 
+impl Forecast {
+    /// How far `x` lies outside the band, in half-widths of its side (negative inside).
+    pub fn distance(&self, x: f64) -> f64 {
+        if x >= self.expected {
+            (x - self.upper) / (self.upper - self.expected).max(f64::MIN_POSITIVE)
+        } else {
+            (self.lower - x) / (self.expected - self.lower).max(f64::MIN_POSITIVE)
+        }
+    }
+}
+
 /// The score of one point and what drove it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {
@@ -407,7 +418,7 @@ impl Novelty {
         if judge {
             let v = &mut views[0];
             v.surprise = self.range.surprise(x);
-            v.distance = self.beyond_range(x, scale);
+            v.distance = self.range.beyond(x, scale);
             v.held = self.range.len();
             trace[0] = v.surprise;
         }
@@ -453,7 +464,7 @@ impl Novelty {
             if judge && t.w_forecast > 0.0 {
                 let v = &mut views[4];
                 v.surprise = self.errors.surprise(err);
-                v.distance = band_distance(x, f);
+                v.distance = f.distance(x);
                 v.held = self.errors.len();
                 trace[2] = v.surprise;
             }
@@ -576,34 +587,5 @@ impl Novelty {
     fn scale(&self) -> f64 {
         let q = |p| self.range.quantile(p).unwrap_or(0.0);
         (q(0.75) - q(0.25)).max(q(0.5).abs() * 1e-9).max(1e-12)
-    }
-
-    /// How far x lies beyond the recent record, in spreads (negative inside the range).
-    fn beyond_range(&self, x: f64, scale: f64) -> f64 {
-        let n = self.range.len();
-        let (Some(lo), Some(hi)) = (
-            self.range.get(0),
-            n.checked_sub(1).and_then(|k| self.range.get(k)),
-        ) else {
-            return 0.0;
-        };
-        if x > hi {
-            (x - hi) / scale
-        } else if x < lo {
-            (lo - x) / scale
-        } else {
-            -((x - lo).min(hi - x)) / scale
-        }
-    }
-}
-
-/// Distance outside the band in half-widths of its side (negative inside).
-fn band_distance(x: f64, f: Forecast) -> f64 {
-    if x >= f.expected {
-        let half = (f.upper - f.expected).max(f64::MIN_POSITIVE);
-        (x - f.upper) / half
-    } else {
-        let half = (f.expected - f.lower).max(f64::MIN_POSITIVE);
-        (f.lower - x) / half
     }
 }

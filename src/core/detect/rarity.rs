@@ -358,9 +358,9 @@ impl Rarity {
             (
                 Cause::Forecast,
                 forecast_s,
-                forecast.map_or(0.0, |f| band_distance(x, f)),
+                forecast.map_or(0.0, |f| f.distance(x)),
             ),
-            (Cause::Range, range_s, beyond(&self.range.window, x, scale)),
+            (Cause::Range, range_s, self.range.window.beyond(x, scale)),
             (Cause::Shape, 0.0, 0.0),
         ];
         if self.errors.window.len() >= MIN_ERRORS && forecast_s < CONFIRM {
@@ -496,30 +496,6 @@ impl Rarity {
             2 => Some((found[0] + found[1]) / 2.0),
             _ => None,
         }
-    }
-}
-
-/// How far x lies beyond the window's record, in spreads (negative inside the range).
-fn beyond(w: &TailWindow, x: f64, scale: f64) -> f64 {
-    let (Some(lo), Some(hi)) = (w.get(0), w.len().checked_sub(1).and_then(|k| w.get(k))) else {
-        return 0.0;
-    };
-    let scale = scale.max(f64::MIN_POSITIVE);
-    if x > hi {
-        (x - hi) / scale
-    } else if x < lo {
-        (lo - x) / scale
-    } else {
-        -((x - lo).min(hi - x)) / scale
-    }
-}
-
-/// Distance outside the band in half-widths of its side (negative inside).
-fn band_distance(x: f64, f: Forecast) -> f64 {
-    if x >= f.expected {
-        (x - f.upper) / (f.upper - f.expected).max(f64::MIN_POSITIVE)
-    } else {
-        (f.lower - x) / (f.expected - f.lower).max(f64::MIN_POSITIVE)
     }
 }
 

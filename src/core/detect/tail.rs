@@ -82,6 +82,25 @@ impl TailWindow {
         self.insert_sorted(x);
     }
 
+    /// How far `x` lies beyond the values held, in `scale`s (negative inside their range:
+    /// the distance to the nearer end); 0 while the window is empty.
+    pub fn beyond(&self, x: f64, scale: f64) -> f64 {
+        let (Some(lo), Some(hi)) = (
+            self.get(0),
+            self.len().checked_sub(1).and_then(|k| self.get(k)),
+        ) else {
+            return 0.0;
+        };
+        let scale = scale.max(f64::MIN_POSITIVE);
+        if x > hi {
+            (x - hi) / scale
+        } else if x < lo {
+            (lo - x) / scale
+        } else {
+            -((x - lo).min(hi - x)) / scale
+        }
+    }
+
     /// The value pushed `back` pushes before the newest (0 the newest), if still held.
     pub fn recent(&self, back: usize) -> Option<f64> {
         let n = self.order.len();
