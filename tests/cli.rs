@@ -259,3 +259,58 @@ fn an_infinite_cell_keeps_its_column_numeric_in_every_subcommand() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("3 value(s) in 'v'"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_stray_quote_exits_2_with_its_line_and_the_flag_that_keeps_the_rows() {
+    let dir = scratch("stray-quote");
+    let text = std::fs::read_to_string(DATA).unwrap();
+    let edited: String = text
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 == 101 {
+                l.replacen(',', ",\"", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    let file = write(&dir, "bank.csv", edited.as_bytes());
+    let o = run(&["profile", &file]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 101") && err.contains("--literal-quotes-from 101"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    let o = run(&["profile", &file, "--literal-quotes-from", "101"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["rows"].as_u64(), v["skipped_rows"].as_u64()),
+        (Some(10_127), Some(0))
+    );
+    let o = run(&["profile", &file, "--literal-quotes-from", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    // detect and incidents read through the same reader and stop the same way.
+    for sub in [
+        &[
+            "detect",
+            &file,
+            "--time",
+            "CLIENTNUM",
+            "--value",
+            "Customer_Age",
+        ][..],
+        &["incidents", &file, "--time", "CLIENTNUM"][..],
+    ] {
+        let o = run(sub);
+        assert_eq!(o.status.code(), Some(2), "{sub:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("--literal-quotes-from 101"),
+            "{sub:?}: {}",
+            stderr(&o)
+        );
+    }
+}

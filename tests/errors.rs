@@ -813,3 +813,38 @@ fn demo_stream_flags_exactly_its_two_regressions() {
         );
     }
 }
+
+#[test]
+fn a_stray_quote_stops_the_read_with_its_line_and_the_literal_reading_keeps_the_rows() {
+    let text = std::fs::read_to_string(SET_A).unwrap();
+    let mut edited = String::new();
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == 101 {
+            edited.push_str(&line.replacen(',', ",\"", 1));
+        } else {
+            edited.push_str(line);
+        }
+    }
+    match read_bytes(edited.as_bytes(), &ReadOptions::default()) {
+        Err(ReadError::RunawayQuote(r)) => {
+            assert_eq!((r.line, r.to_end), (101, true));
+            assert!(r.rows > 13_000, "{r:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let whole = read_bytes(text.as_bytes(), &ReadOptions::default()).unwrap();
+    let kept = read_bytes(
+        edited.as_bytes(),
+        &ReadOptions {
+            literal_quotes_from: Some(101),
+            baseline: Some(whole.builds[whole.baseline as usize].clone()),
+            candidate: Some(whole.builds[whole.candidate as usize].clone()),
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    // Every row is kept; only line 101's build changed (it now starts with the quote).
+    assert_eq!(kept.events.len(), whole.events.len());
+    assert_eq!(kept.other_build_events, whole.other_build_events + 1);
+    assert!(kept.builds.iter().any(|b| b.starts_with('"')));
+}

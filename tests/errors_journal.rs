@@ -38,6 +38,8 @@ fn options() -> ReadOptions {
         code: Some(2),
         baseline: Some("5.0007.510.011".into()),
         candidate: Some("5.0007.610.011".into()),
+        // The file has no quotes, so this reads it the same; it must survive too.
+        literal_quotes_from: Some(14_001),
     }
 }
 

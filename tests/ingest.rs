@@ -151,11 +151,11 @@ fn each_delimiter_is_sniffed() {
 
 #[test]
 fn given_dialect_overrides_sniffing() {
-    let opts = IngestOptions {
-        delimiter: Some(b';'),
-        has_header: Some(false),
-        ..Default::default()
-    };
+    let opts = IngestOptions::builder()
+        .delimiter(Some(b';'))
+        .has_header(Some(false))
+        .build()
+        .unwrap();
     let t = read_bytes(b"a,b;c\nd,e;f\n", &opts).unwrap();
     assert_eq!(names(&t), ["column_1", "column_2"]);
     assert_eq!(labels(&t, "column_1")[0].as_deref(), Some("a,b"));
@@ -304,13 +304,11 @@ fn cells_not_fitting_the_inferred_type_are_invalid_with_position() {
 #[test]
 fn type_overrides_win_over_inference() {
     let text = "code,label\n1,a\n2,b\nx,c\n4,\n";
-    let opts = IngestOptions {
-        types: vec![
-            ("code".into(), ColumnType::Numeric),
-            ("label".into(), ColumnType::Numeric),
-        ],
-        ..Default::default()
-    };
+    let opts = IngestOptions::builder()
+        .column_type("code", ColumnType::Numeric)
+        .column_type("label", ColumnType::Numeric)
+        .build()
+        .unwrap();
     let t = read_bytes(text.as_bytes(), &opts).unwrap();
     let code = t.column("code").unwrap();
     assert_eq!(code.kind, ColumnType::Numeric);
@@ -324,16 +322,16 @@ fn type_overrides_win_over_inference() {
     );
     let label = t.column("label").unwrap();
     assert_eq!((label.invalid, label.missing), (3, 1));
-    let opts = IngestOptions {
-        types: vec![("code".into(), ColumnType::Text)],
-        ..Default::default()
-    };
+    let opts = IngestOptions::builder()
+        .column_type("code", ColumnType::Text)
+        .build()
+        .unwrap();
     let t = read_bytes(text.as_bytes(), &opts).unwrap();
     assert_eq!(labels(&t, "code")[2].as_deref(), Some("x"));
-    let opts = IngestOptions {
-        types: vec![("nope".into(), ColumnType::Text)],
-        ..Default::default()
-    };
+    let opts = IngestOptions::builder()
+        .column_type("nope", ColumnType::Text)
+        .build()
+        .unwrap();
     let err = read_bytes(text.as_bytes(), &opts).unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -401,10 +399,10 @@ fn header_only_says_how_many_columns() {
         err.to_string(),
         "the file has a header row (3 columns) but no data rows"
     );
-    let opts = IngestOptions {
-        has_header: Some(true),
-        ..Default::default()
-    };
+    let opts = IngestOptions::builder()
+        .has_header(Some(true))
+        .build()
+        .unwrap();
     assert_eq!(
         read_bytes(b"x,1\n", &opts).unwrap_err(),
         IngestError::HeaderOnly { columns: 2 }
@@ -481,10 +479,10 @@ fn binary_file_is_refused() {
 
 #[test]
 fn too_large_is_refused_as_bytes_arrive() {
-    let opts = IngestOptions {
-        max_bytes: Some(10),
-        ..Default::default()
-    };
+    let opts = IngestOptions::builder()
+        .max_bytes(Some(10))
+        .build()
+        .unwrap();
     let err = read_bytes(b"a,b\n1,2\n3,4\n", &opts).unwrap_err();
     assert_eq!(
         err,
@@ -511,10 +509,10 @@ fn too_large_is_refused_as_bytes_arrive() {
 
 #[test]
 fn every_row_ragged_is_an_error() {
-    let opts = IngestOptions {
-        has_header: Some(true),
-        ..Default::default()
-    };
+    let opts = IngestOptions::builder()
+        .has_header(Some(true))
+        .build()
+        .unwrap();
     let err = read_bytes(b"a,b,c\n1,2\n3,4\n", &opts).unwrap_err();
     assert_eq!(
         err,
@@ -728,4 +726,160 @@ fn bench_against_csv_crate() {
         mb / ours,
         ours / csv_secs
     );
+}
+
+/// `BankChurners.csv` with the first `,` of each given line turned into `,"`: the stray
+/// quotes a hand edit or a broken export leaves.
+fn bank_with_stray_quotes(lines: &[usize]) -> Vec<u8> {
+    let text = std::fs::read_to_string(BANK).unwrap();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if lines.contains(&(i + 1)) {
+            out.push_str(&line.replacen(',', ",\"", 1));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
+}
+
+fn read_in_chunks_with(
+    bytes: &[u8],
+    size: usize,
+    options: &IngestOptions,
+) -> Result<Table, IngestError> {
+    let mut ingest = Ingest::new(options.clone());
+    for chunk in bytes.chunks(size) {
+        ingest.push(chunk)?;
+    }
+    ingest.finish()
+}
+
+#[test]
+fn a_stray_quote_that_runs_to_the_end_is_reported_with_its_line_not_a_skipped_row() {
+    let bytes = bank_with_stray_quotes(&[101]);
+    for size in [usize::MAX, 4096, 777] {
+        let err = read_in_chunks_with(&bytes, size, &IngestOptions::default()).unwrap_err();
+        let IngestError::RunawayQuote(r) = &err else {
+            panic!("chunks of {size}: {err:?}");
+        };
+        assert_eq!((r.line, r.to_end), (101, true), "chunks of {size}");
+        assert!(r.rows >= 10_000, "{r:?}");
+        assert!(err.to_string().contains("line 101"), "{err}");
+    }
+    // The offered reading keeps every row.
+    let literal = IngestOptions::builder()
+        .literal_quotes_from(Some(101))
+        .build()
+        .unwrap();
+    for size in [usize::MAX, 777] {
+        let t = read_in_chunks_with(&bytes, size, &literal).unwrap();
+        assert_eq!((t.rows, t.skipped.count), (10_127, 0), "chunks of {size}");
+        assert_eq!(
+            labels(&t, "Attrition_Flag")[99].as_deref(),
+            Some("\"Attrited Customer")
+        );
+    }
+}
+
+#[test]
+fn a_second_stray_quote_closing_the_first_still_cannot_hide_the_rows_between() {
+    // The field count comes out right by chance; 198 whole rows sit inside the cell.
+    let bytes = bank_with_stray_quotes(&[101, 300]);
+    match read_bytes(&bytes, &IngestOptions::default()).unwrap_err() {
+        IngestError::RunawayQuote(r) => {
+            assert_eq!((r.line, r.lines, r.to_end), (101, 200, false));
+            assert_eq!(r.rows, 198);
+        }
+        other => panic!("{other:?}"),
+    }
+    let path = std::env::temp_dir().join(format!("pipescope-stray-{}.csv", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let on_disk = read_path(&path, &IngestOptions::default());
+    std::fs::remove_file(&path).unwrap();
+    assert!(
+        matches!(on_disk, Err(IngestError::RunawayQuote(_))),
+        "{on_disk:?}"
+    );
+}
+
+#[test]
+fn multi_line_cells_that_are_meant_are_read_as_before() {
+    let text = "id,comment,n\n1,\"Dear Ann,\nthanks, see you\nBob\",5\n2,\"x\",6\n3,plain,7\n";
+    let t = read(text);
+    assert_eq!((t.rows, t.skipped.count), (3, 0));
+    assert_eq!(
+        labels(&t, "comment")[0].as_deref(),
+        Some("Dear Ann,\nthanks, see you\nBob")
+    );
+    // A ragged multi-line row that swallowed nothing row-like stays one skipped row.
+    let t = read("a,b,c\n1,\"two\nlines\"\n2,3,4\n5,6,7\n");
+    assert_eq!(
+        (t.rows, t.skipped.count, t.skipped.lines.clone()),
+        (2, 1, vec![2])
+    );
+}
+
+#[test]
+fn options_refuse_a_delimiter_that_cannot_split_fields() {
+    for bad in [0xC3u8, b'"', b'\n', b'\r', b'a', b'7'] {
+        let err = IngestOptions::builder()
+            .delimiter(Some(bad))
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                IngestError::InvalidOption {
+                    option: "delimiter",
+                    ..
+                }
+            ),
+            "{bad:#x}: {err:?}"
+        );
+        assert!(err.to_string().contains("cannot separate fields"), "{err}");
+    }
+    for good in [b',', b';', b'\t', b'|', b' ', b':'] {
+        assert!(IngestOptions::builder()
+            .delimiter(Some(good))
+            .build()
+            .is_ok());
+    }
+    assert!(IngestOptions::builder()
+        .literal_quotes_from(Some(0))
+        .build()
+        .is_err());
+    // A multi-byte text stays whole around an accepted delimiter.
+    let opts = IngestOptions::builder()
+        .delimiter(Some(b':'))
+        .has_header(Some(true))
+        .build()
+        .unwrap();
+    let t = read_bytes("a:b\ncafé:ünï\n".as_bytes(), &opts).unwrap();
+    assert_eq!(labels(&t, "b")[0].as_deref(), Some("ünï"));
+}
+
+#[test]
+fn a_header_longer_than_the_sniffed_bytes_is_read_whole() {
+    // 21,000 columns: the header alone is ~130 KB, twice what the sniff looked at.
+    let n = 21_000;
+    let header: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+    let row = vec!["x"; n].join(",");
+    let text = format!("{}\n{row}\n{row}\n", header.join(","));
+    for size in [usize::MAX, 65_536, 4_096] {
+        let t = read_in_chunks_with(text.as_bytes(), size, &IngestOptions::default()).unwrap();
+        assert_eq!(
+            (t.columns.len(), t.rows, t.skipped.count),
+            (n, 2, 0),
+            "chunks of {size}"
+        );
+        assert_eq!(t.columns[n - 1].name, format!("c{}", n - 1));
+    }
+    // Repeated names stay unique without a quadratic scan.
+    let t = read(&format!(
+        "{}\n{}\n",
+        vec!["a"; 5].join(","),
+        vec!["1"; 5].join(",")
+    ));
+    assert_eq!(names(&t), ["a", "a_2", "a_3", "a_4", "a_5"]);
 }

@@ -401,7 +401,7 @@ test('progress, rows per second and cancel while a large file parses', async ({ 
 // ---------- bad input ----------
 
 /** Loads a small good CSV, then `bytes` as `name`, and returns what the page said. */
-async function loadBadAfterGood(page, name, bytes, { expectLoad = false } = {}) {
+async function loadBadAfterGood(page, name, bytes, { expectLoad = false, keep = false } = {}) {
   const dir = await tempDir();
   const good = path.join(dir, 'good.csv');
   await fsp.writeFile(good, 'alpha,beta\n1,x\n2,y\n3,z\n');
@@ -424,7 +424,8 @@ async function loadBadAfterGood(page, name, bytes, { expectLoad = false } = {}) 
   }
   const msg = await messages(page);
   await screenshot(page, `bad-input-${name}`);
-  await fsp.rm(dir, { recursive: true, force: true });
+  // `keep`: the page reads the file again (another reading offered), so it must stay.
+  if (!keep) await fsp.rm(dir, { recursive: true, force: true });
   return msg;
 }
 
@@ -451,6 +452,38 @@ test('bad input: ragged rows are reported by line and skipped, good rows kept', 
   assert.match(msg, /\b2\b.*(skipped|ragged)|(skipped|ragged).*\b2\b/i, `message should say 2 rows were skipped: ${msg}`);
   assert.ok(await page.locator('.banner').count() >= 1, 'ragged rows are reported in a banner');
   assert.equal(await page.locator('tr[data-column="score"] td[data-field="count"]').textContent().then(num), 18);
+});
+
+test('bad input: a stray quote is reported at its line, and the literal reading keeps every row', async ({ page }) => {
+  const lines = fs.readFileSync(BANK, 'utf8').split('\n');
+  lines[100] = lines[100].replace(',', ',"'); // line 101
+  const msg = await loadBadAfterGood(page, 'stray-quote.csv', lines.join('\n'), { keep: true });
+  assert.match(msg, /line 101/, `message should give the quote's line: ${msg}`);
+  assert.match(msg, /end of the file/, `message should say how far the quote ran: ${msg}`);
+  assert.match(msg, /10,0\d\d lines/, `message should say how many lines it took: ${msg}`);
+  const offer = page.locator('#literal-quotes');
+  assert.match(await offer.textContent(), /line 101/);
+  const prev = await loadSeq(page);
+  await offer.click();
+  await waitForLoad(page, prev);
+  assert.equal(await page.evaluate(() => document.body.dataset.loadRows), String(reference.rows), 'every row is kept');
+  assert.equal(await page.locator('#skipped-rows').count(), 0, 'no row skipped');
+  assert.match(await page.locator('#literal-quotes-note').textContent(), /from line 101/);
+  assert.equal(await page.locator('.banner.error').count(), 0, 'the error is gone once the file loaded');
+  await screenshot(page, 'bad-input-stray-quote-read');
+});
+
+test('a file with 21,000 columns loads whole', async ({ page }) => {
+  const n = 21000;
+  const header = Array.from({ length: n }, (_, i) => `c${i}`).join(',');
+  const row = Array.from({ length: n }, (_, i) => String(i % 7)).join(',');
+  const dir = await tempDir();
+  const file = path.join(dir, 'wide.csv');
+  await fsp.writeFile(file, `${header}\n${row}\n${row}\n${row}\n`);
+  await uploadAndWait(page, file);
+  await waitForStatus(page, /Loaded wide\.csv: 3 rows x 21000 columns/);
+  assert.equal(await page.locator('.banner.error').count(), 0);
+  assert.equal(await page.locator('table#profile-table tbody tr[data-column="c20999"]').count(), 1, 'the last column is profiled');
 });
 
 test('bad input: invalid UTF-8', async ({ page }) => {

@@ -267,6 +267,32 @@ test('bad input: one build, three builds, bad timestamps and hostile labels', as
   await screenshot(page, 'errors-bad-input');
 });
 
+test('bad input: a stray quote stops the read at its line; the literal reading keeps the rows', async ({ page }) => {
+  const lines = fs.readFileSync(SET_A, 'utf8').split('\n');
+  lines[100] = lines[100].replace(',', ',"'); // line 101
+  const dir = await tempDir();
+  const file = path.join(dir, 'stray.csv');
+  fs.writeFileSync(file, lines.join('\n'));
+  await page.setInputFiles('#errors-file-input', file);
+  await page.waitForSelector('#errors-error');
+  const msg = await page.textContent('#errors-error');
+  assert.match(msg, /stray\.csv: line 101: a quote opens a field that runs to the end of the file/, msg);
+  assert.doesNotMatch(await page.textContent('#status'), /Reading/, 'the footer no longer says Reading');
+  await page.click('#errors-literal-quotes');
+  // Line 101's build now starts with the quote: a third build, so the user picks two.
+  await page.waitForSelector('#build-picker');
+  await page.selectOption('#pick-baseline', '5.0007.510.011');
+  await page.selectOption('#pick-candidate', '5.0007.610.011');
+  await page.click('#pick-compare');
+  await page.waitForSelector('#heatmap');
+  await page.selectOption('#speed', 'max');
+  await waitForEnd(page);
+  assert.match(await page.textContent('#status'), /quotes read as ordinary characters from line 101 on/);
+  assert.match(await page.textContent('#status'), /1 event\(s\) of other builds are not compared/);
+  const flagged = [...new Set((await alertRows(page)).map((r) => r.code))].sort();
+  assert.deepEqual(flagged, ['2', '3', '4'], 'the regressions of the untouched file are found');
+});
+
 test('alerts open incidents: cards with severity from ratio and volume, acknowledge, note, filter, export', async ({ page }) => {
   await replay(page, SET_A);
   await page.click('nav a[href="#/incidents"]');

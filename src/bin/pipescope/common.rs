@@ -45,6 +45,31 @@ pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// How `"` is read: every subcommand that reads CSV takes this flag.
+#[derive(clap::Args, Clone, Default)]
+pub struct QuoteArgs {
+    /// Read `"` as an ordinary character from this line on (1: the whole file), the
+    /// reading that keeps the rows a stray quote would take into one cell.
+    #[arg(long, value_name = "LINE", value_parser = clap::value_parser!(u64).range(1..))]
+    pub literal_quotes_from: Option<u64>,
+}
+
+/// The message for a runaway quote, with the flag that keeps the rows.
+pub fn runaway_failure(file: &str, r: &pipescope::core::ingest::RunawayQuote) -> ExitCode {
+    fail(format_args!(
+        "{file}: {r} (--literal-quotes-from {}); nothing was analysed",
+        r.line
+    ))
+}
+
+/// Reports a file ingest could not read, naming the flag that applies when there is one.
+pub fn ingest_failure(file: &str, e: &pipescope::core::ingest::IngestError) -> ExitCode {
+    match e {
+        pipescope::core::ingest::IngestError::RunawayQuote(r) => runaway_failure(file, r),
+        e => fail(format_args!("{file}: {e}")),
+    }
+}
+
 /// Longest training window the command line accepts, in minutes (four weeks).
 pub const MAX_TRAIN_MINUTES: f64 = 40_320.0;
 

@@ -12,7 +12,9 @@ use pipescope::core::ingest::{
 };
 use pipescope::core::source::{read_prometheus_json, MetricTable, TimeCells};
 
-use crate::common::{fail, list_lines, parse_delimiter, report_unjudged, DetectorArgs};
+use crate::common::{
+    fail, ingest_failure, list_lines, parse_delimiter, report_unjudged, DetectorArgs, QuoteArgs,
+};
 
 /// Judge each row of a metric against a forecast band fitted on the rows before it.
 #[derive(clap::Args)]
@@ -32,6 +34,8 @@ pub struct Args {
     /// Field delimiter: `,`, `tab`, `;` or `pipe` (sniffed when absent).
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
+    #[command(flatten)]
+    pub quotes: QuoteArgs,
 }
 
 /// Raw cells of a column read as text (None = missing).
@@ -61,16 +65,18 @@ pub fn run(args: Args) -> ExitCode {
             "{file}: a CSV file needs --time COL and --value COL (the time and value columns)"
         ));
     };
-    let options = IngestOptions {
-        delimiter: args.delimiter,
-        has_header: Some(true),
-        // As text: the timestamp is printed back exactly as written, and a bad value
-        // can be reported with its line.
-        types: vec![
-            (time.clone(), ColumnType::Text),
-            (value.clone(), ColumnType::Text),
-        ],
-        max_bytes: None,
+    // As text: the timestamp is printed back exactly as written, and a bad value can be
+    // reported with its line.
+    let options = match IngestOptions::builder()
+        .delimiter(args.delimiter)
+        .has_header(Some(true))
+        .column_type(time.clone(), ColumnType::Text)
+        .column_type(value.clone(), ColumnType::Text)
+        .literal_quotes_from(args.quotes.literal_quotes_from)
+        .build()
+    {
+        Ok(o) => o,
+        Err(e) => return fail(e),
     };
     let table = match read_path(&args.file, &options) {
         Ok(t) => t,
@@ -81,7 +87,7 @@ pub fn run(args: Args) -> ExitCode {
                 available.join(", ")
             ));
         }
-        Err(e) => return fail(format_args!("{file}: {e}")),
+        Err(e) => return ingest_failure(&file, &e),
     };
     if table.skipped.count > 0 {
         eprintln!(

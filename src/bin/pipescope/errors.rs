@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use pipescope::core::errors;
 
-use crate::common::{fail, parse_method};
+use crate::common::{fail, parse_method, runaway_failure, QuoteArgs};
 
 /// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
 #[derive(clap::Args)]
@@ -59,6 +59,8 @@ pub struct Args {
     /// Output: jsonl (one alert per line) or text (the original plain format).
     #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "text"])]
     pub format: String,
+    #[command(flatten)]
+    pub quotes: QuoteArgs,
 }
 
 fn parse_evidence(s: &str) -> Result<errors::Evidence, String> {
@@ -84,6 +86,7 @@ pub fn run(args: Args) -> ExitCode {
         build_column,
         code_column,
         format,
+        quotes,
     } = args;
     let column = |c: Option<usize>| c.map(|c| c.saturating_sub(1));
     let options = errors::ReadOptions {
@@ -93,11 +96,20 @@ pub fn run(args: Args) -> ExitCode {
         code: column(code_column),
         baseline,
         candidate,
+        literal_quotes_from: quotes.literal_quotes_from,
     };
-    let stream = match errors::read_path(&file, &options) {
+    let bytes = match std::fs::read(&file) {
+        Ok(b) => b,
+        Err(e) => return fail(format_args!("cannot read {}: {e}", file.display())),
+    };
+    let stream = match errors::read_bytes(&bytes, &options) {
         Ok(s) => s,
+        Err(errors::ReadError::RunawayQuote(r)) => {
+            return runaway_failure(&file.display().to_string(), &r)
+        }
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
     };
+    drop(bytes);
     if stream.skipped > 0 {
         let shown: Vec<String> = stream
             .problems
@@ -115,6 +127,19 @@ pub fn run(args: Args) -> ExitCode {
             } else {
                 ""
             }
+        );
+    }
+    if stream.other_build_events > 0 {
+        let (b, c) = (stream.baseline, stream.candidate);
+        let others: Vec<&str> = (0..stream.builds.len() as u32)
+            .filter(|&i| i != b && i != c)
+            .map(|i| stream.builds[i as usize].as_str())
+            .collect();
+        eprintln!(
+            "pipescope: {}: {} row(s) of other builds ({}) are not compared",
+            file.display(),
+            stream.other_build_events,
+            others.join(", ")
         );
     }
     if stream.out_of_order > 0 {

@@ -13,7 +13,7 @@ use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{read_path, ColumnData, ColumnType, IngestError, IngestOptions};
 use pipescope::core::source::TimeCells;
 
-use crate::common::{fail, parse_delimiter, DetectorArgs};
+use crate::common::{fail, ingest_failure, parse_delimiter, DetectorArgs, QuoteArgs};
 
 /// Incidents from one or more metric columns of a CSV, one JSON object a line.
 #[derive(clap::Args)]
@@ -43,6 +43,8 @@ pub struct Args {
     /// Field delimiter: `,`, `tab`, `;` or `pipe` (sniffed when absent).
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
+    #[command(flatten)]
+    pub quotes: QuoteArgs,
 }
 
 /// Run the subcommand; failures are reported on stderr with exit code 2.
@@ -67,11 +69,16 @@ pub fn run(args: Args) -> ExitCode {
     };
     let mut types = vec![(time.clone(), ColumnType::Text)];
     types.extend(args.values.iter().map(|v| (v.clone(), ColumnType::Text)));
-    let options = IngestOptions {
-        delimiter: args.delimiter,
-        has_header: Some(true),
-        types,
-        max_bytes: None,
+    let mut builder = IngestOptions::builder()
+        .delimiter(args.delimiter)
+        .has_header(Some(true))
+        .literal_quotes_from(args.quotes.literal_quotes_from);
+    for (name, kind) in types {
+        builder = builder.column_type(name, kind);
+    }
+    let options = match builder.build() {
+        Ok(o) => o,
+        Err(e) => return fail(e),
     };
     let table = match read_path(&args.file, &options) {
         Ok(t) => t,
@@ -81,7 +88,7 @@ pub fn run(args: Args) -> ExitCode {
                 available.join(", ")
             ))
         }
-        Err(e) => return fail(format_args!("{file}: {e}")),
+        Err(e) => return ingest_failure(&file, &e),
     };
     let text = |name: &str| -> Vec<Option<String>> {
         match table.column(name).map(|c| &c.data) {

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use pipescope::core::ingest::{read_path, ColumnType, IngestOptions};
 use pipescope::core::profile;
 
-use crate::common::{fail, memory_available, parse_delimiter, parse_type};
+use crate::common::{
+    fail, ingest_failure, memory_available, parse_delimiter, parse_type, QuoteArgs,
+};
 
 /// Print the JSON profile of every column of a CSV/TSV file.
 #[derive(clap::Args)]
@@ -17,6 +19,8 @@ pub struct Args {
     /// Field delimiter: `,`, `tab`, `;` or `pipe` (sniffed when absent).
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
+    #[command(flatten)]
+    pub quotes: QuoteArgs,
     /// The first row is a header.
     #[arg(long, conflicts_with = "no_header")]
     pub header: bool,
@@ -33,21 +37,27 @@ pub fn run(args: Args) -> ExitCode {
     let Args {
         file,
         delimiter,
+        quotes,
         header,
         no_header,
         types,
     } = args;
-    let options = IngestOptions {
-        delimiter,
-        has_header: if header {
+    let mut builder = IngestOptions::builder()
+        .delimiter(delimiter)
+        .has_header(if header {
             Some(true)
         } else if no_header {
             Some(false)
         } else {
             None
-        },
-        types,
-        max_bytes: None,
+        })
+        .literal_quotes_from(quotes.literal_quotes_from);
+    for (name, kind) in types {
+        builder = builder.column_type(name, kind);
+    }
+    let options = match builder.build() {
+        Ok(o) => o,
+        Err(e) => return fail(e),
     };
     // The typed table takes up to about twice the file: refuse up front rather
     // than be killed by the kernel halfway through.
@@ -64,7 +74,7 @@ pub fn run(args: Args) -> ExitCode {
     }
     let table = match read_path(&file, &options) {
         Ok(t) => t,
-        Err(e) => return fail(format_args!("{}: {e}", file.display())),
+        Err(e) => return ingest_failure(&file.display().to_string(), &e),
     };
     if table.skipped.count > 0 {
         let lines: Vec<String> = table

@@ -11,6 +11,7 @@ pub mod mean_threshold;
 mod mixture;
 pub mod read;
 pub mod recent;
+mod records;
 pub mod snapshot;
 pub mod timestamp;
 

@@ -10,6 +10,7 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
+use super::records::{RecordError, Records};
 use super::timestamp::TimeFormat;
 use crate::core::event::ErrorEvent;
 
@@ -36,6 +37,10 @@ pub struct ReadOptions {
     pub build: Option<usize>,
     /// Code column index.
     pub code: Option<usize>,
+    /// 1-based line from which `"` is an ordinary character (the reading that keeps the
+    /// rows a stray quote would swallow).
+    #[serde(default)]
+    pub literal_quotes_from: Option<u64>,
     /// The baseline build's name (default: the older of two builds).
     pub baseline: Option<String>,
     /// The candidate build's name (default: the newer of two builds).
@@ -98,12 +103,15 @@ pub enum ReadError {
     },
     /// Baseline and candidate are the same build.
     SameBuild { name: String },
+    /// A quoted field swallowed rows.
+    RunawayQuote(crate::core::ingest::RunawayQuote),
 }
 
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadError::Csv { line, message } => write!(f, "line {line}: {message}"),
+            ReadError::RunawayQuote(r) => write!(f, "{r}"),
             ReadError::TooFewColumns { line, found } => write!(
                 f,
                 "line {line}: found {found} column(s), but an error-event file needs three: timestamp, build and error code"
@@ -371,24 +379,36 @@ fn guess_roles(
 
 /// Read error events from CSV bytes.
 pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, ReadError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
+    let mut rdr = Records::new(bytes, options.literal_quotes_from);
 
     // Sample the head to decide the header and the roles.
     let mut sample: Vec<Vec<String>> = Vec::new();
     let mut lines: Vec<u64> = Vec::new();
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     while sample.len() <= SAMPLE_ROWS {
-        match rdr.read_record(&mut record) {
-            Ok(true) => {
-                lines.push(record.position().map_or(0, |p| p.line()));
-                sample.push(record.iter().map(str::to_owned).collect());
+        match rdr.next(&mut record) {
+            Ok(Some(line)) => {
+                let mut row = Vec::with_capacity(record.len());
+                for (i, field) in record.iter().enumerate() {
+                    match std::str::from_utf8(field) {
+                        Ok(f) => row.push(f.to_owned()),
+                        Err(_) => {
+                            return Err(ReadError::Csv {
+                                line,
+                                message: format!(
+                                    "column {}: invalid UTF-8; re-save the file as UTF-8 and load it again",
+                                    i + 1
+                                ),
+                            })
+                        }
+                    }
+                }
+                lines.push(line);
+                sample.push(row);
             }
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(e)),
+            Ok(None) => break,
+            Err(RecordError::Runaway(r)) => return Err(ReadError::RunawayQuote(r)),
+            Err(RecordError::Csv(e)) => return Err(csv_error(e)),
         }
     }
     let first = sample.first().ok_or(ReadError::Empty)?;
@@ -463,9 +483,8 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, Re
     if sample.len() > SAMPLE_ROWS {
         let mut rec = csv::ByteRecord::new();
         loop {
-            match rdr.read_byte_record(&mut rec) {
-                Ok(true) => {
-                    let line = rec.position().map_or(0, |p| p.line());
+            match rdr.next(&mut rec) {
+                Ok(Some(line)) => {
                     let rec = &rec;
                     // Non-UTF-8 cells become empty and are reported as missing.
                     st.row(line, rec.len(), |c| {
@@ -474,8 +493,9 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, Re
                             .unwrap_or("")
                     });
                 }
-                Ok(false) => break,
-                Err(e) => {
+                Ok(None) => break,
+                Err(RecordError::Runaway(r)) => return Err(ReadError::RunawayQuote(r)),
+                Err(RecordError::Csv(e)) => {
                     // A broken row (for example bad quoting) is skipped like any bad row.
                     let line = e.position().map_or(0, |p| p.line());
                     st.problem(line, 0, e.to_string());

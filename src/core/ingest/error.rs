@@ -49,6 +49,15 @@ pub enum IngestError {
         /// Column names the file has.
         available: Vec<String>,
     },
+    /// A quoted field swallowed rows (see [`super::quotes`]).
+    RunawayQuote(super::RunawayQuote),
+    /// An option that cannot be used, refused before reading.
+    InvalidOption {
+        /// Which option.
+        option: &'static str,
+        /// Why, and what to use instead.
+        reason: String,
+    },
     /// The file could not be opened or read.
     Io {
         /// Path as given.
@@ -104,6 +113,8 @@ impl fmt::Display for IngestError {
                 "no column named '{name}' to set the type of; the columns are: {}",
                 available.join(", ")
             ),
+            IngestError::RunawayQuote(r) => write!(f, "{r}"),
+            IngestError::InvalidOption { option, reason } => write!(f, "invalid {option}: {reason}"),
             IngestError::Io { path, message } => write!(f, "could not read '{path}': {message}"),
         }
     }

@@ -35,7 +35,7 @@ pub(crate) fn read_path_split(
     };
     let mut file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
-    if let Some(limit) = options.max_bytes {
+    if let Some(limit) = options.max_bytes() {
         if len > limit {
             return Err(IngestError::TooLarge { bytes: len, limit });
         }
@@ -184,6 +184,10 @@ impl Ingest {
         let Phase::Parsing(p) = &self.phase else {
             return None;
         };
+        // The tail's line numbers start over, so a line-based option cannot apply there.
+        if self.options.literal_quotes_from().is_some() {
+            return None;
+        }
         let total = self.expected_bytes?;
         let left = total.checked_sub(offset)?;
         // Rows expected in the tail at the head's bytes per row, a little over.

@@ -24,6 +24,11 @@ use super::{IngestOptions, Progress};
 
 /// Bytes looked at to sniff the dialect.
 pub const SNIFF_BYTES: usize = 64 * 1024;
+/// Line ends the sniff waits for beyond [`SNIFF_BYTES`]: a header and two rows, so a very
+/// wide header (tens of thousands of columns) is sniffed whole rather than cut off.
+const SNIFF_LINES: usize = 3;
+/// Bytes after which the sniff goes ahead whatever it holds.
+const SNIFF_MAX_BYTES: usize = 16 << 20;
 /// Data rows looked at to infer column types.
 pub const INFER_ROWS: usize = 10_000;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -41,6 +46,8 @@ pub struct Ingest {
     phase: Phase,
     failed: Option<IngestError>,
     expected_bytes: Option<u64>,
+    /// `\n`s buffered while sniffing.
+    sniff_lines: usize,
 }
 
 impl Ingest {
@@ -52,6 +59,7 @@ impl Ingest {
             phase: Phase::Sniffing(Vec::new()),
             failed: None,
             expected_bytes: None,
+            sniff_lines: 0,
         }
     }
 
@@ -69,7 +77,7 @@ impl Ingest {
 
     fn push_inner(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
         self.bytes += chunk.len() as u64;
-        if let Some(limit) = self.options.max_bytes {
+        if let Some(limit) = self.options.max_bytes() {
             if self.bytes > limit {
                 return Err(IngestError::TooLarge {
                     bytes: self.bytes,
@@ -80,7 +88,10 @@ impl Ingest {
         match &mut self.phase {
             Phase::Sniffing(buf) => {
                 buf.extend_from_slice(chunk);
-                if buf.len() >= SNIFF_BYTES {
+                self.sniff_lines += memchr::memchr_iter(b'\n', chunk).count();
+                if buf.len() >= SNIFF_MAX_BYTES
+                    || (buf.len() >= SNIFF_BYTES && self.sniff_lines >= SNIFF_LINES)
+                {
                     self.start_parsing(false)?;
                 }
                 Ok(())
@@ -104,7 +115,7 @@ impl Ingest {
             return Err(IngestError::Empty);
         }
         let o = &self.options;
-        let Some(s) = sniff(body, at_eof, o.delimiter, o.has_header) else {
+        let Some(s) = sniff(body, at_eof, o.delimiter(), o.has_header()) else {
             return Err(IngestError::Empty);
         };
         let dialect = Dialect {
@@ -115,7 +126,7 @@ impl Ingest {
         parser.offset = bom as u64;
         parser.expected_bytes = self.expected_bytes;
         if !dialect.has_header {
-            if let Some((name, _)) = o.types.iter().find(|(n, _)| !parser.names.contains(n)) {
+            if let Some((name, _)) = o.types().iter().find(|(n, _)| !parser.names.contains(n)) {
                 return Err(IngestError::UnknownColumn {
                     name: name.clone(),
                     available: parser.names.clone(),

@@ -191,15 +191,13 @@ pub fn parse_manifest(json: &str) -> Result<Manifest, QualityError> {
 /// the detector settings its manifest entry asks for.
 pub fn load_series(entry: &RealSeries, csv: &[u8]) -> Result<LabelledSeries, QualityError> {
     let file = entry.file.clone();
-    let options = IngestOptions {
-        delimiter: Some(b','),
-        has_header: Some(true),
-        types: vec![
-            ("t_ms".to_string(), ColumnType::Numeric),
-            ("value".to_string(), ColumnType::Numeric),
-        ],
-        max_bytes: None,
-    };
+    let options = IngestOptions::builder()
+        .delimiter(Some(b','))
+        .has_header(Some(true))
+        .column_type("t_ms", ColumnType::Numeric)
+        .column_type("value", ColumnType::Numeric)
+        .build()
+        .expect("fixed options are valid");
     let table = read_bytes(csv, &options).map_err(|error| match error {
         IngestError::UnknownColumn { name, .. } => QualityError::MissingColumn {
             file: file.clone(),

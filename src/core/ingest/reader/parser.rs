@@ -9,6 +9,7 @@ use super::utf8::Utf8Stream;
 use super::BOM;
 use crate::core::ingest::builder::ColumnBuilder;
 use crate::core::ingest::error::IngestError;
+use crate::core::ingest::quotes::{row_like_lines, RunawayQuote, Span};
 use crate::core::ingest::scan::Structurals;
 use crate::core::ingest::table::{Dialect, SkippedRows, Table};
 use crate::core::ingest::{ColumnType, IngestOptions};
@@ -45,19 +46,34 @@ pub(super) struct Parser {
     pub(super) fresh: bool,
     /// Field ends of the record the fast path is splitting (kept to reuse its allocation).
     pub(super) fast_ends: Vec<usize>,
+    /// Line from which quotes are ordinary characters, as the options asked.
+    literal_from: Option<u64>,
+    /// Whether that line was reached (csv-core then runs without quoting).
+    literal: bool,
+    /// `"` bytes csv-core consumed for the record it is reading: odd at the end of the
+    /// file means a quote never closed.
+    slow_quotes: u64,
+}
+
+/// csv-core's reader for `delimiter`, ready at line 1.
+fn core_reader(delimiter: u8, quoting: bool) -> Reader {
+    let mut reader = ReaderBuilder::new()
+        .delimiter(delimiter)
+        .quoting(quoting)
+        .build();
+    // csv-core strips a BOM at the start of the first input it is given, which with the
+    // fast path may be the middle of the file: a skipped blank line makes it start now
+    // (`parse` strips a BOM at the true start itself).
+    let _ = reader.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
+    reader.set_line(1);
+    reader
 }
 
 impl Parser {
     pub(super) fn new(dialect: Dialect, fields: usize, options: &IngestOptions) -> Parser {
-        let mut reader = ReaderBuilder::new().delimiter(dialect.delimiter).build();
-        // csv-core strips a BOM at the start of the first input it is given, which with the
-        // fast path may be the middle of the file: a skipped blank line makes it start now
-        // (`parse` strips a BOM at the true start itself).
-        let _ = reader.read_record(b"\n", &mut [0; 1], &mut [0; 1]);
-        reader.set_line(1);
         let mut p = Parser {
             dialect,
-            reader,
+            reader: core_reader(dialect.delimiter, true),
             utf8: Utf8Stream::default(),
             offset: 0,
             out: vec![0; 4096],
@@ -73,12 +89,15 @@ impl Parser {
             rows: 0,
             skipped: SkippedRows::default(),
             first_skipped_fields: 0,
-            types: options.types.clone(),
+            types: options.types().to_vec(),
             expected_bytes: None,
             fast_lines: 0,
             in_slow: false,
             fresh: true,
             fast_ends: Vec::with_capacity(64),
+            literal_from: options.literal_quotes_from(),
+            literal: false,
+            slow_quotes: 0,
         };
         if !dialect.has_header {
             p.names = default_names(fields);
@@ -90,6 +109,51 @@ impl Parser {
     /// 1-based line of the next byte to parse.
     pub(super) fn line(&self) -> u64 {
         self.reader.line() + self.fast_lines
+    }
+
+    /// Whether a `"` met now, at the start of a record or in one the fast path is
+    /// splitting, is an ordinary character; switches csv-core to match when the line from
+    /// which the options asked for that is reached. Call only where csv-core holds no
+    /// partial record.
+    fn quotes_literal(&mut self) -> bool {
+        if !self.literal && self.literal_from.is_some_and(|from| self.line() >= from) {
+            let line = self.reader.line();
+            self.reader = core_reader(self.dialect.delimiter, false);
+            self.reader.set_line(line);
+            self.literal = true;
+        }
+        self.literal
+    }
+
+    /// The record csv-core just completed, which began on `line`, judged by the one rule
+    /// for runaway quotes.
+    fn runaway(&self, line: u64, eof: bool) -> Option<RunawayQuote> {
+        if self.literal {
+            return None;
+        }
+        let out = &self.out[..self.out_len];
+        // An unclosed quote takes the file's last line break into the cell: not a line.
+        let out = out
+            .strip_suffix(b"\n")
+            .map_or(out, |o| o.strip_suffix(b"\r").unwrap_or(o));
+        let lines = memchr::memchr_iter(b'\n', out).count() as u64 + 1;
+        if lines < 2 {
+            return None;
+        }
+        let known = !self.header_pending;
+        let unclosed = eof && self.slow_quotes % 2 == 1;
+        RunawayQuote::judge(Span {
+            line,
+            lines,
+            row_like: if known {
+                row_like_lines(out, self.dialect.delimiter, self.ncols, unclosed)
+            } else {
+                0
+            },
+            ragged: known && self.ends_len != self.ncols,
+            fields: if known { self.ncols } else { 0 },
+            unclosed,
+        })
     }
 
     /// 1-based line where the record csv-core just read began: step back over the `\n`s
@@ -143,6 +207,8 @@ impl Parser {
         loop {
             if !self.in_slow {
                 pos += self.fast(&data[pos..])?;
+                // The record the fast path stopped at starts here: csv-core may switch.
+                self.quotes_literal();
             }
             // What is left starts with a record the fast path could not split, or is the
             // head of a record the next chunk completes.
@@ -173,8 +239,11 @@ impl Parser {
                 ends.push(hit - rec);
                 continue;
             }
-            if c == b'"' {
+            if c == b'"' && !self.quotes_literal() {
                 break;
+            }
+            if c == b'"' {
+                continue;
             }
             if hit == rec {
                 // A blank line, or the `\n` of a `\r\n`.
@@ -213,6 +282,9 @@ impl Parser {
                 &mut self.out[self.out_len..],
                 &mut self.ends[self.ends_len..],
             );
+            if !self.literal {
+                self.slow_quotes += memchr::memchr_iter(b'"', &rest[..nin]).count() as u64;
+            }
             if nin > 0 {
                 self.ended_by_newline = rest[nin - 1] == b'\n';
             } else if eof {
@@ -239,6 +311,11 @@ impl Parser {
                 ReadRecordResult::Record => {
                     self.in_slow = false;
                     let line = self.record_line();
+                    let runaway = self.runaway(line, eof);
+                    self.slow_quotes = 0;
+                    if let Some(r) = runaway {
+                        return Err(IngestError::RunawayQuote(r));
+                    }
                     let out = std::mem::take(&mut self.out);
                     let ends = std::mem::take(&mut self.ends);
                     let result = self.record(&out[..self.out_len], &ends[..self.ends_len], 0, line);

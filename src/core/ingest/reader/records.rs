@@ -18,8 +18,10 @@ pub(super) struct Sample {
 }
 
 /// Unique, non-empty column names: empty names become `column_N`, repeats get `_2`, `_3`.
+/// A set of names taken, not a scan of them: headers have tens of thousands of columns.
 fn unique_names(raw: Vec<String>) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(raw.len());
+    let mut taken: rustc_hash::FxHashSet<String> = rustc_hash::FxHashSet::default();
     for (i, name) in raw.into_iter().enumerate() {
         let base = if name.is_empty() {
             format!("column_{}", i + 1)
@@ -28,10 +30,11 @@ fn unique_names(raw: Vec<String>) -> Vec<String> {
         };
         let mut candidate = base.clone();
         let mut n = 2;
-        while names.contains(&candidate) {
+        while taken.contains(&candidate) {
             candidate = format!("{base}_{n}");
             n += 1;
         }
+        taken.insert(candidate.clone());
         names.push(candidate);
     }
     names

@@ -157,6 +157,13 @@ fn ErrorBanner() -> impl IntoView {
             view! {
                 <div class="banner error" role="alert">
                     <div class="msg"><strong>"Could not load the file"</strong>{msg}</div>
+                    {move || st.quote_offer.get().map(|line| view! {
+                        <button id="literal-quotes" class="small"
+                            title="Take every \" from this line on as an ordinary character, so the rows after it are read as rows"
+                            on:click=move |_| st.read_quotes_literally()>
+                            {format!("Read quotes literally from line {line}")}
+                        </button>
+                    })}
                     <button class="small" on:click=move |_| st.error.set(None) aria-label="Dismiss">"Dismiss"</button>
                 </div>
             }
@@ -206,6 +213,11 @@ fn Summary() -> impl IntoView {
                     <span class="chip">{if t.dialect.has_header { "header row" } else { "no header row" }}</span>
                     <span class="chip">{format!("loaded in {:.2} s", d.load_ms / 1000.0)}</span>
                 </div>
+                {d.options.literal_quotes_from().map(|line| view! {
+                    <div class="banner warn" id="literal-quotes-note"><div class="msg">
+                        {format!("Quotes were read as ordinary characters from line {line} on, so a stray quote there does not take the rows after it into one cell; cells from that line keep their \" characters.")}
+                    </div></div>
+                })}
                 {skipped.map(|s| view! { <div class="banner warn" id="skipped-rows"><div class="msg">{s}</div></div> })}
                 {(!invalid.is_empty()).then(|| view! {
                     <div class="banner warn" id="invalid-cells"><div class="msg">

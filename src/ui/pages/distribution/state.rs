@@ -1,7 +1,7 @@
 //! State of the Distribution workspace and the load lifecycle.
 
 use crate::core::distribution::BinRule;
-use crate::core::ingest::{ColumnType, IngestOptions};
+use crate::core::ingest::{ColumnType, IngestError, IngestOptions};
 use crate::ui::format;
 use crate::ui::loader::{load, yield_task, Dataset, LoadError, LoadProgress, Source};
 use crate::ui::shell::AppState;
@@ -23,6 +23,9 @@ pub struct DistState {
     pub loading_name: RwSignal<Option<String>>,
     /// Message of the last failed load.
     pub error: RwSignal<Option<String>>,
+    /// Line of a runaway quote in the last failed load: the page offers to read quotes
+    /// literally from there.
+    pub quote_offer: RwSignal<Option<u64>>,
     /// Column whose plots are open.
     pub selected: RwSignal<Option<usize>>,
     /// Histogram bin rule ("fd", "sturges", "fixed") and fixed bin count.
@@ -36,6 +39,8 @@ pub struct DistState {
     pub group_by: RwSignal<Option<usize>>,
     source: StoredValue<Option<Source>, LocalStorage>,
     cancel_flag: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+    /// What the last failed load read, to read it again another way.
+    failed: StoredValue<Option<(Source, IngestOptions)>, LocalStorage>,
 }
 
 impl DistState {
@@ -47,6 +52,7 @@ impl DistState {
             progress: RwSignal::new(None),
             loading_name: RwSignal::new(None),
             error: RwSignal::new(None),
+            quote_offer: RwSignal::new(None),
             selected: RwSignal::new(None),
             bin_rule: RwSignal::new("fd"),
             bin_count: RwSignal::new(30),
@@ -56,6 +62,7 @@ impl DistState {
             group_value: RwSignal::new(None),
             group_by: RwSignal::new(None),
             source: StoredValue::new_local(None),
+            failed: StoredValue::new_local(None),
             cancel_flag: StoredValue::new_local(Rc::new(Cell::new(false))),
         }
     }
@@ -79,14 +86,27 @@ impl DistState {
         let Some(source) = self.source.get_value() else {
             return;
         };
-        let mut options = self
+        let options = self
             .dataset
             .with_untracked(|d| d.as_ref().map(|d| d.options.clone()))
             .unwrap_or_default();
-        options.types.retain(|(name, _)| name != column);
-        options.types.push((column.to_string(), kind));
+        let Ok(options) = options.to_builder().column_type(column, kind).build() else {
+            return;
+        };
         let keep = self.selected.get_untracked();
         self.start(source, options, keep);
+    }
+
+    /// Reads the file that failed again, quotes literal from the runaway quote's line on.
+    pub fn read_quotes_literally(&self) {
+        let (Some((source, options)), Some(line)) =
+            (self.failed.get_value(), self.quote_offer.get_untracked())
+        else {
+            return;
+        };
+        if let Ok(options) = options.to_builder().literal_quotes_from(Some(line)).build() {
+            self.start(source, options, None);
+        }
     }
 
     /// Loads a new source; the current dataset stays until this one succeeds.
@@ -102,6 +122,8 @@ impl DistState {
         let st = *self;
         let name = source.name();
         st.error.set(None);
+        st.quote_offer.set(None);
+        st.failed.set_value(Some((source.clone(), options.clone())));
         st.loading_name.set(Some(name.clone()));
         st.progress.set(Some(LoadProgress {
             total: source.size(),
@@ -136,6 +158,9 @@ impl DistState {
                     st.app.status.set(format!(
                         "Failed to load {name}; the previous dataset is still shown."
                     ));
+                    if let LoadError::Ingest(IngestError::RunawayQuote(r)) = &e {
+                        st.quote_offer.set(Some(r.line));
+                    }
                     st.error.set(Some(format!("{name}: {e}")));
                 }
             }

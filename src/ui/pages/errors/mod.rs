@@ -42,7 +42,10 @@ fn open_file(st: ErrState, file: web_sys::File) {
     spawn_local(async move {
         match crate::ui::loader::read_whole(&file).await {
             Ok(bytes) => st.open(name, Rc::new(bytes)),
-            Err(e) => st.error.set(Some(format!("{name}: {e}"))),
+            Err(e) => {
+                st.app.status.set(format!("Could not read {name}"));
+                st.error.set(Some(format!("{name}: {e}")));
+            }
         }
     });
 }
@@ -88,7 +91,18 @@ pub fn ErrorsPage() -> impl IntoView {
             <span class="hint">"or drop a CSV here: timestamp, build, error code"</span>
             <span class="dataset-name">{move || st.loaded.get().map(|l| l.name.clone())}</span>
         </div>
-        {move || st.error.get().map(|m| view! { <div class="banner error" role="alert" id="errors-error">{m}</div> })}
+        {move || st.error.get().map(|m| view! {
+            <div class="banner error" role="alert" id="errors-error">
+                <div class="msg">{m}</div>
+                {move || st.quote_offer.get().map(|line| view! {
+                    <button id="errors-literal-quotes" class="small"
+                        title="Take every \" from this line on as an ordinary character, so the rows after it are read as rows"
+                        on:click=move |_| st.read_quotes_literally()>
+                        {format!("Read quotes literally from line {line}")}
+                    </button>
+                })}
+            </div>
+        })}
         <Durability />
         <controls::BuildPicker />
         {move || match st.loaded.get() {

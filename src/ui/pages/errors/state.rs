@@ -45,6 +45,8 @@ pub struct ErrState {
     pub error: RwSignal<Option<String>>,
     /// More than two builds: the user picks baseline and candidate from these.
     pub pick_builds: RwSignal<Option<Vec<String>>>,
+    /// Line of a runaway quote in the last read: the page offers the literal reading.
+    pub quote_offer: RwSignal<Option<u64>>,
     /// How the file is read (roles, builds).
     pub read_options: RwSignal<ReadOptions>,
     /// Bin width in seconds.
@@ -102,6 +104,7 @@ impl ErrState {
             loaded: RwSignal::new_local(None),
             error: RwSignal::new(None),
             pick_builds: RwSignal::new(None),
+            quote_offer: RwSignal::new(None),
             read_options: RwSignal::new(ReadOptions::default()),
             bin_seconds: RwSignal::new(5),
             method: RwSignal::new(Method::RateTest),
@@ -153,8 +156,21 @@ impl ErrState {
         self.read(name, bytes, fresh);
     }
 
+    /// Re-reads the current file with quotes literal from the runaway quote's line on.
+    pub fn read_quotes_literally(&self) {
+        let Some(line) = self.quote_offer.get_untracked() else {
+            return;
+        };
+        let options = ReadOptions {
+            literal_quotes_from: Some(line),
+            ..self.read_options.get_untracked()
+        };
+        self.reread(options);
+    }
+
     fn read(&self, name: String, bytes: Rc<Vec<u8>>, fresh: bool) {
         let options = self.read_options.get_untracked();
+        self.quote_offer.set(None);
         match read_bytes(&bytes, &options) {
             Ok(stream) => {
                 self.error.set(None);
@@ -178,6 +194,11 @@ impl ErrState {
                     notes.push(format!(
                         "{} row(s) were out of time order and were sorted into place",
                         stream.out_of_order
+                    ));
+                }
+                if let Some(line) = options.literal_quotes_from {
+                    notes.push(format!(
+                        "quotes read as ordinary characters from line {line} on"
                     ));
                 }
                 if stream.other_build_events > 0 {
@@ -217,6 +238,9 @@ impl ErrState {
             }
             Err(ReadError::TooManyBuilds { builds }) => {
                 self.pause();
+                self.app
+                    .status
+                    .set(format!("{name}: pick the two builds to compare"));
                 self.error.set(Some(format!(
                     "{name} has {} builds ({}); pick the baseline and the candidate to compare.",
                     builds.len(),
@@ -226,6 +250,17 @@ impl ErrState {
             }
             Err(e) => {
                 // The stream on screen stays; the message says what and where.
+                if let ReadError::RunawayQuote(r) = &e {
+                    self.quote_offer.set(Some(r.line));
+                }
+                self.app.status.set(format!(
+                    "Could not read {name}; {}",
+                    if self.loaded.with_untracked(Option::is_some) {
+                        "the stream shown before is kept"
+                    } else {
+                        "nothing is loaded"
+                    }
+                ));
                 self.error.set(Some(format!("{name}: {e}")));
             }
         }
