@@ -848,3 +848,16 @@ fn a_stray_quote_stops_the_read_with_its_line_and_the_literal_reading_keeps_the_
     assert_eq!(kept.other_build_events, whole.other_build_events + 1);
     assert!(kept.builds.iter().any(|b| b.starts_with('"')));
 }
+
+#[test]
+fn a_utf16_error_stream_reads_like_its_utf8_copy() {
+    let text = std::fs::read_to_string(SET_A).unwrap();
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend(u.to_le_bytes());
+    }
+    let plain = read_bytes(text.as_bytes(), &ReadOptions::default()).unwrap();
+    let wide = read_bytes(&bytes, &ReadOptions::default()).unwrap();
+    assert_eq!(wide.events, plain.events);
+    assert_eq!(wide.builds, plain.builds);
+}

@@ -2,7 +2,7 @@
 
 use pipescope::core::ingest::{
     read_bytes, read_path, CellPos, ColumnData, ColumnType, Ingest, IngestError, IngestOptions,
-    Table,
+    Table, TextEncoding,
 };
 use std::path::Path;
 
@@ -882,4 +882,43 @@ fn a_header_longer_than_the_sniffed_bytes_is_read_whole() {
         vec!["1"; 5].join(",")
     ));
     assert_eq!(names(&t), ["a", "a_2", "a_3", "a_4", "a_5"]);
+}
+
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut out = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+    for u in text.encode_utf16() {
+        out.extend(if big_endian { u.to_be_bytes() } else { u.to_le_bytes() });
+    }
+    out
+}
+
+#[test]
+fn utf16_files_are_decoded_and_read_like_their_utf8_copy() {
+    let text = std::fs::read_to_string(BANK).unwrap();
+    let plain = read(&text);
+    for big_endian in [false, true] {
+        let bytes = utf16(&text, big_endian);
+        for size in [usize::MAX, 65_537, 1_001] {
+            let t = read_in_chunks_with(&bytes, size, &IngestOptions::default()).unwrap();
+            assert_eq!(t.columns, plain.columns, "big endian {big_endian}, chunks of {size}");
+            assert_eq!(t.rows, plain.rows);
+            assert_eq!(
+                t.dialect.encoding,
+                if big_endian { TextEncoding::Utf16Be } else { TextEncoding::Utf16Le }
+            );
+        }
+    }
+    assert_eq!(plain.dialect.encoding, TextEncoding::Utf8);
+    // On disk too (the split parse must not cut UTF-16 bytes as if they were text).
+    let path = std::env::temp_dir().join(format!("pipescope-utf16-{}.csv", std::process::id()));
+    std::fs::write(&path, utf16(&text, false)).unwrap();
+    let t = read_path(&path, &IngestOptions::default());
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(t.unwrap().columns, plain.columns);
+    // A broken unit is named by its offset, not called binary.
+    let mut bad = utf16("a,b\n1,2\n", false);
+    bad.extend([0x00, 0xDC, 0x0A, 0x00]);
+    let err = read_err(&bad);
+    assert_eq!(err, IngestError::InvalidUtf16 { offset: 18 });
+    assert!(err.to_string().contains("UTF-16"), "{err}");
 }

@@ -55,6 +55,7 @@ fn table(columns: Vec<Column>) -> Table {
         dialect: Dialect {
             delimiter: b';',
             has_header: true,
+            encoding: Default::default(),
         },
         skipped: SkippedRows {
             count: 2,

@@ -473,6 +473,18 @@ test('bad input: a stray quote is reported at its line, and the literal reading 
   await screenshot(page, 'bad-input-stray-quote-read');
 });
 
+test('a UTF-16 file (Excel "Unicode text") is decoded, not called binary', async ({ page }) => {
+  const text = fs.readFileSync(BANK, 'utf8');
+  const dir = await tempDir();
+  const file = path.join(dir, 'bank-utf16.csv');
+  await fsp.writeFile(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  await uploadAndWait(page, file);
+  await waitForStatus(page, /Loaded bank-utf16\.csv: 10,127 rows x 23 columns/);
+  assert.match(await page.locator('#encoding-chip').textContent(), /UTF-16 LE/);
+  const age = await profileRow(page, 'Customer_Age');
+  assert.equal(num(age.median), 46);
+});
+
 test('a file with 21,000 columns loads whole', async ({ page }) => {
   const n = 21000;
   const header = Array.from({ length: n }, (_, i) => `c${i}`).join(',');

@@ -105,6 +105,8 @@ pub enum ReadError {
     SameBuild { name: String },
     /// A quoted field swallowed rows.
     RunawayQuote(crate::core::ingest::RunawayQuote),
+    /// The bytes are not text in an encoding the reader knows.
+    Encoding(String),
 }
 
 impl fmt::Display for ReadError {
@@ -112,6 +114,7 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::Csv { line, message } => write!(f, "line {line}: {message}"),
             ReadError::RunawayQuote(r) => write!(f, "{r}"),
+            ReadError::Encoding(m) => write!(f, "{m}"),
             ReadError::TooFewColumns { line, found } => write!(
                 f,
                 "line {line}: found {found} column(s), but an error-event file needs three: timestamp, build and error code"
@@ -379,6 +382,9 @@ fn guess_roles(
 
 /// Read error events from CSV bytes.
 pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, ReadError> {
+    let text = crate::core::ingest::utf8_bytes(bytes)
+        .map_err(|e| ReadError::Encoding(e.to_string()))?;
+    let bytes = &text[..];
     let mut rdr = Records::new(bytes, options.literal_quotes_from);
 
     // Sample the head to decide the header and the roles.

@@ -22,6 +22,11 @@ pub enum IngestError {
         /// 0-based byte offset of the bad byte in the file.
         offset: u64,
     },
+    /// A UTF-16 file (told by its byte order mark) with a broken code unit.
+    InvalidUtf16 {
+        /// 0-based byte offset of the bad unit in the file.
+        offset: u64,
+    },
     /// NUL bytes or mostly non-text bytes at the start of the file.
     Binary,
     /// More bytes than the configured limit.
@@ -90,6 +95,11 @@ impl fmt::Display for IngestError {
                 f,
                 "line {line}, column '{column}': invalid UTF-8 at byte offset {offset}; \
                  re-save the file as UTF-8 and load it again"
+            ),
+            IngestError::InvalidUtf16 { offset } => write!(
+                f,
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark) but holds an unpaired \
+                 surrogate or a lone byte at byte offset {offset}; re-save it as UTF-8 or UTF-16"
             ),
             IngestError::Binary => write!(
                 f,

@@ -16,7 +16,7 @@ mod scan;
 pub mod sniff;
 
 pub use infer::infer_type;
-pub use reader::{Ingest, INFER_ROWS, SNIFF_BYTES};
+pub use reader::{utf8_bytes, Ingest, INFER_ROWS, SNIFF_BYTES};
 
 /// How a file is read: what is not set is sniffed or inferred. Built and checked by
 /// [`IngestOptions::builder`], so a reader never meets a delimiter it cannot split on.

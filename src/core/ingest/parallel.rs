@@ -9,7 +9,7 @@
 //! sequentially, so the table is always the one a sequential parse gives.
 
 use super::{Ingest, Parser, Phase};
-use crate::core::ingest::table::{SkippedRows, Table};
+use crate::core::ingest::table::{SkippedRows, Table, TextEncoding};
 use crate::core::ingest::{IngestError, IngestOptions};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -185,7 +185,7 @@ impl Ingest {
             return None;
         };
         // The tail's line numbers start over, so a line-based option cannot apply there.
-        if self.options.literal_quotes_from().is_some() {
+        if self.options.literal_quotes_from().is_some() || self.encoding() != TextEncoding::Utf8 {
             return None;
         }
         let total = self.expected_bytes?;

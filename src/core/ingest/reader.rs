@@ -14,12 +14,14 @@
 
 mod parser;
 mod records;
+mod utf16;
 mod utf8;
 
 use self::parser::Parser;
+use self::utf16::Utf16Stream;
 use super::error::IngestError;
 use super::sniff::{looks_binary, sniff};
-use super::table::{Dialect, Table};
+use super::table::{Dialect, Table, TextEncoding};
 use super::{IngestOptions, Progress};
 
 /// Bytes looked at to sniff the dialect.
@@ -32,6 +34,14 @@ const SNIFF_MAX_BYTES: usize = 16 << 20;
 /// Data rows looked at to infer column types.
 pub const INFER_ROWS: usize = 10_000;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The file's encoding, told by its first two bytes.
+enum Decode {
+    /// Fewer than two bytes seen.
+    Undecided(Vec<u8>),
+    Utf8,
+    Utf16(Utf16Stream, TextEncoding),
+}
 
 enum Phase {
     Sniffing(Vec<u8>),
@@ -48,6 +58,7 @@ pub struct Ingest {
     expected_bytes: Option<u64>,
     /// `\n`s buffered while sniffing.
     sniff_lines: usize,
+    decode: Decode,
 }
 
 impl Ingest {
@@ -60,6 +71,7 @@ impl Ingest {
             failed: None,
             expected_bytes: None,
             sniff_lines: 0,
+            decode: Decode::Undecided(Vec::new()),
         }
     }
 
@@ -85,6 +97,49 @@ impl Ingest {
                 });
             }
         }
+        self.decode_and_feed(chunk, false)
+    }
+
+    /// Turns raw bytes into UTF-8 text for the phases: UTF-8 passes as it is, a UTF-16
+    /// byte order mark at the start switches to decoding.
+    fn decode_and_feed(&mut self, chunk: &[u8], last: bool) -> Result<(), IngestError> {
+        match &mut self.decode {
+            Decode::Undecided(head) => {
+                head.extend_from_slice(chunk);
+                if head.len() < 2 && !last {
+                    return Ok(());
+                }
+                let head = std::mem::take(head);
+                let (big_endian, encoding) = match head.get(..2) {
+                    Some([0xFF, 0xFE]) => (false, TextEncoding::Utf16Le),
+                    Some([0xFE, 0xFF]) => (true, TextEncoding::Utf16Be),
+                    _ => {
+                        self.decode = Decode::Utf8;
+                        return self.feed_text(&head);
+                    }
+                };
+                self.decode = Decode::Utf16(Utf16Stream::new(big_endian), encoding);
+                self.decode_and_feed(&head, last)
+            }
+            Decode::Utf8 => self.feed_text(chunk),
+            Decode::Utf16(stream, _) => {
+                let mut text = Vec::with_capacity(chunk.len());
+                stream.decode(chunk, last, &mut text)?;
+                self.feed_text(&text)
+            }
+        }
+    }
+
+    /// The encoding decided so far (UTF-8 until a UTF-16 mark is seen).
+    fn encoding(&self) -> TextEncoding {
+        match &self.decode {
+            Decode::Utf16(_, e) => *e,
+            _ => TextEncoding::Utf8,
+        }
+    }
+
+    /// Feeds UTF-8 (or not yet validated) text to the current phase.
+    fn feed_text(&mut self, chunk: &[u8]) -> Result<(), IngestError> {
         match &mut self.phase {
             Phase::Sniffing(buf) => {
                 buf.extend_from_slice(chunk);
@@ -118,13 +173,18 @@ impl Ingest {
         let Some(s) = sniff(body, at_eof, o.delimiter(), o.has_header()) else {
             return Err(IngestError::Empty);
         };
+        let encoding = self.encoding();
         let dialect = Dialect {
             delimiter: s.delimiter,
             has_header: s.has_header,
+            encoding,
         };
         let mut parser = Box::new(Parser::new(dialect, s.fields, o));
         parser.offset = bom as u64;
-        parser.expected_bytes = self.expected_bytes;
+        // UTF-16 text takes about half its bytes once decoded.
+        parser.expected_bytes = self
+            .expected_bytes
+            .map(|b| if encoding == TextEncoding::Utf8 { b } else { b / 2 });
         if !dialect.has_header {
             if let Some((name, _)) = o.types().iter().find(|(n, _)| !parser.names.contains(n)) {
                 return Err(IngestError::UnknownColumn {
@@ -162,9 +222,10 @@ impl Ingest {
 
     /// Ends the input and returns the table.
     pub fn finish(mut self) -> Result<Table, IngestError> {
-        if let Some(e) = self.failed {
+        if let Some(e) = self.failed.take() {
             return Err(e);
         }
+        self.decode_and_feed(&[], true)?;
         if let Phase::Sniffing(buf) = &self.phase {
             if buf.is_empty() {
                 return Err(IngestError::Empty);
@@ -176,6 +237,19 @@ impl Ingest {
             Phase::Sniffing(_) => Err(IngestError::Empty),
         }
     }
+}
+
+/// The bytes as UTF-8: UTF-16 with a byte order mark is decoded (the mark dropped), any
+/// other input is returned as it is. For readers that hold a whole file in memory.
+pub fn utf8_bytes(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IngestError> {
+    let big_endian = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => false,
+        Some([0xFE, 0xFF]) => true,
+        _ => return Ok(std::borrow::Cow::Borrowed(bytes)),
+    };
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    Utf16Stream::new(big_endian).decode(bytes, true, &mut out)?;
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 // A child module so the split parse can reach the parser's private state.

@@ -115,6 +115,34 @@ pub struct Dialect {
     pub delimiter: u8,
     /// Whether the first record is a header.
     pub has_header: bool,
+    /// The text encoding the bytes were decoded from.
+    pub encoding: TextEncoding,
+}
+
+/// Text encodings ingest reads: UTF-8, and UTF-16 told by its byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum TextEncoding {
+    /// UTF-8 (with or without a byte order mark), and so ASCII.
+    #[default]
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// UTF-16, little-endian (Excel's "Unicode text" and Windows tools).
+    #[serde(rename = "utf-16le")]
+    Utf16Le,
+    /// UTF-16, big-endian.
+    #[serde(rename = "utf-16be")]
+    Utf16Be,
+}
+
+impl TextEncoding {
+    /// The name people know it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "UTF-8",
+            TextEncoding::Utf16Le => "UTF-16 LE",
+            TextEncoding::Utf16Be => "UTF-16 BE",
+        }
+    }
 }
 
 /// Rows dropped because their field count differed from the header's.

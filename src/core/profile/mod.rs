@@ -70,6 +70,8 @@ pub struct Profile {
     pub delimiter: String,
     /// Whether the first record was a header.
     pub has_header: bool,
+    /// The text encoding the file was decoded from ("utf-8", "utf-16le", "utf-16be").
+    pub encoding: crate::core::ingest::TextEncoding,
     /// Ragged rows dropped.
     pub skipped_rows: usize,
     /// Line numbers of the first dropped rows.
@@ -98,6 +100,7 @@ impl Profile {
             bytes: table.bytes,
             delimiter: (table.dialect.delimiter as char).to_string(),
             has_header: table.dialect.has_header,
+            encoding: table.dialect.encoding,
             skipped_rows: table.skipped.count,
             skipped_lines: table.skipped.lines.clone(),
             columns: Vec::with_capacity(table.columns.len()),

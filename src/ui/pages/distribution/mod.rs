@@ -210,6 +210,11 @@ fn Summary() -> impl IntoView {
                     <span class="chip"><b>{t.columns.len()}</b>" columns"</span>
                     <span class="chip">{format::megabytes(t.bytes)}</span>
                     <span class="chip">"delimiter "<b>{delim}</b></span>
+                    {(t.dialect.encoding != crate::core::ingest::TextEncoding::Utf8).then(|| view! {
+                        <span class="chip" id="encoding-chip" title="The file starts with a UTF-16 byte order mark; it was decoded to text before reading">
+                            "decoded from "<b>{t.dialect.encoding.name()}</b>
+                        </span>
+                    })}
                     <span class="chip">{if t.dialect.has_header { "header row" } else { "no header row" }}</span>
                     <span class="chip">{format!("loaded in {:.2} s", d.load_ms / 1000.0)}</span>
                 </div>
