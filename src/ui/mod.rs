@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_journal;
 mod canvas;
 mod choice;
+mod dispatch;
 mod download;
 mod format;
 pub mod journal;

@@ -244,36 +244,13 @@ pub fn stream_shortcuts(
     on_file: impl Fn(web_sys::File) + 'static,
     on_toggle: impl Fn() + 'static,
 ) {
-    use leptos::ev;
-    use wasm_bindgen::JsCast;
-    let here = move || {
-        crate::ui::route::Route::from_hash(&window().location().hash().unwrap_or_default()) == route
-    };
-    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
-        if !here() {
-            return;
-        }
-        e.prevent_default();
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            on_file(file);
-        }
-    });
-    let keys = window_event_listener(ev::keydown, move |e: web_sys::KeyboardEvent| {
-        let typing = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-        if here() && !typing && e.key() == "k" && !e.ctrl_key() && !e.alt_key() && !e.meta_key() {
-            e.prevent_default();
+    let d = expect_context::<crate::ui::dispatch::Dispatch>();
+    d.on_file(route, on_file);
+    d.on_key(route, move |e| {
+        let k = e.key() == "k";
+        if k {
             on_toggle();
         }
-    });
-    on_cleanup(move || {
-        drop.remove();
-        keys.remove();
+        k
     });
 }

@@ -30,6 +30,7 @@ pub fn App() -> impl IntoView {
     };
     provide_context(state);
     provide_context(IncidentsState::new());
+    super::dispatch::Dispatch::install();
 
     let hash_listener =
         window_event_listener(ev::hashchange, move |_| set_route.set(current_route()));

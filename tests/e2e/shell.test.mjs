@@ -149,3 +149,40 @@ test('served under a sub-path: every asset loads relative to it, wasm as applica
   assert.ok(wasm.length >= 1, `the page should load its .wasm; it requested: ${responses.map((r) => r.url).join(', ')}`);
   for (const w of wasm) assert.match(w.type, /^application\/wasm/, `${w.url} served as ${w.type}`);
 });
+
+/** Drops a file named `name` holding `text` on the page, as a user dragging it in does. */
+async function dropFile(page, name, text) {
+  await page.evaluate(([n, t]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], n, { type: 'text/csv' }));
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      document.body.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, [name, text]);
+}
+
+test('a dropped file goes to the workspace on screen, and only there', async ({ page }) => {
+  const seq = () => page.evaluate(() => Number(document.body.dataset.loadSeq ?? 0));
+  const before = await seq();
+  // Monitor: the file replays as the stream; Distribution does not load it.
+  await page.evaluate(() => { location.hash = '#/monitor'; });
+  const rows = ['time,cpu'];
+  for (let i = 0; i < 200; i += 1) rows.push(`${1_700_000_000 + 60 * i},${50 + (i % 7)}`);
+  await dropFile(page, 'metrics.csv', rows.join('\n') + '\n');
+  await page.waitForFunction(() => /metrics\.csv/.test(document.querySelector('#monitor-source-name')?.textContent ?? ''), null, { timeout: 15_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await seq(), before, 'Distribution did not load the Monitor\'s file');
+  assert.equal(await page.evaluate(() => location.hash), '#/monitor', 'the Monitor stays on screen');
+  // Incidents takes no files: Distribution loads it and is shown.
+  await page.evaluate(() => { location.hash = '#/incidents'; });
+  await dropFile(page, 'table.csv', 'a,b\n1,x\n2,y\n');
+  await page.waitForFunction((b) => Number(document.body.dataset.loadSeq ?? 0) > b, before, { timeout: 15_000 });
+  assert.equal(await page.evaluate(() => location.hash), '#/distribution');
+  assert.match(await page.locator('#monitor-source-name').textContent(), /metrics\.csv/, 'the Monitor kept its stream');
+  // `k` plays and pauses only the stream on screen.
+  await page.evaluate(() => { location.hash = '#/monitor'; });
+  const playing = () => page.locator('#monitor-play').innerText();
+  const was = await playing();
+  await page.locator('body').press('k');
+  await page.waitForFunction((w) => document.querySelector('#monitor-play').innerText !== w, was, { timeout: 5_000 });
+});

@@ -21,40 +21,11 @@ pub fn DistributionPage() -> impl IntoView {
     let st = DistState::new(app);
     provide_context(st);
 
-    // Drop a file anywhere on the page.
-    let over = window_event_listener(ev::dragover, move |e: web_sys::DragEvent| {
-        e.prevent_default();
-        set_dragging(true);
-    });
-    let leave = window_event_listener(ev::dragleave, move |e: web_sys::DragEvent| {
-        // Leaving the window (no related target) ends the drag hint.
-        if e.related_target().is_none() {
-            set_dragging(false);
-        }
-    });
-    let drop = window_event_listener(ev::drop, move |e: web_sys::DragEvent| {
-        e.prevent_default();
-        set_dragging(false);
-        // The Errors workspace takes files dropped while it is open.
-        let route =
-            crate::ui::route::Route::from_hash(&window().location().hash().unwrap_or_default());
-        if route == crate::ui::route::Route::Errors {
-            return;
-        }
-        if let Some(file) = e
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            let _ = window().location().set_hash("#/distribution");
-            st.load(Source::File(file), Default::default());
-        }
-    });
-    on_cleanup(move || {
-        over.remove();
-        leave.remove();
-        drop.remove();
-    });
+    // A file dropped anywhere while this workspace (or one that takes no files) is shown.
+    expect_context::<crate::ui::dispatch::Dispatch>().on_file(
+        crate::ui::route::Route::Distribution,
+        move |file| st.load(Source::File(file), Default::default()),
+    );
 
     let on_pick = move |e: ev::Event| {
         let input: web_sys::HtmlInputElement = e.target().unwrap().unchecked_into();
@@ -106,16 +77,6 @@ pub fn DistributionPage() -> impl IntoView {
     }
 }
 
-/// Shows or hides the full-page drop hint.
-fn set_dragging(on: bool) {
-    if let Some(b) = document().body() {
-        let _ = if on {
-            b.class_list().add_1("dragging")
-        } else {
-            b.class_list().remove_1("dragging")
-        };
-    }
-}
 
 /// Progress bar, rate and cancel button while a file loads.
 #[component]
