@@ -178,7 +178,13 @@ pub async fn acquire(name: &str) -> Option<Writer> {
         Some(r) if !is_free(&r, &key, None) => (Change::Keep, None),
         _ => {
             let expires = Date::now() + TTL_MS;
-            (Change::Put(Record { owner: mine, expires }), Some(expires))
+            (
+                Change::Put(Record {
+                    owner: mine,
+                    expires,
+                }),
+                Some(expires),
+            )
         }
     })
     .await?;
@@ -188,6 +194,9 @@ pub async fn acquire(name: &str) -> Option<Writer> {
     let lease = Lease::start(db, name, owner, expires);
     Some(Writer::Granted(Hold(Rc::new(Held::Lease(lease)))))
 }
+
+/// A `window` event listener, kept to be removed again.
+type PageListener = (&'static str, Closure<dyn FnMut(JsValue)>);
 
 /// The writer's side of a lease it holds.
 pub struct Lease {
@@ -201,7 +210,7 @@ pub struct Lease {
     on_lost: RefCell<Vec<Rc<dyn Fn()>>>,
     heartbeat: RefCell<Option<Interval>>,
     channel: Option<BroadcastChannel>,
-    page_events: RefCell<Vec<(&'static str, Closure<dyn FnMut(JsValue)>)>>,
+    page_events: RefCell<Vec<PageListener>>,
 }
 
 impl Lease {
@@ -384,8 +393,10 @@ pub async fn wait_free(name: &str) -> bool {
             if let Some(c) = &channel {
                 c.set_onmessage(Some(&resolve));
             }
-            let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, HEARTBEAT_MS as i32);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                HEARTBEAT_MS as i32,
+            );
         }))
         .await;
         let released = woke
