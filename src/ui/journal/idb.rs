@@ -91,6 +91,16 @@ pub fn committed(tx: &IdbTransaction) -> JsFuture {
 /// (some private modes), refused (storage disabled), blocked by another tab holding an
 /// older version open, or silent for [`OPEN_TIMEOUT_MS`].
 pub async fn open(name: &str) -> Result<IdbDatabase, IdbError> {
+    open_stores(name, VERSION, &[SEGMENTS, SLOTS]).await
+}
+
+/// Open (creating on first use) the database `name` at `version` with the object stores
+/// `stores`; fails as [`open`] does.
+pub async fn open_stores(
+    name: &str,
+    version: u32,
+    stores: &'static [&'static str],
+) -> Result<IdbDatabase, IdbError> {
     let window = web_sys::window().ok_or_else(|| IdbError::Unavailable("no window".into()))?;
     let factory = match window.indexed_db() {
         Ok(Some(f)) => f,
@@ -102,7 +112,7 @@ pub async fn open(name: &str) -> Result<IdbDatabase, IdbError> {
         Err(e) => return Err(unavailable("access", &e)),
     };
     let req: IdbOpenDbRequest = factory
-        .open_with_u32(name, VERSION)
+        .open_with_u32(name, version)
         .map_err(|e| unavailable("open", &e))?;
     // Creates the object stores on first open; runs before `success`.
     let upgrade = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new({
@@ -113,7 +123,7 @@ pub async fn open(name: &str) -> Result<IdbDatabase, IdbError> {
                 .and_then(|r| r.dyn_into::<IdbDatabase>().map_err(JsValue::from))
             {
                 let names = db.object_store_names();
-                for store in [SEGMENTS, SLOTS] {
+                for &store in stores {
                     if !names.contains(store) {
                         let _ = db.create_object_store(store);
                     }

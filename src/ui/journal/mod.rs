@@ -4,7 +4,8 @@
 //! * [`mirror`]: the synchronous store the journal writes to, mirrored in memory, with an
 //!   outbox of changed keys (its doc says why this shape keeps the write-ahead order).
 //! * [`idb`]: raw IndexedDB: open, load everything once, one transaction per flush.
-//! * [`lock`]: one writing tab per journal (Web Locks); other tabs open it read-only.
+//! * [`lock`]: one writing tab per journal (a Web Lock, or without it a lease in
+//!   IndexedDB); other tabs open it read-only.
 //! * [`fault`]: the test switch (`?journal=off`, `?journal=quota:BYTES`).
 //! * [`service`]: [`JournalService`], what a page calls.
 //! * [`panel`]: [`JournalPanel`], figures, status banner, export, import, clear, retention.

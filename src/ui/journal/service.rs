@@ -14,7 +14,7 @@ use web_sys::IdbDatabase;
 
 use super::fault::{self, Fault};
 use super::idb::{self, IdbError, Write};
-use super::lock::{self, Writer};
+use super::lock::{self, Hold, Writer};
 use super::mirror::MirrorStore;
 use crate::core::event::Event;
 use crate::core::journal::export::{self, Format};
@@ -97,7 +97,8 @@ struct Inner {
     waiters: Vec<Function>,
     retention: Retention,
     over_cap: bool,
-    release: Option<Function>,
+    /// This tab's place as the journal's writer, while it has one.
+    hold: Option<Hold>,
     flushes: u64,
     last_publish: f64,
     publish_pending: bool,
@@ -197,6 +198,11 @@ const READ_ONLY: &str = "another pipescope tab is writing this journal. This tab
     was stored when it opened and can export it; its own events stay in memory. Close the \
     other tab and reload to write here.";
 
+const WRITER_LOST: &str = "another pipescope tab took over writing this journal while this tab \
+    was paused for longer than its claim to write lasts, so this tab has stopped writing to \
+    keep the two from overwriting each other. What it records from now on stays in memory. \
+    Close the other tab and reload to write here.";
+
 const WRITER_CLOSED: &str = "the tab that was writing this journal has closed. Reload this \
     tab to go on with the stored stream here and write to it.";
 
@@ -208,7 +214,7 @@ impl JournalService {
     pub async fn open(db_name: &str) -> JournalService {
         let t0 = now_ms();
         let fault = fault::read();
-        let mut release = None;
+        let mut hold = None;
         let mut loaded = idb::Loaded {
             segments: Vec::new(),
             slots: [None, None, None],
@@ -224,8 +230,8 @@ impl JournalService {
         } else {
             let writer = lock::acquire(&format!("pipescope-journal:{db_name}")).await;
             let reader = matches!(writer, Writer::Taken);
-            if let Writer::Granted(f) = writer {
-                release = Some(f);
+            if let Writer::Granted(h) = writer {
+                hold = Some(h);
             }
             let opened = idb::open(db_name).await;
             t_connected = now_ms();
@@ -290,7 +296,7 @@ impl JournalService {
             waiters: Vec::new(),
             retention,
             over_cap: false,
-            release,
+            hold,
             flushes: 0,
             last_publish: t_verified,
             publish_pending: false,
@@ -312,19 +318,73 @@ impl JournalService {
         // Repairs made while opening go to disk too.
         service.schedule_flush();
         if matches!(service.status(), Status::ReadOnly { .. }) {
-            let s = service.clone();
-            let lock_name = format!("pipescope-journal:{db_name}");
-            leptos::task::spawn_local(async move {
-                if lock::wait_free(&lock_name).await {
-                    s.inner.borrow_mut().status = Status::ReadOnly {
-                        reason: WRITER_CLOSED.into(),
-                    };
-                    s.inner.borrow_mut().writer_closed = true;
-                    s.publish();
+            service.watch_writer();
+        }
+        let hold = service.inner.borrow().hold.clone();
+        if let Some(hold) = hold {
+            // Weak: the hold lives in `inner`, and must not keep it alive.
+            let weak = Rc::downgrade(&service.inner);
+            let parts = (
+                service.recovery.clone(),
+                service.timings,
+                service.db_name.clone(),
+                service.view,
+            );
+            hold.on_lost(move || {
+                if let Some(inner) = weak.upgrade() {
+                    let (recovery, timings, db_name, view) = parts.clone();
+                    JournalService {
+                        inner,
+                        recovery,
+                        timings,
+                        db_name,
+                        view,
+                    }
+                    .writer_lost();
                 }
             });
         }
         service
+    }
+
+    /// Once the tab that writes has gone, say so: reloading makes this one the writer.
+    fn watch_writer(&self) {
+        let s = self.clone();
+        let lock_name = format!("pipescope-journal:{}", self.db_name);
+        leptos::task::spawn_local(async move {
+            if lock::wait_free(&lock_name).await {
+                s.inner.borrow_mut().status = Status::ReadOnly {
+                    reason: WRITER_CLOSED.into(),
+                };
+                s.inner.borrow_mut().writer_closed = true;
+                s.publish();
+            }
+        });
+    }
+
+    /// Another tab took the writer's place while this one was frozen: stop writing at
+    /// once (its copy of the journal is stale, and a write would destroy the other's),
+    /// and go on as that tab's reader.
+    fn writer_lost(&self) {
+        {
+            let mut inner = self.inner.borrow_mut();
+            if let Some(hold) = inner.hold.take() {
+                hold.release();
+            }
+            if !inner.status.is_durable() {
+                return;
+            }
+            if let Some(db) = inner.db.take() {
+                db.close();
+            }
+            inner.journal.store_mut().stop_tracking();
+            inner.status = Status::ReadOnly {
+                reason: WRITER_LOST.into(),
+            };
+        }
+        self.notify_durable();
+        self.publish();
+        self.watch_writer();
     }
 
     /// What opening found: events recovered, records dropped and why.
@@ -551,8 +611,8 @@ impl JournalService {
             db.close();
         }
         inner.journal.store_mut().stop_tracking();
-        if let Some(release) = inner.release.take() {
-            let _ = release.call0(&JsValue::NULL);
+        if let Some(hold) = inner.hold.take() {
+            hold.release();
         }
     }
 
@@ -573,6 +633,14 @@ impl JournalService {
 
     async fn flush_loop(&self) {
         loop {
+            let hold = self.inner.borrow().hold.clone();
+            // A tab that lost its place learns it here, before the write and not after;
+            // `writer_lost` has then closed the database.
+            if let Some(hold) = hold {
+                if !hold.confirm().await {
+                    break;
+                }
+            }
             let step = {
                 let mut inner = self.inner.borrow_mut();
                 let Some(db) = inner.db.clone() else { break };
@@ -708,8 +776,8 @@ impl Drop for Inner {
         if let Some(db) = self.db.take() {
             db.close();
         }
-        if let Some(release) = self.release.take() {
-            let _ = release.call0(&JsValue::NULL);
+        if let Some(hold) = self.hold.take() {
+            hold.release();
         }
     }
 }
