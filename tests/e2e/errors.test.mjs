@@ -293,6 +293,18 @@ test('bad input: a stray quote stops the read at its line; the literal reading k
   assert.deepEqual(flagged, ['2', '3', '4'], 'the regressions of the untouched file are found');
 });
 
+test('bad input: a binary file gets the same words as in Distribution, and the footer says it failed', async ({ page }) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'picture.csv');
+  const png = Buffer.alloc(2048);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]).copy(png);
+  fs.writeFileSync(file, png);
+  await page.setInputFiles('#errors-file-input', file);
+  await page.waitForSelector('#errors-error');
+  assert.match(await page.textContent('#errors-error'), /picture\.csv: this looks like a binary file, not CSV or TSV/);
+  assert.match(await page.textContent('#status'), /Could not read picture\.csv/);
+});
+
 test('alerts open incidents: cards with severity from ratio and volume, acknowledge, note, filter, export', async ({ page }) => {
   await replay(page, SET_A);
   await page.click('nav a[href="#/incidents"]');

@@ -11,6 +11,7 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 
 use super::records::{RecordError, Records};
+use crate::core::ingest::IngestError;
 use super::timestamp::TimeFormat;
 use crate::core::event::ErrorEvent;
 
@@ -105,8 +106,9 @@ pub enum ReadError {
     SameBuild { name: String },
     /// A quoted field swallowed rows.
     RunawayQuote(crate::core::ingest::RunawayQuote),
-    /// The bytes are not text in an encoding the reader knows.
-    Encoding(String),
+    /// Not text the reader can read: empty, binary, badly encoded (the words every reader
+    /// uses).
+    Text(IngestError),
 }
 
 impl fmt::Display for ReadError {
@@ -114,7 +116,7 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::Csv { line, message } => write!(f, "line {line}: {message}"),
             ReadError::RunawayQuote(r) => write!(f, "{r}"),
-            ReadError::Encoding(m) => write!(f, "{m}"),
+            ReadError::Text(e) => write!(f, "{e}"),
             ReadError::TooFewColumns { line, found } => write!(
                 f,
                 "line {line}: found {found} column(s), but an error-event file needs three: timestamp, build and error code"
@@ -382,9 +384,16 @@ fn guess_roles(
 
 /// Read error events from CSV bytes.
 pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, ReadError> {
-    let text = crate::core::ingest::utf8_bytes(bytes)
-        .map_err(|e| ReadError::Encoding(e.to_string()))?;
+    // The same words as every other reader for a file that is not text at all.
+    let text = crate::core::ingest::utf8_bytes(bytes).map_err(ReadError::Text)?;
     let bytes = &text[..];
+    let head = &bytes[..bytes.len().min(crate::core::ingest::SNIFF_BYTES)];
+    if crate::core::ingest::sniff::looks_binary(head) {
+        return Err(ReadError::Text(IngestError::Binary));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ReadError::Text(IngestError::Empty));
+    }
     let mut rdr = Records::new(bytes, options.literal_quotes_from);
 
     // Sample the head to decide the header and the roles.
@@ -399,13 +408,14 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, Re
                     match std::str::from_utf8(field) {
                         Ok(f) => row.push(f.to_owned()),
                         Err(_) => {
-                            return Err(ReadError::Csv {
+                            let offset = std::str::from_utf8(bytes)
+                                .err()
+                                .map_or(0, |e| e.valid_up_to() as u64);
+                            return Err(ReadError::Text(IngestError::InvalidUtf8 {
                                 line,
-                                message: format!(
-                                    "column {}: invalid UTF-8; re-save the file as UTF-8 and load it again",
-                                    i + 1
-                                ),
-                            })
+                                column: format!("column {}", i + 1),
+                                offset,
+                            }));
                         }
                     }
                 }
