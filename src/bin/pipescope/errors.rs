@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use pipescope::core::errors;
 
 use crate::common::{fail, parse_method};
+use crate::memory::{measure, Plan};
 
 /// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
 #[derive(clap::Args)]
@@ -94,6 +95,36 @@ pub fn run(args: Args) -> ExitCode {
         baseline,
         candidate,
     };
+    let config = |stream: &errors::ErrorStream| {
+        let mut config = errors::Config::for_stream(stream);
+        if let Some(b) = bin_seconds {
+            config.bin_seconds = b;
+        }
+        config.method = method;
+        config.threshold = threshold;
+        config.windows = windows.clone();
+        config.evidence = evidence;
+        config.false_alarm_rate = false_alarm_rate;
+        config.restart_seconds = restart_seconds;
+        config.alpha = alpha;
+        config
+    };
+    // The whole file is read into memory, then its events and the engine's bins.
+    let plan = Plan {
+        command: "errors",
+        threads: Box::new(|_| 0),
+        footprint: Box::new(|sample, _| {
+            let (done, peak) = measure(|| {
+                let stream = errors::read_bytes(&sample.to_vec(), &options).ok()?;
+                errors::analyze(&stream, config(&stream)).ok().map(drop)
+            });
+            done.map(|()| peak.peak)
+        }),
+        per_byte: None,
+    };
+    if let Err(code) = crate::memory::guard(&file, &plan) {
+        return code;
+    }
     let stream = match errors::read_path(&file, &options) {
         Ok(s) => s,
         Err(e) => return fail(format_args!("{}: {e}", file.display())),
@@ -124,18 +155,7 @@ pub fn run(args: Args) -> ExitCode {
             stream.out_of_order
         );
     }
-    let mut config = errors::Config::for_stream(&stream);
-    if let Some(b) = bin_seconds {
-        config.bin_seconds = b;
-    }
-    config.method = method;
-    config.threshold = threshold;
-    config.windows = windows;
-    config.evidence = evidence;
-    config.false_alarm_rate = false_alarm_rate;
-    config.restart_seconds = restart_seconds;
-    config.alpha = alpha;
-    let engine = match errors::analyze(&stream, config) {
+    let engine = match errors::analyze(&stream, config(&stream)) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };

@@ -14,6 +14,8 @@ mod scan;
 pub mod sniff;
 
 pub use infer::infer_type;
+#[cfg(not(target_arch = "wasm32"))]
+pub use reader::PARALLEL_MIN_BYTES;
 pub use reader::{Ingest, INFER_ROWS, SNIFF_BYTES};
 
 /// Options: None means sniff/infer.

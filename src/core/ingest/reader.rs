@@ -172,7 +172,9 @@ impl Ingest {
 #[path = "parallel.rs"]
 mod parallel;
 #[cfg(not(target_arch = "wasm32"))]
-pub(super) use parallel::{read_path_split, PARALLEL_MIN_BYTES};
+pub(super) use parallel::read_path_split;
+#[cfg(not(target_arch = "wasm32"))]
+pub use parallel::PARALLEL_MIN_BYTES;
 
 #[cfg(test)]
 mod tests {
