@@ -294,15 +294,17 @@ mod tests {
         };
         let r = check("profile", 300_000_000, need, "from its start", &limits()).unwrap_err();
         assert_eq!(r.limit.kind, LimitKind::AddressSpace);
+        let mut busy = limits();
+        busy[2].used = 1_700_000_000;
         let need = Need {
-            peak: 1_600_000_000,
+            peak: 600_000_000,
             reserved: 0,
         };
-        let r = check("errors", 300_000_000, need, "from its start", &limits()).unwrap_err();
+        let r = check("errors", 300_000_000, need, "from its start", &busy).unwrap_err();
         assert_eq!(
             r.limit.kind,
             LimitKind::CgroupV2,
-            "1.5 GB left by cgroup, 1.0 by ulimit"
+            "0.3 GB left by cgroup, 1.0 by ulimit"
         );
         assert!(
             check("errors", 1, need, "", &[]).is_ok(),
@@ -330,7 +332,7 @@ mod tests {
             "`profile` would need about 4.3 GB",
             "from its first 4.2 MB",
             "ulimit -v",
-            "is 1.0 GB and leaves 1000.0 MB (24.0 MB already in use)",
+            "is 1.0 GB and leaves 1.0 GB (24.0 MB already in use)",
             "ulimit -v unlimited",
             "PIPESCOPE_MEMORY_GUARD=off",
         ] {
