@@ -87,9 +87,15 @@ fn assert_refused(o: &Output, command: &str) {
         "head -n",
         "PIPESCOPE_MEMORY_GUARD=off",
     ] {
-        assert!(err.contains(part), "{command}: '{part}' missing from: {err}");
+        assert!(
+            err.contains(part),
+            "{command}: '{part}' missing from: {err}"
+        );
     }
-    assert!(o.stdout.is_empty(), "{command}: nothing printed before the refusal");
+    assert!(
+        o.stdout.is_empty(),
+        "{command}: nothing printed before the refusal"
+    );
 }
 
 #[test]

@@ -115,6 +115,8 @@ pub fn run(args: Args) -> ExitCode {
         threads: Box::new(|_| 0),
         footprint: Box::new(|sample, _| {
             let (done, peak) = measure(|| {
+                // A copy: `read_path` holds the file's bytes while it reads them.
+                #[allow(clippy::unnecessary_to_owned)]
                 let stream = errors::read_bytes(&sample.to_vec(), &options).ok()?;
                 errors::analyze(&stream, config(&stream)).ok().map(drop)
             });

@@ -219,7 +219,7 @@ fn cgroup_limit() -> Option<Limit> {
 /// Every memory limit this process runs under that is known.
 pub fn limits() -> Vec<Limit> {
     let mut out = Vec::new();
-    if let Some(info) = std::fs::read_to_string("/proc/meminfo").ok() {
+    if let Ok(info) = std::fs::read_to_string("/proc/meminfo") {
         if let Some(available) = kb_field(&info, "MemAvailable:") {
             out.push(Limit {
                 kind: LimitKind::AvailableRam,
@@ -257,6 +257,9 @@ fn enabled() -> bool {
     })
 }
 
+/// Peak heap bytes of a run over a sample, given the sample and the whole file's size.
+pub type Footprint<'a> = Box<dyn Fn(&[u8], u64) -> Option<u64> + 'a>;
+
 /// What a subcommand tells the guard about itself.
 pub struct Plan<'a> {
     /// The subcommand's name, for the message.
@@ -267,7 +270,7 @@ pub struct Plan<'a> {
     /// cannot be read: the run then goes ahead and reports the file's own problem). The
     /// second argument is the whole file's size, for costs that depend on it (such as the
     /// two-thread parse of large files).
-    pub footprint: Box<dyn Fn(&[u8], u64) -> Option<u64> + 'a>,
+    pub footprint: Footprint<'a>,
     /// Peak bytes per file byte when the file cannot be sampled (Prometheus JSON), None to
     /// sample it.
     pub per_byte: Option<u64>,
