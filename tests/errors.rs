@@ -865,13 +865,24 @@ fn a_utf16_error_stream_reads_like_its_utf8_copy() {
 #[test]
 fn files_that_are_not_text_get_the_words_every_reader_uses() {
     use pipescope::core::ingest::{read_bytes as ingest, IngestOptions};
-    let png = [0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H'];
+    let png = [
+        0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H',
+    ];
     for bytes in [&png[..], b"  \n\n"] {
-        let here = read_bytes(bytes, &ReadOptions::default()).unwrap_err().to_string();
-        let there = ingest(bytes, &IngestOptions::default()).unwrap_err().to_string();
+        let here = read_bytes(bytes, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        let there = ingest(bytes, &IngestOptions::default())
+            .unwrap_err()
+            .to_string();
         assert_eq!(here, there);
     }
     let latin = b"0:00:01,1.0,3\n0:00:02,1.\xff0,4\n";
-    let msg = read_bytes(latin, &ReadOptions::default()).unwrap_err().to_string();
-    assert!(msg.starts_with("line 2, column 'column 2': invalid UTF-8 at byte offset 24"), "{msg}");
+    let msg = read_bytes(latin, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.starts_with("line 2, column 'column 2': invalid UTF-8 at byte offset 24"),
+        "{msg}"
+    );
 }

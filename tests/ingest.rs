@@ -885,9 +885,17 @@ fn a_header_longer_than_the_sniffed_bytes_is_read_whole() {
 }
 
 fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-    let mut out = if big_endian { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
+    let mut out = if big_endian {
+        vec![0xFE, 0xFF]
+    } else {
+        vec![0xFF, 0xFE]
+    };
     for u in text.encode_utf16() {
-        out.extend(if big_endian { u.to_be_bytes() } else { u.to_le_bytes() });
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
     }
     out
 }
@@ -900,11 +908,18 @@ fn utf16_files_are_decoded_and_read_like_their_utf8_copy() {
         let bytes = utf16(&text, big_endian);
         for size in [usize::MAX, 65_537, 1_001] {
             let t = read_in_chunks_with(&bytes, size, &IngestOptions::default()).unwrap();
-            assert_eq!(t.columns, plain.columns, "big endian {big_endian}, chunks of {size}");
+            assert_eq!(
+                t.columns, plain.columns,
+                "big endian {big_endian}, chunks of {size}"
+            );
             assert_eq!(t.rows, plain.rows);
             assert_eq!(
                 t.dialect.encoding,
-                if big_endian { TextEncoding::Utf16Be } else { TextEncoding::Utf16Le }
+                if big_endian {
+                    TextEncoding::Utf16Be
+                } else {
+                    TextEncoding::Utf16Le
+                }
             );
         }
     }

@@ -11,6 +11,7 @@ pub mod forecast;
 pub mod incident;
 pub mod ingest;
 pub mod journal;
+pub mod memory;
 pub mod monitor;
 pub mod profile;
 pub mod quality;

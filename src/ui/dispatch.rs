@@ -77,11 +77,9 @@ impl Dispatch {
                 return;
             }
             let route = current_route();
-            let handler = d.keys.with_value(|ks| {
-                ks.iter()
-                    .find(|(r, _)| *r == route)
-                    .map(|(_, h)| h.clone())
-            });
+            let handler = d
+                .keys
+                .with_value(|ks| ks.iter().find(|(r, _)| *r == route).map(|(_, h)| h.clone()));
             if handler.is_some_and(|h| h(&e)) {
                 e.prevent_default();
             }
@@ -99,11 +97,8 @@ impl Dispatch {
     /// hands it to Distribution, which is then shown.
     fn drop_file(&self, route: Route, file: web_sys::File) {
         let find = |want: Route| {
-            self.files.with_value(|fs| {
-                fs.iter()
-                    .find(|(r, _)| *r == want)
-                    .map(|(_, h)| h.clone())
-            })
+            self.files
+                .with_value(|fs| fs.iter().find(|(r, _)| *r == want).map(|(_, h)| h.clone()))
         };
         if let Some(h) = find(route) {
             h(file);

@@ -32,14 +32,6 @@ pub fn parse_type(s: &str) -> Result<(String, ColumnType), String> {
     Ok((col.to_string(), kind))
 }
 
-/// Bytes of memory the kernel says are available (Linux); None elsewhere.
-pub fn memory_available() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
 pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("pipescope: {message}");
     ExitCode::from(2)

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use pipescope::core::detect::{detect_series, DetectConfig, Point};
 use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{
-    read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table,
+    read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table, PARALLEL_MIN_BYTES,
 };
 use pipescope::core::source::{read_prometheus_json, MetricTable, TimeCells};
 
@@ -78,6 +78,9 @@ pub fn run(args: Args) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
+    if let Err(code) = crate::memory::guard(&args.file, &plan(&options)) {
+        return code;
+    }
     let table = match read_path(&args.file, &options) {
         Ok(t) => t,
         Err(IngestError::UnknownColumn { name, available }) => {
@@ -323,6 +326,9 @@ fn prometheus_time(ms: i64) -> String {
 /// `detect` over one series of a Prometheus JSON response: one row per timestamp.
 fn run_json(args: Args) -> ExitCode {
     let file = args.file.display().to_string();
+    if let Err(code) = crate::memory::guard(&args.file, &json_plan("detect")) {
+        return code;
+    }
     let table = match read_json(&args.file) {
         Ok(t) => t,
         Err(code) => return code,
@@ -348,4 +354,56 @@ fn run_json(args: Args) -> ExitCode {
         }
         Ok(())
     })
+}
+
+/// Bytes `run` holds per row besides the table at its peak, when the judged rows are
+/// filled from the points: the line numbers, raw cells, parsed times and values, the rows
+/// kept, their times and values, the rows in time order, the points and the judged rows.
+/// (The sorts' scratch and `detect_series`' time order come and go before that.) Keep in
+/// step with the vectors `run` makes.
+pub const PER_ROW: usize = size_of::<u64>()
+    + 2 * size_of::<Option<&str>>()
+    + size_of::<Option<i64>>()
+    + size_of::<f64>()
+    + size_of::<usize>()
+    + size_of::<i64>()
+    + size_of::<f64>()
+    + size_of::<(i64, u64, f64)>()
+    + size_of::<Point>()
+    + size_of::<Option<Point>>();
+
+/// What `detect` on a CSV takes: the table its reader builds (time and value as text;
+/// half as much again in address space while a large file's halves are merged), and
+/// [`PER_ROW`] bytes a row.
+fn plan(options: &IngestOptions) -> crate::memory::Plan<'_> {
+    crate::memory::Plan {
+        command: "detect",
+        threads: Box::new(|len| u64::from(len >= PARALLEL_MIN_BYTES)),
+        footprint: Box::new(move |sample, len| {
+            let (table, read) =
+                crate::memory::measure(|| crate::memory::ingest_sample(sample, options));
+            let table = table?;
+            Some(crate::memory::table_run(
+                read,
+                (table.rows * PER_ROW) as u64,
+                len,
+            ))
+        }),
+        per_byte: None,
+    }
+}
+
+/// Bytes per file byte of a Prometheus JSON run: the file, its parse (the general JSON
+/// reader's tree when the fast path declines) and the points judged, at about 16 bytes of
+/// JSON a point. Not sampled: a JSON document's start is not a document.
+pub const JSON_PER_BYTE: u64 = 32;
+
+/// The guard's plan for a Prometheus JSON file (`detect` and `incidents`).
+pub fn json_plan(command: &str) -> crate::memory::Plan<'_> {
+    crate::memory::Plan {
+        command,
+        threads: Box::new(|_| 0),
+        footprint: Box::new(|_, _| None),
+        per_byte: Some(JSON_PER_BYTE),
+    }
 }

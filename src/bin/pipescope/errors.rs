@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use pipescope::core::errors;
 
 use crate::common::{fail, parse_method, runaway_failure, QuoteArgs};
+use crate::memory::{measure, Plan};
 
 /// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
 #[derive(clap::Args)]
@@ -98,6 +99,38 @@ pub fn run(args: Args) -> ExitCode {
         candidate,
         literal_quotes_from: quotes.literal_quotes_from,
     };
+    let config = |stream: &errors::ErrorStream| {
+        let mut config = errors::Config::for_stream(stream);
+        if let Some(b) = bin_seconds {
+            config.bin_seconds = b;
+        }
+        config.method = method;
+        config.threshold = threshold;
+        config.windows = windows.clone();
+        config.evidence = evidence;
+        config.false_alarm_rate = false_alarm_rate;
+        config.restart_seconds = restart_seconds;
+        config.alpha = alpha;
+        config
+    };
+    // The whole file is read into memory, then its events and the engine's bins.
+    let plan = Plan {
+        command: "errors",
+        threads: Box::new(|_| 0),
+        footprint: Box::new(|sample, _| {
+            let (done, peak) = measure(|| {
+                // A copy: `read_path` holds the file's bytes while it reads them.
+                #[allow(clippy::unnecessary_to_owned)]
+                let stream = errors::read_bytes(&sample.to_vec(), &options).ok()?;
+                errors::analyze(&stream, config(&stream)).ok().map(drop)
+            });
+            done.map(|()| peak.peak)
+        }),
+        per_byte: None,
+    };
+    if let Err(code) = crate::memory::guard(&file, &plan) {
+        return code;
+    }
     let bytes = match std::fs::read(&file) {
         Ok(b) => b,
         Err(e) => return fail(format_args!("cannot read {}: {e}", file.display())),
@@ -149,18 +182,7 @@ pub fn run(args: Args) -> ExitCode {
             stream.out_of_order
         );
     }
-    let mut config = errors::Config::for_stream(&stream);
-    if let Some(b) = bin_seconds {
-        config.bin_seconds = b;
-    }
-    config.method = method;
-    config.threshold = threshold;
-    config.windows = windows;
-    config.evidence = evidence;
-    config.false_alarm_rate = false_alarm_rate;
-    config.restart_seconds = restart_seconds;
-    config.alpha = alpha;
-    let engine = match errors::analyze(&stream, config) {
+    let engine = match errors::analyze(&stream, config(&stream)) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use pipescope::core::detect::detect_series;
 use pipescope::core::incident::{Evidence, IncidentConfig, IncidentEngine};
 use pipescope::core::ingest::cell::parse_number_str;
-use pipescope::core::ingest::{read_path, ColumnData, ColumnType, IngestError, IngestOptions};
+use pipescope::core::ingest::{
+    read_path, ColumnData, ColumnType, IngestError, IngestOptions, PARALLEL_MIN_BYTES,
+};
 use pipescope::core::source::TimeCells;
 
 use crate::common::{fail, ingest_failure, parse_delimiter, DetectorArgs, QuoteArgs};
@@ -80,6 +82,9 @@ pub fn run(args: Args) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
+    if let Err(code) = crate::memory::guard(&args.file, &plan(&options, &time, &args.values)) {
+        return code;
+    }
     let table = match read_path(&args.file, &options) {
         Ok(t) => t,
         Err(IngestError::UnknownColumn { name, available }) => {
@@ -150,6 +155,9 @@ pub fn run(args: Args) -> ExitCode {
 /// `incidents` over the series of a Prometheus JSON response.
 fn run_json(args: Args) -> ExitCode {
     let file = args.file.display().to_string();
+    if let Err(code) = crate::memory::guard(&args.file, &crate::detect::json_plan("incidents")) {
+        return code;
+    }
     let table = match crate::detect::read_json(&args.file) {
         Ok(t) => t,
         Err(code) => return code,
@@ -230,5 +238,46 @@ fn judge(
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => fail(format_args!("cannot write the incidents: {e}")),
+    }
+}
+
+/// What `incidents` on a CSV takes: the table its reader builds (half as much again in
+/// address space while a large file's halves are merged); per row the time as an owned
+/// string, its parse, the rows kept and their times; per row and metric the values and the
+/// evidence (every judged point, and its sort's scratch); and one metric's detection at a
+/// time (its time order and points). Keep in step with the vectors `run` and `judge` make.
+fn plan<'a>(
+    options: &'a IngestOptions,
+    time: &'a str,
+    values: &'a [String],
+) -> crate::memory::Plan<'a> {
+    crate::memory::Plan {
+        command: "incidents",
+        threads: Box::new(|len| u64::from(len >= PARALLEL_MIN_BYTES)),
+        footprint: Box::new(move |sample, len| {
+            let (table, read) =
+                crate::memory::measure(|| crate::memory::ingest_sample(sample, options));
+            let table = table?;
+            let metrics = if values.is_empty() {
+                let numeric = |c: &&pipescope::core::ingest::Column| {
+                    c.name != time && matches!(c.data, ColumnData::Numeric(_))
+                };
+                table.columns.iter().filter(numeric).count()
+            } else {
+                values.len()
+            };
+            // An owned time string: its header and a heap block (48 bytes holds 40 chars).
+            let row = size_of::<Option<String>>() + 48 + size_of::<Option<i64>>() + 2 * 8;
+            let per_metric = size_of::<f64>() + size_of::<Evidence>() * 3 / 2;
+            let detection =
+                size_of::<usize>() * 3 / 2 + size_of::<pipescope::core::detect::Point>();
+            let per_row = row + metrics * per_metric + detection;
+            Some(crate::memory::table_run(
+                read,
+                (table.rows * per_row) as u64,
+                len,
+            ))
+        }),
+        per_byte: None,
     }
 }

@@ -14,11 +14,18 @@ mod gen_csv;
 #[cfg(not(target_arch = "wasm32"))]
 mod incidents;
 #[cfg(not(target_arch = "wasm32"))]
+mod memory;
+#[cfg(not(target_arch = "wasm32"))]
 mod profile;
 #[cfg(not(target_arch = "wasm32"))]
 mod quality;
 #[cfg(not(target_arch = "wasm32"))]
 mod simulate;
+
+/// Counts allocations while the memory guard measures a sample (see `memory`).
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {

@@ -4,12 +4,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use pipescope::core::ingest::{read_path, ColumnType, IngestOptions};
+use pipescope::core::ingest::{read_path, ColumnType, IngestOptions, PARALLEL_MIN_BYTES};
 use pipescope::core::profile;
 
-use crate::common::{
-    fail, ingest_failure, memory_available, parse_delimiter, parse_type, QuoteArgs,
-};
+use crate::common::{fail, ingest_failure, parse_delimiter, parse_type, QuoteArgs};
+use crate::memory::{ingest_sample, measure, table_run, Plan};
 
 /// Print the JSON profile of every column of a CSV/TSV file.
 #[derive(clap::Args)]
@@ -59,18 +58,8 @@ pub fn run(args: Args) -> ExitCode {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
-    // The typed table takes up to about twice the file: refuse up front rather
-    // than be killed by the kernel halfway through.
-    if let (Ok(meta), Some(available)) = (std::fs::metadata(&file), memory_available()) {
-        if meta.len().saturating_mul(2) > available {
-            return fail(format_args!(
-                "{}: the file is {:.1} GB and profiling needs about twice that in memory, \
-                 but only {:.1} GB is available; profile a sample of it (for example `head -n 1000000`)",
-                file.display(),
-                meta.len() as f64 / 1e9,
-                available as f64 / 1e9
-            ));
-        }
+    if let Err(code) = crate::memory::guard(&file, &plan(&options)) {
+        return code;
     }
     let table = match read_path(&file, &options) {
         Ok(t) => t,
@@ -102,5 +91,33 @@ pub fn run(args: Args) -> ExitCode {
     match writeln!(out, "{json}").and_then(|_| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(format_args!("cannot write the profile: {e}")),
+    }
+}
+
+/// What `profile` takes: the table its reader builds (half as much again in address space
+/// while a large file's two halves are parsed apart and merged), then, on each profiling
+/// worker, the working copy of a column (at most a value and a sort scratch per row,
+/// besides the value-count table measured on the sample) and the JSON.
+fn plan(options: &IngestOptions) -> Plan<'_> {
+    let workers = || {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4) as u64
+    };
+    Plan {
+        command: "profile",
+        threads: Box::new(move |len| {
+            let split = u64::from(len >= PARALLEL_MIN_BYTES);
+            split + workers() - 1
+        }),
+        footprint: Box::new(move |sample, len| {
+            let (table, read) = measure(|| ingest_sample(sample, options));
+            let table = table?;
+            let (_, work) = measure(|| profile::profile(&table).to_json());
+            let workers = workers().min(table.columns.len() as u64);
+            let copy = 16 * table.rows as u64;
+            Some(table_run(read, workers * (work.peak + copy), len))
+        }),
+        per_byte: None,
     }
 }

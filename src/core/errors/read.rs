@@ -11,9 +11,9 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 
 use super::records::{RecordError, Records};
-use crate::core::ingest::IngestError;
 use super::timestamp::TimeFormat;
 use crate::core::event::ErrorEvent;
+use crate::core::ingest::IngestError;
 
 /// Which column plays each role (zero-based indices).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

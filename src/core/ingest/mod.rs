@@ -16,6 +16,8 @@ mod scan;
 pub mod sniff;
 
 pub use infer::infer_type;
+#[cfg(not(target_arch = "wasm32"))]
+pub use reader::PARALLEL_MIN_BYTES;
 pub use reader::{utf8_bytes, Ingest, INFER_ROWS, SNIFF_BYTES};
 
 /// How a file is read: what is not set is sniffed or inferred. Built and checked by

@@ -16,7 +16,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Files from this size up are parsed on two threads.
-pub(crate) const PARALLEL_MIN_BYTES: u64 = 16 << 20;
+pub const PARALLEL_MIN_BYTES: u64 = 16 << 20;
 /// Bytes read per push: small enough that validated bytes are still in cache when parsed.
 const CHUNK: usize = 1 << 17;
 /// How far past the midpoint a `\n` is looked for before giving up on splitting.
@@ -82,11 +82,16 @@ fn split_parse(
         return Ok(None);
     };
     let (head, tail) = std::thread::scope(|s| {
-        let worker = s.spawn(move || parse_tail(path, split, tail));
+        // A thread that cannot be made (a tight `ulimit -v` leaves no room for its stack)
+        // leaves the tail to the sequential parse instead of aborting.
+        let worker = std::thread::Builder::new()
+            .name("ingest-tail".into())
+            .spawn_scoped(s, move || parse_tail(path, split, tail))
+            .ok();
         let head = pump(&mut Read::take(&mut *file, split - pos), buf, |chunk| {
             ingest.push(chunk)
         });
-        (head, worker.join().ok().flatten())
+        (head, worker.and_then(|w| w.join().ok().flatten()))
     });
     // An error before the split is the one a sequential parse meets first.
     head.map_err(|e| e.into_ingest(path))?;

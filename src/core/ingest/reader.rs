@@ -182,9 +182,13 @@ impl Ingest {
         let mut parser = Box::new(Parser::new(dialect, s.fields, o));
         parser.offset = bom as u64;
         // UTF-16 text takes about half its bytes once decoded.
-        parser.expected_bytes = self
-            .expected_bytes
-            .map(|b| if encoding == TextEncoding::Utf8 { b } else { b / 2 });
+        parser.expected_bytes = self.expected_bytes.map(|b| {
+            if encoding == TextEncoding::Utf8 {
+                b
+            } else {
+                b / 2
+            }
+        });
         if !dialect.has_header {
             if let Some((name, _)) = o.types().iter().find(|(n, _)| !parser.names.contains(n)) {
                 return Err(IngestError::UnknownColumn {
@@ -257,7 +261,9 @@ pub fn utf8_bytes(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IngestErro
 #[path = "parallel.rs"]
 mod parallel;
 #[cfg(not(target_arch = "wasm32"))]
-pub(super) use parallel::{read_path_split, PARALLEL_MIN_BYTES};
+pub(super) use parallel::read_path_split;
+#[cfg(not(target_arch = "wasm32"))]
+pub use parallel::PARALLEL_MIN_BYTES;
 
 #[cfg(test)]
 mod tests {

@@ -116,23 +116,25 @@ fn profile_columns(columns: &[Column]) -> Vec<ColumnProfile> {
     {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use std::sync::Mutex;
-        let cells: usize = columns.iter().map(column_len).sum();
-        let workers = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4)
-            .min(columns.len());
-        if workers > 1 && cells >= 1_000_000 {
+        let workers = profile_workers(columns);
+        if workers > 1 {
             let next = AtomicUsize::new(0);
             let out: Mutex<Vec<Option<ColumnProfile>>> = Mutex::new(vec![None; columns.len()]);
+            let work = || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(c) = columns.get(i) else { break };
+                let p = profile_column(c);
+                out.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(p);
+            };
             std::thread::scope(|s| {
-                for _ in 0..workers {
-                    s.spawn(|| loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(c) = columns.get(i) else { break };
-                        let p = profile_column(c);
-                        out.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(p);
-                    });
+                // This thread is one of the workers; a helper that cannot be made (a
+                // tight `ulimit -v`) leaves its share to the others instead of aborting.
+                for _ in 1..workers {
+                    let _ = std::thread::Builder::new()
+                        .name("profile".into())
+                        .spawn_scoped(s, work);
                 }
+                work();
             });
             return out
                 .into_inner()
@@ -143,6 +145,21 @@ fn profile_columns(columns: &[Column]) -> Vec<ColumnProfile> {
         }
     }
     columns.iter().map(profile_column).collect()
+}
+
+/// Columns profiled at once natively: up to four on large tables (a million cells and
+/// more), one otherwise. The memory guard counts each one's working copy.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn profile_workers(columns: &[Column]) -> usize {
+    let cells: usize = columns.iter().map(column_len).sum();
+    if cells < 1_000_000 {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(columns.len())
+        .max(1)
 }
 
 #[cfg(not(target_arch = "wasm32"))]

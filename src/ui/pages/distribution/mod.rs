@@ -22,10 +22,10 @@ pub fn DistributionPage() -> impl IntoView {
     provide_context(st);
 
     // A file dropped anywhere while this workspace (or one that takes no files) is shown.
-    expect_context::<crate::ui::dispatch::Dispatch>().on_file(
-        crate::ui::route::Route::Distribution,
-        move |file| st.load(Source::File(file), Default::default()),
-    );
+    expect_context::<crate::ui::dispatch::Dispatch>()
+        .on_file(crate::ui::route::Route::Distribution, move |file| {
+            st.load(Source::File(file), Default::default())
+        });
 
     let on_pick = move |e: ev::Event| {
         let input: web_sys::HtmlInputElement = e.target().unwrap().unchecked_into();
@@ -76,7 +76,6 @@ pub fn DistributionPage() -> impl IntoView {
         }}
     }
 }
-
 
 /// Progress bar, rate and cancel button while a file loads.
 #[component]
