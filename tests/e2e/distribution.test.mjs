@@ -473,6 +473,28 @@ test('bad input: a stray quote is reported at its line, and the literal reading 
   await screenshot(page, 'bad-input-stray-quote-read');
 });
 
+test('a reload shows the last dataset again, kept in this browser until forgotten', async ({ page }) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'kept.csv');
+  await fsp.writeFile(file, 'id,score\n1,10\n2,20\n3,30\n4,40\n');
+  await uploadAndWait(page, file);
+  await page.waitForSelector('#kept-chip[data-kept="yes"]');
+  // Read with a type override: the reload reads it the same way.
+  await page.selectOption('tr[data-column="score"] select', 'categorical');
+  await waitForStatus(page, /Loaded kept\.csv/);
+  await page.waitForFunction(() => document.querySelector('tr[data-column="score"] select')?.value === 'categorical');
+  await page.waitForSelector('#kept-chip[data-kept="yes"]');
+  await fsp.rm(dir, { recursive: true, force: true }); // the browser's copy is what comes back
+  await page.reload();
+  await waitForStatus(page, /Restored from the last session.*Loaded kept\.csv: 4 rows x 2 columns/);
+  assert.equal(await page.locator('tr[data-column="score"] select').inputValue(), 'categorical');
+  await page.click('#forget-kept');
+  await waitForStatus(page, /no longer kept/);
+  await page.reload();
+  await page.waitForTimeout(1500);
+  assert.equal(await page.locator('table#profile-table').count(), 0, 'a forgotten dataset does not come back');
+});
+
 test('a UTF-16 file (Excel "Unicode text") is decoded, not called binary', async ({ page }) => {
   const text = fs.readFileSync(BANK, 'utf8');
   const dir = await tempDir();

@@ -335,3 +335,47 @@ pub async fn delete(name: &str) -> Result<(), IdbError> {
     request(&req).await.map_err(|e| unavailable("delete", &e))?;
     Ok(())
 }
+
+/// Stores `value` under `key` in the one-store database `db` (a small keyed record, such
+/// as the Distribution page's last file); a full quota is [`IdbError::Quota`].
+pub async fn put_value(
+    db: &IdbDatabase,
+    store_name: &str,
+    key: &str,
+    value: &JsValue,
+) -> Result<(), IdbError> {
+    let tx = db
+        .transaction_with_str_and_mode(store_name, IdbTransactionMode::Readwrite)
+        .map_err(|e| unavailable("transaction", &e))?;
+    let done = committed(&tx);
+    store(&tx, store_name)?
+        .put_with_key(value, &key.into())
+        .map_err(|e| unavailable("write", &e))?;
+    done.await.map_err(|_| transaction_error(&tx))?;
+    Ok(())
+}
+
+/// The value under `key` in `store_name`, or undefined.
+pub async fn get_value(db: &IdbDatabase, store_name: &str, key: &str) -> Result<JsValue, IdbError> {
+    let tx = db
+        .transaction_with_str(store_name)
+        .map_err(|e| unavailable("transaction", &e))?;
+    let req = store(&tx, store_name)?
+        .get(&key.into())
+        .map_err(|e| unavailable("read", &e))?;
+    request(&req).await.map_err(|e| unavailable("read", &e))?;
+    req.result().map_err(|e| unavailable("read", &e))
+}
+
+/// Removes `key` from `store_name`.
+pub async fn delete_value(db: &IdbDatabase, store_name: &str, key: &str) -> Result<(), IdbError> {
+    let tx = db
+        .transaction_with_str_and_mode(store_name, IdbTransactionMode::Readwrite)
+        .map_err(|e| unavailable("transaction", &e))?;
+    let done = committed(&tx);
+    store(&tx, store_name)?
+        .delete(&key.into())
+        .map_err(|e| unavailable("delete", &e))?;
+    done.await.map_err(|_| transaction_error(&tx))?;
+    Ok(())
+}

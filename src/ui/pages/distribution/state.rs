@@ -1,5 +1,6 @@
 //! State of the Distribution workspace and the load lifecycle.
 
+use super::keep::Kept;
 use crate::core::distribution::BinRule;
 use crate::core::ingest::{ColumnType, IngestError, IngestOptions};
 use crate::ui::format;
@@ -26,6 +27,10 @@ pub struct DistState {
     /// Line of a runaway quote in the last failed load: the page offers to read quotes
     /// literally from there.
     pub quote_offer: RwSignal<Option<u64>>,
+    /// Whether the dataset on screen is kept in the browser for a reload.
+    pub kept: RwSignal<Option<Kept>>,
+    /// The dataset on screen came back from the browser's storage after a reload.
+    pub restored: RwSignal<bool>,
     /// Column whose plots are open.
     pub selected: RwSignal<Option<usize>>,
     /// Histogram bin rule ("fd", "sturges", "fixed") and fixed bin count.
@@ -53,6 +58,8 @@ impl DistState {
             loading_name: RwSignal::new(None),
             error: RwSignal::new(None),
             quote_offer: RwSignal::new(None),
+            kept: RwSignal::new(None),
+            restored: RwSignal::new(false),
             selected: RwSignal::new(None),
             bin_rule: RwSignal::new("fd"),
             bin_count: RwSignal::new(30),
@@ -109,6 +116,36 @@ impl DistState {
         }
     }
 
+    /// Shows the dataset kept from the last session, if there is one and nothing was
+    /// loaded meanwhile.
+    pub fn restore_kept(&self) {
+        let st = *self;
+        spawn_local(async move {
+            let Some((source, options)) = super::keep::restore().await else {
+                return;
+            };
+            let busy = st.dataset.with_untracked(Option::is_some)
+                || st.loading_name.with_untracked(Option::is_some);
+            if !busy {
+                st.restored.set(true);
+                st.start(source, options, None);
+            }
+        });
+    }
+
+    /// Removes the kept copy of the dataset from the browser.
+    pub fn forget_kept(&self) {
+        let st = *self;
+        spawn_local(async move {
+            super::keep::forget().await;
+            st.kept
+                .set(Some(Kept::No("forgotten at your request".into())));
+            st.app
+                .status
+                .set("The dataset is no longer kept in this browser; it stays on screen until you reload.".into());
+        });
+    }
+
     /// Loads a new source; the current dataset stays until this one succeeds.
     pub fn load(&self, source: Source, options: IngestOptions) {
         self.start(source, options, None);
@@ -123,6 +160,9 @@ impl DistState {
         let name = source.name();
         st.error.set(None);
         st.quote_offer.set(None);
+        if keep_selected.is_none() && st.dataset.with_untracked(Option::is_some) {
+            st.restored.set(false);
+        }
         st.failed.set_value(Some((source.clone(), options.clone())));
         st.loading_name.set(Some(name.clone()));
         st.progress.set(Some(LoadProgress {
@@ -199,6 +239,19 @@ impl DistState {
         ] {
             s.set(None);
         }
+        if self.restored.get_untracked() {
+            self.app.status.update(|s| {
+                *s = format!("Restored from the last session (kept in this browser). {s}")
+            });
+        }
+        // Kept for a reload, as the Monitor and Errors streams are by their journal.
+        self.kept.set(None);
+        let st = *self;
+        let (kept_source, kept_options) = (source.clone(), dataset.options.clone());
+        spawn_local(async move {
+            let kept = super::keep::keep(&kept_source, &kept_options).await;
+            st.kept.set(Some(kept));
+        });
         self.source.set_value(Some(source));
         let shown = Arc::new(dataset);
         self.dataset.set(Some(shown.clone()));
