@@ -71,15 +71,18 @@ pub async fn keep(source: &Source, options: &IngestOptions) -> Kept {
             MAX_KEPT_BYTES >> 20
         ));
     }
-    let blob: JsValue = match source {
-        Source::File(f) => f.clone().into(),
-        Source::Bytes { bytes, .. } => {
-            let parts = Array::of1(&Uint8Array::from(&bytes[..]));
-            match web_sys::Blob::new_with_u8_array_sequence(&parts) {
-                Ok(b) => b.into(),
-                Err(_) => return Kept::No("the browser could not copy the data".into()),
-            }
-        }
+    // The bytes themselves, not the picked `File`: Chromium keeps a picked file as a
+    // reference to the disk, which a reload cannot read once the file moved or changed.
+    let parts: JsValue = match source {
+        Source::File(f) => match wasm_bindgen_futures::JsFuture::from(f.array_buffer()).await {
+            Ok(buffer) => Array::of1(&buffer).into(),
+            Err(_) => return Kept::No("the browser could not read the file again".into()),
+        },
+        Source::Bytes { bytes, .. } => Array::of1(&Uint8Array::from(&bytes[..])).into(),
+    };
+    let blob: JsValue = match web_sys::Blob::new_with_buffer_source_sequence(&parts) {
+        Ok(b) => b.into(),
+        Err(_) => return Kept::No("the browser could not copy the data".into()),
     };
     let record = Object::new();
     let reading = serde_json::to_string(&Reading::of(options)).unwrap_or_default();

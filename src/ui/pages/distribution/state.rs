@@ -127,8 +127,9 @@ impl DistState {
             let busy = st.dataset.with_untracked(Option::is_some)
                 || st.loading_name.with_untracked(Option::is_some);
             if !busy {
-                st.restored.set(true);
                 st.start(source, options, None);
+                // After `start`, which clears it for every other load.
+                st.restored.set(true);
             }
         });
     }
@@ -160,9 +161,7 @@ impl DistState {
         let name = source.name();
         st.error.set(None);
         st.quote_offer.set(None);
-        if keep_selected.is_none() && st.dataset.with_untracked(Option::is_some) {
-            st.restored.set(false);
-        }
+        st.restored.set(false);
         st.failed.set_value(Some((source.clone(), options.clone())));
         st.loading_name.set(Some(name.clone()));
         st.progress.set(Some(LoadProgress {
