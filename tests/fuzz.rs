@@ -723,6 +723,8 @@ struct Case {
     options_what: String,
     /// Chunk sizes for the push reader.
     chunk_seed: u64,
+    /// Whether the input was read from a file (replayed by path, not by seed).
+    from_file: bool,
 }
 
 fn make_case(seed: u64) -> Case {
@@ -776,6 +778,7 @@ fn make_case(seed: u64) -> Case {
         options,
         options_what,
         chunk_seed: rng.next_u64(),
+        from_file: false,
     }
 }
 
@@ -1099,15 +1102,19 @@ fn save(case: &Case) -> String {
 }
 
 fn report(case: &Case, problem: &str) -> String {
+    let input = save(case);
+    let replay = if case.from_file {
+        format!("PIPESCOPE_FUZZ_FILE={input}")
+    } else {
+        format!("PIPESCOPE_FUZZ_REPLAY=0x{:016x}", case.seed)
+    };
     format!(
-        "case seed 0x{:016x} ({}; ingest also with {}; {} bytes): {problem}\n  input: {}\n  replay: \
-         PIPESCOPE_FUZZ_REPLAY=0x{:016x} cargo test --release --test fuzz replay -- --ignored",
+        "case seed 0x{:016x} ({}; ingest also with {}; {} bytes): {problem}\n  input: {input}\n  \
+         replay: {replay} cargo test --release --test fuzz replay -- --ignored",
         case.seed,
         case.what,
         case.options_what,
         case.bytes.len(),
-        save(case),
-        case.seed
     )
 }
 
@@ -1336,6 +1343,7 @@ fn replay() {
             options: IngestOptions::default(),
             options_what: "default options".into(),
             chunk_seed: 1,
+            from_file: true,
         }
     } else {
         panic!("set PIPESCOPE_FUZZ_REPLAY=<case seed> or PIPESCOPE_FUZZ_FILE=<path>");
