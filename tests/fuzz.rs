@@ -912,7 +912,13 @@ fn check_ingest(case: &Case, options: &IngestOptions, label: &str, failures: &mu
         }
     };
     let quoting = options.literal_quotes_from().is_none();
-    let records = csv_records(bytes, table.dialect.delimiter, quoting);
+    // Ingest strips a second BOM at the start too (as csv-core did when ingest stripped
+    // the first): a line holding only the two is blank there, a one-cell record to csv.
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let body = bytes
+        .strip_prefix(BOM)
+        .map_or(&bytes[..], |b| b.strip_prefix(BOM).unwrap_or(b));
+    let records = csv_records(body, table.dialect.delimiter, quoting);
     let expected = records.saturating_sub(u64::from(table.dialect.has_header));
     let accounted = (table.rows + table.skipped.count) as u64;
     if accounted != expected {
