@@ -9,7 +9,7 @@ TRUNK_VERSION := 0.21.14
 # Must equal the wasm-bindgen version locked in Cargo.lock.
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/[version="= ]/,""); print}' Cargo.lock)
 
-.PHONY: serve test build setup setup-test test-native test-e2e bench clean
+.PHONY: serve test build setup setup-test test-native test-e2e bench clean fuzz
 
 ## Install what is missing, build the release page, serve it on http://127.0.0.1:8080.
 serve: build
@@ -53,6 +53,14 @@ bench: setup-test build
 	node tests/bench/browser/monitor.mjs
 	node tests/bench/browser/journal.mjs
 	node tests/bench/browser/monitor-recover.mjs
+
+## Fuzz harness of issue 13, the long run (`make test` runs a bounded one): mutated real
+## and synthetic files through every reader, FUZZ_CASES cases from FUZZ_SEED (default: the
+## clock). Failing inputs are written to target/fuzz-failures/ with the line to replay them.
+FUZZ_CASES ?= 200000
+fuzz:
+	PIPESCOPE_FUZZ_CASES=$(FUZZ_CASES) $(if $(FUZZ_SEED),PIPESCOPE_FUZZ_SEED=$(FUZZ_SEED)) \
+		cargo test --release --test fuzz long -- --ignored --nocapture
 
 clean:
 	rm -rf dist target/e2e-screenshots

@@ -20,3 +20,4 @@ pub mod simulator;
 pub mod source;
 pub mod stream;
 pub mod synth;
+pub mod text;

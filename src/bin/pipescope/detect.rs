@@ -86,8 +86,9 @@ pub fn run(args: Args) -> ExitCode {
         Err(IngestError::UnknownColumn { name, available }) => {
             let flag = if name == time { "--time" } else { "--value" };
             return fail(format_args!(
-                "{file}: no column named '{name}' ({flag}); the columns are: {}",
-                available.join(", ")
+                "{file}: no column named '{}' ({flag}); the columns are: {}",
+                pipescope::core::text::clip(&name),
+                pipescope::core::text::list(&available)
             ));
         }
         Err(e) => return ingest_failure(&file, &e),
@@ -287,13 +288,12 @@ pub fn pick_series(
     value: Option<&str>,
 ) -> Result<usize, ExitCode> {
     let list = || {
-        table
+        let names = table
             .names
             .iter()
             .enumerate()
-            .map(|(i, n)| format!("{i}: {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+            .map(|(i, n)| format!("{i}: {n}"));
+        pipescope::core::text::list(names)
     };
     match value {
         Some(v) => table.metric_index(v).ok_or_else(|| {

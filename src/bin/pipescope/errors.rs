@@ -164,15 +164,14 @@ pub fn run(args: Args) -> ExitCode {
     }
     if stream.other_build_events > 0 {
         let (b, c) = (stream.baseline, stream.candidate);
-        let others: Vec<&str> = (0..stream.builds.len() as u32)
+        let others = (0..stream.builds.len() as u32)
             .filter(|&i| i != b && i != c)
-            .map(|i| stream.builds[i as usize].as_str())
-            .collect();
+            .map(|i| stream.builds[i as usize].as_str());
         eprintln!(
             "pipescope: {}: {} row(s) of other builds ({}) are not compared",
             file.display(),
             stream.other_build_events,
-            others.join(", ")
+            pipescope::core::text::list(others)
         );
     }
     if stream.out_of_order > 0 {

@@ -89,8 +89,9 @@ pub fn run(args: Args) -> ExitCode {
         Ok(t) => t,
         Err(IngestError::UnknownColumn { name, available }) => {
             return fail(format_args!(
-                "{file}: no column named '{name}'; the columns are: {}",
-                available.join(", ")
+                "{file}: no column named '{}'; the columns are: {}",
+                pipescope::core::text::clip(&name),
+                pipescope::core::text::list(&available)
             ))
         }
         Err(e) => return ingest_failure(&file, &e),

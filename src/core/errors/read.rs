@@ -14,6 +14,7 @@ use super::records::{RecordError, Records};
 use super::timestamp::TimeFormat;
 use crate::core::event::ErrorEvent;
 use crate::core::ingest::IngestError;
+use crate::core::text::{clip, list};
 
 /// Which column plays each role (zero-based indices).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -64,7 +65,9 @@ impl fmt::Display for RowProblem {
         write!(
             f,
             "line {}, column '{}': {}",
-            self.line, self.column, self.message
+            self.line,
+            clip(&self.column),
+            self.message
         )
     }
 }
@@ -143,19 +146,29 @@ impl fmt::Display for ReadError {
             }
             ReadError::SingleBuild { build } => write!(
                 f,
-                "only one build ('{build}') is in the data; a regression check needs events from a baseline and a candidate build"
+                "only one build ('{}') is in the data; a regression check needs events from a baseline and a candidate build",
+                clip(build)
             ),
             ReadError::TooManyBuilds { builds } => write!(
                 f,
                 "{} builds are in the data ({}); choose two with --baseline BUILD and --candidate BUILD",
                 builds.len(),
-                builds.join(", ")
+                list(builds)
             ),
             ReadError::UnknownBuild { role, name, builds } => {
-                write!(f, "the {role} build '{name}' is not in the data; the builds are {}", builds.join(", "))
+                write!(
+                    f,
+                    "the {role} build '{}' is not in the data; the builds are {}",
+                    clip(name),
+                    list(builds)
+                )
             }
             ReadError::SameBuild { name } => {
-                write!(f, "baseline and candidate are both '{name}'; choose two different builds")
+                write!(
+                    f,
+                    "baseline and candidate are both '{}'; choose two different builds",
+                    clip(name)
+                )
             }
         }
     }
@@ -472,7 +485,7 @@ pub fn read_bytes(bytes: &[u8], options: &ReadOptions) -> Result<ErrorStream, Re
                 problem: RowProblem {
                     line: lines[data_start],
                     column: columns[roles.time].clone(),
-                    message: format!("'{value}' is not a timestamp"),
+                    message: format!("'{}' is not a timestamp", clip(&value)),
                 },
             }
         })?;
@@ -595,7 +608,7 @@ impl Builder<'_> {
                 self.problem(
                     line,
                     time,
-                    format!("'{}' is not a timestamp: {e}", cell(time)),
+                    format!("'{}' is not a timestamp: {e}", clip(cell(time))),
                 );
                 return;
             }

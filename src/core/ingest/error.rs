@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::core::text::{clip, list};
+
 /// A failure to read a CSV/TSV file. Each Display message says what went wrong and where,
 /// in words a user can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +95,9 @@ impl fmt::Display for IngestError {
             ),
             IngestError::InvalidUtf8 { line, column, offset } => write!(
                 f,
-                "line {line}, column '{column}': invalid UTF-8 at byte offset {offset}; \
-                 re-save the file as UTF-8 and load it again"
+                "line {line}, column '{}': invalid UTF-8 at byte offset {offset}; \
+                 re-save the file as UTF-8 and load it again",
+                clip(column)
             ),
             IngestError::InvalidUtf16 { offset } => write!(
                 f,
@@ -120,12 +123,15 @@ impl fmt::Display for IngestError {
             ),
             IngestError::UnknownColumn { name, available } => write!(
                 f,
-                "no column named '{name}' to set the type of; the columns are: {}",
-                available.join(", ")
+                "no column named '{}' to set the type of; the columns are: {}",
+                clip(name),
+                list(available)
             ),
             IngestError::RunawayQuote(r) => write!(f, "{r}"),
             IngestError::InvalidOption { option, reason } => write!(f, "invalid {option}: {reason}"),
-            IngestError::Io { path, message } => write!(f, "could not read '{path}': {message}"),
+            IngestError::Io { path, message } => {
+                write!(f, "could not read '{}': {message}", clip(path))
+            }
         }
     }
 }

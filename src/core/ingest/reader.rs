@@ -170,7 +170,14 @@ impl Ingest {
             return Err(IngestError::Empty);
         }
         let o = &self.options;
-        let Some(s) = sniff(body, at_eof, o.delimiter(), o.has_header()) else {
+        // The sniff sees the same bytes however the file was pushed: the shortest start
+        // that triggers it in `push_inner`, not whatever the chunk that crossed the
+        // trigger brought along (a whole file read at once used to be sniffed whole, so
+        // the page, which pushes chunks, could choose another dialect than the CLI).
+        let cut = sniff_cut(&buf).max(bom);
+        let sample = &buf[bom..cut];
+        let whole = cut == buf.len();
+        let Some(s) = sniff(sample, at_eof && whole, o.delimiter(), o.has_header()) else {
             return Err(IngestError::Empty);
         };
         let encoding = self.encoding();
@@ -256,6 +263,19 @@ pub fn utf8_bytes(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IngestErro
     Ok(std::borrow::Cow::Owned(out))
 }
 
+/// Length of the start of `buf` the sniff looks at: the shortest one holding
+/// [`SNIFF_BYTES`] and [`SNIFF_LINES`] line ends, or [`SNIFF_MAX_BYTES`], or all of `buf`
+/// when it is shorter (the whole file).
+fn sniff_cut(buf: &[u8]) -> usize {
+    if buf.len() < SNIFF_BYTES {
+        return buf.len();
+    }
+    let lines = memchr::memchr_iter(b'\n', buf)
+        .nth(SNIFF_LINES - 1)
+        .map_or(buf.len(), |i| (i + 1).max(SNIFF_BYTES));
+    lines.min(SNIFF_MAX_BYTES).min(buf.len())
+}
+
 // A child module so the split parse can reach the parser's private state.
 #[cfg(not(target_arch = "wasm32"))]
 #[path = "parallel.rs"]
@@ -312,6 +332,49 @@ mod tests {
         assert_eq!(whole.rows, 3000);
         assert_eq!(read_in_chunks(long.as_bytes(), 1), whole);
         assert_eq!(read_in_chunks(long.as_bytes(), 777), whole);
+    }
+
+    #[test]
+    fn the_dialect_does_not_depend_on_how_the_file_is_pushed() {
+        // Over SNIFF_BYTES of rows that read as three columns split by commas, then rows
+        // where `|` splits more consistently: a sniff of the whole file would see those too.
+        // Long rows, so the sniff's first 1000 records reach past SNIFF_BYTES.
+        let pad = "7".repeat(200);
+        let mut text = String::from("a,b,c\n");
+        while text.len() < SNIFF_BYTES + 100 {
+            text.push_str(&format!("{pad},2,3\n"));
+        }
+        for _ in 0..3000 {
+            text.push_str(&format!("{pad}|y|z|w\n"));
+        }
+        let whole = read_in_chunks(text.as_bytes(), usize::MAX);
+        assert_eq!(whole.dialect.delimiter, b',');
+        for size in [1000, 4096, 65_536, 70_001] {
+            assert_eq!(
+                read_in_chunks(text.as_bytes(), size),
+                whole,
+                "chunks of {size}"
+            );
+        }
+        assert_eq!(sniff_cut(text.as_bytes()), SNIFF_BYTES);
+        assert_eq!(sniff_cut(b"a\nb\n"), 4);
+    }
+
+    #[test]
+    fn a_wide_file_pushed_without_its_size_reserves_only_its_rows() {
+        let header: Vec<String> = (0..20_000).map(|c| format!("c{c}")).collect();
+        let row: Vec<String> = (0..20_000).map(|c| (c % 10).to_string()).collect();
+        let text = format!("{}\n{}\n", header.join(","), row.join(","));
+        let t = read_in_chunks(text.as_bytes(), 4096);
+        assert_eq!((t.rows, t.columns.len()), (1, 20_000));
+        for c in &t.columns {
+            match &c.data {
+                super::super::ColumnData::Numeric(v) => {
+                    assert!(v.capacity() < 16, "{}", v.capacity())
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::core::errors::timestamp::TimeFormat;
 use crate::core::ingest::cell::parse_number_str;
 use crate::core::ingest::{read_bytes, Column, ColumnData, IngestOptions, Table};
+use crate::core::text::clip;
 
 use super::time::{whole_ms, TimeCells};
 use super::{finish, s, MetricTable, Note, NoteKind, SourceError, SourceFormat, MAX_CELLS};
@@ -57,9 +58,10 @@ pub fn read_metrics_csv(
         notes.push(Note::new(
             NoteKind::BadTimes,
             format!(
-                "{} row{} with a missing or unreadable time in '{time_name}' {} left out (first at line {}).",
+                "{} row{} with a missing or unreadable time in '{}' {} left out (first at line {}).",
                 bad.len(),
                 s(bad.len()),
+                clip(time_name),
                 if bad.len() == 1 { "was" } else { "were" },
                 lines[first]
             ),
@@ -81,7 +83,7 @@ pub fn read_metrics_csv(
                         format!(
                             "{count} cell{} in '{}' {} not numbers and are treated as missing (first at line {line}).",
                             s(count),
-                            column.name,
+                            clip(&column.name),
                             if count == 1 { "is" } else { "are" }
                         ),
                     ));
@@ -94,7 +96,7 @@ pub fn read_metrics_csv(
                     NoteKind::SkippedColumn,
                     format!(
                         "Column '{}' holds {what}, not numbers, and is not replayed.",
-                        column.name
+                        clip(&column.name)
                     ),
                 ));
                 others.push((column.name.clone(), what.to_string()));

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::core::ingest::IngestError;
+use crate::core::text::{clip, list};
 
 /// A failure to read a replay file. Each Display message says what went wrong and where
 /// (line and column, or a JSON path), in words a user can act on.
@@ -102,14 +103,15 @@ impl fmt::Display for SourceError {
             SourceError::Csv(e) => e.fmt(f),
             SourceError::UnknownTimeColumn { name, available } => write!(
                 f,
-                "no column named '{name}' to read times from; the columns are: {}",
-                available.join(", ")
+                "no column named '{}' to read times from; the columns are: {}",
+                clip(name),
+                list(available)
             ),
             SourceError::NoTimeColumn { columns } => write!(
                 f,
                 "no column holds times (epoch seconds or milliseconds, ISO 8601 like \
                  2026-11-28T14:05:00Z, or H:MM:SS); the columns are: {}; name the time column",
-                columns.join(", ")
+                list(columns)
             ),
             SourceError::BadTimes {
                 column,
@@ -119,9 +121,11 @@ impl fmt::Display for SourceError {
                 rows,
             } => write!(
                 f,
-                "line {line}, column '{column}': '{value}' is not a time, and neither are {bad} \
+                "line {line}, column '{}': '{}' is not a time, and neither are {bad} \
                  of the {rows} rows; use epoch seconds or milliseconds, ISO 8601 \
-                 (2026-11-28T14:05:00Z) or H:MM:SS, or pick another time column"
+                 (2026-11-28T14:05:00Z) or H:MM:SS, or pick another time column",
+                clip(column),
+                clip(value)
             ),
             SourceError::NoMetrics {
                 time_column,
@@ -129,22 +133,22 @@ impl fmt::Display for SourceError {
             } => {
                 write!(
                     f,
-                    "no numeric column to replay besides the time column '{time_column}'"
+                    "no numeric column to replay besides the time column '{}'",
+                    clip(time_column)
                 )?;
                 if columns.is_empty() {
                     write!(f, "; the file has no other column")
                 } else {
-                    let list: Vec<String> = columns
+                    let named = columns
                         .iter()
-                        .map(|(n, what)| format!("'{n}' ({what})"))
-                        .collect();
-                    write!(f, "; the other columns are: {}", list.join(", "))
+                        .map(|(n, what)| format!("'{}' ({what})", clip(n)));
+                    write!(f, "; the other columns are: {}", list(named))
                 }
             }
             SourceError::AllMissing { metrics } => write!(
                 f,
                 "every metric is empty ({}): there is no value to replay",
-                metrics.join(", ")
+                list(metrics)
             ),
             SourceError::TooLarge { rows, metrics } => write!(
                 f,
@@ -168,7 +172,9 @@ impl fmt::Display for SourceError {
             ),
             SourceError::Prometheus { error_type, error } => write!(
                 f,
-                "the Prometheus server answered with an error ({error_type}): {error}"
+                "the Prometheus server answered with an error ({}): {}",
+                clip(error_type),
+                crate::core::text::clip_to(error, 500)
             ),
             SourceError::Shape { path, message } => {
                 write!(f, "in the Prometheus response at {path}: {message}")

@@ -380,7 +380,7 @@ fn finish(
                 dropped.push(name.clone());
                 notes.push(Note::new(
                     NoteKind::AllMissing,
-                    format!("Metric '{name}' has no values at all and is left out; the other metrics replay as usual."),
+                    format!("Metric '{}' has no values at all and is left out; the other metrics replay as usual.", crate::core::text::clip(name)),
                 ));
             }
             Some(&first) => {
@@ -389,7 +389,7 @@ fn finish(
                 if n >= 2 && present.all(|&v| v == first) {
                     notes.push(Note::new(
                         NoteKind::Constant,
-                        format!("Metric '{name}' is constant ({first}); its band will be tight, so any change is flagged."),
+                        format!("Metric '{}' is constant ({first}); its band will be tight, so any change is flagged.", crate::core::text::clip(name)),
                     ));
                 }
             }

@@ -199,7 +199,11 @@ fn describe(v: &Value) -> String {
         Value::Array(_) => "a JSON array".into(),
         Value::Object(m) if m.is_empty() => "an empty object".into(),
         Value::Object(m) => {
-            let keys: Vec<&str> = m.keys().take(8).map(String::as_str).collect();
+            let keys: Vec<_> = m
+                .keys()
+                .take(8)
+                .map(|k| crate::core::text::clip(k))
+                .collect();
             let more = if m.len() > 8 { ", …" } else { "" };
             format!("an object with keys {}{more}", keys.join(", "))
         }
@@ -284,7 +288,10 @@ fn walk(root: &Value) -> Result<Raw, SourceError> {
             other => {
                 return Err(shape(
                     "data.resultType",
-                    format!("unknown result type '{other}'; expected matrix, vector or scalar"),
+                    format!(
+                        "unknown result type '{}'; expected matrix, vector or scalar",
+                        crate::core::text::clip(other)
+                    ),
                 ))
             }
         },

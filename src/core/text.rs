@@ -1,0 +1,128 @@
+//! User text echoed in messages: a cell, a column name or a list of them is shown cut
+//! short, so a 1 MB cell or a header of 20,000 columns cannot turn one error into a
+//! megabyte of output. The typed errors keep the full text; only their words are clipped.
+
+use std::borrow::Cow;
+
+/// Characters of one piece of user text (a cell, a name) a message shows.
+pub const CLIP_CHARS: usize = 80;
+/// Items of a list (column names, builds) a message shows.
+pub const LIST_ITEMS: usize = 12;
+
+/// `s` cut to at most `max` characters, with `…` where it was cut.
+///
+/// ```
+/// use pipescope::core::text::clip_to;
+/// assert_eq!(clip_to("abcdef", 3), "abc…");
+/// assert_eq!(clip_to("abc", 3), "abc");
+/// ```
+pub fn clip_to(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
+        None => Cow::Borrowed(s),
+    }
+}
+
+/// `s` cut to [`CLIP_CHARS`] characters.
+pub fn clip(s: &str) -> Cow<'_, str> {
+    clip_to(s, CLIP_CHARS)
+}
+
+/// The first [`LIST_ITEMS`] items, each clipped, joined by `, `, then how many more.
+///
+/// ```
+/// use pipescope::core::text::list;
+/// let names: Vec<String> = (1..=20).map(|i| format!("c{i}")).collect();
+/// assert!(list(&names).ends_with("c12 and 8 more"));
+/// assert_eq!(list(["a", "b"]), "a, b");
+/// ```
+pub fn list<I>(items: I) -> String
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut out = String::new();
+    let mut n = 0usize;
+    for item in items {
+        if n < LIST_ITEMS {
+            if n > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&clip(item.as_ref()));
+        }
+        n += 1;
+    }
+    if n > LIST_ITEMS {
+        out.push_str(&format!(" and {} more", n - LIST_ITEMS));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clips_on_character_boundaries_and_bounds_lists() {
+        let wide = "é".repeat(1_000_000);
+        let c = clip(&wide);
+        assert_eq!(c.chars().count(), CLIP_CHARS + 1);
+        assert!(c.ends_with('…'));
+        assert_eq!(clip("short"), "short");
+        let names = vec!["é".repeat(1000); 20_000];
+        let l = list(&names);
+        assert!(l.chars().count() < 1200, "{}", l.len());
+        assert!(l.ends_with(" and 19988 more"), "{}", &l[l.len() - 30..]);
+        assert_eq!(list(Vec::<String>::new()), "");
+    }
+
+    #[test]
+    fn error_messages_echo_a_bounded_share_of_huge_input() {
+        use crate::core::errors::ReadError;
+        use crate::core::ingest::IngestError;
+        use crate::core::source::SourceError;
+        let cell = "x".repeat(1 << 20);
+        let columns: Vec<String> = (0..20_000).map(|c| format!("c{c}")).collect();
+        let messages = [
+            SourceError::NoTimeColumn {
+                columns: columns.clone(),
+            }
+            .to_string(),
+            SourceError::BadTimes {
+                column: cell.clone(),
+                line: 2,
+                value: cell.clone(),
+                bad: 3,
+                rows: 4,
+            }
+            .to_string(),
+            ReadError::TooManyBuilds {
+                builds: vec![cell.clone(); 3],
+            }
+            .to_string(),
+            ReadError::SingleBuild {
+                build: cell.clone(),
+            }
+            .to_string(),
+            IngestError::UnknownColumn {
+                name: cell.clone(),
+                available: columns,
+            }
+            .to_string(),
+            IngestError::InvalidUtf8 {
+                line: 1,
+                column: cell,
+                offset: 0,
+            }
+            .to_string(),
+        ];
+        for m in messages {
+            assert!(
+                m.chars().count() < 2000,
+                "{} characters: {}",
+                m.len(),
+                &m[..200]
+            );
+        }
+    }
+}
