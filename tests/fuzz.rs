@@ -791,8 +791,28 @@ fn case_seed(base: u64, i: u64) -> u64 {
 
 /// Records an independent reader (the csv crate) finds: the count every reader must
 /// account for. Blank lines are no records there, as in ingest and the Errors reader; a
-/// leading UTF-8 BOM is stripped by both.
+/// leading UTF-8 BOM is stripped by both; UTF-16 with a byte order mark is text to every
+/// reader, so it is counted decoded (std's decoder: an independent path from ingest's
+/// streaming one).
 fn csv_records(bytes: &[u8], delimiter: u8, quoting: bool) -> u64 {
+    let decoded;
+    let bytes = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) | Some([0xFE, 0xFF]) => {
+            let units: Vec<u16> = bytes[2..]
+                .chunks_exact(2)
+                .map(|p| {
+                    if bytes[0] == 0xFE {
+                        u16::from_be_bytes([p[0], p[1]])
+                    } else {
+                        u16::from_le_bytes([p[0], p[1]])
+                    }
+                })
+                .collect();
+            decoded = String::from_utf16_lossy(&units).into_bytes();
+            &decoded[..]
+        }
+        _ => bytes,
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
