@@ -231,6 +231,11 @@ test('mean threshold mode: alerts per window with start and stop, printable in t
   await page.waitForSelector('#errors-error');
   assert.match(await page.textContent('#errors-error'), /Windows: '5,zero' is not a list/);
   assert.equal((await alertRows(page)).length, rows.length);
+  // A window past the documented range is refused before anything is allocated.
+  await page.fill('#windows', '4294967295');
+  await page.locator('#windows').dispatchEvent('change');
+  await page.waitForFunction(() => /not a list of 1 to 16 bin counts of 1 to 10000 each/.test(document.querySelector('#errors-error')?.textContent ?? ''), null, { timeout: 10_000 });
+  assert.equal((await alertRows(page)).length, rows.length, 'the alerts on screen are kept');
 });
 
 test('bad input: one build, three builds, bad timestamps and hostile labels', async ({ page }) => {
