@@ -23,6 +23,19 @@ pub fn clip_to(s: &str, max: usize) -> Cow<'_, str> {
     }
 }
 
+/// A count with thousands separators: `1352` reads `1,352`.
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// `s` cut to [`CLIP_CHARS`] characters.
 pub fn clip(s: &str) -> Cow<'_, str> {
     clip_to(s, CLIP_CHARS)

@@ -411,16 +411,7 @@ fn odds(surprise: f64) -> String {
     let digits = x.log10().floor() as i32;
     // Two significant figures.
     let unit = 10f64.powi((digits - 1).max(0));
-    let n = ((x / unit).round() * unit) as u64;
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::core::text::group_thousands(((x / unit).round() * unit) as u64)
 }
 
 /// One detector's interface: a causal fold from points to judgements.

@@ -91,18 +91,7 @@ pub fn is_new_code(baseline: u64, candidate: u64) -> bool {
     baseline == 0 && candidate > 0
 }
 
-/// A count with thousands separators: `1352` reads `1,352`.
-pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::core::text::group_thousands;
 
 /// How a new code's counts read everywhere a ratio would be shown: `new: 0 → 1,352`.
 pub fn new_code_text(candidate: u64) -> String {

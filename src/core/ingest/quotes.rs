@@ -3,6 +3,7 @@
 //! in those lines vanish. Every reader in the core judges a record that spans lines by the
 //! one rule here, and reports it with the line where it opened and what it swallowed.
 
+use crate::core::text::group_thousands as grouped;
 use std::fmt;
 
 /// A quoted field that ran over lines that look like rows of their own.
@@ -86,19 +87,6 @@ pub fn row_like_lines(text: &[u8], delimiter: u8, fields: usize, to_end: bool) -
         .iter()
         .filter(|l| memchr::memchr_iter(delimiter, l).count() == fields - 1)
         .count() as u64
-}
-
-/// Thousands separators, so "10027 lines" reads as "10,027 lines".
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl fmt::Display for RunawayQuote {
