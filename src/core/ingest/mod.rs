@@ -10,6 +10,7 @@ pub use quotes::RunawayQuote;
 mod builder;
 pub mod cell;
 mod infer;
+pub mod locale;
 pub mod quotes;
 mod reader;
 mod scan;

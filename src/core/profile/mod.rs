@@ -300,6 +300,8 @@ mod tests {
             missing: 0,
             invalid: 0,
             first_invalid: None,
+            reading: Default::default(),
+            other_reading: None,
         }
     }
 

@@ -4,9 +4,12 @@
 use super::parser::Parser;
 use super::INFER_ROWS;
 use crate::core::ingest::builder::ColumnBuilder;
+use crate::core::ingest::cell::is_missing;
 use crate::core::ingest::error::IngestError;
 use crate::core::ingest::infer::infer_type;
+use crate::core::ingest::locale::{infer_reading, Reading};
 use crate::core::ingest::table::{SkippedRows, Table};
+use crate::core::ingest::ColumnType;
 
 /// The first rows' cells, kept raw until column types are chosen.
 #[derive(Default)]
@@ -165,11 +168,33 @@ impl Parser {
         let mut builders = Vec::with_capacity(ncols);
         for col in 0..ncols {
             let name = self.names[col].clone();
-            let kind = match self.types.iter().rev().find(|(n, _)| *n == name) {
-                Some((_, kind)) => *kind,
-                None => infer_type((0..rows).map(|r| cell(r, col))),
+            let (kind, reading, other) = match self.types.iter().rev().find(|(n, _)| *n == name) {
+                Some((_, kind)) => (*kind, Reading::Standard, None),
+                None => {
+                    let kind = infer_type((0..rows).map(|r| cell(r, col)));
+                    // Labels that all read as a locale's numbers or dates are those.
+                    let local = matches!(kind, ColumnType::Categorical | ColumnType::Text)
+                        .then(|| infer_reading((0..rows).map(|r| cell(r, col)), is_missing))
+                        .flatten();
+                    match local {
+                        Some((
+                            r @ (Reading::DecimalComma | Reading::ThousandsComma),
+                            ambiguous,
+                        )) => (
+                            ColumnType::Numeric,
+                            r,
+                            ambiguous.then(|| r.other()).flatten(),
+                        ),
+                        Some((r, ambiguous)) => (
+                            ColumnType::Datetime,
+                            r,
+                            ambiguous.then(|| r.other()).flatten(),
+                        ),
+                        None => (kind, Reading::Standard, None),
+                    }
+                }
             };
-            let mut b = ColumnBuilder::new(name, kind, capacity);
+            let mut b = ColumnBuilder::new(name, kind, capacity).with_reading(reading, other);
             for (row, &line) in sample.lines.iter().enumerate() {
                 let text = std::str::from_utf8(cell(row, col)).unwrap_or("\u{FFFD}");
                 if b.push(text) {
