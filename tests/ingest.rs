@@ -143,10 +143,13 @@ fn each_delimiter_is_sniffed() {
         assert_eq!(names(&t), ["a", "b", "c"]);
         assert_eq!(numbers(&t, "c"), [2.5, 4.0, 6.0]);
     }
-    // Decimal commas in a semicolon file do not fool the sniffer.
+    // Decimal commas in a semicolon file do not fool the sniffer, and read as numbers.
     let t = read("price;kind\n1,5;a\n2,5;b\n3,0;a\n");
     assert_eq!(t.dialect.delimiter, b';');
-    assert_eq!(labels(&t, "price")[0].as_deref(), Some("1,5"));
+    assert_eq!(numbers(&t, "price"), [1.5, 2.5, 3.0]);
+    let price = t.column("price").unwrap();
+    assert_eq!(price.reading, pipescope::core::ingest::locale::Reading::DecimalComma);
+    assert_eq!(price.other_reading, None, "2,5 cannot group thousands");
 }
 
 #[test]
