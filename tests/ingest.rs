@@ -148,7 +148,10 @@ fn each_delimiter_is_sniffed() {
     assert_eq!(t.dialect.delimiter, b';');
     assert_eq!(numbers(&t, "price"), [1.5, 2.5, 3.0]);
     let price = t.column("price").unwrap();
-    assert_eq!(price.reading, pipescope::core::ingest::locale::Reading::DecimalComma);
+    assert_eq!(
+        price.reading,
+        pipescope::core::ingest::locale::Reading::DecimalComma
+    );
     assert_eq!(price.other_reading, None, "2,5 cannot group thousands");
 }
 
@@ -939,4 +942,39 @@ fn utf16_files_are_decoded_and_read_like_their_utf8_copy() {
     let err = read_err(&bad);
     assert_eq!(err, IngestError::InvalidUtf16 { offset: 18 });
     assert!(err.to_string().contains("UTF-16"), "{err}");
+}
+
+#[test]
+fn locale_numbers_and_dates_are_read_when_unambiguous_and_the_other_reading_is_offered() {
+    use pipescope::core::ingest::locale::Reading;
+    let t = read("Datum;Wert;Menge\n31.12.2024;3,14;1,234\n01.01.2025;2,5;5,678\n");
+    let col = |n: &str| t.column(n).unwrap().clone();
+    assert_eq!(
+        (col("Datum").kind, col("Datum").reading),
+        (ColumnType::Datetime, Reading::DayFirst)
+    );
+    assert_eq!(numbers(&t, "Wert"), [3.14, 2.5]);
+    assert_eq!(col("Wert").other_reading, None);
+    // 1,234 could be either: read with a decimal comma (the file's way), the other offered.
+    assert_eq!(numbers(&t, "Menge"), [1.234, 5.678]);
+    assert_eq!(col("Menge").other_reading, Some(Reading::ThousandsComma));
+    let other = IngestOptions::builder()
+        .column_reading("Menge", Reading::ThousandsComma)
+        .build()
+        .unwrap();
+    let t2 = read_bytes(
+        b"Datum;Wert;Menge\n31.12.2024;3,14;1,234\n01.01.2025;2,5;5,678\n",
+        &other,
+    )
+    .unwrap();
+    assert_eq!(numbers(&t2, "Menge"), [1234.0, 5678.0]);
+    // Ambiguous slash dates: day first, month first offered.
+    let t = read("when,n\n03/04/2024,1\n05/06/2024,2\n");
+    let when = t.column("when").unwrap();
+    assert_eq!(
+        (when.reading, when.other_reading),
+        (Reading::DayFirst, Some(Reading::MonthFirst))
+    );
+    let t = read("when,n\n12/31/2024,1\n01/02/2025,2\n");
+    assert_eq!(t.column("when").unwrap().reading, Reading::MonthFirst);
 }

@@ -30,6 +30,7 @@ pub struct IngestOptions {
     types: Vec<(String, ColumnType)>,
     max_bytes: Option<u64>,
     literal_quotes_from: Option<u64>,
+    readings: Vec<(String, locale::Reading)>,
 }
 
 impl IngestOptions {
@@ -71,6 +72,11 @@ impl IngestOptions {
         self.max_bytes
     }
 
+    /// Per-column locale readings chosen by the user (see [`locale`]).
+    pub fn readings(&self) -> &[(String, locale::Reading)] {
+        &self.readings
+    }
+
     /// 1-based line from which `"` is an ordinary character (see [`quotes`]).
     pub fn literal_quotes_from(&self) -> Option<u64> {
         self.literal_quotes_from
@@ -99,6 +105,15 @@ impl IngestOptionsBuilder {
         let name = name.into();
         self.0.types.retain(|(n, _)| *n != name);
         self.0.types.push((name, kind));
+        self
+    }
+
+    /// Reads column `name` the `reading` way (a decimal comma, day-first dates, ...),
+    /// replacing an earlier choice for it; `Standard` reads it as inference would.
+    pub fn column_reading(mut self, name: impl Into<String>, reading: locale::Reading) -> Self {
+        let name = name.into();
+        self.0.readings.retain(|(n, _)| *n != name);
+        self.0.readings.push((name, reading));
         self
     }
 

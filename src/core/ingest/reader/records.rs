@@ -168,8 +168,22 @@ impl Parser {
         let mut builders = Vec::with_capacity(ncols);
         for col in 0..ncols {
             let name = self.names[col].clone();
+            let chosen = self
+                .readings
+                .iter()
+                .rev()
+                .find(|(n, _)| *n == name)
+                .map(|r| r.1);
             let (kind, reading, other) = match self.types.iter().rev().find(|(n, _)| *n == name) {
-                Some((_, kind)) => (*kind, Reading::Standard, None),
+                Some((_, kind)) => (*kind, chosen.unwrap_or_default(), None),
+                None if chosen.is_some_and(|r| r != Reading::Standard) => {
+                    let r = chosen.unwrap_or_default();
+                    let kind = match r {
+                        Reading::DecimalComma | Reading::ThousandsComma => ColumnType::Numeric,
+                        _ => ColumnType::Datetime,
+                    };
+                    (kind, r, r.other())
+                }
                 None => {
                     let kind = infer_type((0..rows).map(|r| cell(r, col)));
                     // Labels that all read as a locale's numbers or dates are those.
