@@ -620,3 +620,22 @@ async function writeLargeCsv(file, bytes) {
   }
   await fh.close();
 }
+
+test('decimal commas and day-first dates are read as numbers and dates, the other reading offered when both fit', async ({ page }) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'german.csv');
+  await fsp.writeFile(file, 'Datum;Wert;Menge\n31.12.2024;3,14;1,234\n01.01.2025;2,5;5,678\n02.01.2025;-0,75;9,012\n');
+  await uploadAndWait(page, file);
+  await waitForStatus(page, /Loaded german\.csv: 3 rows x 3 columns/);
+  assert.equal((await profileRow(page, 'Wert')).type, 'numeric');
+  assert.equal((await profileRow(page, 'Datum')).type, 'datetime');
+  assert.equal(num((await profileRow(page, 'Wert')).min), -0.75);
+  const note = page.locator('#locale-readings');
+  assert.match(await note.textContent(), /'Wert': decimal comma/);
+  assert.match(await note.textContent(), /'Datum': day first/);
+  // 1,234 reads either way: the page offers the thousands reading.
+  const prev = await loadSeq(page);
+  await page.click('#locale-readings li[data-column="Menge"] button');
+  await waitForLoad(page, prev);
+  assert.equal(num((await profileRow(page, 'Menge')).max), 9012);
+});

@@ -157,6 +157,14 @@ fn Summary() -> impl IntoView {
                     more
                 )
             });
+            // Columns read a locale's way (decimal commas, day-first dates), with the other
+            // reading when the cells fit it too.
+            let local: Vec<(String, crate::core::ingest::locale::Reading, Option<crate::core::ingest::locale::Reading>)> = t
+                .columns
+                .iter()
+                .filter(|c| c.reading != Default::default())
+                .map(|c| (c.name.clone(), c.reading, c.other_reading))
+                .collect();
             let invalid: Vec<String> = t
                 .columns
                 .iter()
@@ -199,6 +207,27 @@ fn Summary() -> impl IntoView {
                 {d.options.literal_quotes_from().map(|line| view! {
                     <div class="banner warn" id="literal-quotes-note"><div class="msg">
                         {format!("Quotes were read as ordinary characters from line {line} on, so a stray quote there does not take the rows after it into one cell; cells from that line keep their \" characters.")}
+                    </div></div>
+                })}
+                {(!local.is_empty()).then(|| view! {
+                    <div class="banner info" id="locale-readings"><div class="msg">
+                        <strong>"Read a locale's way: "</strong>
+                        <ul>{local.into_iter().map(|(name, reading, other)| {
+                            let name2 = name.clone();
+                            view! {
+                                <li data-column=name.clone()>
+                                    {format!("'{name}': {}", reading.describe())}
+                                    {other.map(|o| view! {
+                                        " "
+                                        <button class="small" data-read-as=format!("{o:?}")
+                                            title="These cells read either way; choose the other reading"
+                                            on:click=move |_| st.read_column_as(&name2, o)>
+                                            {format!("Read as {}", o.describe())}
+                                        </button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}</ul>
                     </div></div>
                 })}
                 {skipped.map(|s| view! { <div class="banner warn" id="skipped-rows"><div class="msg">{s}</div></div> })}
