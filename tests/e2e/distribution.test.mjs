@@ -633,6 +633,7 @@ test('decimal commas and day-first dates are read as numbers and dates, the othe
   const note = page.locator('#locale-readings');
   assert.match(await note.textContent(), /'Wert': decimal comma/);
   assert.match(await note.textContent(), /'Datum': day first/);
+  await screenshot(page, 'locale-readings');
   // 1,234 reads either way: the page offers the thousands reading.
   const prev = await loadSeq(page);
   await page.click('#locale-readings li[data-column="Menge"] button');
