@@ -978,3 +978,43 @@ fn locale_numbers_and_dates_are_read_when_unambiguous_and_the_other_reading_is_o
     let t = read("when,n\n12/31/2024,1\n01/02/2025,2\n");
     assert_eq!(t.column("when").unwrap().reading, Reading::MonthFirst);
 }
+
+#[test]
+fn beside_decimal_commas_a_dotted_column_holds_thousands_and_the_standard_reading_is_offered() {
+    use pipescope::core::ingest::locale::Reading;
+    let file = "Preis;Stück;Gewicht\n3,14;1.234;0.5\n2,50;2.000;1.25\n";
+    let t = read(file);
+    let stueck = t.column("Stück").unwrap();
+    assert_eq!(numbers(&t, "Stück"), [1234.0, 2000.0]);
+    assert_eq!(
+        (stueck.reading, stueck.other_reading),
+        (Reading::DecimalComma, Some(Reading::Standard))
+    );
+    // 0.5 cannot be a thousands group: that column keeps its standard reading.
+    assert_eq!(numbers(&t, "Gewicht"), [0.5, 1.25]);
+    assert_eq!(t.column("Gewicht").unwrap().reading, Reading::Standard);
+    // The user's choice of the standard reading stands.
+    let standard = IngestOptions::builder()
+        .column_reading("Stück", Reading::Standard)
+        .build()
+        .unwrap();
+    let t = read_bytes(file.as_bytes(), &standard).unwrap();
+    assert_eq!(numbers(&t, "Stück"), [1.234, 2.0]);
+    assert_eq!(t.column("Stück").unwrap().reading, Reading::Standard);
+    // Without a decimal comma elsewhere, 1.234 is one point two three four.
+    let t = read("a;b\n1.234;x\n2.000;y\n");
+    assert_eq!(numbers(&t, "a"), [1.234, 2.0]);
+}
+
+#[test]
+fn choosing_the_standard_reading_keeps_decimal_commas_as_text() {
+    use pipescope::core::ingest::locale::Reading;
+    let standard = IngestOptions::builder()
+        .column_reading("Preis", Reading::Standard)
+        .build()
+        .unwrap();
+    let t = read_bytes(b"Preis;n\n3,14;1\n2,5;2\n", &standard).unwrap();
+    let preis = t.column("Preis").unwrap();
+    assert_ne!(preis.kind, ColumnType::Numeric);
+    assert_eq!(preis.reading, Reading::Standard);
+}

@@ -28,12 +28,37 @@ impl Reading {
     /// Words for the page and messages.
     pub fn describe(self) -> &'static str {
         match self {
-            Reading::Standard => "standard",
+            Reading::Standard => "standard (a dot is the decimal point)",
             Reading::DecimalComma => "decimal comma (3,14 is 3.14)",
             Reading::DayFirst => "day first (31.12.2024, 31/12/2024)",
             Reading::MonthFirst => "month first (12/31/2024)",
             Reading::ThousandsComma => "thousands comma (1,234 is 1234)",
         }
+    }
+
+    /// Every reading, for option parsers and lists.
+    pub const ALL: [Reading; 5] = [
+        Reading::Standard,
+        Reading::DecimalComma,
+        Reading::ThousandsComma,
+        Reading::DayFirst,
+        Reading::MonthFirst,
+    ];
+
+    /// The reading's name in options and JSON (`decimal-comma`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reading::Standard => "standard",
+            Reading::DecimalComma => "decimal-comma",
+            Reading::DayFirst => "day-first",
+            Reading::MonthFirst => "month-first",
+            Reading::ThousandsComma => "thousands-comma",
+        }
+    }
+
+    /// The reading named `name` (as [`Reading::name`] writes it).
+    pub fn parse(name: &str) -> Option<Reading> {
+        Reading::ALL.into_iter().find(|r| r.name() == name)
     }
 
     /// The other reading of the same cells, offered when a column fits both.

@@ -109,7 +109,8 @@ impl IngestOptionsBuilder {
     }
 
     /// Reads column `name` the `reading` way (a decimal comma, day-first dates, ...),
-    /// replacing an earlier choice for it; `Standard` reads it as inference would.
+    /// replacing an earlier choice for it; `Standard` reads only the standard forms
+    /// (`3.14`, ISO 8601 dates), whatever the cells look like.
     pub fn column_reading(mut self, name: impl Into<String>, reading: locale::Reading) -> Self {
         let name = name.into();
         self.0.readings.retain(|(n, _)| *n != name);
