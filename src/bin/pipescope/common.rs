@@ -71,6 +71,30 @@ pub fn note_readings(file: &str, table: &pipescope::core::ingest::Table) {
     }
 }
 
+/// A text column's cells as numbers by ingest's one rule (`locale::number_reading`),
+/// saying on stderr when a locale's reading was taken (missing cells are NaN).
+pub fn column_numbers(file: &str, name: &str, cells: &[Option<&str>]) -> Vec<f64> {
+    let (reading, other) =
+        pipescope::core::ingest::locale::number_reading(cells.iter().flatten().copied());
+    if reading != Reading::Standard {
+        let name = pipescope::core::text::clip(name);
+        let other = other.map_or(String::new(), |o| {
+            format!("; its cells read as {} too", o.describe())
+        });
+        eprintln!(
+            "pipescope: {file}: column '{name}' read as {}{other}",
+            reading.describe()
+        );
+    }
+    cells
+        .iter()
+        .map(|c| {
+            c.and_then(|c| reading.number(c.as_bytes()))
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
+}
+
 pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("pipescope: {message}");
     ExitCode::from(2)

@@ -262,6 +262,44 @@ pub fn infer_reading<'a>(
     }
 }
 
+/// How to read a column of text cells as numbers when the caller wants numbers whatever
+/// the column looks like (`pipescope detect --value`, a metric column of the Monitor): the
+/// reading under which the most of the first 10,000 present cells are numbers, standard
+/// unless a locale's reading reads more, with the other reading when the comma cells fit
+/// both. One rule for every reader that takes a column as numbers.
+///
+/// ```
+/// use pipescope::core::ingest::locale::{number_reading, Reading};
+/// let cells = ["3,14", "2,5", "NA", "4"];
+/// assert_eq!(number_reading(cells.iter().copied()), (Reading::DecimalComma, None));
+/// assert_eq!(number_reading(["3.14", "x"].into_iter()).0, Reading::Standard);
+/// ```
+pub fn number_reading<'a>(cells: impl Iterator<Item = &'a str>) -> (Reading, Option<Reading>) {
+    let (mut standard, mut decimal, mut thousands, mut commas, mut ambiguous) = (0, 0, 0, 0, 0);
+    for cell in cells
+        .map(str::as_bytes)
+        .filter(|c| !super::cell::is_missing(c))
+        .take(10_000)
+    {
+        standard += usize::from(super::cell::parse_number(cell).is_some());
+        decimal += usize::from(parse_decimal_comma(cell).is_some());
+        thousands += usize::from(parse_thousands_comma(cell).is_some());
+        if trim(cell).contains(&b',') {
+            commas += 1;
+            ambiguous += usize::from(comma_is_ambiguous(cell));
+        }
+    }
+    if decimal > standard && decimal >= thousands {
+        let other = (commas > 0 && ambiguous == commas).then_some(Reading::ThousandsComma);
+        (Reading::DecimalComma, other)
+    } else if thousands > standard {
+        let other = (commas > 0 && ambiguous == commas).then_some(Reading::DecimalComma);
+        (Reading::ThousandsComma, other)
+    } else {
+        (Reading::Standard, None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
