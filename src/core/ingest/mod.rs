@@ -118,6 +118,13 @@ impl IngestOptionsBuilder {
         self
     }
 
+    /// Forgets a choice made with [`IngestOptionsBuilder::column_reading`]: the cells
+    /// decide column `name`'s reading again.
+    pub fn auto_reading(mut self, name: &str) -> Self {
+        self.0.readings.retain(|(n, _)| n != name);
+        self
+    }
+
     /// Refuses inputs larger than this many bytes (checked as bytes arrive).
     pub fn max_bytes(mut self, limit: Option<u64>) -> Self {
         self.0.max_bytes = limit;
