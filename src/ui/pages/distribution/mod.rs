@@ -215,7 +215,7 @@ fn Summary() -> impl IntoView {
                 })}
                 {(!local.is_empty()).then(|| view! {
                     <div class="banner info" id="locale-readings"><div class="msg">
-                        <strong>"Read a locale's way: "</strong>
+                        <strong>"How numbers and dates were read: "</strong>
                         <ul>{local.into_iter().map(|(name, reading, other, by_user)| {
                             let name2 = name.clone();
                             let name3 = name.clone();
