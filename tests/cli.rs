@@ -314,3 +314,58 @@ fn a_stray_quote_exits_2_with_its_line_and_the_flag_that_keeps_the_rows() {
         );
     }
 }
+
+#[test]
+fn decimal_commas_are_read_alike_by_profile_detect_and_incidents_and_said_on_stderr() {
+    let dir = scratch("decimal-commas");
+    let mut csv = String::from("zeit;wert;stück\n");
+    for i in 0..600 {
+        let v =
+            50.0 + 5.0 * (i as f64 / 10.0).sin() + if (400..420).contains(&i) { 60.0 } else { 0.0 };
+        let n = format!("{}.{:03}", 1 + i % 9, i % 1000);
+        csv.push_str(&format!(
+            "{};{};{n}\n",
+            1_700_000_000 + 60 * i,
+            format!("{v:.2}").replace('.', ",")
+        ));
+    }
+    let file = write(&dir, "werte.csv", csv.as_bytes());
+    let o = run(&["profile", &file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["columns"][1]["type"], "numeric");
+    assert_eq!(v["columns"][1]["reading"], "decimal-comma");
+    assert!((v["columns"][1]["mean"].as_f64().unwrap() - 52.0).abs() < 1.5);
+    // Beside decimal commas, 1.234 is a thousand two hundred and thirty-four.
+    assert_eq!(v["columns"][2]["reading"], "decimal-comma");
+    assert!(v["columns"][2]["min"].as_f64().unwrap() >= 1000.0);
+    let err = stderr(&o);
+    assert!(err.contains("column 'wert' read as decimal comma"), "{err}");
+    assert!(err.contains("--reading 'stück=standard'"), "{err}");
+    let o = run(&["profile", &file, "--reading", "stück=standard"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["columns"][2]["max"].as_f64().unwrap() < 10.0);
+    // detect reads the same numbers (it used to judge none: "600 value(s) are not numbers").
+    let o = run(&["detect", &file, "--time", "zeit", "--value", "wert"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("not numbers"), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let flagged = out
+        .lines()
+        .skip(401)
+        .take(3)
+        .filter(|l| l.contains(",1,"))
+        .count();
+    assert!(
+        flagged > 0,
+        "the shift at row 400 is flagged:\n{}",
+        out.lines().skip(399).take(5).collect::<Vec<_>>().join("\n")
+    );
+    let o = run(&["incidents", &file, "--time", "zeit", "--value", "wert"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("\"wert\""),
+        "an incident on wert: {}",
+        stderr(&o)
+    );
+}

@@ -15,6 +15,8 @@ fn numeric(values: &[f64]) -> Column {
         missing: values.iter().filter(|v| v.is_nan()).count(),
         invalid: 0,
         first_invalid: None,
+        reading: Default::default(),
+        other_reading: None,
     }
 }
 
@@ -38,6 +40,8 @@ fn labels(values: &[&str]) -> Column {
         missing: values.iter().filter(|s| s.is_empty()).count(),
         invalid: 0,
         first_invalid: None,
+        reading: Default::default(),
+        other_reading: None,
     }
 }
 

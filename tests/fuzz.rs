@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use pipescope::core::detect::{detect_series, DetectConfig};
 use pipescope::core::errors;
 use pipescope::core::incident::{IncidentConfig, IncidentEngine};
+use pipescope::core::ingest::locale::Reading;
 use pipescope::core::ingest::{self, ColumnData, Ingest, IngestOptions, Table};
 use pipescope::core::profile;
 use pipescope::core::rng::SplitMix64;
@@ -264,7 +265,27 @@ const WORDS: [&str; 12] = [
 fn synthetic(rng: &mut SplitMix64) -> (String, Vec<u8>) {
     let rows = row_count(rng);
     let mut out = String::new();
-    let name = match rng.below(9) {
+    let name = match rng.below(10) {
+        8 => {
+            // A locale's numbers and dates: `;` between fields, decimal commas with `.`
+            // grouping thousands, and day-first or month-first dates (see `locale_oracle`).
+            let month_first = chance(rng, 0.5);
+            out.push_str("date;amount;count\n");
+            for i in 0..rows {
+                let (y, m, d) = locale_date(i);
+                let date = if month_first {
+                    format!("{m:02}/{d:02}/{y}")
+                } else {
+                    format!("{d:02}.{m:02}.{y}")
+                };
+                out.push_str(&format!("{date};{};{i}\n", decimal_comma(locale_amount(i))));
+            }
+            if month_first {
+                "locale month-first"
+            } else {
+                "locale day-first"
+            }
+        }
         0 => {
             // A metric table: what detect, incidents and the Monitor replay read.
             let t0 = 1_700_000_000i64 + rng.below(1_000_000) as i64;
@@ -401,6 +422,46 @@ fn synthetic(rng: &mut SplitMix64) -> (String, Vec<u8>) {
         }
     };
     (format!("synthetic {name}, {rows} rows"), out.into_bytes())
+}
+
+/// Row `i`'s date in the locale synthetic file: one day a row from 1 January 2024.
+fn locale_date(i: usize) -> (i64, u32, u32) {
+    let mut days = i as u32;
+    let (mut y, mut m) = (2024i64, 1u32);
+    loop {
+        let len = pipescope::core::calendar::days_in_month(y, m);
+        if days < len {
+            return (y, m, days + 1);
+        }
+        days -= len;
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+}
+
+/// Row `i`'s amount in the locale synthetic file (cents, so every value has a decimal
+/// comma that no thousands reading could take).
+fn locale_amount(i: usize) -> f64 {
+    i as f64 * 1234.56 - 5000.0 * (i % 3) as f64
+}
+
+/// Writes `v` (two decimals) as `-1.234.567,89`: the test's own writer, independent of
+/// the reader under test.
+fn decimal_comma(v: f64) -> String {
+    let cents = (v * 100.0).round() as i64;
+    let (sign, cents) = if cents < 0 {
+        ("-", -cents)
+    } else {
+        ("", cents)
+    };
+    let int = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push('.');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped},{:02}", cents % 100)
 }
 
 fn csv_quote(s: &str) -> String {
@@ -861,8 +922,23 @@ fn same_table(a: &Table, b: &Table) -> Result<(), String> {
             _ => false,
         };
         if !data
-            || (&x.name, x.kind, x.missing, x.invalid, &x.first_invalid)
-                != (&y.name, y.kind, y.missing, y.invalid, &y.first_invalid)
+            || (
+                &x.name,
+                x.kind,
+                x.missing,
+                x.invalid,
+                &x.first_invalid,
+                x.reading,
+                x.other_reading,
+            ) != (
+                &y.name,
+                y.kind,
+                y.missing,
+                y.invalid,
+                &y.first_invalid,
+                y.reading,
+                y.other_reading,
+            )
         {
             return Err(format!(
                 "column '{}' differs",
@@ -871,6 +947,73 @@ fn same_table(a: &Table, b: &Table) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// An unmutated locale file must read as written: `;` between fields, the amounts by
+/// their decimal comma, the dates by their order (offering the other order while no day
+/// past the 12th shows which it is), every value equal to the one the generator wrote.
+fn locale_oracle(table: &Table, month_first: bool, failures: &mut Vec<String>) {
+    if table.rows == 0 {
+        return;
+    }
+    let mut problems = Vec::new();
+    if table.dialect.delimiter != b';' || !table.dialect.has_header {
+        problems.push(format!("dialect {:?}", table.dialect));
+    }
+    let column = |name: &str| table.columns.iter().find(|c| c.name == name);
+    match column("amount") {
+        Some(c) => {
+            let expected: Vec<f64> = (0..table.rows).map(locale_amount).collect();
+            let same = matches!(&c.data, ColumnData::Numeric(v)
+                if v.iter().zip(&expected).all(|(a, b)| (a - b).abs() <= 1e-6 * b.abs().max(1.0)));
+            if !same || c.reading != Reading::DecimalComma || c.other_reading.is_some() {
+                problems.push(format!(
+                    "amount: {:?} reading {:?} (other {:?}), invalid {}",
+                    c.kind, c.reading, c.other_reading, c.invalid
+                ));
+            }
+        }
+        None => problems.push("no amount column".into()),
+    }
+    match column("date") {
+        Some(c) => {
+            let expected: Vec<f64> = (0..table.rows)
+                .map(|i| {
+                    let (y, m, d) = locale_date(i);
+                    pipescope::core::calendar::days_from_civil(y, m, d) as f64 * 86_400.0
+                })
+                .collect();
+            // Until a day past the 12th, 01/02/2024 reads either way: the more common
+            // day-first reading is taken and month-first offered.
+            let settled = table.rows > 12;
+            let reading_ok = match (month_first, settled) {
+                (false, _) => c.reading == Reading::DayFirst && c.other_reading.is_none(),
+                (true, true) => c.reading == Reading::MonthFirst && c.other_reading.is_none(),
+                (true, false) => {
+                    c.reading == Reading::DayFirst && c.other_reading == Some(Reading::MonthFirst)
+                }
+            };
+            let values_ok = match &c.data {
+                // Read day-first as offered: the values are the swapped dates.
+                ColumnData::Datetime(_) if month_first && !settled => true,
+                ColumnData::Datetime(v) => v == &expected,
+                _ => false,
+            };
+            if !reading_ok || !values_ok {
+                problems.push(format!(
+                    "date: {:?} reading {:?} (other {:?}), invalid {}",
+                    c.kind, c.reading, c.other_reading, c.invalid
+                ));
+            }
+        }
+        None => problems.push("no date column".into()),
+    }
+    if !problems.is_empty() {
+        failures.push(format!(
+            "locale file read otherwise than written: {}",
+            problems.join("; ")
+        ));
+    }
 }
 
 fn column_len(c: &ColumnData) -> usize {
@@ -931,6 +1074,12 @@ fn check_ingest(case: &Case, options: &IngestOptions, label: &str, failures: &mu
             return;
         }
     };
+    if label == "default options"
+        && case.what.starts_with("synthetic locale")
+        && !case.what.contains("; ")
+    {
+        locale_oracle(&table, case.what.contains("month-first"), failures);
+    }
     let quoting = options.literal_quotes_from().is_none();
     // Ingest strips a second BOM at the start too (as csv-core did when ingest stripped
     // the first): a line holding only the two is blank there, a one-cell record to csv.

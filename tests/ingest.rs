@@ -143,10 +143,16 @@ fn each_delimiter_is_sniffed() {
         assert_eq!(names(&t), ["a", "b", "c"]);
         assert_eq!(numbers(&t, "c"), [2.5, 4.0, 6.0]);
     }
-    // Decimal commas in a semicolon file do not fool the sniffer.
+    // Decimal commas in a semicolon file do not fool the sniffer, and read as numbers.
     let t = read("price;kind\n1,5;a\n2,5;b\n3,0;a\n");
     assert_eq!(t.dialect.delimiter, b';');
-    assert_eq!(labels(&t, "price")[0].as_deref(), Some("1,5"));
+    assert_eq!(numbers(&t, "price"), [1.5, 2.5, 3.0]);
+    let price = t.column("price").unwrap();
+    assert_eq!(
+        price.reading,
+        pipescope::core::ingest::locale::Reading::DecimalComma
+    );
+    assert_eq!(price.other_reading, None, "2,5 cannot group thousands");
 }
 
 #[test]
@@ -936,4 +942,79 @@ fn utf16_files_are_decoded_and_read_like_their_utf8_copy() {
     let err = read_err(&bad);
     assert_eq!(err, IngestError::InvalidUtf16 { offset: 18 });
     assert!(err.to_string().contains("UTF-16"), "{err}");
+}
+
+#[test]
+fn locale_numbers_and_dates_are_read_when_unambiguous_and_the_other_reading_is_offered() {
+    use pipescope::core::ingest::locale::Reading;
+    let t = read("Datum;Wert;Menge\n31.12.2024;3,14;1,234\n01.01.2025;2,5;5,678\n");
+    let col = |n: &str| t.column(n).unwrap().clone();
+    assert_eq!(
+        (col("Datum").kind, col("Datum").reading),
+        (ColumnType::Datetime, Reading::DayFirst)
+    );
+    assert_eq!(numbers(&t, "Wert"), [3.14, 2.5]);
+    assert_eq!(col("Wert").other_reading, None);
+    // 1,234 could be either: read with a decimal comma (the file's way), the other offered.
+    assert_eq!(numbers(&t, "Menge"), [1.234, 5.678]);
+    assert_eq!(col("Menge").other_reading, Some(Reading::ThousandsComma));
+    let other = IngestOptions::builder()
+        .column_reading("Menge", Reading::ThousandsComma)
+        .build()
+        .unwrap();
+    let t2 = read_bytes(
+        b"Datum;Wert;Menge\n31.12.2024;3,14;1,234\n01.01.2025;2,5;5,678\n",
+        &other,
+    )
+    .unwrap();
+    assert_eq!(numbers(&t2, "Menge"), [1234.0, 5678.0]);
+    // Ambiguous slash dates: day first, month first offered.
+    let t = read("when,n\n03/04/2024,1\n05/06/2024,2\n");
+    let when = t.column("when").unwrap();
+    assert_eq!(
+        (when.reading, when.other_reading),
+        (Reading::DayFirst, Some(Reading::MonthFirst))
+    );
+    let t = read("when,n\n12/31/2024,1\n01/02/2025,2\n");
+    assert_eq!(t.column("when").unwrap().reading, Reading::MonthFirst);
+}
+
+#[test]
+fn beside_decimal_commas_a_dotted_column_holds_thousands_and_the_standard_reading_is_offered() {
+    use pipescope::core::ingest::locale::Reading;
+    let file = "Preis;Stück;Gewicht\n3,14;1.234;0.5\n2,50;2.000;1.25\n";
+    let t = read(file);
+    let stueck = t.column("Stück").unwrap();
+    assert_eq!(numbers(&t, "Stück"), [1234.0, 2000.0]);
+    assert_eq!(
+        (stueck.reading, stueck.other_reading),
+        (Reading::DecimalComma, Some(Reading::Standard))
+    );
+    // 0.5 cannot be a thousands group: that column keeps its standard reading.
+    assert_eq!(numbers(&t, "Gewicht"), [0.5, 1.25]);
+    assert_eq!(t.column("Gewicht").unwrap().reading, Reading::Standard);
+    // The user's choice of the standard reading stands.
+    let standard = IngestOptions::builder()
+        .column_reading("Stück", Reading::Standard)
+        .build()
+        .unwrap();
+    let t = read_bytes(file.as_bytes(), &standard).unwrap();
+    assert_eq!(numbers(&t, "Stück"), [1.234, 2.0]);
+    assert_eq!(t.column("Stück").unwrap().reading, Reading::Standard);
+    // Without a decimal comma elsewhere, 1.234 is one point two three four.
+    let t = read("a;b\n1.234;x\n2.000;y\n");
+    assert_eq!(numbers(&t, "a"), [1.234, 2.0]);
+}
+
+#[test]
+fn choosing_the_standard_reading_keeps_decimal_commas_as_text() {
+    use pipescope::core::ingest::locale::Reading;
+    let standard = IngestOptions::builder()
+        .column_reading("Preis", Reading::Standard)
+        .build()
+        .unwrap();
+    let t = read_bytes(b"Preis;n\n3,14;1\n2,5;2\n", &standard).unwrap();
+    let preis = t.column("Preis").unwrap();
+    assert_ne!(preis.kind, ColumnType::Numeric);
+    assert_eq!(preis.reading, Reading::Standard);
 }

@@ -14,6 +14,8 @@ fn numeric(name: &str, values: &[f64]) -> Column {
         missing,
         invalid: 0,
         first_invalid: None,
+        reading: Default::default(),
+        other_reading: None,
     }
 }
 
@@ -39,6 +41,8 @@ fn labels(name: &str, cells: &[Option<&str>]) -> Column {
         data: ColumnData::Labels(dict),
         invalid: 0,
         first_invalid: None,
+        reading: Default::default(),
+        other_reading: None,
     }
 }
 
@@ -196,6 +200,8 @@ fn booleans_are_zero_one_figures_with_true_false_labels() {
         missing: 1,
         invalid: 0,
         first_invalid: None,
+        reading: Default::default(),
+        other_reading: None,
     };
     let p = profile_column(&col);
     assert_eq!(p.count, 4);

@@ -620,3 +620,48 @@ async function writeLargeCsv(file, bytes) {
   }
   await fh.close();
 }
+
+test('decimal commas and day-first dates are read as numbers and dates, the other reading offered when both fit', async ({ page }) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'german.csv');
+  await fsp.writeFile(file, 'Datum;Wert;Menge\n31.12.2024;3,14;1,234\n01.01.2025;2,5;5,678\n02.01.2025;-0,75;9,012\n');
+  await uploadAndWait(page, file);
+  await waitForStatus(page, /Loaded german\.csv: 3 rows x 3 columns/);
+  assert.equal((await profileRow(page, 'Wert')).type, 'numeric');
+  assert.equal((await profileRow(page, 'Datum')).type, 'datetime');
+  assert.equal(num((await profileRow(page, 'Wert')).min), -0.75);
+  const note = page.locator('#locale-readings');
+  assert.match(await note.textContent(), /'Wert': decimal comma/);
+  assert.match(await note.textContent(), /'Datum': day first/);
+  await screenshot(page, 'locale-readings');
+  // 1,234 reads either way: the page offers the thousands reading.
+  const prev = await loadSeq(page);
+  await page.click('#locale-readings li[data-column="Menge"] button');
+  await waitForLoad(page, prev);
+  assert.equal(num((await profileRow(page, 'Menge')).max), 9012);
+  assert.match(await note.locator('li[data-column="Menge"]').textContent(), /thousands comma.*\(your choice\)/);
+  // The choice can be handed back to the cells.
+  const again = await loadSeq(page);
+  await page.click('#locale-readings li[data-column="Menge"] button[data-read-as="found"]');
+  await waitForLoad(page, again);
+  const back = num((await profileRow(page, 'Menge')).max);
+  assert.ok(back > 9 && back < 9.1, `max ${back}`);
+  assert.doesNotMatch(await note.locator('li[data-column="Menge"]').textContent(), /your choice/);
+});
+
+test('beside decimal commas a column of 1.234 reads as thousands, and the standard reading is one click away', async ({ page }) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'stueck.csv');
+  await fsp.writeFile(file, 'Preis;Stück\n3,14;1.234\n2,50;2.000\n7,25;12.500\n');
+  await uploadAndWait(page, file);
+  await waitForStatus(page, /Loaded stueck\.csv: 3 rows x 2 columns/);
+  assert.equal(num((await profileRow(page, 'Stück')).max), 12500);
+  const item = page.locator('#locale-readings li[data-column="Stück"]');
+  assert.match(await item.textContent(), /decimal comma/);
+  const prev = await loadSeq(page);
+  await item.locator('button').click();
+  await waitForLoad(page, prev);
+  const standard = num((await profileRow(page, 'Stück')).max);
+  assert.ok(standard > 12 && standard < 13, `max ${standard}`);
+  assert.match(await page.locator('#locale-readings li[data-column="Stück"]').textContent(), /standard.*your choice/);
+});

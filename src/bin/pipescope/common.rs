@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use pipescope::core::errors;
+use pipescope::core::ingest::locale::Reading;
 use pipescope::core::ingest::ColumnType;
 
 pub fn parse_delimiter(s: &str) -> Result<u8, String> {
@@ -30,6 +31,68 @@ pub fn parse_type(s: &str) -> Result<(String, ColumnType), String> {
         format!("unknown type '{ty}' for column '{col}': use numeric, categorical, boolean, datetime or text")
     })?;
     Ok((col.to_string(), kind))
+}
+
+/// Parses `COL=READING` for `--reading`.
+pub fn parse_reading(s: &str) -> Result<(String, Reading), String> {
+    let names = || Reading::ALL.map(Reading::name).join(", ");
+    let (col, name) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("'{s}' is not COL=READING (for example Preis=decimal-comma)"))?;
+    let reading = Reading::parse(name).ok_or_else(|| {
+        format!(
+            "unknown reading '{name}' for column '{col}': use {}",
+            names()
+        )
+    })?;
+    Ok((col.to_string(), reading))
+}
+
+/// Notes on stderr which columns were read a locale's way, and the flag for the other
+/// reading where the cells fit it too.
+pub fn note_readings(file: &str, table: &pipescope::core::ingest::Table) {
+    for c in table
+        .columns
+        .iter()
+        .filter(|c| c.reading != Reading::Standard)
+    {
+        let name = pipescope::core::text::clip(&c.name);
+        let other = c.other_reading.map_or(String::new(), |o| {
+            format!(
+                "; its cells read as {} too: --reading '{name}={}'",
+                o.describe(),
+                o.name()
+            )
+        });
+        eprintln!(
+            "pipescope: {file}: column '{name}' read as {}{other}",
+            c.reading.describe()
+        );
+    }
+}
+
+/// A text column's cells as numbers by ingest's one rule (`locale::number_reading`),
+/// saying on stderr when a locale's reading was taken (missing cells are NaN).
+pub fn column_numbers(file: &str, name: &str, cells: &[Option<&str>]) -> Vec<f64> {
+    let (reading, other) =
+        pipescope::core::ingest::locale::number_reading(cells.iter().flatten().copied());
+    if reading != Reading::Standard {
+        let name = pipescope::core::text::clip(name);
+        let other = other.map_or(String::new(), |o| {
+            format!("; its cells read as {} too", o.describe())
+        });
+        eprintln!(
+            "pipescope: {file}: column '{name}' read as {}{other}",
+            reading.describe()
+        );
+    }
+    cells
+        .iter()
+        .map(|c| {
+            c.and_then(|c| reading.number(c.as_bytes()))
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
 }
 
 pub fn fail(message: impl std::fmt::Display) -> ExitCode {

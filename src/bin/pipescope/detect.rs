@@ -6,14 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use pipescope::core::detect::{detect_series, DetectConfig, Point};
-use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{
     read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table, PARALLEL_MIN_BYTES,
 };
 use pipescope::core::source::{read_prometheus_json, MetricTable, TimeCells};
 
 use crate::common::{
-    fail, ingest_failure, list_lines, parse_delimiter, report_unjudged, DetectorArgs, QuoteArgs,
+    column_numbers, fail, ingest_failure, list_lines, parse_delimiter, report_unjudged,
+    DetectorArgs, QuoteArgs,
 };
 
 /// Judge each row of a metric against a forecast band fitted on the rows before it.
@@ -105,10 +105,7 @@ pub fn run(args: Args) -> ExitCode {
     let values_raw = raw_cells(&table, &value);
 
     let times = TimeCells::parse_column(&times_raw);
-    let values: Vec<f64> = values_raw
-        .iter()
-        .map(|c| c.and_then(parse_number_str).unwrap_or(f64::NAN))
-        .collect();
+    let values = column_numbers(&file, &value, &values_raw);
     if times.iter().all(Option::is_none) {
         let example = times_raw.iter().flatten().next().copied().unwrap_or("");
         return fail(format_args!(

@@ -9,13 +9,14 @@ use std::process::ExitCode;
 
 use pipescope::core::detect::detect_series;
 use pipescope::core::incident::{Evidence, IncidentConfig, IncidentEngine};
-use pipescope::core::ingest::cell::parse_number_str;
 use pipescope::core::ingest::{
     read_path, ColumnData, ColumnType, IngestError, IngestOptions, PARALLEL_MIN_BYTES,
 };
 use pipescope::core::source::TimeCells;
 
-use crate::common::{fail, ingest_failure, parse_delimiter, DetectorArgs, QuoteArgs};
+use crate::common::{
+    column_numbers, fail, ingest_failure, parse_delimiter, DetectorArgs, QuoteArgs,
+};
 
 /// Incidents from one or more metric columns of a CSV, one JSON object a line.
 #[derive(clap::Args)]
@@ -96,6 +97,7 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(e) => return ingest_failure(&file, &e),
     };
+    crate::common::note_readings(&file, &table);
     let text = |name: &str| -> Vec<Option<String>> {
         match table.column(name).map(|c| &c.data) {
             Some(ColumnData::Labels(d)) => (0..table.rows)
@@ -142,10 +144,10 @@ pub fn run(args: Args) -> ExitCode {
     for name in &names {
         let values: Vec<f64> = match table.column(name).map(|c| &c.data) {
             Some(ColumnData::Numeric(v)) => valid.iter().map(|&r| v[r]).collect(),
-            Some(ColumnData::Labels(d)) => valid
-                .iter()
-                .map(|&r| d.get(r).and_then(parse_number_str).unwrap_or(f64::NAN))
-                .collect(),
+            Some(ColumnData::Labels(d)) => {
+                let cells: Vec<Option<&str>> = valid.iter().map(|&r| d.get(r)).collect();
+                column_numbers(&file, name, &cells)
+            }
             _ => return fail(format_args!("{file}: column '{name}' is not numeric")),
         };
         columns.push(values);

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use pipescope::core::ingest::{read_path, ColumnType, IngestOptions, PARALLEL_MIN_BYTES};
 use pipescope::core::profile;
 
-use crate::common::{fail, ingest_failure, parse_delimiter, parse_type, QuoteArgs};
+use pipescope::core::ingest::locale::Reading;
+
+use crate::common::{
+    fail, ingest_failure, note_readings, parse_delimiter, parse_reading, parse_type, QuoteArgs,
+};
 use crate::memory::{ingest_sample, measure, table_run, Plan};
 
 /// Print the JSON profile of every column of a CSV/TSV file.
@@ -29,6 +33,9 @@ pub struct Args {
     /// Force a column's type: COL=numeric|categorical|boolean|datetime|text (repeatable).
     #[arg(long = "type", value_name = "COL=TYPE", value_parser = parse_type)]
     pub types: Vec<(String, ColumnType)>,
+    /// Read a column's numbers or dates a locale's way: COL=standard|decimal-comma|thousands-comma|day-first|month-first (repeatable; chosen from the cells when absent).
+    #[arg(long = "reading", value_name = "COL=READING", value_parser = parse_reading)]
+    pub readings: Vec<(String, Reading)>,
 }
 
 /// Run the subcommand; failures are reported on stderr with exit code 2.
@@ -40,6 +47,7 @@ pub fn run(args: Args) -> ExitCode {
         header,
         no_header,
         types,
+        readings,
     } = args;
     let mut builder = IngestOptions::builder()
         .delimiter(delimiter)
@@ -54,6 +62,9 @@ pub fn run(args: Args) -> ExitCode {
     for (name, kind) in types {
         builder = builder.column_type(name, kind);
     }
+    for (name, reading) in readings {
+        builder = builder.column_reading(name, reading);
+    }
     let options = match builder.build() {
         Ok(o) => o,
         Err(e) => return fail(e),
@@ -65,6 +76,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(t) => t,
         Err(e) => return ingest_failure(&file.display().to_string(), &e),
     };
+    note_readings(&file.display().to_string(), &table);
     if table.skipped.count > 0 {
         let lines: Vec<String> = table
             .skipped

@@ -1,6 +1,7 @@
 //! Typed column storage filled one cell at a time once the column's type is known.
 
 use super::cell::{fast_decimal, is_missing, parse_bool, parse_datetime, parse_number_str};
+use super::locale::Reading;
 use super::table::{CellPos, Column, ColumnData, ColumnType, Dictionary};
 use rustc_hash::FxHashMap;
 
@@ -163,6 +164,8 @@ pub struct ColumnBuilder {
     missing: usize,
     invalid: usize,
     first_invalid: Option<CellPos>,
+    reading: Reading,
+    other_reading: Option<Reading>,
 }
 
 impl ColumnBuilder {
@@ -187,7 +190,16 @@ impl ColumnBuilder {
             missing: 0,
             invalid: 0,
             first_invalid: None,
+            reading: Reading::Standard,
+            other_reading: None,
         }
+    }
+
+    /// Reads the cells a locale's way (`other`: the reading that would fit as well).
+    pub fn with_reading(mut self, reading: Reading, other: Option<Reading>) -> ColumnBuilder {
+        self.reading = reading;
+        self.other_reading = other;
+        self
     }
 
     /// Appends one cell. Returns true when this is the column's first invalid cell, so the
@@ -198,7 +210,9 @@ impl ColumnBuilder {
     #[inline(always)]
     pub fn push(&mut self, cell: &str) -> bool {
         match &mut self.store {
-            Store::Numbers(v) => {
+            // A decimal-comma column reads `1.234` as 1234, so only the standard reading
+            // takes the fast path.
+            Store::Numbers(v) if self.reading == Reading::Standard => {
                 if let Some(x) = fast_decimal(cell.as_bytes()) {
                     v.push(x);
                     return false;
@@ -220,12 +234,18 @@ impl ColumnBuilder {
         let bytes = cell.as_bytes();
         let ok = match &mut self.store {
             Store::Numbers(v) => {
-                let x = parse_number_str(cell);
+                let x = match self.reading {
+                    Reading::Standard => parse_number_str(cell),
+                    r => r.number(bytes),
+                };
                 v.push(x.unwrap_or(f64::NAN));
                 x.is_some()
             }
             Store::Times(v) => {
-                let x = parse_datetime(bytes);
+                let x = match self.reading {
+                    Reading::Standard => parse_datetime(bytes),
+                    r => r.date(bytes),
+                };
                 v.push(x.unwrap_or(f64::NAN));
                 x.is_some()
             }
@@ -251,6 +271,7 @@ impl ColumnBuilder {
     #[cfg(not(target_arch = "wasm32"))]
     pub fn empty_like(&self, capacity: usize) -> ColumnBuilder {
         ColumnBuilder::new(self.name.clone(), self.kind, capacity)
+            .with_reading(self.reading, self.other_reading)
     }
 
     /// Appends the cells of `other`, the same column parsed from the next part of the file
@@ -310,6 +331,8 @@ impl ColumnBuilder {
             missing: self.missing,
             invalid: self.invalid,
             first_invalid: self.first_invalid,
+            reading: self.reading,
+            other_reading: self.other_reading,
         }
     }
 }

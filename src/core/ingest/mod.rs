@@ -10,6 +10,7 @@ pub use quotes::RunawayQuote;
 mod builder;
 pub mod cell;
 mod infer;
+pub mod locale;
 pub mod quotes;
 mod reader;
 mod scan;
@@ -29,6 +30,7 @@ pub struct IngestOptions {
     types: Vec<(String, ColumnType)>,
     max_bytes: Option<u64>,
     literal_quotes_from: Option<u64>,
+    readings: Vec<(String, locale::Reading)>,
 }
 
 impl IngestOptions {
@@ -70,6 +72,11 @@ impl IngestOptions {
         self.max_bytes
     }
 
+    /// Per-column locale readings chosen by the user (see [`locale`]).
+    pub fn readings(&self) -> &[(String, locale::Reading)] {
+        &self.readings
+    }
+
     /// 1-based line from which `"` is an ordinary character (see [`quotes`]).
     pub fn literal_quotes_from(&self) -> Option<u64> {
         self.literal_quotes_from
@@ -98,6 +105,23 @@ impl IngestOptionsBuilder {
         let name = name.into();
         self.0.types.retain(|(n, _)| *n != name);
         self.0.types.push((name, kind));
+        self
+    }
+
+    /// Reads column `name` the `reading` way (a decimal comma, day-first dates, ...),
+    /// replacing an earlier choice for it; `Standard` reads only the standard forms
+    /// (`3.14`, ISO 8601 dates), whatever the cells look like.
+    pub fn column_reading(mut self, name: impl Into<String>, reading: locale::Reading) -> Self {
+        let name = name.into();
+        self.0.readings.retain(|(n, _)| *n != name);
+        self.0.readings.push((name, reading));
+        self
+    }
+
+    /// Forgets a choice made with [`IngestOptionsBuilder::column_reading`]: the cells
+    /// decide column `name`'s reading again.
+    pub fn auto_reading(mut self, name: &str) -> Self {
+        self.0.readings.retain(|(n, _)| n != name);
         self
     }
 

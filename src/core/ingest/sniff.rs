@@ -133,8 +133,14 @@ fn classify(cell: &[u8]) -> Option<CellClass> {
         Some(CellClass::Number)
     } else if is_bool_word(cell) {
         Some(CellClass::Bool)
-    } else if parse_datetime(cell).is_some() {
+    } else if parse_datetime(cell).is_some()
+        || super::locale::parse_local_date(cell, true).is_some()
+        || super::locale::parse_local_date(cell, false).is_some()
+    {
         Some(CellClass::Date)
+    } else if super::locale::parse_decimal_comma(cell).is_some() {
+        // A locale's number (3,14) is a number to the header vote as well.
+        Some(CellClass::Number)
     } else {
         Some(CellClass::Text(cell.len()))
     }

@@ -106,6 +106,10 @@ pub struct Column {
     pub invalid: usize,
     /// First invalid cell, for the error message.
     pub first_invalid: Option<CellPos>,
+    /// How the cells were read: standard, or a locale's numbers or dates.
+    pub reading: super::locale::Reading,
+    /// The other reading that fits the sample as well, when there is one (offered).
+    pub other_reading: Option<super::locale::Reading>,
 }
 
 /// The CSV dialect used to read a file.

@@ -29,6 +29,9 @@ pub struct ColumnProfile {
     /// Column type.
     #[serde(rename = "type")]
     pub kind: ColumnType,
+    /// How a locale's numbers or dates were read (absent for the standard reading).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading: Option<crate::core::ingest::locale::Reading>,
     /// Valid, non-missing cells.
     pub count: usize,
     /// Empty cells or missing markers.
@@ -300,6 +303,8 @@ mod tests {
             missing: 0,
             invalid: 0,
             first_invalid: None,
+            reading: Default::default(),
+            other_reading: None,
         }
     }
 

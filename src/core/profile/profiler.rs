@@ -125,6 +125,7 @@ impl<'a> ColumnProfiler<'a> {
         let profile = ColumnProfile {
             name: column.name.clone(),
             kind: column.kind,
+            reading: (column.reading != Default::default()).then_some(column.reading),
             count: 0,
             missing: column.missing,
             invalid: column.invalid,

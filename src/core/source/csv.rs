@@ -2,7 +2,7 @@
 //! a metric. The rules are in the parent module's documentation.
 
 use crate::core::errors::timestamp::TimeFormat;
-use crate::core::ingest::cell::parse_number_str;
+use crate::core::ingest::locale::number_reading;
 use crate::core::ingest::{read_bytes, Column, ColumnData, IngestOptions, Table};
 use crate::core::text::clip;
 
@@ -332,7 +332,13 @@ fn metric_values(column: &Column, lines: &[u64], rows: usize) -> Metric {
             }),
         },
         ColumnData::Labels(d) => {
-            let parsed: Vec<Option<f64>> = d.values.iter().map(|v| parse_number_str(v)).collect();
+            // By ingest's one rule for a column taken as numbers: decimal commas too.
+            let (reading, _) = number_reading(d.values.iter().map(String::as_str));
+            let parsed: Vec<Option<f64>> = d
+                .values
+                .iter()
+                .map(|v| reading.number(v.as_bytes()))
+                .collect();
             let value = |c: u32| parsed.get(c as usize).copied().flatten();
             let (mut numbers, mut others, mut first_other) = (0usize, 0usize, None);
             for (r, &c) in d.codes.iter().enumerate() {

@@ -36,6 +36,8 @@ pub(super) struct Parser {
     pub(super) skipped: SkippedRows,
     pub(super) first_skipped_fields: usize,
     pub(super) types: Vec<(String, ColumnType)>,
+    /// Locale readings the user chose, by column name.
+    pub(super) readings: Vec<(String, crate::core::ingest::locale::Reading)>,
     /// Expected file size, to size column storage once instead of growing it by doubling.
     pub(super) expected_bytes: Option<u64>,
     /// `\n`s consumed by the fast path, which csv-core's own line counter never sees.
@@ -90,6 +92,7 @@ impl Parser {
             skipped: SkippedRows::default(),
             first_skipped_fields: 0,
             types: options.types().to_vec(),
+            readings: options.readings().to_vec(),
             expected_bytes: None,
             fast_lines: 0,
             in_slow: false,

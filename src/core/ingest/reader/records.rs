@@ -4,9 +4,12 @@
 use super::parser::Parser;
 use super::INFER_ROWS;
 use crate::core::ingest::builder::ColumnBuilder;
+use crate::core::ingest::cell::is_missing;
 use crate::core::ingest::error::IngestError;
 use crate::core::ingest::infer::infer_type;
+use crate::core::ingest::locale::{infer_reading, Reading};
 use crate::core::ingest::table::{SkippedRows, Table};
+use crate::core::ingest::ColumnType;
 
 /// The first rows' cells, kept raw until column types are chosen.
 #[derive(Default)]
@@ -162,14 +165,73 @@ impl Parser {
             // cost 80 KB a column, over a gigabyte for a wide file of a few rows.
             _ => rows,
         };
-        let mut builders = Vec::with_capacity(ncols);
+        let mut plans = Vec::with_capacity(ncols);
         for col in 0..ncols {
-            let name = self.names[col].clone();
-            let kind = match self.types.iter().rev().find(|(n, _)| *n == name) {
-                Some((_, kind)) => *kind,
-                None => infer_type((0..rows).map(|r| cell(r, col))),
+            let name = &self.names[col];
+            let chosen = self
+                .readings
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|r| r.1);
+            let plan = match self.types.iter().rev().find(|(n, _)| n == name) {
+                Some((_, kind)) => (*kind, chosen.unwrap_or_default(), None),
+                None if chosen.is_some_and(|r| r != Reading::Standard) => {
+                    let r = chosen.unwrap_or_default();
+                    let kind = match r {
+                        Reading::DecimalComma | Reading::ThousandsComma => ColumnType::Numeric,
+                        _ => ColumnType::Datetime,
+                    };
+                    (kind, r, r.other())
+                }
+                None => {
+                    let kind = infer_type((0..rows).map(|r| cell(r, col)));
+                    // Labels that all read as a locale's numbers or dates are those.
+                    let local = (chosen.is_none()
+                        && matches!(kind, ColumnType::Categorical | ColumnType::Text))
+                    .then(|| infer_reading((0..rows).map(|r| cell(r, col)), is_missing))
+                    .flatten();
+                    match local {
+                        Some((
+                            r @ (Reading::DecimalComma | Reading::ThousandsComma),
+                            ambiguous,
+                        )) => (
+                            ColumnType::Numeric,
+                            r,
+                            ambiguous.then(|| r.other()).flatten(),
+                        ),
+                        Some((r, ambiguous)) => (
+                            ColumnType::Datetime,
+                            r,
+                            ambiguous.then(|| r.other()).flatten(),
+                        ),
+                        None => (kind, Reading::Standard, None),
+                    }
+                }
             };
-            let mut b = ColumnBuilder::new(name, kind, capacity);
+            plans.push((plan, chosen));
+        }
+        // A file that writes decimal commas groups thousands with dots: there, a column of
+        // `1.234` and `2.000` holds thousands, not three decimals. Read it so, and offer the
+        // standard reading (unless the user chose it).
+        if plans
+            .iter()
+            .any(|((_, r, other), _)| *r == Reading::DecimalComma && other.is_none())
+        {
+            for (col, ((kind, reading, other), chosen)) in plans.iter_mut().enumerate() {
+                if *kind == ColumnType::Numeric
+                    && *reading == Reading::Standard
+                    && chosen.is_none()
+                    && thousands_dots((0..rows).map(|r| cell(r, col)))
+                {
+                    (*reading, *other) = (Reading::DecimalComma, Some(Reading::Standard));
+                }
+            }
+        }
+        let mut builders = Vec::with_capacity(ncols);
+        for (col, ((kind, reading, other), _)) in plans.into_iter().enumerate() {
+            let name = self.names[col].clone();
+            let mut b = ColumnBuilder::new(name, kind, capacity).with_reading(reading, other);
             for (row, &line) in sample.lines.iter().enumerate() {
                 let text = std::str::from_utf8(cell(row, col)).unwrap_or("\u{FFFD}");
                 if b.push(text) {
@@ -237,4 +299,12 @@ mod tests {
         assert_eq!(names[99_999], "x_100000");
         assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
     }
+}
+
+/// Whether a numeric column's sample reads as whole numbers with `.` grouping thousands:
+/// every present cell reads with a decimal comma, and some cell has a dot.
+fn thousands_dots<'a>(cells: impl Iterator<Item = &'a [u8]> + Clone) -> bool {
+    let present = || cells.clone().filter(|c| !is_missing(c));
+    present().any(|c| c.contains(&b'.'))
+        && present().all(|c| crate::core::ingest::locale::parse_decimal_comma(c).is_some())
 }

@@ -6,6 +6,7 @@ mod state;
 mod table;
 
 use crate::core::demo;
+use crate::core::ingest::locale::Reading;
 use crate::ui::format;
 use crate::ui::loader::{LoadProgress, Source};
 use crate::ui::shell::AppState;
@@ -157,6 +158,17 @@ fn Summary() -> impl IntoView {
                     more
                 )
             });
+            // Columns read a locale's way (decimal commas, day-first dates), with the other
+            // reading when the cells fit it too.
+            // A reading the user chose is listed too (even the standard one), so it can be
+            // handed back to the cells.
+            let chosen = |name: &str| d.options.readings().iter().any(|(n, _)| n == name);
+            let local: Vec<(String, Reading, Option<Reading>, bool)> = t
+                .columns
+                .iter()
+                .filter(|c| c.reading != Reading::Standard || chosen(&c.name))
+                .map(|c| (c.name.clone(), c.reading, c.other_reading, chosen(&c.name)))
+                .collect();
             let invalid: Vec<String> = t
                 .columns
                 .iter()
@@ -199,6 +211,36 @@ fn Summary() -> impl IntoView {
                 {d.options.literal_quotes_from().map(|line| view! {
                     <div class="banner warn" id="literal-quotes-note"><div class="msg">
                         {format!("Quotes were read as ordinary characters from line {line} on, so a stray quote there does not take the rows after it into one cell; cells from that line keep their \" characters.")}
+                    </div></div>
+                })}
+                {(!local.is_empty()).then(|| view! {
+                    <div class="banner info" id="locale-readings"><div class="msg">
+                        <strong>"How numbers and dates were read: "</strong>
+                        <ul>{local.into_iter().map(|(name, reading, other, by_user)| {
+                            let name2 = name.clone();
+                            let name3 = name.clone();
+                            view! {
+                                <li data-column=name.clone()>
+                                    {format!("'{name}': {}{}", reading.describe(), if by_user { " (your choice)" } else { "" })}
+                                    {by_user.then(|| view! {
+                                        " "
+                                        <button class="small" data-read-as="found"
+                                            title="Forget this choice and read the column as its cells suggest"
+                                            on:click=move |_| st.read_column_as_found(&name3)>
+                                            "Read as found"
+                                        </button>
+                                    })}
+                                    {other.filter(|_| !by_user).map(|o| view! {
+                                        " "
+                                        <button class="small" data-read-as=format!("{o:?}")
+                                            title="These cells read either way; choose the other reading"
+                                            on:click=move |_| st.read_column_as(&name2, o)>
+                                            {format!("Read as {}", o.describe())}
+                                        </button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}</ul>
                     </div></div>
                 })}
                 {skipped.map(|s| view! { <div class="banner warn" id="skipped-rows"><div class="msg">{s}</div></div> })}

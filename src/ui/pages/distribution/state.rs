@@ -104,6 +104,38 @@ impl DistState {
         self.start(source, options, keep);
     }
 
+    /// Re-reads the current source with one column read a locale's other way.
+    pub fn read_column_as(&self, column: &str, reading: crate::core::ingest::locale::Reading) {
+        let Some(source) = self.source.get_value() else {
+            return;
+        };
+        let options = self
+            .dataset
+            .with_untracked(|d| d.as_ref().map(|d| d.options.clone()))
+            .unwrap_or_default();
+        let Ok(options) = options.to_builder().column_reading(column, reading).build() else {
+            return;
+        };
+        let keep = self.selected.get_untracked();
+        self.start(source, options, keep);
+    }
+
+    /// Re-reads the current source letting the cells choose `column`'s reading again.
+    pub fn read_column_as_found(&self, column: &str) {
+        let Some(source) = self.source.get_value() else {
+            return;
+        };
+        let options = self
+            .dataset
+            .with_untracked(|d| d.as_ref().map(|d| d.options.clone()))
+            .unwrap_or_default();
+        let Ok(options) = options.to_builder().auto_reading(column).build() else {
+            return;
+        };
+        let keep = self.selected.get_untracked();
+        self.start(source, options, keep);
+    }
+
     /// Reads the file that failed again, quotes literal from the runaway quote's line on.
     pub fn read_quotes_literally(&self) {
         let (Some((source, options)), Some(line)) =
