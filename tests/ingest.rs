@@ -1018,3 +1018,43 @@ fn choosing_the_standard_reading_keeps_decimal_commas_as_text() {
     assert_ne!(preis.kind, ColumnType::Numeric);
     assert_eq!(preis.reading, Reading::Standard);
 }
+
+#[test]
+fn line_numbers_count_lone_carriage_returns_as_line_ends() {
+    // Old Mac files end lines with `\r` alone; reports must name the same lines as the
+    // `\n` and `\r\n` copies of the file.
+    for end in ["\n", "\r\n", "\r"] {
+        let lines = [
+            "a,b", "1,2", "3,4", "5,6,7", "\"multi", "line\",9", "8,x", "10,11,12", "7,5", "1,1",
+            "2,2", "3,3", "4,4", "5,5", "6,6", "7,7", "8,8",
+        ];
+        let text = lines.join(end) + end;
+        let check = |t: &Table, how: &str| {
+            assert_eq!(t.rows, 13, "{how} with {end:?}");
+            assert_eq!(
+                t.skipped.lines,
+                [4, 8],
+                "ragged rows' lines, {how} with {end:?}"
+            );
+            let b = t.column("b").unwrap();
+            assert_eq!(b.kind, ColumnType::Numeric);
+            assert_eq!(
+                b.first_invalid.as_ref().map(|p| p.line),
+                Some(7),
+                "the first invalid cell's line, {how} with {end:?}"
+            );
+        };
+        let header = IngestOptions::builder()
+            .has_header(Some(true))
+            .column_type("b", ColumnType::Numeric)
+            .build()
+            .unwrap();
+        check(&read_bytes(text.as_bytes(), &header).unwrap(), "read whole");
+        // Pushed a byte at a time, a `\r` and its `\n` arrive apart.
+        let mut ingest = Ingest::new(header);
+        for b in text.as_bytes() {
+            ingest.push(std::slice::from_ref(b)).unwrap();
+        }
+        check(&ingest.finish().unwrap(), "byte by byte");
+    }
+}

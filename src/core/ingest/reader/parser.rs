@@ -42,6 +42,12 @@ pub(super) struct Parser {
     pub(super) expected_bytes: Option<u64>,
     /// `\n`s consumed by the fast path, which csv-core's own line counter never sees.
     pub(super) fast_lines: u64,
+    /// Lone `\r`s consumed (old Mac line ends), which csv-core's line counter, counting
+    /// `\n`s, never sees. A `\r` is counted when consumed and uncounted when the next byte
+    /// turns out to be its `\n`, so the count is right between any two bytes.
+    lone_cr: u64,
+    /// Whether the last byte consumed was `\r`.
+    last_cr: bool,
     /// Whether csv-core holds the start of a record, so the next bytes must go through it.
     pub(super) in_slow: bool,
     /// Whether nothing has been parsed yet (where a second BOM is stripped, as csv-core did).
@@ -101,6 +107,8 @@ impl Parser {
             literal_from: options.literal_quotes_from(),
             literal: false,
             slow_quotes: 0,
+            lone_cr: 0,
+            last_cr: false,
         };
         if !dialect.has_header {
             p.names = default_names(fields);
@@ -111,7 +119,40 @@ impl Parser {
 
     /// 1-based line of the next byte to parse.
     pub(super) fn line(&self) -> u64 {
-        self.reader.line() + self.fast_lines
+        self.reader.line() + self.fast_lines + self.lone_cr
+    }
+
+    /// Counts the line ends of bytes csv-core consumed that it does not count itself.
+    fn count_cr(&mut self, consumed: &[u8]) {
+        let Some(&last) = consumed.last() else {
+            return;
+        };
+        let joins = u64::from(self.last_cr && consumed[0] == b'\n');
+        let crs = memchr::memchr_iter(b'\r', consumed).count() as u64;
+        if crs > 0 {
+            let pairs = memchr::memmem::find_iter(consumed, b"\r\n").count() as u64;
+            self.lone_cr += crs - pairs;
+        }
+        self.lone_cr -= joins;
+        self.last_cr = last == b'\r';
+    }
+
+    /// Counts the line end `c` the fast path met at `data[hit]`.
+    #[inline(always)]
+    fn fast_line_end(&mut self, data: &[u8], hit: usize) {
+        match data[hit] {
+            b'\n' => {
+                self.fast_lines += 1;
+                let after_cr = if hit == 0 {
+                    self.last_cr
+                } else {
+                    data[hit - 1] == b'\r'
+                };
+                self.lone_cr -= u64::from(after_cr);
+            }
+            b'\r' => self.lone_cr += 1,
+            _ => {}
+        }
     }
 
     /// Whether a `"` met now, at the start of a record or in one the fast path is
@@ -162,7 +203,10 @@ impl Parser {
     /// 1-based line where the record csv-core just read began: step back over the `\n`s
     /// inside quoted cells and the terminator.
     fn record_line(&self) -> u64 {
-        let inner = memchr::memchr_iter(b'\n', &self.out[..self.out_len]).count() as u64;
+        let out = &self.out[..self.out_len];
+        let crs = memchr::memchr_iter(b'\r', out).count()
+            - memchr::memmem::find_iter(out, b"\r\n").count();
+        let inner = (memchr::memchr_iter(b'\n', out).count() + crs) as u64;
         self.line() - inner - self.ended_by_newline as u64
     }
 
@@ -250,7 +294,7 @@ impl Parser {
             }
             if hit == rec {
                 // A blank line, or the `\n` of a `\r\n`.
-                self.fast_lines += (c == b'\n') as u64;
+                self.fast_line_end(data, hit);
                 rec = hit + 1;
                 continue;
             }
@@ -258,13 +302,16 @@ impl Parser {
             let line = self.line();
             result = self.record(&data[rec..hit], &ends, 1, line);
             ends.clear();
-            self.fast_lines += (c == b'\n') as u64;
+            self.fast_line_end(data, hit);
             rec = hit + 1;
             if result.is_err() {
                 break;
             }
         }
         self.fast_ends = ends;
+        if rec > 0 {
+            self.last_cr = data[rec - 1] == b'\r';
+        }
         self.offset += rec as u64;
         result.map(|()| rec)
     }
@@ -288,8 +335,9 @@ impl Parser {
             if !self.literal {
                 self.slow_quotes += memchr::memchr_iter(b'"', &rest[..nin]).count() as u64;
             }
+            self.count_cr(&rest[..nin]);
             if nin > 0 {
-                self.ended_by_newline = rest[nin - 1] == b'\n';
+                self.ended_by_newline = matches!(rest[nin - 1], b'\n' | b'\r');
             } else if eof {
                 self.ended_by_newline = false;
             }
