@@ -265,7 +265,14 @@ const WORDS: [&str; 12] = [
 fn synthetic(rng: &mut SplitMix64) -> (String, Vec<u8>) {
     let rows = row_count(rng);
     let mut out = String::new();
-    let name = match rng.below(10) {
+    let name = match rng.below(11) {
+        9 => {
+            // A Prometheus HTTP API response, as `detect`, `incidents` and the Monitor read it.
+            return (
+                "synthetic prometheus".to_string(),
+                prometheus_json(rng, rows).into_bytes(),
+            );
+        }
         8 => {
             // A locale's numbers and dates: `;` between fields, decimal commas with `.`
             // grouping thousands, and day-first or month-first dates (see `locale_oracle`).
@@ -422,6 +429,75 @@ fn synthetic(rng: &mut SplitMix64) -> (String, Vec<u8>) {
         }
     };
     (format!("synthetic {name}, {rows} rows"), out.into_bytes())
+}
+
+/// A Prometheus response: a matrix or vector of a few series with the oddities servers and
+/// proxies send (NaN and ±Inf values, repeated and unsorted times, warnings, hostile and
+/// long labels), or an error answer.
+fn prometheus_json(rng: &mut SplitMix64, rows: usize) -> String {
+    let text = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    if chance(rng, 0.05) {
+        return format!(
+            r#"{{"status":"error","errorType":"bad_data","error":{}}}"#,
+            text(*pick(rng, &HOSTILE))
+        );
+    }
+    let matrix = chance(rng, 0.8);
+    let nseries = rng.below(4) as usize;
+    let t0 = 1_700_000_000.0 + rng.below(1_000_000) as f64;
+    let mut series = Vec::new();
+    for k in 0..nseries {
+        let label = if chance(rng, 0.1) {
+            (*pick(rng, &HOSTILE)).to_string()
+        } else if chance(rng, 0.02) {
+            "l".repeat(20_000)
+        } else {
+            format!("job{k}")
+        };
+        let value = |rng: &mut SplitMix64, i: usize| -> String {
+            match rng.below(50) {
+                0 => text("NaN"),
+                1 => text("+Inf"),
+                2 => text("-Inf"),
+                3 => text(*pick(rng, &WORDS)),
+                4 => "1.5".to_string(),
+                _ => text(&format!(
+                    "{:.3}",
+                    50.0 + 10.0 * rng.normal() + (i % 7) as f64
+                )),
+            }
+        };
+        let time = |rng: &mut SplitMix64, i: usize| -> String {
+            let jitter = match rng.below(40) {
+                0 => -45.0,
+                1 => 0.0 - 15.0,
+                _ => 0.0,
+            };
+            format!("{}", t0 + 15.0 * i as f64 + jitter)
+        };
+        let body = if matrix {
+            let points: Vec<String> = (0..rows)
+                .map(|i| format!("[{},{}]", time(rng, i), value(rng, i)))
+                .collect();
+            format!(r#""values":[{}]"#, points.join(","))
+        } else {
+            format!(r#""value":[{},{}]"#, time(rng, 0), value(rng, 0))
+        };
+        series.push(format!(
+            r#"{{"metric":{{"__name__":"up","instance":{}}},{body}}}"#,
+            text(&label)
+        ));
+    }
+    let warnings = if chance(rng, 0.2) {
+        format!(r#","warnings":[{}]"#, text(*pick(rng, &HOSTILE)))
+    } else {
+        String::new()
+    };
+    format!(
+        r#"{{"status":"success"{warnings},"data":{{"resultType":"{}","result":[{}]}}}}"#,
+        if matrix { "matrix" } else { "vector" },
+        series.join(",")
+    )
 }
 
 /// Row `i`'s date in the locale synthetic file: one day a row from 1 January 2024.
@@ -1171,7 +1247,15 @@ const DETECT_POINTS: usize = 20_000;
 
 /// The replay reader of detect, incidents and the Monitor, then detection and incidents.
 fn check_metrics(case: &Case, ingest_rows: Option<usize>, failures: &mut Vec<String>) {
-    let table = match source::read_metrics_csv(&case.bytes, None) {
+    // What starts with `{` is a Prometheus response to every reader that takes one.
+    let json = case.bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let ingest_rows = ingest_rows.filter(|_| !json);
+    let read = if json {
+        source::read_prometheus_json(&case.bytes)
+    } else {
+        source::read_metrics_csv(&case.bytes, None)
+    };
+    let table = match read {
         Ok(t) => t,
         Err(e) => {
             check_message("metrics reader error", &e.to_string(), failures);

@@ -629,3 +629,56 @@ fn a_table_from_journaled_events_has_one_row_per_time_and_gaps_where_a_series_is
     // Replaying the table gives back the known series' events in time order.
     assert_eq!(t.events().len(), 5);
 }
+
+#[test]
+fn prometheus_server_text_in_messages_and_notes_is_cut_short() {
+    let huge = "w".repeat(1_000_000);
+    // A status that is neither success nor error: the message shows a little of it.
+    let err = read_prometheus_json(format!(r#"{{"status":"{huge}","data":{{}}}}"#).as_bytes())
+        .unwrap_err();
+    assert!(
+        err.to_string().len() < 300,
+        "{} bytes",
+        err.to_string().len()
+    );
+    let err = read_prometheus_json(
+        format!(r#"{{"status":"success","data":{{"resultType":{{"k":"{huge}"}},"result":[]}}}}"#)
+            .as_bytes(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().len() < 300,
+        "{} bytes",
+        err.to_string().len()
+    );
+    // A label value that is not a string, under a huge label name.
+    let err = read_prometheus_json(
+        format!(
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"{huge}":1}},"values":[[1,"1"]]}}]}}}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().len() < 400,
+        "{} bytes",
+        err.to_string().len()
+    );
+    // Warnings from the server (or a proxy) become notes, each cut short.
+    let ok = format!(
+        r#"{{"status":"success","warnings":["{huge}"],"infos":["{huge}"],"data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"up"}},"values":[[1,"1"],[2,"1"],[2,"2"]]}}]}}}}"#
+    );
+    let t = read_prometheus_json(ok.as_bytes()).unwrap();
+    for n in &t.notes {
+        assert!(
+            n.message.len() < 800,
+            "{:?}: {} bytes",
+            n.kind,
+            n.message.len()
+        );
+    }
+    assert!(t
+        .notes
+        .iter()
+        .any(|n| n.message.starts_with("Prometheus warned: www")));
+}

@@ -141,8 +141,14 @@ struct Raw {
 }
 
 fn warning_notes(warnings: &[&str], infos: &[&str]) -> Vec<Note> {
-    let w = warnings.iter().map(|m| format!("Prometheus warned: {m}"));
-    let i = infos.iter().map(|m| format!("Prometheus noted: {m}"));
+    // The server's text is shown as it came, cut short: a proxy can answer anything.
+    let clip = |m: &&str| crate::core::text::clip_to(m, 500).into_owned();
+    let w = warnings
+        .iter()
+        .map(|m| format!("Prometheus warned: {}", clip(m)));
+    let i = infos
+        .iter()
+        .map(|m| format!("Prometheus noted: {}", clip(m)));
     w.chain(i)
         .map(|m| Note::new(NoteKind::Warning, m))
         .collect()
@@ -256,7 +262,7 @@ fn walk(root: &Value) -> Result<Raw, SourceError> {
         Some(other) => {
             return Err(shape(
                 "status",
-                format!("expected \"success\" or \"error\", found {other}"),
+                format!("expected \"success\" or \"error\", found {}", short(other)),
             ))
         }
     }
@@ -298,7 +304,10 @@ fn walk(root: &Value) -> Result<Raw, SourceError> {
         Some(other) => {
             return Err(shape(
                 "data.resultType",
-                format!("expected \"matrix\", \"vector\" or \"scalar\", found {other}"),
+                format!(
+                    "expected \"matrix\", \"vector\" or \"scalar\", found {}",
+                    short(other)
+                ),
             ))
         }
         None => {
@@ -351,7 +360,7 @@ fn walk(root: &Value) -> Result<Raw, SourceError> {
                     for (k, v) in m {
                         let Value::String(v) = v else {
                             return Err(shape(
-                                format!("{path}.metric.{k}"),
+                                format!("{path}.metric.{}", crate::core::text::clip(k)),
                                 format!("a label value must be a string, found {}", describe(v)),
                             ));
                         };
@@ -548,8 +557,13 @@ fn build(raw: Raw) -> Result<MetricTable, SourceError> {
             match distinct.last_mut() {
                 Some(last) if last.0 == p.0 => {
                     dups += 1;
-                    first_dup
-                        .get_or_insert_with(|| format!("{} ({})", sample_path(i, j), names[i]));
+                    first_dup.get_or_insert_with(|| {
+                        format!(
+                            "{} ({})",
+                            sample_path(i, j),
+                            crate::core::text::clip(&names[i])
+                        )
+                    });
                     if !p.1.is_nan() {
                         last.1 = p.1;
                     }
