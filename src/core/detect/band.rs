@@ -82,17 +82,124 @@ impl Coarse {
         }
     }
 
-    /// The dominant period of the long view, searched when the history seen has doubled
-    /// since the last search (so the cost, about a millisecond, is paid O(log n) times).
+    /// The dominant period of the long view, searched when the history seen has grown by a
+    /// quarter since the last search (so the cost, about a millisecond, is paid O(log n)
+    /// times, and a daily cycle in minute data is found within a day of its third cycle).
     fn search(&mut self) -> Option<f64> {
         if self.seen < self.next_search.max(64) || self.blocks.len() < 16 {
             return None;
         }
-        self.next_search = self.seen.saturating_mul(2);
+        self.next_search = self.seen.saturating_add(self.seen / 4);
         let (t, v): (Vec<f64>, Vec<f64>) = self.blocks.iter().copied().unzip();
         crate::core::forecast::detect_period(&t, &v)
     }
+
+    /// Stream time one block covers, s (0 with fewer than two blocks).
+    fn block_s(&self) -> f64 {
+        match (self.blocks.first(), self.blocks.last()) {
+            (Some(a), Some(b)) if self.blocks.len() >= 2 => {
+                (b.0 - a.0) / (self.blocks.len() - 1) as f64
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// Whether a period `p` the long view found may replace `current` (0: none), found in a
+    /// raw window spanning `raw_span` s. Block means are a coarse sampling of the metric: a
+    /// cycle shorter than two blocks is aliased in them to a slow beat that looks like a
+    /// long period (a 25 s cycle read from 32 s blocks repeats every ~230 s), and a period
+    /// of a few blocks is too rough to replace one measured on raw points. So the long view
+    /// is heard only for a period the raw window cannot show three times, spanning at least
+    /// [`COARSE_MIN_BLOCKS`] blocks, and not the beat of the current cycle with the blocks.
+    fn trusts(&self, p: f64, current: f64, raw_span: f64) -> bool {
+        let block = self.block_s();
+        if !(block > 0.0 && p >= COARSE_MIN_BLOCKS * block) {
+            return false;
+        }
+        if current <= 0.0 {
+            return true;
+        }
+        if p <= raw_span / 3.0 {
+            return false;
+        }
+        if current < 2.0 * block {
+            // The beats of the cycle and of its first odd harmonics with the block rate.
+            for h in [1.0, 3.0, 5.0] {
+                let f = h / current;
+                let beat = (f - (f * block).round() / block).abs();
+                if beat > 0.0 {
+                    for k in 1..=3 {
+                        let alias = k as f64 / beat;
+                        if (p - alias).abs() <= 0.1 * alias {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
 }
+
+/// Raw points kept for refining the period.
+const REFINE_CAP: usize = 1024;
+/// A refined period stays within this share of the one it refines.
+const REFINE_SHARE: f64 = 0.1;
+
+/// The last raw points (clear anomalies aside), on which the period found by the first fit
+/// is measured again once they hold many more cycles. The first fit sees the training's few
+/// cycles (100 points at a slow cadence, four cycles of a 25-point wave), and its period is
+/// off by about 2%: enough for the seasonal shape to slide a quarter of a cycle out of
+/// phase between refits, so that forecast errors as large as the wave hide real faults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+struct Refine {
+    points: VecDeque<(i64, f64)>,
+    /// Points held at the last search, and points pushed since.
+    searched_at: usize,
+    since: usize,
+}
+
+impl Refine {
+    fn push(&mut self, t_ms: i64, v: f64) {
+        if self.points.len() == REFINE_CAP {
+            self.points.pop_front();
+        }
+        self.points.push_back((t_ms, v));
+        self.since += 1;
+    }
+
+    /// `current` measured again on the points held, once they fill the buffer and then each
+    /// time they have been renewed eight times over: a period within [`REFINE_SHARE`] of
+    /// it, if the points show one there.
+    fn search(&mut self, current: f64) -> Option<f64> {
+        let n = self.points.len();
+        // Only a full buffer: a few hundred points can move a right period off by a step's
+        // fraction (360 s to 357 s at a 10 s step), which slides the seasonal naive
+        // forecast off its phase as surely as the first fit's error did.
+        let due =
+            n == REFINE_CAP && (self.searched_at < REFINE_CAP || self.since >= 8 * REFINE_CAP);
+        if !due {
+            return None;
+        }
+        self.searched_at = n;
+        self.since = 0;
+        let (t, v): (Vec<f64>, Vec<f64>) = self
+            .points
+            .iter()
+            .map(|&(t, v)| (t as f64 / 1000.0, v))
+            .unzip();
+        // Three cycles at least, as the first fit needs.
+        if t.last().copied().unwrap_or(0.0) - t[0] < 6.0 * current {
+            return None;
+        }
+        let p = crate::core::forecast::detect_period(&t, &v)?;
+        ((p - current).abs() <= REFINE_SHARE * current && (p - current).abs() > 1e-3 * current)
+            .then_some(p)
+    }
+}
+
+/// Blocks a period from the long view spans at least.
+const COARSE_MIN_BLOCKS: f64 = 16.0;
 
 /// A causal detector for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,6 +225,9 @@ pub struct BandDetector {
     /// or a level that cannot go negative, and its band stops at 0.
     #[serde(default)]
     seen_negative: bool,
+    /// The last raw points outside clear anomalies, for refining the period.
+    #[serde(default)]
+    refine: Refine,
 }
 
 impl BandDetector {
@@ -136,6 +246,7 @@ impl BandDetector {
             refits: 0,
             coarse: Coarse::default(),
             seen_negative: false,
+            refine: Refine::default(),
         })
     }
 
@@ -237,6 +348,7 @@ impl BandDetector {
         let min_points = self.config.min_train_points.saturating_mul(2);
         if value.is_finite() && score < EXCLUDE_SCORE {
             self.coarse.push(t_ms as f64 / 1000.0, value);
+            self.refine.push(t_ms, value);
         }
         while self.history.len() > MAX_RAW_POINTS
             || (self.history.len() > min_points
@@ -289,8 +401,19 @@ impl BandDetector {
             // the raw window, and a later search (twice the history) may correct it.
             if let Some(p) = self.coarse.search() {
                 let current = self.longest_period();
-                if (p - current).abs() > 0.02 * p.max(current) {
+                if (p - current).abs() > 0.02 * p.max(current)
+                    && self.coarse.trusts(p, current, raw_span)
+                {
                     self.periods = Periods::Fixed(vec![p]);
+                }
+            }
+        }
+        if self.config.periods == Periods::Auto {
+            if let Periods::Fixed(ps) = &self.periods {
+                if let [current] = ps[..] {
+                    if let Some(p) = self.refine.search(current) {
+                        self.periods = Periods::Fixed(vec![p]);
+                    }
                 }
             }
         }

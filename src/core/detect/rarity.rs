@@ -6,7 +6,11 @@
 //!   same phase in the last three cycles, which keeps sharp seasonal shapes that a smooth
 //!   model rounds off, when the period is a whole number of steps); or the recent level (the median of the last few points, which never
 //!   drifts away from a curve the model has not learnt yet, say a daily cycle on its first
-//!   day, and which one spike does not move).
+//!   day, and which one spike does not move). A forecast's usual error is the larger of its
+//!   errors' typical size over the window and their mean size over its last few points
+//!   outside episodes, so a forecast that has just gone astray (the model carrying a trend
+//!   past the top of a daily cycle it has not learnt) is not heard. Another view must find
+//!   the point unusual too, unless the forecast finds it rarer than one in 100,000.
 //! - **Range**: its value among the recent values, when the forecast finds it unusual too
 //!   (a metric drifting to new highs is not rare while the forecast follows it).
 //! - **Shape**: the score's shape view ([`super::novelty`]), when the new shape holds no
@@ -64,8 +68,14 @@ const ERROR_CAP: usize = 2000;
 const MIN_ERRORS: usize = 20;
 /// A forecast whose typical error is within this factor of the best one's is heard too.
 const GOOD_ENOUGH: f64 = 1.5;
-/// Surprise another view must show for a view's flag to stand (one in twenty).
+/// Surprise another view must show for a view's flag to stand (one in twenty) ...
 const CONFIRM: f64 = 1.3;
+/// ... unless the forecast alone finds the point this rare (one in 100,000): a level shift
+/// repeated after the first was learnt as a new normal leaves the band's model erring as it
+/// did then, while the seasonal naive forecast, which learnt it too, sees the new one.
+const ALONE: f64 = 5.0;
+/// Weight of a new error in a forecast's recent error size (a mean over about 5 points).
+const LATELY_WEIGHT: f64 = 0.2;
 /// Points the recent level is the median of.
 const LEVEL_POINTS: usize = 5;
 /// Values kept for the seasonal naive forecast: three cycles of periods up to a third.
@@ -176,6 +186,10 @@ pub struct Rarity {
     /// really gone, its errors grow and it is no longer heard).
     #[serde(default)]
     period_ms: Option<f64>,
+    /// Recent size of each forecast's errors (model, seasonal naive, recent level): a
+    /// moving average of their absolute values over the last points outside episodes.
+    #[serde(default)]
+    lately: [Option<f64>; 3],
 }
 
 impl Default for Rarity {
@@ -199,6 +213,7 @@ impl Rarity {
             episode: Vec::new(),
             last_flag: None,
             period_ms: None,
+            lately: [None; 3],
         }
     }
 
@@ -329,6 +344,9 @@ impl Rarity {
                     _ => h.level,
                 });
                 let (surprise, typical) = r.judge(e, held);
+                // A forecast erring more than usual lately (a trend carried past a turning
+                // point it has not learnt) is judged by its recent errors.
+                let typical = self.lately[*which].map_or(typical, |l| typical.max(l));
                 (typical, surprise)
             })
         })
@@ -346,6 +364,7 @@ impl Rarity {
         }
         if let Some(k) = which {
             let confirmed = range_s >= CONFIRM
+                || forecast_s >= ALONE
                 || surprises
                     .iter()
                     .enumerate()
@@ -444,6 +463,13 @@ impl Rarity {
             self.level_errors.push(n, e);
         }
         if !rare {
+            for (k, e) in [error, naive, level].into_iter().enumerate() {
+                if let Some(e) = e {
+                    let a = e.abs();
+                    self.lately[k] =
+                        Some(self.lately[k].map_or(a, |l| l + LATELY_WEIGHT * (a - l)));
+                }
+            }
             self.follow(x);
         }
         self.remember(t_ms, x);

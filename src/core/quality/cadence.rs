@@ -1,4 +1,4 @@
-//! The simulated corpus at other cadences: the same three metrics sampled every 1 s, 15 s,
+//! The simulated corpus at other cadences: the same three metrics sampled every 1 s, 10 s, 15 s,
 //! 60 s and 5 min, clean and with faults of ten minutes, plus minute-level clean series with
 //! a daily cycle. The detector and the incident engine run with their defaults at every
 //! cadence (the engine counts in the metric's own steps), as the page and the CLI do.
@@ -18,7 +18,7 @@ use crate::core::rng::SplitMix64;
 use crate::core::simulator::{Injection, InjectionKind, MetricSpec, SimConfig, Simulator};
 
 /// The cadences of the section, in ms.
-pub const CADENCES_MS: [i64; 4] = [1_000, 15_000, 60_000, 300_000];
+pub const CADENCES_MS: [i64; 5] = [1_000, 10_000, 15_000, 60_000, 300_000];
 
 /// Length of a prolonged fault: ten minutes, whatever the cadence.
 pub const FAULT_MS: i64 = 10 * 60_000;
@@ -52,7 +52,8 @@ impl Default for CadenceConfig {
             seeds: 4,
             windows_per_series: 4,
             clean_series: 2,
-            // A week at 15 s; 11 hours at 1 s, 4 weeks at 60 s, 20 weeks at 5 min.
+            // A week at 15 s; 11 hours at 1 s, 4.7 days at 10 s, 4 weeks at 60 s, 20 weeks
+            // at 5 min.
             clean_points: 40_320,
             daily_series: 4,
             daily_days: 7,

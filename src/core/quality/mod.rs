@@ -4,7 +4,7 @@
 //!
 //! - [`corpus`] builds the simulated corpus from [`crate::core::simulator`] (seeded, so
 //!   every run scores the same series);
-//! - [`cadence`] builds it again at 1 s, 15 s, 60 s and 5 min steps, and minute-level
+//! - [`cadence`] builds it again at 1 s, 10 s, 15 s, 60 s and 5 min steps, and minute-level
 //!   clean series with a daily cycle;
 //! - [`real`] reads real public series and their labels exported by
 //!   `tests/quality/export.py`;
