@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use pipescope::core::detect::novelty::{Forecast, Novelty, Tuning};
 use pipescope::core::detect::{AdaptiveDetector, BandDetector, DetectConfig, Judge};
-use pipescope::core::source::TimeCells;
+use pipescope::core::time::TimeCells;
 
 fn load(f: &std::path::Path) -> (Vec<String>, Vec<i64>, Vec<f64>) {
     let text = std::fs::read_to_string(f).unwrap();

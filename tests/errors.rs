@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use pipescope::core::errors::{
-    self, analyze, default_bin_seconds, parse_timestamp_ms, read::compare_versions, read_bytes,
-    Config, ErrorEngine, Evidence, Method, ReadError, ReadOptions, TimeFormat,
+    self, analyze, default_bin_seconds, read::compare_versions, read_bytes, Config, ErrorEngine,
+    Evidence, Method, ReadError, ReadOptions,
 };
 use pipescope::core::event::{ErrorEvent, Event};
 use pipescope::core::rng::SplitMix64;
+use pipescope::core::time::{format_stream_seconds, parse_timestamp_ms, TimeFormat};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pipescope");
 const SET_A: &str = concat!(
@@ -81,11 +82,8 @@ fn timestamps_in_every_supported_format() {
     }
     // A column's format is enforced once detected.
     assert!(TimeFormat::Clock.parse_ms("2026-11-28").is_err());
-    assert_eq!(errors::format_stream_seconds(3540), "0:59:00");
-    assert_eq!(
-        errors::format_stream_seconds(1_764_338_700),
-        "2025-11-28T14:05:00Z"
-    );
+    assert_eq!(format_stream_seconds(3540), "0:59:00");
+    assert_eq!(format_stream_seconds(1_764_338_700), "2025-11-28T14:05:00Z");
 }
 
 #[test]

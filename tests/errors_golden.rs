@@ -1,8 +1,9 @@
 //! Golden runs of the default detector on the real error streams in ../shared/data.
 
 use pipescope::core::errors::{
-    self, analyze, format_stream_seconds, read_path, Config, ErrorStream, Evidence, ReadOptions,
+    self, analyze, read_path, Config, ErrorStream, Evidence, ReadOptions,
 };
+use pipescope::core::time::format_stream_seconds;
 
 const SET_A: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -505,7 +505,7 @@ fn locale_date(i: usize) -> (i64, u32, u32) {
     let mut days = i as u32;
     let (mut y, mut m) = (2024i64, 1u32);
     loop {
-        let len = pipescope::core::calendar::days_in_month(y, m);
+        let len = pipescope::core::time::calendar::days_in_month(y, m);
         if days < len {
             return (y, m, days + 1);
         }
@@ -1056,7 +1056,7 @@ fn locale_oracle(table: &Table, month_first: bool, failures: &mut Vec<String>) {
             let expected: Vec<f64> = (0..table.rows)
                 .map(|i| {
                     let (y, m, d) = locale_date(i);
-                    pipescope::core::calendar::days_from_civil(y, m, d) as f64 * 86_400.0
+                    pipescope::core::time::calendar::days_from_civil(y, m, d) as f64 * 86_400.0
                 })
                 .collect();
             // Until a day past the 12th, 01/02/2024 reads either way: the more common

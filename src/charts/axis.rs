@@ -8,7 +8,7 @@ use std::ops::Range;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 
 use super::labels::{format_tick, format_value};
-use crate::core::calendar::Civil;
+use crate::core::time::{format_short_clock, Civil};
 
 /// Maps `v` in `lo..hi` onto the pixel range; values far outside are clamped so the
 /// pixel arithmetic can never overflow.
@@ -280,13 +280,7 @@ impl Scale for TimeScale {
                 format!("{h:02}:{m:02}")
             }
         } else {
-            let sign = if s < 0 { "-" } else { "" };
-            let a = s.abs();
-            if a >= 3600 {
-                format!("{sign}{}:{:02}:{:02}", a / 3600, (a / 60) % 60, a % 60)
-            } else {
-                format!("{sign}{}:{:02}", a / 60, a % 60)
-            }
+            format_short_clock(s)
         }
     }
 }

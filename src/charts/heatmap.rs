@@ -15,8 +15,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::frame::{fit_text, titled, PAD};
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
-use crate::core::errors::format_stream_seconds;
 use crate::core::errors::heatmap::{CodeTotals, HeatGrid, HeatMode};
+use crate::core::time::format_stream_seconds;
 
 /// Red for "more in the candidate" (Primer danger), light theme.
 const MORE: RGBColor = RGBColor(0xcf, 0x22, 0x2e);

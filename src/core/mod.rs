@@ -1,6 +1,5 @@
 //! The analytics core: plain Rust, no web crates, tested natively.
 
-pub mod calendar;
 pub mod csv_cell;
 pub mod demo;
 pub mod detect;
@@ -21,3 +20,4 @@ pub mod source;
 pub mod stream;
 pub mod synth;
 pub mod text;
+pub mod time;

@@ -9,7 +9,8 @@ use pipescope::core::detect::{detect_series, DetectConfig, Point};
 use pipescope::core::ingest::{
     read_path, ColumnData, ColumnType, IngestError, IngestOptions, Table, PARALLEL_MIN_BYTES,
 };
-use pipescope::core::source::{read_prometheus_json, MetricTable, TimeCells};
+use pipescope::core::source::{read_prometheus_json, MetricTable};
+use pipescope::core::time::TimeCells;
 
 use crate::common::{
     column_numbers, fail, ingest_failure, list_lines, parse_delimiter, report_unjudged,

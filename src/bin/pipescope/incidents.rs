@@ -12,7 +12,7 @@ use pipescope::core::incident::{Evidence, IncidentConfig, IncidentEngine};
 use pipescope::core::ingest::{
     read_path, ColumnData, ColumnType, IngestError, IngestOptions, PARALLEL_MIN_BYTES,
 };
-use pipescope::core::source::TimeCells;
+use pipescope::core::time::TimeCells;
 
 use crate::common::{
     column_numbers, fail, ingest_failure, parse_delimiter, DetectorArgs, QuoteArgs,

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pipescope::core::calendar::format_epoch_seconds;
 use pipescope::core::incident::IncidentConfig;
 use pipescope::core::quality::cadence::{self, CadenceConfig};
 use pipescope::core::quality::corpus::{self, CorpusConfig};
@@ -21,6 +20,7 @@ use pipescope::core::quality::{
     chance_scores, evaluate, summarize, LabelledSeries, ScoreConfig, SeriesScore,
 };
 use pipescope::core::simulator::InjectionKind;
+use pipescope::core::time::format_epoch_seconds;
 
 use crate::common::fail;
 

@@ -13,7 +13,6 @@ pub mod read;
 pub mod recent;
 mod records;
 pub mod snapshot;
-pub mod timestamp;
 
 use std::fmt;
 
@@ -25,9 +24,9 @@ pub use mean_threshold::MeanThreshold;
 pub use read::read_path;
 pub use read::{read_bytes, ErrorStream, ReadError, ReadOptions, Roles, RowProblem};
 pub use recent::RecentTest;
-pub use timestamp::{format_stream_seconds, parse_timestamp_ms, TimeFormat, TimestampError};
 
 use crate::core::event::{ErrorEvent, Event};
+use crate::core::time::format_stream_seconds;
 
 /// Which evidence the rate test weighs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -11,10 +11,10 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 
 use super::records::{RecordError, Records};
-use super::timestamp::TimeFormat;
 use crate::core::event::ErrorEvent;
 use crate::core::ingest::IngestError;
 use crate::core::text::{clip, list};
+use crate::core::time::TimeFormat;
 
 /// Which column plays each role (zero-based indices).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

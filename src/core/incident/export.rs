@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{AnomalyRecord, Incident, IncidentSource};
-use crate::core::calendar::Civil;
+use crate::core::time::format_rfc3339_ms;
 
 pub use crate::core::csv_cell::text as csv_text;
 
@@ -177,15 +177,6 @@ pub fn anomaly_log_json<'a>(
     serde_json::to_string_pretty(&lines).expect("the log always serialises")
 }
 
-/// RFC 3339 UTC text of epoch milliseconds (`2026-11-01T00:00:00.000Z`), clamped to the
-/// years 0000..9999 that RFC 3339 can write.
-pub fn rfc3339(epoch_ms: i64) -> String {
-    const MIN: i64 = -62_167_219_200_000; // 0000-01-01T00:00:00Z
-    const MAX: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
-    let c = Civil::from_epoch_ms(epoch_ms.clamp(MIN, MAX));
-    format!("{}.{:03}Z", c.date_time('T'), c.millis)
-}
-
 /// One alert in Alertmanager's shape.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -204,7 +195,7 @@ struct AmAlert {
 /// `summary`, `description` (with the user's note, if any). `endsAt` is absent while an
 /// incident is open (Alertmanager then keeps it firing). Times: see the module doc.
 pub fn alertmanager_json(incidents: &[Incident], origin_epoch_ms: i64) -> String {
-    let at = |ms: i64| rfc3339(origin_epoch_ms.saturating_add(ms));
+    let at = |ms: i64| format_rfc3339_ms(origin_epoch_ms.saturating_add(ms));
     let alerts: Vec<AmAlert> = incidents
         .iter()
         .map(|i| {
@@ -278,27 +269,6 @@ pub fn alertmanager_json(incidents: &[Incident], origin_epoch_ms: i64) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_formats_and_clamps() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            rfc3339(1_793_491_200_000 + 3_723_450),
-            "2026-11-01T01:02:03.450Z"
-        );
-        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59.999Z");
-        assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00.000Z");
-    }
-
-    #[test]
-    fn rfc3339_writes_leap_days_and_times_before_1970() {
-        assert_eq!(rfc3339(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
-        assert_eq!(rfc3339(-58_038_772_001), "1968-02-29T06:07:07.999Z");
-        assert_eq!(rfc3339(-11_670_950_744_999), "1600-02-29T13:14:15.001Z");
-        // Year 0 is a leap year in the proleptic Gregorian calendar.
-        assert_eq!(rfc3339(-62_162_035_200_001), "0000-02-29T23:59:59.999Z");
-    }
 
     #[test]
     fn formulas_are_neutralised() {

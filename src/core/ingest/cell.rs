@@ -3,7 +3,7 @@
 //! These run once per cell on the hot path, so they work on the field bytes and never
 //! allocate.
 
-use crate::core::calendar::{days_from_civil, days_in_month};
+use crate::core::time::TimeFormat;
 
 /// Strips ASCII whitespace at both ends (cells like ` 12` in hand-made files).
 #[inline]
@@ -173,98 +173,17 @@ pub fn is_bool_word(cell: &[u8]) -> bool {
     parse_bool(b).is_some() && b != b"0" && b != b"1"
 }
 
-/// Reads `n` ASCII digits at `b[at..]` as a number.
+/// Reads an ISO 8601 date or date-time (`YYYY-MM-DD`, `YYYY/MM/DD`, then optionally `T` or
+/// a space, `HH:MM[:SS[.fff]]`, and `Z` or `±HH[:MM]`) as seconds since the Unix epoch,
+/// UTC, to the millisecond: the calendar grammar of [`crate::core::time`], which every
+/// workspace reads times with. `H:MM:SS` durations and epoch numbers do not match (they
+/// stay text and numbers in a profile).
 #[inline]
-fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
-    let s = b.get(at..at + n)?;
-    let mut v = 0u32;
-    for &c in s {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10 + (c - b'0') as u32;
-    }
-    Some(v)
-}
-
-/// Parses an ISO 8601 date or date-time (`YYYY-MM-DD`, `YYYY/MM/DD`, then optionally `T` or
-/// a space, `HH:MM[:SS[.fff]]`, and `Z` or `±HH[:MM]`) as seconds since the Unix epoch, UTC.
-///
-/// Hand-written rather than chrono: one pass over the bytes with no allocation, where chrono
-/// would need a format string tried per variant per cell. `H:MM:SS` durations do not match.
 pub fn parse_datetime(cell: &[u8]) -> Option<f64> {
-    let b = trim(cell);
-    if b.len() < 10 {
-        return None;
-    }
-    let sep = b[4];
-    if !(sep == b'-' || sep == b'/') || b[7] != sep {
-        return None;
-    }
-    let (y, m, d) = (digits(b, 0, 4)?, digits(b, 5, 2)?, digits(b, 8, 2)?);
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(i64::from(y), m) {
-        return None;
-    }
-    let mut secs = days_from_civil(i64::from(y), m, d) as f64 * 86_400.0;
-    if b.len() == 10 {
-        return Some(secs);
-    }
-    if !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let (hh, mm) = (digits(b, 11, 2)?, digits(b, 14, 2)?);
-    if b.get(13) != Some(&b':') || hh > 23 || mm > 59 {
-        return None;
-    }
-    secs += (hh * 3600 + mm * 60) as f64;
-    let mut i = 16;
-    if b.get(i) == Some(&b':') {
-        let ss = digits(b, i + 1, 2)?;
-        if ss > 60 {
-            return None;
-        }
-        secs += ss as f64;
-        i += 3;
-        if matches!(b.get(i), Some(b'.') | Some(b',')) {
-            let start = i + 1;
-            let mut end = start;
-            let mut frac = 0.0;
-            let mut scale = 0.1;
-            while let Some(c) = b.get(end).filter(|c| c.is_ascii_digit()) {
-                frac += (c - b'0') as f64 * scale;
-                scale *= 0.1;
-                end += 1;
-            }
-            if end == start {
-                return None;
-            }
-            secs += frac;
-            i = end;
-        }
-    }
-    match b.get(i) {
-        None => Some(secs),
-        Some(b'Z') | Some(b'z') if i + 1 == b.len() => Some(secs),
-        Some(&sign @ (b'+' | b'-')) => {
-            let oh = digits(b, i + 1, 2)?;
-            let rest = &b[i + 3..];
-            let om = match rest {
-                [] => 0,
-                [b':', m1, m2] | [m1, m2] => digits(&[*m1, *m2], 0, 2)?,
-                _ => return None,
-            };
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let offset = (oh * 3600 + om * 60) as f64;
-            Some(if sign == b'+' {
-                secs - offset
-            } else {
-                secs + offset
-            })
-        }
-        _ => None,
-    }
+    TimeFormat::Iso8601
+        .parse_bytes(cell)
+        .ok()
+        .map(|ms| ms as f64 / 1000.0)
 }
 
 #[cfg(test)]

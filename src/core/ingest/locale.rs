@@ -4,7 +4,7 @@
 //! an ambiguous column is read by the more common reading and the other is offered.
 
 use super::cell::trim;
-use crate::core::calendar::{days_from_civil, days_in_month};
+use crate::core::time::calendar::{days_from_civil, days_in_month};
 use serde::{Deserialize, Serialize};
 
 /// How a column's cells are read beyond the standard forms.

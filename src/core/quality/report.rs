@@ -11,6 +11,7 @@ use crate::core::quality::nab::{self, NabResults};
 use crate::core::quality::real::{Manifest, RealSeries};
 use crate::core::quality::score::{summarize, KindSummary, ScoreConfig, SeriesScore};
 use crate::core::simulator::InjectionKind;
+use crate::core::time::format_date_ms;
 
 /// What the report says about how it was made (the core reads no clock: the caller does).
 #[derive(Debug, Clone, PartialEq)]
@@ -445,8 +446,8 @@ pub fn render(meta: &ReportMeta, r: &Results) -> String {
                         rs.name,
                         l.kind.name(),
                         l.what,
-                        date(l.start_ms),
-                        date(l.end_ms - 1),
+                        format_date_ms(l.start_ms),
+                        format_date_ms(l.end_ms - 1),
                         if w.detected() {
                             format!("yes ({} flagged)", w.flagged_points)
                         } else {
@@ -507,9 +508,9 @@ pub fn render(meta: &ReportMeta, r: &Results) -> String {
                     .map(|d| {
                         format!(
                             "{}{} ({}{})",
-                            date(d.start_ms),
+                            format_date_ms(d.start_ms),
                             if d.end_ms > d.start_ms {
-                                format!("–{}", date(d.end_ms))
+                                format!("–{}", format_date_ms(d.end_ms))
                             } else {
                                 String::new()
                             },
@@ -539,12 +540,6 @@ pub fn render(meta: &ReportMeta, r: &Results) -> String {
         let _ = writeln!(o, "\n{}", notes.trim_end());
     }
     o
-}
-
-/// `YYYY-MM-DD` of an epoch-ms time (UTC).
-fn date(ms: i64) -> String {
-    let (y, m, d) = crate::core::calendar::civil_from_days(ms.div_euclid(86_400_000));
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Incident settings the report uses (the engine's defaults).

@@ -1,12 +1,11 @@
 //! CSV/TSV replay files: ingest's typed table, a time column, and every numeric column as
 //! a metric. The rules are in the parent module's documentation.
 
-use crate::core::errors::timestamp::TimeFormat;
 use crate::core::ingest::locale::number_reading;
 use crate::core::ingest::{read_bytes, Column, ColumnData, IngestOptions, Table};
 use crate::core::text::clip;
+use crate::core::time::{whole_ms, TimeCells, TimeFormat};
 
-use super::time::{whole_ms, TimeCells};
 use super::{finish, s, MetricTable, Note, NoteKind, SourceError, SourceFormat, MAX_CELLS};
 
 /// Header names taken for the time column first (compared without case).
@@ -15,10 +14,6 @@ const TIME_NAMES: [&str; 5] = ["time", "timestamp", "date", "datetime", "ts"];
 /// Epoch numbers from here on can be a time column found by position alone: 1e9 seconds is
 /// September 2001, so a column of small counts is not mistaken for times.
 const EPOCH_FROM: f64 = 1e9;
-
-/// Epoch values at or above this magnitude are milliseconds (as in
-/// [`crate::core::errors::timestamp`]).
-const MILLIS_FROM: f64 = 1e11;
 
 /// Reads a CSV/TSV replay file. `time_column` None picks the time column by the rules in
 /// the module documentation.
@@ -204,13 +199,8 @@ fn cell_text(column: &Column, row: usize) -> String {
 fn column_times(column: &Column) -> Option<Vec<Option<i64>>> {
     match &column.data {
         ColumnData::Numeric(v) => {
-            let first = v.iter().find(|x| !x.is_nan())?;
-            let scale = if first.abs() >= MILLIS_FROM {
-                1.0
-            } else {
-                1000.0
-            };
-            Some(v.iter().map(|&x| whole_ms(x * scale)).collect())
+            let unit = TimeFormat::epoch_unit(*v.iter().find(|x| !x.is_nan())?);
+            Some(v.iter().map(|&x| unit.epoch_ms(x)).collect())
         }
         ColumnData::Datetime(v) => Some(v.iter().map(|&x| whole_ms(x * 1000.0)).collect()),
         ColumnData::Labels(d) => {

@@ -13,9 +13,11 @@
 //! - The time column is the one named, or else the first column whose name is `time`,
 //!   `timestamp`, `date`, `datetime`, `ts` (any case) and whose cells read as times; else
 //!   the first column holding ISO 8601 or `H:MM:SS` times; else the first column when it
-//!   holds epoch numbers (at least 1e9, i.e. after 2001 in seconds). Times are epoch seconds
-//!   or milliseconds (from 1e11 on), ISO 8601, or `H:MM:SS` (stream time since `0:00:00`),
-//!   detected from the first cell and then enforced for the column.
+//!   holds epoch numbers (at least 1e9, i.e. after 2001 in seconds). Times are read by
+//!   [`crate::core::time`], as every workspace reads them: epoch seconds, milliseconds
+//!   (from 1e11 on), microseconds (from 1e14) or nanoseconds (from 1e17), ISO 8601, or
+//!   `H:MM:SS` (stream time since `0:00:00`), detected from the first cell and then
+//!   enforced for the column.
 //! - A row whose time cell is missing or unreadable is skipped with a [`NoteKind::BadTimes`]
 //!   note (count and first line); when more than half the rows fail, the file is refused
 //!   ([`SourceError::BadTimes`], naming the first line and the column).
@@ -60,16 +62,15 @@
 mod csv;
 mod error;
 mod prometheus;
-mod time;
 
 pub use self::csv::read_metrics_csv;
 pub use error::SourceError;
 pub use prometheus::read_prometheus_json;
-pub use time::TimeCells;
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::event::{Event, MetricEvent};
+use crate::core::time::format_stream_ms;
 
 /// A step longer than this many median steps is a gap.
 pub const GAP_FACTOR: i64 = 3;
@@ -296,11 +297,6 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
-/// A stream time as text for notes: `H:MM:SS` near zero (clock data), ISO 8601 otherwise.
-fn time_text(ms: i64) -> String {
-    crate::core::errors::timestamp::format_stream_seconds(ms.div_euclid(1000))
-}
-
 /// Steps much longer than the usual one in a sorted series: what no detector judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Gaps {
@@ -364,8 +360,8 @@ fn finish(
                     s(count),
                     duration(step),
                     duration(largest.1.saturating_sub(largest.0)),
-                    time_text(largest.0),
-                    time_text(largest.1)
+                    format_stream_ms(largest.0),
+                    format_stream_ms(largest.1)
                 ),
             ));
         }

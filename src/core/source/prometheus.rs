@@ -15,8 +15,8 @@ use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::time::whole_ms;
 use super::{finish, s, MetricTable, Note, NoteKind, SourceError, SourceFormat, MAX_CELLS};
+use crate::core::time::whole_ms;
 
 /// Reads a Prometheus HTTP API JSON response (`resultType` `matrix`, `vector` or `scalar`).
 pub fn read_prometheus_json(bytes: &[u8]) -> Result<MetricTable, SourceError> {

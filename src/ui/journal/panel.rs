@@ -7,9 +7,9 @@ use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
 
 use super::service::{JournalService, Status};
-use crate::core::errors::format_stream_seconds;
 use crate::core::journal::export::{self, Format, Imported};
 use crate::core::journal::Retention;
+use crate::core::time::format_stream_ms;
 use crate::ui::download;
 use crate::ui::format::{count, megabytes};
 
@@ -32,7 +32,7 @@ fn save(filename: &str, mime: &str, bytes: &[u8]) -> Result<(), String> {
 }
 
 fn stream_time(t_ms: Option<i64>) -> String {
-    t_ms.map_or_else(|| "–".into(), |t| format_stream_seconds(t.div_euclid(1000)))
+    t_ms.map_or_else(|| "–".into(), format_stream_ms)
 }
 
 /// A retention field's text: empty is no cap; otherwise a non-negative number.

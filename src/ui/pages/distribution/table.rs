@@ -1,9 +1,9 @@
 //! The sortable profile table: one row per column, a click opens its plots.
 
 use super::state::DistState;
-use crate::core::calendar;
 use crate::core::ingest::ColumnType;
 use crate::core::profile::ColumnProfile;
+use crate::core::time;
 use crate::ui::download;
 use crate::ui::format;
 use leptos::ev;
@@ -206,7 +206,7 @@ fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
                 ("min" | "q1" | "median" | "q3" | "max" | "mean", Some(x))
                     if kind == ColumnType::Datetime =>
                 {
-                    calendar::format_epoch_seconds(x)
+                    time::format_epoch_seconds(x)
                 }
                 ("std", Some(x)) if kind == ColumnType::Datetime => format::duration(x),
                 ("top", Some(_)) => p

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 
 use super::ErrState;
 use crate::core::errors::{
-    alert_json, alert_text, format_stream_seconds, group_thousands, new_code_text, Alert, Evidence,
-    Method,
+    alert_json, alert_text, group_thousands, new_code_text, Alert, Evidence, Method,
 };
+use crate::core::time::format_stream_seconds;
 use crate::ui::download;
 
 fn method_name(a: &Alert) -> String {

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use super::ErrState;
 use crate::core::errors::heatmap::HeatMode;
 use crate::core::errors::{
-    format_stream_seconds, Evidence, Method, ReadOptions, FALSE_ALARM_RATE_RANGE,
-    RESTART_SECONDS_RANGE,
+    Evidence, Method, ReadOptions, FALSE_ALARM_RATE_RANGE, RESTART_SECONDS_RANGE,
 };
 use crate::core::stream::Speed;
+use crate::core::time::format_stream_ms;
 
 /// Asks for baseline and candidate when the file has more than two builds.
 #[component]
@@ -310,7 +310,7 @@ pub fn Player() -> impl IntoView {
                 prop:value=move || (st.position_ms.get() / 1000).to_string()
                 on:change=on_seek />
             <span class="clock" id="stream-time">
-                {move || format!("{} / {}", format_stream_seconds(st.position_ms.get().div_euclid(1000)), format_stream_seconds(span().1.div_euclid(1000)))}
+                {move || format!("{} / {}", format_stream_ms(st.position_ms.get()), format_stream_ms(span().1))}
             </span>
             <span class="muted" id="events-applied">
                 {move || format!("{} / {} events", st.applied.get(), total())}

@@ -7,8 +7,8 @@ use wasm_bindgen::JsCast;
 
 use super::ErrState;
 use crate::charts::{cell_image, draw_heatmap, Cells, ChartStyle, HeatLayout};
-use crate::core::errors::format_stream_seconds;
 use crate::core::errors::heatmap::{code_totals, heat_grid, row_order, HeatGrid, HeatMode};
+use crate::core::time::format_stream_seconds;
 use crate::ui::canvas::{draw_on, paint_image};
 
 /// Canvas width in pixels; CSS scales it down on narrow screens.

@@ -14,11 +14,12 @@ use leptos::task::spawn_local;
 use super::ahead::WriteAhead;
 use super::ErrState;
 use crate::core::errors::snapshot::ErrorsSnapshot;
-use crate::core::errors::{format_stream_seconds, read_bytes, Config, ErrorEngine};
+use crate::core::errors::{read_bytes, Config, ErrorEngine};
 use crate::core::event::{ErrorEvent, Event};
 use crate::core::journal::export::Imported;
 use crate::core::journal::{NameKind, SourceFile};
 use crate::core::stream::Speed;
+use crate::core::time::format_stream_ms;
 use crate::ui::journal::JournalService;
 use crate::ui::player::now_ms;
 
@@ -193,7 +194,7 @@ impl ErrState {
         self.app.status.set(format!(
             "Recovered {} events, stream time {}{note}",
             crate::ui::format::count(cursor),
-            format_stream_seconds(position.div_euclid(1000)),
+            format_stream_ms(position),
         ));
         Ok(())
     }
@@ -354,7 +355,7 @@ fn imported_csv(imported: &Imported) -> Result<String, String> {
         let t = if e.t_ms >= 100_000_000_000 {
             e.t_ms.to_string()
         } else if e.t_ms >= 0 && e.t_ms % 1000 == 0 && e.t_ms < 864_000_000 {
-            format_stream_seconds(e.t_ms / 1000)
+            format_stream_ms(e.t_ms)
         } else {
             return Err(format!(
                 "event time {} ms is neither a whole stream second nor an epoch time",

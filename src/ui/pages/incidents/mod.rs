@@ -5,16 +5,11 @@ pub mod state;
 
 use leptos::prelude::*;
 
-use crate::core::errors::format_stream_seconds;
 use crate::core::incident::export::{alertmanager_json, incidents_csv, incidents_json};
 use crate::core::incident::{Incident, IncidentSource, IncidentState};
+use crate::core::time::format_stream_ms;
 use crate::ui::download;
 use state::{IncidentsState, Source};
-
-/// A stream time in ms as `H:MM:SS` (or a UTC date-time for epoch streams).
-fn at(ms: i64) -> String {
-    format_stream_seconds(ms.div_euclid(1000))
-}
 
 fn duration(ms: i64) -> String {
     let s = ms.max(0) / 1000;
@@ -193,7 +188,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             ),
         ),
     };
-    let end = i.end_ms.map_or("ongoing".to_string(), at);
+    let end = i.end_ms.map_or("ongoing".to_string(), format_stream_ms);
     let spark = sparkline(&i.sparkline);
     let note = i.note.clone();
     view! {
@@ -206,7 +201,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             </header>
             <h3 class="what">{what}</h3>
             <dl>
-                <dt>"Start"</dt><dd class="start">{at(i.start_ms)}</dd>
+                <dt>"Start"</dt><dd class="start">{format_stream_ms(i.start_ms)}</dd>
                 <dt>"End"</dt><dd class="end">{end}</dd>
                 <dt>"Duration"</dt><dd>{duration(i.duration_ms)}</dd>
             </dl>

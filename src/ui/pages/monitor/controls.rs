@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::MonState;
 use crate::core::simulator::{InjectionKind, MetricSpec, SimConfig};
 use crate::core::stream::Speed;
+use crate::core::time::{format_epoch_seconds, format_short_clock};
 use crate::ui::choice::{options, Choice};
 
 /// `m:ss` (or `h:mm:ss`) of stream time; the UTC date and time of an epoch time (a
@@ -13,11 +14,9 @@ use crate::ui::choice::{options, Choice};
 pub fn clock(ms: i64) -> String {
     let s = ms.div_euclid(1000);
     if s as f64 >= crate::charts::EPOCH_FROM_S {
-        crate::core::calendar::format_epoch_seconds(s as f64)
-    } else if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+        format_epoch_seconds(s as f64)
     } else {
-        format!("{}:{:02}", s / 60, s % 60)
+        format_short_clock(s)
     }
 }
 

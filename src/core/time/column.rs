@@ -1,17 +1,14 @@
-//! Time cells written as text, read as stream milliseconds: epoch seconds or milliseconds,
-//! ISO 8601 / RFC 3339, or `H:MM:SS` ([`TimeFormat`]), and the slash dates ingest reads
-//! (`2026/11/28 12:00`). Shared by the replay reader and the command-line tool, so a column
-//! that replays on the page is the column `pipescope detect` reads.
+//! Time columns: the format of a column's first cell, enforced down the column, so a
+//! column of epoch seconds cannot silently switch to milliseconds halfway. Shared by the
+//! Monitor's replay reader and the command-line tool, so a column that replays on the page
+//! is the column `pipescope detect` reads.
 
-use crate::core::errors::timestamp::TimeFormat;
-use crate::core::ingest::cell::parse_datetime;
+use super::parse::{TimeFormat, MAX_MS};
 
-/// Largest |ms| accepted: JavaScript's date range, so every time can be shown on the page.
-pub(crate) const MAX_MS: f64 = 8.64e15;
-
-/// Milliseconds as a whole number, None when not finite or beyond [`MAX_MS`].
-pub(crate) fn whole_ms(ms: f64) -> Option<i64> {
-    (ms.is_finite() && ms.abs() <= MAX_MS).then(|| ms.round() as i64)
+/// Milliseconds held as a float (a datetime column, a Prometheus sample time) as a whole
+/// number, rounded to the nearest; None when not finite or beyond [`MAX_MS`].
+pub fn whole_ms(ms: f64) -> Option<i64> {
+    (ms.is_finite() && ms.abs() <= MAX_MS as f64).then(|| ms.round() as i64)
 }
 
 /// How a column's time cells read: the format of its first cell, then enforced down the
@@ -30,7 +27,7 @@ impl TimeCells {
     }
 
     /// The format detected, or None when the first cell was no [`TimeFormat`] (then only
-    /// ingest's dates are read).
+    /// calendar dates are read).
     pub fn format(self) -> Option<TimeFormat> {
         self.format
     }
@@ -39,8 +36,8 @@ impl TimeCells {
     pub fn parse_ms(self, cell: &str) -> Option<i64> {
         match self.format {
             Some(f) => f.parse_ms(cell).ok(),
-            // Dates the stream grammar does not take (2026/11/28 12:00) via ingest's.
-            None => parse_datetime(cell.as_bytes()).and_then(|secs| whole_ms(secs * 1000.0)),
+            // A column that starts with no time still reads the calendar dates below it.
+            None => TimeFormat::Iso8601.parse_ms(cell).ok(),
         }
     }
 
@@ -104,11 +101,17 @@ mod tests {
         let clock = TimeCells::detect("0:00:01");
         assert_eq!(clock.format(), Some(TimeFormat::Clock));
         assert_eq!(clock.parse_ms("1764338700"), None);
-        // A first cell that is no time leaves only ingest's dates readable.
+        // Slash dates are ISO 8601 dates like any other.
         let slash = TimeCells::detect("2025/11/28");
-        assert_eq!(slash.format(), None);
+        assert_eq!(slash.format(), Some(TimeFormat::Iso8601));
         assert_eq!(slash.parse_ms("0:00:01"), None);
         assert_eq!(slash.parse_ms("2025/11/29"), Some(1_764_374_400_000));
+        // A first cell that is no time leaves only calendar dates readable.
+        let word = TimeCells::detect("soon");
+        assert_eq!(word.format(), None);
+        assert_eq!(word.parse_ms("0:00:01"), None);
+        assert_eq!(word.parse_ms("1764338700"), None);
+        assert_eq!(word.parse_ms("2025-11-29"), Some(1_764_374_400_000));
     }
 
     #[test]
@@ -122,8 +125,8 @@ mod tests {
     fn milliseconds_beyond_the_page_range_are_refused() {
         assert_eq!(whole_ms(1.5), Some(2));
         assert_eq!(whole_ms(-1.5), Some(-2));
-        assert_eq!(whole_ms(MAX_MS), Some(8_640_000_000_000_000));
-        assert_eq!(whole_ms(MAX_MS * 1.01), None);
+        assert_eq!(whole_ms(MAX_MS as f64), Some(8_640_000_000_000_000));
+        assert_eq!(whole_ms(MAX_MS as f64 * 1.01), None);
         assert_eq!(whole_ms(f64::NAN), None);
     }
 }

@@ -1,5 +1,6 @@
-//! Calendar arithmetic for datetimes stored as seconds or milliseconds since the Unix
-//! epoch (UTC): the one place an instant is split into civil fields, and back.
+//! Calendar arithmetic for instants stored as seconds or milliseconds since the Unix
+//! epoch (UTC): the one place an instant is split into civil fields, and back. Their text
+//! is written by [`super::format`] and read by [`super::parse`].
 
 /// (year, month, day) of a count of days since 1970-01-01, by Howard Hinnant's algorithm;
 /// written out because it is six lines and the core needs no date crate for it.
@@ -79,30 +80,6 @@ impl Civil {
             ..Civil::from_epoch_seconds(ms.div_euclid(1000))
         }
     }
-
-    /// `YYYY-MM-DD`.
-    pub fn date(&self) -> String {
-        format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-
-    /// `YYYY-MM-DD<sep>HH:MM:SS`, milliseconds left out.
-    pub fn date_time(&self, sep: char) -> String {
-        format!(
-            "{}{sep}{:02}:{:02}:{:02}",
-            self.date(),
-            self.hour,
-            self.minute,
-            self.second
-        )
-    }
-}
-
-/// ISO 8601 text of epoch seconds: `2026-11-01 00:00:00` (UTC), fractions dropped.
-pub fn format_epoch_seconds(secs: f64) -> String {
-    if !secs.is_finite() {
-        return "–".into();
-    }
-    Civil::from_epoch_seconds(secs.floor() as i64).date_time(' ')
 }
 
 #[cfg(test)]
@@ -157,33 +134,5 @@ mod tests {
         assert_eq!(Civil::from_epoch_ms(i64::MIN).millis, 192);
         let _ = Civil::from_epoch_seconds(i64::MAX);
         let _ = Civil::from_epoch_seconds(i64::MIN);
-    }
-
-    #[test]
-    fn epoch_seconds_format_as_utc() {
-        assert_eq!(format_epoch_seconds(0.0), "1970-01-01 00:00:00");
-        assert_eq!(
-            format_epoch_seconds(1_793_491_200.0 + 3_723.9),
-            "2026-11-01 01:02:03"
-        );
-        assert_eq!(format_epoch_seconds(f64::NAN), "–");
-    }
-
-    #[test]
-    fn epoch_seconds_format_before_1970_and_on_leap_days() {
-        assert_eq!(format_epoch_seconds(1_709_210_096.0), "2024-02-29 12:34:56");
-        assert_eq!(format_epoch_seconds(951_868_799.999), "2000-02-29 23:59:59");
-        // Fractions round down, also before 1970.
-        assert_eq!(format_epoch_seconds(-0.5), "1969-12-31 23:59:59");
-        assert_eq!(format_epoch_seconds(-58_038_772.0), "1968-02-29 06:07:08");
-        assert_eq!(
-            format_epoch_seconds(-11_670_950_745.0),
-            "1600-02-29 13:14:15"
-        );
-        // 1900 is no leap year: February 28 is followed by March 1.
-        assert_eq!(
-            format_epoch_seconds(-2_203_891_200.0),
-            "1900-03-01 00:00:00"
-        );
     }
 }
