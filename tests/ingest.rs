@@ -947,13 +947,13 @@ fn utf16_files_are_decoded_and_read_like_their_utf8_copy() {
 #[test]
 fn locale_numbers_and_dates_are_read_when_unambiguous_and_the_other_reading_is_offered() {
     use pipescope::core::ingest::locale::Reading;
-    let t = read("Datum;Wert;Menge\n31.12.2024;3,14;1,234\n01.01.2025;2,5;5,678\n");
+    let t = read("Datum;Wert;Menge\n31.12.2024;3,25;1,234\n01.01.2025;2,5;5,678\n");
     let col = |n: &str| t.column(n).unwrap().clone();
     assert_eq!(
         (col("Datum").kind, col("Datum").reading),
         (ColumnType::Datetime, Reading::DayFirst)
     );
-    assert_eq!(numbers(&t, "Wert"), [3.14, 2.5]);
+    assert_eq!(numbers(&t, "Wert"), [3.25, 2.5]);
     assert_eq!(col("Wert").other_reading, None);
     // 1,234 could be either: read with a decimal comma (the file's way), the other offered.
     assert_eq!(numbers(&t, "Menge"), [1.234, 5.678]);
