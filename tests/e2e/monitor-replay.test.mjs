@@ -256,3 +256,28 @@ test('the band level and the seasonal period are the user\'s to set', async ({ p
   assert.equal(await page.inputValue('#monitor-period'), '49.9,39.6');
   assert.equal(await page.locator('#monitor-error').count(), 0, 'the error went with a good value');
 });
+
+test('a stray quote in a replayed CSV is reported with its line, and one click replays every row', async ({ page }) => {
+  // 300 rows at 1 s; a stray quote at the start of line 101's value takes the rest of the
+  // file into one cell unless quotes are read literally from there.
+  const lines = ['timestamp,cpu,mem'];
+  for (let s = 0; s < 300; s++) {
+    lines.push(`${new Date(T0 + s * 1000).toISOString()},${(50 + Math.sin(s / 5)).toFixed(3)},${(30 + s / 1000).toFixed(3)}`);
+  }
+  lines[100] = lines[100].replace(',', ',"');
+  await page.setInputFiles('#monitor-file-input', file('quoted.csv', lines.join('\n') + '\n'));
+  await page.waitForFunction(() => document.querySelector('#monitor-error')?.innerText.includes('quoted.csv'));
+  const msg = await page.locator('#monitor-error').innerText();
+  assert.match(msg, /line 101/, msg);
+  const button = page.locator('#monitor-literal-quotes');
+  assert.match(await button.innerText(), /Read quotes literally from line 101/);
+  await button.click();
+  await page.waitForFunction(() => /quoted\.csv/.test(document.querySelector('#monitor-source-name')?.innerText ?? ''));
+  assert.equal(await page.locator('#monitor-error').count(), 0, 'the error is gone');
+  const status = await page.locator('#status').innerText();
+  assert.match(status, /300 rows/, `every row is kept: ${status}`);
+  assert.match(status, /quotes read as ordinary characters from line 101/, status);
+  await page.selectOption('#monitor-speed', 'max');
+  await page.waitForFunction(() => document.querySelector('#monitor-play').innerText.includes('Start'), null, { timeout: 30_000 });
+  await clockAt(page, T0 + 299 * 1000, 'the last row');
+});

@@ -307,10 +307,10 @@ mod tests {
         let text =
             "id,name\r\n1,x\r2,y\n\n\r\n3,z\n4\n5,\"q\nr\"\n6,w,extra\n\n7,\"a\"\"b\"\r\n8,v";
         let whole = read_in_chunks(text.as_bytes(), usize::MAX);
-        // Lines: 1 header, 2 `1,x\r2,y`, 3 and 4 blank, 5 `3,z`, 6 `4`, 7-8 the quoted
-        // newline, 9 `6,w,extra`, 10 blank, 11 `7,..`, 12 `8,v`.
+        // Lines (a lone `\r` ends one): 1 header, 2 `1,x`, 3 `2,y`, 4 and 5 blank, 6 `3,z`,
+        // 7 `4`, 8-9 the quoted newline, 10 `6,w,extra`, 11 blank, 12 `7,..`, 13 `8,v`.
         assert_eq!(whole.rows, 6);
-        assert_eq!(whole.skipped.lines, [6, 9]);
+        assert_eq!(whole.skipped.lines, [7, 10]);
         for size in [1, 2, 3, 5, 8] {
             assert_eq!(
                 read_in_chunks(text.as_bytes(), size),

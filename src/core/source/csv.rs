@@ -21,7 +21,16 @@ pub fn read_metrics_csv(
     bytes: &[u8],
     time_column: Option<&str>,
 ) -> Result<MetricTable, SourceError> {
-    let table = read_bytes(bytes, &IngestOptions::default())?;
+    read_metrics_csv_with(bytes, time_column, &IngestOptions::default())
+}
+
+/// As [`read_metrics_csv`], with ingest's options (delimiter, quotes read literally, ...).
+pub fn read_metrics_csv_with(
+    bytes: &[u8],
+    time_column: Option<&str>,
+    options: &IngestOptions,
+) -> Result<MetricTable, SourceError> {
+    let table = read_bytes(bytes, options)?;
     let lines = table.row_lines();
     let mut notes = Vec::new();
     if table.skipped.count > 0 {

@@ -63,13 +63,14 @@ mod csv;
 mod error;
 mod prometheus;
 
-pub use self::csv::read_metrics_csv;
+pub use self::csv::{read_metrics_csv, read_metrics_csv_with};
 pub use error::SourceError;
 pub use prometheus::read_prometheus_json;
 
 use serde::{Deserialize, Serialize};
 
 use crate::core::event::{Event, MetricEvent};
+use crate::core::ingest::IngestOptions;
 use crate::core::time::format_stream_ms;
 
 /// A step longer than this many median steps is a gap.
@@ -238,12 +239,23 @@ pub fn read_metrics(
     file_name: &str,
     time_column: Option<&str>,
 ) -> Result<MetricTable, SourceError> {
+    read_metrics_with(bytes, file_name, time_column, &IngestOptions::default())
+}
+
+/// As [`read_metrics`], reading a CSV with `options` (for example quotes taken literally
+/// from the line of a runaway quote).
+pub fn read_metrics_with(
+    bytes: &[u8],
+    file_name: &str,
+    time_column: Option<&str>,
+    options: &IngestOptions,
+) -> Result<MetricTable, SourceError> {
     // A `.json` file that does not start like JSON is still read as JSON, so the user is
     // told where its JSON breaks rather than that it lacks a time column.
     if looks_like_json(bytes) || file_name.to_ascii_lowercase().ends_with(".json") {
         read_prometheus_json(bytes)
     } else {
-        read_metrics_csv(bytes, time_column)
+        csv::read_metrics_csv_with(bytes, time_column, options)
     }
 }
 

@@ -42,7 +42,20 @@ pub fn MonitorPage() -> impl IntoView {
             <h1>"Monitor"</h1>
             <span class="hint">"Each metric against a forecast band learnt from its own past; anomalies open incidents."</span>
         </div>
-        {move || st.error.get().map(|m| view! { <div class="banner error" role="alert" id="monitor-error">{m}</div> })}
+        {move || st.error.get().map(|m| {
+            let offer = st.runaway.with(|r| r.as_ref().filter(|r| r.3 == m).map(|r| r.2));
+            view! {
+            <div class="banner error" role="alert" id="monitor-error">
+                <div class="msg">{m}</div>
+                {offer.map(|line| view! {
+                    <button id="monitor-literal-quotes" class="small"
+                        title="Read \" as an ordinary character from that line on, so the rows after a stray quote are kept"
+                        on:click=move |_| st.read_quotes_literally()>
+                        {format!("Read quotes literally from line {line}")}
+                    </button>
+                })}
+            </div>
+        }})}
         {move || st.journal.get().and_then(|svc| {
             // Durability off (storage full, unavailable, or another tab writes): say so
             // at the top; the stream keeps running in memory.

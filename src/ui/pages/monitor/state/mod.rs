@@ -13,11 +13,12 @@ mod wal;
 use crate::core::detect::{DetectConfig, DetectorChoice, DetectorKind, Sensitivity};
 use crate::core::forecast::Periods;
 use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentState};
+use crate::core::ingest::{IngestError, IngestOptions};
 use crate::core::journal::export::Imported;
 use crate::core::journal::NameKind;
 use crate::core::monitor::Feed;
 use crate::core::simulator::{Injection, InjectionKind, SimConfig};
-use crate::core::source::{read_metrics, MetricTable};
+use crate::core::source::{read_metrics, read_metrics_with, MetricTable, SourceError};
 use crate::core::stream::Speed;
 use crate::ui::journal::JournalService;
 use crate::ui::pages::incidents::state::IncidentsState;
@@ -98,6 +99,9 @@ pub struct MonState {
     pub version: RwSignal<u64>,
     /// The last settings, file or injection error.
     pub error: RwSignal<Option<String>>,
+    /// A replay file refused for a runaway quote: its name, bytes, the quote's line and the
+    /// error shown, so that error (and no later one) offers to read quotes literally.
+    pub runaway: RwSignal<Option<(String, Rc<Vec<u8>>, u64, String)>, LocalStorage>,
     /// Injections made, newest last: (stream ms, text).
     pub injected: RwSignal<Vec<(i64, String)>>,
     /// Open incidents of this stream.
@@ -148,6 +152,7 @@ impl MonState {
             position_ms: player.position_ms,
             version: RwSignal::new(0),
             error: RwSignal::new(None),
+            runaway: RwSignal::new_local(None),
             injected: RwSignal::new(Vec::new()),
             summary: RwSignal::new(IncidentSummary::default()),
             tick_work_ms: player.tick_work_ms,
@@ -409,9 +414,33 @@ impl MonState {
     /// Replays a metric file (CSV or Prometheus JSON) instead of the simulator, from its
     /// start; a file that cannot be read is reported and the running stream kept.
     pub fn open_file(&self, name: String, bytes: &[u8]) {
-        match read_metrics(bytes, &name, None) {
+        self.open_file_with(name, bytes, None);
+    }
+
+    /// Replays the file refused for a runaway quote, quotes read literally from its line.
+    pub fn read_quotes_literally(&self) {
+        if let Some((name, bytes, line, _)) = self.runaway.get_untracked() {
+            self.open_file_with(name, &bytes, Some(line));
+        }
+    }
+
+    fn open_file_with(&self, name: String, bytes: &[u8], literal_from: Option<u64>) {
+        let options = IngestOptions::builder()
+            .literal_quotes_from(literal_from)
+            .build()
+            .unwrap_or_default();
+        self.runaway.set(None);
+        match read_metrics_with(bytes, &name, None, &options) {
             Ok(table) => {
-                let notes = note_text(&table);
+                let mut notes = note_text(&table);
+                if let Some(line) = literal_from {
+                    let literal = format!("quotes read as ordinary characters from line {line}");
+                    notes = if notes.is_empty() {
+                        literal
+                    } else {
+                        format!("{literal}; {notes}")
+                    };
+                }
                 self.app.status.set(format!(
                     "{name}: {} metric(s), {} rows{}",
                     table.names.len(),
@@ -430,7 +459,15 @@ impl MonState {
                 self.reset();
                 self.play();
             }
-            Err(e) => self.error.set(Some(format!("{name}: {e}"))),
+            Err(e) => {
+                let message = format!("{name}: {e}");
+                if let SourceError::Csv(IngestError::RunawayQuote(r)) = &e {
+                    let bytes = Rc::new(bytes.to_vec());
+                    self.runaway
+                        .set(Some((name.clone(), bytes, r.line, message.clone())));
+                }
+                self.error.set(Some(message));
+            }
         }
     }
 
