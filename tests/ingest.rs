@@ -1058,3 +1058,10 @@ fn line_numbers_count_lone_carriage_returns_as_line_ends() {
         check(&ingest.finish().unwrap(), "byte by byte");
     }
 }
+
+#[test]
+fn row_lines_name_the_line_each_row_starts_on_past_blank_lines_and_multi_line_cells() {
+    let t = read("a,b\n1,x\n\n\n2,\"two\nlines\"\n3,y\n4,z,extra\n5,w\r\n\r\n6,v\n");
+    assert_eq!(t.rows, 5);
+    assert_eq!(t.row_lines(), [2, 5, 7, 9, 11]);
+}

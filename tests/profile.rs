@@ -66,6 +66,7 @@ fn table(columns: Vec<Column>) -> Table {
             lines: vec![4, 9],
         },
         bytes: 1234,
+        line_starts: Vec::new(),
     }
 }
 

@@ -219,6 +219,13 @@ impl Ingest {
         // The tail counts lines from 1 at the split; the head has seen `line() - 1` `\n`s.
         let shift = p.line() - 1;
         let tail = *tail;
+        let head_rows = p.rows;
+        p.line_starts.extend(
+            tail.line_starts
+                .iter()
+                .map(|&(row, line)| (row + head_rows, line + shift))
+                .filter(|&(row, line)| row > head_rows || line != p.next_line),
+        );
         p.rows += tail.rows;
         p.skipped.count += tail.skipped.count;
         let room = SkippedRows::KEEP.saturating_sub(p.skipped.lines.len());

@@ -42,6 +42,10 @@ pub(super) struct Parser {
     pub(super) expected_bytes: Option<u64>,
     /// `\n`s consumed by the fast path, which csv-core's own line counter never sees.
     pub(super) fast_lines: u64,
+    /// The line a data row starts on when it follows the previous record directly.
+    pub(super) next_line: u64,
+    /// Where rows start off that step (see `Table::line_starts`).
+    pub(super) line_starts: Vec<(usize, u64)>,
     /// Lone `\r`s consumed (old Mac line ends), which csv-core's line counter, counting
     /// `\n`s, never sees. A `\r` is counted when consumed and uncounted when the next byte
     /// turns out to be its `\n`, so the count is right between any two bytes.
@@ -109,6 +113,8 @@ impl Parser {
             slow_quotes: 0,
             lone_cr: 0,
             last_cr: false,
+            next_line: 1,
+            line_starts: Vec::new(),
         };
         if !dialect.has_header {
             p.names = default_names(fields);

@@ -84,6 +84,7 @@ impl Parser {
             let raw = fields(out, ends, gap)
                 .map(|f| f.trim().to_owned())
                 .collect();
+            self.next_line = line + 1;
             self.names = unique_names(raw);
             self.ncols = self.names.len();
             if let Some((name, _)) = self.types.iter().find(|(n, _)| !self.names.contains(n)) {
@@ -102,8 +103,14 @@ impl Parser {
             if self.skipped.lines.len() < SkippedRows::KEEP {
                 self.skipped.lines.push(line);
             }
+            // Rows count on from the previous data row: the next one must say its line.
+            self.next_line = 0;
             return Ok(());
         }
+        if self.rows == 0 || line != self.next_line {
+            self.line_starts.push((self.rows, line));
+        }
+        self.next_line = line + 1;
         self.rows += 1;
         if let Some(sample) = &mut self.sample {
             for field in fields(out, ends, gap) {
@@ -276,6 +283,7 @@ impl Parser {
             dialect: self.dialect,
             skipped: self.skipped,
             bytes,
+            line_starts: self.line_starts,
         })
     }
 }
