@@ -10,7 +10,7 @@
 //!   errors' typical size over the window and their mean size over its last few points
 //!   outside episodes, so a forecast that has just gone astray (the model carrying a trend
 //!   past the top of a daily cycle it has not learnt) is not heard. Another view must find
-//!   the point unusual too, unless the forecast finds it rarer than one in 100,000.
+//!   the point unusual too.
 //! - **Range**: its value among the recent values, when the forecast finds it unusual too
 //!   (a metric drifting to new highs is not rare while the forecast follows it).
 //! - **Shape**: the score's shape view ([`super::novelty`]), when the new shape holds no
@@ -68,12 +68,11 @@ const ERROR_CAP: usize = 2000;
 const MIN_ERRORS: usize = 20;
 /// A forecast whose typical error is within this factor of the best one's is heard too.
 const GOOD_ENOUGH: f64 = 1.5;
-/// Surprise another view must show for a view's flag to stand (one in twenty) ...
+/// Surprise another view must show for a view's flag to stand (one in twenty). A forecast
+/// alone never flags: letting one flag at one in 100,000 paged a repeated level shift sooner
+/// but also the return to normal after a fault the band had half learnt (a second incident
+/// 20 minutes after a 40-minute fault at a 1-minute step; e2e monitor-alerting).
 const CONFIRM: f64 = 1.3;
-/// ... unless the forecast alone finds the point this rare (one in 100,000): a level shift
-/// repeated after the first was learnt as a new normal leaves the band's model erring as it
-/// did then, while the seasonal naive forecast, which learnt it too, sees the new one.
-const ALONE: f64 = 5.0;
 /// Weight of a new error in a forecast's recent error size (a mean over about 5 points).
 const LATELY_WEIGHT: f64 = 0.2;
 /// Points the recent level is the median of.
@@ -364,7 +363,6 @@ impl Rarity {
         }
         if let Some(k) = which {
             let confirmed = range_s >= CONFIRM
-                || forecast_s >= ALONE
                 || surprises
                     .iter()
                     .enumerate()
