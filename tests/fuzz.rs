@@ -979,9 +979,21 @@ fn check_message(what: &str, message: &str, failures: &mut Vec<String>) {
 
 /// Tables equal cell for cell (NaN equal to NaN, which `PartialEq` does not give).
 fn same_table(a: &Table, b: &Table) -> Result<(), String> {
-    if (a.rows, a.dialect, &a.skipped, a.bytes, a.columns.len(), &a.line_starts)
-        != (b.rows, b.dialect, &b.skipped, b.bytes, b.columns.len(), &b.line_starts)
-    {
+    if (
+        a.rows,
+        a.dialect,
+        &a.skipped,
+        a.bytes,
+        a.columns.len(),
+        &a.line_starts,
+    ) != (
+        b.rows,
+        b.dialect,
+        &b.skipped,
+        b.bytes,
+        b.columns.len(),
+        &b.line_starts,
+    ) {
         return Err(format!(
             "rows {} vs {}, dialect {:?} vs {:?}, skipped {:?} vs {:?}, bytes {} vs {}, columns {} vs {}",
             a.rows, b.rows, a.dialect, b.dialect, a.skipped, b.skipped, a.bytes, b.bytes,

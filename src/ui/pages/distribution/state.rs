@@ -90,38 +90,27 @@ impl DistState {
 
     /// Re-reads the current source with one column's type overridden.
     pub fn override_type(&self, column: &str, kind: ColumnType) {
-        let Some(source) = self.source.get_value() else {
-            return;
-        };
-        let options = self
-            .dataset
-            .with_untracked(|d| d.as_ref().map(|d| d.options.clone()))
-            .unwrap_or_default();
-        let Ok(options) = options.to_builder().column_type(column, kind).build() else {
-            return;
-        };
-        let keep = self.selected.get_untracked();
-        self.start(source, options, keep);
+        self.reread(|b| b.column_type(column, kind));
     }
 
     /// Re-reads the current source with one column read a locale's other way.
     pub fn read_column_as(&self, column: &str, reading: crate::core::ingest::locale::Reading) {
-        let Some(source) = self.source.get_value() else {
-            return;
-        };
-        let options = self
-            .dataset
-            .with_untracked(|d| d.as_ref().map(|d| d.options.clone()))
-            .unwrap_or_default();
-        let Ok(options) = options.to_builder().column_reading(column, reading).build() else {
-            return;
-        };
-        let keep = self.selected.get_untracked();
-        self.start(source, options, keep);
+        self.reread(|b| b.column_reading(column, reading));
     }
 
     /// Re-reads the current source letting the cells choose `column`'s reading again.
     pub fn read_column_as_found(&self, column: &str) {
+        self.reread(|b| b.auto_reading(column));
+    }
+
+    /// Re-reads the current source with its options changed by `change`, keeping the
+    /// selected column.
+    fn reread(
+        &self,
+        change: impl FnOnce(
+            crate::core::ingest::IngestOptionsBuilder,
+        ) -> crate::core::ingest::IngestOptionsBuilder,
+    ) {
         let Some(source) = self.source.get_value() else {
             return;
         };
@@ -129,7 +118,7 @@ impl DistState {
             .dataset
             .with_untracked(|d| d.as_ref().map(|d| d.options.clone()))
             .unwrap_or_default();
-        let Ok(options) = options.to_builder().auto_reading(column).build() else {
+        let Ok(options) = change(options.to_builder()).build() else {
             return;
         };
         let keep = self.selected.get_untracked();
