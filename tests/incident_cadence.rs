@@ -74,9 +74,11 @@ fn run(step_ms: i64, seed: u64) -> Outcome {
     let mut fault_delay_steps = None;
     let mut false_incidents = Vec::new();
     for inc in book.incidents() {
-        // The fault's own incidents: from its start to a while after it ends (going back to
-        // the old level is a change too, once the fault's level was learnt).
-        if inc.opened_ms >= fault_start && inc.opened_ms <= fault_end + 50 * step_ms {
+        // The fault's own incidents: from its start to a while after it ends. Going back to
+        // the old level is a change too once the band has learnt the fault's level: at 2 s
+        // the band's refit window is all fault by its end, and the return is confirmed by a
+        // second view about 100 steps later (a known weakness, see tests/quality/REPORT.md).
+        if inc.opened_ms >= fault_start && inc.opened_ms <= fault_end + 150 * step_ms {
             fault_delay_steps.get_or_insert((inc.opened_ms - fault_start) / step_ms);
         } else {
             false_incidents.push(inc.opened_ms / step_ms);
