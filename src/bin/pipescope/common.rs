@@ -51,24 +51,30 @@ pub fn parse_reading(s: &str) -> Result<(String, Reading), String> {
 /// Notes on stderr which columns were read a locale's way, and the flag for the other
 /// reading where the cells fit it too.
 pub fn note_readings(file: &str, table: &pipescope::core::ingest::Table) {
-    for c in table
-        .columns
-        .iter()
-        .filter(|c| c.reading != Reading::Standard)
-    {
-        let name = pipescope::core::text::clip(&c.name);
-        let other = c.other_reading.map_or(String::new(), |o| {
-            format!(
-                "; its cells read as {} too: --reading '{name}={}'",
-                o.describe(),
-                o.name()
-            )
-        });
-        eprintln!(
-            "pipescope: {file}: column '{name}' read as {}{other}",
-            c.reading.describe()
-        );
+    for c in &table.columns {
+        note_reading(file, &c.name, c.reading, c.other_reading, true);
     }
+}
+
+/// One column's reading on stderr, when it is a locale's; `flag`: name `--reading` for the
+/// other one (the subcommands that take it).
+fn note_reading(file: &str, name: &str, reading: Reading, other: Option<Reading>, flag: bool) {
+    if reading == Reading::Standard {
+        return;
+    }
+    let name = pipescope::core::text::clip(name);
+    let other = other.map_or(String::new(), |o| {
+        let how = if flag {
+            format!(": --reading '{name}={}'", o.name())
+        } else {
+            String::new()
+        };
+        format!("; its cells read as {} too{how}", o.describe())
+    });
+    eprintln!(
+        "pipescope: {file}: column '{name}' read as {}{other}",
+        reading.describe()
+    );
 }
 
 /// A text column's cells as numbers by ingest's one rule (`locale::number_reading`),
@@ -76,16 +82,7 @@ pub fn note_readings(file: &str, table: &pipescope::core::ingest::Table) {
 pub fn column_numbers(file: &str, name: &str, cells: &[Option<&str>]) -> Vec<f64> {
     let (reading, other) =
         pipescope::core::ingest::locale::number_reading(cells.iter().flatten().copied());
-    if reading != Reading::Standard {
-        let name = pipescope::core::text::clip(name);
-        let other = other.map_or(String::new(), |o| {
-            format!("; its cells read as {} too", o.describe())
-        });
-        eprintln!(
-            "pipescope: {file}: column '{name}' read as {}{other}",
-            reading.describe()
-        );
-    }
+    note_reading(file, name, reading, other, false);
     cells
         .iter()
         .map(|c| {

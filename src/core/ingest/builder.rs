@@ -1,6 +1,6 @@
 //! Typed column storage filled one cell at a time once the column's type is known.
 
-use super::cell::{fast_decimal, is_missing, parse_bool, parse_datetime, parse_number_str};
+use super::cell::{fast_decimal, is_missing, parse_bool};
 use super::locale::Reading;
 use super::table::{CellPos, Column, ColumnData, ColumnType, Dictionary};
 use rustc_hash::FxHashMap;
@@ -234,18 +234,12 @@ impl ColumnBuilder {
         let bytes = cell.as_bytes();
         let ok = match &mut self.store {
             Store::Numbers(v) => {
-                let x = match self.reading {
-                    Reading::Standard => parse_number_str(cell),
-                    r => r.number(bytes),
-                };
+                let x = self.reading.number(bytes);
                 v.push(x.unwrap_or(f64::NAN));
                 x.is_some()
             }
             Store::Times(v) => {
-                let x = match self.reading {
-                    Reading::Standard => parse_datetime(bytes),
-                    r => r.date(bytes),
-                };
+                let x = self.reading.date(bytes);
                 v.push(x.unwrap_or(f64::NAN));
                 x.is_some()
             }

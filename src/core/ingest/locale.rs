@@ -77,7 +77,8 @@ impl Reading {
         match self {
             Reading::DecimalComma => parse_decimal_comma(cell),
             Reading::ThousandsComma => parse_thousands_comma(cell),
-            _ => super::cell::parse_number(cell),
+            // The fast path first, as ingest's standard reading always did.
+            _ => super::cell::fast_decimal(cell).or_else(|| super::cell::parse_number(cell)),
         }
     }
 
