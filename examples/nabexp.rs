@@ -91,9 +91,9 @@ fn main() {
                     let mut w = std::io::BufWriter::new(std::fs::File::create(&dst).unwrap());
                     writeln!(w, "timestamp,anomaly_score,cause,surprise,distance,expected,lower,upper,t0,t1,t2,t3,t4,t5,t6,t7,t8,t9,t10,t11,t12,t13,t14,t15").unwrap();
                     // The adaptive detector's fold, spelt out to reach the trace.
-                    // As `pipescope detect` (the scored path): train on the first quarter of
-                    // the file's time span; PS_TRAIN=default for the library default.
-                    let config = if std::env::var("PS_TRAIN").is_ok_and(|v| v == "default") {
+                    // As `pipescope detect` (the scored path): the library default;
+                    // PS_TRAIN=quarter trains on the first quarter of the file's span.
+                    let config = if !std::env::var("PS_TRAIN").is_ok_and(|v| v == "quarter") {
                         DetectConfig::default()
                     } else {
                         let span = tm.iter().max().zip(tm.iter().min()).map_or(0, |(b, a)| b - a);
@@ -107,7 +107,11 @@ fn main() {
                             (Some(expected), Some(lower), Some(upper)) => Some(Forecast { expected, lower, upper }),
                             _ => None,
                         };
-                        let (verdict, trace) = nov.judge_traced(*v, f);
+                        let (mut verdict, trace) = nov.judge_traced(*v, f);
+                        // As AdaptiveDetector: nothing scores while the forecast trains.
+                        if f.is_none() || !nov.judges() {
+                            verdict.score = 0.0;
+                        }
                         let (c, s, dist) = verdict
                             .why
                             .map(|y| (format!("{:?}", y.cause), y.surprise, y.distance))

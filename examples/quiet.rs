@@ -94,7 +94,8 @@ fn run(series: &[LabelledSeries]) -> Vec<Out> {
                                     }
                                     eprintln!("{} window {k} start {} s delay {:?} inc {:?}", one.name, w.window.start_ms / 1000, w.delay_steps, w.incident_delay_steps);
                                     let a = points.partition_point(|p| p.t_ms < w.window.start_ms);
-                                    for p in &points[a.saturating_sub(3)..(a + 12).min(points.len())] {
+                                    let flen: usize = std::env::var("FLEN").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
+                                    for p in &points[a.saturating_sub(3)..(a + flen).min(points.len())] {
                                         eprintln!(
                                             "   t={} v={:.4} exp={:.4?} an={} sc={:.2} why={:?}",
                                             p.t_ms / 1000, p.value, p.expected, p.anomaly as u8, p.score,

@@ -405,7 +405,7 @@ pub fn render(meta: &ReportMeta, r: &Results) -> String {
             let _ = writeln!(o, "Not run: `pipescope quality` was given no `--data` directory (`make quality` exports the series first).");
         }
         Some((_, reals)) => {
-            let _ = writeln!(o, "Each series is read from files shipped inside a PyPI package (no download at run time), exported by `tests/quality/export.py` to `target/quality-data/` (not kept in the repository). The detector trains on the first quarter of each series' span, as `pipescope detect` does by default; the periods are set per series as listed (and why, in `export.py`).\n");
+            let _ = writeln!(o, "Each series is read from files shipped inside a PyPI package (no download at run time), exported by `tests/quality/export.py` to `target/quality-data/` (not kept in the repository). The detector trains on the first quarter of each series' span (`pipescope detect` trains on its 5 minutes or 100 points, whichever is longer; on a yearly or monthly series that is 100 points, the whole of the shortest one); the periods are set per series as listed (and why, in `export.py`).\n");
             let _ = writeln!(
                 o,
                 "| series | what | points | step | source | detector periods | training |"
@@ -723,7 +723,7 @@ fn render_nab(o: &mut String, nab_run: &Result<NabResults, String>) {
     };
     let _ = writeln!(o, "58 real and artificial series (AWS CloudWatch, ad exchange, traffic, tweets, known-cause failures, artificial), 116 labelled anomaly windows, scored by NAB's own optimizer, scorer and normalisation through the harness kept outside the repository (`../shared/nab/`, beside the clone; NAB is AGPL-3.0 and nothing of it is committed). `make quality` runs, from the repository's directory:\n");
     let _ = writeln!(o, "```\n{}\n```\n", n.command);
-    let _ = writeln!(o, "Each file goes through `pipescope detect FILE --time timestamp --value value` (the CLI's defaults: the adaptive detector, medium sensitivity, training on the first quarter of the span) and its `score` column is NAB's anomaly score; one parameter set for every file, causal. Scores are normalised: 0 = NAB's null detector, 100 = perfect. NAB {}; thresholds chosen by NAB's optimizer per profile.\n",
+    let _ = writeln!(o, "Each file goes through `pipescope detect FILE --time timestamp --value value` (the CLI's defaults: the adaptive detector, medium sensitivity, training on the first 5 minutes or 100 points, whichever is longer) and its `score` column is NAB's anomaly score; one parameter set for every file, causal. Scores are normalised: 0 = NAB's null detector, 100 = perfect. NAB {}; thresholds chosen by NAB's optimizer per profile.\n",
         if n.summary.nab_commit.is_empty() { "v1.1".to_string() } else { format!("commit {}", n.summary.nab_commit) },
     );
     let _ = writeln!(
