@@ -84,6 +84,7 @@ fn snapshot(feed: &Feed, book: &IncidentEngine, position_ms: i64, events: u64) -
                 file: None,
                 detectors: Vec::new(),
                 rules: Default::default(),
+                live: None,
             },
             feed: feed.clone(),
             incidents: book.clone(),

@@ -10,6 +10,7 @@ pub mod forecast;
 pub mod incident;
 pub mod ingest;
 pub mod journal;
+pub mod live;
 pub mod memory;
 pub mod monitor;
 pub mod profile;

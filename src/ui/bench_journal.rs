@@ -169,6 +169,7 @@ pub async fn bench_monitor_fill(
         file: None,
         detectors: Vec::new(),
         rules: Default::default(),
+        live: None,
     };
     let tick = config.tick_ms;
     let series = config.metrics.len() as i64;

@@ -160,6 +160,13 @@ pub enum Source {
         /// Rows fed so far.
         next_row: usize,
     },
+    /// A live source: points the page fetched, waiting to be pulled in time order.
+    Live {
+        /// Fetched and not pulled yet: not in a checkpoint (a resumed stream fetches
+        /// again what its journal does not hold).
+        #[serde(skip)]
+        pending: std::collections::VecDeque<Event>,
+    },
 }
 
 /// Training data per metric, from an uploaded file: (times ms, values).
@@ -233,6 +240,50 @@ impl Feed {
         Self::build(source, names, step, detect, choices, eval_ms, training)
     }
 
+    /// A feed over a live source whose series are `names` (more may join, see
+    /// [`Feed::add_series`]), its points arriving through [`Feed::receive`].
+    pub fn new_live(
+        names: Vec<String>,
+        step_ms: i64,
+        detect: &DetectConfig,
+        choices: &[DetectorChoice],
+        eval_ms: i64,
+    ) -> Result<Feed, String> {
+        let source = Source::Live {
+            pending: Default::default(),
+        };
+        Self::build(source, names, step_ms, detect, choices, eval_ms, &|_| None)
+    }
+
+    /// Adds a series that appeared in a live source after the stream started; its id is
+    /// the next track's.
+    pub fn add_series(
+        &mut self,
+        name: String,
+        detect: &DetectConfig,
+        choices: &[DetectorChoice],
+    ) -> Result<u32, String> {
+        let config = DetectorChoice::config_for(choices, &name, detect);
+        let detector = Detector::new(config).map_err(|e| format!("detector: {e}"))?;
+        self.tracks.push(Track::new(name, detector));
+        Ok(self.tracks.len() as u32 - 1)
+    }
+
+    /// Queues a live source's new points (in time order) until the clock pulls them.
+    pub fn receive(&mut self, events: impl IntoIterator<Item = Event>) {
+        if let Source::Live { pending } = &mut self.source {
+            pending.extend(events);
+        }
+    }
+
+    /// For a live source: the time of the newest point waiting to be pulled.
+    pub fn newest_pending_ms(&self) -> Option<i64> {
+        match &self.source {
+            Source::Live { pending } => pending.back().map(Event::t_ms),
+            _ => None,
+        }
+    }
+
     fn build(
         source: Source,
         names: Vec<String>,
@@ -285,7 +336,7 @@ impl Feed {
     pub fn sim(&self) -> Option<&Simulator> {
         match &self.source {
             Source::Sim(s) => Some(s),
-            Source::File { .. } => None,
+            Source::File { .. } | Source::Live { .. } => None,
         }
     }
 
@@ -293,7 +344,7 @@ impl Feed {
     pub fn sim_mut(&mut self) -> Option<&mut Simulator> {
         match &mut self.source {
             Source::Sim(s) => Some(s),
-            Source::File { .. } => None,
+            Source::File { .. } | Source::Live { .. } => None,
         }
     }
 
@@ -301,7 +352,7 @@ impl Feed {
     /// of one max-speed slice), None when every row has been fed.
     pub fn rows_ahead_ms(&self, rows: usize) -> Option<i64> {
         match &self.source {
-            Source::Sim(_) => None,
+            Source::Sim(_) | Source::Live { .. } => None,
             Source::File { table, next_row } => (*next_row < table.rows())
                 .then(|| table.times_ms[(next_row + rows).min(table.rows()) - 1]),
         }
@@ -337,6 +388,11 @@ impl Feed {
                         }));
                     }
                     *next_row += 1;
+                }
+            }
+            Source::Live { pending } => {
+                while pending.front().is_some_and(|e| e.t_ms() <= t_ms) {
+                    out.extend(pending.pop_front());
                 }
             }
         }
@@ -380,6 +436,7 @@ impl Feed {
             Source::File { table, next_row } => {
                 *next_row = table.times_ms.partition_point(|&t| t <= t_ms);
             }
+            Source::Live { pending } => pending.retain(|e| e.t_ms() > t_ms),
         }
     }
 

@@ -65,6 +65,9 @@ pub struct Settings {
     /// The incident book's rules.
     #[serde(default)]
     pub rules: IncidentConfig,
+    /// The live source the stream follows, if any (recovery reconnects to it).
+    #[serde(default)]
+    pub live: Option<crate::core::live::PromSource>,
 }
 
 /// The Monitor's whole analysis state after some journaled record.

@@ -8,6 +8,7 @@ mod charts;
 mod controls;
 mod detection;
 mod eval;
+mod live;
 mod source;
 mod state;
 
@@ -35,7 +36,7 @@ pub fn MonitorPage() -> impl IntoView {
         move |f| source::open_file(st, f, source::Purpose::Replay),
         move || st.toggle(),
     );
-    let is_sim = move || st.file.with(|f| f.is_none());
+    let is_sim = move || st.file.with(|f| f.is_none()) && st.live.with(Option::is_none);
 
     view! {
         <div class="workspace-head">

@@ -57,6 +57,15 @@ fn picked(e: &ev::Event) -> Option<web_sys::File> {
 pub fn SourceBar() -> impl IntoView {
     let st = expect_context::<MonState>();
     let is_file = move || st.file.with(|f| f.is_some());
+    let is_live = move || st.live.with(Option::is_some);
+    // The Prometheus form is open while the user fills it or a live stream runs.
+    let prom_open = RwSignal::new(false);
+    Effect::new(move |_| {
+        if is_live() {
+            prom_open.set(true);
+        }
+    });
+    let is_sim = move || !is_file() && !is_live() && !prom_open.get();
     let on_replay = move |e: ev::Event| {
         if let Some(f) = picked(&e) {
             open_file(st, f, Purpose::Replay);
@@ -71,15 +80,24 @@ pub fn SourceBar() -> impl IntoView {
     view! {
         <div class="panel source-bar" id="monitor-source" role="group" aria-label="Stream source">
             <span class="segmented" role="radiogroup" aria-label="Source">
-                <button id="monitor-use-sim" role="radio" aria-checked=move || (!is_file()).to_string()
-                    class:active=move || !is_file()
-                    on:click=move |_| if is_file() { st.use_simulator() }>"Simulator"</button>
-                <span class="button file-picker" class:active=is_file role="radio" aria-checked=move || is_file().to_string()>
+                <button id="monitor-use-sim" role="radio" aria-checked=move || is_sim().to_string()
+                    class:active=is_sim
+                    on:click=move |_| {
+                        prom_open.set(false);
+                        if is_file() || is_live() { st.use_simulator() }
+                    }>"Simulator"</button>
+                <span class="button file-picker" class:active=move || is_file() && !prom_open.get() role="radio"
+                    aria-checked=move || (is_file() && !prom_open.get()).to_string()
+                    on:click=move |_| prom_open.set(false)>
                     "Replay a file…"
                     <input id="monitor-file-input" type="file" accept=accept
                         aria-label="Replay a metric file: CSV with a time column and numeric columns, or a Prometheus query JSON"
                         on:change=on_replay />
                 </span>
+                <button id="monitor-use-prom" role="radio" aria-checked=move || prom_open.get().to_string()
+                    class:active=move || prom_open.get()
+                    title="Watch metrics live from a Prometheus server (or Mimir, Thanos, VictoriaMetrics)"
+                    on:click=move |_| prom_open.set(true)>"Prometheus…"</button>
             </span>
             <span class="button file-picker" title="Fit each metric's first model on this file (matched by metric name), so judging starts at once">
                 "Training file…"
@@ -104,12 +122,18 @@ pub fn SourceBar() -> impl IntoView {
             })}
             <span class="dataset-name" id="monitor-source-name">
                 {move || match st.file.get() {
+                    _ if is_live() => format!(
+                        "Prometheus {} · {} series",
+                        st.live.with(|l| l.as_ref().map(|l| l.base().to_string()).unwrap_or_default()),
+                        st.live_names.with(Vec::len)
+                    ),
                     Some(f) => format!("{} · {} metric(s) · {} rows", f.name, f.table.names.len(), crate::ui::format::count(f.table.rows())),
                     None => "built-in simulator".to_string(),
                 }}
             </span>
             <span class="hint">"or drop a file here"</span>
         </div>
+        <super::live::LiveForm open=prom_open />
         {move || st.file.get().filter(|f| !f.table.notes.is_empty()).map(|f| view! {
             <div class="panel notes" id="monitor-notes" role="status">
                 <strong>{format!("Reading {} fixed or found:", f.name)}</strong>

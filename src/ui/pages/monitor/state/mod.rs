@@ -7,8 +7,11 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
+mod live;
 mod recovery;
 mod wal;
+
+pub use live::LiveStatus;
 
 use crate::core::detect::{DetectConfig, DetectorChoice, DetectorKind, Sensitivity};
 use crate::core::forecast::Periods;
@@ -73,6 +76,14 @@ pub struct MonState {
     pub config: RwSignal<SimConfig>,
     /// The replayed file; None streams the simulator.
     pub file: RwSignal<Option<Rc<MetricFile>>, LocalStorage>,
+    /// The live source, when the stream comes from one (the file is then None).
+    pub live: RwSignal<Option<Rc<crate::core::live::PromSource>>, LocalStorage>,
+    /// Where the live source stands.
+    pub live_status: RwSignal<LiveStatus>,
+    /// The live source's series, in id order.
+    pub live_names: RwSignal<Vec<String>>,
+    /// A live source whose history is being fetched (not the stream's yet).
+    pub connecting: StoredValue<Option<Rc<crate::core::live::PromSource>>, LocalStorage>,
     /// The training file, if one was given.
     pub training: RwSignal<Option<Rc<MetricFile>>, LocalStorage>,
     /// Metrics whose detector started from the training file, with its point count.
@@ -139,6 +150,10 @@ impl MonState {
             incidents,
             config: RwSignal::new(SimConfig::default()),
             file: RwSignal::new_local(None),
+            live: RwSignal::new_local(None),
+            live_status: RwSignal::new(LiveStatus::Idle),
+            live_names: RwSignal::new(Vec::new()),
+            connecting: StoredValue::new_local(None),
             training: RwSignal::new_local(None),
             pretrained: RwSignal::new(Vec::new()),
             train_ms: RwSignal::new(DetectConfig::default().train_ms),
@@ -198,6 +213,9 @@ impl MonState {
 
     /// Names of the stream's metrics, in series order (tracked).
     pub fn metric_names(&self) -> Vec<String> {
+        if self.live.with(Option::is_some) {
+            return self.live_names.get();
+        }
         match self.file.get() {
             Some(f) => f.table.names.clone(),
             None => self
@@ -359,7 +377,16 @@ impl MonState {
                 .unzip();
             Some((times, values))
         };
+        let live = self.live.get_untracked();
         let (feed, names) = match self.file.get_untracked() {
+            _ if live.is_some() => {
+                let names = self.live_names.get_untracked();
+                let step = live.as_ref().map_or(15_000, |l| l.step_ms());
+                (
+                    Feed::new_live(names.clone(), step, &detect, &choices, eval_ms),
+                    names,
+                )
+            }
             Some(f) => (
                 Feed::new_file(f.table.clone(), &detect, &choices, eval_ms, &lookup),
                 f.table.names.clone(),
@@ -452,6 +479,7 @@ impl MonState {
                     }
                 ));
                 self.error.set(None);
+                self.leave_live();
                 self.file.set(Some(Rc::new(MetricFile {
                     name,
                     table: Rc::new(table),
@@ -471,8 +499,17 @@ impl MonState {
         }
     }
 
+    /// Stops following the live source (its polling loop ends at its next turn).
+    pub fn leave_live(&self) {
+        if self.live.with_untracked(Option::is_some) {
+            self.live.set(None);
+            self.live_status.set(LiveStatus::Idle);
+        }
+    }
+
     /// Back to the built-in simulator.
     pub fn use_simulator(&self) {
+        self.leave_live();
         self.file.set(None);
         self.reset();
     }
@@ -516,7 +553,8 @@ impl MonState {
 
     /// Starts the clock (a finished file starts over).
     pub fn play(&self) {
-        if self.recovering.get_untracked() {
+        // A live stream's clock is the source's: new points are judged as they arrive.
+        if self.recovering.get_untracked() || self.live.with_untracked(Option::is_some) {
             return;
         }
         self.player.play(*self);
@@ -524,7 +562,7 @@ impl MonState {
 
     /// Start or pause.
     pub fn toggle(&self) {
-        if self.recovering.get_untracked() {
+        if self.recovering.get_untracked() || self.live.with_untracked(Option::is_some) {
             return;
         }
         self.player.toggle(*self);

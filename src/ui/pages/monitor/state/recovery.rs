@@ -101,6 +101,7 @@ impl MonState {
                 file: self.file.get_untracked().map(|f| f.name.clone()),
                 detectors: self.detectors.get_untracked(),
                 rules: self.rules.get_untracked(),
+                live: self.live.get_untracked().map(|l| (*l).clone()),
             },
             feed,
             incidents,
@@ -211,6 +212,18 @@ impl MonState {
         } = snapshot;
         let file = match (&feed.source, source) {
             (Source::Sim(_), _) => None,
+            (Source::Live { .. }, _) => {
+                let Some(live) = settings.live.clone() else {
+                    return Err("the live source's settings are missing from the journal".into());
+                };
+                self.live_names
+                    .set(feed.tracks.iter().map(|t| t.name.clone()).collect());
+                // The polling loop sees a live source with no loop and resumes it from
+                // the newest journaled point.
+                self.live.set(Some(Rc::new(live)));
+                self.live_status.set(super::LiveStatus::Idle);
+                None
+            }
             (Source::File { .. }, Some(Ok(stored))) => {
                 let table: MetricTable = postcard::from_bytes(&stored.bytes).map_err(|e| {
                     format!("the stored copy of the replayed file is unreadable ({e})")

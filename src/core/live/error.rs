@@ -1,0 +1,147 @@
+//! Why a live source failed, and what the user or the deployer should change.
+
+use std::fmt;
+
+use crate::core::source::SourceError;
+use crate::core::text::{clip, clip_to};
+
+/// A live source's settings were refused, or one of its requests failed. Each Display
+/// message names the server and says what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveError {
+    /// A setting is out of range (before any request).
+    Setting {
+        /// The setting, as the form labels it.
+        field: &'static str,
+        /// What is wrong and what is accepted.
+        message: String,
+    },
+    /// The request never got an answer: the server is down, the name does not resolve,
+    /// or the browser refused a cross-origin answer (it does not say which).
+    Unreachable {
+        /// The server asked.
+        server: String,
+        /// Whether the server is on another origin than the page.
+        cross_origin: bool,
+    },
+    /// The page's Content-Security-Policy forbids connecting to the server.
+    Blocked {
+        /// The server asked.
+        server: String,
+    },
+    /// No answer within the time allowed.
+    Timeout {
+        /// The server asked.
+        server: String,
+        /// Time allowed, ms.
+        after_ms: i64,
+    },
+    /// An HTTP error status with no Prometheus error in the body.
+    Http {
+        /// The server asked.
+        server: String,
+        /// Status code.
+        status: u16,
+        /// Start of the body (clipped), if any.
+        body: String,
+    },
+    /// The server answered, but not with a response this source can read (a Prometheus
+    /// error, a proxy's HTML page, a bad field).
+    Response {
+        /// The server asked.
+        server: String,
+        /// The reader's complaint.
+        error: SourceError,
+    },
+}
+
+impl fmt::Display for LiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LiveError::Setting { field, message } => write!(f, "{field}: {message}"),
+            LiveError::Unreachable {
+                server,
+                cross_origin: true,
+            } => write!(
+                f,
+                "no answer from {}: the server is down or unreachable, or it refused this \
+                 page's origin (CORS). Check the address; on the server allow this origin \
+                 (Prometheus: --web.cors.origin), or serve Prometheus under this page's \
+                 origin through a reverse proxy and use its path",
+                clip(server)
+            ),
+            LiveError::Unreachable { server, .. } => write!(
+                f,
+                "no answer from {}: the server or the proxy in front of it is down or \
+                 unreachable. Check the address and that the server runs",
+                clip(server)
+            ),
+            LiveError::Blocked { server } => write!(
+                f,
+                "this page may not connect to {}: its Content-Security-Policy allows only \
+                 its own origin. The deployer adds the server to connect-src in index.html \
+                 (see the README, \"Live sources\"), or serves it under this origin",
+                clip(server)
+            ),
+            LiveError::Timeout { server, after_ms } => write!(
+                f,
+                "{} did not answer within {} s; the query may be too heavy (fewer series, a \
+                 longer step) or the server overloaded. Retrying",
+                clip(server),
+                after_ms / 1000
+            ),
+            LiveError::Http {
+                server,
+                status,
+                body,
+            } => {
+                let hint = match status {
+                    401 | 403 => "; the server wants credentials this page was not given",
+                    404 => "; is this the Prometheus base URL (the part before /api/v1)?",
+                    429 | 503 => "; the server is busy, retrying",
+                    _ => "",
+                };
+                write!(f, "{} answered HTTP {status}{hint}", clip(server))?;
+                if !body.is_empty() {
+                    write!(f, ": {}", clip_to(body, 200))?;
+                }
+                Ok(())
+            }
+            LiveError::Response { server, error } => write!(f, "{}: {error}", clip(server)),
+        }
+    }
+}
+
+impl std::error::Error for LiveError {}
+
+impl LiveError {
+    /// Whether retrying later may help (the settings and the query are not at fault).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            LiveError::Unreachable { .. } | LiveError::Timeout { .. } => true,
+            LiveError::Http { status, .. } => *status >= 500 || *status == 429,
+            LiveError::Setting { .. } | LiveError::Blocked { .. } => false,
+            LiveError::Response { error, .. } => !matches!(
+                error,
+                SourceError::Prometheus { .. } | SourceError::Unsupported { .. }
+            ),
+        }
+    }
+
+    /// A short kind for the page (`data-kind`): `setting`, `unreachable`, `blocked`,
+    /// `timeout`, `http`, `prometheus`, `response`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LiveError::Setting { .. } => "setting",
+            LiveError::Unreachable { .. } => "unreachable",
+            LiveError::Blocked { .. } => "blocked",
+            LiveError::Timeout { .. } => "timeout",
+            LiveError::Http { .. } => "http",
+            LiveError::Response {
+                error: SourceError::Prometheus { .. },
+                ..
+            } => "prometheus",
+            LiveError::Response { .. } => "response",
+        }
+    }
+}

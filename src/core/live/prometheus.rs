@@ -1,0 +1,606 @@
+//! The Prometheus HTTP API as a live source: `query_range` requests that backfill the
+//! detectors' history and then poll each step for new samples, and the answers read into
+//! events of stable series.
+//!
+//! - Evaluation times are whole multiples of the step (Prometheus' own advice: aligned
+//!   ranges give the same samples on every poll), and a poll stops a little short of now
+//!   (the lag: one step, at most 2 s) so the latest scrape has landed.
+//! - A request asks for at most [`MAX_POINTS`] points per series (Prometheus refuses more
+//!   than 11,000); longer ranges are split.
+//! - After an outage the next poll catches up from the last sample seen, but never further
+//!   back than the history asked for.
+//! - Each series is named as Prometheus prints it (`up{instance="a:9100", job="node"}`, see
+//!   [`crate::core::source`]) and keeps its id for the life of the stream, so a series that
+//!   disappears and comes back is the same metric; a sample at or before the last one seen
+//!   of its series is dropped (overlapping polls, a repeated backfill).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::LiveError;
+use crate::core::event::{Event, MetricEvent};
+use crate::core::source::{read_prometheus_json, Note, SourceError};
+
+/// Points per series one request asks for at most (Prometheus' limit is 11,000).
+pub const MAX_POINTS: i64 = 10_000;
+/// Most queries one source polls.
+pub const MAX_QUERIES: usize = 20;
+/// Longest history a source backfills, ms (30 days).
+pub const MAX_HISTORY_MS: i64 = 30 * 86_400_000;
+/// Shortest and longest step, ms.
+pub const STEP_RANGE_MS: (i64, i64) = (100, 86_400_000);
+/// Time allowed for one request, ms, before it counts as failed.
+pub const TIMEOUT_MS: i64 = 30_000;
+
+/// A Prometheus server and the queries to watch, validated by [`PromSourceBuilder`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromSource {
+    base: String,
+    queries: Vec<String>,
+    step_ms: i64,
+    history_ms: i64,
+}
+
+/// Builds a [`PromSource`], refusing settings a server would refuse or that make no sense.
+#[derive(Debug, Clone, Default)]
+pub struct PromSourceBuilder {
+    base: String,
+    queries: Vec<String>,
+    step_ms: Option<i64>,
+    history_ms: Option<i64>,
+}
+
+impl PromSourceBuilder {
+    /// The server's base URL: absolute (`http://host:9090`, `https://…/prometheus`) or a
+    /// path on the page's own origin (`/prometheus`, `./prom`), the part before `/api/v1`.
+    pub fn base(mut self, base: &str) -> Self {
+        self.base = base.trim().to_string();
+        self
+    }
+
+    /// Adds PromQL queries, one per non-empty line.
+    pub fn queries(mut self, text: &str) -> Self {
+        self.queries.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|q| !q.is_empty())
+                .map(str::to_string),
+        );
+        self
+    }
+
+    /// Step between evaluations, ms (default 15 s, Prometheus' default scrape interval).
+    pub fn step_ms(mut self, ms: i64) -> Self {
+        self.step_ms = Some(ms);
+        self
+    }
+
+    /// History to backfill before judging live points, ms (default one hour).
+    pub fn history_ms(mut self, ms: i64) -> Self {
+        self.history_ms = Some(ms);
+        self
+    }
+
+    /// The source, or the first setting out of range.
+    ///
+    /// ```
+    /// use pipescope::core::live::PromSourceBuilder;
+    /// let src = PromSourceBuilder::default()
+    ///     .base("http://localhost:9090/")
+    ///     .queries("up\nrate(http_requests_total[5m])")
+    ///     .step_ms(15_000)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(src.base(), "http://localhost:9090");
+    /// assert_eq!(src.queries().len(), 2);
+    /// assert!(PromSourceBuilder::default().base("localhost:9090").queries("up").build().is_err());
+    /// ```
+    pub fn build(self) -> Result<PromSource, LiveError> {
+        let setting = |field, message: String| LiveError::Setting { field, message };
+        let base = self.base.trim_end_matches('/').to_string();
+        let lower = base.to_ascii_lowercase();
+        let absolute = ["http://", "https://"]
+            .iter()
+            .any(|p| lower.starts_with(p) && lower.len() > p.len());
+        let path = base.starts_with('/') || base.starts_with("./") || base.is_empty();
+        if self.base.trim().is_empty() {
+            return Err(setting(
+                "Server",
+                "give the Prometheus address, e.g. http://localhost:9090 or a path on this \
+                 page's server such as /prometheus"
+                    .into(),
+            ));
+        }
+        if !(absolute || path) {
+            return Err(setting(
+                "Server",
+                format!(
+                    "'{}' is neither an http(s):// address nor a path starting with /; \
+                     write it as http://{}",
+                    crate::core::text::clip(&base),
+                    crate::core::text::clip(&base)
+                ),
+            ));
+        }
+        if base.contains(['?', '#']) {
+            return Err(setting(
+                "Server",
+                "give the base address only, without ?query or #fragment (the part before \
+                 /api/v1)"
+                    .into(),
+            ));
+        }
+        if self.queries.is_empty() {
+            return Err(setting(
+                "Queries",
+                "give at least one PromQL query, one per line (e.g. up)".into(),
+            ));
+        }
+        if self.queries.len() > MAX_QUERIES {
+            return Err(setting(
+                "Queries",
+                format!(
+                    "{} queries; watch at most {MAX_QUERIES} at once",
+                    self.queries.len()
+                ),
+            ));
+        }
+        let step_ms = self.step_ms.unwrap_or(15_000);
+        if !(STEP_RANGE_MS.0..=STEP_RANGE_MS.1).contains(&step_ms) {
+            return Err(setting(
+                "Step",
+                format!(
+                    "{} s is outside 0.1 s to 1 day; use the scrape interval of the series, \
+                     e.g. 15",
+                    step_ms as f64 / 1000.0
+                ),
+            ));
+        }
+        let history_ms = self.history_ms.unwrap_or(3_600_000);
+        if !(0..=MAX_HISTORY_MS).contains(&history_ms) {
+            return Err(setting(
+                "History",
+                format!(
+                    "{} minutes is outside 0 to 30 days",
+                    history_ms as f64 / 60_000.0
+                ),
+            ));
+        }
+        Ok(PromSource {
+            base,
+            queries: self.queries,
+            step_ms,
+            history_ms,
+        })
+    }
+}
+
+/// One `query_range` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeRequest {
+    /// Which of the source's queries.
+    pub query: usize,
+    /// First evaluation time, ms.
+    pub start_ms: i64,
+    /// Last evaluation time, ms.
+    pub end_ms: i64,
+}
+
+impl PromSource {
+    /// A builder.
+    pub fn builder() -> PromSourceBuilder {
+        PromSourceBuilder::default()
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The PromQL queries.
+    pub fn queries(&self) -> &[String] {
+        &self.queries
+    }
+
+    /// Step between evaluations, ms.
+    pub fn step_ms(&self) -> i64 {
+        self.step_ms
+    }
+
+    /// History backfilled before the first live point, ms.
+    pub fn history_ms(&self) -> i64 {
+        self.history_ms
+    }
+
+    /// How far behind now a poll stops, so the latest scrape has landed: one step, at
+    /// most 2 s.
+    pub fn lag_ms(&self) -> i64 {
+        self.step_ms.min(2_000)
+    }
+
+    /// How often to poll, ms: each step, but not more than once a second.
+    pub fn poll_every_ms(&self) -> i64 {
+        self.step_ms.max(1_000)
+    }
+
+    fn align_down(&self, t_ms: i64) -> i64 {
+        t_ms.div_euclid(self.step_ms) * self.step_ms
+    }
+
+    /// The requests that backfill the history before `now_ms`, oldest first.
+    pub fn backfill(&self, now_ms: i64) -> Vec<RangeRequest> {
+        let end = self.align_down(now_ms - self.lag_ms());
+        let start = self.align_down(end - self.history_ms);
+        self.split(start, end)
+    }
+
+    /// The requests for the samples after `after_ms` (the newest one seen) up to `now_ms`,
+    /// oldest first; none when no new evaluation time has come. A long outage is caught
+    /// up to the history length at most.
+    pub fn poll(&self, after_ms: i64, now_ms: i64) -> Vec<RangeRequest> {
+        let end = self.align_down(now_ms - self.lag_ms());
+        let from = after_ms.max(end - self.history_ms);
+        let start = self.align_down(from) + self.step_ms;
+        if start > end {
+            return Vec::new();
+        }
+        self.split(start, end)
+    }
+
+    fn split(&self, start: i64, end: i64) -> Vec<RangeRequest> {
+        let span = (MAX_POINTS - 1) * self.step_ms;
+        let mut out = Vec::new();
+        let mut a = start;
+        while a <= end {
+            let b = a.saturating_add(span).min(end);
+            for q in 0..self.queries.len() {
+                out.push(RangeRequest {
+                    query: q,
+                    start_ms: a,
+                    end_ms: b,
+                });
+            }
+            a = b + self.step_ms;
+        }
+        out
+    }
+
+    /// The URL of a request: `BASE/api/v1/query_range?query=…&start=…&end=…&step=…`.
+    ///
+    /// ```
+    /// use pipescope::core::live::{PromSource, RangeRequest};
+    /// let src = PromSource::builder().base("/prom").queries("up{job=\"a b\"}").step_ms(1_500).build().unwrap();
+    /// let url = src.url(&RangeRequest { query: 0, start_ms: 1_500, end_ms: 3_000 });
+    /// assert_eq!(url, "/prom/api/v1/query_range?query=up%7Bjob%3D%22a+b%22%7D&start=1.5&end=3&step=1.5");
+    /// ```
+    pub fn url(&self, r: &RangeRequest) -> String {
+        let query = self.queries.get(r.query).map_or("", String::as_str);
+        let q = form_urlencoded::Serializer::new(String::new())
+            .append_pair("query", query)
+            .append_pair("start", &seconds(r.start_ms))
+            .append_pair("end", &seconds(r.end_ms))
+            .append_pair("step", &seconds(self.step_ms))
+            .finish();
+        format!("{}/api/v1/query_range?{q}", self.base)
+    }
+
+    /// Reads one answer (HTTP status and body) to a request: the samples by series name,
+    /// and the server's warnings; or what went wrong. An empty result is no samples, not
+    /// an error (nothing new since the last poll, or a series that went away).
+    pub fn read(&self, status: u16, body: &[u8]) -> Result<Answer, LiveError> {
+        let server = self.base.clone();
+        match read_prometheus_json(body) {
+            Ok(table) => {
+                if !(200..300).contains(&status) {
+                    return Err(LiveError::Http {
+                        server,
+                        status,
+                        body: String::new(),
+                    });
+                }
+                let series = table
+                    .names
+                    .iter()
+                    .zip(&table.columns)
+                    .map(|(name, column)| {
+                        let samples = table
+                            .times_ms
+                            .iter()
+                            .zip(column)
+                            .filter(|(_, v)| !v.is_nan())
+                            .map(|(&t, &v)| (t, v))
+                            .collect();
+                        (name.clone(), samples)
+                    })
+                    .collect();
+                Ok(Answer {
+                    series,
+                    notes: table.notes,
+                })
+            }
+            Err(SourceError::NoSamples { .. }) if (200..300).contains(&status) => Ok(Answer {
+                series: Vec::new(),
+                notes: Vec::new(),
+            }),
+            Err(e @ SourceError::Prometheus { .. }) => Err(LiveError::Response { server, error: e }),
+            Err(_) if !(200..300).contains(&status) => Err(LiveError::Http {
+                server,
+                status,
+                body: first_line(body),
+            }),
+            Err(error) => Err(LiveError::Response { server, error }),
+        }
+    }
+}
+
+/// Epoch seconds with up to millisecond decimals, as the API takes them.
+fn seconds(ms: i64) -> String {
+    let (s, frac) = (ms.div_euclid(1000), ms.rem_euclid(1000));
+    if frac == 0 {
+        s.to_string()
+    } else {
+        format!("{s}.{frac:03}").trim_end_matches('0').to_string()
+    }
+}
+
+/// The first line of a body that is not a Prometheus answer (a proxy's error page, say),
+/// markup stripped so the message reads as text.
+fn first_line(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                plain.push(' ');
+            }
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// One answer's samples, by series name, and the server's warnings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// (name, samples (ms, value) in time order) per series.
+    pub series: Vec<(String, Vec<(i64, f64)>)>,
+    /// Warnings and what the reader fixed.
+    pub notes: Vec<Note>,
+}
+
+/// The series of a live stream: a stable id per name and the newest sample taken of each.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriesBook {
+    names: Vec<String>,
+    last_ms: Vec<i64>,
+    #[serde(skip)]
+    ids: HashMap<String, u32>,
+}
+
+impl SeriesBook {
+    /// A book already holding these series (a stream resumed from its journal), with the
+    /// newest sample time of each.
+    pub fn with_series(names: Vec<String>, last_ms: Vec<i64>) -> Self {
+        let mut last_ms = last_ms;
+        last_ms.resize(names.len(), i64::MIN);
+        let ids = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as u32))
+            .collect();
+        SeriesBook {
+            names,
+            last_ms,
+            ids,
+        }
+    }
+
+    /// Series names, by id.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Newest sample time over every series (None before any sample).
+    pub fn newest_ms(&self) -> Option<i64> {
+        self.last_ms.iter().copied().filter(|&t| t > i64::MIN).max()
+    }
+
+    /// Takes the answers' new samples as events in time order (series order within a
+    /// time), registering series not seen before; returns the events and the ids of the
+    /// new series.
+    pub fn take(&mut self, answers: &[Answer]) -> (Vec<Event>, Vec<u32>) {
+        if self.ids.len() != self.names.len() {
+            self.ids = self
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), i as u32))
+                .collect();
+        }
+        let mut fresh = Vec::new();
+        let mut events = Vec::new();
+        let mut newest: Vec<(u32, i64)> = Vec::new();
+        for answer in answers {
+            for (name, samples) in &answer.series {
+                let id = match self.ids.get(name) {
+                    Some(&id) => id,
+                    None => {
+                        let id = self.names.len() as u32;
+                        self.names.push(name.clone());
+                        self.last_ms.push(i64::MIN);
+                        self.ids.insert(name.clone(), id);
+                        fresh.push(id);
+                        id
+                    }
+                };
+                let after = self.last_ms[id as usize];
+                let mut top = after;
+                for &(t_ms, value) in samples.iter().filter(|s| s.0 > after) {
+                    events.push(Event::Metric(MetricEvent {
+                        t_ms,
+                        series: id,
+                        value,
+                    }));
+                    top = top.max(t_ms);
+                }
+                newest.push((id, top));
+            }
+        }
+        for (id, top) in newest {
+            let last = &mut self.last_ms[id as usize];
+            *last = (*last).max(top);
+        }
+        events.sort_by_key(|e| match e {
+            Event::Metric(m) => (m.t_ms, m.series),
+            Event::Error(_) => (i64::MAX, u32::MAX),
+        });
+        // Two answers (two chunks, or two queries naming one series) may hold one sample.
+        events.dedup_by_key(|e| match e {
+            Event::Metric(m) => (m.t_ms, m.series),
+            Event::Error(_) => (i64::MAX, u32::MAX),
+        });
+        (events, fresh)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(step_ms: i64, history_ms: i64) -> PromSource {
+        PromSource::builder()
+            .base("http://prom:9090/")
+            .queries("up\nrate(x[1m])\n\n")
+            .step_ms(step_ms)
+            .history_ms(history_ms)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn settings_out_of_range_name_the_field() {
+        let e = |b: PromSourceBuilder| b.build().unwrap_err().to_string();
+        assert!(e(PromSource::builder().queries("up")).starts_with("Server:"));
+        assert!(e(PromSource::builder().base("prom:9090").queries("up")).contains("http://prom:9090"));
+        assert!(e(PromSource::builder().base("/p?x=1").queries("up")).contains("?query"));
+        assert!(e(PromSource::builder().base("/p").queries("  \n")).starts_with("Queries:"));
+        assert!(e(PromSource::builder().base("/p").queries("up").step_ms(0)).starts_with("Step:"));
+        assert!(e(PromSource::builder().base("/p").queries("up").history_ms(-1)).starts_with("History:"));
+        let many = (0..=MAX_QUERIES).map(|i| format!("q{i}")).collect::<Vec<_>>().join("\n");
+        assert!(e(PromSource::builder().base("/p").queries(&many)).contains("at most"));
+    }
+
+    #[test]
+    fn a_week_at_a_minute_backfills_in_aligned_chunks_under_the_limit() {
+        let s = src(60_000, 7 * 86_400_000);
+        let now = 1_700_000_123_456;
+        let reqs = s.backfill(now);
+        // 10,081 points per query: two chunks of each of the two queries.
+        assert_eq!(reqs.len(), 4);
+        for r in &reqs {
+            assert_eq!(r.start_ms % 60_000, 0);
+            assert_eq!(r.end_ms % 60_000, 0);
+            assert!((r.end_ms - r.start_ms) / 60_000 + 1 <= MAX_POINTS);
+        }
+        let q0: Vec<_> = reqs.iter().filter(|r| r.query == 0).collect();
+        assert_eq!(q0[1].start_ms, q0[0].end_ms + 60_000, "chunks meet without overlap");
+        assert!(q0[1].end_ms <= now - s.lag_ms());
+        assert!(now - s.lag_ms() - q0[1].end_ms < 60_000);
+        assert_eq!(q0[1].end_ms - q0[0].start_ms, 7 * 86_400_000);
+    }
+
+    #[test]
+    fn polls_ask_only_for_new_evaluation_times_and_cap_a_long_outage() {
+        let s = src(15_000, 3_600_000);
+        let last = 1_700_000_010_000 - 1_700_000_010_000 % 15_000;
+        assert!(s.poll(last, last + 10_000).is_empty(), "no new step yet");
+        let r = s.poll(last, last + 15_000 + s.lag_ms());
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].start_ms, r[0].end_ms), (last + 15_000, last + 15_000));
+        let day_later = s.poll(last, last + 86_400_000);
+        assert!(day_later[0].start_ms >= last + 86_400_000 - 3_600_000 - 15_000);
+    }
+
+    #[test]
+    fn urls_encode_the_query_and_the_times_in_seconds() {
+        let s = src(500, 60_000);
+        let url = s.url(&RangeRequest {
+            query: 1,
+            start_ms: 1_000,
+            end_ms: 2_500,
+        });
+        assert_eq!(
+            url,
+            "http://prom:9090/api/v1/query_range?query=rate%28x%5B1m%5D%29&start=1&end=2.5&step=0.5"
+        );
+    }
+
+    #[test]
+    fn answers_errors_and_empty_results_read_as_a_user_needs() {
+        let s = src(1_000, 60_000);
+        let ok = br#"{"status":"success","warnings":["slow"],"data":{"resultType":"matrix","result":[
+            {"metric":{"__name__":"up","job":"a"},"values":[[1,"1"],[2,"NaN"],[3,"0"]]}]}}"#;
+        let a = s.read(200, ok).unwrap();
+        assert_eq!(a.series.len(), 1);
+        assert_eq!(a.series[0].0, "up{job=\"a\"}");
+        assert_eq!(a.series[0].1, vec![(1_000, 1.0), (3_000, 0.0)]);
+        assert!(a.notes.iter().any(|n| n.message.contains("slow")));
+        let empty = br#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        assert!(s.read(200, empty).unwrap().series.is_empty());
+        let bad = br#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected <EOF>"}"#;
+        let e = s.read(400, bad).unwrap_err();
+        assert_eq!(e.kind(), "prometheus");
+        assert!(!e.is_transient());
+        assert!(e.to_string().contains("parse error"), "{e}");
+        let proxy = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
+        let e = s.read(502, proxy).unwrap_err();
+        assert_eq!(e.kind(), "http");
+        assert!(e.is_transient());
+        assert!(e.to_string().contains("502 Bad Gateway") && !e.to_string().contains('<'), "{e}");
+        let e = s.read(404, b"404 page not found").unwrap_err();
+        assert!(e.to_string().contains("/api/v1"), "{e}");
+    }
+
+    #[test]
+    fn the_book_keeps_ids_and_drops_samples_already_taken() {
+        let mut book = SeriesBook::default();
+        let answer = |name: &str, s: &[(i64, f64)]| Answer {
+            series: vec![(name.to_string(), s.to_vec())],
+            notes: Vec::new(),
+        };
+        let (ev, fresh) = book.take(&[
+            answer("b", &[(1_000, 1.0), (2_000, 2.0)]),
+            answer("a", &[(1_000, 5.0)]),
+        ]);
+        assert_eq!(fresh, vec![0, 1]);
+        let keys: Vec<_> = ev
+            .iter()
+            .map(|e| match e {
+                Event::Metric(m) => (m.t_ms, m.series),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(keys, vec![(1_000, 0), (1_000, 1), (2_000, 0)]);
+        // An overlapping poll: only the new sample of b, and a is still id 1.
+        let (ev, fresh) = book.take(&[answer("a", &[(1_000, 5.0), (3_000, 6.0)]), answer("b", &[(2_000, 2.0)])]);
+        assert!(fresh.is_empty());
+        assert_eq!(ev.len(), 1);
+        assert!(matches!(ev[0], Event::Metric(MetricEvent { t_ms: 3_000, series: 1, .. })));
+        assert_eq!(book.newest_ms(), Some(3_000));
+        // Resumed from a journal: the same ids, nothing taken twice.
+        let mut again = SeriesBook::with_series(book.names().to_vec(), vec![2_000, 3_000]);
+        let (ev, _) = again.take(&[answer("a", &[(3_000, 6.0), (4_000, 7.0)])]);
+        assert_eq!(ev.len(), 1);
+    }
+}

@@ -1,0 +1,426 @@
+//! The Monitor's live Prometheus source: the connect form, the status line, and the loop
+//! that backfills the history, then polls each step (the core plans the requests and reads
+//! the answers; this file only fetches and paces).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::state::{LiveStatus, MonState};
+use crate::core::live::{prometheus::TIMEOUT_MS, Answer, Backoff, LiveError, PromSource, SeriesBook};
+
+thread_local! {
+    /// URLs the page's Content-Security-Policy refused lately: a refused fetch fails like
+    /// an unreachable server, and this tells the two apart.
+    static BLOCKED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Listens once for Content-Security-Policy violations.
+fn watch_csp() {
+    thread_local!(static ON: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if ON.with(|o| o.replace(true)) {
+        return;
+    }
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let f = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::SecurityPolicyViolationEvent)>::new(
+        |e: web_sys::SecurityPolicyViolationEvent| {
+            BLOCKED.with(|b| {
+                let mut b = b.borrow_mut();
+                b.push(e.blocked_uri());
+                let n = b.len();
+                if n > 20 {
+                    b.drain(..n - 20);
+                }
+            });
+        },
+    );
+    let _ = doc.add_event_listener_with_callback("securitypolicyviolation", f.as_ref().unchecked_ref());
+    f.forget();
+}
+
+/// The page's own origin.
+fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// Whether `url` (absolute, or a path on this origin) leaves the page's origin.
+fn cross_origin(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://"))
+        && !lower.starts_with(&format!("{}/", page_origin().to_ascii_lowercase()))
+        && lower != page_origin().to_ascii_lowercase()
+}
+
+/// Resolves a same-origin base written as a path against the page (`./prom` from a
+/// sub-path stays under it).
+fn absolute(url: &str) -> String {
+    let base = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    web_sys::Url::new_with_base(url, &base)
+        .map(|u| u.href())
+        .unwrap_or_else(|_| url.to_string())
+}
+
+/// One GET: the status and the body, or why there is none.
+async fn get(source: &PromSource, url: &str) -> Result<(u16, Vec<u8>), LiveError> {
+    let server = source.base().to_string();
+    let window = web_sys::window().ok_or(LiveError::Unreachable {
+        server: server.clone(),
+        cross_origin: false,
+    })?;
+    let ctrl = web_sys::AbortController::new().ok();
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    if let Some(c) = &ctrl {
+        init.set_signal(Some(&c.signal()));
+    }
+    let timed_out = Rc::new(std::cell::Cell::new(false));
+    let _timer = {
+        let (flag, ctrl) = (timed_out.clone(), ctrl.clone());
+        gloo_timers::callback::Timeout::new(TIMEOUT_MS as u32, move || {
+            flag.set(true);
+            if let Some(c) = ctrl {
+                c.abort();
+            }
+        })
+    };
+    let full = absolute(url);
+    let failed = |timed_out: bool| {
+        if timed_out {
+            return LiveError::Timeout {
+                server: server.clone(),
+                after_ms: TIMEOUT_MS,
+            };
+        }
+        let blocked = BLOCKED.with(|b| {
+            b.borrow()
+                .iter()
+                .any(|u| !u.is_empty() && full.starts_with(u.trim_end_matches('/')))
+        });
+        if blocked {
+            LiveError::Blocked {
+                server: server.clone(),
+            }
+        } else {
+            LiveError::Unreachable {
+                server: server.clone(),
+                cross_origin: cross_origin(&full),
+            }
+        }
+    };
+    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+        Ok(r) => r,
+        Err(_) => {
+            // The violation event is queued after the rejection: let it land.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+            return Err(failed(timed_out.get()));
+        }
+    };
+    let response: web_sys::Response = response.unchecked_into();
+    let status = response.status();
+    let body = match response.array_buffer() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .map_err(|_| failed(timed_out.get()))?,
+        Err(_) => JsValue::UNDEFINED,
+    };
+    let bytes = if body.is_undefined() {
+        Vec::new()
+    } else {
+        js_sys::Uint8Array::new(&body).to_vec()
+    };
+    Ok((status, bytes))
+}
+
+async fn fetch_answer(
+    source: &PromSource,
+    r: &crate::core::live::RangeRequest,
+) -> Result<Answer, LiveError> {
+    let (status, body) = get(source, &source.url(r)).await?;
+    source.read(status, &body)
+}
+
+fn now_epoch_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+async fn sleep(ms: i64) {
+    gloo_timers::future::TimeoutFuture::new(ms.clamp(0, u32::MAX as i64) as u32).await;
+}
+
+fn warnings(answers: &[Answer]) -> Vec<String> {
+    let mut w: Vec<String> = answers
+        .iter()
+        .flat_map(|a| a.notes.iter())
+        .filter(|n| n.kind == crate::core::source::NoteKind::Warning)
+        .map(|n| n.message.clone())
+        .collect();
+    w.dedup();
+    w
+}
+
+/// Fetches every request in order, retrying transient failures with backoff while the
+/// source is still the stream's; None when the source was left or a failure is final.
+async fn fetch_all(
+    st: MonState,
+    source: &Rc<PromSource>,
+    requests: &[crate::core::live::RangeRequest],
+    backoff: &mut Backoff,
+    mut progress: impl FnMut(usize),
+) -> Option<Vec<Answer>> {
+    let mut answers = Vec::with_capacity(requests.len());
+    let mut i = 0;
+    while i < requests.len() {
+        if !alive(st, source) {
+            return None;
+        }
+        progress(i);
+        match fetch_answer(source, &requests[i]).await {
+            Ok(a) => {
+                backoff.succeed();
+                answers.push(a);
+                i += 1;
+            }
+            Err(e) => {
+                if !alive(st, source) {
+                    return None;
+                }
+                let retry = e.is_transient().then(|| backoff.fail());
+                st.live_status.set(LiveStatus::Error {
+                    kind: e.kind(),
+                    message: e.to_string(),
+                    retry_ms: retry,
+                });
+                sleep(retry?).await;
+            }
+        }
+    }
+    Some(answers)
+}
+
+/// The source is the one the stream follows, or the one being connected.
+fn alive(st: MonState, source: &Rc<PromSource>) -> bool {
+    st.is_live_source(source) || st.connecting.with_value(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, source)))
+}
+
+/// Connects to `source`: backfills its history, starts the stream, then polls.
+pub fn connect(st: MonState, source: PromSource) {
+    watch_csp();
+    let source = Rc::new(source);
+    st.connecting.set_value(Some(source.clone()));
+    st.live_status.set(LiveStatus::Connecting);
+    spawn_local(async move {
+        let mut backoff = Backoff::new(now_epoch_ms() as u64);
+        let requests = source.backfill(now_epoch_ms());
+        let total = requests.len();
+        let answers = fetch_all(st, &source, &requests, &mut backoff, |done| {
+            st.live_status.set(if done == 0 {
+                LiveStatus::Connecting
+            } else {
+                LiveStatus::Backfilling { done, total }
+            });
+        })
+        .await;
+        let Some(answers) = answers else { return };
+        let mut book = SeriesBook::default();
+        let (events, _) = book.take(&answers);
+        if book.names().is_empty() {
+            st.connecting.set_value(None);
+            st.live_status.set(LiveStatus::Error {
+                kind: "empty",
+                message: format!(
+                    "{}: the queries matched no series in the last {} minutes; check the \
+                     metric names (the server's /graph page lists them) and the history",
+                    source.base(),
+                    source.history_ms() / 60_000
+                ),
+                retry_ms: None,
+            });
+            return;
+        }
+        let w = warnings(&answers);
+        st.connecting.set_value(None);
+        st.start_live(source.clone(), book.names().to_vec(), events);
+        st.app.status.set(format!(
+            "Prometheus: {} series, {} history",
+            book.names().len(),
+            crate::core::source::duration(source.history_ms())
+        ));
+        poll(st, source, book, backoff, w).await;
+    });
+}
+
+/// Polls the stream's live source after a recovery, from its newest journaled point.
+pub fn resume(st: MonState, source: Rc<PromSource>) {
+    watch_csp();
+    let names = st.live_names.get_untracked();
+    let newest = st.judged_ms.get_untracked();
+    let book = SeriesBook::with_series(names.clone(), vec![newest; names.len()]);
+    st.live_status.set(LiveStatus::Connecting);
+    spawn_local(async move {
+        let backoff = Backoff::new(now_epoch_ms() as u64);
+        poll(st, source, book, backoff, Vec::new()).await;
+    });
+}
+
+async fn poll(
+    st: MonState,
+    source: Rc<PromSource>,
+    mut book: SeriesBook,
+    mut backoff: Backoff,
+    mut warn: Vec<String>,
+) {
+    loop {
+        if !st.is_live_source(&source) {
+            return;
+        }
+        st.live_status.set(LiveStatus::Live {
+            series: book.names().len(),
+            newest_ms: book.newest_ms().unwrap_or(0),
+            warnings: warn.clone(),
+        });
+        sleep(source.poll_every_ms()).await;
+        let now = now_epoch_ms();
+        let after = book.newest_ms().unwrap_or(now - source.history_ms());
+        let requests = source.poll(after, now);
+        if requests.is_empty() {
+            continue;
+        }
+        let Some(answers) = fetch_all(st, &source, &requests, &mut backoff, |_| {}).await else {
+            if st.is_live_source(&source) && st.live_status.with_untracked(|s| matches!(s, LiveStatus::Error { retry_ms: None, .. })) {
+                // A final failure (the query was refused): stop, keep what was judged.
+                st.live.set(None);
+            }
+            return;
+        };
+        if !st.is_live_source(&source) {
+            return;
+        }
+        warn = warnings(&answers);
+        let known = book.names().len();
+        let (events, fresh) = book.take(&answers);
+        let fresh_names: Vec<String> = fresh
+            .iter()
+            .filter_map(|&id| book.names().get(id as usize).cloned())
+            .collect();
+        debug_assert!(fresh.iter().all(|&id| id as usize >= known));
+        st.live_receive(&fresh_names, events);
+    }
+}
+
+fn number(e: &ev::Event) -> Option<f64> {
+    let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
+    input.value().trim().parse().ok()
+}
+
+/// The form that connects the Monitor to a Prometheus server, and the status line.
+#[component]
+pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
+    let st = expect_context::<MonState>();
+    let url = RwSignal::new(String::new());
+    let queries = RwSignal::new(String::new());
+    let step_s = RwSignal::new(15.0_f64);
+    let history_min = RwSignal::new(60.0_f64);
+    let problem = RwSignal::new(None::<String>);
+    // After a recovery the stream is live with no loop: resume it.
+    Effect::new(move |_| {
+        if let Some(source) = st.live.get() {
+            if st.live_status.get() == LiveStatus::Idle && !st.recovering.get() {
+                resume(st, source);
+            }
+        }
+    });
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let built = PromSource::builder()
+            .base(&url.get_untracked())
+            .queries(&queries.get_untracked())
+            .step_ms((step_s.get_untracked() * 1000.0).round() as i64)
+            .history_ms((history_min.get_untracked() * 60_000.0).round() as i64)
+            .build();
+        match built {
+            Ok(source) => {
+                problem.set(None);
+                connect(st, source);
+            }
+            Err(e) => problem.set(Some(e.to_string())),
+        }
+    };
+    let stop = move |_| {
+        st.connecting.set_value(None);
+        st.live.set(None);
+        st.live_status.set(LiveStatus::Stopped);
+        st.app.status.set("Prometheus: stopped; the stream so far stays on screen".into());
+    };
+    view! {
+        <Show when=move || open.get()>
+            <form class="panel live-form" id="prom-form" on:submit=submit
+                aria-label="Connect to a Prometheus server">
+                <label>"Server "
+                    <input id="prom-url" type="text" placeholder="http://localhost:9090 or /prometheus"
+                        title="The Prometheus base URL (the part before /api/v1): an address, or a path on this page's server (a reverse proxy). Mimir, Thanos and VictoriaMetrics work too."
+                        prop:value=move || url.get()
+                        on:input=move |e| url.set(event_target_value(&e)) />
+                </label>
+                <label class="queries">"Queries (one PromQL per line) "
+                    <textarea id="prom-queries" rows="2" placeholder="rate(http_requests_total[5m])"
+                        prop:value=move || queries.get()
+                        on:input=move |e| queries.set(event_target_value(&e))></textarea>
+                </label>
+                <label>"Step, s "
+                    <input id="prom-step" type="number" min="0.1" step="any"
+                        title="Seconds between points: the series' scrape interval (Prometheus' default is 15)"
+                        prop:value=move || step_s.get().to_string()
+                        on:change=move |e| if let Some(v) = number(&e) { step_s.set(v) } />
+                </label>
+                <label>"History, min "
+                    <input id="prom-history" type="number" min="0" step="any"
+                        title="Minutes of history fetched first, so the detectors have learnt the metric before the first live point"
+                        prop:value=move || history_min.get().to_string()
+                        on:change=move |e| if let Some(v) = number(&e) { history_min.set(v) } />
+                </label>
+                <button id="prom-connect" type="submit">"Connect"</button>
+                <button id="prom-disconnect" type="button" class="link"
+                    disabled=move || st.live.with(Option::is_none)
+                    on:click=stop>"Stop"</button>
+                {move || problem.get().map(|p| view! { <div class="problem" role="alert">{p}</div> })}
+            </form>
+        </Show>
+        <Show when=move || open.get() || st.live_status.with(|s| *s != LiveStatus::Idle)>
+            <div class="panel live-status" id="prom-status" role="status"
+                data-state=move || st.live_status.with(LiveStatus::state)
+                data-kind=move || st.live_status.with(|s| match s { LiveStatus::Error { kind, .. } => *kind, _ => "" })>
+                {move || match st.live_status.get() {
+                    LiveStatus::Idle => "Not connected.".to_string(),
+                    LiveStatus::Connecting => "Connecting…".to_string(),
+                    LiveStatus::Backfilling { done, total } => format!("Fetching history: {done} of {total} requests…"),
+                    LiveStatus::Live { series, newest_ms, warnings } => {
+                        let mut s = format!(
+                            "Live: {series} series, newest sample {}",
+                            crate::core::time::format_iso_seconds(newest_ms.div_euclid(1000))
+                        );
+                        if !warnings.is_empty() {
+                            s.push_str(&format!(" · server warning: {}", warnings.join("; ")));
+                        }
+                        s
+                    }
+                    LiveStatus::Error { message, retry_ms, .. } => match retry_ms {
+                        Some(ms) => format!("{message} (retrying in {} s)", (ms + 999) / 1000),
+                        None => message,
+                    },
+                    LiveStatus::Stopped => "Stopped: the stream so far stays on screen.".to_string(),
+                }}
+            </div>
+        </Show>
+    }
+}

@@ -1,0 +1,128 @@
+//! The Monitor's stream from a live source: what the polling loop (`super::super::live`)
+//! hands over goes through the same write-ahead path as the simulator's ticks, so a live
+//! point is judged only once the journal holds it.
+
+use std::rc::Rc;
+
+use leptos::prelude::*;
+
+use super::MonState;
+use crate::core::event::Event;
+use crate::core::journal::NameKind;
+use crate::core::live::PromSource;
+
+/// Where a live source stands, for the status line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LiveStatus {
+    /// Not connected.
+    #[default]
+    Idle,
+    /// First request under way.
+    Connecting,
+    /// Backfilling history: requests answered of all.
+    Backfilling {
+        /// Requests answered.
+        done: usize,
+        /// Requests in all.
+        total: usize,
+    },
+    /// Polling each step.
+    Live {
+        /// Series watched.
+        series: usize,
+        /// Newest sample, epoch ms.
+        newest_ms: i64,
+        /// Server warnings of the last answer.
+        warnings: Vec<String>,
+    },
+    /// The last request failed; `retry_ms` is the wait before the next attempt (None: no
+    /// retry, the settings or the query must change).
+    Error {
+        /// Short kind (`unreachable`, `blocked`, `prometheus`, …).
+        kind: &'static str,
+        /// What failed and what to change.
+        message: String,
+        /// Wait before retrying, ms.
+        retry_ms: Option<i64>,
+    },
+    /// Stopped by the user; the stream so far stays on screen.
+    Stopped,
+}
+
+impl LiveStatus {
+    /// The `data-state` of the status line.
+    pub fn state(&self) -> &'static str {
+        match self {
+            LiveStatus::Idle => "idle",
+            LiveStatus::Connecting => "connecting",
+            LiveStatus::Backfilling { .. } => "backfilling",
+            LiveStatus::Live { .. } => "live",
+            LiveStatus::Error { .. } => "error",
+            LiveStatus::Stopped => "stopped",
+        }
+    }
+}
+
+impl MonState {
+    /// Starts a stream over the live source `source`, whose series so far are `names`,
+    /// with the backfilled `events` (in time order) judged at once.
+    pub fn start_live(&self, source: Rc<PromSource>, names: Vec<String>, events: Vec<Event>) {
+        self.player.pause(*self);
+        self.file.set(None);
+        self.runaway.set(None);
+        self.live_names.set(names);
+        self.live.set(Some(source));
+        self.reset();
+        self.live_receive(&[], events);
+    }
+
+    /// Takes a poll's new points (in time order) and the series that joined with them
+    /// (`fresh`: their names, in id order after the known ones), and judges them.
+    pub fn live_receive(&self, fresh: &[String], events: Vec<Event>) {
+        if !fresh.is_empty() {
+            let mut detect = crate::core::detect::DetectConfig::with_train_ms(
+                self.train_ms.get_untracked(),
+            );
+            detect.level = self.level.get_untracked();
+            detect.periods = self.periods.get_untracked();
+            let choices = self.detectors.get_untracked();
+            let mut added = Vec::new();
+            self.feed.update_value(|f| {
+                if let Some(feed) = f.as_mut() {
+                    for name in fresh {
+                        if let Ok(id) = feed.add_series(name.clone(), &detect, &choices) {
+                            added.push((id, name.clone()));
+                        }
+                    }
+                }
+            });
+            self.live_names.update(|n| n.extend(added.iter().map(|a| a.1.clone())));
+            let all = self.live_names.get_untracked();
+            self.incidents.with_monitor(|book| book.set_names(all));
+            self.journal.with_untracked(|j| {
+                if let Some(svc) = j.as_ref().filter(|s| s.status().is_writable()) {
+                    for (id, name) in &added {
+                        let _ = svc.name(NameKind::Series, *id, name);
+                    }
+                }
+            });
+        }
+        let Some(newest) = events.last().map(Event::t_ms) else {
+            return;
+        };
+        self.feed.update_value(|f| {
+            if let Some(feed) = f.as_mut() {
+                feed.receive(events);
+            }
+        });
+        self.position_ms.set(newest);
+        self.feed_until(newest);
+        self.publish();
+    }
+
+    /// Whether `source` is still the stream's live source (a loop for an older one stops).
+    pub fn is_live_source(&self, source: &Rc<PromSource>) -> bool {
+        self.live
+            .with_untracked(|l| l.as_ref().is_some_and(|l| Rc::ptr_eq(l, source)))
+    }
+}
