@@ -30,6 +30,16 @@ setup:
 setup-test: setup
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+	@# The live Prometheus source's end-to-end test (tests/e2e/prom.mjs) runs Prometheus and
+	@# Alertmanager itself, on free ports: the packages' services must not run. A temporary
+	@# policy-rc.d (exit 101, as in Docker images) keeps their postinst from starting them, and
+	@# on systemd they are disabled so they do not start at boot either.
+	@[ -x /usr/bin/prometheus ] && [ -x /usr/bin/promtool ] && [ -x /usr/bin/prometheus-alertmanager ] || { \
+		apt-get update && \
+		if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && \
+			trap 'rm -f /usr/sbin/policy-rc.d' EXIT; fi && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus prometheus-alertmanager && \
+		if [ -d /run/systemd/system ]; then systemctl disable --now prometheus.service prometheus-alertmanager.service; fi; }
 
 build: setup
 	trunk build index.html --release

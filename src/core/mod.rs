@@ -17,6 +17,7 @@ pub mod profile;
 pub mod quality;
 pub mod rng;
 pub mod simulator;
+pub mod sink;
 pub mod source;
 pub mod stream;
 pub mod synth;

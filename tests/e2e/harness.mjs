@@ -50,9 +50,19 @@ const MIME = {
  * Starts a static server on 127.0.0.1 with a random free port.
  * `mounts` maps URL prefixes (ending in '/') to directories; anything else is a 404, so an
  * absolute asset path in the page shows up as a failed request and a console error.
+ * A mount may instead be `{ proxy: 'http://127.0.0.1:PORT/' }`: requests under the prefix
+ * are forwarded there with the prefix cut off (query string kept), as a deployer's reverse
+ * proxy would put a Prometheus beside the page on the same origin (the page's CSP allows
+ * only its own origin). If the target does not answer, the proxy answers 502 Bad Gateway
+ * with a text body naming the prefix and the target. `server.mount(prefix, target)` adds
+ * or replaces a mount (a directory or `{ proxy }`) while the server runs, `unmount(prefix)`
+ * removes one.
  */
 export async function startServer(mounts = { [SUB_PATH]: DIST }) {
-  const entries = Object.entries(mounts).sort((a, b) => b[0].length - a[0].length);
+  let entries = [];
+  const setMounts = (m) => { entries = Object.entries(m).sort((a, b) => b[0].length - a[0].length); };
+  const current = { ...mounts };
+  setMounts(current);
   const log = [];
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -61,8 +71,12 @@ export async function startServer(mounts = { [SUB_PATH]: DIST }) {
     log.push(`${req.method} ${pathname}`);
     for (const [prefix, dir] of entries) {
       if (pathname === prefix.slice(0, -1)) {
-        res.writeHead(301, { Location: prefix });
+        res.writeHead(301, { Location: prefix + url.search });
         return res.end();
+      }
+      if (typeof dir === 'object' && dir?.proxy) {
+        if (!url.pathname.startsWith(prefix)) continue;
+        return proxyRequest(req, res, prefix, dir.proxy, url.pathname.slice(prefix.length) + url.search);
       }
       if (!pathname.startsWith(prefix)) continue;
       let file = path.resolve(dir, '.' + path.posix.normalize('/' + pathname.slice(prefix.length)));
@@ -89,8 +103,49 @@ export async function startServer(mounts = { [SUB_PATH]: DIST }) {
     origin,
     log,
     url: (prefix = SUB_PATH) => origin + prefix,
+    mount(prefix, target) {
+      if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`mount prefix must start and end with '/': ${prefix}`);
+      current[prefix] = target;
+      setMounts(current);
+    },
+    unmount(prefix) {
+      delete current[prefix];
+      setMounts(current);
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
+}
+
+// Headers that belong to one connection, not to the message (RFC 9110, 7.6.1).
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate',
+  'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+
+/** Forwards one request to `target` + `rest` and streams the answer back (see startServer). */
+function proxyRequest(req, res, prefix, target, rest) {
+  const base = new URL(target);
+  const headers = { ...req.headers, host: base.host };
+  for (const h of HOP_BY_HOP) delete headers[h];
+  const upstream = http.request({
+    hostname: base.hostname,
+    port: base.port,
+    method: req.method,
+    path: base.pathname.replace(/\/$/, '') + '/' + rest,
+    headers,
+  }, (up) => {
+    const back = { ...up.headers };
+    for (const h of HOP_BY_HOP) delete back[h];
+    res.writeHead(up.statusCode, up.statusMessage, back);
+    up.pipe(res);
+  });
+  upstream.setTimeout(30_000, () => upstream.destroy(new Error('timed out after 30 s')));
+  upstream.on('error', (e) => {
+    if (res.headersSent) { res.destroy(); return; }
+    res.writeHead(502, 'Bad Gateway', { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(`502 Bad Gateway: the proxy at ${prefix} could not reach ${target}: ${e.code || e.message}\n`);
+  });
+  // The page gave up (navigated, aborted the fetch): stop asking upstream too.
+  res.on('close', () => { if (!res.writableFinished) upstream.destroy(); });
+  req.pipe(upstream);
 }
 
 /** Launches Debian's Chromium headless with the flags that keep it off the network. */

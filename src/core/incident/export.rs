@@ -177,93 +177,102 @@ pub fn anomaly_log_json<'a>(
     serde_json::to_string_pretty(&lines).expect("the log always serialises")
 }
 
-/// One alert in Alertmanager's shape.
-#[derive(Serialize)]
+/// One alert in Alertmanager's shape (API v2 `PostableAlert`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-struct AmAlert {
-    labels: BTreeMap<&'static str, String>,
-    annotations: BTreeMap<&'static str, String>,
-    starts_at: String,
+pub struct AmAlert {
+    /// Identifying labels: `alertname`, `severity`, `incident_id`, `metric` (and `code`,
+    /// `method` for an error regression; `source` when sent by a sink).
+    pub labels: BTreeMap<&'static str, String>,
+    /// `summary` and `description`.
+    pub annotations: BTreeMap<&'static str, String>,
+    /// When it started, RFC 3339.
+    pub starts_at: String,
+    /// When it ended (or, for a firing alert sent by a sink, until when it holds).
     #[serde(skip_serializing_if = "Option::is_none")]
-    ends_at: Option<String>,
+    pub ends_at: Option<String>,
+    /// Link back to the page (sinks only).
+    #[serde(rename = "generatorURL", skip_serializing_if = "Option::is_none")]
+    pub generator_url: Option<String>,
 }
 
 /// The incidents as Alertmanager alerts: a JSON array of `{labels, annotations, startsAt,
-/// endsAt}`. Labels: `alertname` (`PipescopeMetricIncident` or `PipescopeErrorRegression`),
-/// `severity` (`critical` for severity 1, `warning` for 2), `incident_id`, `metric` (the
-/// metrics involved, joined by `,`), and for error alerts `code` and `method`. Annotations:
-/// `summary`, `description` (with the user's note, if any). `endsAt` is absent while an
-/// incident is open (Alertmanager then keeps it firing). Times: see the module doc.
+/// endsAt}` objects, `endsAt` left out while an incident is open (Alertmanager then keeps
+/// it firing). Times: see the module doc.
 pub fn alertmanager_json(incidents: &[Incident], origin_epoch_ms: i64) -> String {
-    let at = |ms: i64| format_rfc3339_ms(origin_epoch_ms.saturating_add(ms));
     let alerts: Vec<AmAlert> = incidents
         .iter()
-        .map(|i| {
-            let mut labels = BTreeMap::new();
-            let severity = if i.severity <= 1 { "critical" } else { "warning" };
-            labels.insert("severity", severity.to_string());
-            labels.insert("incident_id", i.id.to_string());
-            labels.insert("metric", i.metrics.join(","));
-            let (summary, mut description) = match &i.source {
-                IncidentSource::Metrics => {
-                    labels.insert("alertname", "PipescopeMetricIncident".to_string());
-                    (
-                        format!(
-                            "Severity {} anomaly incident on {}",
-                            i.severity,
-                            i.metrics.join(", ")
-                        ),
-                        format!(
-                            "{} anomalous points; peak deviation {:.2} half band widths.",
-                            i.anomaly_count, i.peak_deviation
-                        ),
-                    )
-                }
-                IncidentSource::ErrorAlert {
-                    code,
-                    method,
-                    ratio,
-                    ci_low,
-                    baseline_count,
-                    candidate_count,
-                } => {
-                    labels.insert("alertname", "PipescopeErrorRegression".to_string());
-                    labels.insert("code", code.clone());
-                    labels.insert("method", method.clone());
-                    let ci = ci_low.map_or(String::new(), |lo| format!(" (95% lower bound {lo:.2})"));
-                    let description = if *baseline_count == 0 {
-                        // A ratio against no baseline event only measures the volume.
-                        format!(
-                            "A new code in the candidate build ({}; {method}).",
-                            crate::core::errors::new_code_text(*candidate_count)
-                        )
-                    } else {
-                        format!(
-                            "Rate ratio {ratio:.2}{ci}; {candidate_count} candidate vs {baseline_count} baseline events ({method})."
-                        )
-                    };
-                    (
-                        format!("Error code {code} regressed in the candidate build"),
-                        description,
-                    )
-                }
-            };
-            if !i.note.is_empty() {
-                description.push_str(" Note: ");
-                description.push_str(&i.note);
-            }
-            let mut annotations = BTreeMap::new();
-            annotations.insert("summary", summary);
-            annotations.insert("description", description);
-            AmAlert {
-                labels,
-                annotations,
-                starts_at: at(i.start_ms),
-                ends_at: i.end_ms.map(at),
-            }
-        })
+        .map(|i| am_alert(i, origin_epoch_ms))
         .collect();
     serde_json::to_string_pretty(&alerts).expect("alerts always serialise")
+}
+
+/// One incident as an Alertmanager alert (`endsAt` set once it resolved).
+pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
+    let at = |ms: i64| format_rfc3339_ms(origin_epoch_ms.saturating_add(ms));
+    let mut labels = BTreeMap::new();
+    let severity = if i.severity <= 1 { "critical" } else { "warning" };
+    labels.insert("severity", severity.to_string());
+    labels.insert("incident_id", i.id.to_string());
+    labels.insert("metric", i.metrics.join(","));
+    let (summary, mut description) = match &i.source {
+        IncidentSource::Metrics => {
+            labels.insert("alertname", "PipescopeMetricIncident".to_string());
+            (
+                format!(
+                    "Severity {} anomaly incident on {}",
+                    i.severity,
+                    i.metrics.join(", ")
+                ),
+                format!(
+                    "{} anomalous points; peak deviation {:.2} half band widths.",
+                    i.anomaly_count, i.peak_deviation
+                ),
+            )
+        }
+        IncidentSource::ErrorAlert {
+            code,
+            method,
+            ratio,
+            ci_low,
+            baseline_count,
+            candidate_count,
+        } => {
+            labels.insert("alertname", "PipescopeErrorRegression".to_string());
+            labels.insert("code", code.clone());
+            labels.insert("method", method.clone());
+            let ci = ci_low.map_or(String::new(), |lo| format!(" (95% lower bound {lo:.2})"));
+            let description = if *baseline_count == 0 {
+                // A ratio against no baseline event only measures the volume.
+                format!(
+                    "A new code in the candidate build ({}; {method}).",
+                    crate::core::errors::new_code_text(*candidate_count)
+                )
+            } else {
+                format!(
+                    "Rate ratio {ratio:.2}{ci}; {candidate_count} candidate vs {baseline_count} baseline events ({method})."
+                )
+            };
+            (
+                format!("Error code {code} regressed in the candidate build"),
+                description,
+            )
+        }
+    };
+    if !i.note.is_empty() {
+        description.push_str(" Note: ");
+        description.push_str(&i.note);
+    }
+    let mut annotations = BTreeMap::new();
+    annotations.insert("summary", summary);
+    annotations.insert("description", description);
+    AmAlert {
+        labels,
+        annotations,
+        starts_at: at(i.start_ms),
+        ends_at: i.end_ms.map(at),
+        generator_url: None,
+    }
 }
 
 #[cfg(test)]

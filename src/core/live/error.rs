@@ -99,6 +99,10 @@ impl fmt::Display for LiveError {
                     401 | 403 => "; the server wants credentials this page was not given",
                     404 => "; is this the Prometheus base URL (the part before /api/v1)?",
                     429 | 503 => "; the server is busy, retrying",
+                    502 | 504 => {
+                        "; the proxy in front of the server could not reach it: check that the \
+                         server runs and the proxy's upstream address, retrying"
+                    }
                     _ => "",
                 };
                 write!(f, "{} answered HTTP {status}{hint}", clip(server))?;

@@ -1,0 +1,230 @@
+// The Monitor on a live Prometheus: Debian's Prometheus scrapes a test exporter every second,
+// with two hours of the same series backfilled by promtool, and the page reaches it through a
+// same-origin reverse proxy under the page's sub-path (/deep/sub/path/prom/), as a deployer
+// would put it (the page's CSP allows only its own origin). The page connects, backfills 30
+// minutes, goes live, draws the chart and stays quiet on clean data; a fault (x6) in the
+// exporter opens an incident that resolves once it ends; an unreachable server and a bad
+// PromQL query give errors that say what failed. Alertmanager is checked to start for later.
+import assert from 'node:assert/strict';
+import { before, after, test as nodeTest } from 'node:test';
+import { appSession, readCanvasPixels, screenshot } from './harness.mjs';
+import { GAUGE, JOB, freePort, queryRange, startAlertmanager, startPromStack } from './prom.mjs';
+
+const { test } = appSession({ hash: '#/monitor' });
+
+/** Where the page finds Prometheus: beside the app, on its origin. */
+const PROM_PATH = '/deep/sub/path/prom/';
+/** A proxy to a port nobody listens on: Prometheus is down. */
+const DOWN_PATH = '/deep/sub/path/prom-down/';
+
+let stack;
+before(async () => {
+  stack = await startPromStack();
+});
+after(async () => {
+  await stack?.stop();
+});
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The metric's name as Prometheus prints it (labels sorted; a space after commas or not). */
+const seriesName = () => new RegExp(
+  `^${GAUGE}\\{instance="127\\.0\\.0\\.1:${stack.exporter.port}",\\s?job="${JOB}"\\}$`,
+);
+
+const summary = (page) => page.locator('#monitor-incidents').evaluate((el) => ({
+  open: Number(el.dataset.open), severity: el.dataset.severity, total: Number(el.dataset.total),
+}));
+
+/** Fills the Prometheus form and connects. */
+async function connect(page, { url, query, step = 1, history = 30 }) {
+  if (!(await page.locator('#prom-form').isVisible())) {
+    await page.click('#monitor-use-prom', { timeout: 10_000 }).catch(() => assert.fail(
+      'no #monitor-use-prom button in the Monitor: does dist/ hold the build with the Prometheus source?'));
+  }
+  await page.waitForSelector('#prom-form');
+  for (const [sel, v] of [['#prom-url', url], ['#prom-queries', query], ['#prom-step', String(step)], ['#prom-history', String(history)]]) {
+    await page.fill(sel, v);
+    await page.locator(sel).dispatchEvent('change');
+  }
+  await page.click('#prom-connect');
+}
+
+/** Waits for #prom-status[data-state=STATE]; on timeout says what it showed. */
+async function promState(page, state, timeout) {
+  try {
+    await page.waitForSelector(`#prom-status[data-state="${state}"]`, { timeout });
+  } catch {
+    const el = page.locator('#prom-status');
+    const now = (await el.count())
+      ? { state: await el.getAttribute('data-state'), text: await el.innerText() }
+      : '(no #prom-status)';
+    assert.fail(`#prom-status never reached data-state=${state} within ${timeout} ms; it shows ${JSON.stringify(now)}`);
+  }
+  return page.locator('#prom-status').innerText();
+}
+
+/** The canvas of the exporter's metric, found by its data-metric (an id cannot hold braces). */
+async function gaugeCanvas(page, timeout = 10_000) {
+  const re = seriesName();
+  const handle = await page.waitForFunction((src) => {
+    const re = new RegExp(src);
+    return [...document.querySelectorAll('canvas[data-metric]')].find((c) => re.test(c.dataset.metric))?.id || null;
+  }, re.source, { timeout }).catch(async () => {
+    const names = await page.locator('canvas[data-metric]').evaluateAll((cs) => cs.map((c) => c.dataset.metric));
+    assert.fail(`no chart for a metric named like ${re} within ${timeout} ms; the Monitor lists ${JSON.stringify(names)}`);
+  });
+  return `#${await handle.jsonValue()}`;
+}
+
+async function bandPixels(page, sel) {
+  const colors = await page.locator(sel).evaluate((c) => ({ band: c.dataset.bandColor, anomaly: c.dataset.anomalyColor }));
+  return readCanvasPixels(page, sel, colors, { tolerance: 10 });
+}
+
+const promRequests = (server) => server.log.filter((l) => l.includes(PROM_PATH)).length;
+
+test('the harness: Prometheus serves the backfilled history and the live scrapes as one series, through the same-origin proxy', { goto: false }, async ({ t, server }) => {
+  server.mount(PROM_PATH, { proxy: `${stack.prometheus.url}/` });
+  const base = server.origin + PROM_PATH;
+  const h = stack.prometheus.history;
+  assert.equal(h.samples, 7200, 'two hours at 1 s');
+  t.diagnostic(`history ${new Date(h.fromSec * 1000).toISOString()} .. ${new Date(h.toSec * 1000).toISOString()} in ${h.blocks} blocks`);
+
+  // Raw samples: exactly the backfilled ones, then the scrapes, in one series.
+  await sleep(2_500);
+  const nowSec = Date.now() / 1000;
+  const res = await fetch(`${base}api/v1/query?${new URLSearchParams({ query: `${GAUGE}[${7200 + 120}s]`, time: String(nowSec) })}`);
+  assert.equal(res.status, 200);
+  const raw = (await res.json()).data.result;
+  assert.equal(raw.length, 1, `one series: ${JSON.stringify(raw.map((s) => s.metric))}`);
+  assert.deepEqual(raw[0].metric, { __name__: GAUGE, instance: stack.exporter.target, job: JOB });
+  const ts = raw[0].values.map(([t]) => t);
+  const hist = ts.filter((t) => t <= h.toSec);
+  const live = ts.filter((t) => t > h.toSec);
+  assert.equal(hist.length, 7200, 'every backfilled sample is served');
+  assert.equal(hist[0], h.fromSec);
+  assert.ok(live.length >= 3, `live scrapes follow the history (${live.length})`);
+  const gap = live[0] - h.toSec;
+  t.diagnostic(`first scrape ${gap.toFixed(1)} s after the last backfilled sample; ${live.length} scrapes so far`);
+  assert.ok(gap > 0 && gap < 30, `the live part starts right after the history (${gap} s)`);
+  for (let i = 1; i < live.length; i++) {
+    assert.ok(Math.abs(live[i] - live[i - 1] - 1) < 0.2, `scrapes 1 s apart (${live[i] - live[i - 1]})`);
+  }
+  const values = raw[0].values.map(([, v]) => Number(v));
+  assert.ok(values.every((v) => v > 0.15 && v < 0.25), 'history and live values alike (0.2 plus noise)');
+
+  // A range query at 1 s over the last 30 minutes, as the page backfills: one series, no holes.
+  const endSec = Math.floor(Date.now() / 1000);
+  const range = await queryRange(server.origin + PROM_PATH, GAUGE, { startSec: endSec - 1800, endSec, stepSec: 1 });
+  assert.equal(range.length, 1);
+  assert.equal(range[0].values.length, 1801, 'a point every second of the 30 minutes');
+
+  // The proxy: a closed port answers 502 naming it; Prometheus' own errors pass through.
+  server.mount(DOWN_PATH, { proxy: `http://127.0.0.1:${await freePort()}/` });
+  const down = await fetch(`${server.origin}${DOWN_PATH}api/v1/query?query=up`);
+  assert.equal(down.status, 502);
+  assert.match(await down.text(), /could not reach http:\/\/127\.0\.0\.1:\d+\/: ECONNREFUSED/);
+  const bad = await fetch(`${base}api/v1/query?query=${encodeURIComponent(`rate(${GAUGE}[`)}`);
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error, /parse error/);
+});
+
+nodeTest('the harness: Alertmanager starts with a null receiver and answers /api/v2/alerts with []', { timeout: 30_000 }, async () => {
+  const am = await startAlertmanager();
+  try {
+    const res = await fetch(`${am.url}/api/v2/alerts`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), []);
+  } finally {
+    await am.stop();
+  }
+});
+
+test('live from Prometheus: backfilled, charted, quiet on clean data; a fault opens an incident that resolves; disconnect stops polling', { timeout: 170_000 }, async ({ t, page, server }) => {
+  server.mount(PROM_PATH, { proxy: `${stack.prometheus.url}/` });
+  stack.exporter.setFault(false);
+  await connect(page, { url: PROM_PATH.slice(0, -1), query: GAUGE, step: 1, history: 30 });
+  const connectedAt = Date.now();
+  await promState(page, 'live', 15_000);
+  t.diagnostic(`live ${Date.now() - connectedAt} ms after Connect; status: ${await page.locator('#prom-status').innerText()}`);
+
+  // The series is a metric of the Monitor, named as Prometheus prints it, with a drawn chart.
+  const canvas = await gaugeCanvas(page);
+  const names = await page.locator('canvas[data-metric]').evaluateAll((cs) => cs.map((c) => c.dataset.metric));
+  assert.equal(names.length, 1, `only the query's one series: ${JSON.stringify(names)}`);
+  // 30 minutes of history at 1 s is well over what the detector needs: it judges at once.
+  await page.waitForSelector(`${canvas}[data-trained="true"]`, { timeout: 5_000 })
+    .catch(() => assert.fail('the detector is not trained right after the backfill: was the history loaded?'));
+  // The stream clock follows real time.
+  const clock = Number(await page.getAttribute('#monitor-clock', 'data-ms'));
+  assert.ok(Math.abs(Date.now() - clock) < 10_000, `the clock is live (${(Date.now() - clock) / 1000} s behind)`);
+  const px = await bandPixels(page, canvas);
+  assert.ok(px.counts.band > 200, `the band is drawn (${JSON.stringify(px.counts)})`);
+  assert.ok(Number(await page.getAttribute(canvas, 'data-points')) > 0);
+
+  // About 20 s of clean live data: new points keep coming, nothing pages.
+  const hash0 = px.hash;
+  await page.waitForFunction((t) => Number(document.querySelector('#monitor-clock').dataset.ms) >= t, clock + 20_000, { timeout: 30_000, polling: 250 });
+  assert.deepEqual(await summary(page), { open: 0, severity: '', total: 0 }, 'clean live data opens no incident');
+  assert.notEqual((await bandPixels(page, canvas)).hash, hash0, 'the chart moves with the live data');
+  assert.equal(await page.getAttribute('#prom-status', 'data-state'), 'live');
+  await screenshot(page, 'prometheus-live');
+
+  // A fault: the exporter's value x6 for about 40 s. An incident opens within ~15 s.
+  stack.exporter.setFault(true);
+  const faultAt = Date.now();
+  await page.waitForSelector('#monitor-incidents[data-open="1"]', { timeout: 15_000 })
+    .catch(async () => assert.fail(`no incident within 15 s of the fault; summary ${JSON.stringify(await summary(page))}, anomalies ${await page.getAttribute(canvas, 'data-anomalies')}`));
+  t.diagnostic(`incident open ${((Date.now() - faultAt) / 1000).toFixed(1)} s after the fault began: ${JSON.stringify(await summary(page))}`);
+  assert.ok(Number(await page.getAttribute(canvas, 'data-anomalies')) >= 1, 'the fault is marked on the chart');
+  assert.ok((await bandPixels(page, canvas)).counts.anomaly > 0, 'anomaly marks drawn');
+  const cards = page.locator('.incident-card[data-source="monitor"][data-state="open"]');
+  await page.waitForFunction(() => document.querySelectorAll('.incident-card[data-source="monitor"][data-state="open"]').length >= 1, null, { timeout: 5_000 })
+    .catch(() => assert.fail('no open monitor card in the Incidents workspace'));
+  assert.match(await cards.first().textContent(), new RegExp(GAUGE), 'the card names the metric');
+  await screenshot(page, 'prometheus-incident');
+
+  await sleep(Math.max(0, 40_000 - (Date.now() - faultAt)));
+  stack.exporter.setFault(false);
+  const backAt = Date.now();
+  // Once the value is back (and any incident the return opens has passed), nothing is open.
+  await page.waitForFunction(() => {
+    const el = document.querySelector('#monitor-incidents');
+    return el.dataset.open === '0' && Number(el.dataset.total) >= 1
+      && !document.querySelector('.incident-card[data-source="monitor"][data-state="open"]');
+  }, null, { timeout: 50_000, polling: 250 })
+    .catch(async () => assert.fail(`incidents still open 50 s after the fault ended: ${JSON.stringify(await summary(page))}`));
+  const done = await summary(page);
+  t.diagnostic(`all resolved ${((Date.now() - backAt) / 1000).toFixed(1)} s after the fault ended; ${done.total} incident(s)`);
+  assert.ok(done.total <= 2, `the fault and at most its return (${done.total} incidents)`);
+  assert.equal(await page.locator('#monitor-incidents li[data-state="resolved"]').count(), done.total);
+
+  // Disconnect: no more requests to Prometheus.
+  await page.click('#prom-disconnect');
+  await sleep(1_500); // a request already under way may still land
+  const before = promRequests(server);
+  await sleep(3_000);
+  assert.equal(promRequests(server), before, 'no polling after Disconnect');
+});
+
+test('errors: an unreachable Prometheus and a bad query say what failed', async ({ t, page, server, watch }) => {
+  server.mount(PROM_PATH, { proxy: `${stack.prometheus.url}/` });
+  server.mount(DOWN_PATH, { proxy: `http://127.0.0.1:${await freePort()}/` });
+  // The browser logs the failed loads themselves; the page's message is what we judge.
+  watch.allowConsoleError(/Failed to load resource: the server responded with a status of (502|400)/);
+
+  await connect(page, { url: DOWN_PATH.slice(0, -1), query: GAUGE, step: 1, history: 30 });
+  const down = await promState(page, 'error', 15_000);
+  t.diagnostic(`unreachable: ${down}`);
+  assert.ok(down.includes(DOWN_PATH.slice(0, -1)), `the message names the server: ${JSON.stringify(down)}`);
+  assert.match(down, /502|Bad Gateway|could not reach|unreachable|not reach|refused/i, `the message says what failed: ${JSON.stringify(down)}`);
+
+  await connect(page, { url: PROM_PATH.slice(0, -1), query: `rate(${GAUGE}[`, step: 1, history: 30 });
+  const bad = await promState(page, 'error', 15_000);
+  t.diagnostic(`bad query: ${bad}`);
+  assert.match(bad, /parse error/, `Prometheus' own error text: ${JSON.stringify(bad)}`);
+  assert.equal(await page.locator('canvas[data-metric]').evaluateAll((cs, name) => cs.filter((c) => c.dataset.metric.startsWith(name)).length, GAUGE), 0,
+    'no metric from a failed query');
+  await screenshot(page, 'prometheus-error');
+});

@@ -1,0 +1,149 @@
+//! Incident delivery to Alertmanager and webhooks (`core::sink`): what is sent when, in
+//! which shape, and that nothing acknowledged is lost or repeated across a reload.
+
+use pipescope::core::incident::{Incident, IncidentSource, IncidentState};
+use pipescope::core::live::LiveError;
+use pipescope::core::sink::{read_answer, Ledger, Sink, SinkKind, HOLD_MS, RESEND_MS};
+use serde_json::Value;
+
+const NOW: i64 = 1_765_000_000_000;
+
+fn incident(id: u64, severity: u8, state: IncidentState) -> Incident {
+    Incident {
+        id,
+        severity,
+        state,
+        source: IncidentSource::Metrics,
+        metrics: vec!["latency{job=\"api\"}".into()],
+        series: vec![0],
+        start_ms: NOW - 60_000,
+        opened_ms: NOW - 55_000,
+        end_ms: (state == IncidentState::Resolved).then_some(NOW - 5_000),
+        duration_ms: 55_000,
+        peak_deviation: 7.5,
+        anomaly_count: 12,
+        sparkline: Vec::new(),
+        acknowledged: false,
+        note: String::new(),
+    }
+}
+
+fn wall(_: &str) -> bool {
+    true
+}
+
+fn json(sink: &Sink, batch: &pipescope::core::sink::Batch) -> Value {
+    serde_json::from_str(&sink.body(batch, "http://page/")).unwrap()
+}
+
+#[test]
+fn an_open_incident_fires_is_held_and_resent_then_resolves() {
+    let am = Sink::new(SinkKind::Alertmanager, "/am/").unwrap();
+    assert_eq!(am.endpoint(), "/am/api/v2/alerts");
+    let mut ledger = Ledger::default();
+    let open = vec![("monitor".to_string(), incident(3, 2, IncidentState::Open))];
+    let batch = ledger.due(NOW, &open, &wall, "http://page/").unwrap();
+    let v = json(&am, &batch);
+    let a = &v[0];
+    assert_eq!(a["labels"]["alertname"], "PipescopeMetricIncident");
+    assert_eq!(a["labels"]["severity"], "warning");
+    assert_eq!(a["labels"]["source"], "monitor");
+    assert_eq!(a["labels"]["incident_id"], "3");
+    assert_eq!(a["labels"]["metric"], "latency{job=\"api\"}");
+    assert_eq!(a["generatorURL"], "http://page/#/incidents");
+    assert_eq!(a["startsAt"], "2025-12-06T05:45:40.000Z");
+    assert_eq!(
+        a["endsAt"],
+        pipescope::core::time::format_rfc3339_ms(NOW + HOLD_MS),
+        "a firing alert holds a few resend intervals, so a closed page lets it lapse"
+    );
+    ledger.succeeded(&batch, NOW);
+    assert!(ledger.due(NOW + 1_000, &open, &wall, "http://page/").is_none(), "sent once");
+    assert!(
+        ledger.due(NOW + RESEND_MS, &open, &wall, "http://page/").is_some(),
+        "resent while open"
+    );
+    let resolved = vec![("monitor".to_string(), incident(3, 2, IncidentState::Resolved))];
+    let batch = ledger.due(NOW + 2_000, &resolved, &wall, "http://page/").unwrap();
+    let v = json(&am, &batch);
+    assert_eq!(v[0]["endsAt"], pipescope::core::time::format_rfc3339_ms(NOW - 5_000));
+    ledger.succeeded(&batch, NOW + 2_000);
+    assert!(ledger.due(NOW + 10 * RESEND_MS, &resolved, &wall, "http://page/").is_none(), "a resolved incident is sent once");
+    assert_eq!(ledger.sent, 2);
+}
+
+#[test]
+fn an_escalation_ends_the_old_alert_and_fires_the_new() {
+    let mut ledger = Ledger::default();
+    let w2 = vec![("errors".to_string(), incident(1, 2, IncidentState::Open))];
+    let b = ledger.due(NOW, &w2, &wall, "p").unwrap();
+    ledger.succeeded(&b, NOW);
+    let w1 = vec![("errors".to_string(), incident(1, 1, IncidentState::Open))];
+    let b = ledger.due(NOW + 1_000, &w1, &wall, "p").unwrap();
+    assert_eq!(b.alerts.len(), 2);
+    assert_eq!(b.alerts[0].labels["severity"], "warning");
+    assert_eq!(b.resolved, vec![true, false]);
+    assert_eq!(b.alerts[1].labels["severity"], "critical");
+    let hook = Sink::new(SinkKind::Webhook, "https://hooks.example/x").unwrap();
+    let v = json(&hook, &b);
+    assert_eq!(v["version"], "4");
+    assert_eq!(v["status"], "firing");
+    assert_eq!(v["alerts"][0]["status"], "resolved");
+    assert_eq!(v["alerts"][1]["status"], "firing");
+    assert_eq!(v["commonLabels"]["source"], "errors");
+    assert!(v["commonLabels"].get("severity").is_none());
+    assert_ne!(v["alerts"][0]["fingerprint"], v["alerts"][1]["fingerprint"]);
+}
+
+#[test]
+fn failures_back_off_and_nothing_unacknowledged_is_lost_over_a_reload() {
+    let am = Sink::new(SinkKind::Alertmanager, "http://am:9093").unwrap();
+    let mut ledger = Ledger::default();
+    let open = vec![("monitor".to_string(), incident(7, 1, IncidentState::Open))];
+    let b = ledger.due(NOW, &open, &wall, "p").unwrap();
+    let err = read_answer(&am, 400, br#"{"code":400,"message":"start time must be before end time"}"#).unwrap_err();
+    assert!(err.to_string().contains("start time must be before end time"), "{err}");
+    let wait = ledger.failed(&err, NOW);
+    assert!((750..=1_250).contains(&wait));
+    assert!(ledger.due(NOW + 100, &open, &wall, "p").is_none(), "waits out the backoff");
+    let down = LiveError::Unreachable { server: "http://am:9093".into(), cross_origin: true };
+    let again = ledger.due(NOW + wait, &open, &wall, "p").unwrap();
+    let wait2 = ledger.failed(&down, NOW + wait);
+    assert!(wait2 > wait);
+    assert_eq!(ledger.failures(), 2);
+    assert!(ledger.last_error.as_deref().is_some_and(|e| e.contains("am:9093")));
+    // The page reloads before any delivery went through: the kept ledger still owes it.
+    let kept = serde_json::to_string(&ledger).unwrap();
+    let mut reloaded: Ledger = serde_json::from_str(&kept).unwrap();
+    let due = reloaded.due(NOW + wait + wait2, &open, &wall, "p").expect("still owed after a reload");
+    assert_eq!(due.covers, again.covers);
+    assert_eq!(due.covers, b.covers);
+    reloaded.succeeded(&due, NOW + wait + wait2);
+    assert!(reloaded.last_error.is_none());
+    let kept = serde_json::to_string(&reloaded).unwrap();
+    let reloaded: Ledger = serde_json::from_str(&kept).unwrap();
+    assert!(reloaded.due(NOW + wait + wait2 + 1_000, &open, &wall, "p").is_none(), "not sent twice after a reload");
+}
+
+#[test]
+fn a_simulated_stream_is_dated_by_the_wall_clock_it_was_sent_at() {
+    let mut ledger = Ledger::default();
+    let mut i = incident(2, 1, IncidentState::Open);
+    (i.start_ms, i.opened_ms) = (120_000, 130_000);
+    let sim = |_: &str| false;
+    let b = ledger.due(NOW, &[("monitor".into(), i.clone())], &sim, "p").unwrap();
+    assert_eq!(b.alerts[0].starts_at, pipescope::core::time::format_rfc3339_ms(NOW));
+    ledger.succeeded(&b, NOW);
+    i.state = IncidentState::Resolved;
+    i.end_ms = Some(400_000);
+    let b = ledger.due(NOW + 30_000, &[("monitor".into(), i)], &sim, "p").unwrap();
+    assert_eq!(b.alerts[0].starts_at, pipescope::core::time::format_rfc3339_ms(NOW));
+    assert_eq!(b.alerts[0].ends_at.as_deref(), Some(pipescope::core::time::format_rfc3339_ms(NOW + 30_000).as_str()));
+}
+
+#[test]
+fn sink_addresses_are_checked() {
+    assert!(Sink::new(SinkKind::Alertmanager, "am:9093").unwrap_err().to_string().starts_with("Alertmanager:"));
+    assert!(Sink::new(SinkKind::Webhook, "").is_err());
+    assert_eq!(Sink::new(SinkKind::Webhook, "/hook/").unwrap().endpoint(), "/hook/");
+}
