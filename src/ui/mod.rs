@@ -10,6 +10,7 @@ mod download;
 mod format;
 pub mod journal;
 mod loader;
+mod net;
 pub(crate) mod pages;
 mod player;
 mod route;

@@ -1,6 +1,7 @@
 //! The Incidents workspace: every incident the detectors opened, as cards ranked newest
 //! first, with filters, acknowledge, notes, and exports (CSV, JSON, Alertmanager JSON).
 
+mod sinks;
 pub mod state;
 
 use leptos::prelude::*;
@@ -50,6 +51,7 @@ fn sparkline(points: &[(i64, f64)]) -> String {
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
     let st = expect_context::<IncidentsState>();
+    provide_context(sinks::SinksState::start(st));
     let severity = RwSignal::new(String::from("all"));
     let status = RwSignal::new(String::from("all"));
     let source = RwSignal::new(String::from("all"));
@@ -145,6 +147,7 @@ pub fn IncidentsPage() -> impl IntoView {
                 title="Alertmanager's alert JSON (labels, annotations, startsAt, endsAt), ready to POST to /api/v2/alerts">
                 "Export for Alertmanager"</button>
         </div>
+        <sinks::SinksPanel />
         <div class="incident-grid" id="incident-list">
             {move || {
                 let list = shown();
@@ -167,6 +170,7 @@ pub fn IncidentsPage() -> impl IntoView {
 #[component]
 fn Card(source: Source, incident: Incident) -> impl IntoView {
     let st = expect_context::<IncidentsState>();
+    let sinks = expect_context::<sinks::SinksState>();
     let i = incident;
     let id = i.id;
     let open = i.state == IncidentState::Open;
@@ -211,6 +215,16 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
                     <polyline points=spark fill="none" stroke="currentColor" stroke-width="1.5" />
                 </svg>
             })}
+            {move || {
+                let lines = sinks.card_lines(source, id);
+                (!lines.is_empty()).then(|| view! {
+                    <ul class="delivery">
+                        {lines.into_iter().map(|(name, state, text)| view! {
+                            <li data-sink=name.clone() data-delivery=state>{format!("{name}: {text}")}</li>
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
             <footer>
                 <button class="ack" disabled=i.acknowledged on:click=move |_| st.acknowledge(source, id)>
                     {if i.acknowledged { "Acknowledged" } else { "Acknowledge" }}

@@ -2,151 +2,21 @@
 //! that backfills the history, then polls each step (the core plans the requests and reads
 //! the answers; this file only fetches and paces).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsCast;
 
 use super::state::{LiveStatus, MonState};
-use crate::core::live::{prometheus::TIMEOUT_MS, Answer, Backoff, LiveError, PromSource, SeriesBook};
-
-thread_local! {
-    /// URLs the page's Content-Security-Policy refused lately: a refused fetch fails like
-    /// an unreachable server, and this tells the two apart.
-    static BLOCKED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Listens once for Content-Security-Policy violations.
-fn watch_csp() {
-    thread_local!(static ON: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    if ON.with(|o| o.replace(true)) {
-        return;
-    }
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let f = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::SecurityPolicyViolationEvent)>::new(
-        |e: web_sys::SecurityPolicyViolationEvent| {
-            BLOCKED.with(|b| {
-                let mut b = b.borrow_mut();
-                b.push(e.blocked_uri());
-                let n = b.len();
-                if n > 20 {
-                    b.drain(..n - 20);
-                }
-            });
-        },
-    );
-    let _ = doc.add_event_listener_with_callback("securitypolicyviolation", f.as_ref().unchecked_ref());
-    f.forget();
-}
-
-/// The page's own origin.
-fn page_origin() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default()
-}
-
-/// Whether `url` (absolute, or a path on this origin) leaves the page's origin.
-fn cross_origin(url: &str) -> bool {
-    let lower = url.to_ascii_lowercase();
-    (lower.starts_with("http://") || lower.starts_with("https://"))
-        && !lower.starts_with(&format!("{}/", page_origin().to_ascii_lowercase()))
-        && lower != page_origin().to_ascii_lowercase()
-}
-
-/// Resolves a same-origin base written as a path against the page (`./prom` from a
-/// sub-path stays under it).
-fn absolute(url: &str) -> String {
-    let base = web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
-    web_sys::Url::new_with_base(url, &base)
-        .map(|u| u.href())
-        .unwrap_or_else(|_| url.to_string())
-}
-
-/// One GET: the status and the body, or why there is none.
-async fn get(source: &PromSource, url: &str) -> Result<(u16, Vec<u8>), LiveError> {
-    let server = source.base().to_string();
-    let window = web_sys::window().ok_or(LiveError::Unreachable {
-        server: server.clone(),
-        cross_origin: false,
-    })?;
-    let ctrl = web_sys::AbortController::new().ok();
-    let init = web_sys::RequestInit::new();
-    init.set_method("GET");
-    if let Some(c) = &ctrl {
-        init.set_signal(Some(&c.signal()));
-    }
-    let timed_out = Rc::new(std::cell::Cell::new(false));
-    let _timer = {
-        let (flag, ctrl) = (timed_out.clone(), ctrl.clone());
-        gloo_timers::callback::Timeout::new(TIMEOUT_MS as u32, move || {
-            flag.set(true);
-            if let Some(c) = ctrl {
-                c.abort();
-            }
-        })
-    };
-    let full = absolute(url);
-    let failed = |timed_out: bool| {
-        if timed_out {
-            return LiveError::Timeout {
-                server: server.clone(),
-                after_ms: TIMEOUT_MS,
-            };
-        }
-        let blocked = BLOCKED.with(|b| {
-            b.borrow()
-                .iter()
-                .any(|u| !u.is_empty() && full.starts_with(u.trim_end_matches('/')))
-        });
-        if blocked {
-            LiveError::Blocked {
-                server: server.clone(),
-            }
-        } else {
-            LiveError::Unreachable {
-                server: server.clone(),
-                cross_origin: cross_origin(&full),
-            }
-        }
-    };
-    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
-        Ok(r) => r,
-        Err(_) => {
-            // The violation event is queued after the rejection: let it land.
-            gloo_timers::future::TimeoutFuture::new(0).await;
-            return Err(failed(timed_out.get()));
-        }
-    };
-    let response: web_sys::Response = response.unchecked_into();
-    let status = response.status();
-    let body = match response.array_buffer() {
-        Ok(p) => JsFuture::from(p)
-            .await
-            .map_err(|_| failed(timed_out.get()))?,
-        Err(_) => JsValue::UNDEFINED,
-    };
-    let bytes = if body.is_undefined() {
-        Vec::new()
-    } else {
-        js_sys::Uint8Array::new(&body).to_vec()
-    };
-    Ok((status, bytes))
-}
+use crate::core::live::{Answer, Backoff, LiveError, PromSource, SeriesBook};
 
 async fn fetch_answer(
     source: &PromSource,
     r: &crate::core::live::RangeRequest,
 ) -> Result<Answer, LiveError> {
-    let (status, body) = get(source, &source.url(r)).await?;
+    let (status, body) = crate::ui::net::request("GET", &source.url(r), None, source.base()).await?;
     source.read(status, &body)
 }
 
@@ -215,7 +85,6 @@ fn alive(st: MonState, source: &Rc<PromSource>) -> bool {
 
 /// Connects to `source`: backfills its history, starts the stream, then polls.
 pub fn connect(st: MonState, source: PromSource) {
-    watch_csp();
     let source = Rc::new(source);
     st.connecting.set_value(Some(source.clone()));
     st.live_status.set(LiveStatus::Connecting);
@@ -262,7 +131,6 @@ pub fn connect(st: MonState, source: PromSource) {
 
 /// Polls the stream's live source after a recovery, from its newest journaled point.
 pub fn resume(st: MonState, source: Rc<PromSource>) {
-    watch_csp();
     let names = st.live_names.get_untracked();
     let newest = st.judged_ms.get_untracked();
     let book = SeriesBook::with_series(names.clone(), vec![newest; names.len()]);
