@@ -48,7 +48,7 @@ fn an_open_incident_fires_is_held_and_resent_then_resolves() {
     assert_eq!(a["labels"]["alertname"], "PipescopeMetricIncident");
     assert_eq!(a["labels"]["severity"], "warning");
     assert_eq!(a["labels"]["source"], "monitor");
-    assert_eq!(a["labels"]["incident_id"], "3");
+    assert_eq!(a["labels"]["incident_id"], "monitor-3", "unique across workspaces");
     assert_eq!(a["labels"]["metric"], "latency{job=\"api\"}");
     assert_eq!(a["generatorURL"], "http://page/#/incidents");
     assert_eq!(a["startsAt"], "2025-12-06T05:45:40.000Z");

@@ -52,6 +52,16 @@ pub enum IncidentSource {
     },
 }
 
+impl IncidentSource {
+    /// The workspace whose book holds such incidents: `monitor` or `errors`.
+    pub fn workspace(&self) -> &'static str {
+        match self {
+            IncidentSource::Metrics => "monitor",
+            IncidentSource::ErrorAlert { .. } => "errors",
+        }
+    }
+}
+
 /// One incident card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
@@ -86,6 +96,13 @@ pub struct Incident {
     pub acknowledged: bool,
     /// Free text set by the user; kept as data in every export.
     pub note: String,
+}
+
+impl Incident {
+    /// Unique across workspaces (each book numbers its own from 1): `monitor-3`.
+    pub fn uid(&self) -> String {
+        format!("{}-{}", self.source.workspace(), self.id)
+    }
 }
 
 /// One anomalous point as logged.

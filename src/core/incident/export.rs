@@ -213,7 +213,7 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
     let mut labels = BTreeMap::new();
     let severity = if i.severity <= 1 { "critical" } else { "warning" };
     labels.insert("severity", severity.to_string());
-    labels.insert("incident_id", i.id.to_string());
+    labels.insert("incident_id", i.uid());
     labels.insert("metric", i.metrics.join(","));
     let (summary, mut description) = match &i.source {
         IncidentSource::Metrics => {

@@ -1,5 +1,5 @@
-//! The Incidents workspace: every incident the detectors opened, as cards ranked newest
-//! first, with filters, acknowledge, notes, and exports (CSV, JSON, Alertmanager JSON).
+//! The Incidents workspace: every incident the detectors opened, as cards ranked open
+//! first, then by severity, then newest first, with filters, acknowledge, notes, and exports (CSV, JSON, Alertmanager JSON).
 
 mod sinks;
 pub mod state;
@@ -67,11 +67,12 @@ pub fn IncidentsPage() -> impl IntoView {
                     && (src == "all" || s.name() == src)
             })
             .collect();
-        // Newest first; open incidents before resolved ones of the same moment.
+        // Open before resolved, the most severe first, then newest first.
         list.sort_by(|a, b| {
-            b.1.opened_ms
-                .cmp(&a.1.opened_ms)
-                .then((a.1.state != IncidentState::Open).cmp(&(b.1.state != IncidentState::Open)))
+            (a.1.state != IncidentState::Open)
+                .cmp(&(b.1.state != IncidentState::Open))
+                .then(a.1.severity.cmp(&b.1.severity))
+                .then(b.1.opened_ms.cmp(&a.1.opened_ms))
         });
         list
     };
@@ -196,12 +197,12 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
     let spark = sparkline(&i.sparkline);
     let note = i.note.clone();
     view! {
-        <article class="incident-card" data-source=source.name() data-severity=i.severity.to_string()
+        <article class="incident-card" data-uid=i.uid() data-source=source.name() data-severity=i.severity.to_string()
             data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()>
             <header>
                 <span class=format!("sev sev{}", i.severity)>{format!("SEV {}", i.severity)}</span>
                 <span class=format!("state {}", i.state.name())>{i.state.name()}</span>
-                <span class="muted">{format!("#{id} · {}", source.name())}</span>
+                <span class="muted uid" title="Unique across workspaces; the incident_id label sent to Alertmanager">{i.uid()}</span>
             </header>
             <h3 class="what">{what}</h3>
             <dl>
