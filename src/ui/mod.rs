@@ -16,6 +16,7 @@ mod player;
 mod route;
 mod shell;
 mod theme;
+mod update;
 
 /// Mounts the app on the page's body.
 pub fn start() {

@@ -49,12 +49,31 @@ pub fn now_ms() -> f64 {
     window().performance().map(|p| p.now()).unwrap_or(0.0)
 }
 
+thread_local! {
+    /// Every player's `playing`, so that code outside the pages (the update banner) can
+    /// tell whether a stream runs without knowing which pages have one.
+    static PLAYING: std::cell::RefCell<Vec<RwSignal<bool>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether any page's stream is playing (tracked: a reactive reader re-runs when one
+/// starts or stops).
+pub fn any_playing() -> bool {
+    PLAYING.with(|all| {
+        let mut all = all.borrow_mut();
+        // A disposed player's signal reads as None: forget it.
+        all.retain(|s| s.try_get_untracked().is_some());
+        all.iter().any(|s| s.get())
+    })
+}
+
 impl Player {
     /// A player with no stream at `speed`; at max speed a frame spends at most
     /// `budget_ms` feeding.
     pub fn new(speed: Speed, budget_ms: f64) -> Self {
+        let playing = RwSignal::new(false);
+        PLAYING.with(|all| all.borrow_mut().push(playing));
         Player {
-            playing: RwSignal::new(false),
+            playing,
             position_ms: RwSignal::new(0),
             speed: RwSignal::new(speed),
             tick_work_ms: RwSignal::new(0.0),

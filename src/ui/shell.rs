@@ -4,6 +4,7 @@ use super::pages::incidents::{state::IncidentsState, IncidentsPage};
 use super::pages::{distribution::DistributionPage, errors::ErrorsPage, monitor::MonitorPage};
 use super::route::Route;
 use super::theme::prefers_dark;
+use super::update::UpdateBanner;
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -100,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <MonitorPage />
                 </section>
             </main>
+            <UpdateBanner />
             <footer class="statusbar">
                 <span id="status" role="status" aria-live="polite">{move || state.status.get()}</span>
                 <span>{move || if state.dark.get() { "dark theme" } else { "light theme" }}</span>
