@@ -17,11 +17,8 @@ use pipescope::core::journal::{Journal, JournalError, MemStore, NameKind};
 use pipescope::core::rng::SplitMix64;
 use pipescope::core::stream::Speed;
 
-// The page's write-ahead queue itself: its module builds only for wasm with the rest of the
-// page, but it is plain Rust, so the test compiles the very same file.
-#[path = "../src/ui/pages/errors/ahead.rs"]
-mod ahead;
-use ahead::{Slice, WriteAhead};
+// The write-ahead queue the pages use (core::journal::ahead).
+use pipescope::core::journal::ahead::WriteAhead;
 
 const SET_A: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -303,33 +300,33 @@ fn a_crash_never_brings_back_less_than_the_page_showed() {
     for round in 0..16 {
         let mut rng = SplitMix64::new(900 + round);
         let mut page = Page::start(&s, MemStore::new()).expect("start");
-        let mut ahead = WriteAhead::new(page.journal.last_seq(), page.snap.position_ms);
+        let mut ahead: WriteAhead<usize> = WriteAhead::new(page.journal.last_seq(), page.snap.position_ms);
         let (mut disk, mut durable) = (page.journal.store().clone(), page.journal.last_seq());
         let mut clock = page.snap.position_ms;
         let crash_tick = 1 + rng.below(300);
         for tick in 1..=crash_tick {
             clock = (clock + 1 + rng.below(20_000) as i64).min(end_ms);
-            let from = ahead.pulled(page.cursor);
+            let from = ahead
+                .newest()
+                .map_or(page.cursor, |p| p.batch.max(page.cursor));
             let n = events[from..].partition_point(|e| e.t_ms <= clock);
             let batch: Vec<Event> = events[from..from + n]
                 .iter()
                 .map(|&e| Event::Error(e))
                 .collect();
             let seq = page.journal.append(&batch).expect("append");
-            ahead.push(Slice {
-                seq,
-                end: from + n,
-                t_ms: clock,
-            });
+            if !ahead.extend_clock(clock, |p| p.seq == seq && p.batch == from + n) {
+                ahead.push(seq, clock, from + n);
+            }
             if rng.below(3) == 0 {
                 disk = page.journal.store().clone();
                 durable = page.journal.last_seq();
             }
             while let Some(slice) = ahead.pop_durable(durable) {
-                for &e in &events[page.cursor..slice.end] {
+                for &e in &events[page.cursor..slice.batch] {
                     page.snap.push(e);
                 }
-                page.cursor = slice.end;
+                page.cursor = slice.batch;
                 page.snap.position_ms = slice.t_ms;
                 if page.cursor < events.len() {
                     page.snap.engine.advance_to(slice.t_ms);

@@ -314,10 +314,11 @@ export async function startPrometheus({ exporter, job = JOB, scrapeSec = 1, hist
 
 /**
  * Starts Alertmanager with a null receiver (every alert is accepted and sent nowhere),
- * clustering off, storage in a temporary directory, on 127.0.0.1 on a free port; resolves
- * once /-/ready answers 200. Returns { url, port, dir, stop(), output() }.
+ * clustering off, storage in a temporary directory, on 127.0.0.1 on a free port (or on
+ * `port`, e.g. to bring a stopped one back where a proxy points); resolves once /-/ready
+ * answers 200. Returns { url, port, dir, stop(), output() }.
  */
-export async function startAlertmanager() {
+export async function startAlertmanager({ port: fixedPort } = {}) {
   requireBinary(ALERTMANAGER, 'prometheus-alertmanager');
   const dir = await tempDir('pipescope-am-');
   try {
@@ -333,13 +334,14 @@ export async function startAlertmanager() {
       '',
     ].join('\n'));
     await fsp.mkdir(path.join(dir, 'data'));
-    const svc = await withPort((port) => spawnService('alertmanager', ALERTMANAGER, [
+    const start = (port) => spawnService('alertmanager', ALERTMANAGER, [
       `--config.file=${config}`,
       `--storage.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--cluster.listen-address=',
       '--log.level=info',
-    ], { readyUrl: `http://127.0.0.1:${port}/-/ready`, cwd: dir }).then((s) => ({ ...s, port })));
+    ], { readyUrl: `http://127.0.0.1:${port}/-/ready`, cwd: dir }).then((s) => ({ ...s, port }));
+    const svc = fixedPort ? await start(fixedPort) : await withPort(start);
     return {
       url: `http://127.0.0.1:${svc.port}`,
       port: svc.port,

@@ -72,6 +72,7 @@
 //! * The store is repaired in place (damaged segments rewritten to their good prefix,
 //!   everything after a cut removed), so the next append continues a clean journal.
 
+pub mod ahead;
 mod checkpoint;
 pub mod export;
 mod record;

@@ -2,7 +2,6 @@
 //! candidate build raises it: a heatmap of candidate-minus-baseline counts over time bins,
 //! per-code totals with the rate ratio, and the regression alerts as they start and stop.
 
-mod ahead;
 mod alerts;
 mod controls;
 mod heatmap;

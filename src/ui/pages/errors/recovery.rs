@@ -11,7 +11,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::ahead::WriteAhead;
+use crate::core::journal::ahead::WriteAhead;
 use super::ErrState;
 use crate::core::errors::snapshot::ErrorsSnapshot;
 use crate::core::errors::{read_bytes, Config, ErrorEngine};

@@ -16,7 +16,7 @@ use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
 
-use super::ahead::{Slice, WriteAhead};
+use crate::core::journal::ahead::WriteAhead;
 use super::recovery::Checkpointed;
 
 /// At "max" speed, work per frame stays under this many milliseconds so the page keeps
@@ -91,7 +91,9 @@ pub struct ErrState {
     pub(super) engine: StoredValue<Option<ErrorEngine>, LocalStorage>,
     pub(super) cursor: StoredValue<Cursor, LocalStorage>,
     /// Slices journaled and waiting for the disk before the engine applies them.
-    pub(super) ahead: StoredValue<WriteAhead, LocalStorage>,
+    /// Slices journaled and not applied yet: each carries the index just past its last
+    /// event in the stream's time-ordered events.
+    pub(super) ahead: StoredValue<WriteAhead<usize>, LocalStorage>,
 }
 
 impl ErrState {
@@ -326,12 +328,12 @@ impl ErrState {
         let rest = &events[from..];
         let n = rest.partition_point(|e| e.t_ms <= t_ms);
         let seq = self.journal_events(&rest[..n]);
+        let end = from + n;
         self.ahead.update_value(|a| {
-            a.push(Slice {
-                seq,
-                end: from + n,
-                t_ms,
-            })
+            // A clock move that pulled no event only moves the newest slice's clock.
+            if !a.extend_clock(t_ms, |p| p.seq == seq && p.batch == end) {
+                a.push(seq, t_ms, end);
+            }
         });
         self.apply_durable();
     }
@@ -339,7 +341,8 @@ impl ErrState {
     /// Index of the next event to pull into the journal (queued ones are pulled).
     fn pulled(&self) -> usize {
         let applied = self.cursor.with_value(|c| c.applied());
-        self.ahead.with_value(|a| a.pulled(applied))
+        self.ahead
+            .with_value(|a| a.newest().map_or(applied, |p| p.batch.max(applied)))
     }
 
     /// Applies, oldest first, the queued slices the journal has on disk: their events go
@@ -362,7 +365,7 @@ impl ErrState {
                 .flatten()
             {
                 self.cursor.update_value(|c| {
-                    let n = slice.end.saturating_sub(c.applied());
+                    let n = slice.batch.saturating_sub(c.applied());
                     c.advance(events, i64::MAX, n, |e| e.t_ms, |e| engine.push(*e));
                     if c.applied() < events.len() {
                         engine.advance_to(slice.t_ms);

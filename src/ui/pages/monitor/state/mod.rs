@@ -134,9 +134,9 @@ pub struct MonState {
     /// run ahead by the batches waiting for the disk).
     pub judged_ms: RwSignal<i64>,
     /// Batches journaled and not yet on disk, oldest first.
-    waiting: StoredValue<std::collections::VecDeque<wal::Waiting>, LocalStorage>,
-    /// Journal record and source the judged state has reached.
-    judged_at: StoredValue<wal::Judged, LocalStorage>,
+    ahead: StoredValue<crate::core::journal::ahead::WriteAhead<wal::Batch>, LocalStorage>,
+    /// The source as of the judged state while batches wait (None: the feed's own).
+    judged_source: StoredValue<Option<crate::core::monitor::Source>, LocalStorage>,
     /// Wall time (performance.now() ms) and events judged at the last checkpoint.
     last_checkpoint: StoredValue<(f64, u64)>,
 }
@@ -178,8 +178,8 @@ impl MonState {
             injections: StoredValue::new_local(Vec::new()),
             judged: StoredValue::new(0),
             judged_ms: RwSignal::new(0),
-            waiting: StoredValue::new_local(std::collections::VecDeque::new()),
-            judged_at: StoredValue::new_local(wal::Judged::default()),
+            ahead: StoredValue::new_local(Default::default()),
+            judged_source: StoredValue::new_local(None),
             last_checkpoint: StoredValue::new((0.0, 0)),
         };
         st.reset();

@@ -10,6 +10,8 @@
 
 use std::rc::Rc;
 
+use crate::core::journal::ahead::WriteAhead;
+
 use super::{MetricFile, MonState, OPEN_END_MS, RECOVER_SLICE};
 use crate::core::event::Event;
 use crate::core::journal::{NameKind, SourceFile};
@@ -83,7 +85,7 @@ impl MonState {
     fn snapshot(&self, position_ms: i64) -> Option<Snapshot> {
         let mut feed = self.feed.with_value(|f| f.clone())?;
         // With batches waiting for the disk the source has run ahead of the detectors.
-        if let Some(source) = self.judged_at.with_value(|j| j.source.clone()) {
+        if let Some(source) = self.judged_source.with_value(Clone::clone) {
             feed.source = source;
         }
         let incidents = self
@@ -146,7 +148,7 @@ impl MonState {
 
     /// Checkpoints the judged state now (an injection changed the simulator).
     pub(super) fn checkpoint_now(&self) {
-        let seq = self.judged_at.with_value(|j| j.seq);
+        let seq = self.ahead.with_value(|a| a.applied_seq());
         if self.journal.with_untracked(Option::is_some) {
             self.checkpoint(seq, self.judged_ms.get_untracked());
         }
@@ -328,8 +330,8 @@ impl MonState {
             let seq = st
                 .journal
                 .with_untracked(|j| j.as_ref().map_or(0, JournalService::last_seq));
-            st.judged_at
-                .set_value(super::wal::Judged { seq, source: None });
+            st.ahead.set_value(WriteAhead::new(seq, last));
+            st.judged_source.set_value(None);
             st.judged.update_value(|n| *n += events.len() as u64);
             match st.file.get_untracked() {
                 Some(f) => st.player.load(

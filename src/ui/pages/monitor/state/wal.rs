@@ -7,34 +7,20 @@
 //! was pulled: a checkpoint pairs the judged detectors with that source, not with the one
 //! already ahead.
 
-use std::collections::VecDeque;
-
 use leptos::prelude::*;
 
 use super::MonState;
 use crate::core::event::Event;
+use crate::core::journal::ahead::WriteAhead;
 use crate::core::monitor::{judge, Source};
 use crate::core::simulator::Injection;
 
-/// A batch journaled and not yet on disk.
+/// What a batch journaled and not yet on disk carries.
 #[derive(Debug)]
-pub(super) struct Waiting {
-    /// Its last record's sequence number (the previous batch's for an empty batch).
-    seq: u64,
+pub(super) struct Batch {
     events: Vec<Event>,
-    /// Stream time the clock had reached when it was pulled.
-    t_ms: i64,
     /// The source right after pulling it.
     source: Source,
-}
-
-/// What the judged state has reached.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Judged {
-    /// Last journal record included (0 before any).
-    pub(super) seq: u64,
-    /// The source as of the judged state, while batches wait (None: the feed's own).
-    pub(super) source: Option<Source>,
 }
 
 impl MonState {
@@ -60,16 +46,9 @@ impl MonState {
                 svc.append(&events).ok()
             })
         };
-        self.waiting.update_value(|w| {
-            let prev = w
-                .back()
-                .map_or(self.judged_at.with_value(|j| j.seq), |b| b.seq);
-            w.push_back(Waiting {
-                seq: appended.unwrap_or(prev),
-                events,
-                t_ms,
-                source,
-            });
+        self.ahead.update_value(|w| {
+            let seq = appended.unwrap_or(w.last_seq());
+            w.push(seq, t_ms, Batch { events, source });
         });
         self.drain();
     }
@@ -82,33 +61,23 @@ impl MonState {
             _ => u64::MAX,
         });
         let mut judged_any = false;
-        loop {
-            let Some(batch) = self
-                .waiting
-                .try_update_value(|w| {
-                    if w.front().is_some_and(|b| b.seq <= durable) {
-                        w.pop_front()
-                    } else {
-                        None
-                    }
-                })
-                .flatten()
-            else {
-                break;
-            };
-            self.with_engines(|feed, book| judge(feed, book, &batch.events, batch.t_ms));
+        // Taken out while judging: judging reaches other signals, never this queue.
+        let mut ahead = self.ahead.try_update_value(std::mem::take).unwrap_or_default();
+        ahead.drain(durable, |p| {
+            self.with_engines(|feed, book| judge(feed, book, &p.batch.events, p.t_ms));
             self.judged
-                .update_value(|n| *n += batch.events.len() as u64);
-            self.judged_ms.set(batch.t_ms);
-            let empty = self.waiting.with_value(VecDeque::is_empty);
-            self.judged_at.set_value(Judged {
-                seq: batch.seq,
-                source: (!empty).then_some(batch.source),
-            });
+                .update_value(|n| *n += p.batch.events.len() as u64);
+            self.judged_ms.set(p.t_ms);
+            self.judged_source.set_value(Some(p.batch.source));
             judged_any = true;
+        });
+        if !ahead.waiting() {
+            // The feed's own source is the judged one again.
+            self.judged_source.set_value(None);
         }
+        let seq = ahead.applied_seq();
+        self.ahead.set_value(ahead);
         if judged_any {
-            let seq = self.judged_at.with_value(|j| j.seq);
             if seq > 0 {
                 self.checkpoint_if_due(seq);
             }
@@ -118,8 +87,8 @@ impl MonState {
 
     /// Forgets the batches waiting for the disk: the stream they belong to is gone.
     pub(super) fn drop_waiting(&self, judged_ms: i64) {
-        self.waiting.update_value(VecDeque::clear);
-        self.judged_at.set_value(Judged::default());
+        self.ahead.set_value(WriteAhead::new(0, judged_ms));
+        self.judged_source.set_value(None);
         self.judged_ms.set(judged_ms);
     }
 
@@ -135,10 +104,10 @@ impl MonState {
                 }
             }
         };
-        self.waiting
-            .update_value(|w| w.iter_mut().for_each(|b| apply(&mut b.source)));
-        self.judged_at.update_value(|j| {
-            if let Some(s) = j.source.as_mut() {
+        self.ahead
+            .update_value(|w| w.iter_mut().for_each(|p| apply(&mut p.batch.source)));
+        self.judged_source.update_value(|j| {
+            if let Some(s) = j.as_mut() {
                 apply(s);
             }
         });
