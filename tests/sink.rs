@@ -147,3 +147,27 @@ fn sink_addresses_are_checked() {
     assert!(Sink::new(SinkKind::Webhook, "").is_err());
     assert_eq!(Sink::new(SinkKind::Webhook, "/hook/").unwrap().endpoint(), "/hook/");
 }
+
+#[test]
+fn an_open_incident_whose_stream_is_replaced_is_ended_and_a_new_number_one_is_new() {
+    let am = Sink::new(SinkKind::Alertmanager, "/am").unwrap();
+    let mut ledger = Ledger::new(9);
+    let old = vec![("monitor".to_string(), incident(1, 2, IncidentState::Open))];
+    let b = ledger.due(NOW, &old, &wall, "p").unwrap();
+    ledger.succeeded(&b, NOW);
+    // A new stream: its own incident #1, opened later.
+    let mut fresh = incident(1, 2, IncidentState::Open);
+    fresh.start_ms = NOW + 5_000;
+    fresh.opened_ms = NOW + 6_000;
+    let new = vec![("monitor".to_string(), fresh)];
+    ledger.keep_only(&new);
+    let b = ledger.due(NOW + 7_000, &new, &wall, "p").expect("the new #1 is sent");
+    let v = json(&am, &b);
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert_eq!(v[0]["endsAt"], pipescope::core::time::format_rfc3339_ms(NOW + 7_000), "the old one ended now");
+    assert_eq!(v[0]["startsAt"], pipescope::core::time::format_rfc3339_ms(NOW - 60_000), "its own start");
+    assert_eq!(v[0]["labels"]["incident_id"], "monitor-1");
+    assert_eq!(v[1]["startsAt"], pipescope::core::time::format_rfc3339_ms(NOW + 5_000));
+    ledger.succeeded(&b, NOW + 7_000);
+    assert!(ledger.due(NOW + 8_000, &new, &wall, "p").is_none(), "both settled");
+}

@@ -195,8 +195,14 @@ fn fingerprint(labels: &BTreeMap<&'static str, String>) -> String {
     format!("{h:016x}")
 }
 
-/// Identifies an incident across workspaces: its source's name and its id there.
-pub type Key = (String, u64);
+/// Identifies an incident across workspaces and streams: its source's name, its id there,
+/// and its start (a new stream numbers its incidents from 1 again).
+pub type Key = (String, u64, i64);
+
+/// The key of an incident of `source`.
+pub fn key_of(source: &str, i: &Incident) -> Key {
+    (source.to_string(), i.id, i.start_ms)
+}
 
 /// What one sink has acknowledged of one incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +216,28 @@ pub struct Delivered {
     /// Wall time the incident was first sent, epoch ms (its `startsAt` when its stream
     /// time is not wall time).
     pub first_ms: i64,
+    /// The labels and `startsAt` last acknowledged, so an incident that vanishes from the
+    /// page (a new stream) while open can still be ended at the sink.
+    #[serde(default)]
+    pub labels: Vec<(String, String)>,
+    /// Its `startsAt`.
+    #[serde(default)]
+    pub starts_at: String,
+}
+
+/// The label names sinks send, as static text (an [`AmAlert`]'s keys).
+fn label_key(k: &str) -> Option<&'static str> {
+    [
+        "alertname",
+        "severity",
+        "source",
+        "incident_id",
+        "metric",
+        "code",
+        "method",
+    ]
+    .into_iter()
+    .find(|&s| s == k)
 }
 
 /// One sink's delivery record: what it acknowledged, and the retry pacing after failures.
@@ -227,7 +255,7 @@ pub struct Ledger {
 }
 
 fn key_text(k: &Key) -> String {
-    format!("{}-{}", k.0, k.1)
+    format!("{}-{}@{}", k.0, k.1, k.2)
 }
 
 /// A batch to send: the alerts and the incidents they acknowledge when they go through.
@@ -239,9 +267,21 @@ pub struct Batch {
     pub resolved: Vec<bool>,
     /// (incident, state, severity) each alert acknowledges.
     pub covers: Vec<(Key, IncidentState, u8)>,
+    /// Incidents gone from the page while open, ended by this batch.
+    pub ended: Vec<String>,
+    /// Index in `alerts` of each covered incident's own alert.
+    pub own: Vec<usize>,
 }
 
 impl Ledger {
+    /// An empty ledger; `seed` spreads its retries from other pages' (say, the clock).
+    pub fn new(seed: u64) -> Self {
+        Ledger {
+            backoff: Backoff::new(seed),
+            ..Ledger::default()
+        }
+    }
+
     /// What the sink acknowledged of an incident.
     pub fn delivered(&self, key: &Key) -> Option<&Delivered> {
         self.delivered.get(&key_text(key))
@@ -271,9 +311,41 @@ impl Ledger {
             alerts: Vec::new(),
             resolved: Vec::new(),
             covers: Vec::new(),
+            ended: Vec::new(),
+            own: Vec::new(),
         };
+        // Open at the sink but gone from the page (a new stream, a reconnect): end them
+        // rather than leave them firing until they lapse.
+        let listed: std::collections::BTreeSet<String> = incidents
+            .iter()
+            .map(|(s, i)| key_text(&key_of(s, i)))
+            .collect();
+        for (k, d) in &self.delivered {
+            if d.state != IncidentState::Open || listed.contains(k) || d.labels.is_empty() {
+                continue;
+            }
+            let labels = d
+                .labels
+                .iter()
+                .filter_map(|(k, v)| Some((label_key(k)?, v.clone())))
+                .collect();
+            let mut annotations = BTreeMap::new();
+            annotations.insert(
+                "summary",
+                "Ended: the stream that raised it was replaced in pipescope".to_string(),
+            );
+            batch.alerts.push(AmAlert {
+                labels,
+                annotations,
+                starts_at: d.starts_at.clone(),
+                ends_at: Some(format_rfc3339_ms(now_ms)),
+                generator_url: Some(format!("{page_url}#/incidents")),
+            });
+            batch.resolved.push(true);
+            batch.ended.push(k.clone());
+        }
         for (source, i) in incidents {
-            let key: Key = (source.clone(), i.id);
+            let key = key_of(source, i);
             let seen = self.delivered(&key);
             let changed = seen.is_none_or(|d| d.state != i.state || d.severity != i.severity);
             let stale = i.state == IncidentState::Open
@@ -310,6 +382,7 @@ impl Ledger {
                 batch.resolved.push(true);
             }
             batch.alerts.push(alert);
+            batch.own.push(batch.alerts.len() - 1);
             batch.resolved.push(i.state == IncidentState::Resolved);
             batch.covers.push((key, i.state, i.severity));
         }
@@ -318,9 +391,26 @@ impl Ledger {
 
     /// The sink took the batch at wall time `now_ms`.
     pub fn succeeded(&mut self, batch: &Batch, now_ms: i64) {
-        for (key, state, severity) in &batch.covers {
+        for k in &batch.ended {
+            self.delivered.remove(k);
+        }
+        let labelled: Vec<Option<AmAlert>> = batch
+            .own
+            .iter()
+            .map(|&k| batch.alerts.get(k).cloned())
+            .collect();
+        for ((key, state, severity), alert) in batch.covers.iter().zip(labelled) {
             let k = key_text(key);
             let first_ms = self.delivered.get(&k).map_or(now_ms, |d| d.first_ms);
+            let (labels, starts_at) = alert.map_or_else(Default::default, |a| {
+                (
+                    a.labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect(),
+                    a.starts_at,
+                )
+            });
             self.delivered.insert(
                 k,
                 Delivered {
@@ -328,6 +418,8 @@ impl Ledger {
                     severity: *severity,
                     at_ms: now_ms,
                     first_ms,
+                    labels,
+                    starts_at,
                 },
             );
         }
@@ -351,14 +443,15 @@ impl Ledger {
         self.backoff.failures()
     }
 
-    /// Forgets incidents no longer listed (a new stream): a later incident with the same
-    /// id is new.
+    /// Forgets resolved incidents no longer listed (a new stream): a later incident with
+    /// the same id is new. Open ones stay until [`Ledger::due`] has ended them.
     pub fn keep_only(&mut self, incidents: &[(String, Incident)]) {
         let live: std::collections::BTreeSet<String> = incidents
             .iter()
-            .map(|(s, i)| key_text(&(s.clone(), i.id)))
+            .map(|(s, i)| key_text(&key_of(s, i)))
             .collect();
-        self.delivered.retain(|k, _| live.contains(k));
+        self.delivered
+            .retain(|k, d| live.contains(k) || (d.state == IncidentState::Open && !d.labels.is_empty()));
     }
 }
 

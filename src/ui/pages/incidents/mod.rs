@@ -174,6 +174,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
     let sinks = expect_context::<sinks::SinksState>();
     let i = incident;
     let id = i.id;
+    let for_sinks = i.clone();
     let open = i.state == IncidentState::Open;
     let (what, detail) = match &i.source {
         IncidentSource::Metrics => (
@@ -217,7 +218,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
                 </svg>
             })}
             {move || {
-                let lines = sinks.card_lines(source, id);
+                let lines = sinks.card_lines(source, &for_sinks);
                 (!lines.is_empty()).then(|| view! {
                     <ul class="delivery">
                         {lines.into_iter().map(|(name, state, text)| view! {

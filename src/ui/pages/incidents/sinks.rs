@@ -98,7 +98,7 @@ impl SinksState {
             s.retain(|c| c.sink.kind() != kind);
             s.push(Configured {
                 sink,
-                ledger: Ledger::default(),
+                ledger: Ledger::new(now_ms() as u64),
                 busy: false,
             });
         });
@@ -172,12 +172,12 @@ impl SinksState {
     }
 
     /// One line per sink on a card: how this incident stands with it.
-    pub fn card_lines(&self, source: Source, id: u64) -> Vec<(String, &'static str, String)> {
+    pub fn card_lines(&self, source: Source, incident: &Incident) -> Vec<(String, &'static str, String)> {
         self.sinks.with(|s| {
             s.iter()
                 .map(|c| {
                     let name = kind_name(c.sink.kind()).to_string();
-                    let key = (source.name().to_string(), id);
+                    let key = crate::core::sink::key_of(source.name(), incident);
                     match c.ledger.delivered(&key) {
                         Some(d) => (
                             name,
@@ -185,7 +185,7 @@ impl SinksState {
                             format!(
                                 "{} {}",
                                 d.state.name(),
-                                crate::core::time::format_rfc3339_ms(d.at_ms)
+                                crate::core::time::format_iso_seconds(d.at_ms.div_euclid(1000))
                             ),
                         ),
                         None if c.ledger.last_error.is_some() => {
@@ -228,11 +228,16 @@ fn SinkRow(kind: SinkKind, id: &'static str, placeholder: &'static str, help: &'
     let line = move || match current() {
         None => "Not set: incidents stay in this page.".to_string(),
         Some(c) => match &c.ledger.last_error {
-            Some(e) => {
-                let wait = (c.ledger.retry_at_ms() - now_ms()).max(0);
-                format!("{e} (attempt {} failed; retrying in {} s)", c.ledger.failures(), (wait + 999) / 1000)
-            }
-            None => format!("Sending to {}: {} alert(s) delivered.", c.sink.endpoint(), c.ledger.sent),
+            Some(e) => format!(
+                "{e} (attempt {} failed; next at {})",
+                c.ledger.failures(),
+                crate::core::time::format_iso_seconds(c.ledger.retry_at_ms().div_euclid(1000))
+            ),
+            None => format!(
+                "Sending to {}: {} message(s) delivered (firing, repeated and resolved).",
+                c.sink.endpoint(),
+                c.ledger.sent
+            ),
         },
     };
     view! {
