@@ -213,6 +213,71 @@ impl PromSource {
         self.history_ms
     }
 
+    /// The source as a link's query parameters: `prom` (the server), `query` (once per
+    /// query), `step` (seconds) and `history` (minutes), as [`PromSource::from_query`] reads
+    /// them.
+    ///
+    /// ```
+    /// use pipescope::core::live::PromSource;
+    /// let src = PromSource::builder().base("/prom").queries("up\nrate(x[5m])").build().unwrap();
+    /// let q = src.to_query();
+    /// assert_eq!(q, "prom=%2Fprom&query=up&query=rate%28x%5B5m%5D%29&step=15&history=60");
+    /// assert_eq!(PromSource::from_query(&q).unwrap().unwrap(), src);
+    /// assert!(PromSource::from_query("other=1").is_none());
+    /// ```
+    pub fn to_query(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        q.append_pair("prom", &self.base);
+        for query in &self.queries {
+            q.append_pair("query", query);
+        }
+        q.append_pair("step", &seconds(self.step_ms));
+        q.append_pair("history", &format!("{}", self.history_ms as f64 / 60_000.0));
+        q.finish()
+    }
+
+    /// Reads a source from a link's query parameters (see [`PromSource::to_query`]); None
+    /// when they name no server, else the source or the first setting out of range.
+    pub fn from_query(query: &str) -> Option<Result<PromSource, LiveError>> {
+        let mut b = PromSource::builder();
+        let mut any = false;
+        let number = |field: &'static str, v: &str, unit: f64| {
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(|x| (x * unit).round() as i64)
+                .ok_or_else(|| LiveError::Setting {
+                    field,
+                    message: format!("'{}' is not a number", crate::core::text::clip(v)),
+                })
+        };
+        for (k, v) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+            match k.as_ref() {
+                "prom" => {
+                    any = true;
+                    b = b.base(&v);
+                }
+                "query" => b = b.queries(&v),
+                "step" => match number("Step", &v, 1000.0) {
+                    Ok(ms) => b = b.step_ms(ms),
+                    Err(e) => return Some(Err(e)),
+                },
+                "history" => match number("History", &v, 60_000.0) {
+                    Ok(ms) => b = b.history_ms(ms),
+                    Err(e) => return Some(Err(e)),
+                },
+                _ => {}
+            }
+        }
+        any.then(|| b.build())
+    }
+
+    /// Whether the server is on the page's own origin (a path, not an address).
+    pub fn same_origin(&self) -> bool {
+        !self.base.to_ascii_lowercase().starts_with("http")
+    }
+
     /// How far behind now a poll stops, so the latest scrape has landed: one step, at
     /// most 2 s.
     pub fn lag_ms(&self) -> i64 {

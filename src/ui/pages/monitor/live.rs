@@ -200,6 +200,37 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
     let step_s = RwSignal::new(15.0_f64);
     let history_min = RwSignal::new(60.0_f64);
     let problem = RwSignal::new(None::<String>);
+    // A shared link (`#/monitor?prom=…&query=…`) fills the form; a server on this page's
+    // origin is connected at once, another origin waits for the user's Connect.
+    let hash = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    if let Some((route, query)) = hash.split_once('?') {
+        if route.trim_start_matches(['#', '/']) == "monitor" {
+            match PromSource::from_query(query) {
+                Some(Ok(source)) => {
+                    url.set(source.base().to_string());
+                    queries.set(source.queries().join("\n"));
+                    step_s.set(source.step_ms() as f64 / 1000.0);
+                    history_min.set(source.history_ms() as f64 / 60_000.0);
+                    open.set(true);
+                    if source.same_origin() && st.live.get_untracked().is_none() {
+                        connect(st, source);
+                    } else if !source.same_origin() {
+                        problem.set(Some(format!(
+                            "This link asks to watch {} on another origin: check the address and press Connect.",
+                            source.base()
+                        )));
+                    }
+                }
+                Some(Err(e)) => {
+                    open.set(true);
+                    problem.set(Some(format!("The link's settings: {e}")));
+                }
+                None => {}
+            }
+        }
+    }
     // After a recovery the stream is live with no loop: resume it.
     Effect::new(move |_| {
         if let Some(source) = st.live.get() {
@@ -268,6 +299,11 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
             <div class="panel live-status" id="prom-status" role="status"
                 data-state=move || st.live_status.with(LiveStatus::state)
                 data-kind=move || st.live_status.with(|s| match s { LiveStatus::Error { kind, .. } => *kind, _ => "" })>
+                {move || st.live.get().map(|l| view! {
+                    <a class="share" id="prom-link" href=format!("#/monitor?{}", l.to_query())
+                        title="A link that opens this view and connects to the same server and queries">"Link to this view"</a>
+                    " "
+                })}
                 {move || match st.live_status.get() {
                     LiveStatus::Idle => "Not connected.".to_string(),
                     LiveStatus::Connecting => "Connecting…".to_string(),
