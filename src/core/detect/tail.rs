@@ -234,6 +234,13 @@ impl TailWindow {
         if k >= self.len() {
             return None;
         }
+        // The ends, asked for on every point, need no search.
+        if k == 0 {
+            return self.blocks[0].first().copied();
+        }
+        if k + 1 == self.len() {
+            return self.lasts.last().copied();
+        }
         let b = self.start.partition_point(|&s| s <= k) - 1;
         self.blocks[b].get(k - self.start[b]).copied()
     }
@@ -372,20 +379,17 @@ impl TailWindow {
         if excluded.is_empty() {
             return self.surprise(x);
         }
-        let upper = self.tail_p_excluding(x, excluded, false);
-        let lower = self.tail_p_excluding(x, excluded, true);
+        let (below, at_most) = self.ranks(x);
+        let upper = self.tail_p_excluding(x, excluded, false, self.len() - below);
+        let lower = self.tail_p_excluding(x, excluded, true, at_most);
         -(2.0 * upper.min(lower)).min(1.0).log10()
     }
 
-    /// P(value ≥ x) (`low`: P(value ≤ x)) without the excluded values.
-    fn tail_p_excluding(&self, x: f64, excluded: &[f64], low: bool) -> f64 {
+    /// P(value ≥ x) (`low`: P(value ≤ x)) without the excluded values, given the values
+    /// held at or beyond x.
+    fn tail_p_excluding(&self, x: f64, excluded: &[f64], low: bool, held: usize) -> f64 {
         let n = self.len();
         let outer = |v: f64| if low { v <= x } else { v >= x };
-        let held = if low {
-            self.count_at_most(x)
-        } else {
-            n - self.count_below(x)
-        };
         let dropped = excluded.iter().filter(|&&v| outer(v)).count();
         let m = excluded.len().min(n);
         let n2 = n - m;
