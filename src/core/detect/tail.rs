@@ -11,10 +11,9 @@
 //!
 //! Written by hand: no maintained crate keeps a sliding window's order statistics with rank
 //! queries; a list of sorted blocks (as Python's `sortedcontainers`) keeps insert and
-//! removal at O(√n). The blocks are small and searched by counting rather than bisecting:
-//! the detector holds about ten windows and judges every point against each, so a search
-//! mostly waits on memory, and a count over a few cache lines loads them all at once where
-//! a bisection waits for each in turn.
+//! removal at O(√n). The blocks are small, and a search in one bisects only down to a cache
+//! line and counts there: the detector holds about ten windows and judges every point
+//! against each, so a search mostly waits on memory.
 
 use std::collections::VecDeque;
 
@@ -29,17 +28,34 @@ const SHAPE_MAX: f64 = 0.5;
 /// Block size of the sorted list (a block splits past twice this).
 const BLOCK: usize = 32;
 
-/// Values of a sorted block below `x`: its `partition_point(|v| v < x)`, counted without
-/// branches so the loads overlap.
+/// Values of a sorted block below `x`: its `partition_point(|v| v < x)`.
 #[inline]
 fn count_lt(blk: &[f64], x: f64) -> usize {
-    blk.iter().map(|&v| usize::from(v < x)).sum()
+    count_prefix(blk, |v| v < x)
 }
 
 /// Values of a sorted block at or below `x`.
 #[inline]
 fn count_le(blk: &[f64], x: f64) -> usize {
-    blk.iter().map(|&v| usize::from(v <= x)).sum()
+    count_prefix(blk, |v| v <= x)
+}
+
+/// Length of the prefix of `blk` where `pred` holds (it holds on a prefix): halved down to
+/// a cache line, then counted without branches, so the last loads overlap.
+#[inline]
+fn count_prefix(blk: &[f64], pred: impl Fn(f64) -> bool) -> usize {
+    let (mut lo, mut len) = (0, blk.len());
+    while len > 8 {
+        let half = len / 2;
+        if pred(blk[lo + half - 1]) {
+            lo += half;
+        }
+        len -= half;
+    }
+    lo + blk[lo..lo + len]
+        .iter()
+        .map(|&v| usize::from(pred(v)))
+        .sum::<usize>()
 }
 
 /// Values the tail fit takes from a window of n, or None when n is too small to fit one.
@@ -268,11 +284,10 @@ impl TailWindow {
         let b = self.lasts.partition_point(|&l| l < x);
         match self.blocks.get(b) {
             // Every later block starts at or above this one's last, which is above x.
-            Some(blk) if self.lasts[b] > x => {
-                let below = blk.iter().map(|&v| usize::from(v < x)).sum::<usize>();
-                let at_most = blk.iter().map(|&v| usize::from(v <= x)).sum::<usize>();
-                (self.start[b] + below, self.start[b] + at_most)
-            }
+            Some(blk) if self.lasts[b] > x => (
+                self.start[b] + count_lt(blk, x),
+                self.start[b] + count_le(blk, x),
+            ),
             Some(blk) => (self.start[b] + count_lt(blk, x), self.count_at_most(x)),
             None => (self.len(), self.len()),
         }
