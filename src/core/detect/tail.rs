@@ -47,15 +47,22 @@ fn count_prefix(blk: &[f64], pred: impl Fn(f64) -> bool) -> usize {
     let (mut lo, mut len) = (0, blk.len());
     while len > 8 {
         let half = len / 2;
-        if pred(blk[lo + half - 1]) {
-            lo += half;
-        }
+        // Arithmetic rather than a branch: the branch is a coin toss, often mispredicted.
+        lo += half * usize::from(pred(blk[lo + half - 1]));
         len -= half;
     }
-    lo + blk[lo..lo + len]
-        .iter()
-        .map(|&v| usize::from(pred(v)))
-        .sum::<usize>()
+    // Eight values counted from `lo` or just before it (those before `lo` all hold): a
+    // fixed count, so no loop exit to mispredict either.
+    match blk.len().checked_sub(8) {
+        Some(last) => {
+            let from = lo.min(last);
+            from + blk[from..from + 8]
+                .iter()
+                .map(|&v| usize::from(pred(v)))
+                .sum::<usize>()
+        }
+        None => blk.iter().map(|&v| usize::from(pred(v))).sum(),
+    }
 }
 
 /// Values the tail fit takes from a window of n, or None when n is too small to fit one.
