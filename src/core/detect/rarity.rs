@@ -109,16 +109,34 @@ impl Reference {
     /// Surprise of x and the typical size of the values, both without the anomalies and
     /// the current episode's values.
     fn judge(&self, x: f64, episode: impl Iterator<Item = f64>) -> (f64, f64) {
-        let mut out: Vec<f64> = self.anomalies.iter().map(|a| a.1).collect();
-        out.extend(episode);
-        (
-            self.window.surprise_excluding(x, &out),
-            self.window.typical_excluding(&out),
-        )
+        self.left_out(episode, |out| {
+            (
+                self.window.surprise_excluding(x, out),
+                self.window.typical_excluding(out),
+            )
+        })
     }
 
     fn surprise(&self, x: f64, episode: impl Iterator<Item = f64>) -> f64 {
-        self.judge(x, episode).0
+        self.left_out(episode, |out| self.window.surprise_excluding(x, out))
+    }
+
+    /// Runs `f` on the values left out (the anomalies, then the episode's), gathered in a
+    /// buffer kept between points: this runs for several views on every point.
+    fn left_out<T>(&self, episode: impl Iterator<Item = f64>, f: impl FnOnce(&[f64]) -> T) -> T {
+        thread_local! {
+            static OUT: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        OUT.with(|cell| {
+            // Taken out of the cell so a nested call finds it empty rather than borrowed.
+            let mut out = std::mem::take(&mut *cell.borrow_mut());
+            out.clear();
+            out.extend(self.anomalies.iter().map(|a| a.1));
+            out.extend(episode);
+            let r = f(&out);
+            *cell.borrow_mut() = out;
+            r
+        })
     }
 
     /// Leaves an episode's values out, unless too many events are left out already.
@@ -266,7 +284,15 @@ impl Rarity {
         if self.gaps.is_empty() {
             return None;
         }
-        let mut g: Vec<i64> = self.gaps.iter().copied().collect();
+        let mut buf = [0_i64; STEP_GAPS];
+        let g = &mut buf[..self.gaps.len().min(STEP_GAPS)];
+        for (d, &s) in g.iter_mut().zip(&self.gaps) {
+            *d = s;
+        }
+        // A steady cadence (the usual case) needs no sort.
+        if g.iter().all(|&v| v == g[0]) {
+            return Some(g[0] as f64);
+        }
         g.sort_unstable();
         Some(g[g.len() / 2] as f64)
     }
@@ -284,9 +310,12 @@ impl Rarity {
         if self.level.len() < LEVEL_POINTS {
             return None;
         }
-        let mut v: Vec<f64> = self.level.iter().copied().collect();
-        v.sort_by(f64::total_cmp);
-        Some(v[v.len() / 2])
+        let mut buf = [0.0; LEVEL_POINTS];
+        for (d, &s) in buf.iter_mut().zip(&self.level) {
+            *d = s;
+        }
+        buf.sort_by(f64::total_cmp);
+        Some(buf[LEVEL_POINTS / 2])
     }
 
     /// Judges `x` at `t_ms` with its forecast (the band's, and the band's seasonal period)

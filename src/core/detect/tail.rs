@@ -11,7 +11,9 @@
 //!
 //! Written by hand: no maintained crate keeps a sliding window's order statistics with rank
 //! queries; a list of sorted blocks (as Python's `sortedcontainers`) keeps insert and
-//! removal at O(√n).
+//! removal at O(√n). The blocks are small, and a search in one bisects only down to a cache
+//! line and counts there: the detector holds about ten windows and judges every point
+//! against each, so a search mostly waits on memory.
 
 use std::collections::VecDeque;
 
@@ -23,8 +25,45 @@ const TAIL_SHARE: f64 = 0.02;
 const TAIL_MIN: usize = 5;
 /// Upper bound of the fitted shape: heavier tails than this are not extrapolated.
 const SHAPE_MAX: f64 = 0.5;
-/// Block size of the sorted list.
-const BLOCK: usize = 128;
+/// Block size of the sorted list (a block splits past twice this).
+const BLOCK: usize = 32;
+
+/// Values of a sorted block below `x`: its `partition_point(|v| v < x)`.
+#[inline]
+fn count_lt(blk: &[f64], x: f64) -> usize {
+    count_prefix(blk, |v| v < x)
+}
+
+/// Values of a sorted block at or below `x`.
+#[inline]
+fn count_le(blk: &[f64], x: f64) -> usize {
+    count_prefix(blk, |v| v <= x)
+}
+
+/// Length of the prefix of `blk` where `pred` holds (it holds on a prefix): halved down to
+/// a cache line, then counted without branches, so the last loads overlap.
+#[inline]
+fn count_prefix(blk: &[f64], pred: impl Fn(f64) -> bool) -> usize {
+    let (mut lo, mut len) = (0, blk.len());
+    while len > 8 {
+        let half = len / 2;
+        // Arithmetic rather than a branch: the branch is a coin toss, often mispredicted.
+        lo += half * usize::from(pred(blk[lo + half - 1]));
+        len -= half;
+    }
+    // Eight values counted from `lo` or just before it (those before `lo` all hold): a
+    // fixed count, so no loop exit to mispredict either.
+    match blk.len().checked_sub(8) {
+        Some(last) => {
+            let from = lo.min(last);
+            from + blk[from..from + 8]
+                .iter()
+                .map(|&v| usize::from(pred(v)))
+                .sum::<usize>()
+        }
+        None => blk.iter().map(|&v| usize::from(pred(v))).sum(),
+    }
+}
 
 /// Values the tail fit takes from a window of n, or None when n is too small to fit one.
 fn tail_count(n: usize) -> Option<usize> {
@@ -75,7 +114,12 @@ impl TailWindow {
         debug_assert!(x.is_finite());
         if self.order.len() == self.cap {
             if let Some(old) = self.order.pop_front() {
-                self.remove_sorted(old);
+                self.order.push_back(x);
+                // The same value in and out leaves the sorted values as they were.
+                if old.to_bits() != x.to_bits() {
+                    self.replace_sorted(old, x);
+                }
+                return;
             }
         }
         self.order.push_back(x);
@@ -136,12 +180,19 @@ impl TailWindow {
             .partition_point(|&l| l < x)
             .min(self.blocks.len() - 1);
         let blk = &mut self.blocks[b];
-        let i = blk.partition_point(|&v| v < x);
+        let i = count_lt(blk, x);
         blk.insert(i, x);
         self.lasts[b] = self.lasts[b].max(x);
         for s in &mut self.start[b + 1..] {
             *s += 1;
         }
+        self.split_if_full(b);
+    }
+
+    /// Splits block `b` in two once it holds more than `2 · BLOCK` values (`start` must be
+    /// up to date).
+    fn split_if_full(&mut self, b: usize) {
+        let blk = &mut self.blocks[b];
         if blk.len() > 2 * BLOCK {
             let tail = blk.split_off(BLOCK);
             let (last, tail_last) = (blk[BLOCK - 1], tail[tail.len() - 1]);
@@ -152,32 +203,66 @@ impl TailWindow {
         }
     }
 
-    fn remove_sorted(&mut self, x: f64) {
-        let b = self.lasts.partition_point(|&l| l < x);
-        let Some(blk) = self.blocks.get_mut(b) else {
+    /// Removes `old` (a value held) and inserts `x`, shifting the block starts only between
+    /// the two blocks touched rather than after each.
+    fn replace_sorted(&mut self, old: f64, x: f64) {
+        // Blocks from `stale` on count one value too many once `old` is out.
+        let b = self.lasts.partition_point(|&l| l < old);
+        let mut stale = self.blocks.len();
+        if let Some(blk) = self.blocks.get_mut(b) {
+            let i = count_lt(blk, old);
+            if i < blk.len() {
+                blk.remove(i);
+                stale = b + 1;
+            }
+            match blk.last() {
+                Some(&l) => self.lasts[b] = l,
+                None => {
+                    self.blocks.remove(b);
+                    self.start.remove(b);
+                    self.lasts.remove(b);
+                    stale = b;
+                }
+            }
+        }
+        if self.blocks.is_empty() {
+            self.insert_sorted(x);
             return;
-        };
-        let i = blk.partition_point(|&v| v < x);
-        if i < blk.len() {
-            blk.remove(i);
-            for s in &mut self.start[b + 1..] {
+        }
+        let b = self
+            .lasts
+            .partition_point(|&l| l < x)
+            .min(self.blocks.len() - 1);
+        let blk = &mut self.blocks[b];
+        let i = count_lt(blk, x);
+        blk.insert(i, x);
+        self.lasts[b] = self.lasts[b].max(x);
+        // Blocks after `b` count one value too few; with `stale` the two offsets cancel
+        // but between them.
+        let stale = stale.min(self.start.len());
+        if stale <= b {
+            for s in &mut self.start[stale..=b] {
                 *s -= 1;
             }
-        }
-        match blk.last() {
-            Some(&l) => self.lasts[b] = l,
-            None => {
-                self.blocks.remove(b);
-                self.start.remove(b);
-                self.lasts.remove(b);
+        } else {
+            for s in &mut self.start[b + 1..stale] {
+                *s += 1;
             }
         }
+        self.split_if_full(b);
     }
 
     /// The k-th smallest value (0-based), if held.
     pub fn get(&self, k: usize) -> Option<f64> {
         if k >= self.len() {
             return None;
+        }
+        // The ends, asked for on every point, need no search.
+        if k == 0 {
+            return self.blocks[0].first().copied();
+        }
+        if k + 1 == self.len() {
+            return self.lasts.last().copied();
         }
         let b = self.start.partition_point(|&s| s <= k) - 1;
         self.blocks[b].get(k - self.start[b]).copied()
@@ -187,7 +272,7 @@ impl TailWindow {
     fn count_below(&self, x: f64) -> usize {
         let b = self.lasts.partition_point(|&l| l < x);
         match self.blocks.get(b) {
-            Some(blk) => self.start[b] + blk.partition_point(|&v| v < x),
+            Some(blk) => self.start[b] + count_lt(blk, x),
             None => self.len(),
         }
     }
@@ -196,8 +281,22 @@ impl TailWindow {
     fn count_at_most(&self, x: f64) -> usize {
         let b = self.lasts.partition_point(|&l| l <= x);
         match self.blocks.get(b) {
-            Some(blk) => self.start[b] + blk.partition_point(|&v| v <= x),
+            Some(blk) => self.start[b] + count_le(blk, x),
             None => self.len(),
+        }
+    }
+
+    /// `(count_below(x), count_at_most(x))`, with one search when no tie of x spans blocks.
+    fn ranks(&self, x: f64) -> (usize, usize) {
+        let b = self.lasts.partition_point(|&l| l < x);
+        match self.blocks.get(b) {
+            // Every later block starts at or above this one's last, which is above x.
+            Some(blk) if self.lasts[b] > x => (
+                self.start[b] + count_lt(blk, x),
+                self.start[b] + count_le(blk, x),
+            ),
+            Some(blk) => (self.start[b] + count_lt(blk, x), self.count_at_most(x)),
+            None => (self.len(), self.len()),
         }
     }
 
@@ -242,21 +341,35 @@ impl TailWindow {
         if n == 0 {
             return f64::INFINITY;
         }
-        let mut ex: Vec<f64> = excluded.to_vec();
-        ex.sort_by(f64::total_cmp);
+        // A few excluded values are counted where they lie; many are sorted once.
+        let sorted: Vec<f64> = if excluded.len() > 32 {
+            let mut ex = excluded.to_vec();
+            ex.sort_by(f64::total_cmp);
+            ex
+        } else {
+            Vec::new()
+        };
+        let at_or_below = |v: f64| -> usize {
+            if excluded.len() > 32 {
+                sorted.partition_point(|&e| e <= v)
+            } else {
+                excluded.iter().filter(|&&e| e <= v).count()
+            }
+        };
         // The k-th smallest value left: the smallest held rank j with j − (excluded at or
-        // below get(j)) = k, found by stepping j up (few values are excluded).
+        // below get(j)) ≥ k. That difference grows by at most 1 a rank, so while it falls
+        // d short, the next d − 1 ranks fall short too and are skipped.
         let kth = |k: usize| -> f64 {
             let mut j = k;
             loop {
                 let Some(v) = self.get(j) else {
                     return self.get(self.len() - 1).unwrap_or(0.0);
                 };
-                let below = ex.partition_point(|&e| e <= v);
+                let below = at_or_below(v);
                 if j >= below && j - below >= k || j + 1 >= self.len() {
                     return v;
                 }
-                j += 1;
+                j = (j + (k + below - j)).min(self.len() - 1);
             }
         };
         let q = |p: f64| kth(((p * (n - 1) as f64).round() as usize).min(n - 1));
@@ -275,8 +388,8 @@ impl TailWindow {
             self.lower_p(x)
         } else {
             // Inside the range: empirical shares, ties counted on both sides.
-            let up = n - self.count_below(x);
-            let lo = self.count_at_most(x);
+            let (below, at_most) = self.ranks(x);
+            let (up, lo) = (n - below, at_most);
             (up.min(lo) as f64 + 1.0) / (n as f64 + 1.0)
         };
         -(2.0 * tail).min(1.0).log10()
@@ -288,20 +401,17 @@ impl TailWindow {
         if excluded.is_empty() {
             return self.surprise(x);
         }
-        let upper = self.tail_p_excluding(x, excluded, false);
-        let lower = self.tail_p_excluding(x, excluded, true);
+        let (below, at_most) = self.ranks(x);
+        let upper = self.tail_p_excluding(x, excluded, false, self.len() - below);
+        let lower = self.tail_p_excluding(x, excluded, true, at_most);
         -(2.0 * upper.min(lower)).min(1.0).log10()
     }
 
-    /// P(value ≥ x) (`low`: P(value ≤ x)) without the excluded values.
-    fn tail_p_excluding(&self, x: f64, excluded: &[f64], low: bool) -> f64 {
+    /// P(value ≥ x) (`low`: P(value ≤ x)) without the excluded values, given the values
+    /// held at or beyond x.
+    fn tail_p_excluding(&self, x: f64, excluded: &[f64], low: bool, held: usize) -> f64 {
         let n = self.len();
         let outer = |v: f64| if low { v <= x } else { v >= x };
-        let held = if low {
-            self.count_at_most(x)
-        } else {
-            n - self.count_below(x)
-        };
         let dropped = excluded.iter().filter(|&&v| outer(v)).count();
         let m = excluded.len().min(n);
         let n2 = n - m;
@@ -479,6 +589,59 @@ mod tests {
                 assert_eq!(w.get(last.len()), None);
                 let top: Vec<f64> = w.top(5).collect();
                 assert_eq!(top, last.iter().rev().take(5).copied().collect::<Vec<_>>());
+            }
+        }
+    }
+
+    #[test]
+    fn every_query_matches_a_sorted_vec_under_random_pushes() {
+        use crate::core::rng::SplitMix64;
+        let mut rng = SplitMix64::new(7);
+        // Small caps (one block, a block emptied and dropped), the block size's edges, and
+        // a window of many blocks; values from a few ties to all distinct, with drifts (a
+        // block at one end fills and splits while the other end drains).
+        for cap in [1, 2, 3, 64, 65, 129, 1000] {
+            let mut w = TailWindow::new(cap);
+            let mut all: Vec<f64> = Vec::new();
+            for i in 0..6000 {
+                let v = match (i / 500) % 4 {
+                    0 => rng.below(5) as f64,
+                    1 => rng.normal(),
+                    2 => i as f64 * 0.01 + rng.normal(),
+                    _ => -(i as f64) + rng.below(3) as f64,
+                };
+                // Now and then the value leaving comes straight back.
+                let v = match all.len().checked_sub(cap) {
+                    Some(k) if rng.below(10) == 0 => all[k],
+                    _ => v,
+                };
+                w.push(v);
+                all.push(v);
+                let mut last: Vec<f64> = all[all.len().saturating_sub(cap)..].to_vec();
+                last.sort_by(f64::total_cmp);
+                let n = last.len();
+                assert_eq!(w.len(), n);
+                let total: usize = w.blocks.iter().map(Vec::len).sum();
+                assert_eq!(total, n, "{cap} {i}");
+                for (b, blk) in w.blocks.iter().enumerate() {
+                    assert!(!blk.is_empty());
+                    assert_eq!(w.lasts[b], blk[blk.len() - 1]);
+                    let before: usize = w.blocks[..b].iter().map(Vec::len).sum();
+                    assert_eq!(w.start[b], before, "{cap} {i} {b}");
+                }
+                if i % 13 == 0 || cap < 200 {
+                    for k in 0..n {
+                        assert_eq!(w.get(k), Some(last[k]), "{cap} {i} {k}");
+                    }
+                    let probe = [v, v - 0.5, v + 0.5, last[0], last[n - 1], last[n / 2], -1e9, 1e9];
+                    for q in probe {
+                        let below = last.iter().filter(|&&v| v < q).count();
+                        let at_most = last.iter().filter(|&&v| v <= q).count();
+                        assert_eq!(w.count_below(q), below, "{cap} {i} {q}");
+                        assert_eq!(w.count_at_most(q), at_most, "{cap} {i} {q}");
+                        assert_eq!(w.ranks(q), (below, at_most), "{cap} {i} {q}");
+                    }
+                }
             }
         }
     }

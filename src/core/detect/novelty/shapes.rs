@@ -92,10 +92,15 @@ impl Shapes {
         }
         let len = self.len;
         let held = self.stored.min(self.mem_cap);
-        let q: Vec<f64> = self.blocks.iter().copied().collect();
+        // `len` is at most 255 (see `new`).
+        let mut buf = [0.0; 255];
+        for (d, &s) in buf.iter_mut().zip(&self.blocks) {
+            *d = s;
+        }
+        let q = &buf[..len];
         let mut out = None;
         if held > len + 5 {
-            let best = self.nearest(&q);
+            let best = self.nearest(q);
             let dist = best.sqrt() / scale;
             if judge {
                 out = Some((self.dist.upper_surprise(dist), dist, self.dist.len()));
@@ -109,7 +114,7 @@ impl Shapes {
         if self.mem.len() < (slot + 1) * len {
             self.mem.resize((slot + 1) * len, 0.0);
         }
-        self.mem[slot * len..(slot + 1) * len].copy_from_slice(&q);
+        self.mem[slot * len..(slot + 1) * len].copy_from_slice(q);
         self.stored += 1;
         if self.stored - self.built >= 4 * self.mem_cap || !self.insert(slot as u32) {
             self.rebuild();
@@ -144,7 +149,14 @@ impl Shapes {
             Node::Leaf(slots) => {
                 for &s in slots {
                     let s = s as usize;
-                    if self.usable((newest + self.mem_cap - s) % self.mem_cap) {
+                    // The age `(newest − s) mod mem_cap` without a division per shape.
+                    let age = newest + self.mem_cap - s;
+                    let age = if age >= self.mem_cap {
+                        age - self.mem_cap
+                    } else {
+                        age
+                    };
+                    if self.usable(age) {
                         *best = sq_dist(q, self.shape(s), *best);
                     }
                 }
