@@ -63,6 +63,7 @@ bench: setup-test build
 	node tests/bench/browser/monitor.mjs
 	node tests/bench/browser/journal.mjs
 	node tests/bench/browser/monitor-recover.mjs
+	node tests/bench/browser/live.mjs
 
 ## Fuzz harness of issue 13, the long run (`make test` runs a bounded one): mutated real
 ## and synthetic files through every reader, FUZZ_CASES cases from FUZZ_SEED (default: the

@@ -49,6 +49,8 @@ pub fn Player() -> impl IntoView {
         .map(|s| (s.label(), s.label()))
         .collect();
     let is_file = move || st.file.with(|f| f.is_some());
+    // A live stream's clock is the source's: no start, step or speed.
+    let is_live = move || st.live.with(Option::is_some);
     let span = move || {
         st.version.get();
         st.player.span().unwrap_or((0, 0))
@@ -60,12 +62,18 @@ pub fn Player() -> impl IntoView {
     };
     view! {
         <div class="panel player" id="monitor-player" role="group" aria-label="Stream player">
-            <button id="monitor-play" class="primary" on:click=move |_| st.toggle() title="Play or pause (k)">
+            <button id="monitor-play" class="primary" on:click=move |_| st.toggle() title="Play or pause (k)"
+                hidden=is_live>
                 {move || if st.playing.get() { "❚❚ Pause" } else { "▶ Start" }}
             </button>
-            <button id="monitor-step" on:click=move |_| st.step()
+            <button id="monitor-step" on:click=move |_| st.step() hidden=is_live
                 title=move || if is_file() { "One row forward" } else { "One simulator tick forward" }>"Step"</button>
-            <button id="monitor-reset" on:click=move |_| st.reset() title="Restart the stream from its start with fresh detectors and incidents">"Reset"</button>
+            <button id="monitor-reset" on:click=move |_| st.reset()
+                title=move || if is_live() {
+                    "Fetch the history again, with fresh detectors and incidents"
+                } else {
+                    "Restart the stream from its start with fresh detectors and incidents"
+                }>"Reset"</button>
             {move || is_file().then(|| view! {
                 <label class="seek">"Position "
                     <input id="monitor-seek" type="range" step="1"
@@ -77,8 +85,10 @@ pub fn Player() -> impl IntoView {
                 </label>
                 <button id="monitor-to-end" on:click=move |_| st.seek(i64::MAX) title="Feed the whole file now">"To end"</button>
             })}
-            <Choice id="monitor-speed" label="Speed" options=speeds
-                value=Signal::derive(move || st.speed.get().label()) on_pick=on_speed />
+            <span hidden=is_live>
+                <Choice id="monitor-speed" label="Speed" options=speeds
+                    value=Signal::derive(move || st.speed.get().label()) on_pick=on_speed />
+            </span>
             <Choice id="monitor-train" label="Training"
                 title="Each detector learns from this much stream time before it judges (restarts the stream)"
                 options=options(&[("60", "1 min"), ("120", "2 min"), ("300", "5 min"), ("600", "10 min")])
@@ -187,7 +197,7 @@ pub fn IncidentSummaryPanel() -> impl IntoView {
                 {move || s().all.into_iter().rev().take(6).map(|(id, sev, open)| view! {
                     <li data-id=id.to_string() data-severity=sev.to_string() data-state=if open { "open" } else { "resolved" }
                         class=if open { "open" } else { "resolved" }>
-                        {format!("#{id} · severity {sev} · {}", if open { "open" } else { "resolved" })}
+                        {format!("monitor-{id} · severity {sev} · {}", if open { "open" } else { "resolved" })}
                     </li>
                 }).collect_view()}
             </ul>

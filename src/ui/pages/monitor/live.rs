@@ -231,6 +231,13 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
             }
         }
     }
+    // New settings (or Reset) on a live stream: connect again, history and all.
+    Effect::new(move |_| {
+        if let Some(source) = st.live_restart.get() {
+            st.live_restart.set(None);
+            connect(st, (*source).clone());
+        }
+    });
     // After a recovery the stream is live with no loop: resume it.
     Effect::new(move |_| {
         if let Some(source) = st.live.get() {

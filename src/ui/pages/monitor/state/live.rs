@@ -72,7 +72,7 @@ impl MonState {
         self.runaway.set(None);
         self.live_names.set(names);
         self.live.set(Some(source));
-        self.reset();
+        self.restart();
         self.live_receive(&[], events);
     }
 

@@ -82,6 +82,8 @@ pub struct MonState {
     pub live_status: RwSignal<LiveStatus>,
     /// The live source's series, in id order.
     pub live_names: RwSignal<Vec<String>>,
+    /// A live source to connect afresh (new settings or a reset of a live stream).
+    pub live_restart: RwSignal<Option<Rc<crate::core::live::PromSource>>, LocalStorage>,
     /// A live source whose history is being fetched (not the stream's yet).
     pub connecting: StoredValue<Option<Rc<crate::core::live::PromSource>>, LocalStorage>,
     /// The training file, if one was given.
@@ -154,6 +156,7 @@ impl MonState {
             live_status: RwSignal::new(LiveStatus::Idle),
             live_names: RwSignal::new(Vec::new()),
             connecting: StoredValue::new_local(None),
+            live_restart: RwSignal::new_local(None),
             training: RwSignal::new_local(None),
             pretrained: RwSignal::new(Vec::new()),
             train_ms: RwSignal::new(DetectConfig::default().train_ms),
@@ -325,11 +328,23 @@ impl MonState {
     }
 
     /// A fresh stream from its start with fresh detectors and an empty incident book; the
-    /// clock keeps its speed and whether it runs.
+    /// clock keeps its speed and whether it runs. A live stream reconnects, so its history
+    /// is fetched again for the new detectors.
     pub fn reset(&self) {
         if self.recovering.get_untracked() {
             return;
         }
+        if let Some(source) = self.live.get_untracked() {
+            // Its loop stops at its next turn; the form's effect connects afresh.
+            self.live.set(None);
+            self.live_restart.set(Some(source));
+            return;
+        }
+        self.restart();
+    }
+
+    /// [`MonState::reset`] for the current source, live or not.
+    fn restart(&self) {
         let playing = self.playing.get_untracked();
         self.injections.set_value(Vec::new());
         self.injected.set(Vec::new());
