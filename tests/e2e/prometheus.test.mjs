@@ -228,3 +228,35 @@ test('errors: an unreachable Prometheus and a bad query say what failed', async 
     'no metric from a failed query');
   await screenshot(page, 'prometheus-error');
 });
+
+test('a shared link connects at once; new settings on a live stream fetch the history again', { timeout: 90_000 }, async ({ t, page, server, base }) => {
+  server.mount(PROM_PATH, { proxy: `${stack.prometheus.url}/` });
+  stack.exporter.setFault(false);
+  // The link the live status offers, opened fresh: a server on the page's origin connects
+  // without a click.
+  const link = `#/monitor?prom=${encodeURIComponent(PROM_PATH.slice(0, -1))}&query=${GAUGE}&step=1&history=30`;
+  await page.goto('about:blank');
+  await page.goto(base + link);
+  await promState(page, 'live', 20_000);
+  assert.equal(await page.inputValue('#prom-url'), PROM_PATH.slice(0, -1), 'the form shows what the link asked for');
+  const href = await page.getAttribute('#prom-link', 'href');
+  assert.match(href, /^#\/monitor\?prom=%2Fdeep%2Fsub%2Fpath%2Fprom&query=pipescope_e2e_latency_seconds&step=1&history=30$/);
+  const canvas = await gaugeCanvas(page);
+  const before = Number(await page.getAttribute(canvas, 'data-points'));
+  assert.ok(before > 100, `the backfill is drawn (${before} points)`);
+  // The player has no start, step or speed while live.
+  assert.equal(await page.locator('#monitor-play').isVisible(), false);
+  assert.equal(await page.locator('#monitor-speed').isVisible(), false);
+
+  // A new band level restarts the detectors: the page connects again and backfills, so the
+  // chart is full again at once rather than empty.
+  await page.selectOption('#monitor-level', '0.99');
+  await page.waitForFunction(() => document.querySelector('#prom-status')?.dataset.state !== 'live', null, { timeout: 5_000 }).catch(() => {});
+  await promState(page, 'live', 20_000);
+  const canvas2 = await gaugeCanvas(page);
+  await page.waitForFunction((sel) => Number(document.querySelector(sel)?.dataset.points) > 100, canvas2, { timeout: 10_000 })
+    .catch(async () => assert.fail(`after new settings the chart holds ${await page.getAttribute(canvas2, 'data-points')} points: the history was not fetched again`));
+  await page.waitForSelector(`${canvas2}[data-trained="true"]`, { timeout: 5_000 });
+  t.diagnostic(`link live; after the settings change ${await page.getAttribute(canvas2, 'data-points')} points, trained`);
+  await page.click('#prom-disconnect');
+});
