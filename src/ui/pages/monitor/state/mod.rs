@@ -141,6 +141,8 @@ pub struct MonState {
     judged_source: StoredValue<Option<crate::core::monitor::Source>, LocalStorage>,
     /// Wall time (performance.now() ms) and events judged at the last checkpoint.
     last_checkpoint: StoredValue<(f64, u64)>,
+    /// Main-thread time the last checkpoint took, ms.
+    checkpoint_cost_ms: StoredValue<f64>,
 }
 
 impl MonState {
@@ -184,6 +186,7 @@ impl MonState {
             ahead: StoredValue::new_local(Default::default()),
             judged_source: StoredValue::new_local(None),
             last_checkpoint: StoredValue::new((0.0, 0)),
+            checkpoint_cost_ms: StoredValue::new(0.0),
         };
         st.reset();
         spawn_local(async move {

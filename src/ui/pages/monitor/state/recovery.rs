@@ -26,6 +26,10 @@ pub(crate) const CHECKPOINT_EVERY_MS: f64 = 5_000.0;
 /// Events between two checkpoints, whatever the wall clock says: at "max" speed 5 s are
 /// over a million events, and recovery replays what follows the last checkpoint.
 pub(crate) const CHECKPOINT_EVERY_EVENTS: u64 = 100_000;
+/// A checkpoint costs at most this share of wall time: a big state (fifty live series
+/// whose detectors hold thousands of values each) takes a few hundred ms to serialise, so
+/// it is written less often than [`CHECKPOINT_EVERY_MS`] (recovery replays a longer tail).
+const CHECKPOINT_SHARE: f64 = 0.05;
 
 fn now_ms() -> f64 {
     web_sys::window()
@@ -119,8 +123,9 @@ impl MonState {
     /// in force. A failure leaves the journal as it was: recovery then replays from the
     /// previous checkpoint.
     fn checkpoint(&self, seq: u64, position_ms: i64) {
+        let started = now_ms();
         self.last_checkpoint
-            .set_value((now_ms(), self.judged.get_value()));
+            .set_value((started, self.judged.get_value()));
         let Some(snapshot) = self.snapshot(position_ms) else {
             return;
         };
@@ -133,13 +138,16 @@ impl MonState {
                 let _ = svc.checkpoint(seq, &engine);
             }
         });
+        self.checkpoint_cost_ms.set_value(now_ms() - started);
     }
 
     /// Checkpoints the judged state (which includes record `seq`) when the last checkpoint
-    /// is [`CHECKPOINT_EVERY_MS`] old or [`CHECKPOINT_EVERY_EVENTS`] events back.
+    /// is [`CHECKPOINT_EVERY_MS`] old (longer when checkpoints are costly, see
+    /// [`CHECKPOINT_SHARE`]) or [`CHECKPOINT_EVERY_EVENTS`] events back.
     pub(super) fn checkpoint_if_due(&self, seq: u64) {
         let (wall, judged) = self.last_checkpoint.get_value();
-        if now_ms() - wall >= CHECKPOINT_EVERY_MS
+        let every = CHECKPOINT_EVERY_MS.max(self.checkpoint_cost_ms.get_value() / CHECKPOINT_SHARE);
+        if now_ms() - wall >= every
             || self.judged.get_value().saturating_sub(judged) >= CHECKPOINT_EVERY_EVENTS
         {
             self.checkpoint(seq, self.judged_ms.get_untracked());
