@@ -174,7 +174,16 @@ impl TailWindow {
             self.lasts.push(x);
             return;
         }
-        // The first block whose last value is >= x, else the last block.
+        let b = self.insert_in_block(x);
+        for s in &mut self.start[b + 1..] {
+            *s += 1;
+        }
+        self.split_if_full(b);
+    }
+
+    /// Inserts x in order into the first block whose last value is >= x (else the last
+    /// block; there must be one) and returns that block; `start` is left to the caller.
+    fn insert_in_block(&mut self, x: f64) -> usize {
         let b = self
             .lasts
             .partition_point(|&l| l < x)
@@ -183,10 +192,7 @@ impl TailWindow {
         let i = count_lt(blk, x);
         blk.insert(i, x);
         self.lasts[b] = self.lasts[b].max(x);
-        for s in &mut self.start[b + 1..] {
-            *s += 1;
-        }
-        self.split_if_full(b);
+        b
     }
 
     /// Splits block `b` in two once it holds more than `2 · BLOCK` values (`start` must be
@@ -229,14 +235,7 @@ impl TailWindow {
             self.insert_sorted(x);
             return;
         }
-        let b = self
-            .lasts
-            .partition_point(|&l| l < x)
-            .min(self.blocks.len() - 1);
-        let blk = &mut self.blocks[b];
-        let i = count_lt(blk, x);
-        blk.insert(i, x);
-        self.lasts[b] = self.lasts[b].max(x);
+        let b = self.insert_in_block(x);
         // Blocks after `b` count one value too few; with `stale` the two offsets cancel
         // but between them.
         let stale = stale.min(self.start.len());

@@ -276,14 +276,6 @@ impl Feed {
         }
     }
 
-    /// For a live source: the time of the newest point waiting to be pulled.
-    pub fn newest_pending_ms(&self) -> Option<i64> {
-        match &self.source {
-            Source::Live { pending } => pending.back().map(Event::t_ms),
-            _ => None,
-        }
-    }
-
     fn build(
         source: Source,
         names: Vec<String>,
