@@ -491,6 +491,48 @@ fn acknowledge_note_and_filters() {
     assert_eq!(engine.incidents()[1].state, IncidentState::Resolved);
 }
 
+#[test]
+fn the_users_word_outlives_a_rebuilt_engine_and_stays_with_its_incident() {
+    use pipescope::core::incident::notes::{key_of, Notes, MAX_NOTES};
+    let mut engine = two_incidents();
+    let mut notes = Notes::default();
+    let second = engine.incidents()[1].clone();
+    notes.acknowledge("monitor", &second, 1_000);
+    notes.set_note("monitor", &second, "<b>load test</b>, not a fault", 1_001);
+    // A reload rebuilds the engine from its journal: same incidents, no user actions.
+    let mut rebuilt = two_incidents();
+    assert!(!rebuilt.incidents()[1].acknowledged);
+    assert!(notes.apply("monitor", &mut rebuilt));
+    assert!(rebuilt.incidents()[1].acknowledged);
+    assert_eq!(rebuilt.incidents()[1].note, "<b>load test</b>, not a fault");
+    assert!(!rebuilt.incidents()[0].acknowledged, "only the incident the user touched");
+    assert!(!notes.apply("monitor", &mut rebuilt), "laying them over twice changes nothing");
+    // Another source's incidents with the same ids are not this one.
+    assert!(!notes.apply("errors", &mut engine));
+    assert!(!engine.incidents()[1].acknowledged);
+    // An incident of a new stream numbered 2 again but starting elsewhere is another one.
+    let mut moved = second.clone();
+    moved.start_ms += 60_000;
+    assert!(notes.get(&key_of("monitor", &moved)).is_none());
+    assert!(notes.get(&key_of("monitor", &second)).is_some_and(|a| a.acknowledged));
+    // Bounded: the oldest words are forgotten first.
+    let mut many = Notes::default();
+    for k in 0..(MAX_NOTES as u64 + 10) {
+        let mut i = second.clone();
+        i.id = k;
+        many.set_note("monitor", &i, "n", k as i64);
+    }
+    assert_eq!(many.len(), MAX_NOTES);
+    let mut first = second.clone();
+    first.id = 0;
+    assert!(many.get(&key_of("monitor", &first)).is_none());
+    first.id = MAX_NOTES as u64 + 9;
+    assert!(many.get(&key_of("monitor", &first)).is_some());
+    // It round-trips through the page's storage format.
+    let back: Notes = serde_json::from_str(&serde_json::to_string(&notes).unwrap()).unwrap();
+    assert_eq!(back, notes);
+}
+
 // ---- incidents from error alerts ----
 
 fn alert(code: u32, method: Method, raised: i64, stop: Option<i64>, ci_low: f64, c: u64) -> Alert {

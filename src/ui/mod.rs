@@ -14,6 +14,7 @@ mod net;
 pub(crate) mod pages;
 mod player;
 mod route;
+mod secrets;
 mod shell;
 mod theme;
 mod update;

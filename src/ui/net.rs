@@ -67,7 +67,8 @@ fn absolute(url: &str) -> String {
 }
 
 /// One request (`GET`, or `POST` of a JSON `body`) to `url`, on behalf of `server` (named
-/// in errors): the status and the body, or why there is none. Times out after
+/// in errors and signed with its credentials, if the user gave any): the status and the
+/// body, or why there is none. Times out after
 /// [`TIMEOUT_MS`]; a refusal by the page's Content-Security-Policy is told apart from an
 /// unreachable server.
 pub async fn request(
@@ -85,12 +86,16 @@ pub async fn request(
     let ctrl = web_sys::AbortController::new().ok();
     let init = web_sys::RequestInit::new();
     init.set_method(method);
+    let headers = js_sys::Object::new();
     if let Some(body) = body {
         init.set_body(&JsValue::from_str(body));
-        let headers = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
-        init.set_headers(&headers);
     }
+    let credentials = super::secrets::get(&server);
+    if let Some(c) = &credentials {
+        let _ = js_sys::Reflect::set(&headers, &"Authorization".into(), &c.authorization().into());
+    }
+    init.set_headers(&headers);
     if let Some(c) = &ctrl {
         init.set_signal(Some(&c.signal()));
     }
@@ -138,6 +143,7 @@ pub async fn request(
     };
     let response: web_sys::Response = response.unchecked_into();
     let status = response.status();
+
     let body = match response.array_buffer() {
         Ok(p) => JsFuture::from(p)
             .await

@@ -15,6 +15,21 @@ pub struct AppState {
     pub status: RwSignal<String>,
     /// True while the system prefers dark colours.
     pub dark: ReadSignal<bool>,
+    /// Servers the user added that the page talks to, by role ("Prometheus", "sinks"):
+    /// the top bar must not say "no network" while any is there.
+    pub remote: RwSignal<Vec<(&'static str, Vec<String>)>>,
+}
+
+impl AppState {
+    /// The servers the page talks to for `role` (empty: none).
+    pub fn set_remote(&self, role: &'static str, servers: Vec<String>) {
+        self.remote.update(|r| {
+            r.retain(|(k, _)| *k != role);
+            if !servers.is_empty() {
+                r.push((role, servers));
+            }
+        });
+    }
 }
 
 fn current_route() -> Route {
@@ -28,6 +43,7 @@ pub fn App() -> impl IntoView {
     let state = AppState {
         status: RwSignal::new("Ready. Drop a CSV or TSV anywhere, or load the demo data. Nothing leaves this machine.".into()),
         dark: prefers_dark(),
+        remote: RwSignal::new(Vec::new()),
     };
     provide_context(state);
     provide_context(IncidentsState::new());
@@ -82,8 +98,18 @@ pub fn App() -> impl IntoView {
                         .collect_view()}
                 </nav>
                 <div class="spacer"></div>
-                <div class="privacy" title="pipescope runs entirely in this browser tab">
-                    "Local only: no upload, no network"
+                <div class="privacy" id="privacy" data-remote=move || (!state.remote.with(Vec::is_empty)).to_string()
+                    title=move || state.remote.with(|r| if r.is_empty() {
+                        "pipescope runs entirely in this browser tab: files are read here and nothing is sent anywhere".to_string()
+                    } else {
+                        format!("Besides this tab, the page talks only to servers you added: {}",
+                            r.iter().map(|(k, v)| format!("{k}: {}", v.join(", "))).collect::<Vec<_>>().join("; "))
+                    })>
+                    {move || state.remote.with(|r| if r.is_empty() {
+                        "Local only: no upload, no network".to_string()
+                    } else {
+                        format!("Local, plus servers you added: {}", r.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "))
+                    })}
                 </div>
             </header>
             <main>

@@ -345,4 +345,29 @@ test('alerts open incidents: cards with severity from ratio and volume, acknowle
   assert.equal(am[0].labels.severity, 'critical');
   assert.ok(am[0].startsAt && !am[0].endsAt, 'an open incident has no endsAt');
   await screenshot(page, 'incidents-from-errors');
+
+  // The user's word outlives a reload (the Errors stream is rebuilt from its journal, its
+  // engine knows nothing of it) and a new file in another workspace.
+  const acknowledgedWithNote = async (what) => {
+    const card = page.locator('.incident-card[data-source="errors"]', { hasText: 'error code 3' });
+    await card.waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll('.incident-card')]
+      .some((c) => /error code 3/.test(c.textContent) && c.dataset.acknowledged === 'true'), null, { timeout: 10_000 })
+      .catch(() => assert.fail(`${what}: the card of code 3 is no longer acknowledged`));
+    assert.equal(await card.locator('input.note').inputValue(), hostile, `${what}: the note is kept`);
+    const others = await page.locator('.incident-card[data-source="errors"]').evaluateAll((cs) => cs
+      .filter((c) => !/error code 3/.test(c.textContent)).map((c) => c.dataset.acknowledged));
+    assert.deepEqual(others, ['false', 'false'], `${what}: only the card the user touched`);
+  };
+  await page.reload();
+  await page.waitForSelector('nav a[href="#/distribution"]', { state: 'attached' });
+  await page.selectOption('#filter-severity', 'all');
+  await acknowledgedWithNote('after a reload');
+  const rows = ['time,cpu'];
+  for (let s = 0; s < 600; s++) rows.push(`${s},${50 + 5 * Math.sin(s / 10)}`);
+  await page.click('nav a[href="#/monitor"]');
+  await page.setInputFiles('#monitor-file-input', { name: 'other.csv', mimeType: 'text/csv', buffer: Buffer.from(rows.join('\n')) });
+  await page.waitForSelector('#monitor-notes, canvas[data-metric="cpu"]');
+  await page.click('nav a[href="#/incidents"]');
+  await acknowledgedWithNote('after a new file in the Monitor');
 });

@@ -54,7 +54,10 @@ const MIME = {
  * are forwarded there with the prefix cut off (query string kept), as a deployer's reverse
  * proxy would put a Prometheus beside the page on the same origin (the page's CSP allows
  * only its own origin). If the target does not answer, the proxy answers 502 Bad Gateway
- * with a text body naming the prefix and the target. `server.mount(prefix, target)` adds
+ * with a text body naming the prefix and the target. A proxy mount with `auth: 'Bearer …'`
+ * forwards only requests whose Authorization header is exactly that, and answers others
+ * 401 (without WWW-Authenticate, so the browser shows no login prompt), as an
+ * authenticating proxy in front of a server would. `server.mount(prefix, target)` adds
  * or replaces a mount (a directory or `{ proxy }`) while the server runs, `unmount(prefix)`
  * removes one.
  */
@@ -76,6 +79,10 @@ export async function startServer(mounts = { [SUB_PATH]: DIST }) {
       }
       if (typeof dir === 'object' && dir?.proxy) {
         if (!url.pathname.startsWith(prefix)) continue;
+        if (dir.auth && req.headers.authorization !== dir.auth) {
+          res.writeHead(401, 'Unauthorized', { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+          return res.end(req.headers.authorization ? 'credentials refused\n' : 'credentials required\n');
+        }
         return proxyRequest(req, res, prefix, dir.proxy, url.pathname.slice(prefix.length) + url.search);
       }
       if (!pathname.startsWith(prefix)) continue;

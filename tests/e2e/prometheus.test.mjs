@@ -260,3 +260,71 @@ test('a shared link connects at once; new settings on a live stream fetch the hi
   t.diagnostic(`link live; after the settings change ${await page.getAttribute(canvas2, 'data-points')} points, trained`);
   await page.click('#prom-disconnect');
 });
+
+test('sign-in: a server behind an authenticating proxy asks for credentials, takes a token, and forgets it on reload unless remembered', { timeout: 120_000 }, async ({ t, page, server, watch }) => {
+  const AUTH_PATH = '/deep/sub/path/prom-auth/';
+  const TOKEN = 'e2e-Token.42_secret';
+  server.mount(AUTH_PATH, { proxy: `${stack.prometheus.url}/`, auth: `Bearer ${TOKEN}` });
+  stack.exporter.setFault(false);
+  watch.allowConsoleError(/Failed to load resource: the server responded with a status of 401/);
+  const url = AUTH_PATH.slice(0, -1);
+
+  // No credentials: the message says the server wants some, nothing is retried, and the
+  // sign-in part of the form opens.
+  await connect(page, { url, query: GAUGE, step: 1, history: 10 });
+  const missing = await promState(page, 'error', 15_000);
+  assert.equal(await page.getAttribute('#prom-status', 'data-kind'), 'auth');
+  assert.match(missing, /401.*wants credentials/, `says what is missing: ${JSON.stringify(missing)}`);
+  assert.ok(!/retrying/.test(missing), 'waiting does not fix missing credentials');
+  assert.equal(await page.locator('#prom-signin').evaluate((d) => d.open), true, 'the sign-in opens by itself');
+
+  // A wrong token reads as refused, not missing.
+  await page.selectOption('#prom-auth', 'token');
+  await page.fill('#prom-token', 'not-the-token');
+  await page.click('#prom-connect');
+  await page.waitForFunction(() => /refused the credentials/.test(document.querySelector('#prom-status')?.textContent || ''), null, { timeout: 15_000 })
+    .catch(async () => assert.fail(`a wrong token shows ${JSON.stringify(await page.innerText('#prom-status'))}`));
+
+  // The right one connects; it is in no link and not in localStorage.
+  await page.fill('#prom-token', TOKEN);
+  await page.click('#prom-connect');
+  await promState(page, 'live', 20_000);
+  await gaugeCanvas(page);
+  const href = await page.getAttribute('#prom-link', 'href');
+  assert.ok(!href.includes(TOKEN) && !href.includes('secret'), `the link holds no credentials: ${href}`);
+  const stored = () => page.evaluate(() => JSON.stringify({ ...localStorage }));
+  assert.ok(!(await stored()).includes(TOKEN), 'not remembered unless asked');
+
+  // A reload resumes the stream from the journal, but the token was only in memory: the
+  // page asks for it again instead of failing silently.
+  await page.reload();
+  await page.waitForSelector('#prom-status[data-kind="auth"]', { timeout: 20_000 });
+  const again = await page.innerText('#prom-status');
+  assert.match(again, /wants credentials/, `after a reload: ${JSON.stringify(again)}`);
+
+  // Remembered on this device: a reload resumes live polling by itself.
+  if (!(await page.locator('#prom-form').isVisible())) await page.click('#monitor-use-prom');
+  await page.selectOption('#prom-auth', 'token');
+  await page.fill('#prom-token', TOKEN);
+  await page.check('#prom-remember');
+  await page.click('#prom-connect');
+  await promState(page, 'live', 20_000);
+  assert.ok((await stored()).includes(TOKEN), 'remembered when asked');
+  await page.reload();
+  await promState(page, 'live', 20_000);
+  t.diagnostic('token remembered: live again after a reload without typing it');
+  await screenshot(page, 'prometheus-signin');
+
+  // Unticking Remember and connecting forgets it on this device.
+  if (!(await page.locator('#prom-form').isVisible())) await page.click('#monitor-use-prom');
+  await page.uncheck('#prom-remember');
+  await page.click('#prom-connect');
+  await promState(page, 'live', 20_000);
+  assert.ok(!(await stored()).includes(TOKEN), 'forgotten on this device when Remember is unticked');
+  // The top bar does not claim "no network" while the page polls a server.
+  assert.match(await page.innerText('#privacy'), /servers you added: Prometheus/);
+  assert.match(await page.getAttribute('#privacy', 'title'), new RegExp(`Prometheus: ${url}`));
+  await page.click('#prom-disconnect');
+  await page.waitForFunction(() => /^Local only/.test(document.querySelector('#privacy')?.textContent || ''), null, { timeout: 5_000 })
+    .catch(async () => assert.fail(`after Stop the top bar says ${JSON.stringify(await page.innerText('#privacy'))}`));
+});

@@ -26,6 +26,7 @@ mod card;
 mod config;
 mod evidence;
 pub mod export;
+pub mod notes;
 
 pub use card::{AnomalyRecord, Incident, IncidentError, IncidentSource, IncidentState};
 pub use config::{ConfigError, IncidentConfig};

@@ -45,6 +45,15 @@ pub enum LiveError {
         /// Start of the body (clipped), if any.
         body: String,
     },
+    /// The server (or the proxy in front of it) wants credentials (HTTP 401 or 403).
+    Unauthorized {
+        /// The server asked.
+        server: String,
+        /// 401 or 403.
+        status: u16,
+        /// Whether the request carried credentials (they were refused) or none.
+        sent: bool,
+    },
     /// The server answered, but not with a response this source can read (a Prometheus
     /// error, a proxy's HTML page, a bad field).
     Response {
@@ -96,7 +105,10 @@ impl fmt::Display for LiveError {
                 body,
             } => {
                 let hint = match status {
-                    401 | 403 => "; the server wants credentials this page was not given",
+                    401 | 403 => {
+                        "; it wants credentials: put a proxy on this page's origin in front of \
+                         it that adds them"
+                    }
                     404 => "; is this the server's base URL (the part before /api/…)?",
                     429 | 503 => "; the server is busy, retrying",
                     502 | 504 => {
@@ -111,6 +123,22 @@ impl fmt::Display for LiveError {
                 }
                 Ok(())
             }
+            LiveError::Unauthorized {
+                server,
+                status,
+                sent: false,
+            } => write!(
+                f,
+                "{} answered HTTP {status}: it wants credentials. Open Sign-in and give a \
+                 token or a user and password",
+                clip(server)
+            ),
+            LiveError::Unauthorized { server, status, .. } => write!(
+                f,
+                "{} answered HTTP {status}: it refused the credentials given. Check them \
+                 under Sign-in (a token may have expired)",
+                clip(server)
+            ),
             LiveError::Response { server, error } => write!(f, "{}: {error}", clip(server)),
         }
     }
@@ -119,12 +147,44 @@ impl fmt::Display for LiveError {
 impl std::error::Error for LiveError {}
 
 impl LiveError {
+    /// An HTTP error status from `server`: 401 and 403 ask for credentials, the rest are
+    /// [`LiveError::Http`] with the start of the body.
+    pub fn http(server: String, status: u16, body: String) -> LiveError {
+        match status {
+            401 | 403 => LiveError::Unauthorized {
+                server,
+                status,
+                sent: false,
+            },
+            _ => LiveError::Http {
+                server,
+                status,
+                body,
+            },
+        }
+    }
+
+    /// This error, knowing whether the request carried credentials (a 401 then means they
+    /// were refused, not missing).
+    pub fn with_credentials_sent(self, sent: bool) -> LiveError {
+        match self {
+            LiveError::Unauthorized { server, status, .. } => LiveError::Unauthorized {
+                server,
+                status,
+                sent,
+            },
+            e => e,
+        }
+    }
+
     /// Whether retrying later may help (the settings and the query are not at fault).
     pub fn is_transient(&self) -> bool {
         match self {
             LiveError::Unreachable { .. } | LiveError::Timeout { .. } => true,
             LiveError::Http { status, .. } => *status >= 500 || *status == 429,
-            LiveError::Setting { .. } | LiveError::Blocked { .. } => false,
+            LiveError::Setting { .. }
+            | LiveError::Blocked { .. }
+            | LiveError::Unauthorized { .. } => false,
             LiveError::Response { error, .. } => !matches!(
                 error,
                 SourceError::Prometheus { .. } | SourceError::Unsupported { .. }
@@ -133,7 +193,7 @@ impl LiveError {
     }
 
     /// A short kind for the page (`data-kind`): `setting`, `unreachable`, `blocked`,
-    /// `timeout`, `http`, `prometheus`, `response`.
+    /// `timeout`, `http`, `auth`, `prometheus`, `response`.
     pub fn kind(&self) -> &'static str {
         match self {
             LiveError::Setting { .. } => "setting",
@@ -141,6 +201,7 @@ impl LiveError {
             LiveError::Blocked { .. } => "blocked",
             LiveError::Timeout { .. } => "timeout",
             LiveError::Http { .. } => "http",
+            LiveError::Unauthorized { .. } => "auth",
             LiveError::Response {
                 error: SourceError::Prometheus { .. },
                 ..

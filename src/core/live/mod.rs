@@ -7,14 +7,17 @@
 //!
 //! - [`prometheus`]: the Prometheus HTTP API (`/api/v1/query_range`), which Mimir, Thanos
 //!   and VictoriaMetrics speak too.
+//! - [`Credentials`]: a token or a user and password for a server that wants them.
 //! - [`Backoff`]: how long to wait before retrying a failed request.
 
 pub mod prometheus;
 
 mod backoff;
+mod credentials;
 mod error;
 
 pub use backoff::Backoff;
+pub use credentials::Credentials;
 pub use error::LiveError;
 pub use prometheus::{Answer, PromSource, PromSourceBuilder, RangeRequest, SeriesBook};
 

@@ -358,11 +358,7 @@ impl PromSource {
         match read_prometheus_json(body) {
             Ok(table) => {
                 if !(200..300).contains(&status) {
-                    return Err(LiveError::Http {
-                        server,
-                        status,
-                        body: String::new(),
-                    });
+                    return Err(LiveError::http(server, status, String::new()));
                 }
                 let series = table
                     .names
@@ -389,11 +385,9 @@ impl PromSource {
                 notes: Vec::new(),
             }),
             Err(e @ SourceError::Prometheus { .. }) => Err(LiveError::Response { server, error: e }),
-            Err(_) if !(200..300).contains(&status) => Err(LiveError::Http {
-                server,
-                status,
-                body: first_line(body),
-            }),
+            Err(_) if !(200..300).contains(&status) => {
+                Err(LiveError::http(server, status, first_line(body)))
+            }
             Err(error) => Err(LiveError::Response { server, error }),
         }
     }
@@ -635,6 +629,14 @@ mod tests {
         assert!(e.to_string().contains("502 Bad Gateway") && !e.to_string().contains('<'), "{e}");
         let e = s.read(404, b"404 page not found").unwrap_err();
         assert!(e.to_string().contains("base URL"), "{e}");
+        // A proxy asking for credentials: missing ones and refused ones read differently,
+        // and neither is retried (waiting does not fix them).
+        let e = s.read(401, b"Unauthorized").unwrap_err();
+        assert_eq!(e.kind(), "auth");
+        assert!(!e.is_transient());
+        assert!(e.to_string().contains("wants credentials"), "{e}");
+        let e = e.with_credentials_sent(true);
+        assert!(e.to_string().contains("refused the credentials"), "{e}");
     }
 
     #[test]

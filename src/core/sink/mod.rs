@@ -195,14 +195,7 @@ fn fingerprint(labels: &BTreeMap<&'static str, String>) -> String {
     format!("{h:016x}")
 }
 
-/// Identifies an incident across workspaces and streams: its source's name, its id there,
-/// and its start (a new stream numbers its incidents from 1 again).
-pub type Key = (String, u64, i64);
-
-/// The key of an incident of `source`.
-pub fn key_of(source: &str, i: &Incident) -> Key {
-    (source.to_string(), i.id, i.start_ms)
-}
+pub use crate::core::incident::notes::{key_of, Key};
 
 /// What one sink has acknowledged of one incident.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -149,6 +149,7 @@ pub fn IncidentsPage() -> impl IntoView {
                 "Export for Alertmanager"</button>
         </div>
         <sinks::SinksPanel />
+        {move || st.notes_problem.get().map(|p| view! { <div class="problem" id="notes-problem" role="alert">{p}</div> })}
         <div class="incident-grid" id="incident-list">
             {move || {
                 let list = shown();

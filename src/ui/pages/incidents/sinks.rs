@@ -64,6 +64,12 @@ impl SinksState {
         let st = SinksState {
             sinks: RwSignal::new(load()),
         };
+        if let Some(app) = use_context::<crate::ui::shell::AppState>() {
+            Effect::new(move |_| {
+                let urls = st.sinks.with(|s| s.iter().map(|c| c.sink.url().to_string()).collect());
+                app.set_remote("alert sinks", urls);
+            });
+        }
         spawn_local(async move {
             loop {
                 gloo_timers::future::TimeoutFuture::new(TICK_MS).await;

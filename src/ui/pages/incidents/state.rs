@@ -5,7 +5,22 @@
 use leptos::prelude::*;
 
 use crate::core::errors::Alert;
+use crate::core::incident::notes::Notes;
 use crate::core::incident::{Incident, IncidentConfig, IncidentEngine};
+
+/// localStorage key of the user's acknowledgements and notes.
+const NOTES_KEY: &str = "pipescope-incident-notes";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+fn load_notes() -> Notes {
+    storage()
+        .and_then(|s| s.get_item(NOTES_KEY).ok().flatten())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
 
 /// Where an incident came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,12 +47,26 @@ struct Books {
     errors: Option<IncidentEngine>,
 }
 
+impl Books {
+    fn engine(&mut self, source: Source) -> Option<&mut IncidentEngine> {
+        match source {
+            Source::Monitor => self.monitor.as_mut(),
+            Source::Errors => self.errors.as_mut(),
+        }
+    }
+}
+
 /// App-wide incident state, provided by the shell.
 #[derive(Clone, Copy)]
 pub struct IncidentsState {
     /// Bumped whenever any book changed.
     pub version: RwSignal<u64>,
     books: StoredValue<Books, LocalStorage>,
+    /// The user's acknowledgements and notes, laid over every engine: an engine rebuilt by a
+    /// reload or a new file does not know them.
+    notes: StoredValue<Notes, LocalStorage>,
+    /// Why the last note could not be stored, if it could not.
+    pub notes_problem: RwSignal<Option<String>>,
 }
 
 impl IncidentsState {
@@ -46,6 +75,8 @@ impl IncidentsState {
         IncidentsState {
             version: RwSignal::new(0),
             books: StoredValue::new_local(Books::default()),
+            notes: StoredValue::new_local(load_notes()),
+            notes_problem: RwSignal::new(None),
         }
     }
 
@@ -53,9 +84,19 @@ impl IncidentsState {
         self.version.update(|v| *v += 1);
     }
 
+    /// Lays the user's notes over `source`'s engine.
+    fn overlay(&self, source: Source, b: &mut Books) {
+        if let Some(e) = b.engine(source) {
+            self.notes.with_value(|n| n.apply(source.name(), e));
+        }
+    }
+
     /// Replaces the Monitor's incident engine (a new stream or new settings).
     pub fn set_monitor(&self, engine: Option<IncidentEngine>) {
-        self.books.update_value(|b| b.monitor = engine);
+        self.books.update_value(|b| {
+            b.monitor = engine;
+            self.overlay(Source::Monitor, b);
+        });
         self.bump();
     }
 
@@ -63,7 +104,11 @@ impl IncidentsState {
     pub fn with_monitor<R>(&self, f: impl FnOnce(&mut IncidentEngine) -> R) -> Option<R> {
         let r = self
             .books
-            .try_update_value(|b| b.monitor.as_mut().map(f))
+            .try_update_value(|b| {
+                let r = b.monitor.as_mut().map(f);
+                self.overlay(Source::Monitor, b);
+                r
+            })
             .flatten();
         self.bump();
         r
@@ -84,7 +129,8 @@ impl IncidentsState {
                 let engine = b.errors.as_mut()?;
                 let before = engine.incidents().to_vec();
                 engine.sync_error_alerts(alerts, codes, now_s);
-                Some(engine.incidents() != before.as_slice())
+                self.overlay(Source::Errors, b);
+                Some(b.errors.as_ref()?.incidents() != before.as_slice())
             })
             .flatten()
             .unwrap_or(false);
@@ -114,25 +160,40 @@ impl IncidentsState {
         })
     }
 
-    /// Marks an incident acknowledged.
+    /// Marks an incident acknowledged, here and across reloads.
     pub fn acknowledge(&self, source: Source, id: u64) {
-        self.edit(source, |e| e.acknowledge(id).is_ok());
+        self.edit(source, id, |n, i, now| n.acknowledge(source.name(), i, now));
     }
 
-    /// Sets an incident's note.
+    /// Sets an incident's note, here and across reloads.
     pub fn set_note(&self, source: Source, id: u64, text: &str) {
-        self.edit(source, |e| e.set_note(id, text).is_ok());
+        self.edit(source, id, |n, i, now| n.set_note(source.name(), i, text, now));
     }
 
-    fn edit(&self, source: Source, f: impl FnOnce(&mut IncidentEngine) -> bool) {
+    fn edit(&self, source: Source, id: u64, f: impl FnOnce(&mut Notes, &Incident, i64)) {
+        let Some(incident) = self
+            .read(source, |e| e.incidents().iter().find(|i| i.id == id).cloned())
+            .flatten()
+        else {
+            return;
+        };
+        self.notes
+            .update_value(|n| f(n, &incident, js_sys::Date::now() as i64));
+        let saved = self.notes.with_value(|n| {
+            let s = storage().ok_or(())?;
+            s.set_item(NOTES_KEY, &serde_json::to_string(n).map_err(|_| ())?)
+                .map_err(|_| ())
+        });
+        self.notes_problem.set(saved.err().map(|_| {
+            "The browser refused to store acknowledgements and notes (storage full or \
+             disabled): they last until this tab closes."
+                .to_string()
+        }));
         let done = self
             .books
             .try_update_value(|b| {
-                let book = match source {
-                    Source::Monitor => b.monitor.as_mut(),
-                    Source::Errors => b.errors.as_mut(),
-                };
-                book.map(f)
+                b.engine(source)
+                    .map(|e| self.notes.with_value(|n| n.apply(source.name(), e)))
             })
             .flatten()
             .unwrap_or(false);

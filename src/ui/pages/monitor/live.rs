@@ -10,14 +10,17 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::state::{LiveStatus, MonState};
-use crate::core::live::{Answer, Backoff, LiveError, PromSource, SeriesBook};
+use crate::core::live::{Answer, Backoff, Credentials, LiveError, PromSource, SeriesBook};
 
 async fn fetch_answer(
     source: &PromSource,
     r: &crate::core::live::RangeRequest,
 ) -> Result<Answer, LiveError> {
     let (status, body) = crate::ui::net::request("GET", &source.url(r), None, source.base()).await?;
-    source.read(status, &body)
+    let signed = crate::ui::secrets::get(source.base()).is_some();
+    source
+        .read(status, &body)
+        .map_err(|e| e.with_credentials_sent(signed))
 }
 
 fn now_epoch_ms() -> i64 {
@@ -200,6 +203,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
     let step_s = RwSignal::new(15.0_f64);
     let history_min = RwSignal::new(60.0_f64);
     let problem = RwSignal::new(None::<String>);
+    let signin = SignIn::new();
     // A shared link (`#/monitor?prom=…&query=…`) fills the form; a server on this page's
     // origin is connected at once, another origin waits for the user's Connect.
     let hash = web_sys::window()
@@ -210,6 +214,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
             match PromSource::from_query(query) {
                 Some(Ok(source)) => {
                     url.set(source.base().to_string());
+                    signin.fill(source.base());
                     queries.set(source.queries().join("\n"));
                     step_s.set(source.step_ms() as f64 / 1000.0);
                     history_min.set(source.history_ms() as f64 / 60_000.0);
@@ -238,6 +243,23 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
             connect(st, (*source).clone());
         }
     });
+    // A recovered (or reconnected) stream shows its source in the form, so Connect after
+    // a failed resume (credentials asked again) needs no retyping.
+    Effect::new(move |_| {
+        if let Some(source) = st.live.get() {
+            if url.get_untracked().trim().is_empty() {
+                url.set(source.base().to_string());
+                queries.set(source.queries().join("\n"));
+                step_s.set(source.step_ms() as f64 / 1000.0);
+                history_min.set(source.history_ms() as f64 / 60_000.0);
+                signin.fill(source.base());
+            }
+        }
+    });
+    Effect::new(move |_| {
+        let servers = st.live.with(|l| l.iter().map(|l| l.base().to_string()).collect());
+        st.app.set_remote("Prometheus", servers);
+    });
     // After a recovery the stream is live with no loop: resume it.
     Effect::new(move |_| {
         if let Some(source) = st.live.get() {
@@ -254,9 +276,10 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
             .step_ms((step_s.get_untracked() * 1000.0).round() as i64)
             .history_ms((history_min.get_untracked() * 60_000.0).round() as i64)
             .build();
-        match built {
-            Ok(source) => {
-                problem.set(None);
+        let signed = built.and_then(|source| signin.keep(source.base()).map(|note| (source, note)));
+        match signed {
+            Ok((source, note)) => {
+                problem.set(note);
                 connect(st, source);
             }
             Err(e) => problem.set(Some(e.to_string())),
@@ -276,7 +299,8 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                     <input id="prom-url" type="text" placeholder="http://localhost:9090 or /prometheus"
                         title="The Prometheus base URL (the part before /api/v1): an address, or a path on this page's server (a reverse proxy). Mimir, Thanos and VictoriaMetrics work too."
                         prop:value=move || url.get()
-                        on:input=move |e| url.set(event_target_value(&e)) />
+                        on:input=move |e| url.set(event_target_value(&e))
+                        on:change=move |_| signin.fill(url.get_untracked().trim().trim_end_matches('/')) />
                 </label>
                 <label class="queries">"Queries (one PromQL per line) "
                     <textarea id="prom-queries" rows="2" placeholder="rate(http_requests_total[5m])"
@@ -295,6 +319,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                         prop:value=move || history_min.get().to_string()
                         on:change=move |e| if let Some(v) = number(&e) { history_min.set(v) } />
                 </label>
+                <SignInFields signin open_when=Signal::derive(move || st.live_status.with(|s| matches!(s, LiveStatus::Error { kind: "auth", .. }))) />
                 <button id="prom-connect" type="submit">"Connect"</button>
                 <button id="prom-disconnect" type="button" class="link"
                     disabled=move || st.live.with(Option::is_none)
@@ -333,5 +358,104 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                 }}
             </div>
         </Show>
+    }
+}
+
+/// The sign-in part of the form: no credentials, a token, or a user and password.
+#[derive(Clone, Copy)]
+struct SignIn {
+    /// "none", "token" or "basic".
+    kind: RwSignal<&'static str>,
+    token: RwSignal<String>,
+    user: RwSignal<String>,
+    password: RwSignal<String>,
+    remember: RwSignal<bool>,
+}
+
+impl SignIn {
+    fn new() -> Self {
+        SignIn {
+            kind: RwSignal::new("none"),
+            token: RwSignal::new(String::new()),
+            user: RwSignal::new(String::new()),
+            password: RwSignal::new(String::new()),
+            remember: RwSignal::new(false),
+        }
+    }
+
+    /// Fills the fields with what this tab (or this device) holds for `server`.
+    fn fill(&self, server: &str) {
+        match crate::ui::secrets::get(server) {
+            Some(Credentials::Bearer { token }) => {
+                self.kind.set("token");
+                self.token.set(token);
+            }
+            Some(Credentials::Basic { user, password }) => {
+                self.kind.set("basic");
+                self.user.set(user);
+                self.password.set(password);
+            }
+            None => return,
+        }
+        self.remember.set(crate::ui::secrets::remembered(server));
+    }
+
+    /// Keeps the fields' credentials for `server` (in memory, or remembered); a note when
+    /// the browser would not store them, or why they cannot be sent.
+    fn keep(&self, server: &str) -> Result<Option<String>, LiveError> {
+        let credentials = match self.kind.get_untracked() {
+            "token" => Some(Credentials::bearer(&self.token.get_untracked())?),
+            "basic" => Some(Credentials::basic(
+                &self.user.get_untracked(),
+                &self.password.get_untracked(),
+            )?),
+            _ => None,
+        };
+        Ok(crate::ui::secrets::set(server, credentials, self.remember.get_untracked()).err())
+    }
+}
+
+#[component]
+fn SignInFields(signin: SignIn, open_when: Signal<bool>) -> impl IntoView {
+    let SignIn { kind, token, user, password, remember } = signin;
+    view! {
+        <details class="signin" id="prom-signin" prop:open=move || open_when.get() || kind.get() != "none">
+            <summary title="For a server (or a proxy in front of it) that asks for credentials">
+                {move || match kind.get() { "token" => "Sign-in: token", "basic" => "Sign-in: user and password", _ => "Sign-in (optional)" }}
+            </summary>
+            <label>"Credentials "
+                <select id="prom-auth" on:change=move |e| kind.set(match event_target_value(&e).as_str() {
+                        "token" => "token", "basic" => "basic", _ => "none" })
+                    prop:value=move || kind.get()>
+                    <option value="none">"None"</option>
+                    <option value="token">"Token (Bearer)"</option>
+                    <option value="basic">"User and password (Basic)"</option>
+                </select>
+            </label>
+            <Show when=move || kind.get() == "token">
+                <label>"Token "
+                    <input id="prom-token" type="password" autocomplete="off" spellcheck="false"
+                        prop:value=move || token.get() on:input=move |e| token.set(event_target_value(&e)) />
+                </label>
+            </Show>
+            <Show when=move || kind.get() == "basic">
+                <label>"User "
+                    <input id="prom-user" type="text" autocomplete="username"
+                        prop:value=move || user.get() on:input=move |e| user.set(event_target_value(&e)) />
+                </label>
+                <label>"Password "
+                    <input id="prom-password" type="password" autocomplete="current-password"
+                        prop:value=move || password.get() on:input=move |e| password.set(event_target_value(&e)) />
+                </label>
+            </Show>
+            <Show when=move || kind.get() != "none">
+                <label class="check" title="Without this, the sign-in lasts until this tab closes; it is never put in a link, the journal or an export">
+                    <input id="prom-remember" type="checkbox" prop:checked=move || remember.get()
+                        on:change=move |e| remember.set(event_target_checked(&e)) />
+                    " Remember on this device"
+                </label>
+            </Show>
+            <p class="hint">"Sent only to this server, as the Authorization header. Kept in this tab's memory unless you tick Remember."</p>
+        </details>
     }
 }
