@@ -70,3 +70,41 @@ pub fn paint_image(
     )
     .map_err(|e| format!("{e:?}"))
 }
+
+/// Whether the canvas is on screen or near it (within a quarter of the viewport above or below),
+/// kept up to date by an IntersectionObserver: charts far from view can skip redraws and
+/// draw as they come near, before the user sees them. True until the first report, and
+/// where the browser has no IntersectionObserver.
+pub fn near_view(canvas: leptos::prelude::NodeRef<leptos::html::Canvas>) -> leptos::prelude::ReadSignal<bool> {
+    use leptos::prelude::*;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let (near, set_near) = signal(true);
+    let held = StoredValue::new_local(None::<(web_sys::IntersectionObserver, Closure<dyn Fn(js_sys::Array)>)>);
+    Effect::new(move |_| {
+        let Some(el) = canvas.get() else { return };
+        let report = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            // The newest entry for this one target says where it is now.
+            if let Some(e) = entries.iter().last() {
+                let e: web_sys::IntersectionObserverEntry = e.unchecked_into();
+                set_near.set(e.is_intersecting());
+            }
+        });
+        let init = web_sys::IntersectionObserverInit::new();
+        init.set_root_margin("25% 0px");
+        let Ok(observer) =
+            web_sys::IntersectionObserver::new_with_options(report.as_ref().unchecked_ref(), &init)
+        else {
+            return;
+        };
+        observer.observe(&el);
+        if let Some((old, _)) = held.try_update_value(|h| h.replace((observer, report))).flatten() {
+            old.disconnect();
+        }
+    });
+    on_cleanup(move || {
+        if let Some((o, _)) = held.try_update_value(Option::take).flatten() {
+            o.disconnect();
+        }
+    });
+    near
+}

@@ -104,6 +104,9 @@ pub fn BandCharts() -> impl IntoView {
     }
 }
 
+/// Wall time between redraws of a live chart far from view, ms.
+const FAR_REDRAW_MS: f64 = 5_000.0;
+
 /// The band chart of metric `index`.
 #[component]
 fn BandChart(
@@ -122,11 +125,28 @@ fn BandChart(
     // The point the tooltip explains, by its time; set by the pointer or the keyboard.
     let picked = RwSignal::new(None::<i64>);
     let title = name.clone();
+    let near = crate::ui::canvas::near_view(canvas);
+    // Wall time of the last draw while far from view, ms.
+    let drawn_far_at = StoredValue::new(f64::NEG_INFINITY);
+
     Effect::new(move |_| {
         st.version.get();
         let (w, p) = (window_ms.get(), pan.get());
         let dark = st.app.dark.get();
         let Some(el) = canvas.get() else { return };
+        // A live stream with many metrics redraws every poll: charts far from view are
+        // drawn every few seconds only (and at once when they come near), which keeps a
+        // poll of fifty series cheap. Replays and the simulator draw every chart always.
+        let now = js_sys::Date::now();
+        if !near.get() && st.live.with_untracked(Option::is_some) {
+            if now - drawn_far_at.get_value() < FAR_REDRAW_MS {
+                return;
+            }
+            drawn_far_at.set_value(now);
+        } else {
+            // Charts that leave view together redraw at staggered times, not all in one poll.
+            drawn_far_at.set_value(now - (index % 10) as f64 * FAR_REDRAW_MS / 10.0);
+        }
         let style = if dark {
             ChartStyle::dark()
         } else {
