@@ -213,7 +213,7 @@ test('the stream plays live: alerts appear as stream time passes, seek back rebu
   assert.deepEqual(codes, ['2', '3', '4']);
 });
 
-test('mean threshold mode: alerts per window with start and stop, printable in the original format', async ({ page }) => {
+test('mean threshold mode: alerts per window with start and stop, printable in the original format; hundreds of incidents come a page at a time', async ({ t, page }) => {
   await replay(page, SET_A);
   await page.selectOption('#method', 'mean-threshold');
   await page.fill('#threshold', '1.5');
@@ -236,6 +236,16 @@ test('mean threshold mode: alerts per window with start and stop, printable in t
   await page.locator('#windows').dispatchEvent('change');
   await page.waitForFunction(() => /not a list of 1 to 16 bin counts of 1 to 10000 each/.test(document.querySelector('#errors-error')?.textContent ?? ''), null, { timeout: 10_000 });
   assert.equal((await alertRows(page)).length, rows.length, 'the alerts on screen are kept');
+  // Hundreds of incidents come a page of 60 at a time.
+  await page.click('nav a[href="#/incidents"]');
+  const total = Number((await page.textContent('#incident-counts')).match(/^(\d+) incident/)?.[1]);
+  t.diagnostic(`${total} incidents from mean-threshold alerts`);
+  if (total > 60) {
+    assert.equal(await page.locator('.incident-card').count(), 60);
+    assert.match(await page.textContent('#incidents-more'), new RegExp(`^Show ${Math.min(60, total - 60)} more \\(${total - 60} not shown\\)$`));
+    await page.click('#incidents-more');
+    assert.equal(await page.locator('.incident-card').count(), Math.min(120, total));
+  }
 });
 
 test('bad input: one build, three builds, bad timestamps and hostile labels', async ({ page }) => {
@@ -370,4 +380,15 @@ test('alerts open incidents: cards with severity from ratio and volume, acknowle
   await page.waitForSelector('#monitor-notes, canvas[data-metric="cpu"]');
   await page.click('nav a[href="#/incidents"]');
   await acknowledgedWithNote('after a new file in the Monitor');
+  // The acknowledgement says when, and can be taken back (for good: a reload keeps it off).
+  const card = page.locator('.incident-card[data-source="errors"]', { hasText: 'error code 3' });
+  assert.match(await card.locator('.acked').innerText(), /^Acknowledged at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  await card.locator('button.unack').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('.incident-card')]
+    .every((c) => c.dataset.acknowledged === 'false'));
+  await page.reload();
+  await page.waitForSelector('.incident-card[data-source="errors"]', { timeout: 30_000 });
+  await page.waitForTimeout(500);
+  assert.equal(await card.getAttribute('data-acknowledged'), 'false', 'an undone acknowledgement stays undone');
+  assert.equal(await card.locator('input.note').inputValue(), hostile, 'the note stays');
 });

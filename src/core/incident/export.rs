@@ -214,9 +214,10 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
     let severity = if i.severity <= 1 { "critical" } else { "warning" };
     labels.insert("severity", severity.to_string());
     labels.insert("incident_id", i.uid());
-    labels.insert("metric", i.metrics.join(","));
     let (summary, mut description) = match &i.source {
         IncidentSource::Metrics => {
+            // An error regression names its code in `code`; `metric` is for metrics only.
+            labels.insert("metric", i.metrics.join(","));
             labels.insert("alertname", "PipescopeMetricIncident".to_string());
             (
                 format!(

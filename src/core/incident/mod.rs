@@ -228,7 +228,12 @@ impl IncidentEngine {
 
     /// Mark an incident acknowledged.
     pub fn acknowledge(&mut self, id: u64) -> Result<(), IncidentError> {
-        self.find(id)?.acknowledged = true;
+        self.set_acknowledged(id, true)
+    }
+
+    /// Mark an incident acknowledged or not (the user took an acknowledgement back).
+    pub fn set_acknowledged(&mut self, id: u64, on: bool) -> Result<(), IncidentError> {
+        self.find(id)?.acknowledged = on;
         Ok(())
     }
 

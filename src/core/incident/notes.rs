@@ -26,6 +26,9 @@ pub const MAX_NOTES: usize = 1_000;
 pub struct Annotation {
     /// Acknowledged.
     pub acknowledged: bool,
+    /// Wall time of the acknowledgement, epoch ms.
+    #[serde(default)]
+    pub acknowledged_at_ms: Option<i64>,
     /// The note.
     pub note: String,
     /// Wall time of the last change, epoch ms (which to forget first).
@@ -98,9 +101,19 @@ impl Notes {
         a
     }
 
-    /// Records that the user acknowledged `i`.
+    /// Records that the user acknowledged `i`, and when.
     pub fn acknowledge(&mut self, source: &str, i: &Incident, now_ms: i64) {
-        self.entry(source, i, now_ms).acknowledged = true;
+        let a = self.entry(source, i, now_ms);
+        a.acknowledged = true;
+        a.acknowledged_at_ms = Some(now_ms);
+        self.bound();
+    }
+
+    /// Records that the user took back their acknowledgement of `i`.
+    pub fn unacknowledge(&mut self, source: &str, i: &Incident, now_ms: i64) {
+        let a = self.entry(source, i, now_ms);
+        a.acknowledged = false;
+        a.acknowledged_at_ms = None;
         self.bound();
     }
 
@@ -125,8 +138,9 @@ impl Notes {
         self.len() == 0
     }
 
-    /// Lays the notes over `engine`'s incidents (an acknowledgement is never undone by an
-    /// engine that does not know it); whether any incident changed.
+    /// Lays the notes over `engine`'s incidents: for an incident the user spoke of, their
+    /// acknowledgement (given or taken back) and note win over the engine's; whether any
+    /// incident changed.
     pub fn apply(&self, source: &str, engine: &mut IncidentEngine) -> bool {
         let Some(book) = self.by_source.get(source) else {
             return false;
@@ -137,13 +151,11 @@ impl Notes {
             .iter()
             .filter_map(|i| {
                 let a = book.get(&(i.id, i.start_ms))?;
-                (a.acknowledged && !i.acknowledged || a.note != i.note).then_some((i.id, a))
+                (a.acknowledged != i.acknowledged || a.note != i.note).then_some((i.id, a))
             })
             .collect();
         for (id, a) in wanted {
-            if a.acknowledged {
-                changed |= engine.acknowledge(id).is_ok();
-            }
+            changed |= engine.set_acknowledged(id, a.acknowledged).is_ok();
             changed |= engine.set_note(id, &a.note).is_ok();
         }
         changed

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::core::incident::export::{alertmanager_json, incidents_csv, incidents_json};
 use crate::core::incident::{Incident, IncidentSource, IncidentState};
-use crate::core::time::format_stream_ms;
+use crate::core::time::{format_iso_seconds, format_stream_ms};
 use crate::ui::download;
 use state::{IncidentsState, Source};
 
@@ -47,6 +47,9 @@ fn sparkline(points: &[(i64, f64)]) -> String {
         .join(" ")
 }
 
+/// Cards shown at first, and added by each "Show more".
+const PAGE: usize = 60;
+
 /// The Incidents workspace page.
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
@@ -55,6 +58,9 @@ pub fn IncidentsPage() -> impl IntoView {
     let severity = RwSignal::new(String::from("all"));
     let status = RwSignal::new(String::from("all"));
     let source = RwSignal::new(String::from("all"));
+    // Hundreds of cards (mean-threshold alerts on a long stream) come a page at a time, the
+    // most pressing first.
+    let shown_max = RwSignal::new(PAGE);
     let shown = move || {
         st.version.get();
         let (sev, state, src) = (severity.get(), status.get(), source.get());
@@ -162,7 +168,19 @@ pub fn IncidentsPage() -> impl IntoView {
                         </p>
                     }.into_any();
                 }
-                list.into_iter().map(|(src, i)| view! { <Card source=src incident=i /> }).collect_view().into_any()
+                let total = list.len();
+                let cards = list.into_iter().take(shown_max.get()).map(|(src, i)| view! { <Card source=src incident=i /> }).collect_view();
+                let left = total.saturating_sub(shown_max.get());
+                view! {
+                    {cards}
+                    {(left > 0).then(|| view! {
+                        <p class="more">
+                            <button id="incidents-more" on:click=move |_| shown_max.update(|n| *n += PAGE)>
+                                {format!("Show {} more ({left} not shown)", left.min(PAGE))}
+                            </button>
+                        </p>
+                    })}
+                }.into_any()
             }}
         </div>
     }
@@ -229,9 +247,20 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
                 })
             }}
             <footer>
-                <button class="ack" disabled=i.acknowledged on:click=move |_| st.acknowledge(source, id)>
-                    {if i.acknowledged { "Acknowledged" } else { "Acknowledge" }}
-                </button>
+                {if i.acknowledged {
+                    let when = st.acknowledged_at(source, &i).map(|ms| format!(" at {}", format_iso_seconds(ms.div_euclid(1000))));
+                    view! {
+                        <span class="acked" title="Acknowledged on this device; kept across reloads">
+                            {format!("Acknowledged{}", when.unwrap_or_default())}</span>
+                        <button class="unack link" on:click=move |_| st.unacknowledge(source, id)
+                            title="Take the acknowledgement back">"Undo"</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button class="ack" on:click=move |_| st.acknowledge(source, id)
+                            title="Mark as seen by a person; kept across reloads, and can be undone">"Acknowledge"</button>
+                    }.into_any()
+                }}
                 <input class="note" type="text" placeholder="Add a note…" aria-label="Note" prop:value=note
                     on:change=move |e| st.set_note(source, id, &event_target_value(&e)) />
             </footer>

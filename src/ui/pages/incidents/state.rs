@@ -165,6 +165,19 @@ impl IncidentsState {
         self.edit(source, id, |n, i, now| n.acknowledge(source.name(), i, now));
     }
 
+    /// Takes back an acknowledgement, here and across reloads.
+    pub fn unacknowledge(&self, source: Source, id: u64) {
+        self.edit(source, id, |n, i, now| n.unacknowledge(source.name(), i, now));
+    }
+
+    /// When the user acknowledged `i`, epoch ms (None: not acknowledged, or before times
+    /// were kept).
+    pub fn acknowledged_at(&self, source: Source, i: &Incident) -> Option<i64> {
+        let key = crate::core::incident::notes::key_of(source.name(), i);
+        self.notes
+            .with_value(|n| n.get(&key).and_then(|a| a.acknowledged_at_ms))
+    }
+
     /// Sets an incident's note, here and across reloads.
     pub fn set_note(&self, source: Source, id: u64, text: &str) {
         self.edit(source, id, |n, i, now| n.set_note(source.name(), i, text, now));

@@ -101,11 +101,19 @@ pub fn EvalTable() -> impl IntoView {
                 <span class="muted">{move || format!("windows of {} s of stream time; the last closed window, and the last {SPARK_WINDOWS} as small series", window_s())}</span>
             </div>
             <table id="eval-table" class="data eval-table">
-                <thead><tr>
-                    <th>"metric"</th><th>"window start"</th><th class="num">"MAE"</th><th class="num">"MAPE %"</th>
-                    <th class="num">"anomalies"</th><th class="num">"windows"</th><th class="num">"anomalies in all"</th>
-                    <th>"MAE"</th><th>"MAPE"</th><th>"anomalies"</th>
-                </tr></thead>
+                <thead>
+                    <tr class="groups">
+                        <th rowspan="2" scope="col">"metric"</th>
+                        <th colspan="4" scope="colgroup">"last closed window"</th>
+                        <th colspan="2" scope="colgroup">"since the start"</th>
+                        <th colspan="3" scope="colgroup">{format!("last {SPARK_WINDOWS} windows")}</th>
+                    </tr>
+                    <tr>
+                        <th scope="col">"window start"</th><th class="num" scope="col">"MAE"</th><th class="num" scope="col">"MAPE %"</th>
+                        <th class="num" scope="col">"anomalies"</th><th class="num" scope="col">"windows"</th><th class="num" scope="col">"anomalies"</th>
+                        <th scope="col">"MAE"</th><th scope="col">"MAPE"</th><th scope="col">"anomalies"</th>
+                    </tr>
+                </thead>
                 <tbody>
                     {move || rows.get().into_iter().map(|r| {
                         let last = r.last;
