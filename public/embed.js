@@ -87,6 +87,8 @@
     }
 
     function fail(code, message) {
+      // Refusals of subscribes already in flight repeat the first: say it once.
+      if (failure) return;
       stopHello();
       var err = PipeScopeError(code, message);
       failure = err;

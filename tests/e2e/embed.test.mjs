@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { before, after, test } from 'node:test';
 import { DIST, SUB_PATH, SCREENSHOT_DIR, launchBrowser, startServer, tempDir, watchContext } from './harness.mjs';
+import { GAUGE, startPromStack } from './prom.mjs';
 
 const STOCK_PATH = '/stock/pipescope/';
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -96,14 +97,14 @@ after(async () => {
 
 /** A fresh context on the portal page; fails the test if the session broke the rules
  *  (a request off the three origins, a console error, a page error). */
-async function session(file, fn) {
+async function session(file, fn, { url = `${portalOrigin}/portal/${file}` } = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const watch = watchContext(context, [app.origin, portalOrigin, evil.origin]);
   const page = await context.newPage();
   watch.attach(page);
   page.setDefaultTimeout(20_000);
   try {
-    await page.goto(`${portalOrigin}/portal/${file}`, { waitUntil: 'load' });
+    await page.goto(url, { waitUntil: 'load' });
     await fn(page);
   } catch (e) {
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, `FAILED-embed-${file}.png`) }).catch(() => {});
@@ -121,7 +122,7 @@ async function session(file, fn) {
 /** The pipescope frame (on the app's origin). */
 async function psFrame(page) {
   for (let i = 0; i < 100; i++) {
-    const f = page.frames().find((fr) => fr.url().startsWith(app.origin));
+    const f = page.frames().find((fr) => fr !== page.mainFrame() && fr.url().startsWith(app.origin));
     if (f) return f;
     await page.waitForTimeout(50);
   }
@@ -291,4 +292,51 @@ test('by default (no origin listed) the page refuses a portal on another origin'
     await page.waitForTimeout(300);
     assert.equal(await shown(frame), 'distribution');
   });
+});
+
+test('connect() through the JS API watches a real Prometheus live, and stop() ends it', { timeout: 120_000 }, async () => {
+  const stack = await startPromStack();
+  // The deployer's reverse proxy beside the page, on its origin (the page's CSP allows no other).
+  const promPath = SUB_PATH.replace(/pipescope\/$/, 'prom/');
+  app.mount(promPath, { proxy: `${stack.prometheus.url}/` });
+  try {
+    await session('allowed.html', async (page) => {
+      const ready = await page.evaluate(() => window.mountPs({}));
+      assert.equal(ready.type, 'ready');
+      const accepted = await page.evaluate(([prom, query]) => ps.connect({ prom, query, step: 1, history: 5 }), [promPath, GAUGE]);
+      assert.equal(accepted.command, 'source');
+      const frame = await psFrame(page);
+      await frame.waitForSelector('#prom-status[data-state="live"]', { timeout: 30_000 });
+      assert.equal(await shown(frame), 'monitor', 'the Monitor is shown');
+      // The view is shareable: the frame's hash carries the source.
+      const hash = await frame.evaluate(() => location.hash);
+      assert.match(hash, /^#\/monitor\?prom=/);
+      assert.ok(decodeURIComponent(hash).includes(GAUGE));
+      await page.waitForFunction(() => events.some((e) => e.type === 'status' && /^Prometheus: 1 series, 5 min/.test(e.text)), null, { timeout: 10_000 })
+        .catch(async () => assert.fail(`no Prometheus status event: ${JSON.stringify(await page.evaluate(() => events.filter((e) => e.type === 'status').map((e) => e.text)))}`));
+      assert.equal((await page.evaluate(() => ps.stop())).command, 'stop');
+      await frame.waitForSelector('#prom-status[data-state="stopped"]');
+      await page.waitForFunction(() => events.some((e) => e.type === 'status' && /stopped/.test(e.text)));
+      // Settings the form would refuse are refused with its words.
+      const bad = await page.evaluate(() => ps.connect({ prom: '/p', query: 'up', step: 0 }).then(() => null, (e) => e.message));
+      assert.match(bad, /^source: .*Step/);
+    });
+  } finally {
+    app.unmount(promPath);
+    await stack.stop();
+  }
+});
+
+test('the shipped example portal (public/embed-example.html) runs beside the page on its origin', async () => {
+  await session('example', async (page) => {
+    const frame = await psFrame(page);
+    await page.waitForFunction(() => !/connecting/.test(document.getElementById('status').textContent), null, { timeout: 30_000 });
+    assert.equal(await shown(frame), 'monitor', 'mounted on the Monitor');
+    await page.click('#open-incidents');
+    await frame.waitForSelector('section[data-workspace="incidents"]:not([hidden])');
+    await page.setInputFiles('#file', { name: 'pipeline.csv', mimeType: 'text/csv', buffer: Buffer.from(metricsCsv()) });
+    await frame.waitForSelector('canvas[data-metric="cpu"]');
+    assert.equal(await shown(frame), 'monitor', 'the file went to the Monitor');
+    assert.match(await page.locator('#status').innerText(), /pipeline\.csv/);
+  }, { url: `${app.url(STOCK_PATH)}public/embed-example.html` });
 });
