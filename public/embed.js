@@ -19,7 +19,7 @@
   // Where this script was loaded from: the page is one directory up (dist/public/embed.js).
   var SCRIPT = (typeof document !== 'undefined' && document.currentScript && document.currentScript.src) || '';
   var DEFAULT_SRC = SCRIPT ? new URL('../', SCRIPT).href : '';
-  var EVENTS = ['ready', 'status', 'workspace', 'incident', 'error'];
+  var EVENTS = ['ready', 'status', 'workspace', 'incident', 'problem', 'error'];
 
   function PipeScopeError(code, message, id) {
     var e = new Error(message);
@@ -105,11 +105,11 @@
       if (!msg || typeof msg !== 'object' || msg.pipescope !== PROTOCOL || typeof msg.type !== 'string') return;
       if (msg.type === 'ready') {
         stopHello();
-        if (!isReady) {
-          isReady = true;
-          settleReady.resolve(msg);
-          queue.splice(0).forEach(post);
-        }
+        // Told unasked and in answer to a subscribe: the same start, said once.
+        if (isReady) return;
+        isReady = true;
+        settleReady.resolve(msg);
+        queue.splice(0).forEach(post);
       } else if (msg.type === 'accepted' && msg.id != null && pending[msg.id]) {
         pending[msg.id].resolve(msg);
         delete pending[msg.id];
@@ -141,7 +141,10 @@
 
     window.addEventListener('message', onMessage);
     frame.addEventListener('load', function () {
-      if (isReady || destroyed) return;
+      if (destroyed || failure) return;
+      // A load after the first is the page reloading (an update, the user): it starts
+      // afresh, so subscribe again; commands wait for its 'ready'.
+      isReady = false;
       // The page answers 'subscribe' once its module has started; ask until it does.
       stopHello();
       var ask = function () { post({ pipescope: PROTOCOL, type: 'subscribe' }); };
@@ -184,7 +187,7 @@
       stop: function () { return send({ type: 'stop' }); },
       /** Sends a raw protocol message ({type, ...}); resolves on 'accepted'. */
       send: function (msg) { return send(Object.assign({}, msg)); },
-      /** Calls fn(message) on 'ready', 'status', 'workspace', 'incident' or 'error'; returns an unsubscribe function. */
+      /** Calls fn(message) on 'ready', 'status', 'workspace', 'incident', 'problem' or 'error'; returns an unsubscribe function. */
       on: function (type, fn) {
         if (!handlers[type]) throw PipeScopeError('event', 'unknown pipescope event ' + type + '; events: ' + EVENTS.join(', '));
         handlers[type].push(fn);

@@ -595,6 +595,14 @@ pub enum Outgoing {
         /// Its slug.
         workspace: &'static str,
     },
+    /// A workspace shows an error (a file it could not read, …), or cleared it (`message`
+    /// null).
+    Problem {
+        /// The workspace.
+        workspace: &'static str,
+        /// What failed and what to do, as the page shows it.
+        message: Option<String>,
+    },
     /// An incident opened, escalated, resolved or went.
     Incident {
         /// What happened.

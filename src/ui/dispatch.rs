@@ -21,6 +21,7 @@ pub struct Dispatch {
     files: StoredValue<Vec<(Route, FileHandler)>, LocalStorage>,
     keys: StoredValue<Vec<(Route, KeyHandler)>, LocalStorage>,
     source: StoredValue<Option<SourceHandler>, LocalStorage>,
+    problems: StoredValue<Vec<(Route, RwSignal<Option<String>>)>, LocalStorage>,
 }
 
 fn current_route() -> Route {
@@ -46,6 +47,7 @@ impl Dispatch {
             files: StoredValue::new_local(Vec::new()),
             keys: StoredValue::new_local(Vec::new()),
             source: StoredValue::new_local(None),
+            problems: StoredValue::new_local(Vec::new()),
         };
         provide_context(d);
         let over = window_event_listener(ev::dragover, move |e: web_sys::DragEvent| {
@@ -134,6 +136,17 @@ impl Dispatch {
             }
             None => false,
         }
+    }
+
+    /// `banner` is the error banner of `route`'s workspace (what failed: a file that could
+    /// not be read, …), so a portal hears of it too.
+    pub fn on_problem(&self, route: Route, banner: RwSignal<Option<String>>) {
+        self.problems.update_value(|p| p.push((route, banner)));
+    }
+
+    /// Every workspace's error banner.
+    pub fn problems(&self) -> Vec<(Route, RwSignal<Option<String>>)> {
+        self.problems.get_value()
     }
 
     /// Keys pressed while `route` is shown, outside text fields and without Ctrl, Alt or

@@ -286,6 +286,15 @@ pub fn install() {
         hash.remove();
     });
 
+    for (route, banner) in dispatch.problems() {
+        Effect::new(move |first: Option<()>| {
+            let message = banner.get();
+            // Nothing to say about a workspace that starts without a problem.
+            if first.is_some() || message.is_some() {
+                embed.broadcast(&Outgoing::Problem { workspace: route.slug(), message });
+            }
+        });
+    }
     Effect::new(move |_| {
         let text = app.status.get();
         embed.broadcast(&Outgoing::Status { text });

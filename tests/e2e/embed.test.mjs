@@ -42,7 +42,7 @@ function portalHtml(embedJs) {
 window.events = [];
 window.mountPs = (opts) => {
   window.ps = PipeScope.mount(document.getElementById('ps'), opts);
-  for (const t of ['ready', 'status', 'workspace', 'incident', 'error']) {
+  for (const t of ['ready', 'status', 'workspace', 'incident', 'problem', 'error']) {
     ps.on(t, (m) => { events.push(m); });
   }
   ps.on('status', (m) => { document.getElementById('status').textContent = m.text; });
@@ -193,6 +193,16 @@ test('a portal on another origin drives pipescope through the JS API and receive
     assert.equal(await shown(frame), 'monitor', 'a refused command changes nothing');
     await page.waitForFunction(() => document.querySelectorAll('#incidents li').length >= 2);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'embed-portal.png') });
+
+    // A file the Monitor cannot read: accepted (it was handed over), then the workspace's
+    // error reaches the portal as a problem, and the replay so far stays.
+    await page.evaluate(() => ps.loadFile({ name: 'notes.csv', data: 'just words\nno numbers here\n' }));
+    await page.waitForFunction(() => events.some((e) => e.type === 'problem' && e.message), null, { timeout: 10_000 });
+    const [problem] = await events(page, `(e) => e.type === 'problem' && e.message`);
+    assert.equal(problem.workspace, 'monitor');
+    assert.match(problem.message, /^notes\.csv: /);
+    assert.equal(await frame.locator('#monitor-error').innerText(), problem.message, 'the banner the page shows');
+    assert.match(await frame.locator('#monitor-source-name').innerText(), /pipeline\.csv/, 'the replay so far stays');
   });
 });
 
