@@ -53,7 +53,10 @@ impl AllowedOrigins {
         if let Ok(own) = normalize_origin(own_origin) {
             origins.push(own);
         }
-        for entry in content.split([' ', ',', '\t', '\n']).filter(|e| !e.is_empty()) {
+        for entry in content
+            .split([' ', ',', '\t', '\n'])
+            .filter(|e| !e.is_empty())
+        {
             if entry == "*" {
                 any = true;
                 continue;
@@ -101,7 +104,9 @@ fn normalize_origin(s: &str) -> Result<String, &'static str> {
         return Err("only http and https origins can frame the page");
     }
     if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ', '*']) {
-        return Err("an origin has no path, query, user or wildcard, e.g. https://portal.example.com");
+        return Err(
+            "an origin has no path, query, user or wildcard, e.g. https://portal.example.com",
+        );
     }
     let rest = match (scheme, rest.rsplit_once(':')) {
         (_, Some((host, port))) if !host.ends_with(']') && port.parse::<u16>().is_err() => {
@@ -263,10 +268,18 @@ impl fmt::Display for EmbedError {
                 "unknown message type '{}'; the types are subscribe, open, file, source and stop",
                 crate::core::text::clip(t)
             ),
-            EmbedError::Missing { command, field, expected } => {
+            EmbedError::Missing {
+                command,
+                field,
+                expected,
+            } => {
                 write!(f, "'{command}' needs '{field}': {expected}")
             }
-            EmbedError::Field { field, expected, found } => {
+            EmbedError::Field {
+                field,
+                expected,
+                found,
+            } => {
                 write!(f, "'{field}' should be {expected}, not {found}")
             }
             EmbedError::Source(e) => write!(f, "source: {e}"),
@@ -342,7 +355,10 @@ pub fn parse(msg: &Value, binary: &Binary) -> Result<Option<Request>, Rejection>
     if version.as_u64() != Some(PROTOCOL) {
         return Err(reject(EmbedError::Version(version.to_string())));
     }
-    if let Some(bad) = obj.get("id").filter(|v| !v.is_null() && !(v.is_string() || v.is_number())) {
+    if let Some(bad) = obj
+        .get("id")
+        .filter(|v| !v.is_null() && !(v.is_string() || v.is_number()))
+    {
         return Err(reject(EmbedError::Field {
             field: "id",
             expected: "a string or a number",
@@ -354,17 +370,18 @@ pub fn parse(msg: &Value, binary: &Binary) -> Result<Option<Request>, Rejection>
         Some(v) => return Err(reject(EmbedError::UnknownType(describe(v)))),
         None => return Err(reject(EmbedError::UnknownType("(none)".into()))),
     };
-    let text = |field: &'static str, expected: &'static str| -> Result<Option<String>, EmbedError> {
-        match obj.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(EmbedError::Field {
-                field,
-                expected,
-                found: describe(v),
-            }),
-        }
-    };
+    let text =
+        |field: &'static str, expected: &'static str| -> Result<Option<String>, EmbedError> {
+            match obj.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(v) => Err(EmbedError::Field {
+                    field,
+                    expected,
+                    found: describe(v),
+                }),
+            }
+        };
     let command = match kind {
         "subscribe" => Ok(Command::Subscribe),
         "stop" => Ok(Command::Stop),
@@ -380,7 +397,14 @@ pub fn parse(msg: &Value, binary: &Binary) -> Result<Option<Request>, Rejection>
         "source" => source_command(obj, &text),
         other => Err(EmbedError::UnknownType(other.to_string())),
     };
-    command.map(|command| Some(Request { id: id.clone(), command })).map_err(reject)
+    command
+        .map(|command| {
+            Some(Request {
+                id: id.clone(),
+                command,
+            })
+        })
+        .map_err(reject)
 }
 
 type TextField<'a> = dyn Fn(&'static str, &'static str) -> Result<Option<String>, EmbedError> + 'a;
@@ -444,11 +468,12 @@ fn source_command(
     obj: &serde_json::Map<String, Value>,
     text: &TextField<'_>,
 ) -> Result<Command, EmbedError> {
-    let prom = text("prom", "the Prometheus base URL, e.g. /prometheus")?.ok_or(EmbedError::Missing {
-        command: "source",
-        field: "prom",
-        expected: "the Prometheus base URL (the part before /api/v1), e.g. /prometheus",
-    })?;
+    let prom =
+        text("prom", "the Prometheus base URL, e.g. /prometheus")?.ok_or(EmbedError::Missing {
+            command: "source",
+            field: "prom",
+            expected: "the Prometheus base URL (the part before /api/v1), e.g. /prometheus",
+        })?;
     let mut b = PromSource::builder().base(&prom);
     const QUERY: &str = "a PromQL query or an array of them";
     match obj.get("query") {
@@ -472,7 +497,10 @@ fn source_command(
             })
         }
     }
-    let number = |field: &'static str, expected: &'static str, unit: f64| -> Result<Option<i64>, EmbedError> {
+    let number = |field: &'static str,
+                  expected: &'static str,
+                  unit: f64|
+     -> Result<Option<i64>, EmbedError> {
         match obj.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => v
@@ -540,7 +568,11 @@ impl IncidentInfo {
             source: i.source.workspace(),
             severity: i.severity,
             state: i.state,
-            title: alert.annotations.get("summary").cloned().unwrap_or_default(),
+            title: alert
+                .annotations
+                .get("summary")
+                .cloned()
+                .unwrap_or_default(),
             metrics: i.metrics.clone(),
             code: match &i.source {
                 IncidentSource::ErrorAlert { code, .. } => Some(code.clone()),
@@ -551,7 +583,11 @@ impl IncidentInfo {
             end_ms: i.end_ms,
             duration_ms: i.duration_ms,
             // JSON has no NaN: a ratio that is not a number is sent as 0.
-            peak_deviation: if i.peak_deviation.is_finite() { i.peak_deviation } else { 0.0 },
+            peak_deviation: if i.peak_deviation.is_finite() {
+                i.peak_deviation
+            } else {
+                0.0
+            },
             anomaly_count: i.anomaly_count,
             acknowledged: i.acknowledged,
         }
@@ -689,7 +725,11 @@ impl IncidentTracker {
                 change: Change::Removed,
                 incident: IncidentInfo {
                     uid: uid.clone(),
-                    source: if uid.starts_with("errors-") { "errors" } else { "monitor" },
+                    source: if uid.starts_with("errors-") {
+                        "errors"
+                    } else {
+                        "monitor"
+                    },
                     severity: 0,
                     state: IncidentState::Resolved,
                     title: String::new(),
@@ -740,7 +780,10 @@ mod tests {
         assert!(a.allows("https://portal.example.com"));
         assert!(a.allows("http://127.0.0.1:8081"));
         assert!(a.allows("http://127.0.0.1:8080"), "the page's own origin");
-        assert!(a.allows("http://old.example"), "a default port is not written");
+        assert!(
+            a.allows("http://old.example"),
+            "a default port is not written"
+        );
         assert!(!a.allows("http://127.0.0.1:8082"));
         assert!(!a.allows("https://evil.example.com"));
         assert!(!a.allows("null"));
@@ -757,9 +800,14 @@ mod tests {
     fn commands_read_and_bad_fields_say_what_to_send() {
         assert_eq!(
             cmd(json!({"pipescope": 1, "type": "open", "workspace": "Monitor"})).unwrap(),
-            Command::Open { workspace: Route::Monitor }
+            Command::Open {
+                workspace: Route::Monitor
+            }
         );
-        assert_eq!(cmd(json!({"pipescope": 1, "type": "subscribe", "extra": [1]})).unwrap(), Command::Subscribe);
+        assert_eq!(
+            cmd(json!({"pipescope": 1, "type": "subscribe", "extra": [1]})).unwrap(),
+            Command::Subscribe
+        );
         let e = cmd(json!({"pipescope": 1, "type": "open"})).unwrap_err();
         assert!(e.to_string().contains("'open' needs 'workspace'"), "{e}");
         let e = cmd(json!({"pipescope": 1, "type": "open", "workspace": 3})).unwrap_err();
@@ -768,13 +816,24 @@ mod tests {
         assert_eq!(e.code(), "version");
         let e = cmd(json!({"pipescope": 1, "type": "<script>"})).unwrap_err();
         assert_eq!(e.code(), "type");
-        assert!(cmd(json!({"pipescope": 1})).unwrap_err().to_string().contains("(none)"));
+        assert!(cmd(json!({"pipescope": 1}))
+            .unwrap_err()
+            .to_string()
+            .contains("(none)"));
         assert_eq!(parse(&json!("pipescope"), &Binary::None), Ok(None));
         assert_eq!(parse(&json!([1, 2]), &Binary::None), Ok(None));
         // The id is echoed even when the rest is refused.
-        let r = parse(&json!({"pipescope": 1, "type": "nope", "id": "a"}), &Binary::None).unwrap_err();
+        let r = parse(
+            &json!({"pipescope": 1, "type": "nope", "id": "a"}),
+            &Binary::None,
+        )
+        .unwrap_err();
         assert_eq!(r.id, Some(json!("a")));
-        let r = parse(&json!({"pipescope": 1, "type": "stop", "id": {"x": 1}}), &Binary::None).unwrap_err();
+        let r = parse(
+            &json!({"pipescope": 1, "type": "stop", "id": {"x": 1}}),
+            &Binary::None,
+        )
+        .unwrap_err();
         assert_eq!(r.error.code(), "field");
     }
 
@@ -784,18 +843,35 @@ mod tests {
             cmd(json!({"pipescope": 1, "type": "file", "name": "m.csv", "data": "t,v\n1,2\n", "workspace": "monitor"})).unwrap(),
             Command::File { name: "m.csv".into(), workspace: Some(Route::Monitor), data: FileData::Text("t,v\n1,2\n".into()) }
         );
-        let bytes = Binary::Bytes { file_name: Some("own.csv".into()) };
-        let r = parse(&json!({"pipescope": 1, "type": "file"}), &bytes).unwrap().unwrap();
-        assert_eq!(r.command, Command::File { name: "own.csv".into(), workspace: None, data: FileData::Bytes });
+        let bytes = Binary::Bytes {
+            file_name: Some("own.csv".into()),
+        };
+        let r = parse(&json!({"pipescope": 1, "type": "file"}), &bytes)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            r.command,
+            Command::File {
+                name: "own.csv".into(),
+                workspace: None,
+                data: FileData::Bytes
+            }
+        );
         let e = cmd(json!({"pipescope": 1, "type": "file", "data": "x"})).unwrap_err();
         assert!(e.to_string().contains("'file' needs 'name'"), "{e}");
         let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a.csv"})).unwrap_err();
         assert!(e.to_string().contains("'file' needs 'data'"), "{e}");
-        let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a.csv", "data": {"a": 1}})).unwrap_err();
+        let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a.csv", "data": {"a": 1}}))
+            .unwrap_err();
         assert_eq!(e.code(), "field");
-        let e = parse(&json!({"pipescope": 1, "type": "file", "name": "a"}), &Binary::Unsupported("function".into())).unwrap_err();
+        let e = parse(
+            &json!({"pipescope": 1, "type": "file", "name": "a"}),
+            &Binary::Unsupported("function".into()),
+        )
+        .unwrap_err();
         assert!(e.error.to_string().contains("function"));
-        let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a\u{0}b", "data": ""})).unwrap_err();
+        let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a\u{0}b", "data": ""}))
+            .unwrap_err();
         assert_eq!(e.code(), "field");
         let long = "x".repeat(300);
         assert!(cmd(json!({"pipescope": 1, "type": "file", "name": long, "data": ""})).is_err());
@@ -804,17 +880,26 @@ mod tests {
     #[test]
     fn sources_are_checked_like_the_form() {
         let c = cmd(json!({"pipescope": 1, "type": "source", "prom": "/prom", "query": ["up", "rate(x[5m])"], "step": 1, "history": 30})).unwrap();
-        let Command::Source { source } = c else { panic!("{c:?}") };
+        let Command::Source { source } = c else {
+            panic!("{c:?}")
+        };
         assert_eq!(source.queries(), ["up", "rate(x[5m])"]);
         assert_eq!((source.step_ms(), source.history_ms()), (1000, 1_800_000));
         let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/prom"})).unwrap_err();
         assert_eq!(e.code(), "source");
         assert!(e.to_string().contains("PromQL"), "{e}");
-        let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "step": "15"})).unwrap_err();
-        assert_eq!(e.to_string(), "'step' should be a number of seconds, not a string (\"15\")");
+        let e = cmd(
+            json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "step": "15"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "'step' should be a number of seconds, not a string (\"15\")"
+        );
         let e = cmd(json!({"pipescope": 1, "type": "source", "query": "up"})).unwrap_err();
         assert!(e.to_string().contains("'source' needs 'prom'"));
-        let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": [1]})).unwrap_err();
+        let e =
+            cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": [1]})).unwrap_err();
         assert!(e.to_string().contains("an array holding a number"), "{e}");
     }
 
@@ -854,7 +939,10 @@ mod tests {
         assert!(t.changes(&[]).is_empty());
         let out = t.changes(&[inc(1, 2, Open, 100)]);
         assert_eq!(changes(&out), [(Change::Opened, "monitor-1".to_string())]);
-        assert!(t.changes(&[inc(1, 2, Open, 100)]).is_empty(), "no news, no message");
+        assert!(
+            t.changes(&[inc(1, 2, Open, 100)]).is_empty(),
+            "no news, no message"
+        );
         let out = t.changes(&[inc(1, 1, Resolved, 100), inc(2, 2, Resolved, 900)]);
         assert_eq!(
             changes(&out),
@@ -869,7 +957,10 @@ mod tests {
         let out = t.changes(&[inc(1, 2, Open, 5_000)]);
         assert_eq!(
             changes(&out),
-            [(Change::Opened, "monitor-1".into()), (Change::Removed, "monitor-2".into())]
+            [
+                (Change::Opened, "monitor-1".into()),
+                (Change::Removed, "monitor-2".into())
+            ]
         );
         let json = out[0].to_json();
         assert_eq!(json["pipescope"], 1);
@@ -880,18 +971,33 @@ mod tests {
         assert_eq!(json["incident"]["end_ms"], Value::Null);
         assert_eq!(json["incident"]["peak_deviation"], 0.0, "NaN is not JSON");
         assert!(json["incident"]["title"].as_str().unwrap().contains("cpu"));
-        assert_eq!(changes(&snapshot(&[inc(1, 2, Open, 5_000)]))[0].0, Change::Existing);
+        assert_eq!(
+            changes(&snapshot(&[inc(1, 2, Open, 5_000)]))[0].0,
+            Change::Existing
+        );
     }
 
     #[test]
     fn errors_serialise_with_code_and_id() {
-        let r = Rejection { id: Some(json!(3)), error: EmbedError::OriginNotAllowed { origin: "http://evil".into() } };
+        let r = Rejection {
+            id: Some(json!(3)),
+            error: EmbedError::OriginNotAllowed {
+                origin: "http://evil".into(),
+            },
+        };
         let j = Outgoing::rejection(&r).to_json();
         assert_eq!(j["type"], "error");
         assert_eq!(j["code"], "origin");
         assert_eq!(j["id"], 3);
         assert!(j["message"].as_str().unwrap().contains("http://evil"));
-        let ready = Outgoing::Ready { version: "0.1.0".into(), workspace: "monitor" }.to_json();
-        assert_eq!(ready, json!({"pipescope": 1, "type": "ready", "version": "0.1.0", "workspace": "monitor"}));
+        let ready = Outgoing::Ready {
+            version: "0.1.0".into(),
+            workspace: "monitor",
+        }
+        .to_json();
+        assert_eq!(
+            ready,
+            json!({"pipescope": 1, "type": "ready", "version": "0.1.0", "workspace": "monitor"})
+        );
     }
 }

@@ -128,10 +128,17 @@ mod tests {
 
     #[test]
     fn only_the_monitor_reads_a_source() {
-        let src = PromSource::builder().base("/prom").queries("up").build().unwrap();
+        let src = PromSource::builder()
+            .base("/prom")
+            .queries("up")
+            .build()
+            .unwrap();
         let hash = View::monitor_live(&src);
         assert_eq!(View::from_hash(&hash).prom_source(), Some(Ok(src)));
-        assert_eq!(View::from_hash("#/errors?prom=%2Fprom&query=up").prom_source(), None);
+        assert_eq!(
+            View::from_hash("#/errors?prom=%2Fprom&query=up").prom_source(),
+            None
+        );
         assert!(matches!(
             View::from_hash("#/monitor?prom=%2Fprom&query=up&step=x").prom_source(),
             Some(Err(_))

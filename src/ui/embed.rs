@@ -251,9 +251,15 @@ pub fn install() {
         if !embed.allowed.with_value(|a| a.allows(&origin)) {
             // Said to the sender (it learns nothing but that it is refused) and to the
             // deployer in the console.
-            let error = EmbedError::OriginNotAllowed { origin: origin.clone() };
+            let error = EmbedError::OriginNotAllowed {
+                origin: origin.clone(),
+            };
             leptos::logging::warn!("pipescope: refused a message: {error}");
-            post(&from, &origin, &Outgoing::rejection(&Rejection { id: None, error }));
+            post(
+                &from,
+                &origin,
+                &Outgoing::rejection(&Rejection { id: None, error }),
+            );
             return;
         }
         match read(&msg) {
@@ -264,8 +270,15 @@ pub fn install() {
                 embed.subscribe(&from, &origin);
                 let kind = req.command.kind();
                 let answer = match run(embed, dispatch, req.command, data, (&from, &origin)) {
-                    Ok(()) => Outgoing::Accepted { id: req.id, command: kind },
-                    Err(message) => Outgoing::Error { id: req.id, code: "failed", message },
+                    Ok(()) => Outgoing::Accepted {
+                        id: req.id,
+                        command: kind,
+                    },
+                    Err(message) => Outgoing::Error {
+                        id: req.id,
+                        code: "failed",
+                        message,
+                    },
                 };
                 post(&from, &origin, &answer);
             }
@@ -277,7 +290,9 @@ pub fn install() {
             let now = current_route();
             if last.get_value() != now {
                 last.set_value(now);
-                embed.broadcast(&Outgoing::Workspace { workspace: now.slug() });
+                embed.broadcast(&Outgoing::Workspace {
+                    workspace: now.slug(),
+                });
             }
         }
     });
@@ -291,7 +306,10 @@ pub fn install() {
             let message = banner.get();
             // Nothing to say about a workspace that starts without a problem.
             if first.is_some() || message.is_some() {
-                embed.broadcast(&Outgoing::Problem { workspace: route.slug(), message });
+                embed.broadcast(&Outgoing::Problem {
+                    workspace: route.slug(),
+                    message,
+                });
             }
         });
     }
@@ -305,7 +323,10 @@ pub fn install() {
             return;
         }
         let now: Vec<_> = embed.incidents.all().into_iter().map(|(_, i)| i).collect();
-        let news = embed.tracker.try_update_value(|t| t.changes(&now)).unwrap_or_default();
+        let news = embed
+            .tracker
+            .try_update_value(|t| t.changes(&now))
+            .unwrap_or_default();
         for m in &news {
             embed.broadcast(m);
         }
