@@ -559,6 +559,31 @@ pub struct IncidentInfo {
     pub acknowledged: bool,
 }
 
+/// The `incident` of an `incident` message: all of it, or only who it was once it went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum IncidentNews {
+    /// The incident as it stands.
+    Now(IncidentInfo),
+    /// An incident no longer in the books.
+    Gone {
+        /// Its uid.
+        uid: String,
+        /// `monitor` or `errors`.
+        source: &'static str,
+    },
+}
+
+impl IncidentNews {
+    /// The incident's uid.
+    pub fn uid(&self) -> &str {
+        match self {
+            IncidentNews::Now(i) => &i.uid,
+            IncidentNews::Gone { uid, .. } => uid,
+        }
+    }
+}
+
 impl IncidentInfo {
     /// The portal's view of `i`.
     pub fn of(i: &Incident) -> IncidentInfo {
@@ -644,7 +669,7 @@ pub enum Outgoing {
         /// What happened.
         change: Change,
         /// The incident now.
-        incident: IncidentInfo,
+        incident: IncidentNews,
     },
     /// A command was carried out (a file handed to its workspace, a source connecting).
     Accepted {
@@ -723,25 +748,13 @@ impl IncidentTracker {
         for (uid, _) in self.told.iter().filter(|(uid, _)| !seen.contains_key(*uid)) {
             out.push(Outgoing::Incident {
                 change: Change::Removed,
-                incident: IncidentInfo {
+                incident: IncidentNews::Gone {
                     uid: uid.clone(),
                     source: if uid.starts_with("errors-") {
                         "errors"
                     } else {
                         "monitor"
                     },
-                    severity: 0,
-                    state: IncidentState::Resolved,
-                    title: String::new(),
-                    metrics: Vec::new(),
-                    code: None,
-                    start_ms: 0,
-                    opened_ms: 0,
-                    end_ms: None,
-                    duration_ms: 0,
-                    peak_deviation: 0.0,
-                    anomaly_count: 0,
-                    acknowledged: false,
                 },
             });
         }
@@ -751,7 +764,10 @@ impl IncidentTracker {
 }
 
 fn incident(change: Change, incident: IncidentInfo) -> Outgoing {
-    Outgoing::Incident { change, incident }
+    Outgoing::Incident {
+        change,
+        incident: IncidentNews::Now(incident),
+    }
 }
 
 /// Every incident in `now` as `existing`, for a portal that just subscribed.
@@ -926,7 +942,7 @@ mod tests {
     fn changes(out: &[Outgoing]) -> Vec<(Change, String)> {
         out.iter()
             .map(|o| match o {
-                Outgoing::Incident { change, incident } => (*change, incident.uid.clone()),
+                Outgoing::Incident { change, incident } => (*change, incident.uid().to_string()),
                 other => panic!("{other:?}"),
             })
             .collect()
@@ -961,6 +977,10 @@ mod tests {
                 (Change::Opened, "monitor-1".into()),
                 (Change::Removed, "monitor-2".into())
             ]
+        );
+        assert_eq!(
+            out[1].to_json(),
+            json!({"pipescope": 1, "type": "incident", "change": "removed", "incident": {"uid": "monitor-2", "source": "monitor"}})
         );
         let json = out[0].to_json();
         assert_eq!(json["pipescope"], 1);
