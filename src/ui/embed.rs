@@ -28,6 +28,7 @@ struct Embed {
     subscribers: StoredValue<Vec<Subscriber>, LocalStorage>,
     tracker: StoredValue<IncidentTracker, LocalStorage>,
     incidents: IncidentsState,
+    status: RwSignal<String>,
 }
 
 fn current_route() -> Route {
@@ -78,7 +79,7 @@ impl Embed {
         true
     }
 
-    /// `ready`, then every incident there is, to one window.
+    /// `ready`, the status line, then every incident there is, to one window.
     fn greet(&self, window: &web_sys::Window, origin: &str) {
         post(
             window,
@@ -88,6 +89,8 @@ impl Embed {
                 workspace: current_route().slug(),
             },
         );
+        let text = self.status.get_untracked();
+        post(window, origin, &Outgoing::Status { text });
         let all: Vec<_> = self.incidents.all().into_iter().map(|(_, i)| i).collect();
         for m in snapshot(&all) {
             post(window, origin, &m);
@@ -233,9 +236,9 @@ pub fn install() {
         subscribers: StoredValue::new_local(Vec::new()),
         tracker: StoredValue::new_local(IncidentTracker::default()),
         incidents: expect_context::<IncidentsState>(),
+        status: expect_context::<AppState>().status,
     };
     let dispatch = expect_context::<Dispatch>();
-    let app = expect_context::<AppState>();
 
     let listener = window_event_listener(ev::message, move |e: web_sys::MessageEvent| {
         let origin = e.origin();
@@ -314,7 +317,7 @@ pub fn install() {
         });
     }
     Effect::new(move |_| {
-        let text = app.status.get();
+        let text = embed.status.get();
         embed.broadcast(&Outgoing::Status { text });
     });
     Effect::new(move |_| {

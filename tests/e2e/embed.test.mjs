@@ -225,6 +225,8 @@ test('the raw postMessage protocol: ready unasked, commands answered, malformed 
     const ready = await page.evaluate(() => raw.find((m) => m.type === 'ready'));
     assert.equal(ready.origin, app.origin);
     assert.equal(ready.workspace, 'distribution');
+    // With it, the status line as it stands.
+    await page.waitForFunction(() => raw.some((m) => m.type === 'status' && /^Ready\. Drop a CSV/.test(m.text)));
     const frame = await psFrame(page);
 
     await page.evaluate(() => send({ pipescope: 1, type: 'open', workspace: 'errors', id: 1 }));
