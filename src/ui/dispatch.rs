@@ -1,7 +1,9 @@
 //! One place where a dropped file and a single-key shortcut go: to the workspace on
 //! screen. Every page stays mounted, so listeners of their own would all fire at once (a
 //! file dropped on the Monitor was also loaded by Distribution); here one window listener
-//! per event looks up the current route's handler.
+//! per event looks up the current route's handler. A portal's commands (`ui::embed`) come
+//! through the same door: a file it passes is dropped here, a live source it names goes to
+//! the Monitor's handler.
 
 use super::route::Route;
 use leptos::ev;
@@ -11,12 +13,15 @@ use wasm_bindgen::JsCast;
 
 type FileHandler = Rc<dyn Fn(web_sys::File)>;
 type KeyHandler = Rc<dyn Fn(&web_sys::KeyboardEvent) -> bool>;
+type SourceHandler = Rc<dyn Fn(Option<crate::core::live::PromSource>)>;
 
 /// The handlers by route; provided as context by the shell.
 #[derive(Clone, Copy)]
 pub struct Dispatch {
     files: StoredValue<Vec<(Route, FileHandler)>, LocalStorage>,
     keys: StoredValue<Vec<(Route, KeyHandler)>, LocalStorage>,
+    source: StoredValue<Option<SourceHandler>, LocalStorage>,
+    problems: StoredValue<Vec<(Route, RwSignal<Option<String>>)>, LocalStorage>,
 }
 
 fn current_route() -> Route {
@@ -41,6 +46,8 @@ impl Dispatch {
         let d = Dispatch {
             files: StoredValue::new_local(Vec::new()),
             keys: StoredValue::new_local(Vec::new()),
+            source: StoredValue::new_local(None),
+            problems: StoredValue::new_local(Vec::new()),
         };
         provide_context(d);
         let over = window_event_listener(ev::dragover, move |e: web_sys::DragEvent| {
@@ -95,7 +102,7 @@ impl Dispatch {
 
     /// Sends `file` to the handler of `route`; a workspace that takes no files (Incidents)
     /// hands it to Distribution, which is then shown.
-    fn drop_file(&self, route: Route, file: web_sys::File) {
+    pub fn drop_file(&self, route: Route, file: web_sys::File) {
         let find = |want: Route| {
             self.files
                 .with_value(|fs| fs.iter().find(|(r, _)| *r == want).map(|(_, h)| h.clone()))
@@ -112,6 +119,34 @@ impl Dispatch {
     pub fn on_file(&self, route: Route, handler: impl Fn(web_sys::File) + 'static) {
         self.files
             .update_value(|fs| fs.push((route, Rc::new(handler) as FileHandler)));
+    }
+
+    /// A live source to watch (None: stop watching) goes to `handler` (the Monitor's).
+    pub fn on_source(&self, handler: impl Fn(Option<crate::core::live::PromSource>) + 'static) {
+        self.source.set_value(Some(Rc::new(handler)));
+    }
+
+    /// Hands `source` to the Monitor (None stops its live source); false when no handler is
+    /// registered yet.
+    pub fn set_source(&self, source: Option<crate::core::live::PromSource>) -> bool {
+        match self.source.get_value() {
+            Some(h) => {
+                h(source);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// `banner` is the error banner of `route`'s workspace (what failed: a file that could
+    /// not be read, …), so a portal hears of it too.
+    pub fn on_problem(&self, route: Route, banner: RwSignal<Option<String>>) {
+        self.problems.update_value(|p| p.push((route, banner)));
+    }
+
+    /// Every workspace's error banner.
+    pub fn problems(&self) -> Vec<(Route, RwSignal<Option<String>>)> {
+        self.problems.get_value()
     }
 
     /// Keys pressed while `route` is shown, outside text fields and without Ctrl, Alt or

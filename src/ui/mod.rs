@@ -7,6 +7,7 @@ mod canvas;
 mod choice;
 mod dispatch;
 mod download;
+mod embed;
 mod format;
 pub mod journal;
 mod loader;

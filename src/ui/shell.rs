@@ -75,7 +75,7 @@ pub fn App() -> impl IntoView {
         document().set_title(&title);
     });
 
-    view! {
+    let page = view! {
         <div class="app">
             <header class="topbar">
                 <div class="brand"><span class="brand-mark" aria-hidden="true"></span>"pipescope"</div>
@@ -133,5 +133,8 @@ pub fn App() -> impl IntoView {
                 <span>{move || if state.dark.get() { "dark theme" } else { "light theme" }}</span>
             </footer>
         </div>
-    }
+    };
+    // After the view is built: the pages have registered their file and source handlers.
+    super::embed::install();
+    page
 }

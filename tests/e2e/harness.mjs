@@ -253,8 +253,11 @@ export async function killBrowser(context, { timeout = 10_000 } = {}) {
 /**
  * Records everything a session must not do: requests off `origin` (data: and blob: are
  * allowed), console errors, page errors. `problems()` lists them as readable lines.
+ * `origin` may be an array: a session that is legitimately on several origins (a portal
+ * embedding the page) names each.
  */
 export function watchContext(context, origin) {
+  const origins = Array.isArray(origin) ? origin : [origin];
   const offOrigin = [];
   const consoleErrors = [];
   const pageErrors = [];
@@ -264,7 +267,7 @@ export function watchContext(context, origin) {
     if (u.startsWith('data:') || u.startsWith('blob:')) return;
     let o;
     try { o = new URL(u).origin; } catch { o = u; }
-    if (o !== origin) offOrigin.push(`${req.method()} ${u}`);
+    if (!origins.includes(o)) offOrigin.push(`${req.method()} ${u}`);
   });
   const attach = (page) => {
     page.on('console', (msg) => {
@@ -286,7 +289,7 @@ export function watchContext(context, origin) {
     allowConsoleError: (re) => allowedConsole.push(re),
     problems() {
       return [
-        ...offOrigin.map((r) => `request left the origin ${origin}: ${r}`),
+        ...offOrigin.map((r) => `request left the origin ${origins.join(' or ')}: ${r}`),
         ...consoleErrors.map((e) => `console error: ${e}`),
         ...pageErrors.map((e) => `page error: ${e}`),
       ];

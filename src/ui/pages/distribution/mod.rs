@@ -24,10 +24,11 @@ pub fn DistributionPage() -> impl IntoView {
     provide_context(st);
 
     // A file dropped anywhere while this workspace (or one that takes no files) is shown.
-    expect_context::<crate::ui::dispatch::Dispatch>()
-        .on_file(crate::ui::route::Route::Distribution, move |file| {
-            st.load(Source::File(file), Default::default())
-        });
+    let dispatch = expect_context::<crate::ui::dispatch::Dispatch>();
+    dispatch.on_file(crate::ui::route::Route::Distribution, move |file| {
+        st.load(Source::File(file), Default::default())
+    });
+    dispatch.on_problem(crate::ui::route::Route::Distribution, st.error);
     // The dataset of the last session, kept in this browser, comes back.
     st.restore_kept();
 

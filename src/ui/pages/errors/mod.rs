@@ -56,6 +56,7 @@ pub fn ErrorsPage() -> impl IntoView {
     let incidents = expect_context::<crate::ui::pages::incidents::state::IncidentsState>();
     let st = ErrState::new(app, incidents);
     provide_context(st);
+    expect_context::<crate::ui::dispatch::Dispatch>().on_problem(Route::Errors, st.error);
 
     // A file dropped while this workspace is open is an error stream; `k` plays/pauses.
     crate::ui::player::stream_shortcuts(

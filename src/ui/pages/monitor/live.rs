@@ -189,6 +189,14 @@ async fn poll(
     }
 }
 
+/// Stops polling; the stream so far stays.
+fn stop_live(st: MonState) {
+    st.connecting.set_value(None);
+    st.live.set(None);
+    st.live_status.set(LiveStatus::Stopped);
+    st.app.status.set("Prometheus: stopped; the stream so far stays on screen".into());
+}
+
 fn number(e: &ev::Event) -> Option<f64> {
     let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
     input.value().trim().parse().ok()
@@ -209,33 +217,42 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
     let hash = web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default();
-    if let Some((route, query)) = hash.split_once('?') {
-        if route.trim_start_matches(['#', '/']) == "monitor" {
-            match PromSource::from_query(query) {
-                Some(Ok(source)) => {
-                    url.set(source.base().to_string());
-                    signin.fill(source.base());
-                    queries.set(source.queries().join("\n"));
-                    step_s.set(source.step_ms() as f64 / 1000.0);
-                    history_min.set(source.history_ms() as f64 / 60_000.0);
-                    open.set(true);
-                    if source.same_origin() && st.live.get_untracked().is_none() {
-                        connect(st, source);
-                    } else if !source.same_origin() {
-                        problem.set(Some(format!(
-                            "This link asks to watch {} on another origin: check the address and press Connect.",
-                            source.base()
-                        )));
-                    }
-                }
-                Some(Err(e)) => {
-                    open.set(true);
-                    problem.set(Some(format!("The link's settings: {e}")));
-                }
-                None => {}
+    let fill = move |source: &PromSource| {
+        url.set(source.base().to_string());
+        signin.fill(source.base());
+        queries.set(source.queries().join("\n"));
+        step_s.set(source.step_ms() as f64 / 1000.0);
+        history_min.set(source.history_ms() as f64 / 60_000.0);
+        open.set(true);
+    };
+    match crate::ui::route::View::from_hash(&hash).prom_source() {
+        Some(Ok(source)) => {
+            fill(&source);
+            if source.same_origin() && st.live.get_untracked().is_none() {
+                connect(st, source);
+            } else if !source.same_origin() {
+                problem.set(Some(format!(
+                    "This link asks to watch {} on another origin: check the address and press Connect.",
+                    source.base()
+                )));
             }
         }
+        Some(Err(e)) => {
+            open.set(true);
+            problem.set(Some(format!("The link's settings: {e}")));
+        }
+        None => {}
     }
+    // A portal's `source` command (ui::embed) comes from an origin the deployer allowed:
+    // it connects at once, wherever the server is (the CSP still has the last word).
+    expect_context::<crate::ui::dispatch::Dispatch>().on_source(move |source| match source {
+        Some(source) => {
+            fill(&source);
+            problem.set(None);
+            connect(st, source);
+        }
+        None => stop_live(st),
+    });
     // New settings (or Reset) on a live stream: connect again, history and all.
     Effect::new(move |_| {
         if let Some(source) = st.live_restart.get() {
@@ -285,12 +302,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
             Err(e) => problem.set(Some(e.to_string())),
         }
     };
-    let stop = move |_| {
-        st.connecting.set_value(None);
-        st.live.set(None);
-        st.live_status.set(LiveStatus::Stopped);
-        st.app.status.set("Prometheus: stopped; the stream so far stays on screen".into());
-    };
+    let stop = move |_| stop_live(st);
     view! {
         <Show when=move || open.get()>
             <form class="panel live-form" id="prom-form" on:submit=submit
@@ -332,7 +344,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                 data-state=move || st.live_status.with(LiveStatus::state)
                 data-kind=move || st.live_status.with(|s| match s { LiveStatus::Error { kind, .. } => *kind, _ => "" })>
                 {move || st.live.get().map(|l| view! {
-                    <a class="share" id="prom-link" href=format!("#/monitor?{}", l.to_query())
+                    <a class="share" id="prom-link" href=crate::ui::route::View::monitor_live(&l)
                         title="A link that opens this view and connects to the same server and queries">"Link to this view"</a>
                     " "
                 })}

@@ -28,6 +28,7 @@ pub fn MonitorPage() -> impl IntoView {
     let incidents = expect_context::<IncidentsState>();
     let st = MonState::new(app, incidents);
     provide_context(st);
+    expect_context::<crate::ui::dispatch::Dispatch>().on_problem(Route::Monitor, st.error);
 
     // A file dropped while this workspace is open is replayed as the stream; `k`
     // plays/pauses.

@@ -1,0 +1,1023 @@
+//! The embedding protocol: what a portal that frames the page may ask of it through
+//! `postMessage`, and what the page tells the portal. Plain data here (which origins may
+//! command the page, reading and checking a command, the messages sent back, and which
+//! incident changes are news); the page's `ui::embed` moves the messages.
+//!
+//! Every message is an object with `pipescope: 1` (the protocol version) and a `type`.
+//! Messages without a `pipescope` key are not for the page and are ignored, so other
+//! scripts of a portal can use `postMessage` too. Unknown extra fields are ignored, so a
+//! newer portal can add some; a known field of the wrong kind is refused.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::core::incident::{Incident, IncidentSource, IncidentState};
+use crate::core::live::{LiveError, PromSource};
+use crate::core::view::Route;
+
+/// The protocol version this page speaks (the `pipescope` field of every message).
+pub const PROTOCOL: u64 = 1;
+
+/// The `<meta name>` in `index.html` that lists the origins allowed to command the page.
+pub const ORIGINS_META: &str = "pipescope-embed-origins";
+
+/// Longest file name a `file` command may give.
+const MAX_NAME_CHARS: usize = 255;
+
+/// The origins whose messages the page obeys: its own, plus those the deployer listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedOrigins {
+    any: bool,
+    origins: Vec<String>,
+}
+
+impl AllowedOrigins {
+    /// Reads the meta's content (origins separated by spaces or commas; `*` for any) beside
+    /// the page's own origin; also returns each entry it ignored, with why.
+    ///
+    /// ```
+    /// use pipescope::core::embed::AllowedOrigins;
+    /// let (a, ignored) = AllowedOrigins::parse("https://Portal.example:443/ http://x/path", "https://app.example");
+    /// assert!(a.allows("https://portal.example"));
+    /// assert!(a.allows("https://app.example"));
+    /// assert!(!a.allows("http://x"));
+    /// assert_eq!(ignored.len(), 1);
+    /// ```
+    pub fn parse(content: &str, own_origin: &str) -> (AllowedOrigins, Vec<String>) {
+        let mut any = false;
+        let mut origins = Vec::new();
+        let mut ignored = Vec::new();
+        if let Ok(own) = normalize_origin(own_origin) {
+            origins.push(own);
+        }
+        for entry in content
+            .split([' ', ',', '\t', '\n'])
+            .filter(|e| !e.is_empty())
+        {
+            if entry == "*" {
+                any = true;
+                continue;
+            }
+            match normalize_origin(entry) {
+                Ok(o) if !origins.contains(&o) => origins.push(o),
+                Ok(_) => {}
+                Err(why) => ignored.push(format!(
+                    "'{}' in <meta name=\"{ORIGINS_META}\"> is ignored: {why}",
+                    crate::core::text::clip(entry)
+                )),
+            }
+        }
+        (AllowedOrigins { any, origins }, ignored)
+    }
+
+    /// Whether a message from `origin` (a `MessageEvent`'s `origin`) is obeyed.
+    pub fn allows(&self, origin: &str) -> bool {
+        // Sandboxed frames and file: pages send the opaque origin "null": anyone can.
+        if origin == "null" {
+            return false;
+        }
+        self.any || normalize_origin(origin).is_ok_and(|o| self.origins.contains(&o))
+    }
+
+    /// The origins listed (the page's own first), for messages to the deployer.
+    pub fn origins(&self) -> &[String] {
+        &self.origins
+    }
+
+    /// Whether `*` was given.
+    pub fn any(&self) -> bool {
+        self.any
+    }
+}
+
+/// An origin as browsers write it: lower-case scheme and host, no default port, no path.
+fn normalize_origin(s: &str) -> Result<String, &'static str> {
+    let s = s.trim().trim_end_matches('/');
+    let lower = s.to_ascii_lowercase();
+    let (scheme, rest) = lower
+        .split_once("://")
+        .ok_or("an origin is scheme://host[:port], e.g. https://portal.example.com")?;
+    if scheme != "http" && scheme != "https" {
+        return Err("only http and https origins can frame the page");
+    }
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ', '*']) {
+        return Err(
+            "an origin has no path, query, user or wildcard, e.g. https://portal.example.com",
+        );
+    }
+    let rest = match (scheme, rest.rsplit_once(':')) {
+        (_, Some((host, port))) if !host.ends_with(']') && port.parse::<u16>().is_err() => {
+            return Err("the port is not a number");
+        }
+        ("http", Some((host, "80"))) | ("https", Some((host, "443"))) => host,
+        _ => rest,
+    };
+    Ok(format!("{scheme}://{rest}"))
+}
+
+/// A command's payload the browser holds outside the JSON part of the message: a `File`,
+/// `Blob`, `ArrayBuffer` or typed array in the `data` field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binary {
+    /// `data` is absent or plain JSON (a string is a file's text).
+    None,
+    /// Bytes; a `File` also carries its own name.
+    Bytes {
+        /// The `File`'s name, when `data` is one.
+        file_name: Option<String>,
+    },
+    /// Something that is neither JSON nor bytes (a function, a DOM node): its kind.
+    Unsupported(String),
+}
+
+/// The contents of a `file` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileData {
+    /// The file's text, given as a string.
+    Text(String),
+    /// Bytes the browser holds (see [`Binary::Bytes`]).
+    Bytes,
+}
+
+/// What a portal asks of the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Send this window the page's events (`ready` now, then `status`, `workspace`,
+    /// `incident`), beginning with every incident there is.
+    Subscribe,
+    /// Show a workspace.
+    Open {
+        /// The workspace.
+        workspace: Route,
+    },
+    /// Load a file, as if dropped on a workspace (default: the one shown).
+    File {
+        /// The file's name (its extension tells the readers its format).
+        name: String,
+        /// The workspace that reads it.
+        workspace: Option<Route>,
+        /// Its contents.
+        data: FileData,
+    },
+    /// Watch a Prometheus server live in the Monitor.
+    Source {
+        /// The server, queries, step and history.
+        source: PromSource,
+    },
+    /// Stop the Monitor's live source; the stream so far stays.
+    Stop,
+}
+
+impl Command {
+    /// The command's `type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::Subscribe => "subscribe",
+            Command::Open { .. } => "open",
+            Command::File { .. } => "file",
+            Command::Source { .. } => "source",
+            Command::Stop => "stop",
+        }
+    }
+}
+
+/// A command with the id the portal gave it (echoed in the answer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The portal's id: a string or a number, or None.
+    pub id: Option<Value>,
+    /// What to do.
+    pub command: Command,
+}
+
+/// Why a message was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EmbedError {
+    /// The sender's origin is not in the allowed list.
+    OriginNotAllowed {
+        /// The sender's origin.
+        origin: String,
+    },
+    /// `pipescope` is not a version this page speaks.
+    Version(String),
+    /// The message could not be read as data (a cycle, a BigInt, a function).
+    NotPlainData(String),
+    /// No `type`, or one this page does not know.
+    UnknownType(String),
+    /// A field the command needs is missing.
+    Missing {
+        /// The command.
+        command: &'static str,
+        /// The field.
+        field: &'static str,
+        /// What it should hold.
+        expected: &'static str,
+    },
+    /// A field holds the wrong kind of value.
+    Field {
+        /// The field.
+        field: &'static str,
+        /// What it should hold.
+        expected: &'static str,
+        /// What it held, clipped.
+        found: String,
+    },
+    /// The live source's settings are out of range.
+    Source(LiveError),
+}
+
+impl EmbedError {
+    /// A short code for programs (`origin`, `version`, `data`, `type`, `field`, `source`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            EmbedError::OriginNotAllowed { .. } => "origin",
+            EmbedError::Version(_) => "version",
+            EmbedError::NotPlainData(_) => "data",
+            EmbedError::UnknownType(_) => "type",
+            EmbedError::Missing { .. } | EmbedError::Field { .. } => "field",
+            EmbedError::Source(_) => "source",
+        }
+    }
+}
+
+impl fmt::Display for EmbedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmbedError::OriginNotAllowed { origin } => write!(
+                f,
+                "this pipescope page does not take commands from {}: its deployer lists the \
+                 origins it does take in the <meta name=\"{ORIGINS_META}\"> of its index.html",
+                crate::core::text::clip(origin)
+            ),
+            EmbedError::Version(v) => write!(
+                f,
+                "protocol version {} is not spoken here; send pipescope: {PROTOCOL}",
+                crate::core::text::clip(v)
+            ),
+            EmbedError::NotPlainData(why) => write!(
+                f,
+                "the message is not plain data (objects, arrays, strings, numbers, and a \
+                 File, Blob or ArrayBuffer in data): {}",
+                crate::core::text::clip(why)
+            ),
+            EmbedError::UnknownType(t) => write!(
+                f,
+                "unknown message type '{}'; the types are subscribe, open, file, source and stop",
+                crate::core::text::clip(t)
+            ),
+            EmbedError::Missing {
+                command,
+                field,
+                expected,
+            } => {
+                write!(f, "'{command}' needs '{field}': {expected}")
+            }
+            EmbedError::Field {
+                field,
+                expected,
+                found,
+            } => {
+                write!(f, "'{field}' should be {expected}, not {found}")
+            }
+            EmbedError::Source(e) => write!(f, "source: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for EmbedError {}
+
+/// A refused message: the error, and the id to echo when the message had a readable one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    /// The message's id, if any.
+    pub id: Option<Value>,
+    /// Why.
+    pub error: EmbedError,
+}
+
+/// A JSON value described for an error message: its kind and a clipped rendering.
+fn describe(v: &Value) -> String {
+    let kind = match v {
+        Value::Null => return "null".into(),
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    format!("{kind} ({})", crate::core::text::clip(&v.to_string()))
+}
+
+const WORKSPACE: &str = "one of distribution, monitor, errors, incidents";
+
+fn workspace(v: &Value) -> Result<Route, EmbedError> {
+    v.as_str()
+        .and_then(|s| Route::from_slug(s.trim().to_ascii_lowercase().as_str()))
+        .ok_or_else(|| EmbedError::Field {
+            field: "workspace",
+            expected: WORKSPACE,
+            found: describe(v),
+        })
+}
+
+/// Reads a message (its JSON part; `binary` says what its `data` field held besides).
+/// `Ok(None)`: not a pipescope message (no `pipescope` key), to be ignored.
+///
+/// ```
+/// use pipescope::core::embed::{parse, Binary, Command};
+/// use serde_json::json;
+/// let r = parse(&json!({"pipescope": 1, "type": "open", "workspace": "monitor", "id": 7}), &Binary::None)
+///     .unwrap().unwrap();
+/// assert!(matches!(r.command, Command::Open { .. }));
+/// assert_eq!(r.id, Some(json!(7)));
+/// assert!(parse(&json!({"hello": 1}), &Binary::None).unwrap().is_none());
+/// let bad = parse(&json!({"pipescope": 1, "type": "open", "workspace": "<b>"}), &Binary::None).unwrap_err();
+/// assert_eq!(bad.error.code(), "field");
+/// ```
+pub fn parse(msg: &Value, binary: &Binary) -> Result<Option<Request>, Rejection> {
+    let Some(obj) = msg.as_object() else {
+        return Ok(None);
+    };
+    let Some(version) = obj.get("pipescope") else {
+        return Ok(None);
+    };
+    let id = obj
+        .get("id")
+        .filter(|v| v.is_string() || v.as_f64().is_some_and(f64::is_finite))
+        .cloned();
+    let reject = |error| Rejection {
+        id: id.clone(),
+        error,
+    };
+    if version.as_u64() != Some(PROTOCOL) {
+        return Err(reject(EmbedError::Version(version.to_string())));
+    }
+    if let Some(bad) = obj
+        .get("id")
+        .filter(|v| !v.is_null() && !(v.is_string() || v.is_number()))
+    {
+        return Err(reject(EmbedError::Field {
+            field: "id",
+            expected: "a string or a number",
+            found: describe(bad),
+        }));
+    }
+    let kind = match obj.get("type") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(v) => return Err(reject(EmbedError::UnknownType(describe(v)))),
+        None => return Err(reject(EmbedError::UnknownType("(none)".into()))),
+    };
+    let text =
+        |field: &'static str, expected: &'static str| -> Result<Option<String>, EmbedError> {
+            match obj.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(v) => Err(EmbedError::Field {
+                    field,
+                    expected,
+                    found: describe(v),
+                }),
+            }
+        };
+    let command = match kind {
+        "subscribe" => Ok(Command::Subscribe),
+        "stop" => Ok(Command::Stop),
+        "open" => match obj.get("workspace") {
+            None | Some(Value::Null) => Err(EmbedError::Missing {
+                command: "open",
+                field: "workspace",
+                expected: WORKSPACE,
+            }),
+            Some(v) => workspace(v).map(|workspace| Command::Open { workspace }),
+        },
+        "file" => file_command(obj, binary, &text),
+        "source" => source_command(obj, &text),
+        other => Err(EmbedError::UnknownType(other.to_string())),
+    };
+    command
+        .map(|command| {
+            Some(Request {
+                id: id.clone(),
+                command,
+            })
+        })
+        .map_err(reject)
+}
+
+type TextField<'a> = dyn Fn(&'static str, &'static str) -> Result<Option<String>, EmbedError> + 'a;
+
+fn file_command(
+    obj: &serde_json::Map<String, Value>,
+    binary: &Binary,
+    text: &TextField<'_>,
+) -> Result<Command, EmbedError> {
+    let workspace = match obj.get("workspace") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(workspace(v)?),
+    };
+    let data = match binary {
+        Binary::Bytes { .. } => FileData::Bytes,
+        Binary::Unsupported(kind) => {
+            return Err(EmbedError::Field {
+                field: "data",
+                expected: "a File, Blob, ArrayBuffer, typed array or string",
+                found: crate::core::text::clip(kind).into_owned(),
+            })
+        }
+        Binary::None => match text("data", "a File, Blob, ArrayBuffer, typed array or string")? {
+            Some(s) => FileData::Text(s),
+            None => {
+                return Err(EmbedError::Missing {
+                    command: "file",
+                    field: "data",
+                    expected: "the file: a File, Blob, ArrayBuffer, typed array or its text",
+                })
+            }
+        },
+    };
+    let own_name = match binary {
+        Binary::Bytes { file_name } => file_name.clone().filter(|n| !n.trim().is_empty()),
+        _ => None,
+    };
+    let name = match text("name", "a file name such as metrics.csv")? {
+        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+        _ => own_name.ok_or(EmbedError::Missing {
+            command: "file",
+            field: "name",
+            expected: "a file name such as metrics.csv (its extension tells the format)",
+        })?,
+    };
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(EmbedError::Field {
+            field: "name",
+            expected: "a file name of at most 255 characters without control characters",
+            found: describe(&Value::String(name)),
+        });
+    }
+    Ok(Command::File {
+        name,
+        workspace,
+        data,
+    })
+}
+
+fn source_command(
+    obj: &serde_json::Map<String, Value>,
+    text: &TextField<'_>,
+) -> Result<Command, EmbedError> {
+    let prom =
+        text("prom", "the Prometheus base URL, e.g. /prometheus")?.ok_or(EmbedError::Missing {
+            command: "source",
+            field: "prom",
+            expected: "the Prometheus base URL (the part before /api/v1), e.g. /prometheus",
+        })?;
+    let mut b = PromSource::builder().base(&prom);
+    const QUERY: &str = "a PromQL query or an array of them";
+    match obj.get("query") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(q)) => b = b.queries(q),
+        Some(Value::Array(qs)) => {
+            for q in qs {
+                let q = q.as_str().ok_or_else(|| EmbedError::Field {
+                    field: "query",
+                    expected: QUERY,
+                    found: format!("an array holding {}", describe(q)),
+                })?;
+                b = b.queries(q);
+            }
+        }
+        Some(v) => {
+            return Err(EmbedError::Field {
+                field: "query",
+                expected: QUERY,
+                found: describe(v),
+            })
+        }
+    }
+    let number = |field: &'static str,
+                  expected: &'static str,
+                  unit: f64|
+     -> Result<Option<i64>, EmbedError> {
+        match obj.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .map(|x| Some((x * unit).round() as i64))
+                .ok_or_else(|| EmbedError::Field {
+                    field,
+                    expected,
+                    found: describe(v),
+                }),
+        }
+    };
+    if let Some(ms) = number("step", "a number of seconds", 1000.0)? {
+        b = b.step_ms(ms);
+    }
+    if let Some(ms) = number("history", "a number of minutes", 60_000.0)? {
+        b = b.history_ms(ms);
+    }
+    b.build()
+        .map(|source| Command::Source { source })
+        .map_err(EmbedError::Source)
+}
+
+/// An incident as the portal receives it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IncidentInfo {
+    /// Unique across workspaces: `monitor-3`.
+    pub uid: String,
+    /// The workspace whose detectors opened it: `monitor` or `errors`.
+    pub source: &'static str,
+    /// 1 (most severe) or 2.
+    pub severity: u8,
+    /// `open` or `resolved`.
+    pub state: IncidentState,
+    /// One line saying what happened.
+    pub title: String,
+    /// The metrics involved (for an error regression, the code).
+    pub metrics: Vec<String>,
+    /// The error code of a regression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The stream time of its first anomaly, ms (epoch ms for live and dated streams).
+    pub start_ms: i64,
+    /// When it opened, stream ms.
+    pub opened_ms: i64,
+    /// When it ended, stream ms; null while open.
+    pub end_ms: Option<i64>,
+    /// Its length so far, ms.
+    pub duration_ms: i64,
+    /// Metrics: largest deviation in half band widths; a regression: the peak ratio.
+    pub peak_deviation: f64,
+    /// Anomalous points (a regression: candidate events).
+    pub anomaly_count: u64,
+    /// Whether a user acknowledged it.
+    pub acknowledged: bool,
+}
+
+/// The `incident` of an `incident` message: all of it, or only who it was once it went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum IncidentNews {
+    /// The incident as it stands.
+    Now(IncidentInfo),
+    /// An incident no longer in the books.
+    Gone {
+        /// Its uid.
+        uid: String,
+        /// `monitor` or `errors`.
+        source: &'static str,
+    },
+}
+
+impl IncidentNews {
+    /// The incident's uid.
+    pub fn uid(&self) -> &str {
+        match self {
+            IncidentNews::Now(i) => &i.uid,
+            IncidentNews::Gone { uid, .. } => uid,
+        }
+    }
+}
+
+impl IncidentInfo {
+    /// The portal's view of `i`.
+    pub fn of(i: &Incident) -> IncidentInfo {
+        let alert = crate::core::incident::export::am_alert(i, 0);
+        IncidentInfo {
+            uid: i.uid(),
+            source: i.source.workspace(),
+            severity: i.severity,
+            state: i.state,
+            title: alert
+                .annotations
+                .get("summary")
+                .cloned()
+                .unwrap_or_default(),
+            metrics: i.metrics.clone(),
+            code: match &i.source {
+                IncidentSource::ErrorAlert { code, .. } => Some(code.clone()),
+                IncidentSource::Metrics => None,
+            },
+            start_ms: i.start_ms,
+            opened_ms: i.opened_ms,
+            end_ms: i.end_ms,
+            duration_ms: i.duration_ms,
+            // JSON has no NaN: a ratio that is not a number is sent as 0.
+            peak_deviation: if i.peak_deviation.is_finite() {
+                i.peak_deviation
+            } else {
+                0.0
+            },
+            anomaly_count: i.anomaly_count,
+            acknowledged: i.acknowledged,
+        }
+    }
+}
+
+/// What happened to an incident, as the `change` of an `incident` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Already there when the portal subscribed.
+    Existing,
+    /// New.
+    Opened,
+    /// Its severity rose (1 is the highest).
+    Escalated,
+    /// It ended.
+    Resolved,
+    /// Gone from the books: a new stream or new settings replaced them.
+    Removed,
+}
+
+/// A message the page sends the portal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Outgoing {
+    /// The page listens; `workspace` is the one shown.
+    Ready {
+        /// The page's version (Cargo's).
+        version: String,
+        /// The workspace shown.
+        workspace: &'static str,
+    },
+    /// The status line changed.
+    Status {
+        /// Its text.
+        text: String,
+    },
+    /// Another workspace is shown.
+    Workspace {
+        /// Its slug.
+        workspace: &'static str,
+    },
+    /// A workspace shows an error (a file it could not read, …), or cleared it (`message`
+    /// null).
+    Problem {
+        /// The workspace.
+        workspace: &'static str,
+        /// What failed and what to do, as the page shows it.
+        message: Option<String>,
+    },
+    /// An incident opened, escalated, resolved or went.
+    Incident {
+        /// What happened.
+        change: Change,
+        /// The incident now.
+        incident: IncidentNews,
+    },
+    /// A command was carried out (a file handed to its workspace, a source connecting).
+    Accepted {
+        /// The command's id.
+        id: Option<Value>,
+        /// The command's type.
+        command: &'static str,
+    },
+    /// A message was refused.
+    Error {
+        /// The message's id, when it had one.
+        id: Option<Value>,
+        /// A short code (see [`EmbedError::code`]).
+        code: &'static str,
+        /// What was wrong and what to send instead.
+        message: String,
+    },
+}
+
+impl Outgoing {
+    /// The refusal of `r`.
+    pub fn rejection(r: &Rejection) -> Outgoing {
+        Outgoing::Error {
+            id: r.id.clone(),
+            code: r.error.code(),
+            message: r.error.to_string(),
+        }
+    }
+
+    /// The message as JSON, with `pipescope` set.
+    pub fn to_json(&self) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or_else(|_| json!({"type": "error"}));
+        if let Value::Object(m) = &mut v {
+            m.insert("pipescope".into(), json!(PROTOCOL));
+        }
+        v
+    }
+}
+
+/// Remembers what the portal was told of each incident, so each change is told once.
+#[derive(Debug, Default)]
+pub struct IncidentTracker {
+    // uid -> (start, severity, state) as last told.
+    told: BTreeMap<String, (i64, u8, IncidentState)>,
+}
+
+impl IncidentTracker {
+    /// The news in `now` (every incident of every book) since the last call, oldest change
+    /// first; an incident first seen already resolved gives `opened` then `resolved`.
+    pub fn changes<'a>(&mut self, now: impl IntoIterator<Item = &'a Incident>) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let mut seen = BTreeMap::new();
+        for i in now {
+            let uid = i.uid();
+            let info = || IncidentInfo::of(i);
+            let key = (i.start_ms, i.severity, i.state);
+            match self.told.get(&uid) {
+                // Same uid but another start: a new stream numbered its incidents afresh.
+                Some(&(start, severity, state)) if start == i.start_ms => {
+                    if i.severity < severity {
+                        out.push(incident(Change::Escalated, info()));
+                    }
+                    if state == IncidentState::Open && i.state == IncidentState::Resolved {
+                        out.push(incident(Change::Resolved, info()));
+                    }
+                }
+                _ => {
+                    out.push(incident(Change::Opened, info()));
+                    if i.state == IncidentState::Resolved {
+                        out.push(incident(Change::Resolved, info()));
+                    }
+                }
+            }
+            seen.insert(uid, key);
+        }
+        for (uid, _) in self.told.iter().filter(|(uid, _)| !seen.contains_key(*uid)) {
+            out.push(Outgoing::Incident {
+                change: Change::Removed,
+                incident: IncidentNews::Gone {
+                    uid: uid.clone(),
+                    source: if uid.starts_with("errors-") {
+                        "errors"
+                    } else {
+                        "monitor"
+                    },
+                },
+            });
+        }
+        self.told = seen;
+        out
+    }
+}
+
+fn incident(change: Change, incident: IncidentInfo) -> Outgoing {
+    Outgoing::Incident {
+        change,
+        incident: IncidentNews::Now(incident),
+    }
+}
+
+/// Every incident in `now` as `existing`, for a portal that just subscribed.
+pub fn snapshot<'a>(now: impl IntoIterator<Item = &'a Incident>) -> Vec<Outgoing> {
+    now.into_iter()
+        .map(|i| incident(Change::Existing, IncidentInfo::of(i)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(v: Value) -> Result<Command, EmbedError> {
+        parse(&v, &Binary::None)
+            .map(|r| r.expect("a pipescope message").command)
+            .map_err(|r| r.error)
+    }
+
+    #[test]
+    fn origins_are_compared_as_browsers_write_them() {
+        let (a, ignored) = AllowedOrigins::parse(
+            "HTTPS://Portal.Example.com, http://127.0.0.1:8081 http://old.example:80 ftp://x https://*.example.com https://a.example:99999",
+            "http://127.0.0.1:8080",
+        );
+        assert!(a.allows("https://portal.example.com"));
+        assert!(a.allows("http://127.0.0.1:8081"));
+        assert!(a.allows("http://127.0.0.1:8080"), "the page's own origin");
+        assert!(
+            a.allows("http://old.example"),
+            "a default port is not written"
+        );
+        assert!(!a.allows("http://127.0.0.1:8082"));
+        assert!(!a.allows("https://evil.example.com"));
+        assert!(!a.allows("null"));
+        assert_eq!(ignored.len(), 3, "{ignored:?}");
+        assert!(ignored.iter().all(|m| m.contains(ORIGINS_META)));
+        let (own, none) = AllowedOrigins::parse("", "http://127.0.0.1:8080");
+        assert_eq!(own.origins(), ["http://127.0.0.1:8080"]);
+        assert!(none.is_empty() && !own.any());
+        let (any, _) = AllowedOrigins::parse("*", "http://a");
+        assert!(any.allows("https://anyone.example") && !any.allows("null"));
+    }
+
+    #[test]
+    fn commands_read_and_bad_fields_say_what_to_send() {
+        assert_eq!(
+            cmd(json!({"pipescope": 1, "type": "open", "workspace": "Monitor"})).unwrap(),
+            Command::Open {
+                workspace: Route::Monitor
+            }
+        );
+        assert_eq!(
+            cmd(json!({"pipescope": 1, "type": "subscribe", "extra": [1]})).unwrap(),
+            Command::Subscribe
+        );
+        let e = cmd(json!({"pipescope": 1, "type": "open"})).unwrap_err();
+        assert!(e.to_string().contains("'open' needs 'workspace'"), "{e}");
+        let e = cmd(json!({"pipescope": 1, "type": "open", "workspace": 3})).unwrap_err();
+        assert_eq!(e.to_string(), "'workspace' should be one of distribution, monitor, errors, incidents, not a number (3)");
+        let e = cmd(json!({"pipescope": 2, "type": "open"})).unwrap_err();
+        assert_eq!(e.code(), "version");
+        let e = cmd(json!({"pipescope": 1, "type": "<script>"})).unwrap_err();
+        assert_eq!(e.code(), "type");
+        assert!(cmd(json!({"pipescope": 1}))
+            .unwrap_err()
+            .to_string()
+            .contains("(none)"));
+        assert_eq!(parse(&json!("pipescope"), &Binary::None), Ok(None));
+        assert_eq!(parse(&json!([1, 2]), &Binary::None), Ok(None));
+        // The id is echoed even when the rest is refused.
+        let r = parse(
+            &json!({"pipescope": 1, "type": "nope", "id": "a"}),
+            &Binary::None,
+        )
+        .unwrap_err();
+        assert_eq!(r.id, Some(json!("a")));
+        let r = parse(
+            &json!({"pipescope": 1, "type": "stop", "id": {"x": 1}}),
+            &Binary::None,
+        )
+        .unwrap_err();
+        assert_eq!(r.error.code(), "field");
+    }
+
+    #[test]
+    fn files_take_text_or_bytes_and_a_name() {
+        assert_eq!(
+            cmd(json!({"pipescope": 1, "type": "file", "name": "m.csv", "data": "t,v\n1,2\n", "workspace": "monitor"})).unwrap(),
+            Command::File { name: "m.csv".into(), workspace: Some(Route::Monitor), data: FileData::Text("t,v\n1,2\n".into()) }
+        );
+        let bytes = Binary::Bytes {
+            file_name: Some("own.csv".into()),
+        };
+        let r = parse(&json!({"pipescope": 1, "type": "file"}), &bytes)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            r.command,
+            Command::File {
+                name: "own.csv".into(),
+                workspace: None,
+                data: FileData::Bytes
+            }
+        );
+        let e = cmd(json!({"pipescope": 1, "type": "file", "data": "x"})).unwrap_err();
+        assert!(e.to_string().contains("'file' needs 'name'"), "{e}");
+        let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a.csv"})).unwrap_err();
+        assert!(e.to_string().contains("'file' needs 'data'"), "{e}");
+        let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a.csv", "data": {"a": 1}}))
+            .unwrap_err();
+        assert_eq!(e.code(), "field");
+        let e = parse(
+            &json!({"pipescope": 1, "type": "file", "name": "a"}),
+            &Binary::Unsupported("function".into()),
+        )
+        .unwrap_err();
+        assert!(e.error.to_string().contains("function"));
+        let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a\u{0}b", "data": ""}))
+            .unwrap_err();
+        assert_eq!(e.code(), "field");
+        let long = "x".repeat(300);
+        assert!(cmd(json!({"pipescope": 1, "type": "file", "name": long, "data": ""})).is_err());
+    }
+
+    #[test]
+    fn sources_are_checked_like_the_form() {
+        let c = cmd(json!({"pipescope": 1, "type": "source", "prom": "/prom", "query": ["up", "rate(x[5m])"], "step": 1, "history": 30})).unwrap();
+        let Command::Source { source } = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!(source.queries(), ["up", "rate(x[5m])"]);
+        assert_eq!((source.step_ms(), source.history_ms()), (1000, 1_800_000));
+        let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/prom"})).unwrap_err();
+        assert_eq!(e.code(), "source");
+        assert!(e.to_string().contains("PromQL"), "{e}");
+        let e = cmd(
+            json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "step": "15"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "'step' should be a number of seconds, not a string (\"15\")"
+        );
+        let e = cmd(json!({"pipescope": 1, "type": "source", "query": "up"})).unwrap_err();
+        assert!(e.to_string().contains("'source' needs 'prom'"));
+        let e =
+            cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": [1]})).unwrap_err();
+        assert!(e.to_string().contains("an array holding a number"), "{e}");
+    }
+
+    fn inc(id: u64, severity: u8, state: IncidentState, start_ms: i64) -> Incident {
+        Incident {
+            id,
+            severity,
+            state,
+            source: IncidentSource::Metrics,
+            metrics: vec!["cpu".into()],
+            series: vec![0],
+            start_ms,
+            opened_ms: start_ms + 5,
+            end_ms: (state == IncidentState::Resolved).then_some(start_ms + 50),
+            duration_ms: 50,
+            peak_deviation: f64::NAN,
+            anomaly_count: 4,
+            sparkline: Vec::new(),
+            acknowledged: false,
+            note: String::new(),
+        }
+    }
+
+    fn changes(out: &[Outgoing]) -> Vec<(Change, String)> {
+        out.iter()
+            .map(|o| match o {
+                Outgoing::Incident { change, incident } => (*change, incident.uid().to_string()),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_incident_change_is_told_once() {
+        use IncidentState::*;
+        let mut t = IncidentTracker::default();
+        assert!(t.changes(&[]).is_empty());
+        let out = t.changes(&[inc(1, 2, Open, 100)]);
+        assert_eq!(changes(&out), [(Change::Opened, "monitor-1".to_string())]);
+        assert!(
+            t.changes(&[inc(1, 2, Open, 100)]).is_empty(),
+            "no news, no message"
+        );
+        let out = t.changes(&[inc(1, 1, Resolved, 100), inc(2, 2, Resolved, 900)]);
+        assert_eq!(
+            changes(&out),
+            [
+                (Change::Escalated, "monitor-1".into()),
+                (Change::Resolved, "monitor-1".into()),
+                (Change::Opened, "monitor-2".into()),
+                (Change::Resolved, "monitor-2".into()),
+            ]
+        );
+        // A new stream numbers from 1 again: another incident, and the old ones went.
+        let out = t.changes(&[inc(1, 2, Open, 5_000)]);
+        assert_eq!(
+            changes(&out),
+            [
+                (Change::Opened, "monitor-1".into()),
+                (Change::Removed, "monitor-2".into())
+            ]
+        );
+        assert_eq!(
+            out[1].to_json(),
+            json!({"pipescope": 1, "type": "incident", "change": "removed", "incident": {"uid": "monitor-2", "source": "monitor"}})
+        );
+        let json = out[0].to_json();
+        assert_eq!(json["pipescope"], 1);
+        assert_eq!(json["type"], "incident");
+        assert_eq!(json["change"], "opened");
+        assert_eq!(json["incident"]["state"], "open");
+        assert_eq!(json["incident"]["source"], "monitor");
+        assert_eq!(json["incident"]["end_ms"], Value::Null);
+        assert_eq!(json["incident"]["peak_deviation"], 0.0, "NaN is not JSON");
+        assert!(json["incident"]["title"].as_str().unwrap().contains("cpu"));
+        assert_eq!(
+            changes(&snapshot(&[inc(1, 2, Open, 5_000)]))[0].0,
+            Change::Existing
+        );
+    }
+
+    #[test]
+    fn errors_serialise_with_code_and_id() {
+        let r = Rejection {
+            id: Some(json!(3)),
+            error: EmbedError::OriginNotAllowed {
+                origin: "http://evil".into(),
+            },
+        };
+        let j = Outgoing::rejection(&r).to_json();
+        assert_eq!(j["type"], "error");
+        assert_eq!(j["code"], "origin");
+        assert_eq!(j["id"], 3);
+        assert!(j["message"].as_str().unwrap().contains("http://evil"));
+        let ready = Outgoing::Ready {
+            version: "0.1.0".into(),
+            workspace: "monitor",
+        }
+        .to_json();
+        assert_eq!(
+            ready,
+            json!({"pipescope": 1, "type": "ready", "version": "0.1.0", "workspace": "monitor"})
+        );
+    }
+}
