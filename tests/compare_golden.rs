@@ -54,11 +54,11 @@ fn python() -> String {
     );
 }
 
-fn reference(python: &str, a: &Path, b: &Path) -> Value {
+/// The reference's figures for each (reference, current) pair, in one Python run.
+fn reference(python: &str, pairs: &[(PathBuf, PathBuf)]) -> Value {
     let out = Command::new(python)
         .arg(SCRIPT)
-        .arg(a)
-        .arg(b)
+        .args(pairs.iter().flat_map(|(a, b)| [a, b]))
         .output()
         .expect("python runs");
     assert!(
@@ -101,8 +101,14 @@ fn f(v: &Value) -> f64 {
 /// Checks every column the reference script tested against pipescope's report.
 fn check(report: &CompareReport, r: &Value, diffs: &mut Diffs) -> usize {
     let files = &r["files"];
-    assert_eq!(report.summary.reference.rows as u64, files["reference"]["rows"].as_u64().unwrap());
-    assert_eq!(report.summary.current.rows as u64, files["current"]["rows"].as_u64().unwrap());
+    assert_eq!(
+        report.summary.reference.rows as u64,
+        files["reference"]["rows"].as_u64().unwrap()
+    );
+    assert_eq!(
+        report.summary.current.rows as u64,
+        files["current"]["rows"].as_u64().unwrap()
+    );
     assert_eq!(
         report.summary.reference.duplicate_rows as u64,
         files["reference"]["duplicate_rows"].as_u64().unwrap()
@@ -124,12 +130,41 @@ fn check(report: &CompareReport, r: &Value, diffs: &mut Diffs) -> usize {
             .unwrap_or_else(|| panic!("{name}: pipescope ran no test"));
         match want["kind"].as_str().unwrap() {
             "number" => {
-                assert!(matches!(t.method, TestMethod::KsExact | TestMethod::KsAsymptotic));
+                assert!(matches!(
+                    t.method,
+                    TestMethod::KsExact | TestMethod::KsAsymptotic
+                ));
                 let n = t.numeric.as_ref().unwrap();
-                diffs.close("ks_statistic", name, t.statistic, f(&want["ks_statistic"]), 0.0, 1e-15);
-                diffs.close("ks_pvalue", name, t.p_value, f(&want["ks_pvalue"]), 1e-9, 1e-300);
-                diffs.close("wasserstein", name, n.wasserstein, f(&want["wasserstein"]), 1e-12, 1e-12);
-                let edges: Vec<f64> = want["psi_edges"].as_array().unwrap().iter().map(f).collect();
+                diffs.close(
+                    "ks_statistic",
+                    name,
+                    t.statistic,
+                    f(&want["ks_statistic"]),
+                    0.0,
+                    1e-15,
+                );
+                diffs.close(
+                    "ks_pvalue",
+                    name,
+                    t.p_value,
+                    f(&want["ks_pvalue"]),
+                    1e-9,
+                    1e-300,
+                );
+                diffs.close(
+                    "wasserstein",
+                    name,
+                    n.wasserstein,
+                    f(&want["wasserstein"]),
+                    1e-12,
+                    1e-12,
+                );
+                let edges: Vec<f64> = want["psi_edges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(f)
+                    .collect();
                 assert_eq!(n.psi_edges, edges, "{name}: PSI edges");
                 diffs.close("psi", name, t.psi.unwrap(), f(&want["psi"]), 1e-12, 1e-12);
                 let iqr = f(&want["iqr"]);
@@ -143,10 +178,35 @@ fn check(report: &CompareReport, r: &Value, diffs: &mut Diffs) -> usize {
             _ => {
                 assert_eq!(t.method, TestMethod::ChiSquare, "{name}");
                 let l = t.labels.as_ref().unwrap();
-                assert_eq!(l.dof as u64, want["chi2_dof"].as_u64().unwrap(), "{name}: dof");
-                diffs.close("chi2_statistic", name, t.statistic, f(&want["chi2_statistic"]), 1e-12, 1e-12);
-                diffs.close("chi2_pvalue", name, t.p_value, f(&want["chi2_pvalue"]), 1e-9, 1e-300);
-                diffs.close("jensen_shannon", name, l.jensen_shannon, f(&want["jensen_shannon"]), 1e-12, 1e-12);
+                assert_eq!(
+                    l.dof as u64,
+                    want["chi2_dof"].as_u64().unwrap(),
+                    "{name}: dof"
+                );
+                diffs.close(
+                    "chi2_statistic",
+                    name,
+                    t.statistic,
+                    f(&want["chi2_statistic"]),
+                    1e-12,
+                    1e-12,
+                );
+                diffs.close(
+                    "chi2_pvalue",
+                    name,
+                    t.p_value,
+                    f(&want["chi2_pvalue"]),
+                    1e-9,
+                    1e-300,
+                );
+                diffs.close(
+                    "jensen_shannon",
+                    name,
+                    l.jensen_shannon,
+                    f(&want["jensen_shannon"]),
+                    1e-12,
+                    1e-12,
+                );
                 diffs.close("psi", name, t.psi.unwrap(), f(&want["psi"]), 1e-12, 1e-12);
                 assert_eq!(
                     c.new_categories.as_ref().unwrap().count as u64,
@@ -187,7 +247,10 @@ fn split_bankchurners(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn header() -> IngestOptions {
-    IngestOptions::builder().has_header(Some(true)).build().unwrap()
+    IngestOptions::builder()
+        .has_header(Some(true))
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -195,16 +258,24 @@ fn bankchurners_split_by_attrition_matches_scipy_and_reads_as_expected() {
     let py = python();
     let dir = temp_dir("bank");
     let (existing, attrited) = split_bankchurners(&dir);
-    let want = reference(&py, &existing, &attrited);
-    let report = compare_paths(&existing, &attrited, &IngestOptions::default(), &DriftRule::default())
-        .expect("both halves read");
+    let want = reference(&py, &[(existing.clone(), attrited.clone())]);
+    let report = compare_paths(
+        &existing,
+        &attrited,
+        &IngestOptions::default(),
+        &DriftRule::default(),
+    )
+    .expect("both halves read");
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(report.summary.reference.rows, 8_500);
     assert_eq!(report.summary.current.rows, 1_627);
     let mut diffs = Diffs::default();
-    let checked = check(&report, &want, &mut diffs);
+    let checked = check(&report, &want["pairs"][0], &mut diffs);
     assert_eq!(checked, 23, "every column compared with SciPy");
-    eprintln!("BankChurners vs SciPy {}: max abs diffs {:?}", want["versions"], diffs.0);
+    eprintln!(
+        "BankChurners vs SciPy {}: max abs diffs {:?}",
+        want["versions"], diffs.0
+    );
 
     // The human reading: transaction counts moved a lot, age barely.
     let col = |n: &str| report.columns.iter().find(|c| c.name == n).unwrap();
@@ -230,7 +301,11 @@ fn bankchurners_split_by_attrition_matches_scipy_and_reads_as_expected() {
     assert!(at.statistic < 0.1 && at.statistic * 5.0 < tt.statistic);
     // Sorted by how much they moved: the split column and transactions near the top, age low.
     let rank = |n: &str| report.columns.iter().position(|c| c.name == n).unwrap();
-    assert!(rank("Total_Trans_Ct") < 5, "rank {}", rank("Total_Trans_Ct"));
+    assert!(
+        rank("Total_Trans_Ct") < 5,
+        "rank {}",
+        rank("Total_Trans_Ct")
+    );
     assert!(rank("Customer_Age") > 10, "rank {}", rank("Customer_Age"));
     assert_eq!(report.columns[0].name, "Attrition_Flag");
 }
@@ -239,16 +314,30 @@ fn bankchurners_split_by_attrition_matches_scipy_and_reads_as_expected() {
 fn synthetic(path: &Path, rows: usize, seed: u64, shift: f64) {
     let mut s = seed;
     let mut next = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (s >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut text = String::from("a,b,c,plan\n");
     for _ in 0..rows {
         let a = (next() + next() + next()) * 100.0 + shift;
         let b = (next() * 1000.0).floor();
-        let c = if next() < 0.1 { String::new() } else { format!("{:.2}", next() * 5.0 + shift / 50.0) };
+        let c = if next() < 0.1 {
+            String::new()
+        } else {
+            format!("{:.2}", next() * 5.0 + shift / 50.0)
+        };
         let u = next() + shift / 400.0;
-        let plan = if u < 0.5 { "basic" } else if u < 0.8 { "plus" } else if u < 0.95 { "pro" } else { "team" };
+        let plan = if u < 0.5 {
+            "basic"
+        } else if u < 0.8 {
+            "plus"
+        } else if u < 0.95 {
+            "pro"
+        } else {
+            "team"
+        };
         text.push_str(&format!("{a:.3},{b},{c},{plan}\n"));
     }
     std::fs::write(path, text).unwrap();
@@ -260,6 +349,7 @@ fn synthetic_pairs_reach_every_p_value_path_as_scipy() {
     let dir = temp_dir("synth");
     let mut diffs = Diffs::default();
     let mut methods = Vec::new();
+    let mut pairs = Vec::new();
     // (reference rows, current rows, shift): asymptotic (both over 10,000 is not needed,
     // one side is enough), equal sizes, small unequal sizes, and no shift at all.
     for (i, &(nr, nc, shift)) in [
@@ -275,10 +365,18 @@ fn synthetic_pairs_reach_every_p_value_path_as_scipy() {
         let (a, b) = (dir.join(format!("r{i}.csv")), dir.join(format!("c{i}.csv")));
         synthetic(&a, nr, 7 + i as u64, 0.0);
         synthetic(&b, nc, 1_000 + i as u64, shift);
-        let want = reference(&py, &a, &b);
-        let report = compare_paths(&a, &b, &header(), &DriftRule::default()).unwrap();
-        assert_eq!(check(&report, &want, &mut diffs), 4);
-        methods.extend(report.columns.iter().filter_map(|c| c.test.as_ref().map(|t| t.method)));
+        pairs.push((a, b));
+    }
+    let want = reference(&py, &pairs);
+    for (i, (a, b)) in pairs.iter().enumerate() {
+        let report = compare_paths(a, b, &header(), &DriftRule::default()).unwrap();
+        assert_eq!(check(&report, &want["pairs"][i], &mut diffs), 4);
+        methods.extend(
+            report
+                .columns
+                .iter()
+                .filter_map(|c| c.test.as_ref().map(|t| t.method)),
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(methods.contains(&TestMethod::KsAsymptotic));

@@ -1,7 +1,8 @@
 """Independent reference for the compare golden test: drift figures of every column of
 two CSV files (reference, current) by SciPy and NumPy.
 
-Usage: compare_reference.py REFERENCE.csv CURRENT.csv
+Usage: compare_reference.py REFERENCE.csv CURRENT.csv [REFERENCE2.csv CURRENT2.csv ...]
+(several pairs in one run, to pay for SciPy's import once)
 
 Cells are read with Python's csv module; a cell is missing when, stripped, it is empty or
 one of NA, N/A, null, NaN (any case), as pipescope treats them. A column is numeric when
@@ -16,7 +17,8 @@ Labels:   scipy.stats.chi2_contingency([ref_counts, cur_counts]) (default correc
           PSI with labels as bins (same 1e-4 floor).
 Also: rows and duplicate rows (rows equal in every raw cell to an earlier row) per file.
 
-Prints one JSON object: {"versions": {...}, "files": {...}, "columns": {name: {...}}};
+Prints one JSON object: {"versions": {...}, "pairs": [{"files": {...}, "columns":
+{name: {...}}}, ...]}, a pair for each pair of arguments;
 floats are JSON strings holding repr(x), which round-trips exactly (no JSON float
 parser's rounding can get in the way).
 """
@@ -100,11 +102,10 @@ def labels(ref, cur):
     }
 
 
-def main(ref_path, cur_path):
+def pair(ref_path, cur_path):
     rh, rb = read(ref_path)
     ch, cb = read(cur_path)
     out = {
-        "versions": {"scipy": scipy.__version__, "numpy": np.__version__},
         "files": {
             "reference": {"rows": len(rb), "duplicate_rows": len(rb) - len({tuple(r) for r in rb})},
             "current": {"rows": len(cb), "duplicate_rows": len(cb) - len({tuple(r) for r in cb})},
@@ -122,6 +123,14 @@ def main(ref_path, cur_path):
             out["columns"][name] = numeric(rn, cn)
         else:
             out["columns"][name] = labels(ref, cur)
+    return out
+
+
+def main(paths):
+    out = {
+        "versions": {"scipy": scipy.__version__, "numpy": np.__version__},
+        "pairs": [pair(paths[i], paths[i + 1]) for i in range(0, len(paths) - 1, 2)],
+    }
     json.dump(reprs(out), sys.stdout, indent=1)
 
 
@@ -136,4 +145,6 @@ def reprs(v):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) < 3 or len(sys.argv) % 2 == 0:
+        sys.exit("usage: compare_reference.py REFERENCE.csv CURRENT.csv [REFERENCE2.csv CURRENT2.csv ...]")
+    main(sys.argv[1:])

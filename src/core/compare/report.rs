@@ -332,7 +332,7 @@ impl CompareReport {
     }
 }
 
-/// A column's name for the table: control characters shown as `?`, clipped to 40
+/// A column's name for the table: control characters shown as `?`, clipped to 39
 /// characters, with the old name of a renamed pair.
 fn display_name(c: &ColumnComparison) -> String {
     let clean = |s: &str| -> String {
@@ -340,7 +340,7 @@ fn display_name(c: &ColumnComparison) -> String {
             .chars()
             .map(|ch| if ch.is_control() { '?' } else { ch })
             .collect();
-        crate::core::text::clip_to(&s, 40).into_owned()
+        crate::core::text::clip_to(&s, 39).into_owned()
     };
     match &c.renamed_from {
         Some(old) => clean(&format!("{old} -> {}", c.name)),
