@@ -30,6 +30,10 @@ setup:
 setup-test: setup
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+	@# The compare golden test (tests/compare_golden.rs) checks its figures against SciPy and
+	@# NumPy, run by Debian's /usr/bin/python3.
+	@/usr/bin/python3 -c "import scipy.stats, scipy.spatial, numpy" 2>/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-scipy python3-numpy; }
 	@# The live Prometheus source's end-to-end test (tests/e2e/prom.mjs) runs Prometheus and
 	@# Alertmanager itself, on free ports: the packages' services must not run. A temporary
 	@# policy-rc.d (exit 101, as in Docker images) keeps their postinst from starting them, and

@@ -300,7 +300,8 @@ fn a_crash_never_brings_back_less_than_the_page_showed() {
     for round in 0..16 {
         let mut rng = SplitMix64::new(900 + round);
         let mut page = Page::start(&s, MemStore::new()).expect("start");
-        let mut ahead: WriteAhead<usize> = WriteAhead::new(page.journal.last_seq(), page.snap.position_ms);
+        let mut ahead: WriteAhead<usize> =
+            WriteAhead::new(page.journal.last_seq(), page.snap.position_ms);
         let (mut disk, mut durable) = (page.journal.store().clone(), page.journal.last_seq());
         let mut clock = page.snap.position_ms;
         let crash_tick = 1 + rng.below(300);

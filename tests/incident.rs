@@ -505,8 +505,14 @@ fn the_users_word_outlives_a_rebuilt_engine_and_stays_with_its_incident() {
     assert!(notes.apply("monitor", &mut rebuilt));
     assert!(rebuilt.incidents()[1].acknowledged);
     assert_eq!(rebuilt.incidents()[1].note, "<b>load test</b>, not a fault");
-    assert!(!rebuilt.incidents()[0].acknowledged, "only the incident the user touched");
-    assert!(!notes.apply("monitor", &mut rebuilt), "laying them over twice changes nothing");
+    assert!(
+        !rebuilt.incidents()[0].acknowledged,
+        "only the incident the user touched"
+    );
+    assert!(
+        !notes.apply("monitor", &mut rebuilt),
+        "laying them over twice changes nothing"
+    );
     // Another source's incidents with the same ids are not this one.
     assert!(!notes.apply("errors", &mut engine));
     assert!(!engine.incidents()[1].acknowledged);
@@ -514,7 +520,9 @@ fn the_users_word_outlives_a_rebuilt_engine_and_stays_with_its_incident() {
     let mut moved = second.clone();
     moved.start_ms += 60_000;
     assert!(notes.get(&key_of("monitor", &moved)).is_none());
-    assert!(notes.get(&key_of("monitor", &second)).is_some_and(|a| a.acknowledged));
+    assert!(notes
+        .get(&key_of("monitor", &second))
+        .is_some_and(|a| a.acknowledged));
     // Bounded: the oldest words are forgotten first.
     let mut many = Notes::default();
     for k in 0..(MAX_NOTES as u64 + 10) {

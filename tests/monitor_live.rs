@@ -16,7 +16,13 @@ const T0: i64 = 1_765_000_000_000;
 
 /// A query_range answer for `series` (name, job) over [from, to] at the step: latency
 /// about 0.2 s with noise, ×6 inside `fault`.
-fn answer(series: &[(&str, &str)], from: i64, to: i64, fault: (i64, i64), rng: &mut SplitMix64) -> String {
+fn answer(
+    series: &[(&str, &str)],
+    from: i64,
+    to: i64,
+    fault: (i64, i64),
+    rng: &mut SplitMix64,
+) -> String {
     let result: Vec<String> = series
         .iter()
         .map(|(name, job)| {
@@ -57,16 +63,30 @@ fn a_live_stream_pages_for_a_fault_and_not_before() {
     let backfill = source.backfill(now);
     assert_eq!(backfill.len(), 1, "30 minutes at 1 s is one request");
     let r = &backfill[0];
-    let body = answer(&[("latency_seconds", "api")], r.start_ms, r.end_ms, (0, 0), &mut rng);
+    let body = answer(
+        &[("latency_seconds", "api")],
+        r.start_ms,
+        r.end_ms,
+        (0, 0),
+        &mut rng,
+    );
     let mut book = SeriesBook::default();
     let (events, fresh) = book.take(&[source.read(200, body.as_bytes()).unwrap()]);
     assert_eq!(fresh, vec![0]);
-    assert_eq!(book.names()[0], "latency_seconds{instance=\"127.0.0.1:9100\",job=\"api\"}");
+    assert_eq!(
+        book.names()[0],
+        "latency_seconds{instance=\"127.0.0.1:9100\",job=\"api\"}"
+    );
     let detect = DetectConfig::default();
     let mut feed = Feed::new_live(book.names().to_vec(), STEP, &detect, &[], 30_000).unwrap();
-    let mut incidents = IncidentEngine::new(IncidentConfig::default(), book.names().to_vec()).unwrap();
-    let run = |feed: &mut Feed, incidents: &mut IncidentEngine, events: Vec<pipescope::core::event::Event>| {
-        let Some(t) = events.last().map(|e| e.t_ms()) else { return };
+    let mut incidents =
+        IncidentEngine::new(IncidentConfig::default(), book.names().to_vec()).unwrap();
+    let run = |feed: &mut Feed,
+               incidents: &mut IncidentEngine,
+               events: Vec<pipescope::core::event::Event>| {
+        let Some(t) = events.last().map(|e| e.t_ms()) else {
+            return;
+        };
         feed.receive(events);
         let mut batch = Vec::new();
         feed.pull(t, &mut batch);
@@ -74,7 +94,10 @@ fn a_live_stream_pages_for_a_fault_and_not_before() {
     };
     assert_eq!(events.len(), 1_801);
     run(&mut feed, &mut incidents, events);
-    assert!(incidents.incidents().is_empty(), "30 clean minutes open nothing");
+    assert!(
+        incidents.incidents().is_empty(),
+        "30 clean minutes open nothing"
+    );
 
     // Polls every 5 s for 10 minutes: clean 3 minutes, a 3-minute ×6 fault, then clean;
     // each poll overlaps the previous one by 2 s (as after a retry).
@@ -88,7 +111,13 @@ fn a_live_stream_pages_for_a_fault_and_not_before() {
         let answers: Vec<_> = reqs
             .iter()
             .map(|r| {
-                let body = answer(&[("latency_seconds", "api")], r.start_ms, r.end_ms, fault, &mut rng);
+                let body = answer(
+                    &[("latency_seconds", "api")],
+                    r.start_ms,
+                    r.end_ms,
+                    fault,
+                    &mut rng,
+                );
                 source.read(200, body.as_bytes()).unwrap()
             })
             .collect();
@@ -106,17 +135,32 @@ fn a_live_stream_pages_for_a_fault_and_not_before() {
     assert_eq!(judged, 601, "every second judged once, overlaps dropped");
     let opened = opened_at.expect("the fault opened an incident");
     assert!(opened >= fault.0, "nothing opened before the fault");
-    assert!(opened - fault.0 <= 10 * STEP, "opened {} s after the fault began", (opened - fault.0) / 1000);
+    assert!(
+        opened - fault.0 <= 10 * STEP,
+        "opened {} s after the fault began",
+        (opened - fault.0) / 1000
+    );
     let inc = &incidents.incidents()[0];
-    assert_eq!(inc.state, IncidentState::Resolved, "it resolved after the fault ended");
+    assert_eq!(
+        inc.state,
+        IncidentState::Resolved,
+        "it resolved after the fault ended"
+    );
     assert_eq!(incidents.incidents().len(), 1, "one fault, one incident");
 
     // A second series appears: it gets the next id and its own track.
     let (from, to) = (now + 601_000, now + 700_000);
-    let body = answer(&[("latency_seconds", "api"), ("latency_seconds", "db")], from, to, (0, 0), &mut rng);
+    let body = answer(
+        &[("latency_seconds", "api"), ("latency_seconds", "db")],
+        from,
+        to,
+        (0, 0),
+        &mut rng,
+    );
     let (events, fresh) = book.take(&[source.read(200, body.as_bytes()).unwrap()]);
     assert_eq!(fresh, vec![1]);
-    feed.add_series(book.names()[1].clone(), &detect, &[]).unwrap();
+    feed.add_series(book.names()[1].clone(), &detect, &[])
+        .unwrap();
     incidents.set_names(book.names().to_vec());
     run(&mut feed, &mut incidents, events);
     assert_eq!(feed.tracks.len(), 2);

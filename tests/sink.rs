@@ -48,7 +48,10 @@ fn an_open_incident_fires_is_held_and_resent_then_resolves() {
     assert_eq!(a["labels"]["alertname"], "PipescopeMetricIncident");
     assert_eq!(a["labels"]["severity"], "warning");
     assert_eq!(a["labels"]["source"], "monitor");
-    assert_eq!(a["labels"]["incident_id"], "monitor-3", "unique across workspaces");
+    assert_eq!(
+        a["labels"]["incident_id"], "monitor-3",
+        "unique across workspaces"
+    );
     assert_eq!(a["labels"]["metric"], "latency{job=\"api\"}");
     assert_eq!(a["generatorURL"], "http://page/#/incidents");
     assert_eq!(a["startsAt"], "2025-12-06T05:45:40.000Z");
@@ -58,17 +61,37 @@ fn an_open_incident_fires_is_held_and_resent_then_resolves() {
         "a firing alert holds a few resend intervals, so a closed page lets it lapse"
     );
     ledger.succeeded(&batch, NOW);
-    assert!(ledger.due(NOW + 1_000, &open, &wall, "http://page/").is_none(), "sent once");
     assert!(
-        ledger.due(NOW + RESEND_MS, &open, &wall, "http://page/").is_some(),
+        ledger
+            .due(NOW + 1_000, &open, &wall, "http://page/")
+            .is_none(),
+        "sent once"
+    );
+    assert!(
+        ledger
+            .due(NOW + RESEND_MS, &open, &wall, "http://page/")
+            .is_some(),
         "resent while open"
     );
-    let resolved = vec![("monitor".to_string(), incident(3, 2, IncidentState::Resolved))];
-    let batch = ledger.due(NOW + 2_000, &resolved, &wall, "http://page/").unwrap();
+    let resolved = vec![(
+        "monitor".to_string(),
+        incident(3, 2, IncidentState::Resolved),
+    )];
+    let batch = ledger
+        .due(NOW + 2_000, &resolved, &wall, "http://page/")
+        .unwrap();
     let v = json(&am, &batch);
-    assert_eq!(v[0]["endsAt"], pipescope::core::time::format_rfc3339_ms(NOW - 5_000));
+    assert_eq!(
+        v[0]["endsAt"],
+        pipescope::core::time::format_rfc3339_ms(NOW - 5_000)
+    );
     ledger.succeeded(&batch, NOW + 2_000);
-    assert!(ledger.due(NOW + 10 * RESEND_MS, &resolved, &wall, "http://page/").is_none(), "a resolved incident is sent once");
+    assert!(
+        ledger
+            .due(NOW + 10 * RESEND_MS, &resolved, &wall, "http://page/")
+            .is_none(),
+        "a resolved incident is sent once"
+    );
     assert_eq!(ledger.sent, 2);
 }
 
@@ -101,28 +124,53 @@ fn failures_back_off_and_nothing_unacknowledged_is_lost_over_a_reload() {
     let mut ledger = Ledger::default();
     let open = vec![("monitor".to_string(), incident(7, 1, IncidentState::Open))];
     let b = ledger.due(NOW, &open, &wall, "p").unwrap();
-    let err = read_answer(&am, 400, br#"{"code":400,"message":"start time must be before end time"}"#).unwrap_err();
-    assert!(err.to_string().contains("start time must be before end time"), "{err}");
+    let err = read_answer(
+        &am,
+        400,
+        br#"{"code":400,"message":"start time must be before end time"}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("start time must be before end time"),
+        "{err}"
+    );
     let wait = ledger.failed(&err, NOW);
     assert!((750..=1_250).contains(&wait));
-    assert!(ledger.due(NOW + 100, &open, &wall, "p").is_none(), "waits out the backoff");
-    let down = LiveError::Unreachable { server: "http://am:9093".into(), cross_origin: true };
+    assert!(
+        ledger.due(NOW + 100, &open, &wall, "p").is_none(),
+        "waits out the backoff"
+    );
+    let down = LiveError::Unreachable {
+        server: "http://am:9093".into(),
+        cross_origin: true,
+    };
     let again = ledger.due(NOW + wait, &open, &wall, "p").unwrap();
     let wait2 = ledger.failed(&down, NOW + wait);
     assert!(wait2 > wait);
     assert_eq!(ledger.failures(), 2);
-    assert!(ledger.last_error.as_deref().is_some_and(|e| e.contains("am:9093")));
+    assert!(ledger
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.contains("am:9093")));
     // The page reloads before any delivery went through: the kept ledger still owes it.
     let kept = serde_json::to_string(&ledger).unwrap();
     let mut reloaded: Ledger = serde_json::from_str(&kept).unwrap();
-    let due = reloaded.due(NOW + wait + wait2, &open, &wall, "p").expect("still owed after a reload");
+    let due = reloaded
+        .due(NOW + wait + wait2, &open, &wall, "p")
+        .expect("still owed after a reload");
     assert_eq!(due.covers, again.covers);
     assert_eq!(due.covers, b.covers);
     reloaded.succeeded(&due, NOW + wait + wait2);
     assert!(reloaded.last_error.is_none());
     let kept = serde_json::to_string(&reloaded).unwrap();
     let reloaded: Ledger = serde_json::from_str(&kept).unwrap();
-    assert!(reloaded.due(NOW + wait + wait2 + 1_000, &open, &wall, "p").is_none(), "not sent twice after a reload");
+    assert!(
+        reloaded
+            .due(NOW + wait + wait2 + 1_000, &open, &wall, "p")
+            .is_none(),
+        "not sent twice after a reload"
+    );
 }
 
 #[test]
@@ -131,21 +179,40 @@ fn a_simulated_stream_is_dated_by_the_wall_clock_it_was_sent_at() {
     let mut i = incident(2, 1, IncidentState::Open);
     (i.start_ms, i.opened_ms) = (120_000, 130_000);
     let sim = |_: &str| false;
-    let b = ledger.due(NOW, &[("monitor".into(), i.clone())], &sim, "p").unwrap();
-    assert_eq!(b.alerts[0].starts_at, pipescope::core::time::format_rfc3339_ms(NOW));
+    let b = ledger
+        .due(NOW, &[("monitor".into(), i.clone())], &sim, "p")
+        .unwrap();
+    assert_eq!(
+        b.alerts[0].starts_at,
+        pipescope::core::time::format_rfc3339_ms(NOW)
+    );
     ledger.succeeded(&b, NOW);
     i.state = IncidentState::Resolved;
     i.end_ms = Some(400_000);
-    let b = ledger.due(NOW + 30_000, &[("monitor".into(), i)], &sim, "p").unwrap();
-    assert_eq!(b.alerts[0].starts_at, pipescope::core::time::format_rfc3339_ms(NOW));
-    assert_eq!(b.alerts[0].ends_at.as_deref(), Some(pipescope::core::time::format_rfc3339_ms(NOW + 30_000).as_str()));
+    let b = ledger
+        .due(NOW + 30_000, &[("monitor".into(), i)], &sim, "p")
+        .unwrap();
+    assert_eq!(
+        b.alerts[0].starts_at,
+        pipescope::core::time::format_rfc3339_ms(NOW)
+    );
+    assert_eq!(
+        b.alerts[0].ends_at.as_deref(),
+        Some(pipescope::core::time::format_rfc3339_ms(NOW + 30_000).as_str())
+    );
 }
 
 #[test]
 fn sink_addresses_are_checked() {
-    assert!(Sink::new(SinkKind::Alertmanager, "am:9093").unwrap_err().to_string().starts_with("Alertmanager:"));
+    assert!(Sink::new(SinkKind::Alertmanager, "am:9093")
+        .unwrap_err()
+        .to_string()
+        .starts_with("Alertmanager:"));
     assert!(Sink::new(SinkKind::Webhook, "").is_err());
-    assert_eq!(Sink::new(SinkKind::Webhook, "/hook/").unwrap().endpoint(), "/hook/");
+    assert_eq!(
+        Sink::new(SinkKind::Webhook, "/hook/").unwrap().endpoint(),
+        "/hook/"
+    );
 }
 
 #[test]
@@ -161,13 +228,29 @@ fn an_open_incident_whose_stream_is_replaced_is_ended_and_a_new_number_one_is_ne
     fresh.opened_ms = NOW + 6_000;
     let new = vec![("monitor".to_string(), fresh)];
     ledger.keep_only(&new);
-    let b = ledger.due(NOW + 7_000, &new, &wall, "p").expect("the new #1 is sent");
+    let b = ledger
+        .due(NOW + 7_000, &new, &wall, "p")
+        .expect("the new #1 is sent");
     let v = json(&am, &b);
     assert_eq!(v.as_array().unwrap().len(), 2);
-    assert_eq!(v[0]["endsAt"], pipescope::core::time::format_rfc3339_ms(NOW + 7_000), "the old one ended now");
-    assert_eq!(v[0]["startsAt"], pipescope::core::time::format_rfc3339_ms(NOW - 60_000), "its own start");
+    assert_eq!(
+        v[0]["endsAt"],
+        pipescope::core::time::format_rfc3339_ms(NOW + 7_000),
+        "the old one ended now"
+    );
+    assert_eq!(
+        v[0]["startsAt"],
+        pipescope::core::time::format_rfc3339_ms(NOW - 60_000),
+        "its own start"
+    );
     assert_eq!(v[0]["labels"]["incident_id"], "monitor-1");
-    assert_eq!(v[1]["startsAt"], pipescope::core::time::format_rfc3339_ms(NOW + 5_000));
+    assert_eq!(
+        v[1]["startsAt"],
+        pipescope::core::time::format_rfc3339_ms(NOW + 5_000)
+    );
     ledger.succeeded(&b, NOW + 7_000);
-    assert!(ledger.due(NOW + 8_000, &new, &wall, "p").is_none(), "both settled");
+    assert!(
+        ledger.due(NOW + 8_000, &new, &wall, "p").is_none(),
+        "both settled"
+    );
 }

@@ -75,11 +75,18 @@ pub fn paint_image(
 /// kept up to date by an IntersectionObserver: charts far from view can skip redraws and
 /// draw as they come near, before the user sees them. True until the first report, and
 /// where the browser has no IntersectionObserver.
-pub fn near_view(canvas: leptos::prelude::NodeRef<leptos::html::Canvas>) -> leptos::prelude::ReadSignal<bool> {
+pub fn near_view(
+    canvas: leptos::prelude::NodeRef<leptos::html::Canvas>,
+) -> leptos::prelude::ReadSignal<bool> {
     use leptos::prelude::*;
     use wasm_bindgen::{closure::Closure, JsCast};
     let (near, set_near) = signal(true);
-    let held = StoredValue::new_local(None::<(web_sys::IntersectionObserver, Closure<dyn Fn(js_sys::Array)>)>);
+    let held = StoredValue::new_local(
+        None::<(
+            web_sys::IntersectionObserver,
+            Closure<dyn Fn(js_sys::Array)>,
+        )>,
+    );
     Effect::new(move |_| {
         let Some(el) = canvas.get() else { return };
         let report = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
@@ -97,7 +104,10 @@ pub fn near_view(canvas: leptos::prelude::NodeRef<leptos::html::Canvas>) -> lept
             return;
         };
         observer.observe(&el);
-        if let Some((old, _)) = held.try_update_value(|h| h.replace((observer, report))).flatten() {
+        if let Some((old, _)) = held
+            .try_update_value(|h| h.replace((observer, report)))
+            .flatten()
+        {
             old.disconnect();
         }
     });

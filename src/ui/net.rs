@@ -36,7 +36,8 @@ fn watch_csp() {
             });
         },
     );
-    let _ = doc.add_event_listener_with_callback("securitypolicyviolation", f.as_ref().unchecked_ref());
+    let _ =
+        doc.add_event_listener_with_callback("securitypolicyviolation", f.as_ref().unchecked_ref());
     f.forget();
 }
 
@@ -157,4 +158,3 @@ pub async fn request(
     };
     Ok((status, bytes))
 }
-

@@ -60,7 +60,9 @@ pub fn set(server: &str, credentials: Option<Credentials>, remember: bool) -> Re
         return Ok(());
     }
     let Some(s) = storage() else {
-        return Err("this browser keeps no local storage: the sign-in lasts until the tab closes".into());
+        return Err(
+            "this browser keeps no local storage: the sign-in lasts until the tab closes".into(),
+        );
     };
     let written = if all.is_empty() {
         s.remove_item(KEY)

@@ -6,6 +6,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod common;
 #[cfg(not(target_arch = "wasm32"))]
+mod compare;
+#[cfg(not(target_arch = "wasm32"))]
 mod detect;
 #[cfg(not(target_arch = "wasm32"))]
 mod errors;
@@ -48,6 +50,8 @@ mod cli {
     enum Command {
         /// Print the JSON profile of every column of a CSV/TSV file.
         Profile(super::profile::Args),
+        /// Compare a current CSV/TSV file with its reference: drift tests per column, schema changes.
+        Compare(super::compare::Args),
         /// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
         Errors(super::errors::Args),
         /// Causal anomaly detection on one metric: CSV of value, forecast band, score, flag.
@@ -65,6 +69,7 @@ mod cli {
     pub fn main() -> ExitCode {
         match Cli::parse().command {
             Command::Profile(args) => super::profile::run(args),
+            Command::Compare(args) => super::compare::run(args),
             Command::Errors(args) => super::errors::run(args),
             Command::Detect(args) => super::detect::run(args),
             Command::Incidents(args) => super::incidents::run(args),

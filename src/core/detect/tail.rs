@@ -632,7 +632,16 @@ mod tests {
                     for k in 0..n {
                         assert_eq!(w.get(k), Some(last[k]), "{cap} {i} {k}");
                     }
-                    let probe = [v, v - 0.5, v + 0.5, last[0], last[n - 1], last[n / 2], -1e9, 1e9];
+                    let probe = [
+                        v,
+                        v - 0.5,
+                        v + 0.5,
+                        last[0],
+                        last[n - 1],
+                        last[n / 2],
+                        -1e9,
+                        1e9,
+                    ];
                     for q in probe {
                         let below = last.iter().filter(|&&v| v < q).count();
                         let at_most = last.iter().filter(|&&v| v <= q).count();

@@ -211,7 +211,11 @@ pub fn alertmanager_json(incidents: &[Incident], origin_epoch_ms: i64) -> String
 pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
     let at = |ms: i64| format_rfc3339_ms(origin_epoch_ms.saturating_add(ms));
     let mut labels = BTreeMap::new();
-    let severity = if i.severity <= 1 { "critical" } else { "warning" };
+    let severity = if i.severity <= 1 {
+        "critical"
+    } else {
+        "warning"
+    };
     labels.insert("severity", severity.to_string());
     labels.insert("incident_id", i.uid());
     let (summary, mut description) = match &i.source {

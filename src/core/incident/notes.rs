@@ -65,12 +65,13 @@ impl From<Notes> for Vec<Stored> {
         n.by_source
             .into_iter()
             .flat_map(|(source, book)| {
-                book.into_iter().map(move |((id, start_ms), annotation)| Stored {
-                    source: source.clone(),
-                    id,
-                    start_ms,
-                    annotation,
-                })
+                book.into_iter()
+                    .map(move |((id, start_ms), annotation)| Stored {
+                        source: source.clone(),
+                        id,
+                        start_ms,
+                        annotation,
+                    })
             })
             .collect()
     }

@@ -141,7 +141,11 @@ mod tests {
         wa.push(2, 200, Vec::new());
         wa.push(4, 300, vec![3, 4]);
         let mut seen = Vec::new();
-        assert_eq!(wa.drain(1, |p| seen.extend(p.batch)), 0, "nothing stored yet");
+        assert_eq!(
+            wa.drain(1, |p| seen.extend(p.batch)),
+            0,
+            "nothing stored yet"
+        );
         assert_eq!(wa.drain(2, |p| seen.extend(p.batch)), 2);
         assert_eq!((wa.applied_seq(), wa.applied_ms()), (2, 200));
         assert_eq!(wa.last_seq(), 4);

@@ -35,7 +35,9 @@ impl Backoff {
     /// 1 s, 2 s, 4 s, … up to a minute, each ±25%.
     pub fn fail(&mut self) -> i64 {
         self.failures = self.failures.saturating_add(1);
-        let base = FIRST_MS.saturating_mul(1 << (self.failures - 1).min(16)).min(MAX_MS);
+        let base = FIRST_MS
+            .saturating_mul(1 << (self.failures - 1).min(16))
+            .min(MAX_MS);
         // SplitMix64 of (seed, failures): a fixed spread per attempt, no global RNG.
         let mut z = self
             .seed

@@ -20,4 +20,3 @@ pub use backoff::Backoff;
 pub use credentials::Credentials;
 pub use error::LiveError;
 pub use prometheus::{Answer, PromSource, PromSourceBuilder, RangeRequest, SeriesBook};
-

@@ -384,7 +384,9 @@ impl PromSource {
                 series: Vec::new(),
                 notes: Vec::new(),
             }),
-            Err(e @ SourceError::Prometheus { .. }) => Err(LiveError::Response { server, error: e }),
+            Err(e @ SourceError::Prometheus { .. }) => {
+                Err(LiveError::Response { server, error: e })
+            }
             Err(_) if !(200..300).contains(&status) => {
                 Err(LiveError::http(server, status, first_line(body)))
             }
@@ -551,12 +553,21 @@ mod tests {
     fn settings_out_of_range_name_the_field() {
         let e = |b: PromSourceBuilder| b.build().unwrap_err().to_string();
         assert!(e(PromSource::builder().queries("up")).starts_with("Server:"));
-        assert!(e(PromSource::builder().base("prom:9090").queries("up")).contains("http://prom:9090"));
+        assert!(
+            e(PromSource::builder().base("prom:9090").queries("up")).contains("http://prom:9090")
+        );
         assert!(e(PromSource::builder().base("/p?x=1").queries("up")).contains("?query"));
         assert!(e(PromSource::builder().base("/p").queries("  \n")).starts_with("Queries:"));
         assert!(e(PromSource::builder().base("/p").queries("up").step_ms(0)).starts_with("Step:"));
-        assert!(e(PromSource::builder().base("/p").queries("up").history_ms(-1)).starts_with("History:"));
-        let many = (0..=MAX_QUERIES).map(|i| format!("q{i}")).collect::<Vec<_>>().join("\n");
+        assert!(e(PromSource::builder()
+            .base("/p")
+            .queries("up")
+            .history_ms(-1))
+        .starts_with("History:"));
+        let many = (0..=MAX_QUERIES)
+            .map(|i| format!("q{i}"))
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(e(PromSource::builder().base("/p").queries(&many)).contains("at most"));
     }
 
@@ -573,7 +584,11 @@ mod tests {
             assert!((r.end_ms - r.start_ms) / 60_000 + 1 <= MAX_POINTS);
         }
         let q0: Vec<_> = reqs.iter().filter(|r| r.query == 0).collect();
-        assert_eq!(q0[1].start_ms, q0[0].end_ms + 60_000, "chunks meet without overlap");
+        assert_eq!(
+            q0[1].start_ms,
+            q0[0].end_ms + 60_000,
+            "chunks meet without overlap"
+        );
         assert!(q0[1].end_ms <= now - s.lag_ms());
         assert!(now - s.lag_ms() - q0[1].end_ms < 60_000);
         assert_eq!(q0[1].end_ms - q0[0].start_ms, 7 * 86_400_000);
@@ -608,7 +623,8 @@ mod tests {
     #[test]
     fn answers_errors_and_empty_results_read_as_a_user_needs() {
         let s = src(1_000, 60_000);
-        let ok = br#"{"status":"success","warnings":["slow"],"data":{"resultType":"matrix","result":[
+        let ok =
+            br#"{"status":"success","warnings":["slow"],"data":{"resultType":"matrix","result":[
             {"metric":{"__name__":"up","job":"a"},"values":[[1,"1"],[2,"NaN"],[3,"0"]]}]}}"#;
         let a = s.read(200, ok).unwrap();
         assert_eq!(a.series.len(), 1);
@@ -626,7 +642,10 @@ mod tests {
         let e = s.read(502, proxy).unwrap_err();
         assert_eq!(e.kind(), "http");
         assert!(e.is_transient());
-        assert!(e.to_string().contains("502 Bad Gateway") && !e.to_string().contains('<'), "{e}");
+        assert!(
+            e.to_string().contains("502 Bad Gateway") && !e.to_string().contains('<'),
+            "{e}"
+        );
         let e = s.read(404, b"404 page not found").unwrap_err();
         assert!(e.to_string().contains("base URL"), "{e}");
         // A proxy asking for credentials: missing ones and refused ones read differently,
@@ -660,10 +679,20 @@ mod tests {
             .collect();
         assert_eq!(keys, vec![(1_000, 0), (1_000, 1), (2_000, 0)]);
         // An overlapping poll: only the new sample of b, and a is still id 1.
-        let (ev, fresh) = book.take(&[answer("a", &[(1_000, 5.0), (3_000, 6.0)]), answer("b", &[(2_000, 2.0)])]);
+        let (ev, fresh) = book.take(&[
+            answer("a", &[(1_000, 5.0), (3_000, 6.0)]),
+            answer("b", &[(2_000, 2.0)]),
+        ]);
         assert!(fresh.is_empty());
         assert_eq!(ev.len(), 1);
-        assert!(matches!(ev[0], Event::Metric(MetricEvent { t_ms: 3_000, series: 1, .. })));
+        assert!(matches!(
+            ev[0],
+            Event::Metric(MetricEvent {
+                t_ms: 3_000,
+                series: 1,
+                ..
+            })
+        ));
         assert_eq!(book.newest_ms(), Some(3_000));
         // Resumed from a journal: the same ids, nothing taken twice.
         let mut again = SeriesBook::with_series(book.names().to_vec(), vec![2_000, 3_000]);

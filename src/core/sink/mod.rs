@@ -363,12 +363,19 @@ impl Ledger {
             if i.state == IncidentState::Open {
                 alert.ends_at = Some(format_rfc3339_ms(now_ms + HOLD_MS));
             }
-            if let Some(old) = seen.filter(|d| d.severity != i.severity && d.state == IncidentState::Open) {
+            if let Some(old) =
+                seen.filter(|d| d.severity != i.severity && d.state == IncidentState::Open)
+            {
                 // The escalated alert has other labels: end the old one.
                 let mut prev = alert.clone();
                 prev.labels.insert(
                     "severity",
-                    if old.severity <= 1 { "critical" } else { "warning" }.into(),
+                    if old.severity <= 1 {
+                        "critical"
+                    } else {
+                        "warning"
+                    }
+                    .into(),
                 );
                 prev.ends_at = Some(format_rfc3339_ms(now_ms));
                 batch.alerts.push(prev);
@@ -443,8 +450,9 @@ impl Ledger {
             .iter()
             .map(|(s, i)| key_text(&key_of(s, i)))
             .collect();
-        self.delivered
-            .retain(|k, d| live.contains(k) || (d.state == IncidentState::Open && !d.labels.is_empty()));
+        self.delivered.retain(|k, d| {
+            live.contains(k) || (d.state == IncidentState::Open && !d.labels.is_empty())
+        });
     }
 }
 

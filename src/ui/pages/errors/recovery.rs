@@ -11,11 +11,11 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::core::journal::ahead::WriteAhead;
 use super::ErrState;
 use crate::core::errors::snapshot::ErrorsSnapshot;
 use crate::core::errors::{read_bytes, Config, ErrorEngine};
 use crate::core::event::{ErrorEvent, Event};
+use crate::core::journal::ahead::WriteAhead;
 use crate::core::journal::export::Imported;
 use crate::core::journal::{NameKind, SourceFile};
 use crate::core::stream::Speed;

@@ -16,8 +16,8 @@ use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
 
-use crate::core::journal::ahead::WriteAhead;
 use super::recovery::Checkpointed;
+use crate::core::journal::ahead::WriteAhead;
 
 /// At "max" speed, work per frame stays under this many milliseconds so the page keeps
 /// painting; events are applied in slices of [`SLICE`] between clock reads.

@@ -66,7 +66,9 @@ impl SinksState {
         };
         if let Some(app) = use_context::<crate::ui::shell::AppState>() {
             Effect::new(move |_| {
-                let urls = st.sinks.with(|s| s.iter().map(|c| c.sink.url().to_string()).collect());
+                let urls = st
+                    .sinks
+                    .with(|s| s.iter().map(|c| c.sink.url().to_string()).collect());
                 app.set_remote("alert sinks", urls);
             });
         }
@@ -157,9 +159,10 @@ impl SinksState {
             let st = *self;
             let body = sink.body(&batch, &url);
             spawn_local(async move {
-                let result = crate::ui::net::request("POST", &sink.endpoint(), Some(&body), sink.url())
-                    .await
-                    .and_then(|(status, bytes)| read_answer(&sink, status, &bytes));
+                let result =
+                    crate::ui::net::request("POST", &sink.endpoint(), Some(&body), sink.url())
+                        .await
+                        .and_then(|(status, bytes)| read_answer(&sink, status, &bytes));
                 let done = now_ms();
                 st.sinks.update(|s| {
                     if let Some(c) = s.iter_mut().find(|c| c.sink == sink) {
@@ -178,7 +181,11 @@ impl SinksState {
     }
 
     /// One line per sink on a card: how this incident stands with it.
-    pub fn card_lines(&self, source: Source, incident: &Incident) -> Vec<(String, &'static str, String)> {
+    pub fn card_lines(
+        &self,
+        source: Source,
+        incident: &Incident,
+    ) -> Vec<(String, &'static str, String)> {
         self.sinks.with(|s| {
             s.iter()
                 .map(|c| {
@@ -214,13 +221,22 @@ fn kind_name(kind: SinkKind) -> &'static str {
 
 /// One sink's row: its address, save and remove, and how its deliveries stand.
 #[component]
-fn SinkRow(kind: SinkKind, id: &'static str, placeholder: &'static str, help: &'static str) -> impl IntoView {
+fn SinkRow(
+    kind: SinkKind,
+    id: &'static str,
+    placeholder: &'static str,
+    help: &'static str,
+) -> impl IntoView {
     let st = expect_context::<SinksState>();
     let current = move || {
         st.sinks
             .with(|s| s.iter().find(|c| c.sink.kind() == kind).cloned())
     };
-    let text = RwSignal::new(current().map(|c| c.sink.url().to_string()).unwrap_or_default());
+    let text = RwSignal::new(
+        current()
+            .map(|c| c.sink.url().to_string())
+            .unwrap_or_default(),
+    );
     let problem = RwSignal::new(None::<String>);
     let save = move |_| match st.set(kind, &text.get_untracked()) {
         Ok(()) => problem.set(None),

@@ -180,12 +180,16 @@ impl IncidentsState {
 
     /// Sets an incident's note, here and across reloads.
     pub fn set_note(&self, source: Source, id: u64, text: &str) {
-        self.edit(source, id, |n, i, now| n.set_note(source.name(), i, text, now));
+        self.edit(source, id, |n, i, now| {
+            n.set_note(source.name(), i, text, now)
+        });
     }
 
     fn edit(&self, source: Source, id: u64, f: impl FnOnce(&mut Notes, &Incident, i64)) {
         let Some(incident) = self
-            .read(source, |e| e.incidents().iter().find(|i| i.id == id).cloned())
+            .read(source, |e| {
+                e.incidents().iter().find(|i| i.id == id).cloned()
+            })
             .flatten()
         else {
             return;

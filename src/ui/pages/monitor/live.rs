@@ -16,7 +16,8 @@ async fn fetch_answer(
     source: &PromSource,
     r: &crate::core::live::RangeRequest,
 ) -> Result<Answer, LiveError> {
-    let (status, body) = crate::ui::net::request("GET", &source.url(r), None, source.base()).await?;
+    let (status, body) =
+        crate::ui::net::request("GET", &source.url(r), None, source.base()).await?;
     let signed = crate::ui::secrets::get(source.base()).is_some();
     source
         .read(status, &body)
@@ -83,7 +84,10 @@ async fn fetch_all(
 
 /// The source is the one the stream follows, or the one being connected.
 fn alive(st: MonState, source: &Rc<PromSource>) -> bool {
-    st.is_live_source(source) || st.connecting.with_value(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, source)))
+    st.is_live_source(source)
+        || st
+            .connecting
+            .with_value(|c| c.as_ref().is_some_and(|c| Rc::ptr_eq(c, source)))
 }
 
 /// Connects to `source`: backfills its history, starts the stream, then polls.
@@ -168,7 +172,11 @@ async fn poll(
             continue;
         }
         let Some(answers) = fetch_all(st, &source, &requests, &mut backoff, |_| {}).await else {
-            if st.is_live_source(&source) && st.live_status.with_untracked(|s| matches!(s, LiveStatus::Error { retry_ms: None, .. })) {
+            if st.is_live_source(&source)
+                && st
+                    .live_status
+                    .with_untracked(|s| matches!(s, LiveStatus::Error { retry_ms: None, .. }))
+            {
                 // A final failure (the query was refused): stop, keep what was judged.
                 st.live.set(None);
             }
@@ -274,7 +282,9 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        let servers = st.live.with(|l| l.iter().map(|l| l.base().to_string()).collect());
+        let servers = st
+            .live
+            .with(|l| l.iter().map(|l| l.base().to_string()).collect());
         st.app.set_remote("Prometheus", servers);
     });
     // After a recovery the stream is live with no loop: resume it.
@@ -429,7 +439,13 @@ impl SignIn {
 
 #[component]
 fn SignInFields(signin: SignIn, open_when: Signal<bool>) -> impl IntoView {
-    let SignIn { kind, token, user, password, remember } = signin;
+    let SignIn {
+        kind,
+        token,
+        user,
+        password,
+        remember,
+    } = signin;
     view! {
         <details class="signin" id="prom-signin" prop:open=move || open_when.get() || kind.get() != "none">
             <summary title="For a server (or a proxy in front of it) that asks for credentials">

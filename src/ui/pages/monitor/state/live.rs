@@ -80,9 +80,8 @@ impl MonState {
     /// (`fresh`: their names, in id order after the known ones), and judges them.
     pub fn live_receive(&self, fresh: &[String], events: Vec<Event>) {
         if !fresh.is_empty() {
-            let mut detect = crate::core::detect::DetectConfig::with_train_ms(
-                self.train_ms.get_untracked(),
-            );
+            let mut detect =
+                crate::core::detect::DetectConfig::with_train_ms(self.train_ms.get_untracked());
             detect.level = self.level.get_untracked();
             detect.periods = self.periods.get_untracked();
             let choices = self.detectors.get_untracked();
@@ -96,7 +95,8 @@ impl MonState {
                     }
                 }
             });
-            self.live_names.update(|n| n.extend(added.iter().map(|a| a.1.clone())));
+            self.live_names
+                .update(|n| n.extend(added.iter().map(|a| a.1.clone())));
             let all = self.live_names.get_untracked();
             self.incidents.with_monitor(|book| book.set_names(all));
             self.journal.with_untracked(|j| {

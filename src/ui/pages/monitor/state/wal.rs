@@ -62,7 +62,10 @@ impl MonState {
         });
         let mut judged_any = false;
         // Taken out while judging: judging reaches other signals, never this queue.
-        let mut ahead = self.ahead.try_update_value(std::mem::take).unwrap_or_default();
+        let mut ahead = self
+            .ahead
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
         ahead.drain(durable, |p| {
             self.with_engines(|feed, book| judge(feed, book, &p.batch.events, p.t_ms));
             self.judged
