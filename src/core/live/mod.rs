@@ -7,8 +7,11 @@
 //!
 //! - [`prometheus`]: the Prometheus HTTP API (`/api/v1/query_range`), which Mimir, Thanos
 //!   and VictoriaMetrics speak too.
+//! - [`events`]: a feed of error events as NDJSON lines polled from a URL (Errors
+//!   workspace).
 //! - [`Backoff`]: how long to wait before retrying a failed request.
 
+pub mod events;
 pub mod prometheus;
 
 mod backoff;
