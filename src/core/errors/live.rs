@@ -3,9 +3,9 @@
 //! Which builds are compared follows the deployment: build ids are given in order of first
 //! appearance, and the newest build to appear is the candidate, the one before it the
 //! baseline. Until a second build appears nothing is compared (the events are counted).
-//! When a new build appears, the comparison starts over at its first event: the previous
-//! candidate becomes the baseline, and events before that moment are not compared, because
-//! the new build had no traffic then to set against them.
+//! When a new build appears, the comparison starts over at the second of its first event:
+//! the previous candidate becomes the baseline, and events before that second are not
+//! compared, because the new build had no traffic then to set against them.
 //!
 //! Like [`ErrorEngine`], this is a deterministic fold over the events, so the journal's
 //! checkpoint plus the events after it rebuild it exactly; the feed's cursor is part of the
@@ -30,8 +30,9 @@ pub struct LiveErrors {
     seen: Vec<u32>,
     /// Events applied.
     events: u64,
-    /// Events applied while no pair was being compared, or before the current pair began.
-    uncompared: u64,
+    /// Events of the newest second so far: a new pair's comparison starts with them, so
+    /// the baseline's events of that second are not lost to the candidate's arrival.
+    this_second: Vec<ErrorEvent>,
     /// When the current pair's comparison started, ms.
     pair_since_ms: Option<i64>,
     /// Time of the newest event applied, ms.
@@ -54,7 +55,7 @@ impl LiveErrors {
             engine: None,
             seen: Vec::new(),
             events: 0,
-            uncompared: 0,
+            this_second: Vec::new(),
             pair_since_ms: None,
             newest_ms: None,
             cursor: FeedCursor::default(),
@@ -65,6 +66,12 @@ impl LiveErrors {
     pub fn push(&mut self, e: ErrorEvent) {
         self.events += 1;
         self.cursor.observe(&e);
+        let sec = e.t_ms.div_euclid(1000);
+        match self.newest_ms.map(|n| n.div_euclid(1000)) {
+            Some(n) if sec < n => {}
+            Some(n) if sec == n => {}
+            _ => self.this_second.clear(),
+        }
         self.newest_ms = Some(self.newest_ms.map_or(e.t_ms, |n| n.max(e.t_ms)));
         if !self.seen.contains(&e.build) {
             self.seen.push(e.build);
@@ -75,13 +82,21 @@ impl LiveErrors {
                     ..self.template.clone()
                 };
                 // Checked in `new`; only the builds differ.
-                self.engine = ErrorEngine::new(config).ok();
-                self.pair_since_ms = Some(e.t_ms);
+                let mut engine = ErrorEngine::new(config).ok();
+                if let Some(engine) = engine.as_mut() {
+                    for &earlier in &self.this_second {
+                        engine.push(earlier);
+                    }
+                }
+                self.engine = engine;
+                self.pair_since_ms = Some(sec * 1000);
             }
         }
-        match self.engine.as_mut() {
-            Some(engine) => engine.push(e),
-            None => self.uncompared += 1,
+        if e.t_ms.div_euclid(1000) == self.newest_ms.unwrap_or(e.t_ms).div_euclid(1000) {
+            self.this_second.push(e);
+        }
+        if let Some(engine) = self.engine.as_mut() {
+            engine.push(e);
         }
     }
 
@@ -110,12 +125,6 @@ impl LiveErrors {
     /// Events applied.
     pub fn events(&self) -> u64 {
         self.events
-    }
-
-    /// Events applied that the current comparison does not count: before it began, or
-    /// while only one build was seen.
-    pub fn uncompared(&self) -> u64 {
-        self.uncompared
     }
 
     /// When the current comparison began, ms.
@@ -174,7 +183,7 @@ mod tests {
         live.push(ev(1, 0, 0));
         live.push(ev(2, 0, 1));
         assert_eq!(live.pair(), None);
-        assert_eq!(live.uncompared(), 2);
+        live.push(ev(3, 0, 0));
         live.push(ev(3, 1, 0));
         assert_eq!(live.pair(), Some((0, 1)));
         assert_eq!(live.pair_since_ms(), Some(3_000));
@@ -185,7 +194,20 @@ mod tests {
         live.push(ev(10, 0, 0));
         assert_eq!(live.pair(), Some((1, 2)), "an old build seen again changes nothing");
         assert_eq!(live.engine().unwrap().ignored_events(), 1);
-        assert_eq!(live.events(), 6);
+        assert_eq!(live.events(), 7);
+    }
+
+    #[test]
+    fn the_baselines_events_in_the_candidates_first_second_are_compared() {
+        let mut live = LiveErrors::new(Config::new(0, 1, 5)).unwrap();
+        for k in 0..3 {
+            live.push(ErrorEvent { t_ms: 5_000 + k, build: 0, code: 0 });
+        }
+        live.push(ErrorEvent { t_ms: 5_900, build: 1, code: 0 });
+        live.push(ErrorEvent { t_ms: 5_950, build: 1, code: 0 });
+        live.push(ErrorEvent { t_ms: 5_960, build: 1, code: 0 });
+        live.push(ErrorEvent { t_ms: 6_000, build: 0, code: 0 });
+        assert_eq!(live.engine().unwrap().totals()[0], [3, 3], "second 5 is compared whole");
     }
 
     #[test]
