@@ -7,10 +7,16 @@
 // goes on, and a new page recovers from the journal and backfills exactly what it missed
 // (the counts the user sees equal what the feed sent: nothing lost, nothing twice). The feed
 // server going away shows "retrying" with the proxy's 502, and the stream recovers when it
-// is back.
+// is back. A last test SIGKILLs the whole browser while events arrive (no graceful close),
+// relaunches the profile, and checks the same: every event the feed sent, exactly once.
 import assert from 'node:assert/strict';
+import fsp from 'node:fs/promises';
 import http from 'node:http';
-import { appSession, screenshot } from './harness.mjs';
+import path from 'node:path';
+import { test as nodeTest } from 'node:test';
+import {
+  appSession, gotoApp, killBrowser, launchPersistent, screenshot, startServer, tempDir, watchContext,
+} from './harness.mjs';
 
 const { test } = appSession({ hash: '#/errors' });
 
@@ -235,5 +241,62 @@ test('a feed that does not exist stops with a message naming it', async ({ page,
     assert.match(await page.locator('#errlive-form .problem').innerText(), /neither an http\(s\):\/\/ address nor a path/);
   } finally {
     await feed.close();
+  }
+});
+
+nodeTest('a browser killed mid-stream resumes from the journal and backfills exactly what it missed', { timeout: 120_000 }, async (t) => {
+  const work = await tempDir('pipescope-errlive-');
+  const server = await startServer();
+  const feed = feedServer();
+  await feed.listen();
+  server.mount(FEED_PATH, { proxy: `http://127.0.0.1:${feed.port}/` });
+  const open = async () => {
+    const context = await launchPersistent(path.join(work, 'profile'));
+    const watch = watchContext(context, server.origin);
+    const page = context.pages()[0] ?? await context.newPage();
+    watch.attach(page);
+    page.setDefaultTimeout(20_000);
+    await gotoApp(page, server.url(), '#/errors');
+    return { context, page, watch };
+  };
+  let session;
+  try {
+    let now = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
+    now = traffic(feed, now, 120);
+    session = await open();
+    const { page } = session;
+    await page.click('#errors-use-live');
+    await page.fill('#errlive-url', FEED_URL);
+    await page.fill('#errlive-poll', '0.3');
+    await page.locator('#errlive-poll').dispatchEvent('change');
+    await page.click('#errlive-connect');
+    await eventsShown(page, feed.events());
+    // Events keep arriving; the browser dies in the middle of them.
+    for (let k = 0; k < 4; k++) {
+      now = traffic(feed, now, 5, { burst: k >= 2 });
+      await sleep(150);
+    }
+    const shown = Number(await page.locator('#errlive-counts').getAttribute('data-events'));
+    assert.deepEqual(session.watch.problems(), []);
+    await killBrowser(session.context);
+    session = null;
+    now = traffic(feed, now, 60, { burst: true });
+
+    session = await open();
+    const page2 = session.page;
+    await liveState(page2, 'live', 20_000);
+    const text = await eventsShown(page2, feed.events(), 20_000);
+    const status = await page2.locator('#status').innerText();
+    t.diagnostic(`shown before the kill: ${shown}; after: ${text}; status: ${status}`);
+    const recovered = Number(/Recovered ([\d,]+) live events/.exec(status)?.[1].replaceAll(',', ''));
+    assert.ok(recovered > 0 && recovered <= feed.events(), `the journal held events (${recovered})`);
+    assert.ok(recovered >= shown, `nothing the user saw was lost: ${recovered} recovered, ${shown} shown before the kill`);
+    await page2.waitForSelector('#alerts-table tr[data-code="E999"]', { timeout: 10_000 });
+    assert.deepEqual(session.watch.problems(), []);
+  } finally {
+    if (session) await session.context.close().catch(() => {});
+    await feed.close().catch(() => {});
+    await server.close();
+    await fsp.rm(work, { recursive: true, force: true });
   }
 });

@@ -31,11 +31,44 @@ pub const MAX_NAME_CHARS: usize = 200;
 /// Line problems a batch keeps for display (all are counted).
 pub const MAX_PROBLEMS: usize = 20;
 
-/// Where a live error feed is and how often to ask it.
+/// How the feed delivers its events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeedKind {
+    /// NDJSON answers to `GET url?since=<ms>`, polled.
+    #[default]
+    Ndjson,
+    /// Server-Sent Events from `GET url?since=<ms>`: each message's `data` holds one or
+    /// more NDJSON lines; the connection stays open and the server pushes.
+    Sse,
+}
+
+impl FeedKind {
+    /// `ndjson` or `sse`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FeedKind::Ndjson => "ndjson",
+            FeedKind::Sse => "sse",
+        }
+    }
+
+    /// Reads [`FeedKind::name`].
+    pub fn parse(s: &str) -> Option<FeedKind> {
+        match s {
+            "ndjson" => Some(FeedKind::Ndjson),
+            "sse" => Some(FeedKind::Sse),
+            _ => None,
+        }
+    }
+}
+
+/// Where a live error feed is, how it delivers, and how often to poll it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventFeed {
     url: String,
     poll_ms: i64,
+    #[serde(default)]
+    kind: FeedKind,
 }
 
 impl EventFeed {
@@ -93,7 +126,19 @@ impl EventFeed {
         Ok(EventFeed {
             url: url.to_string(),
             poll_ms,
+            kind: FeedKind::Ndjson,
         })
+    }
+
+    /// The same feed delivered as `kind`.
+    pub fn with_kind(mut self, kind: FeedKind) -> EventFeed {
+        self.kind = kind;
+        self
+    }
+
+    /// How the feed delivers.
+    pub fn kind(&self) -> FeedKind {
+        self.kind
     }
 
     /// The feed's address as given.
@@ -627,6 +672,11 @@ mod tests {
         assert!(EventFeed::new("ftp://x", 1_000).is_err());
         assert!(EventFeed::new("/feed#x", 1_000).is_err());
         assert!(EventFeed::new("/feed", 10).unwrap_err().to_string().starts_with("Poll every:"));
+        let sse = EventFeed::new("/s", 1_000).unwrap().with_kind(FeedKind::Sse);
+        let json = serde_json::to_string(&sse).unwrap();
+        assert_eq!(serde_json::from_str::<EventFeed>(&json).unwrap(), sse);
+        let old: EventFeed = serde_json::from_str(r#"{"url":"/s","poll_ms":1000}"#).unwrap();
+        assert_eq!(old.kind(), FeedKind::Ndjson, "settings stored before SSE read as NDJSON");
         let f = EventFeed::new(" https://h/feed?key=1 ", 1_000).unwrap();
         assert_eq!(f.poll_url(Some(-5)), "https://h/feed?key=1&since=-5");
         assert!(!f.same_origin());
