@@ -36,9 +36,22 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function feedServer() {
   const lines = [];
   const requests = [];
+  const streams = new Set();
   let server;
+  const message = ([ms, text]) => `id: ${ms}\ndata: ${text}\n\n`;
   const handler = (req, res) => {
     const url = new URL(req.url, 'http://x');
+    if (url.pathname === '/stream') {
+      // Server-Sent Events: what is at or after since, then each line as it is pushed.
+      const since = url.searchParams.has('since') ? Number(url.searchParams.get('since')) : -Infinity;
+      requests.push(url.searchParams.get('since'));
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+      res.write(': hello\n\n');
+      for (const l of lines.filter(([ms]) => ms >= since)) res.write(message(l));
+      streams.add(res);
+      res.on('close', () => streams.delete(res));
+      return;
+    }
     if (url.pathname !== '/events') {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       return res.end('no such feed');
@@ -59,15 +72,22 @@ function feedServer() {
       this.port = server.address().port;
     },
     close() {
+      // Open event streams end as a dying server's would (the harness's proxy passes an end
+      // on, but keeps a connection whose upstream was cut open).
+      for (const res of streams) res.end();
       return new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); });
     },
     /** Events actually pushed (malformed lines are not events). */
     events() { return lines.filter(([, , ok]) => ok).length; },
     push(ms, build, code, form = 'iso') {
       const ts = form === 'iso' ? new Date(ms).toISOString() : form === 's' ? ms / 1000 : ms;
-      lines.push([ms, JSON.stringify({ ts, build, code }), true]);
+      this.add([ms, JSON.stringify({ ts, build, code }), true]);
     },
-    pushRaw(ms, text) { lines.push([ms, text, false]); },
+    pushRaw(ms, text) { this.add([ms, text, false]); },
+    add(line) {
+      lines.push(line);
+      for (const res of streams) res.write(message(line));
+    },
   };
 }
 
@@ -298,5 +318,69 @@ nodeTest('a browser killed mid-stream resumes from the journal and backfills exa
     await feed.close().catch(() => {});
     await server.close();
     await fsp.rm(work, { recursive: true, force: true });
+  }
+});
+
+test('a Server-Sent Events feed: pushed events alert, bad data is reported, a dropped stream reconnects from its cursor', { timeout: 120_000 }, async ({ t, page, context, base, server, watch }) => {
+  const feed = feedServer();
+  await feed.listen();
+  server.mount(FEED_PATH, { proxy: `http://127.0.0.1:${feed.port}/` });
+  try {
+    let now = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
+    now = traffic(feed, now, 120);
+    await page.click('#errors-use-live');
+    await page.fill('#errlive-url', `${FEED_PATH}stream`);
+    await page.selectOption('#errlive-kind', 'sse');
+    assert.equal(await page.locator('#errlive-poll').isVisible(), false, 'no poll interval for a pushed stream');
+    await page.click('#errlive-connect');
+    await liveState(page, 'live');
+    await eventsShown(page, feed.events());
+    assert.equal(feed.requests[0], null, 'the first connection asks for everything');
+
+    // Pushed while connected: no poll, the events arrive on the open stream.
+    const burstAt = Date.now();
+    now = traffic(feed, now, 90, { burst: true });
+    await page.waitForSelector('#alerts-table tr[data-code="E999"]', { timeout: 10_000 });
+    t.diagnostic(`SSE alert ${Date.now() - burstAt} ms after the burst was pushed`);
+    await eventsShown(page, feed.events());
+    assert.equal(feed.requests.length, 1, 'one connection carried it all');
+
+    feed.pushRaw(now, JSON.stringify({ ts: new Date(now).toISOString(), build: BASELINE }));
+    now = traffic(feed, now + 1, 5);
+    const problems = page.locator('#errlive-problems');
+    await problems.waitFor({ timeout: 10_000 });
+    const text = await problems.innerText();
+    t.diagnostic(`bad data: ${text}`);
+    assert.match(text, /stream message \d+ \(id \d+\)/);
+    assert.match(text, /line 1: field `code` is missing/);
+    await eventsShown(page, feed.events());
+
+    // The server drops the stream: retrying, then a new connection from the cursor.
+    watch.allowConsoleError(/Failed to load resource: the server responded with a status of 502|EventSource's response has a MIME type/);
+    const port = feed.port;
+    await feed.close();
+    const retrying = await liveState(page, 'retrying', 15_000);
+    t.diagnostic(`outage: ${retrying}`);
+    assert.match(retrying, /event stream from .*stream broke or was refused/);
+    now = traffic(feed, now, 20);
+    await feed.listen(port);
+    await liveState(page, 'live', 20_000);
+    await eventsShown(page, feed.events(), 15_000);
+    const reconnect = feed.requests.at(-1);
+    assert.ok(reconnect !== null && Number(reconnect) > 0, `the new connection asked since its newest event (since=${reconnect})`);
+
+    // A reload resumes from the journal and reconnects from the cursor.
+    await page.close();
+    now = traffic(feed, now, 10);
+    const page2 = await context.newPage();
+    watch.attach(page2);
+    await page2.goto(`${base}#/errors`);
+    await liveState(page2, 'live', 20_000);
+    await eventsShown(page2, feed.events(), 20_000);
+    assert.equal(await page2.inputValue('#errlive-kind'), 'sse');
+    await page2.click('#errlive-stop');
+    await liveState(page2, 'stopped');
+  } finally {
+    await feed.close().catch(() => {});
   }
 });

@@ -1,5 +1,5 @@
 //! A live error-event feed: NDJSON lines (`{"ts": …, "build": …, "code": …}`) polled from a
-//! URL, for the Errors workspace.
+//! URL or pushed as Server-Sent Events, for the Errors workspace.
 //!
 //! The page asks `GET <url>` once, then `GET <url>?since=<ms>` every poll, where `<ms>` is
 //! the time of the newest event received (the same milliseconds the events carry: epoch
@@ -9,6 +9,11 @@
 //! anything older than `since` (a server that ignores the parameter, or a straggler) is
 //! skipped and counted, never applied twice. A line that does not read is reported with its
 //! line number and field, counted, and the rest of the answer still goes in.
+//!
+//! A Server-Sent Events feed is asked the same way (`URL?since=<ms>`) and each message's
+//! data is read as more NDJSON of one connection ([`FeedReader::begin`],
+//! [`FeedReader::read_more`]): the `since` rule applies from the connection's start, and
+//! events pushed a little out of order on an open stream are still new.
 //!
 //! Builds and codes get ids in order of first appearance, as an error file's catalog does.
 
@@ -439,6 +444,8 @@ pub struct FeedReader {
     build_ids: FxHashMap<String, u32>,
     code_ids: FxHashMap<String, u32>,
     cursor: FeedCursor,
+    /// The cursor as the current answer or connection began: what it may send again.
+    start: FeedCursor,
 }
 
 impl FeedReader {
@@ -455,6 +462,7 @@ impl FeedReader {
             code_ids: index(&codes),
             builds,
             codes,
+            start: cursor.clone(),
             cursor,
         }
     }
@@ -488,6 +496,35 @@ impl FeedReader {
     /// assert_eq!((b.events.len(), b.repeated, b.new_builds.len()), (1, 1, 1));
     /// ```
     pub fn read_ndjson(&mut self, body: &[u8]) -> Batch {
+        self.begin();
+        self.read_more(body)
+    }
+
+    /// A new answer or connection begins, asked with the cursor's `since`: until the next
+    /// `begin`, events older than that `since` are skipped and those at it are matched
+    /// against the ones already taken there.
+    pub fn begin(&mut self) {
+        self.start = self.cursor.clone();
+    }
+
+    /// Reads more NDJSON of the answer or connection begun last (an event stream's next
+    /// message). Events older than the newest taken but not older than the `since` asked
+    /// with are new (a stream may push a little out of order); line numbers count from
+    /// the start of `body`.
+    ///
+    /// ```
+    /// use pipescope::core::live::events::FeedReader;
+    /// let mut r = FeedReader::default();
+    /// r.begin();
+    /// r.read_more(b"{\"ts\":2,\"build\":\"a\",\"code\":\"E\"}");
+    /// // Pushed late on the same connection: still new.
+    /// assert_eq!(r.read_more(b"{\"ts\":1,\"build\":\"a\",\"code\":\"E\"}").events.len(), 1);
+    /// // A new connection with since=2000 skips what is older and what it already has.
+    /// r.begin();
+    /// let b = r.read_more(b"{\"ts\":1,\"build\":\"a\",\"code\":\"E\"}\n{\"ts\":2,\"build\":\"a\",\"code\":\"E\"}");
+    /// assert_eq!((b.events.len(), b.older, b.repeated), (0, 1, 1));
+    /// ```
+    pub fn read_more(&mut self, body: &[u8]) -> Batch {
         let mut batch = Batch::default();
         let mut taken: Vec<(i64, u32, u32)> = Vec::new();
         let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
@@ -514,9 +551,9 @@ impl FeedReader {
         }
         batch.reordered = taken.windows(2).filter(|w| w[1].0 < w[0].0).count();
         taken.sort_by_key(|t| t.0);
-        // What the cursor holds at `since` may come again once each; more is new.
-        let mut again = self.cursor.at_newest.clone();
-        let since = self.cursor.newest_ms;
+        // What the cursor held at `since` may come again once each; more is new.
+        let since = self.start.newest_ms;
+        let again = &mut self.start.at_newest;
         for (t_ms, build, code) in taken {
             if let Some(s) = since {
                 if t_ms < s {

@@ -3,11 +3,13 @@
 //! apply). The core reads the answers ([`FeedReader`]) and folds the events
 //! ([`LiveErrors`]); this file fetches, paces and shows.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::state::Loaded;
@@ -17,7 +19,7 @@ use crate::core::errors::{ErrorStream, Roles};
 use crate::core::event::ErrorEvent;
 use crate::core::journal::ahead::WriteAhead;
 use crate::core::journal::{NameKind, SourceFile};
-use crate::core::live::events::{Batch, EventFeed, FeedReader};
+use crate::core::live::events::{Batch, EventFeed, FeedKind, FeedReader};
 use crate::core::live::{Backoff, LiveError};
 use crate::core::text::{clip, group_thousands};
 use crate::core::time::{format_stream_ms, TimeFormat};
@@ -25,6 +27,9 @@ use crate::core::time::{format_stream_ms, TimeFormat};
 /// The journal's source slot holds this name (and the feed's settings as JSON) while the
 /// workspace follows a live feed, so a recovery knows to resume the feed, not a file.
 pub(super) const LIVE_SOURCE_NAME: &str = "pipescope live error feed.json";
+
+/// Event-stream messages arriving within this many ms are taken as one batch.
+const SSE_BATCH_MS: u32 = 50;
 
 /// Where the live feed stands, for the status line.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -158,6 +163,7 @@ impl ErrState {
 
     /// Stops following the feed; what was received stays on screen.
     pub fn stop_live(&self) {
+        self.sse.with_value(|c| c.as_ref().map(SseConn::close));
         if self.is_live() {
             self.live.set(None);
             self.live_status.set(LiveStatus::Stopped);
@@ -169,6 +175,7 @@ impl ErrState {
 
     /// Leaves live mode for a file or the demo: the feed is no longer asked.
     pub(super) fn leave_live(&self) {
+        self.sse.with_value(|c| c.as_ref().map(SseConn::close));
         self.live.set(None);
         self.live_state.set_value(None);
         self.live_ahead.set_value(WriteAhead::default());
@@ -212,10 +219,17 @@ impl ErrState {
 
     /// Takes one answer of the feed: names new builds and codes, journals the new events
     /// and applies them once the journal holds them.
-    fn live_receive(&self, body: &[u8], since: Option<i64>) {
+    fn live_receive(&self, body: &[u8], answer: &str, more: bool) {
+        if self.live_take(body, answer, more) {
+            self.publish();
+        }
+    }
+
+    /// [`ErrState::live_receive`] without showing it; whether events came.
+    fn live_take(&self, body: &[u8], answer: &str, more: bool) -> bool {
         let batch: Batch = self
             .live_reader
-            .try_update_value(|r| r.read_ndjson(body))
+            .try_update_value(|r| if more { r.read_more(body) } else { r.read_ndjson(body) })
             .unwrap_or_default();
         if !batch.new_builds.is_empty() || !batch.new_codes.is_empty() {
             if let Some(svc) = self.writable_journal() {
@@ -246,20 +260,18 @@ impl ErrState {
                     if batch.malformed > c.problems.len() {
                         c.problems.push(format!("… {} bad line(s) in that answer", batch.malformed));
                     }
-                    c.problems_at = since.map_or("the first answer".into(), |s| {
-                        format!("the answer to since={s} ({})", format_stream_ms(s))
-                    });
+                    c.problems_at = answer.to_string();
                 }
             });
         }
         let Some(newest) = batch.events.last().map(|e| e.t_ms) else {
-            return;
+            return false;
         };
         let seq = self.journal_events(&batch.events);
         self.live_ahead
             .update_value(|a| a.push(seq, newest, batch.events));
         self.apply_live_durable();
-        self.publish();
+        true
     }
 
     /// Applies, oldest first, the journaled batches the disk holds.
@@ -365,6 +377,10 @@ impl ErrState {
 /// Polls `feed` while it is the workspace's feed: each answer goes in, each failure is
 /// shown and retried with backoff when retrying may help.
 fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
+    if feed.kind() == FeedKind::Sse {
+        sse_connect(st, feed, Rc::new(RefCell::new(Backoff::new(js_sys::Date::now() as u64))));
+        return;
+    }
     let mine = feed.clone();
     // A loop for a feed left (stopped, replaced, the page gone) ends at its next turn.
     let current = move || {
@@ -397,7 +413,10 @@ fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
                 Ok(body) => {
                     backoff.succeed();
                     st.live_status.set(LiveStatus::Live);
-                    st.live_receive(&body, since);
+                    let answer = since.map_or("the first answer".into(), |s| {
+                        format!("the answer to since={s} ({})", format_stream_ms(s))
+                    });
+                    st.live_receive(&body, &answer, false);
                     sleep(feed.poll_ms()).await;
                 }
                 Err(e) => {
@@ -421,6 +440,166 @@ fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
     });
 }
 
+/// An open Server-Sent Events connection and the handlers it calls (kept alive with it).
+pub struct SseConn {
+    source: web_sys::EventSource,
+    _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+impl SseConn {
+    /// Closes the connection; the handlers stay until the next connection replaces them,
+    /// because this may run inside one of them.
+    pub fn close(&self) {
+        self.source.close();
+    }
+}
+
+/// Opens an event stream for `feed` from the cursor on. The browser's own reconnection is
+/// not used: on an error the stream is closed and opened again after a backoff wait with
+/// the cursor's `since`, so the status says what happens and the wait grows.
+fn sse_connect(st: ErrState, feed: Rc<EventFeed>, backoff: Rc<RefCell<Backoff>>) {
+    let mine = feed.clone();
+    let current = move || {
+        st.live
+            .try_with_untracked(|l| l.as_ref().is_some_and(|l| Rc::ptr_eq(l, &mine)))
+            .unwrap_or(false)
+    };
+    if !current() {
+        return;
+    }
+    // The connection sends from the cursor's since: this is where dedupe starts.
+    let since = st
+        .live_reader
+        .try_update_value(|r| {
+            r.begin();
+            r.cursor().since()
+        })
+        .flatten();
+    let url = feed.poll_url(since);
+    st.live_status.set(LiveStatus::Connecting);
+    crate::ui::net::watch_csp();
+    let source = match web_sys::EventSource::new(&url) {
+        Ok(s) => s,
+        Err(_) => {
+            st.live_status.set(LiveStatus::Error {
+                kind: "setting",
+                message: format!("{} is not an address an event stream can open", clip(feed.url())),
+                retry_ms: None,
+            });
+            st.live.set(None);
+            return;
+        }
+    };
+    let mut handlers: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
+    {
+        let (current, backoff) = (current.clone(), backoff.clone());
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if current() {
+                backoff.borrow_mut().succeed();
+                st.live_status.set(LiveStatus::Live);
+            }
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        handlers.push(on_open);
+    }
+    {
+        let current = current.clone();
+        let source2 = source.clone();
+        let mut n = 0u64;
+        // Messages are taken together every few ms (a burst is thousands of them), so the
+        // journal gets one append and the views one redraw per batch, not per message.
+        let pending: Rc<RefCell<Vec<(String, String)>>> = Rc::new(RefCell::new(Vec::new()));
+        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if !current() {
+                source2.close();
+                return;
+            }
+            n += 1;
+            let e: web_sys::MessageEvent = e.unchecked_into();
+            let data = e.data().as_string().unwrap_or_default();
+            let id = e.last_event_id();
+            let at = if id.is_empty() {
+                format!("stream message {n}")
+            } else {
+                format!("stream message {n} (id {})", clip(&id))
+            };
+            let first = {
+                let mut p = pending.borrow_mut();
+                p.push((data, at));
+                p.len() == 1
+            };
+            if first {
+                let (pending, current) = (pending.clone(), current.clone());
+                gloo_timers::callback::Timeout::new(SSE_BATCH_MS, move || {
+                    let messages = std::mem::take(&mut *pending.borrow_mut());
+                    if !current() {
+                        return;
+                    }
+                    st.live_status.set(LiveStatus::Live);
+                    for (data, at) in &messages {
+                        st.live_take(data.as_bytes(), at, true);
+                    }
+                    st.publish();
+                })
+                .forget();
+            }
+        });
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        handlers.push(on_message);
+    }
+    {
+        let source2 = source.clone();
+        let feed = feed.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            source2.close();
+            if !current() {
+                return;
+            }
+            if crate::ui::net::was_blocked(&url) {
+                st.live_status.set(LiveStatus::Error {
+                    kind: "blocked",
+                    message: LiveError::Blocked {
+                        server: feed.url().to_string(),
+                    }
+                    .to_string(),
+                    retry_ms: None,
+                });
+                st.live.set(None);
+                return;
+            }
+            let wait = backoff.borrow_mut().fail();
+            st.live_status.set(LiveStatus::Error {
+                kind: "stream",
+                message: format!(
+                    "the event stream from {} broke or was refused: the server is down or \
+                     unreachable, answered an HTTP error, refused this origin (CORS), or did \
+                     not answer text/event-stream. Check the address and that the server runs",
+                    clip(feed.url())
+                ),
+                retry_ms: Some(wait),
+            });
+            let (feed, backoff) = (feed.clone(), backoff.clone());
+            gloo_timers::callback::Timeout::new(wait.clamp(0, u32::MAX as i64) as u32, move || {
+                sse_connect(st, feed, backoff);
+            })
+            .forget();
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        handlers.push(on_error);
+    }
+    // Replaces (and so frees) the previous connection's handlers: this runs from a timer
+    // or a click, never inside them.
+    st.sse.update_value(|c| {
+        if let Some(old) = c.take() {
+            old.close();
+        }
+        *c = Some(SseConn {
+            source,
+            _handlers: handlers,
+        });
+    });
+}
+
 fn seconds(e: &ev::Event) -> Option<f64> {
     let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
     input.value().trim().parse().ok().filter(|x: &f64| x.is_finite())
@@ -432,12 +611,14 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
     let st = expect_context::<ErrState>();
     let url = RwSignal::new(String::new());
     let poll_s = RwSignal::new(2.0_f64);
+    let kind = RwSignal::new(FeedKind::Ndjson);
     let problem = RwSignal::new(None::<String>);
     // A recovered feed fills the form with its settings and shows it, with its Stop.
     Effect::new(move |_| {
         if let Some(feed) = st.live.get() {
             url.set(feed.url().to_string());
             poll_s.set(feed.poll_ms() as f64 / 1000.0);
+            kind.set(feed.kind());
             open.set(true);
         }
     });
@@ -446,6 +627,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
         let ms = (poll_s.get_untracked() * 1000.0).round() as i64;
         match EventFeed::new(&url.get_untracked(), ms) {
             Ok(feed) => {
+                let feed = feed.with_kind(kind.get_untracked());
                 problem.set(None);
                 st.start_live(feed);
             }
@@ -498,7 +680,14 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                         prop:value=move || url.get()
                         on:input=move |e| url.set(event_target_value(&e)) />
                 </label>
-                <label>"Poll every, s "
+                <label>"Delivery "
+                    <select id="errlive-kind" prop:value=move || kind.get().name()
+                        on:change=move |e| if let Some(k) = FeedKind::parse(&event_target_value(&e)) { kind.set(k) }>
+                        <option value="ndjson">"NDJSON, polled"</option>
+                        <option value="sse">"Server-Sent Events"</option>
+                    </select>
+                </label>
+                <label hidden=move || kind.get() == FeedKind::Sse>"Poll every, s "
                     <input id="errlive-poll" type="number" min="0.2" max="600" step="any" size="4"
                         prop:value=move || poll_s.get().to_string()
                         on:change=move |e| if let Some(v) = seconds(&e) { poll_s.set(v) } />

@@ -110,6 +110,8 @@ pub struct ErrState {
     pub(super) live_reader: StoredValue<FeedReader, LocalStorage>,
     /// Live batches journaled and not applied yet.
     pub(super) live_ahead: StoredValue<WriteAhead<Vec<ErrorEvent>>, LocalStorage>,
+    /// The open Server-Sent Events connection of an SSE feed.
+    pub(super) sse: StoredValue<Option<super::live::SseConn>, LocalStorage>,
 }
 
 impl ErrState {
@@ -152,6 +154,7 @@ impl ErrState {
             live_state: StoredValue::new_local(None),
             live_reader: StoredValue::new_local(FeedReader::default()),
             live_ahead: StoredValue::new_local(WriteAhead::default()),
+            sse: StoredValue::new_local(None),
         };
         st.open_journal();
         st
