@@ -264,7 +264,11 @@ pub fn draw_heatmap<DB: DrawingBackend>(
             [(x, bottom), (x + 1, bottom + 4)],
             axis.filled(),
         ))?;
-        body.draw_text(&tick_label(t, step, span_end - span_start), &tick_style, (x, bottom + 6))?;
+        body.draw_text(
+            &tick_label(t, step, span_end - span_start),
+            &tick_style,
+            (x, bottom + 6),
+        )?;
         t += step;
     }
 

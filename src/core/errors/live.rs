@@ -189,10 +189,18 @@ mod tests {
         assert_eq!(live.pair_since_ms(), Some(3_000));
         live.push(ev(4, 0, 0));
         live.push(ev(9, 2, 0));
-        assert_eq!(live.pair(), Some((1, 2)), "a third build takes over as the candidate");
+        assert_eq!(
+            live.pair(),
+            Some((1, 2)),
+            "a third build takes over as the candidate"
+        );
         assert_eq!(live.pair_since_ms(), Some(9_000));
         live.push(ev(10, 0, 0));
-        assert_eq!(live.pair(), Some((1, 2)), "an old build seen again changes nothing");
+        assert_eq!(
+            live.pair(),
+            Some((1, 2)),
+            "an old build seen again changes nothing"
+        );
         assert_eq!(live.engine().unwrap().ignored_events(), 1);
         assert_eq!(live.events(), 7);
     }
@@ -201,13 +209,37 @@ mod tests {
     fn the_baselines_events_in_the_candidates_first_second_are_compared() {
         let mut live = LiveErrors::new(Config::new(0, 1, 5)).unwrap();
         for k in 0..3 {
-            live.push(ErrorEvent { t_ms: 5_000 + k, build: 0, code: 0 });
+            live.push(ErrorEvent {
+                t_ms: 5_000 + k,
+                build: 0,
+                code: 0,
+            });
         }
-        live.push(ErrorEvent { t_ms: 5_900, build: 1, code: 0 });
-        live.push(ErrorEvent { t_ms: 5_950, build: 1, code: 0 });
-        live.push(ErrorEvent { t_ms: 5_960, build: 1, code: 0 });
-        live.push(ErrorEvent { t_ms: 6_000, build: 0, code: 0 });
-        assert_eq!(live.engine().unwrap().totals()[0], [3, 3], "second 5 is compared whole");
+        live.push(ErrorEvent {
+            t_ms: 5_900,
+            build: 1,
+            code: 0,
+        });
+        live.push(ErrorEvent {
+            t_ms: 5_950,
+            build: 1,
+            code: 0,
+        });
+        live.push(ErrorEvent {
+            t_ms: 5_960,
+            build: 1,
+            code: 0,
+        });
+        live.push(ErrorEvent {
+            t_ms: 6_000,
+            build: 0,
+            code: 0,
+        });
+        assert_eq!(
+            live.engine().unwrap().totals()[0],
+            [3, 3],
+            "second 5 is compared whole"
+        );
     }
 
     #[test]
@@ -236,7 +268,13 @@ mod tests {
         let feed = EventFeed::new("/feed", 1_000).unwrap();
         let fresh = LiveErrors::new(Config::new(0, 1, 5)).unwrap();
         let events: Vec<ErrorEvent> = (0..300)
-            .map(|i| ev(i / 3, (i % 3 == 0) as u32 + u32::from(i > 200), (i % 4) as u32))
+            .map(|i| {
+                ev(
+                    i / 3,
+                    (i % 3 == 0) as u32 + u32::from(i > 200),
+                    (i % 4) as u32,
+                )
+            })
             .collect();
         let mut straight = LiveSnapshot {
             feed: feed.clone(),

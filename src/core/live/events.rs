@@ -300,11 +300,10 @@ pub fn parse_line(line: u64, text: &str) -> Result<Option<LineEvent>, LineError>
             bytes: text.len(),
         });
     }
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| LineError::NotJson {
-            line,
-            message: e.to_string(),
-        })?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| LineError::NotJson {
+        line,
+        message: e.to_string(),
+    })?;
     let serde_json::Value::Object(map) = value else {
         return Err(LineError::NotObject { line });
     };
@@ -368,10 +367,12 @@ fn time_of(v: &serde_json::Value) -> Result<i64, String> {
             let x = n.as_f64().unwrap_or(f64::NAN);
             TimeFormat::epoch_unit(x)
                 .epoch_ms(x)
-                .filter(|_| matches!(
-                    TimeFormat::epoch_unit(x),
-                    TimeFormat::EpochSeconds | TimeFormat::EpochMillis
-                ))
+                .filter(|_| {
+                    matches!(
+                        TimeFormat::epoch_unit(x),
+                        TimeFormat::EpochSeconds | TimeFormat::EpochMillis
+                    )
+                })
                 .ok_or_else(|| format!("{n} is not epoch seconds or milliseconds"))
         }
         _ => Err("must be a time string or an epoch number".into()),
@@ -536,8 +537,18 @@ impl FeedReader {
             };
             match parsed {
                 Ok(Some(e)) => {
-                    let build = intern(&mut self.builds, &mut self.build_ids, e.build, &mut batch.new_builds);
-                    let code = intern(&mut self.codes, &mut self.code_ids, e.code, &mut batch.new_codes);
+                    let build = intern(
+                        &mut self.builds,
+                        &mut self.build_ids,
+                        e.build,
+                        &mut batch.new_builds,
+                    );
+                    let code = intern(
+                        &mut self.codes,
+                        &mut self.code_ids,
+                        e.code,
+                        &mut batch.new_codes,
+                    );
                     taken.push((e.t_ms, build, code));
                 }
                 Ok(None) => {}
@@ -606,26 +617,54 @@ mod tests {
     #[test]
     fn times_read_as_rfc3339_clock_and_epoch_seconds_or_ms() {
         let t = |v: &str| parse_line(1, &format!("{{\"ts\":{v},\"build\":\"b\",\"code\":\"c\"}}"));
-        assert_eq!(t("\"2026-12-06T10:00:00.250+01:00\"").unwrap().unwrap().t_ms, 1_796_547_600_250);
+        assert_eq!(
+            t("\"2026-12-06T10:00:00.250+01:00\"")
+                .unwrap()
+                .unwrap()
+                .t_ms,
+            1_796_547_600_250
+        );
         assert_eq!(t("\"0:01:05\"").unwrap().unwrap().t_ms, 65_000);
         assert_eq!(t("1765015200").unwrap().unwrap().t_ms, 1_765_015_200_000);
         assert_eq!(t("1765015200.5").unwrap().unwrap().t_ms, 1_765_015_200_500);
         assert_eq!(t("1765015200123").unwrap().unwrap().t_ms, 1_765_015_200_123);
         let e = t("\"2026-13-01T00:00:00Z\"").unwrap_err();
         assert!(matches!(e, LineError::Field { field: "ts", .. }), "{e}");
-        assert!(e.to_string().starts_with("line 1: field `ts`: '2026-13-01T00:00:00Z'"), "{e}");
-        assert!(t("1765015200123456").is_err(), "microseconds are not an event time here");
+        assert!(
+            e.to_string()
+                .starts_with("line 1: field `ts`: '2026-13-01T00:00:00Z'"),
+            "{e}"
+        );
+        assert!(
+            t("1765015200123456").is_err(),
+            "microseconds are not an event time here"
+        );
         assert!(t("true").is_err());
     }
 
     #[test]
     fn every_bad_line_says_its_line_and_field() {
         let cases = [
-            ("{\"ts\":1,\"code\":\"c\"}", "line 3: field `build` is missing"),
-            ("{\"ts\":1,\"build\":\"b\",\"code\":null}", "line 3: field `code` is missing"),
-            ("{\"build\":\"b\",\"code\":\"c\"}", "line 3: field `ts` is missing"),
-            ("{\"ts\":1,\"build\":[1],\"code\":\"c\"}", "line 3: field `build`: must be a string or a number"),
-            ("{\"ts\":1,\"build\":\"  \",\"code\":\"c\"}", "line 3: field `build`: is empty"),
+            (
+                "{\"ts\":1,\"code\":\"c\"}",
+                "line 3: field `build` is missing",
+            ),
+            (
+                "{\"ts\":1,\"build\":\"b\",\"code\":null}",
+                "line 3: field `code` is missing",
+            ),
+            (
+                "{\"build\":\"b\",\"code\":\"c\"}",
+                "line 3: field `ts` is missing",
+            ),
+            (
+                "{\"ts\":1,\"build\":[1],\"code\":\"c\"}",
+                "line 3: field `build`: must be a string or a number",
+            ),
+            (
+                "{\"ts\":1,\"build\":\"  \",\"code\":\"c\"}",
+                "line 3: field `build`: is empty",
+            ),
             ("[1,2]", "line 3: a JSON value that is not an object"),
         ];
         for (text, want) in cases {
@@ -634,8 +673,14 @@ mod tests {
             assert_eq!(e.line(), 3);
         }
         assert_eq!(parse_line(9, "   \r").unwrap(), None);
-        let long = format!("{{\"ts\":1,\"build\":\"{}\",\"code\":\"c\"}}", "x".repeat(MAX_LINE_BYTES));
-        assert!(matches!(parse_line(1, &long), Err(LineError::TooLong { .. })));
+        let long = format!(
+            "{{\"ts\":1,\"build\":\"{}\",\"code\":\"c\"}}",
+            "x".repeat(MAX_LINE_BYTES)
+        );
+        assert!(matches!(
+            parse_line(1, &long),
+            Err(LineError::TooLong { .. })
+        ));
     }
 
     #[test]
@@ -648,14 +693,25 @@ mod tests {
         let b = FeedReader::default().read_ndjson(&body);
         assert_eq!(b.events.len(), 2);
         assert_eq!(b.malformed, 5);
-        assert_eq!(b.problems.iter().map(LineError::line).collect::<Vec<_>>(), [2, 3, 4, 5, 7]);
-        assert_eq!(b.new_builds[1].1, "<script>b</script>", "names are data, kept as given");
+        assert_eq!(
+            b.problems.iter().map(LineError::line).collect::<Vec<_>>(),
+            [2, 3, 4, 5, 7]
+        );
+        assert_eq!(
+            b.new_builds[1].1, "<script>b</script>",
+            "names are data, kept as given"
+        );
     }
 
     #[test]
     fn polls_that_repeat_the_since_millisecond_take_nothing_twice() {
         let mut r = FeedReader::default();
-        let first = [line("10", "a", "E1"), line("11", "a", "E1"), line("11", "b", "E1")].concat();
+        let first = [
+            line("10", "a", "E1"),
+            line("11", "a", "E1"),
+            line("11", "b", "E1"),
+        ]
+        .concat();
         let b = r.read_ndjson(first.as_bytes());
         assert_eq!(b.events.len(), 3);
         assert_eq!(r.cursor().since(), Some(11_000));
@@ -670,7 +726,10 @@ mod tests {
         .concat();
         let b = r.read_ndjson(second.as_bytes());
         assert_eq!(b.repeated, 2);
-        assert_eq!(b.events.iter().map(|e| e.t_ms).collect::<Vec<_>>(), [11_000, 12_000]);
+        assert_eq!(
+            b.events.iter().map(|e| e.t_ms).collect::<Vec<_>>(),
+            [11_000, 12_000]
+        );
         // A server that ignores since resends everything: nothing is taken again.
         let all = [first, second].concat();
         let b = r.read_ndjson(all.as_bytes());
@@ -682,24 +741,62 @@ mod tests {
     #[test]
     fn an_answer_out_of_order_is_sorted_and_counted() {
         let mut r = FeedReader::default();
-        let body = [line("3", "a", "E"), line("1", "a", "E"), line("2", "b", "E")].concat();
+        let body = [
+            line("3", "a", "E"),
+            line("1", "a", "E"),
+            line("2", "b", "E"),
+        ]
+        .concat();
         let b = r.read_ndjson(body.as_bytes());
         assert_eq!(b.reordered, 1);
-        assert_eq!(b.events.iter().map(|e| e.t_ms).collect::<Vec<_>>(), [1_000, 2_000, 3_000]);
+        assert_eq!(
+            b.events.iter().map(|e| e.t_ms).collect::<Vec<_>>(),
+            [1_000, 2_000, 3_000]
+        );
     }
 
     #[test]
     fn a_resumed_reader_keeps_ids_and_cursor() {
         let mut r = FeedReader::default();
-        r.read_ndjson([line("1", "a", "E1"), line("2", "b", "E2")].concat().as_bytes());
+        r.read_ndjson(
+            [line("1", "a", "E1"), line("2", "b", "E2")]
+                .concat()
+                .as_bytes(),
+        );
         let mut cursor = FeedCursor::default();
-        for e in [ErrorEvent { t_ms: 1_000, build: 0, code: 0 }, ErrorEvent { t_ms: 2_000, build: 1, code: 1 }] {
+        for e in [
+            ErrorEvent {
+                t_ms: 1_000,
+                build: 0,
+                code: 0,
+            },
+            ErrorEvent {
+                t_ms: 2_000,
+                build: 1,
+                code: 1,
+            },
+        ] {
             cursor.observe(&e);
         }
-        assert_eq!(&cursor, r.cursor(), "the cursor is a fold over the events taken");
+        assert_eq!(
+            &cursor,
+            r.cursor(),
+            "the cursor is a fold over the events taken"
+        );
         let mut again = FeedReader::resume(r.builds().to_vec(), r.codes().to_vec(), cursor);
-        let b = again.read_ndjson([line("2", "b", "E2"), line("3", "a", "E2")].concat().as_bytes());
-        assert_eq!(b.events, [ErrorEvent { t_ms: 3_000, build: 0, code: 1 }]);
+        let b = again.read_ndjson(
+            [line("2", "b", "E2"), line("3", "a", "E2")]
+                .concat()
+                .as_bytes(),
+        );
+        assert_eq!(
+            b.events,
+            [ErrorEvent {
+                t_ms: 3_000,
+                build: 0,
+                code: 1
+            }]
+        );
         assert!(b.new_builds.is_empty() && b.new_codes.is_empty());
     }
 
@@ -708,12 +805,21 @@ mod tests {
         assert!(EventFeed::new("", 1_000).is_err());
         assert!(EventFeed::new("ftp://x", 1_000).is_err());
         assert!(EventFeed::new("/feed#x", 1_000).is_err());
-        assert!(EventFeed::new("/feed", 10).unwrap_err().to_string().starts_with("Poll every:"));
-        let sse = EventFeed::new("/s", 1_000).unwrap().with_kind(FeedKind::Sse);
+        assert!(EventFeed::new("/feed", 10)
+            .unwrap_err()
+            .to_string()
+            .starts_with("Poll every:"));
+        let sse = EventFeed::new("/s", 1_000)
+            .unwrap()
+            .with_kind(FeedKind::Sse);
         let json = serde_json::to_string(&sse).unwrap();
         assert_eq!(serde_json::from_str::<EventFeed>(&json).unwrap(), sse);
         let old: EventFeed = serde_json::from_str(r#"{"url":"/s","poll_ms":1000}"#).unwrap();
-        assert_eq!(old.kind(), FeedKind::Ndjson, "settings stored before SSE read as NDJSON");
+        assert_eq!(
+            old.kind(),
+            FeedKind::Ndjson,
+            "settings stored before SSE read as NDJSON"
+        );
         let f = EventFeed::new(" https://h/feed?key=1 ", 1_000).unwrap();
         assert_eq!(f.poll_url(Some(-5)), "https://h/feed?key=1&since=-5");
         assert!(!f.same_origin());

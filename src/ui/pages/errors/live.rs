@@ -229,7 +229,13 @@ impl ErrState {
     fn live_take(&self, body: &[u8], answer: &str, more: bool) -> bool {
         let batch: Batch = self
             .live_reader
-            .try_update_value(|r| if more { r.read_more(body) } else { r.read_ndjson(body) })
+            .try_update_value(|r| {
+                if more {
+                    r.read_more(body)
+                } else {
+                    r.read_ndjson(body)
+                }
+            })
             .unwrap_or_default();
         if !batch.new_builds.is_empty() || !batch.new_codes.is_empty() {
             if let Some(svc) = self.writable_journal() {
@@ -256,9 +262,15 @@ impl ErrState {
                 c.repeated += batch.repeated;
                 c.older += batch.older;
                 if batch.malformed > 0 {
-                    c.problems = batch.problems.iter().take(3).map(|p| p.to_string()).collect();
+                    c.problems = batch
+                        .problems
+                        .iter()
+                        .take(3)
+                        .map(|p| p.to_string())
+                        .collect();
                     if batch.malformed > c.problems.len() {
-                        c.problems.push(format!("… {} bad line(s) in that answer", batch.malformed));
+                        c.problems
+                            .push(format!("… {} bad line(s) in that answer", batch.malformed));
                     }
                     c.problems_at = answer.to_string();
                 }
@@ -277,7 +289,9 @@ impl ErrState {
     /// Applies, oldest first, the journaled batches the disk holds.
     pub(super) fn apply_live_durable(&self) {
         let durable = self.durable_seq();
-        let before = self.live_state.with_value(|l| l.as_ref().and_then(LiveErrors::pair));
+        let before = self
+            .live_state
+            .with_value(|l| l.as_ref().and_then(LiveErrors::pair));
         let mut batches: Vec<Vec<ErrorEvent>> = Vec::new();
         self.live_ahead.update_value(|a| {
             a.drain(durable, |p| batches.push(p.batch));
@@ -292,7 +306,9 @@ impl ErrState {
                 }
             }
         });
-        let after = self.live_state.with_value(|l| l.as_ref().and_then(LiveErrors::pair));
+        let after = self
+            .live_state
+            .with_value(|l| l.as_ref().and_then(LiveErrors::pair));
         if after != before {
             // A new pair is a new comparison: its incidents start afresh.
             self.incidents.reset_errors();
@@ -378,7 +394,11 @@ impl ErrState {
 /// shown and retried with backoff when retrying may help.
 fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
     if feed.kind() == FeedKind::Sse {
-        sse_connect(st, feed, Rc::new(RefCell::new(Backoff::new(js_sys::Date::now() as u64))));
+        sse_connect(
+            st,
+            feed,
+            Rc::new(RefCell::new(Backoff::new(js_sys::Date::now() as u64))),
+        );
         return;
     }
     let mine = feed.clone();
@@ -402,7 +422,9 @@ fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
                 Ok((status, body)) => Err(LiveError::Http {
                     server: feed.url().to_string(),
                     status,
-                    body: String::from_utf8_lossy(&body[..body.len().min(400)]).trim().to_string(),
+                    body: String::from_utf8_lossy(&body[..body.len().min(400)])
+                        .trim()
+                        .to_string(),
                 }),
                 Err(e) => Err(e),
             };
@@ -483,7 +505,10 @@ fn sse_connect(st: ErrState, feed: Rc<EventFeed>, backoff: Rc<RefCell<Backoff>>)
         Err(_) => {
             st.live_status.set(LiveStatus::Error {
                 kind: "setting",
-                message: format!("{} is not an address an event stream can open", clip(feed.url())),
+                message: format!(
+                    "{} is not an address an event stream can open",
+                    clip(feed.url())
+                ),
                 retry_ms: None,
             });
             st.live.set(None);
@@ -602,7 +627,12 @@ fn sse_connect(st: ErrState, feed: Rc<EventFeed>, backoff: Rc<RefCell<Backoff>>)
 
 fn seconds(e: &ev::Event) -> Option<f64> {
     let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
-    input.value().trim().parse().ok().filter(|x: &f64| x.is_finite())
+    input
+        .value()
+        .trim()
+        .parse()
+        .ok()
+        .filter(|x: &f64| x.is_finite())
 }
 
 /// The form that connects the workspace to a live feed, and the feed's status.
@@ -640,8 +670,15 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
         let loaded = st.loaded.get();
         st.live_state.with_value(|l| {
             let l = l.as_ref()?;
-            let builds = loaded.as_ref().map(|x| x.stream.builds.clone()).unwrap_or_default();
-            let name = |id: u32| builds.get(id as usize).map_or("?".to_string(), |b| clip(b).into_owned());
+            let builds = loaded
+                .as_ref()
+                .map(|x| x.stream.builds.clone())
+                .unwrap_or_default();
+            let name = |id: u32| {
+                builds
+                    .get(id as usize)
+                    .map_or("?".to_string(), |b| clip(b).into_owned())
+            };
             let compare = match (l.pair(), l.seen()) {
                 (Some((b, c)), _) => format!(
                     "comparing baseline {} with candidate {} since {}",
@@ -649,7 +686,10 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                     name(c),
                     format_stream_ms(l.pair_since_ms().unwrap_or(0))
                 ),
-                (None, [one]) => format!("only build {} so far; waiting for a second build to compare", name(*one)),
+                (None, [one]) => format!(
+                    "only build {} so far; waiting for a second build to compare",
+                    name(*one)
+                ),
                 (None, _) => "no event yet".to_string(),
             };
             let mut text = format!(
