@@ -16,7 +16,8 @@ use super::frame::{fit_text, titled, PAD};
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
 use crate::core::errors::heatmap::{CodeTotals, HeatGrid, HeatMode};
-use crate::core::time::format_stream_seconds;
+use crate::core::time::format::CLOCK_BELOW_S;
+use crate::core::time::{format_stream_seconds, Civil};
 
 /// Red for "more in the candidate" (Primer danger), light theme.
 const MORE: RGBColor = RGBColor(0xcf, 0x22, 0x2e);
@@ -263,7 +264,11 @@ pub fn draw_heatmap<DB: DrawingBackend>(
             [(x, bottom), (x + 1, bottom + 4)],
             axis.filled(),
         ))?;
-        body.draw_text(&format_stream_seconds(t), &tick_style, (x, bottom + 6))?;
+        body.draw_text(
+            &tick_label(t, step, span_end - span_start),
+            &tick_style,
+            (x, bottom + 6),
+        )?;
         t += step;
     }
 
@@ -363,4 +368,36 @@ fn draw_legend<DB: DrawingBackend>(
         (x - 4, y + h + 6 + style.size() as i32),
     )?;
     Ok(())
+}
+
+/// A time-axis label: clock streams as `H:MM:SS`; epoch streams as the UTC time of day
+/// (`HH:MM` on whole-minute steps), with the month and day when the span is over a day,
+/// because a full date-time per tick is wider than the ticks are apart.
+fn tick_label(t: i64, step: i64, span: i64) -> String {
+    if (0..CLOCK_BELOW_S).contains(&t) {
+        return format_stream_seconds(t);
+    }
+    let tod = t.rem_euclid(86_400);
+    let (h, m, s) = (tod / 3600, tod / 60 % 60, tod % 60);
+    if span > 86_400 {
+        let date = Civil::from_epoch_seconds(t).date();
+        format!("{} {h:02}:{m:02}", date.get(5..).unwrap_or(&date))
+    } else if step % 60 == 0 {
+        format!("{h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tick_tests {
+    use super::tick_label;
+
+    #[test]
+    fn epoch_ticks_are_short_and_clock_ticks_unchanged() {
+        assert_eq!(tick_label(3_540, 60, 3_600), "0:59:00");
+        assert_eq!(tick_label(1_796_589_480, 60, 600), "20:38");
+        assert_eq!(tick_label(1_796_589_485, 5, 60), "20:38:05");
+        assert_eq!(tick_label(1_796_589_480, 3_600, 3 * 86_400), "12-06 20:38");
+    }
 }

@@ -15,8 +15,9 @@ thread_local! {
     static BLOCKED: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Listens once for Content-Security-Policy violations.
-fn watch_csp() {
+/// Listens once for Content-Security-Policy violations (call before a connection that
+/// [`was_blocked`] may be asked about).
+pub fn watch_csp() {
     thread_local!(static ON: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     if ON.with(|o| o.replace(true)) {
         return;
@@ -39,6 +40,18 @@ fn watch_csp() {
     let _ =
         doc.add_event_listener_with_callback("securitypolicyviolation", f.as_ref().unchecked_ref());
     f.forget();
+}
+
+/// Whether the page's Content-Security-Policy lately refused a connection to `url` (an
+/// EventSource's error says nothing more).
+pub fn was_blocked(url: &str) -> bool {
+    watch_csp();
+    let full = absolute(url);
+    BLOCKED.with(|b| {
+        b.borrow()
+            .iter()
+            .any(|u| !u.is_empty() && full.starts_with(u.trim_end_matches('/')))
+    })
 }
 
 /// The page's own origin.

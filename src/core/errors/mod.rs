@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod alerts;
 pub mod cumulative;
 pub mod heatmap;
+pub mod live;
 pub mod mean_threshold;
 mod mixture;
 pub mod read;

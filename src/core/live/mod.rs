@@ -8,8 +8,11 @@
 //! - [`prometheus`]: the Prometheus HTTP API (`/api/v1/query_range`), which Mimir, Thanos
 //!   and VictoriaMetrics speak too.
 //! - [`Credentials`]: a token or a user and password for a server that wants them.
+//! - [`events`]: a feed of error events as NDJSON lines polled from a URL (Errors
+//!   workspace).
 //! - [`Backoff`]: how long to wait before retrying a failed request.
 
+pub mod events;
 pub mod prometheus;
 
 mod backoff;

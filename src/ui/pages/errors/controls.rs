@@ -210,13 +210,13 @@ pub fn Settings() -> impl IntoView {
 
     view! {
         <div class="panel settings" id="errors-settings">
-            <fieldset>
+            <fieldset hidden=move || st.live.with(Option::is_some) || st.live_status.with(|s| *s != super::live::LiveStatus::Idle)>
                 <legend>"Columns"</legend>
                 {role_select("Time", "role-time", |r| r.time, |o, i| o.time = Some(i))}
                 {role_select("Build", "role-build", |r| r.build, |o, i| o.build = Some(i))}
                 {role_select("Code", "role-code", |r| r.code, |o, i| o.code = Some(i))}
             </fieldset>
-            <fieldset>
+            <fieldset hidden=move || st.live_status.with(|s| *s != super::live::LiveStatus::Idle)>
                 <legend>"Builds"</legend>
                 {build_select("Baseline", "build-baseline", false)}
                 {build_select("Candidate", "build-candidate", true)}

@@ -67,9 +67,8 @@ pub fn Heatmap() -> impl IntoView {
             let bin_s = engine.config().bin_seconds;
             let grid = heat_grid(engine.bins(), &seen, bin_s, mode);
             let totals = code_totals(engine.totals(), &seen);
-            let ev = &loaded.stream.events;
-            let first = ev.first().map_or(0, |e| e.t_ms.div_euclid(1000));
-            let last = ev.last().map_or(0, |e| e.t_ms.div_euclid(1000));
+            let (first, last) = st.span_ms();
+            let (first, last) = (first.div_euclid(1000), last.div_euclid(1000));
             // The span covers whole bins, so the last bin is as wide as the others.
             let b = i64::from(bin_s);
             let span = (first.div_euclid(b) * b, (last.div_euclid(b) + 1) * b);

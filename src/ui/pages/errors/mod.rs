@@ -5,6 +5,7 @@
 mod alerts;
 mod controls;
 mod heatmap;
+mod live;
 mod recovery;
 mod state;
 
@@ -79,6 +80,8 @@ pub fn ErrorsPage() -> impl IntoView {
         );
     };
 
+    let live_open = RwSignal::new(false);
+
     view! {
         <div class="workspace-head">
             <h1>"Errors"</h1>
@@ -88,6 +91,9 @@ pub fn ErrorsPage() -> impl IntoView {
                     aria-label="Open an error-event CSV (timestamp, build, code)" on:change=on_pick />
             </span>
             <button id="errors-demo" on:click=on_demo>"Load demo stream"</button>
+            <button id="errors-use-live" aria-expanded=move || live_open.get().to_string()
+                title="Follow error events a pipeline publishes as NDJSON at a URL; nothing is asked until you connect"
+                on:click=move |_| live_open.update(|o| *o = !*o)>"Live feed…"</button>
             <span class="hint">"or drop a CSV here: timestamp, build, error code"</span>
             <span class="dataset-name">{move || st.loaded.get().map(|l| l.name.clone())}</span>
         </div>
@@ -104,6 +110,7 @@ pub fn ErrorsPage() -> impl IntoView {
             </div>
         })}
         <Durability />
+        <live::LiveForm open=live_open />
         <controls::BuildPicker />
         {move || match st.loaded.get() {
             None => view! {
@@ -116,7 +123,9 @@ pub fn ErrorsPage() -> impl IntoView {
             }.into_any(),
             Some(_) => view! {
                 <controls::Settings />
-                <controls::Player />
+                <Show when=move || st.live_status.with(|s| *s == live::LiveStatus::Idle)>
+                    <controls::Player />
+                </Show>
                 <heatmap::Heatmap />
                 <alerts::AlertList />
             }.into_any(),

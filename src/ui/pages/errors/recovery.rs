@@ -65,7 +65,7 @@ impl ErrState {
     }
 
     /// The journal when this tab may write to it (not another tab's reader).
-    fn writable_journal(&self) -> Option<JournalService> {
+    pub(super) fn writable_journal(&self) -> Option<JournalService> {
         self.journal
             .get_untracked()
             .filter(|s| s.status().is_writable())
@@ -90,6 +90,31 @@ impl ErrState {
             format!("its checkpoint is damaged ({})", svc.recovery().summary())
         } else {
             let Some(fresh) = placeholder() else { return };
+            let note = if svc.recovery().is_clean() {
+                String::new()
+            } else {
+                format!(" ({})", svc.recovery().summary())
+            };
+            if let Some(Ok(source)) = svc.source().filter(|s| {
+                s.as_ref().is_ok_and(|s| s.name == super::live::LIVE_SOURCE_NAME)
+            }) {
+                let recovered = live_placeholder()
+                    .ok_or_else(|| "no placeholder".to_string())
+                    .and_then(|fresh| svc.restore(fresh).map_err(|e| e.to_string()))
+                    .and_then(|r| self.recover_live(&source, r.engine, &svc.catalog(), &note));
+                match recovered {
+                    Ok(()) => return,
+                    Err(e) => {
+                        self.error.set(Some(format!(
+                            "Journal: the stored live stream could not be recovered: {e}. Starting fresh."
+                        )));
+                        if let Some(svc) = self.writable_journal() {
+                            let _ = svc.clear();
+                        }
+                        return;
+                    }
+                }
+            }
             match (svc.source(), svc.restore(fresh)) {
                 (Some(Ok(source)), Ok(restored)) => {
                     let note = if svc.recovery().is_clean() {
@@ -118,7 +143,15 @@ impl ErrState {
     /// A flush committed (or durability was lost): apply what waited for it and show it.
     fn on_disk(&self) {
         // The page may be gone while the journal's last flush commits.
-        if self.version.try_get_untracked().is_none() || !self.ahead.with_value(|a| a.waiting()) {
+        if self.version.try_get_untracked().is_none() {
+            return;
+        }
+        if self.live_ahead.with_value(|a| a.waiting()) {
+            self.apply_live_durable();
+            self.publish();
+            return;
+        }
+        if !self.ahead.with_value(|a| a.waiting()) {
             return;
         }
         self.apply_durable();
@@ -255,6 +288,10 @@ impl ErrState {
         let Some(svc) = self.writable_journal() else {
             return;
         };
+        if self.live_state.with_value(Option::is_some) {
+            self.maybe_checkpoint_live(&svc);
+            return;
+        }
         if self.player.position().is_none() {
             return;
         }
@@ -273,6 +310,40 @@ impl ErrState {
         let applied = self.cursor.with_value(|c| c.applied());
         if let Some(snap) = self.snapshot_at(applied, position) {
             self.write_checkpoint(&svc, seq, snap);
+        }
+    }
+
+    /// [`ErrState::maybe_checkpoint`] on a live feed: when new events were applied and
+    /// [`CHECKPOINT_EVERY_MS`] passed, or the colour mode changed.
+    fn maybe_checkpoint_live(&self, svc: &JournalService) {
+        let seq = self.live_ahead.with_value(|a| a.applied_seq());
+        let last = self.checkpointed.get_value();
+        let ratio = self.mode.get_untracked() == crate::core::errors::heatmap::HeatMode::Ratio;
+        let due = now_ms() - last.at_ms >= CHECKPOINT_EVERY_MS || ratio != last.ratio;
+        if seq == last.seq && ratio == last.ratio || !due {
+            return;
+        }
+        if let Some(snap) = self.live_snapshot() {
+            self.write_live_checkpoint(svc, seq, &snap);
+        }
+    }
+
+    /// Checkpoints the live `snap`, the state after every journal record up to `seq`.
+    pub(super) fn write_live_checkpoint(
+        &self,
+        svc: &JournalService,
+        seq: u64,
+        snap: &crate::core::errors::live::LiveSnapshot,
+    ) {
+        match svc.checkpoint(seq, snap) {
+            Ok(_) => self.checkpointed.set_value(Checkpointed {
+                at_ms: now_ms(),
+                seq,
+                position_ms: snap.live.newest_ms().unwrap_or(0),
+                speed: self.speed.get_untracked(),
+                ratio: snap.heat_mode == crate::core::errors::heatmap::HeatMode::Ratio,
+            }),
+            Err(e) => self.error.set(Some(format!("Journal: {e}"))),
         }
     }
 
@@ -313,6 +384,10 @@ impl ErrState {
     /// The Journal panel's clear: the stream starts again from its start, with a journal
     /// holding only its start.
     pub(super) fn restart(&self) {
+        if self.is_live() {
+            self.restart_live();
+            return;
+        }
         if let Some((start, end)) = self.player.span() {
             self.player.load(start, end, start);
         }
@@ -340,6 +415,16 @@ fn placeholder() -> Option<ErrorsSnapshot> {
         Speed::Times(60.0),
         0,
     ))
+}
+
+/// A fresh live checkpoint for `restore` to start from (never used: recovery only runs
+/// when a checkpoint exists).
+fn live_placeholder() -> Option<crate::core::errors::live::LiveSnapshot> {
+    Some(crate::core::errors::live::LiveSnapshot {
+        feed: crate::core::live::events::EventFeed::new("/", 1_000).ok()?,
+        live: crate::core::errors::live::LiveErrors::new(Config::new(0, 1, 5)).ok()?,
+        heat_mode: Default::default(),
+    })
 }
 
 /// An export's error events as the CSV the workspace reads: `H:MM:SS` for stream-second

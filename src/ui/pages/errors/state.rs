@@ -16,8 +16,12 @@ use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
 
+use super::live::{FeedCounts, LiveStatus};
 use super::recovery::Checkpointed;
+use crate::core::errors::live::LiveErrors;
+use crate::core::event::ErrorEvent;
 use crate::core::journal::ahead::WriteAhead;
+use crate::core::live::events::{EventFeed, FeedReader};
 
 /// At "max" speed, work per frame stays under this many milliseconds so the page keeps
 /// painting; events are applied in slices of [`SLICE`] between clock reads.
@@ -94,6 +98,20 @@ pub struct ErrState {
     /// Slices journaled and not applied yet: each carries the index just past its last
     /// event in the stream's time-ordered events.
     pub(super) ahead: StoredValue<WriteAhead<usize>, LocalStorage>,
+    /// The live feed followed, None when the stream is a file (see `live`).
+    pub live: RwSignal<Option<Rc<EventFeed>>, LocalStorage>,
+    /// Where the live feed stands.
+    pub live_status: RwSignal<LiveStatus>,
+    /// Bad lines and skipped events of the feed since connecting.
+    pub feed_counts: RwSignal<FeedCounts>,
+    /// The live comparison (applied state), when following a feed.
+    pub(super) live_state: StoredValue<Option<LiveErrors>, LocalStorage>,
+    /// Reads the feed's answers: catalog and cursor of the events journaled.
+    pub(super) live_reader: StoredValue<FeedReader, LocalStorage>,
+    /// Live batches journaled and not applied yet.
+    pub(super) live_ahead: StoredValue<WriteAhead<Vec<ErrorEvent>>, LocalStorage>,
+    /// The open Server-Sent Events connection of an SSE feed.
+    pub(super) sse: StoredValue<Option<super::live::SseConn>, LocalStorage>,
 }
 
 impl ErrState {
@@ -130,6 +148,13 @@ impl ErrState {
             engine: StoredValue::new_local(None),
             cursor: StoredValue::new_local(Cursor::default()),
             ahead: StoredValue::new_local(WriteAhead::default()),
+            live: RwSignal::new_local(None),
+            live_status: RwSignal::new(LiveStatus::Idle),
+            feed_counts: RwSignal::new(FeedCounts::default()),
+            live_state: StoredValue::new_local(None),
+            live_reader: StoredValue::new_local(FeedReader::default()),
+            live_ahead: StoredValue::new_local(WriteAhead::default()),
+            sse: StoredValue::new_local(None),
         };
         st.open_journal();
         st
@@ -137,11 +162,35 @@ impl ErrState {
 
     /// Runs `f` on the engine, if there is one.
     pub fn with_engine<R>(&self, f: impl FnOnce(&ErrorEngine) -> R) -> Option<R> {
+        if self.live_state.with_value(Option::is_some) {
+            return self
+                .live_state
+                .with_value(|l| l.as_ref().and_then(LiveErrors::engine).map(f));
+        }
         self.engine.with_value(|e| e.as_ref().map(f))
+    }
+
+    /// The stream time the heatmap spans, ms: the file's first to last event, or on a live
+    /// feed the current comparison's start to the newest event.
+    pub fn span_ms(&self) -> (i64, i64) {
+        if let Some(span) = self.live_state.with_value(|l| {
+            l.as_ref()
+                .map(|l| (l.pair_since_ms().unwrap_or(0), l.newest_ms().unwrap_or(0)))
+        }) {
+            return span;
+        }
+        self.loaded.get_untracked().map_or((0, 0), |l| {
+            let ev = &l.stream.events;
+            (
+                ev.first().map_or(0, |e| e.t_ms),
+                ev.last().map_or(0, |e| e.t_ms),
+            )
+        })
     }
 
     /// Reads a new file (or the demo) with fresh roles and builds, then plays it.
     pub fn open(&self, name: String, bytes: Rc<Vec<u8>>) {
+        self.leave_live();
         self.read_options.set(ReadOptions::default());
         self.source.set_value(Some((name.clone(), bytes.clone())));
         self.read(name, bytes, true);
@@ -269,7 +318,7 @@ impl ErrState {
     }
 
     /// The engine settings from the controls.
-    fn config(&self) -> Config {
+    pub(super) fn config(&self) -> Config {
         let (baseline, candidate) = self.builds.get_untracked();
         Config {
             baseline,
@@ -289,6 +338,10 @@ impl ErrState {
     /// position (engines are folds, so this is how settings changes and backward seeks
     /// take effect). A setting the engine refuses is reported and the old engine kept.
     pub fn rebuild(&self) {
+        if self.is_live() {
+            self.restart_live();
+            return;
+        }
         let engine = match ErrorEngine::new(self.config()) {
             Ok(e) => e,
             Err(e) => {
@@ -380,6 +433,10 @@ impl ErrState {
     /// Copies the clock and engine state into the signals the views read (and checkpoints
     /// the stream when one is due).
     pub(super) fn publish(&self) {
+        if self.live_state.with_value(Option::is_some) {
+            self.publish_live();
+            return;
+        }
         let pos = self.ahead.with_value(|a| a.applied_ms());
         if self.position_ms.get_untracked() != pos {
             self.position_ms.set(pos);
@@ -400,8 +457,33 @@ impl ErrState {
         self.maybe_checkpoint();
     }
 
+    /// [`ErrState::publish`] for a live feed: the clock is the newest event's.
+    fn publish_live(&self) {
+        let (pos, events) = self.live_state.with_value(|l| {
+            l.as_ref()
+                .map_or((0, 0), |l| (l.newest_ms().unwrap_or(0), l.events() as usize))
+        });
+        if self.position_ms.get_untracked() != pos {
+            self.position_ms.set(pos);
+        }
+        self.applied.set(events);
+        self.version.update(|v| *v += 1);
+        if let Some(loaded) = self.loaded.get_untracked() {
+            self.live_state.with_value(|l| {
+                if let Some(e) = l.as_ref().and_then(LiveErrors::engine) {
+                    self.incidents
+                        .sync_errors(e.alerts(), &loaded.stream.codes, pos.div_euclid(1000));
+                }
+            });
+        }
+        self.maybe_checkpoint();
+    }
+
     /// Starts the replay clock (from the start when at the end).
     pub fn play(&self) {
+        if self.live_state.with_value(Option::is_some) {
+            return;
+        }
         self.player.play(*self);
     }
 
@@ -412,6 +494,9 @@ impl ErrState {
 
     /// Play or pause.
     pub fn toggle(&self) {
+        if self.live_state.with_value(Option::is_some) {
+            return;
+        }
         self.player.toggle(*self);
     }
 
@@ -422,11 +507,17 @@ impl ErrState {
 
     /// Jumps to stream time `t_ms`.
     pub fn seek(&self, t_ms: i64) {
+        if self.live_state.with_value(Option::is_some) {
+            return;
+        }
         self.player.seek(*self, t_ms);
     }
 
     /// Steps forward by one bin of stream time.
     pub fn step(&self) {
+        if self.live_state.with_value(Option::is_some) {
+            return;
+        }
         let step_ms = i64::from(self.bin_seconds.get_untracked()) * 1000;
         self.player.step(*self, step_ms);
     }

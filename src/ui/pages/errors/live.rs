@@ -1,0 +1,779 @@
+//! The Errors workspace on a live feed: the connect form, the status line, the polling
+//! loop, and the write-ahead path of the events it brings (journal, wait until durable,
+//! apply). The core reads the answers ([`FeedReader`]) and folds the events
+//! ([`LiveErrors`]); this file fetches, paces and shows.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+use super::state::Loaded;
+use super::ErrState;
+use crate::core::errors::live::{LiveErrors, LiveSnapshot};
+use crate::core::errors::{ErrorStream, Roles};
+use crate::core::event::ErrorEvent;
+use crate::core::journal::ahead::WriteAhead;
+use crate::core::journal::{NameKind, SourceFile};
+use crate::core::live::events::{Batch, EventFeed, FeedKind, FeedReader};
+use crate::core::live::{Backoff, LiveError};
+use crate::core::text::{clip, group_thousands};
+use crate::core::time::{format_stream_ms, TimeFormat};
+
+/// The journal's source slot holds this name (and the feed's settings as JSON) while the
+/// workspace follows a live feed, so a recovery knows to resume the feed, not a file.
+pub(super) const LIVE_SOURCE_NAME: &str = "pipescope live error feed.json";
+
+/// Event-stream messages arriving within this many ms are taken as one batch.
+const SSE_BATCH_MS: u32 = 50;
+
+/// Where the live feed stands, for the status line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum LiveStatus {
+    /// Not connected.
+    #[default]
+    Idle,
+    /// First request under way (or the first after a reload).
+    Connecting,
+    /// The last poll was answered.
+    Live,
+    /// The last poll failed; `retry_ms` is the wait before the next (None: no retry).
+    Error {
+        /// Short kind (`unreachable`, `blocked`, `http`, …).
+        kind: &'static str,
+        /// What failed and what to change.
+        message: String,
+        /// Wait before retrying, ms.
+        retry_ms: Option<i64>,
+    },
+    /// Stopped by the user; what was received stays on screen.
+    Stopped,
+}
+
+impl LiveStatus {
+    /// The `data-state` of the status line.
+    pub fn state(&self) -> &'static str {
+        match self {
+            LiveStatus::Idle => "idle",
+            LiveStatus::Connecting => "connecting",
+            LiveStatus::Live => "live",
+            LiveStatus::Error {
+                retry_ms: Some(_), ..
+            } => "retrying",
+            LiveStatus::Error { .. } => "error",
+            LiveStatus::Stopped => "stopped",
+        }
+    }
+}
+
+/// What the feed's answers held besides new events, since connecting (not journaled: a
+/// reload starts these counts again).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedCounts {
+    /// Lines that did not read.
+    pub malformed: usize,
+    /// Events dropped because they were already received (the `since` millisecond).
+    pub repeated: usize,
+    /// Events older than `since`, skipped.
+    pub older: usize,
+    /// The last answer's first bad lines, in words.
+    pub problems: Vec<String>,
+    /// When the last bad lines came (the poll's `since`, as text).
+    pub problems_at: String,
+}
+
+/// An error stream with only a catalog, for the views while the events come live.
+fn catalog_stream(builds: &[String], codes: &[String]) -> ErrorStream {
+    ErrorStream {
+        events: Vec::new(),
+        builds: builds.to_vec(),
+        codes: codes.to_vec(),
+        baseline: 0,
+        candidate: 1,
+        roles: Roles {
+            time: 0,
+            build: 1,
+            code: 2,
+        },
+        columns: vec!["ts".into(), "build".into(), "code".into()],
+        has_header: true,
+        time_format: TimeFormat::Iso8601,
+        out_of_order: 0,
+        skipped: 0,
+        problems: Vec::new(),
+        other_build_events: 0,
+    }
+}
+
+async fn sleep(ms: i64) {
+    gloo_timers::future::TimeoutFuture::new(ms.clamp(0, u32::MAX as i64) as u32).await;
+}
+
+impl ErrState {
+    /// Whether the workspace follows a live feed.
+    pub fn is_live(&self) -> bool {
+        self.live.with_untracked(Option::is_some)
+    }
+
+    /// Starts following `feed` from scratch: a fresh comparison with the current detector
+    /// settings, a journal holding only the feed's start, and a poll for everything the
+    /// feed has.
+    pub fn start_live(&self, feed: EventFeed) {
+        self.pause();
+        let live = match LiveErrors::new(self.config()) {
+            Ok(l) => l,
+            Err(e) => {
+                self.error.set(Some(format!("Settings: {e}")));
+                return;
+            }
+        };
+        self.error.set(None);
+        self.pick_builds.set(None);
+        self.quote_offer.set(None);
+        self.source.set_value(None);
+        self.feed_counts.set(FeedCounts::default());
+        let feed = Rc::new(feed);
+        self.live_reader.set_value(FeedReader::default());
+        self.live_state.set_value(Some(live));
+        self.loaded.set(Some(Rc::new(Loaded {
+            name: format!("live: {}", feed.url()),
+            stream: catalog_stream(&[], &[]),
+        })));
+        self.live.set(Some(feed.clone()));
+        self.incidents.reset_errors();
+        self.start_live_journal();
+        self.publish();
+        self.app
+            .status
+            .set(format!("Live feed: connecting to {}", clip(feed.url())));
+        poll_loop(*self, feed);
+    }
+
+    /// New detector settings (or the journal panel's clear) on a live feed: the comparison
+    /// starts again from everything the feed has.
+    pub(super) fn restart_live(&self) {
+        if let Some(feed) = self.live.get_untracked() {
+            self.start_live((*feed).clone());
+        }
+    }
+
+    /// Stops following the feed; what was received stays on screen.
+    pub fn stop_live(&self) {
+        self.sse.with_value(|c| c.as_ref().map(SseConn::close));
+        if self.is_live() {
+            self.live.set(None);
+            self.live_status.set(LiveStatus::Stopped);
+            self.app
+                .status
+                .set("Live feed stopped; the events received stay on screen".into());
+        }
+    }
+
+    /// Leaves live mode for a file or the demo: the feed is no longer asked.
+    pub(super) fn leave_live(&self) {
+        self.sse.with_value(|c| c.as_ref().map(SseConn::close));
+        self.live.set(None);
+        self.live_state.set_value(None);
+        self.live_ahead.set_value(WriteAhead::default());
+        self.live_status.set(LiveStatus::Idle);
+    }
+
+    /// Empties the journal and stores the feed's settings and the empty comparison as its
+    /// start.
+    fn start_live_journal(&self) {
+        self.live_ahead.set_value(WriteAhead::new(0, 0));
+        let Some(svc) = self.writable_journal() else {
+            return;
+        };
+        let Some(feed) = self.live.get_untracked() else {
+            return;
+        };
+        let _ = svc.clear();
+        let bytes = serde_json::to_vec(feed.as_ref()).unwrap_or_default();
+        let _ = svc.set_source(Some(&SourceFile {
+            name: LIVE_SOURCE_NAME.into(),
+            bytes,
+        }));
+        let _ = svc.append(&[]);
+        let seq = svc.last_seq();
+        self.live_ahead.set_value(WriteAhead::new(seq, 0));
+        if let Some(snap) = self.live_snapshot() {
+            self.write_live_checkpoint(&svc, seq, &snap);
+        }
+    }
+
+    /// The checkpoint of the applied live state.
+    pub(super) fn live_snapshot(&self) -> Option<LiveSnapshot> {
+        let feed = self.live.get_untracked()?;
+        let live = self.live_state.with_value(|l| l.clone())?;
+        Some(LiveSnapshot {
+            feed: (*feed).clone(),
+            live,
+            heat_mode: self.mode.get_untracked(),
+        })
+    }
+
+    /// Takes one answer of the feed: names new builds and codes, journals the new events
+    /// and applies them once the journal holds them.
+    fn live_receive(&self, body: &[u8], answer: &str, more: bool) {
+        if self.live_take(body, answer, more) {
+            self.publish();
+        }
+    }
+
+    /// [`ErrState::live_receive`] without showing it; whether events came.
+    fn live_take(&self, body: &[u8], answer: &str, more: bool) -> bool {
+        let batch: Batch = self
+            .live_reader
+            .try_update_value(|r| {
+                if more {
+                    r.read_more(body)
+                } else {
+                    r.read_ndjson(body)
+                }
+            })
+            .unwrap_or_default();
+        if !batch.new_builds.is_empty() || !batch.new_codes.is_empty() {
+            if let Some(svc) = self.writable_journal() {
+                for (id, name) in &batch.new_builds {
+                    let _ = svc.name(NameKind::Build, *id, name);
+                }
+                for (id, name) in &batch.new_codes {
+                    let _ = svc.name(NameKind::Code, *id, name);
+                }
+            }
+            let (builds, codes) = self
+                .live_reader
+                .with_value(|r| (r.builds().to_vec(), r.codes().to_vec()));
+            if let Some(loaded) = self.loaded.get_untracked() {
+                self.loaded.set(Some(Rc::new(Loaded {
+                    name: loaded.name.clone(),
+                    stream: catalog_stream(&builds, &codes),
+                })));
+            }
+        }
+        if batch.malformed + batch.repeated + batch.older > 0 {
+            self.feed_counts.update(|c| {
+                c.malformed += batch.malformed;
+                c.repeated += batch.repeated;
+                c.older += batch.older;
+                if batch.malformed > 0 {
+                    c.problems = batch
+                        .problems
+                        .iter()
+                        .take(3)
+                        .map(|p| p.to_string())
+                        .collect();
+                    if batch.malformed > c.problems.len() {
+                        c.problems
+                            .push(format!("… {} bad line(s) in that answer", batch.malformed));
+                    }
+                    c.problems_at = answer.to_string();
+                }
+            });
+        }
+        let Some(newest) = batch.events.last().map(|e| e.t_ms) else {
+            return false;
+        };
+        let seq = self.journal_events(&batch.events);
+        self.live_ahead
+            .update_value(|a| a.push(seq, newest, batch.events));
+        self.apply_live_durable();
+        true
+    }
+
+    /// Applies, oldest first, the journaled batches the disk holds.
+    pub(super) fn apply_live_durable(&self) {
+        let durable = self.durable_seq();
+        let before = self
+            .live_state
+            .with_value(|l| l.as_ref().and_then(LiveErrors::pair));
+        let mut batches: Vec<Vec<ErrorEvent>> = Vec::new();
+        self.live_ahead.update_value(|a| {
+            a.drain(durable, |p| batches.push(p.batch));
+        });
+        if batches.is_empty() {
+            return;
+        }
+        self.live_state.update_value(|l| {
+            if let Some(l) = l.as_mut() {
+                for e in batches.iter().flatten() {
+                    l.push(*e);
+                }
+            }
+        });
+        let after = self
+            .live_state
+            .with_value(|l| l.as_ref().and_then(LiveErrors::pair));
+        if after != before {
+            // A new pair is a new comparison: its incidents start afresh.
+            self.incidents.reset_errors();
+            if let Some(pair) = after {
+                self.builds.set(pair);
+            }
+        }
+    }
+
+    /// Resumes the journaled live stream: the comparison and cursor as the journal left
+    /// them, then a poll from the cursor backfills what the feed sent meanwhile.
+    pub(super) fn recover_live(
+        &self,
+        source: &SourceFile,
+        snap: LiveSnapshot,
+        catalog: &crate::core::journal::Catalog,
+        note: &str,
+    ) -> Result<(), String> {
+        let feed: EventFeed = serde_json::from_slice(&source.bytes)
+            .map_err(|e| format!("the stored feed settings do not read ({e})"))?;
+        let names = |kind| {
+            let mut v: Vec<(u32, String)> = catalog
+                .names(kind)
+                .map(|(id, n)| (id, n.to_string()))
+                .collect();
+            v.sort_by_key(|x| x.0);
+            if v.iter().enumerate().any(|(i, x)| x.0 != i as u32) {
+                return Err(format!("the journal's {} names have gaps", kind.word()));
+            }
+            Ok(v.into_iter().map(|x| x.1).collect::<Vec<String>>())
+        };
+        let builds = names(NameKind::Build)?;
+        let codes = names(NameKind::Code)?;
+        let live = snap.live;
+        if live.seen().iter().any(|&b| b as usize >= builds.len()) {
+            return Err("the journal names fewer builds than its events use".into());
+        }
+        let config = live.template().clone();
+        self.bin_seconds.set(config.bin_seconds);
+        self.method.set(config.method);
+        self.threshold.set(config.threshold);
+        self.windows.set(config.windows.clone());
+        self.evidence.set(config.evidence);
+        self.false_alarm_rate.set(config.false_alarm_rate);
+        self.restart_seconds.set(config.restart_seconds);
+        self.alpha.set(config.alpha);
+        if let Some(pair) = live.pair() {
+            self.builds.set(pair);
+        }
+        self.mode.set(snap.heat_mode);
+        self.error.set(None);
+        self.source.set_value(None);
+        let events = live.events();
+        let newest = live.newest_ms().unwrap_or(0);
+        self.live_reader.set_value(FeedReader::resume(
+            builds.clone(),
+            codes.clone(),
+            live.cursor().clone(),
+        ));
+        self.live_state.set_value(Some(live));
+        let seq = self.journal.get_untracked().map_or(0, |s| s.last_seq());
+        self.live_ahead.set_value(WriteAhead::new(seq, newest));
+        let feed = Rc::new(feed);
+        self.loaded.set(Some(Rc::new(Loaded {
+            name: format!("live: {}", feed.url()),
+            stream: catalog_stream(&builds, &codes),
+        })));
+        self.live.set(Some(feed.clone()));
+        self.incidents.reset_errors();
+        self.publish();
+        self.app.status.set(format!(
+            "Recovered {} live events up to {}{note}; asking {} for what came since",
+            group_thousands(events),
+            format_stream_ms(newest),
+            clip(feed.url())
+        ));
+        poll_loop(*self, feed);
+        Ok(())
+    }
+}
+
+/// Polls `feed` while it is the workspace's feed: each answer goes in, each failure is
+/// shown and retried with backoff when retrying may help.
+fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
+    if feed.kind() == FeedKind::Sse {
+        sse_connect(
+            st,
+            feed,
+            Rc::new(RefCell::new(Backoff::new(js_sys::Date::now() as u64))),
+        );
+        return;
+    }
+    let mine = feed.clone();
+    // A loop for a feed left (stopped, replaced, the page gone) ends at its next turn.
+    let current = move || {
+        st.live
+            .try_with_untracked(|l| l.as_ref().is_some_and(|l| Rc::ptr_eq(l, &mine)))
+            .unwrap_or(false)
+    };
+    st.live_status.set(LiveStatus::Connecting);
+    spawn_local(async move {
+        let mut backoff = Backoff::new(js_sys::Date::now() as u64);
+        loop {
+            if !current() {
+                return;
+            }
+            let since = st.live_reader.with_value(|r| r.cursor().since());
+            let url = feed.poll_url(since);
+            let answer = match crate::ui::net::request("GET", &url, None, feed.url()).await {
+                Ok((status, body)) if (200..300).contains(&status) => Ok(body),
+                Ok((status, body)) => Err(LiveError::Http {
+                    server: feed.url().to_string(),
+                    status,
+                    body: String::from_utf8_lossy(&body[..body.len().min(400)])
+                        .trim()
+                        .to_string(),
+                }),
+                Err(e) => Err(e),
+            };
+            if !current() {
+                return;
+            }
+            match answer {
+                Ok(body) => {
+                    backoff.succeed();
+                    st.live_status.set(LiveStatus::Live);
+                    let answer = since.map_or("the first answer".into(), |s| {
+                        format!("the answer to since={s} ({})", format_stream_ms(s))
+                    });
+                    st.live_receive(&body, &answer, false);
+                    sleep(feed.poll_ms()).await;
+                }
+                Err(e) => {
+                    let retry = e.is_transient().then(|| backoff.fail());
+                    st.live_status.set(LiveStatus::Error {
+                        kind: e.kind(),
+                        message: e.to_string(),
+                        retry_ms: retry,
+                    });
+                    match retry {
+                        Some(ms) => sleep(ms).await,
+                        None => {
+                            // The address or the setup must change: stop, keep what came.
+                            st.live.set(None);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// An open Server-Sent Events connection and the handlers it calls (kept alive with it).
+pub struct SseConn {
+    source: web_sys::EventSource,
+    _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+}
+
+impl SseConn {
+    /// Closes the connection; the handlers stay until the next connection replaces them,
+    /// because this may run inside one of them.
+    pub fn close(&self) {
+        self.source.close();
+    }
+}
+
+/// Opens an event stream for `feed` from the cursor on. The browser's own reconnection is
+/// not used: on an error the stream is closed and opened again after a backoff wait with
+/// the cursor's `since`, so the status says what happens and the wait grows.
+fn sse_connect(st: ErrState, feed: Rc<EventFeed>, backoff: Rc<RefCell<Backoff>>) {
+    let mine = feed.clone();
+    let current = move || {
+        st.live
+            .try_with_untracked(|l| l.as_ref().is_some_and(|l| Rc::ptr_eq(l, &mine)))
+            .unwrap_or(false)
+    };
+    if !current() {
+        return;
+    }
+    // The connection sends from the cursor's since: this is where dedupe starts.
+    let since = st
+        .live_reader
+        .try_update_value(|r| {
+            r.begin();
+            r.cursor().since()
+        })
+        .flatten();
+    let url = feed.poll_url(since);
+    st.live_status.set(LiveStatus::Connecting);
+    crate::ui::net::watch_csp();
+    let source = match web_sys::EventSource::new(&url) {
+        Ok(s) => s,
+        Err(_) => {
+            st.live_status.set(LiveStatus::Error {
+                kind: "setting",
+                message: format!(
+                    "{} is not an address an event stream can open",
+                    clip(feed.url())
+                ),
+                retry_ms: None,
+            });
+            st.live.set(None);
+            return;
+        }
+    };
+    let mut handlers: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
+    {
+        let (current, backoff) = (current.clone(), backoff.clone());
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            if current() {
+                backoff.borrow_mut().succeed();
+                st.live_status.set(LiveStatus::Live);
+            }
+        });
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        handlers.push(on_open);
+    }
+    {
+        let current = current.clone();
+        let source2 = source.clone();
+        let mut n = 0u64;
+        // Messages are taken together every few ms (a burst is thousands of them), so the
+        // journal gets one append and the views one redraw per batch, not per message.
+        let pending: Rc<RefCell<Vec<(String, String)>>> = Rc::new(RefCell::new(Vec::new()));
+        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if !current() {
+                source2.close();
+                return;
+            }
+            n += 1;
+            let e: web_sys::MessageEvent = e.unchecked_into();
+            let data = e.data().as_string().unwrap_or_default();
+            let id = e.last_event_id();
+            let at = if id.is_empty() {
+                format!("stream message {n}")
+            } else {
+                format!("stream message {n} (id {})", clip(&id))
+            };
+            let first = {
+                let mut p = pending.borrow_mut();
+                p.push((data, at));
+                p.len() == 1
+            };
+            if first {
+                let (pending, current) = (pending.clone(), current.clone());
+                gloo_timers::callback::Timeout::new(SSE_BATCH_MS, move || {
+                    let messages = std::mem::take(&mut *pending.borrow_mut());
+                    if !current() {
+                        return;
+                    }
+                    st.live_status.set(LiveStatus::Live);
+                    for (data, at) in &messages {
+                        st.live_take(data.as_bytes(), at, true);
+                    }
+                    st.publish();
+                })
+                .forget();
+            }
+        });
+        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        handlers.push(on_message);
+    }
+    {
+        let source2 = source.clone();
+        let feed = feed.clone();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            source2.close();
+            if !current() {
+                return;
+            }
+            if crate::ui::net::was_blocked(&url) {
+                st.live_status.set(LiveStatus::Error {
+                    kind: "blocked",
+                    message: LiveError::Blocked {
+                        server: feed.url().to_string(),
+                    }
+                    .to_string(),
+                    retry_ms: None,
+                });
+                st.live.set(None);
+                return;
+            }
+            let wait = backoff.borrow_mut().fail();
+            st.live_status.set(LiveStatus::Error {
+                kind: "stream",
+                message: format!(
+                    "the event stream from {} broke or was refused: the server is down or \
+                     unreachable, answered an HTTP error, refused this origin (CORS), or did \
+                     not answer text/event-stream. Check the address and that the server runs",
+                    clip(feed.url())
+                ),
+                retry_ms: Some(wait),
+            });
+            let (feed, backoff) = (feed.clone(), backoff.clone());
+            gloo_timers::callback::Timeout::new(wait.clamp(0, u32::MAX as i64) as u32, move || {
+                sse_connect(st, feed, backoff);
+            })
+            .forget();
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        handlers.push(on_error);
+    }
+    // Replaces (and so frees) the previous connection's handlers: this runs from a timer
+    // or a click, never inside them.
+    st.sse.update_value(|c| {
+        if let Some(old) = c.take() {
+            old.close();
+        }
+        *c = Some(SseConn {
+            source,
+            _handlers: handlers,
+        });
+    });
+}
+
+fn seconds(e: &ev::Event) -> Option<f64> {
+    let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
+    input
+        .value()
+        .trim()
+        .parse()
+        .ok()
+        .filter(|x: &f64| x.is_finite())
+}
+
+/// The form that connects the workspace to a live feed, and the feed's status.
+#[component]
+pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    let url = RwSignal::new(String::new());
+    let poll_s = RwSignal::new(2.0_f64);
+    let kind = RwSignal::new(FeedKind::Ndjson);
+    let problem = RwSignal::new(None::<String>);
+    // A recovered feed fills the form with its settings and shows it, with its Stop.
+    Effect::new(move |_| {
+        if let Some(feed) = st.live.get() {
+            url.set(feed.url().to_string());
+            poll_s.set(feed.poll_ms() as f64 / 1000.0);
+            kind.set(feed.kind());
+            open.set(true);
+        }
+    });
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let ms = (poll_s.get_untracked() * 1000.0).round() as i64;
+        match EventFeed::new(&url.get_untracked(), ms) {
+            Ok(feed) => {
+                let feed = feed.with_kind(kind.get_untracked());
+                problem.set(None);
+                st.start_live(feed);
+            }
+            Err(e) => problem.set(Some(e.to_string())),
+        }
+    };
+    let summary = move || {
+        st.version.get();
+        let counts = st.feed_counts.get();
+        let loaded = st.loaded.get();
+        st.live_state.with_value(|l| {
+            let l = l.as_ref()?;
+            let builds = loaded
+                .as_ref()
+                .map(|x| x.stream.builds.clone())
+                .unwrap_or_default();
+            let name = |id: u32| {
+                builds
+                    .get(id as usize)
+                    .map_or("?".to_string(), |b| clip(b).into_owned())
+            };
+            let compare = match (l.pair(), l.seen()) {
+                (Some((b, c)), _) => format!(
+                    "comparing baseline {} with candidate {} since {}",
+                    name(b),
+                    name(c),
+                    format_stream_ms(l.pair_since_ms().unwrap_or(0))
+                ),
+                (None, [one]) => format!(
+                    "only build {} so far; waiting for a second build to compare",
+                    name(*one)
+                ),
+                (None, _) => "no event yet".to_string(),
+            };
+            let mut text = format!(
+                "{} events received, {} builds; {compare}",
+                group_thousands(l.events()),
+                l.seen().len()
+            );
+            if let Some(n) = l.newest_ms() {
+                text += &format!("; newest {}", format_stream_ms(n));
+            }
+            if counts.repeated + counts.older > 0 {
+                text += &format!(
+                    "; {} repeated and {} older event(s) skipped",
+                    group_thousands(counts.repeated as u64),
+                    group_thousands(counts.older as u64)
+                );
+            }
+            Some((text, l.events(), l.seen().len(), counts))
+        })
+    };
+    view! {
+        <Show when=move || open.get()>
+            <form class="panel live-form" id="errlive-form" on:submit=submit
+                aria-label="Follow a live error-event feed">
+                <label>"Feed URL "
+                    <input id="errlive-url" type="text" size="40" placeholder="/errors/feed or https://ci.example.com/errors.ndjson"
+                        title="An address that answers NDJSON error events, one {\"ts\", \"build\", \"code\"} object a line; polled with ?since=<ms of the newest event>"
+                        prop:value=move || url.get()
+                        on:input=move |e| url.set(event_target_value(&e)) />
+                </label>
+                <label>"Delivery "
+                    <select id="errlive-kind" prop:value=move || kind.get().name()
+                        on:change=move |e| if let Some(k) = FeedKind::parse(&event_target_value(&e)) { kind.set(k) }>
+                        <option value="ndjson">"NDJSON, polled"</option>
+                        <option value="sse">"Server-Sent Events"</option>
+                    </select>
+                </label>
+                <label hidden=move || kind.get() == FeedKind::Sse>"Poll every, s "
+                    <input id="errlive-poll" type="number" min="0.2" max="600" step="any" size="4"
+                        prop:value=move || poll_s.get().to_string()
+                        on:change=move |e| if let Some(v) = seconds(&e) { poll_s.set(v) } />
+                </label>
+                <button id="errlive-connect" type="submit" class="primary">"Connect"</button>
+                <button id="errlive-stop" type="button" class="link"
+                    disabled=move || st.live.with(Option::is_none)
+                    on:click=move |_| st.stop_live()>"Stop"</button>
+                {move || problem.get().map(|p| view! { <div class="problem" role="alert">{p}</div> })}
+            </form>
+        </Show>
+        <Show when=move || open.get() || st.live_status.with(|s| *s != LiveStatus::Idle)>
+            <div class="panel live-status" id="errlive-status" role="status"
+                data-state=move || st.live_status.with(LiveStatus::state)
+                data-kind=move || st.live_status.with(|s| match s { LiveStatus::Error { kind, .. } => *kind, _ => "" })>
+                {move || match st.live_status.get() {
+                    LiveStatus::Idle => "Not connected.".to_string(),
+                    LiveStatus::Connecting => "Connecting…".to_string(),
+                    LiveStatus::Live => format!("Live: {}", st.live.get().map_or(String::new(), |f| clip(f.url()).into_owned())),
+                    LiveStatus::Error { message, retry_ms, .. } => match retry_ms {
+                        Some(ms) => format!("{message} (retrying in {} s; the events so far stay)", (ms + 999) / 1000),
+                        None => format!("{message}. Stopped; the events so far stay."),
+                    },
+                    LiveStatus::Stopped => "Stopped: the events received stay on screen.".to_string(),
+                }}
+            </div>
+            {move || summary().map(|(text, events, builds, counts)| view! {
+                <div class="panel live-summary muted" id="errlive-counts"
+                    data-events=events.to_string() data-builds=builds.to_string()
+                    data-malformed=counts.malformed.to_string()
+                    data-repeated=counts.repeated.to_string() data-older=counts.older.to_string()>
+                    {text}
+                </div>
+            })}
+            {move || {
+                let c = st.feed_counts.get();
+                (c.malformed > 0).then(|| view! {
+                    <div class="banner warn" role="status" id="errlive-problems" data-malformed=c.malformed.to_string()>
+                        <div class="msg">
+                            {format!("{} line(s) of the feed did not read and were skipped; the stream goes on. In {}: ",
+                                group_thousands(c.malformed as u64), c.problems_at)}
+                            <ul>{c.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+                        </div>
+                    </div>
+                })
+            }}
+        </Show>
+    }
+}
