@@ -49,7 +49,7 @@ build: setup
 	trunk build index.html --release
 
 test-native:
-	cargo test --release
+	cargo test --profile citest
 
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/
