@@ -347,14 +347,7 @@ impl ErrState {
             return Err("the journal names fewer builds than its events use".into());
         }
         let config = live.template().clone();
-        self.bin_seconds.set(config.bin_seconds);
-        self.method.set(config.method);
-        self.threshold.set(config.threshold);
-        self.windows.set(config.windows.clone());
-        self.evidence.set(config.evidence);
-        self.false_alarm_rate.set(config.false_alarm_rate);
-        self.restart_seconds.set(config.restart_seconds);
-        self.alpha.set(config.alpha);
+        self.show_settings(&config);
         if let Some(pair) = live.pair() {
             self.builds.set(pair);
         }

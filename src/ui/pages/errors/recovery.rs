@@ -193,14 +193,7 @@ impl ErrState {
         let position = snap.position_ms;
 
         self.read_options.set(options);
-        self.bin_seconds.set(config.bin_seconds);
-        self.method.set(config.method);
-        self.threshold.set(config.threshold);
-        self.windows.set(config.windows.clone());
-        self.evidence.set(config.evidence);
-        self.false_alarm_rate.set(config.false_alarm_rate);
-        self.restart_seconds.set(config.restart_seconds);
-        self.alpha.set(config.alpha);
+        self.show_settings(&config);
         self.builds.set((config.baseline, config.candidate));
         self.mode.set(snap.heat_mode);
         self.error.set(None);

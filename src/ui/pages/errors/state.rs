@@ -334,6 +334,19 @@ impl ErrState {
         }
     }
 
+    /// Sets the controls to `config`'s detector settings (not its builds: a file's pair and
+    /// a live feed's pair are restored by their own rules), the inverse of [`Self::config`].
+    pub(super) fn show_settings(&self, config: &Config) {
+        self.bin_seconds.set(config.bin_seconds);
+        self.method.set(config.method);
+        self.threshold.set(config.threshold);
+        self.windows.set(config.windows.clone());
+        self.evidence.set(config.evidence);
+        self.false_alarm_rate.set(config.false_alarm_rate);
+        self.restart_seconds.set(config.restart_seconds);
+        self.alpha.set(config.alpha);
+    }
+
     /// Builds a fresh engine from the settings and replays the stream up to the current
     /// position (engines are folds, so this is how settings changes and backward seeks
     /// take effect). A setting the engine refuses is reported and the old engine kept.
