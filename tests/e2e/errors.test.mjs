@@ -181,7 +181,12 @@ test('rate test settings: evidence, false alerts per code-hour and restart inter
   // The previous detector: evidence since the start, with its p-value against α_k.
   await page.selectOption('#evidence', 'cumulative');
   assert.ok(await page.locator('#restart-seconds').evaluate((el) => el.closest('label').hidden));
-  await page.waitForFunction(() => [...document.querySelectorAll('#alerts-table tbody tr[data-code] td:nth-child(7)')].every((td) => /^p = \S+ \(α_k \S+\)$/.test(td.textContent)));
+  // The rebuild empties the table first, and `every` holds on an empty list: wait for all three codes.
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('#alerts-table tbody tr[data-code] td:nth-child(7)')];
+    const codes = new Set([...document.querySelectorAll('#alerts-table tbody tr[data-code]')].map((tr) => tr.dataset.code));
+    return codes.size >= 3 && cells.every((td) => /^p = \S+ \(α_k \S+\)$/.test(td.textContent));
+  });
   const cumulative = [...new Set((await alertRows(page)).map((r) => r.code))].sort();
   assert.deepEqual(cumulative, ['2', '3', '4']);
 });
