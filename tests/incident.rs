@@ -537,12 +537,28 @@ fn the_users_word_outlives_a_rebuilt_engine_and_stays_with_its_incident() {
     first.id = MAX_NOTES as u64 + 9;
     assert!(many.get(&key_of("monitor", &first)).is_some());
     // An acknowledgement records when, and can be taken back: the rebuilt engine follows.
-    assert_eq!(notes.get(&key_of("monitor", &second)).unwrap().acknowledged_at_ms, Some(1_000));
+    assert_eq!(
+        notes
+            .get(&key_of("monitor", &second))
+            .unwrap()
+            .acknowledged_at_ms,
+        Some(1_000)
+    );
     notes.unacknowledge("monitor", &second, 2_000);
     assert!(notes.apply("monitor", &mut rebuilt));
     assert!(!rebuilt.incidents()[1].acknowledged);
-    assert_eq!(rebuilt.incidents()[1].note, "<b>load test</b>, not a fault", "the note stays");
-    assert_eq!(notes.get(&key_of("monitor", &second)).unwrap().acknowledged_at_ms, None);
+    assert_eq!(
+        rebuilt.incidents()[1].note,
+        "<b>load test</b>, not a fault",
+        "the note stays"
+    );
+    assert_eq!(
+        notes
+            .get(&key_of("monitor", &second))
+            .unwrap()
+            .acknowledged_at_ms,
+        None
+    );
     notes.acknowledge("monitor", &second, 3_000);
     // It round-trips through the page's storage format.
     let back: Notes = serde_json::from_str(&serde_json::to_string(&notes).unwrap()).unwrap();
@@ -781,7 +797,10 @@ fn error_incidents_export_as_alertmanager_alerts() {
         serde_json::from_str(&alertmanager_json(engine.incidents(), 0)).unwrap();
     assert_eq!(am[0]["labels"]["alertname"], "PipescopeErrorRegression");
     assert_eq!(am[0]["labels"]["code"], "=2+5");
-    assert!(am[0]["labels"].get("metric").is_none(), "the code is not repeated as a metric");
+    assert!(
+        am[0]["labels"].get("metric").is_none(),
+        "the code is not repeated as a metric"
+    );
     assert_eq!(am[0]["labels"]["method"], "rate-test");
     assert_eq!(am[0]["labels"]["severity"], "critical");
     assert_eq!(am[0]["startsAt"], "1970-01-01T00:00:58.000Z");

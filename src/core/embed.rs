@@ -311,7 +311,7 @@ fn describe(v: &Value) -> String {
     format!("{kind} ({})", crate::core::text::clip(&v.to_string()))
 }
 
-const WORKSPACE: &str = "one of distribution, monitor, errors, incidents";
+const WORKSPACE: &str = "one of distribution, monitor, errors, incidents, checks";
 
 fn workspace(v: &Value) -> Result<Route, EmbedError> {
     v.as_str()
@@ -827,7 +827,7 @@ mod tests {
         let e = cmd(json!({"pipescope": 1, "type": "open"})).unwrap_err();
         assert!(e.to_string().contains("'open' needs 'workspace'"), "{e}");
         let e = cmd(json!({"pipescope": 1, "type": "open", "workspace": 3})).unwrap_err();
-        assert_eq!(e.to_string(), "'workspace' should be one of distribution, monitor, errors, incidents, not a number (3)");
+        assert_eq!(e.to_string(), "'workspace' should be one of distribution, monitor, errors, incidents, checks, not a number (3)");
         let e = cmd(json!({"pipescope": 2, "type": "open"})).unwrap_err();
         assert_eq!(e.code(), "version");
         let e = cmd(json!({"pipescope": 1, "type": "<script>"})).unwrap_err();

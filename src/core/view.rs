@@ -18,15 +18,18 @@ pub enum Route {
     Errors,
     /// Incident cards of every source.
     Incidents,
+    /// A current file against its reference: drift per column.
+    Checks,
 }
 
 impl Route {
     /// Every workspace, in navigation order.
-    pub const ALL: [Route; 4] = [
+    pub const ALL: [Route; 5] = [
         Route::Distribution,
         Route::Monitor,
         Route::Errors,
         Route::Incidents,
+        Route::Checks,
     ];
 
     /// The route of a location hash; unknown hashes fall back to Distribution.
@@ -46,6 +49,7 @@ impl Route {
             Route::Monitor => "monitor",
             Route::Errors => "errors",
             Route::Incidents => "incidents",
+            Route::Checks => "checks",
         }
     }
 
@@ -56,6 +60,7 @@ impl Route {
             Route::Monitor => "Monitor",
             Route::Errors => "Errors",
             Route::Incidents => "Incidents",
+            Route::Checks => "Checks",
         }
     }
 

@@ -178,14 +178,15 @@ pub async fn yield_task() {
     }
 }
 
-/// Reads, parses and profiles `source`. `progress` is called after each chunk; `cancel`
-/// is polled between chunks.
-pub async fn load(
+/// Reads and parses `source` into a typed table, without profiling it (the compare view
+/// needs only the table). `progress` is called after each chunk; `cancel` is polled
+/// between chunks. Returns the table and the milliseconds it took.
+pub async fn read_table(
     source: &Source,
-    options: IngestOptions,
-    progress: impl Fn(LoadProgress),
-    cancel: Rc<Cell<bool>>,
-) -> Result<Dataset, LoadError> {
+    options: &IngestOptions,
+    progress: &impl Fn(LoadProgress),
+    cancel: &Rc<Cell<bool>>,
+) -> Result<(Table, f64), LoadError> {
     let total = source.size();
     if total > MAX_FILE_BYTES {
         return Err(LoadError::TooLarge { bytes: total });
@@ -247,7 +248,29 @@ pub async fn load(
     drop(pending);
     drop(buf);
     let table = ingest.finish().map_err(LoadError::Ingest)?;
-    let parse_ms = now_ms() - start;
+    Ok((table, now_ms() - start))
+}
+
+/// Reads, parses and profiles `source`. `progress` is called after each chunk; `cancel`
+/// is polled between chunks.
+pub async fn load(
+    source: &Source,
+    options: IngestOptions,
+    progress: impl Fn(LoadProgress),
+    cancel: Rc<Cell<bool>>,
+) -> Result<Dataset, LoadError> {
+    let start = now_ms();
+    let (table, parse_ms) = read_table(source, &options, &progress, &cancel).await?;
+    let total = source.size();
+    let report = |p: Progress, profiled: usize| {
+        progress(LoadProgress {
+            bytes: p.bytes,
+            total,
+            rows: p.rows,
+            elapsed_ms: now_ms() - start,
+            profiled,
+        })
+    };
     yield_task().await;
     if cancel.get() {
         return Err(LoadError::Cancelled);

@@ -10,6 +10,7 @@ mod download;
 mod embed;
 mod format;
 pub mod journal;
+mod keep;
 mod loader;
 mod net;
 pub(crate) mod pages;

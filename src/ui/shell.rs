@@ -1,7 +1,9 @@
 //! The app shell: navigation bar, hash routing, workspaces and the status line.
 
 use super::pages::incidents::{state::IncidentsState, IncidentsPage};
-use super::pages::{distribution::DistributionPage, errors::ErrorsPage, monitor::MonitorPage};
+use super::pages::{
+    checks::ChecksPage, distribution::DistributionPage, errors::ErrorsPage, monitor::MonitorPage,
+};
 use super::route::Route;
 use super::theme::prefers_dark;
 use super::update::UpdateBanner;
@@ -51,14 +53,14 @@ pub fn App() -> impl IntoView {
 
     let hash_listener =
         window_event_listener(ev::hashchange, move |_| set_route.set(current_route()));
-    // Alt+1..4 switch workspaces from anywhere.
+    // Alt+1..5 switch workspaces from anywhere.
     let key_listener = window_event_listener(ev::keydown, move |e| {
         if e.alt_key() && !e.ctrl_key() && !e.meta_key() {
             if let Some(i) = e
                 .key()
                 .parse::<usize>()
                 .ok()
-                .filter(|i| (1..=4).contains(i))
+                .filter(|i| (1..=Route::ALL.len()).contains(i))
             {
                 e.prevent_default();
                 let _ = window().location().set_hash(&Route::ALL[i - 1].href());
@@ -125,6 +127,9 @@ pub fn App() -> impl IntoView {
                 </section>
                 <section data-workspace="monitor" hidden=move || route.get() != Route::Monitor>
                     <MonitorPage />
+                </section>
+                <section data-workspace="checks" hidden=move || route.get() != Route::Checks>
+                    <ChecksPage />
                 </section>
             </main>
             <UpdateBanner />

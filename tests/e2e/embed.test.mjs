@@ -189,7 +189,7 @@ test('a portal on another origin drives pipescope through the JS API and receive
     // A bad command through the API rejects with the page's reason.
     const bad = await page.evaluate(() => ps.open('nowhere').then(() => null, (e) => ({ code: e.code, message: e.message })));
     assert.equal(bad.code, 'field');
-    assert.match(bad.message, /'workspace' should be one of distribution, monitor, errors, incidents, not a string \("nowhere"\)/);
+    assert.match(bad.message, /'workspace' should be one of distribution, monitor, errors, incidents, checks, not a string \("nowhere"\)/);
     assert.equal(await shown(frame), 'monitor', 'a refused command changes nothing');
     await page.waitForFunction(() => document.querySelectorAll('#incidents li').length >= 2);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'embed-portal.png') });

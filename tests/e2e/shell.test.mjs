@@ -5,8 +5,8 @@ import { appSession, gotoApp, screenshot, SUB_PATH } from './harness.mjs';
 
 const { test } = appSession();
 
-const WORKSPACES = ['distribution', 'monitor', 'errors', 'incidents'];
-const TITLES = { distribution: 'Distribution', monitor: 'Monitor', errors: 'Errors', incidents: 'Incidents' };
+const WORKSPACES = ['distribution', 'monitor', 'errors', 'incidents', 'checks'];
+const TITLES = { distribution: 'Distribution', monitor: 'Monitor', errors: 'Errors', incidents: 'Incidents', checks: 'Checks' };
 
 /** Which workspace section is visible and which nav link claims aria-current="page". */
 async function shellState(page) {
@@ -19,7 +19,7 @@ async function shellState(page) {
   });
 }
 
-test('nav lists the four workspaces and the status line is a live region', async ({ page }) => {
+test('nav lists the five workspaces and the status line is a live region', async ({ page }) => {
   for (const name of WORKSPACES) {
     const link = page.locator(`nav a[href="#/${name}"]`);
     assert.equal(await link.count(), 1, `expected one nav link to #/${name}`);

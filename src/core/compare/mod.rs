@@ -33,6 +33,7 @@
 pub mod drift;
 pub mod duplicates;
 pub mod ks;
+pub mod overlay;
 pub mod report;
 pub mod schema;
 

@@ -109,7 +109,9 @@ impl fmt::Display for LiveError {
                         "; it wants credentials: put a proxy on this page's origin in front of \
                          it that adds them"
                     }
-                    404 => "; check the address (for Prometheus, the base URL: the part before /api/…)",
+                    404 => {
+                        "; check the address (for Prometheus, the base URL: the part before /api/…)"
+                    }
                     429 | 503 => "; the server is busy, retrying",
                     502 | 504 => {
                         "; the proxy in front of the server could not reach it: check that the \

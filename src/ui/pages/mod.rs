@@ -1,5 +1,6 @@
 //! One module per workspace.
 
+pub mod checks;
 pub mod distribution;
 pub mod errors;
 pub mod incidents;

@@ -1,6 +1,5 @@
 //! The Distribution workspace: load a CSV, read the profile of every column, open plots.
 
-mod keep;
 mod plots;
 mod state;
 mod table;
@@ -194,14 +193,14 @@ fn Summary() -> impl IntoView {
                     <span class="chip">{if t.dialect.has_header { "header row" } else { "no header row" }}</span>
                     <span class="chip">{format!("loaded in {:.2} s", d.load_ms / 1000.0)}</span>
                     {move || st.kept.get().map(|k| match k {
-                        keep::Kept::Yes => view! {
+                        crate::ui::keep::Kept::Yes => view! {
                             <span class="chip" id="kept-chip" data-kept="yes"
                                 title="A copy of this file is kept in this browser's storage (never sent anywhere), so a reload shows it again">
                                 "kept in this browser "
                                 <button id="forget-kept" class="link" on:click=move |_| st.forget_kept()>"Forget"</button>
                             </span>
                         }.into_any(),
-                        keep::Kept::No(why) => view! {
+                        crate::ui::keep::Kept::No(why) => view! {
                             <span class="chip" id="kept-chip" data-kept="no"
                                 title="A reload will not show this dataset again">
                                 {format!("not kept for a reload: {why}")}

@@ -1,9 +1,9 @@
 //! State of the Distribution workspace and the load lifecycle.
 
-use super::keep::Kept;
 use crate::core::distribution::BinRule;
 use crate::core::ingest::{ColumnType, IngestError, IngestOptions};
 use crate::ui::format;
+use crate::ui::keep::Kept;
 use crate::ui::loader::{load, yield_task, Dataset, LoadError, LoadProgress, Source};
 use crate::ui::shell::AppState;
 use leptos::prelude::*;
@@ -11,6 +11,9 @@ use leptos::task::spawn_local;
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
+
+/// Where the dataset on screen is kept in the browser (the key existing copies use).
+const KEPT_SLOT: &str = "last";
 
 /// Signals of the Distribution workspace, shared by its components through context.
 #[derive(Clone, Copy)]
@@ -142,7 +145,7 @@ impl DistState {
     pub fn restore_kept(&self) {
         let st = *self;
         spawn_local(async move {
-            let Some((source, options)) = super::keep::restore().await else {
+            let Some((source, options)) = crate::ui::keep::restore(KEPT_SLOT).await else {
                 return;
             };
             let busy = st.dataset.with_untracked(Option::is_some)
@@ -159,7 +162,7 @@ impl DistState {
     pub fn forget_kept(&self) {
         let st = *self;
         spawn_local(async move {
-            super::keep::forget().await;
+            crate::ui::keep::forget(KEPT_SLOT).await;
             st.kept
                 .set(Some(Kept::No("forgotten at your request".into())));
             st.app
@@ -269,7 +272,7 @@ impl DistState {
         let st = *self;
         let (kept_source, kept_options) = (source.clone(), dataset.options.clone());
         spawn_local(async move {
-            let kept = super::keep::keep(&kept_source, &kept_options).await;
+            let kept = crate::ui::keep::keep(KEPT_SLOT, &kept_source, &kept_options).await;
             st.kept.set(Some(kept));
         });
         self.source.set_value(Some(source));

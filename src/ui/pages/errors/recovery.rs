@@ -96,7 +96,8 @@ impl ErrState {
                 format!(" ({})", svc.recovery().summary())
             };
             if let Some(Ok(source)) = svc.source().filter(|s| {
-                s.as_ref().is_ok_and(|s| s.name == super::live::LIVE_SOURCE_NAME)
+                s.as_ref()
+                    .is_ok_and(|s| s.name == super::live::LIVE_SOURCE_NAME)
             }) {
                 let recovered = live_placeholder()
                     .ok_or_else(|| "no placeholder".to_string())

@@ -473,8 +473,9 @@ impl ErrState {
     /// [`ErrState::publish`] for a live feed: the clock is the newest event's.
     fn publish_live(&self) {
         let (pos, events) = self.live_state.with_value(|l| {
-            l.as_ref()
-                .map_or((0, 0), |l| (l.newest_ms().unwrap_or(0), l.events() as usize))
+            l.as_ref().map_or((0, 0), |l| {
+                (l.newest_ms().unwrap_or(0), l.events() as usize)
+            })
         });
         if self.position_ms.get_untracked() != pos {
             self.position_ms.set(pos);
@@ -484,8 +485,11 @@ impl ErrState {
         if let Some(loaded) = self.loaded.get_untracked() {
             self.live_state.with_value(|l| {
                 if let Some(e) = l.as_ref().and_then(LiveErrors::engine) {
-                    self.incidents
-                        .sync_errors(e.alerts(), &loaded.stream.codes, pos.div_euclid(1000));
+                    self.incidents.sync_errors(
+                        e.alerts(),
+                        &loaded.stream.codes,
+                        pos.div_euclid(1000),
+                    );
                 }
             });
         }

@@ -167,7 +167,9 @@ impl IncidentsState {
 
     /// Takes back an acknowledgement, here and across reloads.
     pub fn unacknowledge(&self, source: Source, id: u64) {
-        self.edit(source, id, |n, i, now| n.unacknowledge(source.name(), i, now));
+        self.edit(source, id, |n, i, now| {
+            n.unacknowledge(source.name(), i, now)
+        });
     }
 
     /// When the user acknowledged `i`, epoch ms (None: not acknowledged, or before times

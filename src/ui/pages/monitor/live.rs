@@ -202,7 +202,9 @@ fn stop_live(st: MonState) {
     st.connecting.set_value(None);
     st.live.set(None);
     st.live_status.set(LiveStatus::Stopped);
-    st.app.status.set("Prometheus: stopped; the stream so far stays on screen".into());
+    st.app
+        .status
+        .set("Prometheus: stopped; the stream so far stays on screen".into());
 }
 
 fn number(e: &ev::Event) -> Option<f64> {

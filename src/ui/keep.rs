@@ -1,5 +1,6 @@
-//! The last dataset kept in this browser (IndexedDB), so a reload shows it again as the
-//! Monitor and Errors streams come back from their journal. The file is stored as the
+//! Files kept in this browser (IndexedDB) under a slot name (Distribution's last dataset,
+//! the compare view's reference), so a reload shows them again as the Monitor and Errors
+//! streams come back from their journal. The file is stored as the
 //! browser's own Blob (no copy through wasm memory) with how it was read; it never leaves
 //! the machine, and the page says it is kept and offers to forget it.
 
@@ -11,7 +12,6 @@ use wasm_bindgen::{JsCast, JsValue};
 
 const DB: &str = "pipescope-distribution";
 const STORE: &str = "kept";
-const KEY: &str = "last";
 const VERSION: u32 = 1;
 
 /// Files above this size are not kept: the browser's quota is shared with the journals.
@@ -62,10 +62,10 @@ async fn open() -> Result<web_sys::IdbDatabase, IdbError> {
     idb::open_stores(DB, VERSION, &[STORE]).await
 }
 
-/// Keeps `source`, read with `options`, in place of the last kept dataset.
-pub async fn keep(source: &Source, options: &IngestOptions) -> Kept {
+/// Keeps `source`, read with `options`, in `slot` in place of what it held.
+pub async fn keep(slot: &str, source: &Source, options: &IngestOptions) -> Kept {
     if source.size() > MAX_KEPT_BYTES {
-        forget().await;
+        forget(slot).await;
         return Kept::No(format!(
             "files over {} MB are not kept in the browser",
             MAX_KEPT_BYTES >> 20
@@ -91,7 +91,7 @@ pub async fn keep(source: &Source, options: &IngestOptions) -> Kept {
     let _ = Reflect::set(&record, &"reading".into(), &reading.into());
     let stored = match open().await {
         Ok(db) => {
-            let r = idb::put_value(&db, STORE, KEY, &record).await;
+            let r = idb::put_value(&db, STORE, slot, &record).await;
             db.close();
             r
         }
@@ -101,17 +101,17 @@ pub async fn keep(source: &Source, options: &IngestOptions) -> Kept {
         Ok(()) => Kept::Yes,
         Err(IdbError::Quota(_)) => {
             // A half-kept older file would come back in place of this one.
-            forget().await;
+            forget(slot).await;
             Kept::No("the browser's storage is full".into())
         }
         Err(IdbError::Unavailable(m)) => Kept::No(m),
     }
 }
 
-/// The kept dataset, if any: the file as a `File` and the options it was read with.
-pub async fn restore() -> Option<(Source, IngestOptions)> {
+/// The file kept in `slot`, if any, as a `File`, with the options it was read with.
+pub async fn restore(slot: &str) -> Option<(Source, IngestOptions)> {
     let db = open().await.ok()?;
-    let record = idb::get_value(&db, STORE, KEY).await.ok();
+    let record = idb::get_value(&db, STORE, slot).await.ok();
     db.close();
     let record = record.filter(|r| r.is_object())?;
     let blob: web_sys::Blob = Reflect::get(&record, &"blob".into())
@@ -128,10 +128,10 @@ pub async fn restore() -> Option<(Source, IngestOptions)> {
     Some((Source::File(file), reading.options()))
 }
 
-/// Removes the kept dataset.
-pub async fn forget() {
+/// Removes the file kept in `slot`.
+pub async fn forget(slot: &str) {
     if let Ok(db) = open().await {
-        let _ = idb::delete_value(&db, STORE, KEY).await;
+        let _ = idb::delete_value(&db, STORE, slot).await;
         db.close();
     }
 }

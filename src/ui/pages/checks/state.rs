@@ -1,0 +1,272 @@
+//! State of the Checks workspace: the reference and the current file, each read by its
+//! own rules, and the comparison of the two.
+
+use crate::core::compare::{compare, CompareReport, DriftRule};
+use crate::core::ingest::{IngestOptions, Table};
+use crate::ui::format;
+use crate::ui::keep::Kept;
+use crate::ui::loader::{read_table, yield_task, LoadError, LoadProgress, Source};
+use crate::ui::shell::AppState;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// Where the reference is kept in the browser, so it is there in the next session.
+const REFERENCE_SLOT: &str = "compare-reference";
+
+/// Which of the two files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The file the current one is judged against.
+    Reference,
+    /// The batch being checked.
+    Current,
+}
+
+impl Which {
+    /// Lower-case name shown to the user.
+    pub fn name(self) -> &'static str {
+        match self {
+            Which::Reference => "reference",
+            Which::Current => "current file",
+        }
+    }
+}
+
+/// One loaded file.
+#[derive(Debug)]
+pub struct Loaded {
+    /// File name.
+    pub name: String,
+    /// Typed columns.
+    pub table: Table,
+    /// Milliseconds of reading and parsing.
+    pub read_ms: f64,
+}
+
+/// Signals of the Checks workspace, shared by its components through context.
+#[derive(Clone, Copy)]
+pub struct ChecksState {
+    pub app: AppState,
+    pub reference: RwSignal<Option<Arc<Loaded>>>,
+    pub current: RwSignal<Option<Arc<Loaded>>>,
+    /// Whether the reference comes back in the next session, and if not why.
+    pub kept: RwSignal<Option<Kept>>,
+    /// The load in flight: which file, its name and progress.
+    pub loading: RwSignal<Option<(Which, String, LoadProgress)>>,
+    /// Message of the last failed load or comparison.
+    pub error: RwSignal<Option<String>>,
+    /// The comparison of the two files on screen.
+    pub report: RwSignal<Option<Arc<CompareReport>>>,
+    /// Milliseconds the comparison took.
+    pub compare_ms: RwSignal<f64>,
+    /// The column whose distributions are overlaid (its name in the current file).
+    pub selected: RwSignal<Option<String>>,
+    cancel_flag: StoredValue<Rc<Cell<bool>>, LocalStorage>,
+}
+
+fn now_ms() -> f64 {
+    window().performance().map(|p| p.now()).unwrap_or(0.0)
+}
+
+impl ChecksState {
+    /// Fresh state with no file.
+    pub fn new(app: AppState) -> Self {
+        ChecksState {
+            app,
+            reference: RwSignal::new(None),
+            current: RwSignal::new(None),
+            kept: RwSignal::new(None),
+            loading: RwSignal::new(None),
+            error: RwSignal::new(None),
+            report: RwSignal::new(None),
+            compare_ms: RwSignal::new(0.0),
+            selected: RwSignal::new(None),
+            cancel_flag: StoredValue::new_local(Rc::new(Cell::new(false))),
+        }
+    }
+
+    /// A dropped file: the reference while there is none, else the current file.
+    pub fn drop_file(&self, file: web_sys::File) {
+        let which = if self.reference.with_untracked(Option::is_none) {
+            Which::Reference
+        } else {
+            Which::Current
+        };
+        self.load(which, Source::File(file), IngestOptions::default());
+    }
+
+    /// Cancels the load in flight.
+    pub fn cancel(&self) {
+        self.cancel_flag.with_value(|c| c.set(true));
+    }
+
+    /// Reads `source` as `which`; what is on screen stays until it has loaded.
+    pub fn load(&self, which: Which, source: Source, options: IngestOptions) {
+        self.cancel();
+        let flag = Rc::new(Cell::new(false));
+        self.cancel_flag.set_value(flag.clone());
+        let st = *self;
+        let name = source.name();
+        st.error.set(None);
+        st.loading.set(Some((
+            which,
+            name.clone(),
+            LoadProgress {
+                total: source.size(),
+                ..Default::default()
+            },
+        )));
+        st.app.status.set(format!(
+            "Reading the {} {name} ({})…",
+            which.name(),
+            format::megabytes(source.size())
+        ));
+        spawn_local(async move {
+            let mine = flag.clone();
+            let progress_name = name.clone();
+            let progress = move |p: LoadProgress| {
+                if !mine.get() {
+                    st.loading.set(Some((which, progress_name.clone(), p)));
+                }
+            };
+            let result = read_table(&source, &options, &progress, &flag).await;
+            if flag.get() {
+                if st.cancel_flag.with_value(|c| Rc::ptr_eq(c, &flag)) {
+                    st.loading.set(None);
+                    st.app.status.set(format!(
+                        "Cancelled reading {name}; the files on screen stay."
+                    ));
+                }
+                return;
+            }
+            st.loading.set(None);
+            match result {
+                Ok((table, read_ms)) => {
+                    let loaded = Arc::new(Loaded {
+                        name: name.clone(),
+                        table,
+                        read_ms,
+                    });
+                    match which {
+                        Which::Reference => {
+                            st.reference.set(Some(loaded));
+                            st.kept.set(Some(
+                                crate::ui::keep::keep(REFERENCE_SLOT, &source, &options).await,
+                            ));
+                        }
+                        Which::Current => st.current.set(Some(loaded)),
+                    }
+                    st.run_compare().await;
+                }
+                Err(LoadError::Cancelled) => {}
+                Err(e) => {
+                    st.app.status.set(format!(
+                        "Failed to read the {} {name}; the files on screen stay.",
+                        which.name()
+                    ));
+                    st.error.set(Some(format!("{name}: {e}")));
+                }
+            }
+        });
+    }
+
+    /// Compares the two files when both are there.
+    async fn run_compare(&self) {
+        let (Some(r), Some(c)) = (self.reference.get_untracked(), self.current.get_untracked())
+        else {
+            let which = if self.reference.with_untracked(Option::is_none) {
+                "a reference"
+            } else {
+                "a current file"
+            };
+            self.report.set(None);
+            self.app
+                .status
+                .set(format!("Open {which} to compare the two."));
+            return;
+        };
+        self.app
+            .status
+            .set(format!("Comparing {} with {}…", c.name, r.name));
+        // Paint the status before the comparison takes the main thread.
+        yield_task().await;
+        let start = now_ms();
+        match compare(&r.table, &c.table, &DriftRule::default()) {
+            Ok(report) => {
+                let ms = now_ms() - start;
+                self.compare_ms.set(ms);
+                let s = &report.summary;
+                self.app.status.set(format!(
+                    "Compared {} with {}: {} of {} tested columns drifted, {} added, {} removed ({:.2} s)",
+                    c.name,
+                    r.name,
+                    s.columns_drifted,
+                    s.columns_tested,
+                    s.columns_added,
+                    s.columns_removed,
+                    ms / 1000.0
+                ));
+                let keep = self
+                    .selected
+                    .get_untracked()
+                    .filter(|n| report.columns.iter().any(|c| &c.name == n));
+                let first = report
+                    .columns
+                    .iter()
+                    .find(|c| c.test.is_some())
+                    .map(|c| c.name.clone());
+                self.selected.set(keep.or(first));
+                self.report.set(Some(Arc::new(report)));
+            }
+            Err(e) => {
+                self.report.set(None);
+                self.error.set(Some(e.to_string()));
+            }
+        }
+    }
+
+    /// Swaps the two files: the current file becomes the reference.
+    pub fn swap(&self) {
+        let (r, c) = (self.reference.get_untracked(), self.current.get_untracked());
+        self.reference.set(c);
+        self.current.set(r);
+        // The kept copy is the old reference's file: forget it rather than bring back the
+        // wrong one next time.
+        let st = *self;
+        spawn_local(async move {
+            crate::ui::keep::forget(REFERENCE_SLOT).await;
+            st.kept.set(Some(Kept::No(
+                "the files were swapped; open the reference again to keep it".into(),
+            )));
+            st.run_compare().await
+        });
+    }
+
+    /// Brings back the reference kept in an earlier session, if nothing is loaded yet.
+    pub fn restore_reference(&self) {
+        let st = *self;
+        spawn_local(async move {
+            let Some((source, options)) = crate::ui::keep::restore(REFERENCE_SLOT).await else {
+                return;
+            };
+            if st.reference.with_untracked(Option::is_none)
+                && st.loading.with_untracked(Option::is_none)
+            {
+                st.load(Which::Reference, source, options);
+            }
+        });
+    }
+
+    /// Removes the kept copy of the reference from the browser.
+    pub fn forget_reference(&self) {
+        let st = *self;
+        spawn_local(async move {
+            crate::ui::keep::forget(REFERENCE_SLOT).await;
+            st.kept
+                .set(Some(Kept::No("forgotten at your request".into())));
+        });
+    }
+}

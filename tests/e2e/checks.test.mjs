@@ -1,0 +1,173 @@
+// The Checks workspace end to end: BankChurners split by Attrition_Flag (existing customers
+// as the reference, attrited ones as the current file, written with another delimiter),
+// the drift table read from the DOM, the overlay read from canvas pixels, the reference
+// kept across a reload, schema changes and bad input.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appSession, captureDownload, readCanvasPixels, screenshot, tempDir, waitForStatus } from './harness.mjs';
+
+const { test } = appSession({ hash: '#/checks' });
+
+const BANK = fileURLToPath(new URL('../../../shared/data/BankChurners.csv', import.meta.url));
+// The current file's outline is the light theme's outlier colour; the reference's bars are
+// the accent at 45% over white.
+const LIGHT = { current: '#8250df', reference: '#90bbee' };
+
+/** Writes the existing customers (comma) and the attrited ones (semicolon) to a temp dir. */
+async function split() {
+  const dir = await tempDir();
+  const lines = fs.readFileSync(BANK, 'utf8').split(/\r?\n/).filter((l) => l.length);
+  const flag = lines[0].split(',').indexOf('Attrition_Flag');
+  const body = lines.slice(1);
+  const existing = [lines[0], ...body.filter((l) => l.split(',')[flag] === 'Existing Customer')];
+  const attrited = [lines[0], ...body.filter((l) => l.split(',')[flag] === 'Attrited Customer')].map((l) => l.replaceAll(',', ';'));
+  const ref = path.join(dir, 'existing.csv');
+  const cur = path.join(dir, 'attrited.csv');
+  await fsp.writeFile(ref, existing.join('\n') + '\n');
+  await fsp.writeFile(cur, attrited.join('\n') + '\n');
+  return { ref, cur, refRows: existing.length - 1, curRows: attrited.length - 1 };
+}
+
+async function driftRows(page) {
+  return page.locator('#drift-table tbody tr').evaluateAll((trs) => trs.map((tr) => ({
+    column: tr.dataset.column,
+    status: tr.dataset.status,
+    drifted: tr.dataset.drifted === 'true',
+    verdict: tr.querySelector('[data-field="verdict"]').textContent,
+    effect: Number(tr.querySelector('[data-field="effect"]').textContent),
+    p: tr.querySelector('[data-field="p"]').textContent,
+    labels: tr.querySelector('[data-field="labels"]').textContent,
+  })));
+}
+
+async function openBoth(page, ref, cur) {
+  await page.setInputFiles('#reference-input', ref);
+  await page.waitForSelector('#slot-reference .slot-name');
+  await page.setInputFiles('#current-input', cur);
+  await page.waitForSelector('#drift-table tbody tr');
+}
+
+test('BankChurners, existing vs attrited: Total_Trans_Ct moved most, Customer_Age barely; the overlay shows both files', async ({ page }) => {
+  const { ref, cur, refRows, curRows } = await split();
+  await openBoth(page, ref, cur);
+  await waitForStatus(page, /Compared attrited\.csv with existing\.csv/);
+  const summary = page.locator('#compare-summary');
+  assert.match(await summary.textContent(), new RegExp(`${refRows.toLocaleString('en-US')} → ${curRows.toLocaleString('en-US')} rows`));
+  // Read each by its own rules, and say so.
+  assert.match(await page.textContent('#compare-notes'), /','-delimited and the current file ';'-delimited/);
+
+  const rows = await driftRows(page);
+  const by = Object.fromEntries(rows.map((r) => [r.column, r]));
+  // As SciPy's ks_2samp on the same split (tests/compare_golden.rs checks the figures).
+  assert.ok(Math.abs(by.Total_Trans_Ct.effect - 0.551) < 0.001, JSON.stringify(by.Total_Trans_Ct));
+  assert.equal(by.Total_Trans_Ct.verdict, 'drifted');
+  assert.ok(by.Customer_Age.effect < 0.05, JSON.stringify(by.Customer_Age));
+  assert.equal(by.Customer_Age.verdict, 'stable');
+  // The split column itself: one label vanished, one new.
+  assert.match(by.Attrition_Flag.labels, /1 new \(Attrited Customer\); 1 vanished \(Existing Customer\)/);
+  // Most moved first.
+  const effects = rows.filter((r) => Number.isFinite(r.effect)).map((r) => r.effect);
+  assert.deepEqual(effects, [...effects].sort((a, b) => b - a));
+  assert.equal(Number(await summary.getAttribute('data-drifted')), rows.filter((r) => r.drifted).length);
+
+  // The first tested column is overlaid; choose Total_Trans_Ct and read the canvas.
+  await page.click('#drift-table tr[data-column="Total_Trans_Ct"] button');
+  await page.waitForSelector('#fig-overlay[data-column="Total_Trans_Ct"][data-kind="numbers"]');
+  const px = await readCanvasPixels(page, '#overlay-canvas', LIGHT, { tolerance: 10 });
+  assert.ok(px.counts.current > 500, `current outline pixels: ${px.counts.current}`);
+  assert.ok(px.counts.reference > 2000, `reference bar pixels: ${px.counts.reference}`);
+  // Attrited customers made fewer transactions: the current file's mass sits left of the
+  // reference's. Compare the mean x of each colour.
+  const meanX = (cols) => { let s = 0, n = 0; cols.forEach((c, x) => { s += c * x; n += c; }); return s / n; };
+  assert.ok(meanX(px.columns.current) < meanX(px.columns.reference) - 20,
+    `current mean x ${meanX(px.columns.current)} vs reference ${meanX(px.columns.reference)}`);
+  assert.match(await page.getAttribute('#overlay-canvas', 'aria-label'), /Total_Trans_Ct: share of each file's valid values/);
+
+  // A labels column: side-by-side bars.
+  await page.keyboard.press('Tab'); // the table stays keyboard-reachable
+  await page.click('#drift-table tr[data-column="Card_Category"] button');
+  await page.waitForSelector('#fig-overlay[data-column="Card_Category"][data-kind="labels"]');
+  const bars = await readCanvasPixels(page, '#overlay-canvas', LIGHT, { tolerance: 10 });
+  assert.ok(bars.counts.current > 200 && bars.counts.reference > 200, JSON.stringify(bars.counts));
+  await screenshot(page, 'checks-bankchurners');
+
+  // The JSON export is the CLI's report.
+  const dl = await captureDownload(page, () => page.click('#compare-export'));
+  assert.equal(dl.name, 'attrited.compare.json');
+  const report = JSON.parse(dl.text());
+  assert.equal(report.version, 1);
+  assert.equal(report.columns[0].name, rows[0].column);
+});
+
+test('the reference is kept for the next visit and can be forgotten; files can be swapped', async ({ page }) => {
+  const { ref, cur } = await split();
+  await openBoth(page, ref, cur);
+  await page.waitForSelector('#reference-kept[data-kept="yes"]');
+  await page.reload();
+  await page.waitForSelector('#slot-reference .slot-name');
+  assert.equal(await page.textContent('#slot-reference .slot-name'), 'existing.csv');
+  assert.equal(await page.locator('#slot-current .slot-name').count(), 0);
+  // Only the current file is needed now.
+  await page.setInputFiles('#current-input', cur);
+  await page.waitForSelector('#drift-table tbody tr');
+  // Swap: the attrited customers become the reference; KS D is symmetric.
+  const before = Object.fromEntries((await driftRows(page)).map((r) => [r.column, r.effect]));
+  await page.click('#compare-swap');
+  await page.waitForFunction(() => document.querySelector('#slot-reference .slot-name')?.textContent === 'attrited.csv');
+  await waitForStatus(page, /Compared existing\.csv with attrited\.csv/);
+  const after = Object.fromEntries((await driftRows(page)).map((r) => [r.column, r.effect]));
+  assert.equal(after.Total_Trans_Ct, before.Total_Trans_Ct);
+  // Forget: the next visit starts empty.
+  await page.setInputFiles('#reference-input', ref);
+  await page.waitForSelector('#reference-kept[data-kept="yes"]');
+  await page.click('#forget-reference');
+  await page.waitForSelector('#reference-kept[data-kept="no"]');
+  await page.reload();
+  await page.waitForSelector('#reference-input', { state: 'attached' });
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('#slot-reference .slot-name').count(), 0);
+});
+
+test('schema changes, hostile labels and bad input: each is named, nothing is lost', async ({ page }) => {
+  const dir = await tempDir();
+  const ref = path.join(dir, 'ref.csv');
+  const cur = path.join(dir, 'cur.csv');
+  const bad = path.join(dir, 'bad.csv');
+  const n = 200;
+  const refRows = ['id,age,plan,legacy'];
+  const curRows = ['id,years,plan,age_group'];
+  for (let i = 0; i < n; i++) {
+    refRows.push(`${i},${20 + (i % 50)},${i % 3 ? 'basic' : 'pro'},${i % 7}`);
+    // age renamed to years (same values), a new label that is markup, legacy gone, a new column.
+    curRows.push(`${i},${20 + (i % 50)},${i % 3 ? 'basic' : '<img src=x onerror=alert(1)>'},g${i % 4}`);
+  }
+  await fsp.writeFile(ref, refRows.join('\n') + '\n');
+  await fsp.writeFile(cur, curRows.join('\n') + '\n');
+  await openBoth(page, ref, cur);
+  const rows = await driftRows(page);
+  const by = Object.fromEntries(rows.map((r) => [r.column, r]));
+  assert.equal(by.years.status, 'renamed', JSON.stringify(rows));
+  assert.match(await page.textContent('#drift-table tr[data-column="years"] td.name'), /← age/);
+  assert.equal(by.legacy.status, 'removed');
+  assert.equal(by.age_group.status, 'added');
+  assert.match(await page.textContent('#schema-changes'), /1 added, 1 removed, 1 renamed/);
+  // The hostile label is text in the table, never an element.
+  assert.match(by.plan.labels, /<img src=x onerror=alert\(1\)>/);
+  assert.equal(await page.locator('#drift-table img').count(), 0);
+  // An added column has nothing to overlay, and says so.
+  await page.click('#drift-table tr[data-column="age_group"] button');
+  await page.waitForSelector('#fig-overlay[data-kind="none"]');
+  assert.match(await page.textContent('#fig-overlay figcaption'), /in one file only/);
+
+  // A file that is not a CSV: an error naming the file; the comparison stays.
+  await fsp.writeFile(bad, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0, 1, 2, 3]));
+  await page.setInputFiles('#current-input', bad);
+  await page.waitForSelector('#compare-error');
+  assert.match(await page.textContent('#compare-error'), /bad\.csv/);
+  assert.equal((await driftRows(page)).length, rows.length, 'the comparison on screen stays');
+  assert.equal(await page.textContent('#slot-current .slot-name'), 'cur.csv');
+  await screenshot(page, 'checks-schema');
+});
