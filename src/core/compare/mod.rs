@@ -138,126 +138,212 @@ pub fn compare(
     current: &Table,
     rule: &DriftRule,
 ) -> Result<CompareReport, CompareError> {
-    if !(rule.alpha > 0.0 && rule.alpha < 1.0) {
-        return Err(CompareError::InvalidRule {
-            setting: "alpha",
-            value: rule.alpha,
-            range: "between 0 and 1 (exclusive)",
-        });
-    }
-    if !(0.0..=1.0).contains(&rule.min_effect) {
-        return Err(CompareError::InvalidRule {
-            setting: "min_effect",
-            value: rule.min_effect,
-            range: "between 0 and 1",
-        });
-    }
-    let rv: Vec<Values> = reference.columns.iter().map(Values::of).collect();
-    let cv: Vec<Values> = current.columns.iter().map(Values::of).collect();
-    let pairs = schema::match_by_name(&reference.columns, &current.columns);
+    let mut comparison = Comparison::new(reference, current, rule)?;
+    while !comparison.step() {}
+    Ok(comparison.finish())
+}
 
-    // Renamed-looking pairs among the removed and added columns.
-    let removed: Vec<usize> = pairs
-        .iter()
-        .filter_map(|p| {
-            if let Pair::Removed(r) = p {
-                Some(*r)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let added: Vec<usize> = pairs
-        .iter()
-        .filter_map(|p| {
-            if let Pair::Added(c) = p {
-                Some(*c)
-            } else {
-                None
-            }
-        })
-        .collect();
-    let mut candidates = Vec::new();
-    if removed.len() * added.len() <= 400 {
-        for &r in &removed {
-            for &c in &added {
-                let (rc, cc) = (&reference.columns[r], &current.columns[c]);
-                if Kind::of(rc.kind) != Kind::of(cc.kind) {
-                    continue;
+/// What one step of a [`Comparison`] does: one column.
+enum Job {
+    /// A column on both sides (reference index, current index, its reference name when
+    /// renamed).
+    Pair(usize, usize, Option<String>),
+    /// A column on one side only.
+    One(Side, usize),
+}
+
+/// A comparison taken one column at a time, so the page can hand the main thread back
+/// between columns (an exact KS test on 10,000 values a side takes tens of milliseconds).
+/// [`compare`] runs it in one go.
+///
+/// ```
+/// use pipescope::core::compare::{Comparison, DriftRule};
+/// use pipescope::core::ingest::{read_bytes, IngestOptions};
+/// let r = read_bytes(b"a,b\n1,x\n2,y\n3,x\n", &IngestOptions::default()).unwrap();
+/// let c = read_bytes(b"a,b\n4,x\n5,y\n6,y\n", &IngestOptions::default()).unwrap();
+/// let mut cmp = Comparison::new(&r, &c, &DriftRule::default()).unwrap();
+/// assert_eq!(cmp.progress(), (0, 2));
+/// while !cmp.step() {}
+/// assert_eq!(cmp.finish().columns.len(), 2);
+/// ```
+pub struct Comparison<'a> {
+    reference: &'a Table,
+    current: &'a Table,
+    rule: DriftRule,
+    rv: Vec<Values>,
+    cv: Vec<Values>,
+    jobs: Vec<Job>,
+    done: usize,
+    columns: Vec<ColumnComparison>,
+}
+
+impl<'a> Comparison<'a> {
+    /// Checks the rule, pairs the columns and finds renamed-looking pairs; the tests run
+    /// in [`Comparison::step`].
+    pub fn new(
+        reference: &'a Table,
+        current: &'a Table,
+        rule: &DriftRule,
+    ) -> Result<Self, CompareError> {
+        if !(rule.alpha > 0.0 && rule.alpha < 1.0) {
+            return Err(CompareError::InvalidRule {
+                setting: "alpha",
+                value: rule.alpha,
+                range: "between 0 and 1 (exclusive)",
+            });
+        }
+        if !(0.0..=1.0).contains(&rule.min_effect) {
+            return Err(CompareError::InvalidRule {
+                setting: "min_effect",
+                value: rule.min_effect,
+                range: "between 0 and 1",
+            });
+        }
+        let rv: Vec<Values> = reference.columns.iter().map(Values::of).collect();
+        let cv: Vec<Values> = current.columns.iter().map(Values::of).collect();
+        let pairs = schema::match_by_name(&reference.columns, &current.columns);
+
+        // Renamed-looking pairs among the removed and added columns.
+        let removed: Vec<usize> = pairs
+            .iter()
+            .filter_map(|p| {
+                if let Pair::Removed(r) = p {
+                    Some(*r)
+                } else {
+                    None
                 }
-                let (dr, dc) = (rv[r].distinct(), cv[c].distinct());
-                if dr.max(dc) == 0
-                    || (dr.abs_diff(dc) as f64)
-                        > schema::RENAME_MAX_DISTINCT_GAP * dr.max(dc) as f64
-                {
-                    continue;
+            })
+            .collect();
+        let added: Vec<usize> = pairs
+            .iter()
+            .filter_map(|p| {
+                if let Pair::Added(c) = p {
+                    Some(*c)
+                } else {
+                    None
                 }
-                if let Some(t) = test(&rv[r], &cv[c]) {
-                    if t.effect <= schema::RENAME_MAX_EFFECT {
-                        candidates.push((r, c, t.effect));
+            })
+            .collect();
+        let mut candidates = Vec::new();
+        if removed.len() * added.len() <= 400 {
+            for &r in &removed {
+                for &c in &added {
+                    let (rc, cc) = (&reference.columns[r], &current.columns[c]);
+                    if Kind::of(rc.kind) != Kind::of(cc.kind) {
+                        continue;
+                    }
+                    let (dr, dc) = (rv[r].distinct(), cv[c].distinct());
+                    if dr.max(dc) == 0
+                        || (dr.abs_diff(dc) as f64)
+                            > schema::RENAME_MAX_DISTINCT_GAP * dr.max(dc) as f64
+                    {
+                        continue;
+                    }
+                    if let Some(t) = test(&rv[r], &cv[c]) {
+                        if t.effect <= schema::RENAME_MAX_EFFECT {
+                            candidates.push((r, c, t.effect));
+                        }
                     }
                 }
             }
         }
-    }
-    let renames = schema::pick_renames(candidates);
+        let renames = schema::pick_renames(candidates);
 
-    let mut columns = Vec::with_capacity(pairs.len());
-    for pair in &pairs {
-        let entry = match *pair {
-            Pair::Same(r, c) => Some(pair_entry(reference, current, &rv, &cv, r, c, None, rule)),
-            Pair::Removed(r) if renames.iter().any(|x| x.0 == r) => None,
-            Pair::Added(c) => match renames.iter().find(|x| x.1 == c) {
-                Some(&(r, c, _)) => Some(pair_entry(
-                    reference,
-                    current,
-                    &rv,
-                    &cv,
-                    r,
-                    c,
-                    Some(reference.columns[r].name.clone()),
-                    rule,
-                )),
-                None => Some(one_side(
-                    current,
-                    &current.columns[c],
-                    &cv[c],
-                    Side::Current,
-                )),
-            },
-            Pair::Removed(r) => Some(one_side(
-                reference,
-                &reference.columns[r],
-                &rv[r],
-                Side::Reference,
-            )),
+        let mut jobs = Vec::with_capacity(pairs.len());
+        for pair in &pairs {
+            match *pair {
+                Pair::Same(r, c) => jobs.push(Job::Pair(r, c, None)),
+                Pair::Removed(r) if renames.iter().any(|x| x.0 == r) => {}
+                Pair::Added(c) => match renames.iter().find(|x| x.1 == c) {
+                    Some(&(r, c, _)) => jobs.push(Job::Pair(
+                        r,
+                        c,
+                        Some(reference.columns[r].name.clone()),
+                    )),
+                    None => jobs.push(Job::One(Side::Current, c)),
+                },
+                Pair::Removed(r) => jobs.push(Job::One(Side::Reference, r)),
+            }
+        }
+        Ok(Comparison {
+            reference,
+            current,
+            rule: *rule,
+            rv,
+            cv,
+            columns: Vec::with_capacity(jobs.len()),
+            jobs,
+            done: 0,
+        })
+    }
+
+    /// Compares the next column; true when every column is done.
+    pub fn step(&mut self) -> bool {
+        let Some(job) = self.jobs.get(self.done) else {
+            return true;
         };
-        columns.extend(entry);
+        let (reference, current) = (self.reference, self.current);
+        let entry = match job {
+            Job::Pair(r, c, renamed_from) => pair_entry(
+                reference,
+                current,
+                &self.rv,
+                &self.cv,
+                *r,
+                *c,
+                renamed_from.clone(),
+                &self.rule,
+            ),
+            Job::One(Side::Reference, r) => {
+                one_side(reference, &reference.columns[*r], &self.rv[*r], Side::Reference)
+            }
+            Job::One(Side::Current, c) => {
+                one_side(current, &current.columns[*c], &self.cv[*c], Side::Current)
+            }
+        };
+        self.columns.push(entry);
+        self.done += 1;
+        self.done >= self.jobs.len()
     }
-    columns.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.name.cmp(&b.name))
-    });
 
-    let count = |s: ColumnStatus| columns.iter().filter(|c| c.status == s).count();
-    let summary = Summary {
-        reference: table_summary(reference),
-        current: table_summary(current),
-        columns_tested: columns.iter().filter(|c| c.test.is_some()).count(),
-        columns_drifted: columns.iter().filter(|c| c.drifted).count(),
-        columns_added: count(ColumnStatus::Added),
-        columns_removed: count(ColumnStatus::Removed),
-        columns_retyped: count(ColumnStatus::Retyped),
-        columns_renamed: count(ColumnStatus::Renamed),
-        notes: dialect_notes(reference, current),
-    };
-    Ok(CompareReport {
-        version: REPORT_VERSION,
-        rule: *rule,
-        summary,
-        columns,
-    })
+    /// Columns compared and columns in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.done, self.jobs.len())
+    }
+
+    /// The report, columns most moved first (the columns not stepped yet are left out).
+    pub fn finish(self) -> CompareReport {
+        let Comparison {
+            reference,
+            current,
+            rule,
+            mut columns,
+            ..
+        } = self;
+        columns.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let count = |s: ColumnStatus| columns.iter().filter(|c| c.status == s).count();
+        let summary = Summary {
+            reference: table_summary(reference),
+            current: table_summary(current),
+            columns_tested: columns.iter().filter(|c| c.test.is_some()).count(),
+            columns_drifted: columns.iter().filter(|c| c.drifted).count(),
+            columns_added: count(ColumnStatus::Added),
+            columns_removed: count(ColumnStatus::Removed),
+            columns_retyped: count(ColumnStatus::Retyped),
+            columns_renamed: count(ColumnStatus::Renamed),
+            notes: dialect_notes(reference, current),
+        };
+        CompareReport {
+            version: REPORT_VERSION,
+            rule,
+            summary,
+            columns,
+        }
+    }
 }
 
 fn table_summary(t: &Table) -> TableSummary {

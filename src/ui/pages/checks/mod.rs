@@ -117,11 +117,21 @@ fn Slot(which: Which) -> impl IntoView {
     }
 }
 
-/// Progress bar and cancel button while a file is read.
+/// Progress bar and cancel button while a file is read, then while columns are compared.
 #[component]
 fn Progress() -> impl IntoView {
     let st = expect_context::<ChecksState>();
-    move || {
+    let comparing = move || {
+        st.comparing.get().map(|(done, total)| view! {
+            <div class="progress-row">
+                <span>"comparing"</span>
+                <progress id="compare-columns" max=total.max(1) as f64 value=done as f64
+                    aria-label="Columns compared"></progress>
+                <span class="rate">{format!("{done} of {total} columns")}</span>
+            </div>
+        })
+    };
+    let reading = move || {
         st.loading.get().map(|(which, name, p)| {
             view! {
                 <div class="progress-row">
@@ -133,5 +143,6 @@ fn Progress() -> impl IntoView {
                 </div>
             }
         })
-    }
+    };
+    view! { {reading} {comparing} }
 }

@@ -1,7 +1,7 @@
 //! State of the Checks workspace: the reference and the current file, each read by its
 //! own rules, and the comparison of the two.
 
-use crate::core::compare::{compare, CompareReport, DriftRule};
+use crate::core::compare::{CompareReport, Comparison, DriftRule};
 use crate::core::ingest::{IngestOptions, Table};
 use crate::ui::format;
 use crate::ui::keep::Kept;
@@ -15,6 +15,9 @@ use std::sync::Arc;
 
 /// Where the reference is kept in the browser, so it is there in the next session.
 const REFERENCE_SLOT: &str = "compare-reference";
+
+/// Main-thread time a comparison works before yielding to the browser.
+const SLICE_MS: f64 = 25.0;
 
 /// Which of the two files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +67,9 @@ pub struct ChecksState {
     pub compare_ms: RwSignal<f64>,
     /// The column whose distributions are overlaid (its name in the current file).
     pub selected: RwSignal<Option<String>>,
+    /// Columns compared and in all, while a comparison runs.
+    pub comparing: RwSignal<Option<(usize, usize)>>,
+    generation: StoredValue<u64, LocalStorage>,
     cancel_flag: StoredValue<Rc<Cell<bool>>, LocalStorage>,
 }
 
@@ -84,6 +90,8 @@ impl ChecksState {
             report: RwSignal::new(None),
             compare_ms: RwSignal::new(0.0),
             selected: RwSignal::new(None),
+            comparing: RwSignal::new(None),
+            generation: StoredValue::new_local(0),
             cancel_flag: StoredValue::new_local(Rc::new(Cell::new(false))),
         }
     }
@@ -191,10 +199,38 @@ impl ChecksState {
         self.app
             .status
             .set(format!("Comparing {} with {}…", c.name, r.name));
+        let generation = self.generation.get_value() + 1;
+        self.generation.set_value(generation);
         // Paint the status before the comparison takes the main thread.
         yield_task().await;
         let start = now_ms();
-        match compare(&r.table, &c.table, &DriftRule::default()) {
+        let stepped = match Comparison::new(&r.table, &c.table, &DriftRule::default()) {
+            Ok(mut comparison) => {
+                let mut slice = now_ms();
+                loop {
+                    if comparison.step() {
+                        break Some(Ok(comparison.finish()));
+                    }
+                    // One column can take tens of milliseconds (an exact KS test): hand the
+                    // main thread back every slice so the page stays responsive.
+                    if now_ms() - slice >= SLICE_MS {
+                        self.comparing.set(Some(comparison.progress()));
+                        yield_task().await;
+                        if self.generation.get_value() != generation {
+                            break None;
+                        }
+                        slice = now_ms();
+                    }
+                }
+            }
+            Err(e) => Some(Err(e)),
+        };
+        if self.generation.get_value() == generation {
+            self.comparing.set(None);
+        }
+        // A newer file (or a swap) started another comparison: this one is stale.
+        let Some(result) = stepped else { return };
+        match result {
             Ok(report) => {
                 let ms = now_ms() - start;
                 self.compare_ms.set(ms);
