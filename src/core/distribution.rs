@@ -544,7 +544,8 @@ pub fn grouped_boxes(values: &Column, by: &Column, max_groups: usize) -> Grouped
         });
         keep.truncate(max_groups);
     }
-    keep.sort_by(|&a, &b| dict.values[a].cmp(&dict.values[b]));
+    // Natural order, so income ranges read "$40K", "$60K", …, "$120K +".
+    keep.sort_by(|&a, &b| crate::core::text::natural_cmp(&dict.values[a], &dict.values[b]));
     let groups = keep
         .into_iter()
         .filter_map(|i| Some((dict.values[i].clone(), BoxStats::from_values(&buckets[i])?)))

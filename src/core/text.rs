@@ -139,3 +139,83 @@ mod tests {
         }
     }
 }
+
+/// Orders text as a person would: runs of digits compare by their value, so "$40K" comes
+/// before "$120K +" and "item 9" before "item 10"; ties fall back to plain byte order.
+///
+/// ```
+/// use pipescope::core::text::natural_cmp;
+/// let mut v = vec!["$120K +", "$40K - $60K", "$80K - $120K", "$60K - $80K"];
+/// v.sort_by(|a, b| natural_cmp(a, b));
+/// assert_eq!(v, ["$40K - $60K", "$60K - $80K", "$80K - $120K", "$120K +"]);
+/// ```
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < y.len() {
+        if x[i].is_ascii_digit() && y[j].is_ascii_digit() {
+            let run = |s: &[u8], mut k: usize| {
+                let start = k;
+                while k < s.len() && s[k].is_ascii_digit() {
+                    k += 1;
+                }
+                (start, k)
+            };
+            let ((si, ei), (sj, ej)) = (run(x, i), run(y, j));
+            // Leading zeros do not change a number's value.
+            let trim = |s: &[u8], a: usize, e: usize| {
+                let mut a = a;
+                while a + 1 < e && s[a] == b'0' {
+                    a += 1;
+                }
+                a
+            };
+            let (ti, tj) = (trim(x, si, ei), trim(y, sj, ej));
+            let order = (ei - ti)
+                .cmp(&(ej - tj))
+                .then_with(|| x[ti..ei].cmp(&y[tj..ej]));
+            if order != Ordering::Equal {
+                return order;
+            }
+            (i, j) = (ei, ej);
+        } else {
+            if x[i] != y[j] {
+                return x[i].cmp(&y[j]);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (x.len() - i).cmp(&(y.len() - j)).then_with(|| a.cmp(b))
+}
+
+#[cfg(test)]
+mod natural_tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn numbers_in_text_sort_by_value() {
+        let mut v = vec![
+            "item 10",
+            "item 9",
+            "item 09b",
+            "Unknown",
+            "Less than $40K",
+            "$40K",
+        ];
+        v.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            v,
+            [
+                "$40K",
+                "Less than $40K",
+                "Unknown",
+                "item 9",
+                "item 09b",
+                "item 10"
+            ]
+        );
+        assert_eq!(natural_cmp("a", "a"), std::cmp::Ordering::Equal);
+    }
+}

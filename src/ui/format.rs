@@ -56,9 +56,25 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
-/// Megabytes with one decimal.
+/// A size in the unit that reads best: bytes, kB, MB or GB (decimal units, one decimal),
+/// so a small file never reads "0.0 MB".
 pub fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
+    let b = bytes as f64;
+    if bytes < 1_000 {
+        format!("{bytes} byte{}", if bytes == 1 { "" } else { "s" })
+    } else if b < 1e6 {
+        format!("{:.1} kB", b / 1e3)
+    } else if b < 1e9 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.2} GB", b / 1e9)
+    }
+}
+
+/// A throughput in the unit that reads best (see [`megabytes`]), "/s" appended.
+pub fn rate(bytes: u64, secs: f64) -> String {
+    let per_s = (bytes as f64 / secs.max(1e-6)).min(u64::MAX as f64) as u64;
+    format!("{}/s", megabytes(per_s))
 }
 
 fn signed_group(s: &str) -> String {

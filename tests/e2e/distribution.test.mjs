@@ -286,13 +286,14 @@ test('exports: plot PNG and SVG, profile JSON and CSV', async ({ page }) => {
   await waitForCaption(page, 'fig-box', /Customer_Age/);
 
   const png = await captureDownload(page, () => page.click('figure#fig-box button.export-png'));
-  assert.match(png.name, /\.png$/i, `PNG export file name: ${png.name}`);
+  // Named after the file, the column and the plot, so exports of two columns never clash.
+  assert.match(png.name, /^BankChurners-\w+-box\.png$/, `PNG export file name: ${png.name}`);
   assert.deepEqual([...png.buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
   const w = png.buf.readUInt32BE(16), h = png.buf.readUInt32BE(20);
   assert.ok(w >= 200 && h >= 100 && png.buf.length > 2000, `PNG is ${w}x${h}, ${png.buf.length} bytes`);
 
   const svg = await captureDownload(page, () => page.click('figure#fig-hist button.export-svg'));
-  assert.match(svg.name, /\.svg$/i, `SVG export file name: ${svg.name}`);
+  assert.match(svg.name, /^BankChurners-\w+-histogram\.svg$/, `SVG export file name: ${svg.name}`);
   const svgText = svg.text();
   assert.match(svgText, /<svg[\s>]/, 'SVG export has an <svg> root');
   assert.ok((svgText.match(/<(rect|path|polyline|line|circle)\b/g) || []).length >= 10, 'SVG export draws marks');

@@ -255,11 +255,9 @@ impl<'a> Comparison<'a> {
                 Pair::Same(r, c) => jobs.push(Job::Pair(r, c, None)),
                 Pair::Removed(r) if renames.iter().any(|x| x.0 == r) => {}
                 Pair::Added(c) => match renames.iter().find(|x| x.1 == c) {
-                    Some(&(r, c, _)) => jobs.push(Job::Pair(
-                        r,
-                        c,
-                        Some(reference.columns[r].name.clone()),
-                    )),
+                    Some(&(r, c, _)) => {
+                        jobs.push(Job::Pair(r, c, Some(reference.columns[r].name.clone())))
+                    }
                     None => jobs.push(Job::One(Side::Current, c)),
                 },
                 Pair::Removed(r) => jobs.push(Job::One(Side::Reference, r)),
@@ -294,9 +292,12 @@ impl<'a> Comparison<'a> {
                 renamed_from.clone(),
                 &self.rule,
             ),
-            Job::One(Side::Reference, r) => {
-                one_side(reference, &reference.columns[*r], &self.rv[*r], Side::Reference)
-            }
+            Job::One(Side::Reference, r) => one_side(
+                reference,
+                &reference.columns[*r],
+                &self.rv[*r],
+                Side::Reference,
+            ),
             Job::One(Side::Current, c) => {
                 one_side(current, &current.columns[*c], &self.cv[*c], Side::Current)
             }

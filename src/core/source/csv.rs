@@ -85,9 +85,10 @@ pub fn read_metrics_csv_with(
                     notes.push(Note::new(
                         NoteKind::NonNumeric,
                         format!(
-                            "{count} cell{} in '{}' {} not numbers and are treated as missing (first at line {line}).",
+                            "{count} cell{} in '{}' {} and {} treated as missing (first at line {line}).",
                             s(count),
                             clip(&column.name),
+                            if count == 1 { "is not a number" } else { "are not numbers" },
                             if count == 1 { "is" } else { "are" }
                         ),
                     ));

@@ -577,9 +577,13 @@ fn build(raw: Raw) -> Result<MetricTable, SourceError> {
         notes.push(Note::new(
             NoteKind::NonNumeric,
             format!(
-                "{bad} sample value{} {} not numbers and are treated as missing (first at {}).",
+                "{bad} sample value{} {} treated as missing (first at {}).",
                 s(bad),
-                if bad == 1 { "is" } else { "are" },
+                if bad == 1 {
+                    "is not a number and is"
+                } else {
+                    "are not numbers and are"
+                },
                 first_bad.unwrap_or_default()
             ),
         ));
@@ -588,8 +592,9 @@ fn build(raw: Raw) -> Result<MetricTable, SourceError> {
         notes.push(Note::new(
             NoteKind::NonFinite,
             format!(
-                "{non_finite} sample value{} {} NaN or ±Inf and are treated as missing (first at {}).",
+                "{non_finite} sample value{} {} NaN or ±Inf and {} treated as missing (first at {}).",
                 s(non_finite),
+                if non_finite == 1 { "is" } else { "are" },
                 if non_finite == 1 { "is" } else { "are" },
                 first_non_finite.unwrap_or_default()
             ),

@@ -122,13 +122,15 @@ fn Slot(which: Which) -> impl IntoView {
 fn Progress() -> impl IntoView {
     let st = expect_context::<ChecksState>();
     let comparing = move || {
-        st.comparing.get().map(|(done, total)| view! {
-            <div class="progress-row">
-                <span>"comparing"</span>
-                <progress id="compare-columns" max=total.max(1) as f64 value=done as f64
-                    aria-label="Columns compared"></progress>
-                <span class="rate">{format!("{done} of {total} columns")}</span>
-            </div>
+        st.comparing.get().map(|(done, total)| {
+            view! {
+                <div class="progress-row">
+                    <span>"comparing"</span>
+                    <progress id="compare-columns" max=total.max(1) as f64 value=done as f64
+                        aria-label="Columns compared"></progress>
+                    <span class="rate">{format!("{done} of {total} columns")}</span>
+                </div>
+            }
         })
     };
     let reading = move || {

@@ -89,10 +89,10 @@ fn Progress() -> impl IntoView {
         st.progress.get().map(|p: LoadProgress| {
             let secs = (p.elapsed_ms / 1000.0).max(1e-3);
             let rate = format!(
-                "{} rows · {} rows/s · {:.1} MB/s{}",
+                "{} rows · {} rows/s · {}{}",
                 format::count(p.rows as usize),
                 format::count((p.rows as f64 / secs) as usize),
-                p.bytes as f64 / 1e6 / secs,
+                format::rate(p.bytes, secs),
                 if p.profiled > 0 {
                     format!(" · profiled {} columns", p.profiled)
                 } else {

@@ -58,6 +58,23 @@ enum PlotSpec {
 }
 
 impl PlotSpec {
+    /// What an exported file is named after: the plot and its columns, so two exports of
+    /// one file never share a name.
+    fn file_part(&self) -> String {
+        match self {
+            PlotSpec::Box { column, .. } => format!("{column}-box"),
+            PlotSpec::Hist { hist, title, .. } => {
+                let column = title.split(": histogram").next().unwrap_or(title);
+                format!("{column}-histogram{}", if hist.log { "-log" } else { "" })
+            }
+            PlotSpec::Bars { title, .. } => {
+                format!("{}-counts", title.trim_end_matches(": counts"))
+            }
+            PlotSpec::Scatter { x, y, .. } => format!("{y}-vs-{x}"),
+            PlotSpec::Grouped { title, .. } => title.replace(' ', "-"),
+        }
+    }
+
     fn draw<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
@@ -224,17 +241,19 @@ pub fn Plots() -> impl IntoView {
     });
     let hist_caption = Signal::derive(move || match hist_spec.get() {
         Some(PlotSpec::Hist { hist, density, .. }) => {
+            // Computed and written as the chart's subtitle does, so the two never disagree
+            // in the last digit.
             let width = hist
                 .edges
-                .get(1)
+                .last()
                 .zip(hist.edges.first())
-                .map(|(b, a)| b - a)
+                .map(|(b, a)| (b - a) / hist.counts.len().max(1) as f64)
                 .unwrap_or(0.0);
             let peak = hist.counts.iter().copied().max().unwrap_or(0);
             format!(
                 "{} bins of width {}{}, tallest bin {} values{}{}",
                 hist.counts.len(),
-                format::value(width),
+                crate::charts::labels::format_value(width),
                 if hist.log { " (log10 units)" } else { "" },
                 format::count(peak as usize),
                 density
@@ -510,11 +529,10 @@ fn Figure(
             .dataset
             .with_untracked(|d| d.as_ref().map(|d| d.name.clone()))
             .unwrap_or_default();
-        download::safe_name(&format!(
-            "{}-{}",
-            name.trim_end_matches(".csv"),
-            id.trim_start_matches("fig-")
-        ))
+        let what = spec
+            .with_untracked(|s| s.as_ref().map(PlotSpec::file_part))
+            .unwrap_or_else(|| id.trim_start_matches("fig-").to_string());
+        download::safe_name(&format!("{}-{what}", name.trim_end_matches(".csv")))
     };
     let export_png = move |_| {
         let Some(canvas) = canvas_ref.get_untracked() else {

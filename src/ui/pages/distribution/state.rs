@@ -210,17 +210,21 @@ impl DistState {
             }
             st.progress.set(None);
             st.loading_name.set(None);
+            // Say the previous dataset stays only when there is one.
+            let stays = if st.dataset.with_untracked(Option::is_some) {
+                "; the previous dataset is still shown"
+            } else {
+                ""
+            };
             match result {
                 Ok(dataset) => st.show(source, dataset, keep_selected),
                 Err(LoadError::Cancelled) => {
-                    st.app.status.set(format!(
-                        "Cancelled loading {name}; the previous dataset is still shown."
-                    ));
+                    st.app
+                        .status
+                        .set(format!("Cancelled loading {name}{stays}."));
                 }
                 Err(e) => {
-                    st.app.status.set(format!(
-                        "Failed to load {name}; the previous dataset is still shown."
-                    ));
+                    st.app.status.set(format!("Failed to load {name}{stays}."));
                     if let LoadError::Ingest(IngestError::RunawayQuote(r)) = &e {
                         st.quote_offer.set(Some(r.line));
                     }
@@ -232,14 +236,13 @@ impl DistState {
 
     fn show(&self, source: Source, dataset: Dataset, keep_selected: Option<usize>) {
         let t = &dataset.table;
-        let mb_s = t.bytes as f64 / 1e6 / (dataset.load_ms / 1000.0).max(1e-6);
         self.app.status.set(format!(
-            "Loaded {}: {} rows x {} columns in {:.2} s ({:.1} MB/s){}",
+            "Loaded {}: {} rows x {} columns in {:.2} s ({}){}",
             dataset.name,
             format::count(t.rows),
             t.columns.len(),
             dataset.load_ms / 1000.0,
-            mb_s,
+            format::rate(t.bytes, dataset.load_ms / 1000.0),
             if t.skipped.count > 0 {
                 format!(", {} ragged rows skipped", format::count(t.skipped.count))
             } else {
@@ -362,7 +365,11 @@ impl Defaults {
                 .copied()
                 .or(categorical.first().copied())
                 .or((!t.columns.is_empty()).then_some(0)),
-            scatter: (rich.get(1).or(rich.first()).copied(), rich.first().copied()),
+            // With one numeric column there is no pair: x = y would draw a diagonal.
+            scatter: match rich[..] {
+                [y, x, ..] => (Some(x), Some(y)),
+                _ => (None, None),
+            },
             group: (rich.first().copied(), by),
         }
     }
