@@ -601,7 +601,7 @@ impl IncidentInfo {
             metrics: i.metrics.clone(),
             code: match &i.source {
                 IncidentSource::ErrorAlert { code, .. } => Some(code.clone()),
-                IncidentSource::Metrics => None,
+                IncidentSource::Metrics | IncidentSource::Check { .. } => None,
             },
             start_ms: i.start_ms,
             opened_ms: i.opened_ms,

@@ -50,14 +50,30 @@ pub enum IncidentSource {
         /// Candidate events of the code.
         candidate_count: u64,
     },
+    /// A data check that did not pass (Checks workspace).
+    Check {
+        /// The check's name.
+        check: String,
+        /// `fail` or `warn`.
+        level: String,
+        /// The column it looks at, if one.
+        column: Option<String>,
+        /// What was found on the latest failing file.
+        observed: String,
+        /// What the check asks for.
+        expected: String,
+        /// The latest file it failed on.
+        file: String,
+    },
 }
 
 impl IncidentSource {
-    /// The workspace whose book holds such incidents: `monitor` or `errors`.
+    /// The workspace whose book holds such incidents: `monitor`, `errors` or `checks`.
     pub fn workspace(&self) -> &'static str {
         match self {
             IncidentSource::Metrics => "monitor",
             IncidentSource::ErrorAlert { .. } => "errors",
+            IncidentSource::Check { .. } => "checks",
         }
     }
 }

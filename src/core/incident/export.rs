@@ -67,6 +67,8 @@ pub fn incidents_csv(incidents: &[Incident]) -> String {
                 IncidentSource::ErrorAlert { code, method, .. } => {
                     ("error-alert", csv_text(code), method.clone())
                 }
+                // The check's name is in `metrics`.
+                IncidentSource::Check { .. } => ("check", String::new(), String::new()),
             };
             vec![
                 i.id.to_string(),
@@ -261,6 +263,24 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
             (
                 format!("Error code {code} regressed in the candidate build"),
                 description,
+            )
+        }
+        IncidentSource::Check {
+            check,
+            level,
+            column,
+            observed,
+            expected,
+            file,
+        } => {
+            labels.insert("alertname", "PipescopeCheckFailed".to_string());
+            labels.insert("check", check.clone());
+            if let Some(c) = column {
+                labels.insert("column", c.clone());
+            }
+            (
+                format!("Data check '{check}' ({level}) did not pass on {file}"),
+                format!("Found {observed}; expected {expected}."),
             )
         }
     };

@@ -23,11 +23,13 @@
 
 mod alerts;
 mod card;
+mod checks;
 mod config;
 mod evidence;
 pub mod export;
 pub mod notes;
 
+pub use checks::CheckOutcome;
 pub use card::{AnomalyRecord, Incident, IncidentError, IncidentSource, IncidentState};
 pub use config::{ConfigError, IncidentConfig};
 pub use evidence::Evidence;

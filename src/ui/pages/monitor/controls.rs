@@ -109,7 +109,10 @@ pub fn Player() -> impl IntoView {
             <span class="clock" id="monitor-clock" data-ms=move || st.judged_ms.get().to_string()>
                 {move || format!("stream time {}", clock(st.judged_ms.get()))}
             </span>
-            <span class="muted" id="monitor-tick-ms" data-ms=move || format!("{:.2}", st.tick_work_ms.get())>
+            // Nothing to time before the first frame: "0.0 ms per frame" read as a figure.
+            <span class="muted" id="monitor-tick-ms" data-ms=move || format!("{:.2}", st.tick_work_ms.get())
+                hidden=move || st.judged_ms.get() == 0
+                title="Main-thread time of the last frame: reading, judging and drawing every metric">
                 {move || format!("{:.1} ms per frame", st.tick_work_ms.get())}
             </span>
         </div>
