@@ -542,10 +542,12 @@ impl<'a> Ctx<'a> {
             }
         };
         let found = self.offending(ci, &bad);
-        let what = format!(
-            "outside {}",
-            between(r.min.as_ref().map(Bound::text), r.max.as_ref().map(Bound::text))
-        );
+        let what = match (&r.min, &r.max) {
+            (Some(a), Some(b)) => format!("outside {} to {}", a.text(), b.text()),
+            (Some(a), None) => format!("below {}", a.text()),
+            (None, Some(b)) => format!("above {}", b.text()),
+            (None, None) => "out of range".into(),
+        };
         Ok(self.value_outcome(ci, r.tolerance, what, found))
     }
 
@@ -778,10 +780,10 @@ impl<'a> Ctx<'a> {
                         column: Some(cc.name.clone()),
                         value: number_text(figure),
                         note: Some(format!(
-                            "{name} {} > {} (p = {:.3e})",
+                            "{name} {} > {} (p = {})",
                             number_text(figure),
                             number_text(threshold),
-                            t.p_value
+                            if t.p_value == 0.0 { "0".to_string() } else { format!("{:.2e}", t.p_value) }
                         )),
                     },
                 ));

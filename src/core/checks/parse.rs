@@ -203,9 +203,8 @@ fn typed<T: DeserializeOwned>(text: &str, format: Format) -> Result<T, ChecksErr
                     Some((p, rest)) if !p.contains(' ') && !p.is_empty() => rest.to_string(),
                     _ => full.clone(),
                 };
-                let syntax = classify(&message).is_none()
-                    && position.is_some()
-                    && path.iter().next().is_none();
+                // What is not one of serde's data messages comes from the YAML parser.
+                let syntax = classify(&message).is_none();
                 located(text, format, Some(&path), message, syntax, position)
             })
         }
@@ -229,11 +228,20 @@ fn located(
     syntax: bool,
     position: Option<(u64, u64)>,
 ) -> ChecksError {
-    let kind = if syntax {
+    let mut kind = if syntax {
         ChecksErrorKind::Syntax { message }
     } else {
         classify(&message).unwrap_or(ChecksErrorKind::Other { message })
     };
+    let at_version = path.is_some_and(|p| p.to_string() == "version");
+    if let (true, ChecksErrorKind::InvalidValue { found, .. }) = (at_version, &kind) {
+        // `floating point `2.0`` reads as the version the file says: 2.
+        let v = found.split('`').nth(1).unwrap_or(found);
+        let v = v.strip_suffix(".0").unwrap_or(v);
+        kind = ChecksErrorKind::UnsupportedVersion {
+            found: v.to_string(),
+        };
+    }
     let mut segments = path.into_iter().flat_map(|p| p.iter());
     let check = match (segments.next(), segments.next()) {
         (
