@@ -343,9 +343,9 @@ fn check_name(text: &str, format: Format, index: usize) -> Option<String> {
     names.checks.get(index)?.get("name")?.as_str().map(str::to_string)
 }
 
-/// The line where check `index` starts. The readers give positions only with errors, so
-/// this reads the file once more and stops with an error at the start of that check:
-/// the reader stamps it with the check's position. One reading a check is cheap for
+/// The line where check `index` starts (that of its first key). The readers give
+/// positions only with errors, so this reads the file once more and stops with an error
+/// at the start of that check: the reader stamps it with the check's position. One reading a check is cheap for
 /// files of a few hundred checks, the size such files have.
 fn check_line(text: &str, format: Format, index: usize) -> Option<u64> {
     let probe = ProbeFile(index);

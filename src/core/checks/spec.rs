@@ -52,7 +52,7 @@ pub struct Check {
     pub description: Option<String>,
     /// What is checked.
     pub rule: Rule,
-    /// 1-based line where the check starts in the file it was read from.
+    /// 1-based line where the check starts in the file it was read from (its first key).
     pub line: Option<u64>,
 }
 
