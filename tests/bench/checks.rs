@@ -82,6 +82,27 @@ fn main() {
         let errors: Vec<_> = report.checks.iter().filter(|c| c.status == Status::Error).map(|c| &c.message).collect();
         assert!(errors.is_empty(), "{errors:?}");
     }
+    if std::env::var("PIPESCOPE_BENCH_EACH").is_ok_and(|v| v == "1") {
+        // Each check alone (nothing shared), slowest first: where the time goes.
+        let table = read_path(&path, &IngestOptions::default()).unwrap();
+        let mut each: Vec<(Duration, String)> = checks
+            .checks
+            .iter()
+            .map(|c| {
+                let one = pipescope::core::checks::Checks {
+                    checks: vec![c.clone()],
+                    ..checks.clone()
+                };
+                let t = Instant::now();
+                run(&table, &one, None, 0);
+                (t.elapsed(), format!("{} {:?}", c.rule.key(), c.rule.column()))
+            })
+            .collect();
+        each.sort_by(|a, b| b.0.cmp(&a.0));
+        for (t, what) in each.iter().take(15) {
+            println!("  {t:>10.2?}  {what}");
+        }
+    }
     let (i, p, c) = (median(ingest), median(prof), median(checked));
     println!("file {mb} MB: ingest {i:.2?}, profile {p:.2?}, 50 checks {c:.2?}");
     println!(
