@@ -457,3 +457,38 @@ fn json_report_carries_status_observed_expected_and_evidence() {
     assert_eq!(c["evidence"][0]["value"], "500");
     assert_eq!(v["counts"]["failed"], 1);
 }
+
+#[test]
+fn quantiles_by_selection_equal_those_of_a_sorted_copy() {
+    // Decimals with repeats, negative values and missing cells, in no order.
+    let mut csv = String::from("x,k\n");
+    let mut values = Vec::new();
+    let mut state = 7u64;
+    for i in 0..2_001 {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let v = ((state >> 33) % 4000) as f64 / 8.0 - 100.0;
+        if i % 97 == 0 {
+            csv += ",1\n";
+        } else {
+            csv += &format!("{v},{}\n", ((state >> 40) % 50) as i64 - 25);
+            values.push(v);
+        }
+    }
+    let t = table(&csv);
+    values.sort_by(f64::total_cmp);
+    for q in [0.0, 0.1, 0.25, 0.5, 0.77, 0.9, 0.95, 1.0] {
+        let expected = pipescope::core::compare::drift::quantile_linear(&values, q).unwrap();
+        let r = check(&t, &format!("quantile: {{column: x, q: {q}, min: -1000}}"));
+        assert_eq!(r.observed.as_f64(), Some(expected), "q = {q}");
+    }
+    // Distinct counts: whole numbers (counted in a bitmap) and decimals (sorted).
+    let mut ks: Vec<i64> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    ks.sort();
+    ks.dedup();
+    let r = check(&t, "unique: {column: k, min: 0}");
+    assert!(r.message.starts_with(&format!("{} distinct of 2,001 values", ks.len())), "{}", r.message);
+    let mut xs = values.clone();
+    xs.dedup();
+    let r = check(&t, "unique: {column: x, min: 0}");
+    assert!(r.message.starts_with(&format!("{} distinct of", pipescope::core::text::group_thousands(xs.len() as u64))), "{}", r.message);
+}

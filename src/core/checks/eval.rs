@@ -19,6 +19,9 @@ use crate::core::compare::drift::quantile_linear;
 use crate::core::ingest::table::{Column, ColumnData, ColumnType, Table};
 use crate::core::time::format_iso_seconds;
 
+/// Widest range of whole numbers whose distinct values are counted in a bitmap (8 MiB).
+const BITMAP_MAX: usize = 1 << 26;
+
 /// How many columns a schema or drift result lists.
 const EVIDENCE_COLUMNS: usize = 20;
 
@@ -40,7 +43,18 @@ pub(crate) struct Ctx<'a> {
     index: FxHashMap<&'a str, usize>,
     lines: OnceCell<Vec<u64>>,
     values: Vec<RefCell<Option<ColumnValues>>>,
+    summaries: Vec<OnceCell<Option<Summary>>>,
     counts: Vec<OnceCell<Vec<u64>>>,
+}
+
+/// One pass over a number or date column: what lets most checks pass without another.
+#[derive(Clone, Copy)]
+struct Summary {
+    valid: usize,
+    min: f64,
+    max: f64,
+    /// Every value a whole number.
+    integral: bool,
 }
 
 /// A column's valid values, in order once something needed them sorted.
@@ -127,6 +141,7 @@ impl<'a> Ctx<'a> {
             index,
             lines: OnceCell::new(),
             values: (0..table.columns.len()).map(|_| RefCell::new(None)).collect(),
+            summaries: (0..table.columns.len()).map(|_| OnceCell::new()).collect(),
             counts: (0..table.columns.len()).map(|_| OnceCell::new()).collect(),
         }
     }
@@ -195,6 +210,58 @@ impl<'a> Ctx<'a> {
         f(values)
     }
 
+    /// Count, min, max and integrality of a number or date column, in one pass (None for
+    /// other columns).
+    fn summary(&self, ci: usize) -> Option<Summary> {
+        *self.summaries[ci].get_or_init(|| match &self.table.columns[ci].data {
+            ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
+                let mut s = Summary {
+                    valid: 0,
+                    min: f64::INFINITY,
+                    max: f64::NEG_INFINITY,
+                    integral: true,
+                };
+                for &x in v {
+                    if x.is_nan() {
+                        continue;
+                    }
+                    s.valid += 1;
+                    s.min = s.min.min(x);
+                    s.max = s.max.max(x);
+                    s.integral &= x.fract() == 0.0;
+                }
+                Some(s)
+            }
+            _ => None,
+        })
+    }
+
+    /// Distinct values of a number or date column: a bitmap over the range when the values
+    /// are whole numbers in a range of at most [`BITMAP_MAX`] (ids), else by sorting.
+    fn distinct_numbers(&self, ci: usize) -> usize {
+        if let (Some(s), ColumnData::Numeric(v) | ColumnData::Datetime(v)) =
+            (self.summary(ci), &self.table.columns[ci].data)
+        {
+            if s.valid > 0 && s.integral && s.max - s.min < BITMAP_MAX as f64 {
+                let mut bits = vec![0u64; ((s.max - s.min) as usize) / 64 + 1];
+                let mut distinct = 0;
+                for &x in v {
+                    if x.is_nan() {
+                        continue;
+                    }
+                    let k = (x - s.min) as usize;
+                    let (word, bit) = (k / 64, 1u64 << (k % 64));
+                    distinct += usize::from(bits[word] & bit == 0);
+                    bits[word] |= bit;
+                }
+                return distinct;
+            }
+        }
+        self.with_values(ci, true, |s| {
+            s.v.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!s.v.is_empty())
+        })
+    }
+
     /// A labels column's count of each dictionary code.
     fn counts(&self, ci: usize) -> &[u64] {
         self.counts[ci].get_or_init(|| match &self.table.columns[ci].data {
@@ -221,7 +288,10 @@ impl<'a> Ctx<'a> {
     fn valid(&self, ci: usize) -> usize {
         match &self.table.columns[ci].data {
             ColumnData::Labels(_) => self.counts(ci).iter().sum::<u64>() as usize,
-            _ => self.with_values(ci, false, |v| v.v.len()),
+            _ => match self.summary(ci) {
+                Some(s) => s.valid,
+                None => self.with_values(ci, false, |v| v.v.len()),
+            },
         }
     }
 
@@ -418,11 +488,10 @@ impl<'a> Ctx<'a> {
         let valid = self.valid(ci);
         let distinct = match &column.data {
             ColumnData::Labels(_) => self.counts(ci).iter().filter(|&&n| n > 0).count(),
-            _ => {
-                self.with_values(ci, true, |s| {
-                    s.v.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!s.v.is_empty())
-                })
-            }
+            ColumnData::Boolean(_) => self.with_values(ci, true, |s| {
+                s.v.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!s.v.is_empty())
+            }),
+            _ => self.distinct_numbers(ci),
         };
         let min = r.min.unwrap_or(Share(1.0)).0;
         let observed = if valid == 0 { 1.0 } else { distinct as f64 / valid as f64 };
@@ -593,7 +662,15 @@ impl<'a> Ctx<'a> {
                 None
             }
         };
-        let found = self.offending(ci, &bad);
+        // Within bounds at both ends, no value can be outside: no second pass.
+        let inside = self.summary(ci).is_some_and(|s| {
+            s.valid == 0 || (lo.is_none_or(|l| s.min >= l) && hi.is_none_or(|h| s.max <= h))
+        });
+        let found = if inside {
+            (0, self.valid(ci), Vec::new())
+        } else {
+            self.offending(ci, &bad)
+        };
         let what = match (&r.min, &r.max) {
             (Some(a), Some(b)) => format!("outside {} to {}", a.text(), b.text()),
             (Some(a), None) => format!("below {}", a.text()),
@@ -665,7 +742,7 @@ impl<'a> Ctx<'a> {
         let column = &self.table.columns[ci];
         let now_text = format_iso_seconds(now_ms.div_euclid(1000));
         let expected = format!("latest value no older than {} before {now_text}", r.max_age.text);
-        let latest = self.with_values(ci, false, |v| v.v.iter().copied().max_by(f64::total_cmp));
+        let latest = self.summary(ci).filter(|s| s.valid > 0).map(|s| s.max);
         let Some(latest) = latest else {
             return Ok(Outcome {
                 ok: false,
