@@ -492,3 +492,23 @@ fn quantiles_by_selection_equal_those_of_a_sorted_copy() {
     let r = check(&t, "unique: {column: x, min: 0}");
     assert!(r.message.starts_with(&format!("{} distinct of", pipescope::core::text::group_thousands(xs.len() as u64))), "{}", r.message);
 }
+
+#[test]
+fn a_profile_gives_the_same_report_as_the_data() {
+    let b = bank();
+    let mut checks = suggest(&b);
+    let extra = parse(
+        "version: 1\nchecks:\n  - name: mean age\n    mean: {column: Customer_Age, min: 47}\n  - name: ids\n    unique: {column: CLIENTNUM}\n  - name: limits\n    range: {column: Credit_Limit, max: 30000}\n  - name: q\n    quantile: {column: Total_Trans_Ct, q: 0.9, max: 90}\n",
+        Format::Yaml,
+    )
+    .unwrap();
+    checks.checks.extend(extra.checks);
+    let profile = pipescope::core::profile::profile(&b);
+    let plain = run(&b, &checks, None, 0);
+    let profiled = pipescope::core::checks::run_with_profile(&b, &checks, None, 0, &profile);
+    assert_eq!(plain, profiled);
+    assert!(plain.counts.failed >= 3, "{}", plain.to_text());
+    // A profile of another table is not used.
+    let other = pipescope::core::profile::profile(&table("a\n1\n"));
+    assert_eq!(pipescope::core::checks::run_with_profile(&b, &checks, None, 0, &other), plain);
+}

@@ -44,6 +44,9 @@ pub(crate) struct Ctx<'a> {
     lines: OnceCell<Vec<u64>>,
     values: Vec<RefCell<Option<ColumnValues>>>,
     summaries: Vec<OnceCell<Option<Summary>>>,
+    /// The table's profile, when the caller has one: counts, extremes, distinct counts
+    /// and means are read from it instead of computed again.
+    profile: Option<&'a crate::core::profile::Profile>,
     counts: Vec<OnceCell<Vec<u64>>>,
 }
 
@@ -130,6 +133,22 @@ fn count(n: usize) -> String {
 
 impl<'a> Ctx<'a> {
     pub fn new(table: &'a Table, reference: Option<&'a Table>, now_ms: i64) -> Ctx<'a> {
+        Ctx::with_profile(table, reference, now_ms, None)
+    }
+
+    /// A context that reads what it can from `profile`, ignored unless it profiles the
+    /// same columns in the same order.
+    pub fn with_profile(
+        table: &'a Table,
+        reference: Option<&'a Table>,
+        now_ms: i64,
+        profile: Option<&'a crate::core::profile::Profile>,
+    ) -> Ctx<'a> {
+        let profile = profile.filter(|p| {
+            p.rows == table.rows
+                && p.columns.len() == table.columns.len()
+                && p.columns.iter().zip(&table.columns).all(|(p, c)| p.name == c.name && p.kind == c.kind)
+        });
         let mut index = FxHashMap::default();
         for (i, c) in table.columns.iter().enumerate() {
             index.entry(c.name.as_str()).or_insert(i);
@@ -142,6 +161,7 @@ impl<'a> Ctx<'a> {
             lines: OnceCell::new(),
             values: (0..table.columns.len()).map(|_| RefCell::new(None)).collect(),
             summaries: (0..table.columns.len()).map(|_| OnceCell::new()).collect(),
+            profile,
             counts: (0..table.columns.len()).map(|_| OnceCell::new()).collect(),
         }
     }
@@ -214,6 +234,17 @@ impl<'a> Ctx<'a> {
     /// other columns).
     fn summary(&self, ci: usize) -> Option<Summary> {
         *self.summaries[ci].get_or_init(|| match &self.table.columns[ci].data {
+            ColumnData::Numeric(_) | ColumnData::Datetime(_) if self.profile.is_some() => {
+                let p = &self.profile.expect("checked").columns[ci];
+                Some(Summary {
+                    valid: p.count,
+                    min: p.min.unwrap_or(f64::INFINITY),
+                    max: p.max.unwrap_or(f64::NEG_INFINITY),
+                    // Only the bitmap of distinct values reads this, and with a profile
+                    // the distinct count is the profile's.
+                    integral: false,
+                })
+            }
             ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
                 let mut s = Summary {
                     valid: 0,
@@ -239,6 +270,9 @@ impl<'a> Ctx<'a> {
     /// Distinct values of a number or date column: a bitmap over the range when the values
     /// are whole numbers in a range of at most [`BITMAP_MAX`] (ids), else by sorting.
     fn distinct_numbers(&self, ci: usize) -> usize {
+        if let Some(p) = self.profile {
+            return p.columns[ci].distinct;
+        }
         if let (Some(s), ColumnData::Numeric(v) | ColumnData::Datetime(v)) =
             (self.summary(ci), &self.table.columns[ci].data)
         {
@@ -695,6 +729,10 @@ impl<'a> Ctx<'a> {
         let v = match (q, &self.table.columns[ci].data) {
             (Some(q), _) => self.with_values(ci, false, |v| v.quantile(q)),
             // The mean needs no order: the exact mean skips the NaN of missing cells.
+            // The profile's mean is the same exact mean.
+            (None, ColumnData::Numeric(_) | ColumnData::Datetime(_)) if self.profile.is_some() => {
+                self.profile.expect("checked").columns[ci].mean
+            }
             (None, ColumnData::Numeric(v) | ColumnData::Datetime(v)) => {
                 crate::core::profile::exact_mean(v)
             }

@@ -48,7 +48,25 @@ use crate::core::ingest::table::Table;
 /// measured from unless a check sets `as_of`. Never fails: a check that cannot be
 /// evaluated has status [`Status::Error`] and says why.
 pub fn run(table: &Table, checks: &Checks, reference: Option<&Table>, now_ms: i64) -> CheckReport {
-    let ctx = eval::Ctx::new(table, reference, now_ms);
+    run_ctx(table, checks, eval::Ctx::new(table, reference, now_ms), now_ms)
+}
+
+/// [`run`] for a table already profiled (the page profiles every file it opens): counts,
+/// extremes, distinct counts and means are read from `profile`, so most checks need no
+/// pass over the data at all. The report is the same as [`run`]'s. A profile of other
+/// columns than the table's is ignored.
+pub fn run_with_profile(
+    table: &Table,
+    checks: &Checks,
+    reference: Option<&Table>,
+    now_ms: i64,
+    profile: &crate::core::profile::Profile,
+) -> CheckReport {
+    let ctx = eval::Ctx::with_profile(table, reference, now_ms, Some(profile));
+    run_ctx(table, checks, ctx, now_ms)
+}
+
+fn run_ctx(table: &Table, checks: &Checks, ctx: eval::Ctx, now_ms: i64) -> CheckReport {
     let mut counts = Counts::default();
     let results: Vec<CheckResult> = checks
         .checks
