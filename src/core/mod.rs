@@ -1,5 +1,6 @@
 //! The analytics core: plain Rust, no web crates, tested natively.
 
+pub mod checks;
 pub mod compare;
 pub mod csv_cell;
 pub mod demo;

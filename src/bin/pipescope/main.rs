@@ -4,6 +4,8 @@
 //! exit code 2. Output formats are contracts documented in the README.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod check;
+#[cfg(not(target_arch = "wasm32"))]
 mod common;
 #[cfg(not(target_arch = "wasm32"))]
 mod compare;
@@ -52,6 +54,8 @@ mod cli {
         Profile(super::profile::Args),
         /// Compare a current CSV/TSV file with its reference: drift tests per column, schema changes.
         Compare(super::compare::Args),
+        /// Run a checks file on a CSV/TSV file (exit 0 pass or warn, 1 fail, 2 error), or suggest one.
+        Check(super::check::Args),
         /// Regression alerts from an error-event CSV (timestamp, build, code), one a line.
         Errors(super::errors::Args),
         /// Causal anomaly detection on one metric: CSV of value, forecast band, score, flag.
@@ -70,6 +74,7 @@ mod cli {
         match Cli::parse().command {
             Command::Profile(args) => super::profile::run(args),
             Command::Compare(args) => super::compare::run(args),
+            Command::Check(args) => super::check::run(args),
             Command::Errors(args) => super::errors::run(args),
             Command::Detect(args) => super::detect::run(args),
             Command::Incidents(args) => super::incidents::run(args),

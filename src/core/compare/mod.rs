@@ -597,6 +597,16 @@ fn category_change(side: &[(String, u64)], other: &[(String, u64)]) -> CategoryC
     }
 }
 
+/// The drift test of one reference column against one current column, as [`compare`]
+/// runs it for a matched pair; None when their kinds differ (number, date, labels), one
+/// side has no values, or labels are too many to test. The checks' `drift` rule reads it.
+pub fn column_drift(reference: &Column, current: &Column) -> Option<DriftTest> {
+    if Kind::of(reference.kind) != Kind::of(current.kind) {
+        return None;
+    }
+    test(&Values::of(reference), &Values::of(current))
+}
+
 /// The drift test for two columns of the same kind, or None when one side has no values
 /// (or labels are too many).
 fn test(r: &Values, c: &Values) -> Option<DriftTest> {
