@@ -12,7 +12,10 @@ const BANK: &str = concat!(
 );
 
 fn run(args: &[&str]) -> Output {
-    Command::new(BIN).args(args).output().expect("run pipescope")
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run pipescope")
 }
 
 fn stderr(o: &Output) -> String {
@@ -53,14 +56,23 @@ fn all_passing_exits_0_with_a_table() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("STATUS"), "{out}");
-    assert_eq!(out.lines().filter(|l| l.starts_with("PASS")).count(), 3, "{out}");
-    assert!(out.contains("3 passed, 0 warned, 0 failed, 0 errors"), "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("PASS")).count(),
+        3,
+        "{out}"
+    );
+    assert!(
+        out.contains("3 passed, 0 warned, 0 failed, 0 errors"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_broken_warn_check_still_exits_0() {
     let dir = scratch("warn");
-    let text = format!("{PASSING}  - name: young\n    level: warn\n    mean: {{column: Customer_Age, max: 30}}\n");
+    let text = format!(
+        "{PASSING}  - name: young\n    level: warn\n    mean: {{column: Customer_Age, max: 30}}\n"
+    );
     let checks = write(&dir, "c.yaml", &text);
     let o = run(&["check", BANK, "--checks", &checks]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -89,11 +101,17 @@ fn a_failing_check_exits_1_and_the_junit_file_shows_every_check() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("FAIL"), "{out}");
-    assert!(out.contains("line 3, Gender = \"F\""), "evidence with the line: {out}");
+    assert!(
+        out.contains("line 3, Gender = \"F\""),
+        "evidence with the line: {out}"
+    );
 
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("well-formed JUnit XML");
-    let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
     let names: Vec<_> = cases.iter().map(|c| c.attribute("name").unwrap()).collect();
     assert_eq!(names, ["rows", "ages", "genders", "young", "only men"]);
     let failed: Vec<_> = cases
@@ -103,17 +121,30 @@ fn a_failing_check_exits_1_and_the_junit_file_shows_every_check() {
         .collect();
     assert_eq!(failed, ["only men"]);
     let root = doc.root_element();
-    assert_eq!((root.attribute("tests"), root.attribute("failures")), (Some("5"), Some("1")));
+    assert_eq!(
+        (root.attribute("tests"), root.attribute("failures")),
+        (Some("5"), Some("1"))
+    );
 
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let statuses: Vec<_> = v["checks"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let statuses: Vec<_> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["pass", "pass", "pass", "warn", "fail"]);
 }
 
 #[test]
 fn json_to_stdout_replaces_the_table() {
     let dir = scratch("json");
-    let checks = write(&dir, "c.json", r#"{"version": 1, "checks": [{"name": "rows", "row_count": {"max": 10}}]}"#);
+    let checks = write(
+        &dir,
+        "c.json",
+        r#"{"version": 1, "checks": [{"name": "rows", "row_count": {"max": 10}}]}"#,
+    );
     let o = run(&["check", BANK, "--checks", &checks, "--json", "-"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is only JSON");
@@ -131,32 +162,64 @@ fn a_bad_checks_file_exits_2_naming_the_check_and_line() {
     let o = run(&["check", BANK, "--checks", &checks]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("line 6") && err.contains("check 'share'") && err.contains("between 0 and 1"), "{err}");
+    assert!(
+        err.contains("line 6") && err.contains("check 'share'") && err.contains("between 0 and 1"),
+        "{err}"
+    );
     assert!(o.stdout.is_empty(), "nothing is run: {}", stdout(&o));
 }
 
 #[test]
 fn a_column_the_data_lacks_exits_2_after_reporting_the_rest() {
     let dir = scratch("column");
-    let checks = write(&dir, "c.yaml", &format!("{PASSING}  - name: loyalty\n    missing: {{column: Loyalty, max: 0}}\n"));
+    let checks = write(
+        &dir,
+        "c.yaml",
+        &format!("{PASSING}  - name: loyalty\n    missing: {{column: Loyalty, max: 0}}\n"),
+    );
     let junit = dir.join("out.xml");
-    let o = run(&["check", BANK, "--checks", &checks, "--junit", junit.to_str().unwrap()]);
+    let o = run(&[
+        "check",
+        BANK,
+        "--checks",
+        &checks,
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("line 9: check 'loyalty'") && err.contains("no column 'Loyalty'"), "{err}");
+    assert!(
+        err.contains("line 9: check 'loyalty'") && err.contains("no column 'Loyalty'"),
+        "{err}"
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    assert_eq!(doc.descendants().filter(|n| n.has_tag_name("error")).count(), 1);
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("error"))
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn missing_files_and_arguments_exit_2() {
     let dir = scratch("missing");
     let checks = write(&dir, "c.yaml", PASSING);
-    let o = run(&["check", BANK, "--checks", dir.join("nope.yaml").to_str().unwrap()]);
+    let o = run(&[
+        "check",
+        BANK,
+        "--checks",
+        dir.join("nope.yaml").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope.yaml"));
-    let o = run(&["check", dir.join("nope.csv").to_str().unwrap(), "--checks", &checks]);
+    let o = run(&[
+        "check",
+        dir.join("nope.csv").to_str().unwrap(),
+        "--checks",
+        &checks,
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["check", BANK]);
     assert_eq!(o.status.code(), Some(2), "--checks is required");
@@ -172,17 +235,39 @@ fn drift_needs_the_reference_and_reads_it() {
     let header = lines.next().unwrap();
     let (mut existing, mut attrited) = (format!("{header}\n"), format!("{header}\n"));
     for l in lines {
-        let side = if l.contains("Existing Customer") { &mut existing } else { &mut attrited };
+        let side = if l.contains("Existing Customer") {
+            &mut existing
+        } else {
+            &mut attrited
+        };
         side.push_str(l);
         side.push('\n');
     }
     let reference = write(&dir, "existing.csv", &existing);
     let current = write(&dir, "attrited.csv", &attrited);
-    let checks = write(&dir, "c.yaml", "version: 1\nchecks:\n  - name: moved\n    drift: {columns: {Total_Trans_Ct: 0.2}}\n");
-    let o = run(&["check", &current, "--checks", &checks, "--reference", &reference]);
+    let checks = write(
+        &dir,
+        "c.yaml",
+        "version: 1\nchecks:\n  - name: moved\n    drift: {columns: {Total_Trans_Ct: 0.2}}\n",
+    );
+    let o = run(&[
+        "check",
+        &current,
+        "--checks",
+        &checks,
+        "--reference",
+        &reference,
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stdout(&o).contains("Total_Trans_Ct"), "{}", stdout(&o));
-    let o = run(&["check", &reference, "--checks", &checks, "--reference", &reference]);
+    let o = run(&[
+        "check",
+        &reference,
+        "--checks",
+        &checks,
+        "--reference",
+        &reference,
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = run(&["check", &current, "--checks", &checks]);
     assert_eq!(o.status.code(), Some(2));
@@ -192,11 +277,33 @@ fn drift_needs_the_reference_and_reads_it() {
 #[test]
 fn freshness_reads_now_from_the_flag() {
     let dir = scratch("fresh");
-    let data = write(&dir, "d.csv", "time,v\n2026-03-01T10:00:00Z,1\n2026-03-01T11:00:00Z,2\n");
-    let checks = write(&dir, "c.yaml", "version: 1\nchecks:\n  - name: fresh\n    freshness: {column: time, max_age: 30m}\n");
-    let o = run(&["check", &data, "--checks", &checks, "--now", "2026-03-01T11:20:00Z"]);
+    let data = write(
+        &dir,
+        "d.csv",
+        "time,v\n2026-03-01T10:00:00Z,1\n2026-03-01T11:00:00Z,2\n",
+    );
+    let checks = write(
+        &dir,
+        "c.yaml",
+        "version: 1\nchecks:\n  - name: fresh\n    freshness: {column: time, max_age: 30m}\n",
+    );
+    let o = run(&[
+        "check",
+        &data,
+        "--checks",
+        &checks,
+        "--now",
+        "2026-03-01T11:20:00Z",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    let o = run(&["check", &data, "--checks", &checks, "--now", "2026-03-01T12:00:00Z"]);
+    let o = run(&[
+        "check",
+        &data,
+        "--checks",
+        &checks,
+        "--now",
+        "2026-03-01T12:00:00Z",
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(stdout(&o).contains("1h 0m old"), "{}", stdout(&o));
 }

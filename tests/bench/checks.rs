@@ -29,7 +29,16 @@ fn fifty_checks() -> String {
         "allowed: {column: region, values: [us-east-1, us-west-2, eu-west-1, eu-central-1, ap-south-1, ap-northeast-1], tolerance: 0.5}".into(),
     ];
     let numeric = ["id", "latency_ms", "amount", "ratio", "retries"];
-    let all = ["id", "latency_ms", "amount", "ratio", "retries", "region", "service", "customer_tier"];
+    let all = [
+        "id",
+        "latency_ms",
+        "amount",
+        "ratio",
+        "retries",
+        "region",
+        "service",
+        "customer_tier",
+    ];
     for col in all {
         c.push(format!("missing: {{column: {col}, max: 0.1}}"));
     }
@@ -80,7 +89,12 @@ fn main() {
         let t = Instant::now();
         let report = run(&table, &checks, None, 0);
         checked.push(t.elapsed());
-        let errors: Vec<_> = report.checks.iter().filter(|c| c.status == Status::Error).map(|c| &c.message).collect();
+        let errors: Vec<_> = report
+            .checks
+            .iter()
+            .filter(|c| c.status == Status::Error)
+            .map(|c| &c.message)
+            .collect();
         assert!(errors.is_empty(), "{errors:?}");
         // The page's way: the profile it has made anyway feeds the checks.
         let t = Instant::now();
@@ -101,7 +115,10 @@ fn main() {
                 };
                 let t = Instant::now();
                 run(&table, &one, None, 0);
-                (t.elapsed(), format!("{} {:?}", c.rule.key(), c.rule.column()))
+                (
+                    t.elapsed(),
+                    format!("{} {:?}", c.rule.key(), c.rule.column()),
+                )
             })
             .collect();
         each.sort_by(|a, b| b.0.cmp(&a.0));

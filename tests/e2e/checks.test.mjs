@@ -171,3 +171,70 @@ test('schema changes, hostile labels and bad input: each is named, nothing is lo
   assert.equal(await page.textContent('#slot-current .slot-name'), 'cur.csv');
   await screenshot(page, 'checks-schema');
 });
+
+test('a checks file runs on the current file: a failing check opens a SEV 1 incident, a broken file names its line, suggested checks pass', async ({ page }) => {
+  const { ref, cur } = await split();
+  const dir = await tempDir();
+  const checksFile = path.join(dir, 'nightly.checks.yaml');
+  await fsp.writeFile(checksFile, [
+    'version: 1',
+    'checks:',
+    '  - name: enough customers',
+    '    row_count: {min: 1000}',
+    '  - name: known genders',
+    '    allowed: {column: Gender, values: [M, F]}',
+    '  - name: transactions as usual',
+    '    mean: {column: Total_Trans_Ct, min: 55, max: 80}',
+    '  - name: no strong drift',
+    '    level: warn',
+    '    drift: {threshold: 0.3}',
+    '',
+  ].join('\n'));
+  await openBoth(page, ref, cur);
+  await page.setInputFiles('#checks-input', checksFile);
+  await page.waitForSelector('#checks-table tbody tr');
+  const statuses = Object.fromEntries(await page.locator('#checks-table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.check, tr.dataset.status])));
+  // Attrited customers made about 45 transactions on average (existing ones about 69).
+  assert.deepEqual(statuses, {
+    'enough customers': 'pass', 'known genders': 'pass', 'transactions as usual': 'fail', 'no strong drift': 'warn',
+  });
+  assert.match(await page.textContent('#checks-table tr[data-check="transactions as usual"] [data-field="observed"]'), /^4\d\./);
+  assert.equal(await page.getAttribute('#checks-summary', 'data-failed'), '1');
+  await screenshot(page, 'checks-results');
+
+  // Each check that did not pass is an incident in the Incidents workspace.
+  await page.click('nav a[href="#/incidents"]');
+  const card = page.locator('article.incident-card[data-source="checks"][data-severity="1"]');
+  await card.waitFor();
+  assert.match(await card.textContent(), /check transactions as usual on Total_Trans_Ct/);
+  assert.match(await card.textContent(), /attrited\.csv: found 4\d\.\d+; expected/);
+  assert.equal(await page.locator('article.incident-card[data-source="checks"][data-severity="2"]').count(), 1);
+  await screenshot(page, 'checks-incidents');
+
+  // The checks stay for the next visit; a passing file resolves the incident.
+  await page.click('nav a[href="#/checks"]');
+  await page.reload();
+  await page.waitForSelector('#checks-name');
+  assert.match(await page.textContent('#checks-name'), /nightly\.checks\.yaml · 4 checks/);
+  await page.setInputFiles('#current-input', ref); // the existing customers pass the mean
+  await page.waitForFunction(() => document.querySelector('#checks-table tr[data-check="transactions as usual"]')?.dataset.status === 'pass');
+
+  // A broken checks file: the line and what was expected; the checks in use stay.
+  const bad = path.join(dir, 'bad.checks.yaml');
+  await fsp.writeFile(bad, 'version: 1\nchecks:\n  - name: ages\n    range: {column: Customer_Age, min: 90, max: 10}\n');
+  await page.setInputFiles('#checks-input', bad);
+  await page.waitForSelector('#checks-error');
+  assert.match(await page.textContent('#checks-error'), /bad\.checks\.yaml: line 3: check 'ages'.*min 90 is greater than max 10/);
+  assert.match(await page.textContent('#checks-name'), /nightly\.checks\.yaml/);
+
+  // Suggested checks start from the current file and pass on it.
+  await page.click('#checks-suggest');
+  await page.waitForFunction(() => /existing\.checks\.yaml/.test(document.querySelector('#checks-name')?.textContent ?? ''));
+  await page.waitForSelector('#checks-table tbody tr');
+  const suggested = await page.locator('#checks-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.status));
+  assert.ok(suggested.length >= 10, `suggested ${suggested.length} checks`);
+  assert.ok(suggested.every((s) => s === 'pass'), JSON.stringify(suggested));
+  const dl = await captureDownload(page, () => page.click('#checks-download'));
+  assert.equal(dl.name, 'existing.checks.yaml');
+  assert.match(dl.text(), /^version: 1/m);
+});

@@ -155,7 +155,9 @@ pub fn run(args: Args) -> ExitCode {
     // A check that could not run is a mistake in the checks file (for this data): said
     // on stderr with its line, as a parse error would be.
     for c in report.checks.iter().filter(|c| c.status == Status::Error) {
-        let line = c.check_line.map_or(String::new(), |l| format!("line {l}: "));
+        let line = c
+            .check_line
+            .map_or(String::new(), |l| format!("line {l}: "));
         eprintln!(
             "pipescope: {shown}: {line}check '{}': {}",
             pipescope::core::text::clip(&c.name),

@@ -158,10 +158,16 @@ impl fmt::Display for ChecksErrorKind {
                 rules.join(", ")
             ),
             ChecksErrorKind::MinAboveMax { min, max } => {
-                write!(f, "min {min} is greater than max {max}; expected min <= max")
+                write!(
+                    f,
+                    "min {min} is greater than max {max}; expected min <= max"
+                )
             }
             ChecksErrorKind::DuplicateName { first_line } => match first_line {
-                Some(l) => write!(f, "a check of this name already starts on line {l}; expected unique names"),
+                Some(l) => write!(
+                    f,
+                    "a check of this name already starts on line {l}; expected unique names"
+                ),
                 None => write!(f, "another check has this name; expected unique names"),
             },
             ChecksErrorKind::UnknownColumn { column, available } => write!(

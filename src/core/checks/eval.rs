@@ -80,7 +80,11 @@ impl ColumnValues {
         // quantile_linear on the two neighbours: the same arithmetic, the same bits.
         let t = h - lo as f64;
         let diff = b - a;
-        Some(if t >= 0.5 { b - diff * (1.0 - t) } else { a + diff * t })
+        Some(if t >= 0.5 {
+            b - diff * (1.0 - t)
+        } else {
+            a + diff * t
+        })
     }
 }
 
@@ -147,7 +151,10 @@ impl<'a> Ctx<'a> {
         let profile = profile.filter(|p| {
             p.rows == table.rows
                 && p.columns.len() == table.columns.len()
-                && p.columns.iter().zip(&table.columns).all(|(p, c)| p.name == c.name && p.kind == c.kind)
+                && p.columns
+                    .iter()
+                    .zip(&table.columns)
+                    .all(|(p, c)| p.name == c.name && p.kind == c.kind)
         });
         let mut index = FxHashMap::default();
         for (i, c) in table.columns.iter().enumerate() {
@@ -159,7 +166,9 @@ impl<'a> Ctx<'a> {
             now_ms,
             index,
             lines: OnceCell::new(),
-            values: (0..table.columns.len()).map(|_| RefCell::new(None)).collect(),
+            values: (0..table.columns.len())
+                .map(|_| RefCell::new(None))
+                .collect(),
             summaries: (0..table.columns.len()).map(|_| OnceCell::new()).collect(),
             profile,
             counts: (0..table.columns.len()).map(|_| OnceCell::new()).collect(),
@@ -395,7 +404,9 @@ impl<'a> Ctx<'a> {
                 let mut n_bad = 0usize;
                 let mut n_valid = 0usize;
                 for row in 0..self.table.rows {
-                    let Some(cell) = self.cell(ci, row) else { continue };
+                    let Some(cell) = self.cell(ci, row) else {
+                        continue;
+                    };
                     n_valid += 1;
                     if let Some(note) = bad(cell) {
                         n_bad += 1;
@@ -458,7 +469,11 @@ impl<'a> Ctx<'a> {
         if !ok {
             // A numeric or datetime cell that did not parse is stored as missing too, so
             // with invalid cells about the evidence says "missing or invalid".
-            let note = if column.invalid > 0 { "missing or invalid" } else { "missing" };
+            let note = if column.invalid > 0 {
+                "missing or invalid"
+            } else {
+                "missing"
+            };
             for row in 0..self.table.rows {
                 if self.cell(ci, row).is_none() {
                     evidence.push(Evidence {
@@ -528,7 +543,11 @@ impl<'a> Ctx<'a> {
             _ => self.distinct_numbers(ci),
         };
         let min = r.min.unwrap_or(Share(1.0)).0;
-        let observed = if valid == 0 { 1.0 } else { distinct as f64 / valid as f64 };
+        let observed = if valid == 0 {
+            1.0
+        } else {
+            distinct as f64 / valid as f64
+        };
         let ok = observed >= min;
         let mut evidence = Vec::new();
         if !ok {
@@ -662,7 +681,12 @@ impl<'a> Ctx<'a> {
 
     /// A bound on a column's scale, refusing a number for a datetime column and a time
     /// for a numeric one (a number of epoch seconds would be easy to get wrong).
-    fn bound(&self, ci: usize, b: &Option<Bound>, key: &str) -> Result<Option<f64>, ChecksErrorKind> {
+    fn bound(
+        &self,
+        ci: usize,
+        b: &Option<Bound>,
+        key: &str,
+    ) -> Result<Option<f64>, ChecksErrorKind> {
         let Some(b) = b else { return Ok(None) };
         let column = &self.table.columns[ci];
         match (column.kind, b) {
@@ -682,16 +706,25 @@ impl<'a> Ctx<'a> {
     }
 
     fn range(&self, r: &Range, ci: usize) -> Result<Outcome, ChecksErrorKind> {
-        let (lo, hi) = (self.bound(ci, &r.min, "min")?, self.bound(ci, &r.max, "max")?);
+        let (lo, hi) = (
+            self.bound(ci, &r.min, "min")?,
+            self.bound(ci, &r.max, "max")?,
+        );
         let bad = |c: Cell| -> Option<String> {
             let v = match c {
                 Cell::Number(v) | Cell::Time(v) => v,
                 _ => return None,
             };
             if lo.is_some_and(|l| v < l) {
-                Some(format!("below {}", r.min.as_ref().map(Bound::text).unwrap_or_default()))
+                Some(format!(
+                    "below {}",
+                    r.min.as_ref().map(Bound::text).unwrap_or_default()
+                ))
             } else if hi.is_some_and(|h| v > h) {
-                Some(format!("above {}", r.max.as_ref().map(Bound::text).unwrap_or_default()))
+                Some(format!(
+                    "above {}",
+                    r.max.as_ref().map(Bound::text).unwrap_or_default()
+                ))
             } else {
                 None
             }
@@ -724,8 +757,17 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn stat(&self, ci: usize, r: &Stat, what: &str, q: Option<f64>) -> Result<Outcome, ChecksErrorKind> {
-        let (lo, hi) = (self.bound(ci, &r.min, "min")?, self.bound(ci, &r.max, "max")?);
+    fn stat(
+        &self,
+        ci: usize,
+        r: &Stat,
+        what: &str,
+        q: Option<f64>,
+    ) -> Result<Outcome, ChecksErrorKind> {
+        let (lo, hi) = (
+            self.bound(ci, &r.min, "min")?,
+            self.bound(ci, &r.max, "max")?,
+        );
         let v = match (q, &self.table.columns[ci].data) {
             (Some(q), _) => self.with_values(ci, false, |v| v.quantile(q)),
             // The mean needs no order: the exact mean skips the NaN of missing cells.
@@ -738,7 +780,10 @@ impl<'a> Ctx<'a> {
             }
             (None, _) => None,
         };
-        let expected = between(r.min.as_ref().map(Bound::text), r.max.as_ref().map(Bound::text));
+        let expected = between(
+            r.min.as_ref().map(Bound::text),
+            r.max.as_ref().map(Bound::text),
+        );
         let name = &self.table.columns[ci].name;
         Ok(match v {
             Some(v) => {
@@ -779,7 +824,10 @@ impl<'a> Ctx<'a> {
         };
         let column = &self.table.columns[ci];
         let now_text = format_iso_seconds(now_ms.div_euclid(1000));
-        let expected = format!("latest value no older than {} before {now_text}", r.max_age.text);
+        let expected = format!(
+            "latest value no older than {} before {now_text}",
+            r.max_age.text
+        );
         let latest = self.summary(ci).filter(|s| s.valid > 0).map(|s| s.max);
         let Some(latest) = latest else {
             return Ok(Outcome {
@@ -844,7 +892,11 @@ impl<'a> Ctx<'a> {
                         line: None,
                         column: Some(name.clone()),
                         value: kind.name().into(),
-                        note: Some(format!("read as {}; expected {}", kind.name(), types.describe())),
+                        note: Some(format!(
+                            "read as {}; expected {}",
+                            kind.name(),
+                            types.describe()
+                        )),
                     });
                 }
                 Some(_) => {}
@@ -867,7 +919,11 @@ impl<'a> Ctx<'a> {
         let problems = missing.len() + retyped.len() + unexpected.len();
         evidence.truncate(EVIDENCE_COLUMNS);
         let mut parts = Vec::new();
-        for (what, names) in [("missing", &missing), ("retyped", &retyped), ("unexpected", &unexpected)] {
+        for (what, names) in [
+            ("missing", &missing),
+            ("retyped", &retyped),
+            ("unexpected", &unexpected),
+        ] {
             if !names.is_empty() {
                 parts.push(format!("{what}: {}", crate::core::text::list(names)));
             }
@@ -954,17 +1010,18 @@ impl<'a> Ctx<'a> {
                             "{name} {} > {} (p = {})",
                             number_text(figure),
                             number_text(threshold),
-                            if t.p_value == 0.0 { "0".to_string() } else { format!("{:.2e}", t.p_value) }
+                            if t.p_value == 0.0 {
+                                "0".to_string()
+                            } else {
+                                format!("{:.2e}", t.p_value)
+                            }
                         )),
                     },
                 ));
             }
         }
         drifted.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let names: Vec<String> = drifted
-            .iter()
-            .filter_map(|d| d.1.column.clone())
-            .collect();
+        let names: Vec<String> = drifted.iter().filter_map(|d| d.1.column.clone()).collect();
         let metric = match r.metric {
             DriftMetric::Effect => "effect",
             DriftMetric::Psi => "PSI",

@@ -71,7 +71,11 @@ impl CheckReport {
         );
         x.push_str("    <properties>\n");
         let _ = writeln!(x, "      <property name=\"rows\" value=\"{}\"/>", self.rows);
-        let _ = writeln!(x, "      <property name=\"warned\" value=\"{}\"/>", n.warned);
+        let _ = writeln!(
+            x,
+            "      <property name=\"warned\" value=\"{}\"/>",
+            n.warned
+        );
         x.push_str("    </properties>\n");
         for c in &self.checks {
             let _ = write!(
@@ -95,7 +99,11 @@ impl CheckReport {
             match c.status {
                 Status::Pass => {}
                 Status::Warn => {
-                    let _ = writeln!(x, "      <system-out>warning: {}</system-out>", escape(&details));
+                    let _ = writeln!(
+                        x,
+                        "      <system-out>warning: {}</system-out>",
+                        escape(&details)
+                    );
                 }
                 Status::Fail => {
                     let _ = writeln!(
@@ -107,7 +115,9 @@ impl CheckReport {
                     );
                 }
                 Status::Error => {
-                    let line = c.check_line.map_or(String::new(), |l| format!("checks file line {l}: "));
+                    let line = c
+                        .check_line
+                        .map_or(String::new(), |l| format!("checks file line {l}: "));
                     let _ = writeln!(
                         x,
                         "      <error message=\"{}\" type=\"check-error\">{}{}</error>",

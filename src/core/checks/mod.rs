@@ -48,7 +48,12 @@ use crate::core::ingest::table::Table;
 /// measured from unless a check sets `as_of`. Never fails: a check that cannot be
 /// evaluated has status [`Status::Error`] and says why.
 pub fn run(table: &Table, checks: &Checks, reference: Option<&Table>, now_ms: i64) -> CheckReport {
-    run_ctx(table, checks, eval::Ctx::new(table, reference, now_ms), now_ms)
+    run_ctx(
+        table,
+        checks,
+        eval::Ctx::new(table, reference, now_ms),
+        now_ms,
+    )
 }
 
 /// [`run`] for a table already profiled (the page profiles every file it opens): counts,
@@ -138,9 +143,11 @@ pub fn validate(table: &Table, checks: &Checks, reference: Option<&Table>) -> Ve
                 Ok(_) => match &check.rule {
                     Rule::Drift(_) if reference.is_none() => ChecksErrorKind::NoReference,
                     Rule::Drift(d) => {
-                        let missing = d.columns.iter().flat_map(|c| &c.0).find_map(|(name, _)| {
-                            ctx.column(name).err()
-                        });
+                        let missing = d
+                            .columns
+                            .iter()
+                            .flat_map(|c| &c.0)
+                            .find_map(|(name, _)| ctx.column(name).err());
                         missing?
                     }
                     _ => return None,

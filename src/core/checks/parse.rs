@@ -3,7 +3,9 @@
 //! values out of range), the check's line for what is judged after reading (one rule a
 //! check, min <= max, unique names).
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 use super::error::{CheckRef, ChecksError, ChecksErrorKind};
 use super::spec::{Check, Checks, DriftMetric, Head, RawCheck, RawChecks, Rule};
@@ -33,7 +35,11 @@ impl Format {
 
     /// The format the text looks like: JSON when it starts with `{`, else YAML.
     pub fn sniff(text: &str) -> Format {
-        if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') {
+        if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{')
+        {
             Format::Json
         } else {
             Format::Yaml
@@ -169,7 +175,8 @@ fn validate_rule(rule: &Rule) -> Result<(), ChecksErrorKind> {
 fn typed<T: DeserializeOwned>(text: &str, format: Format) -> Result<T, ChecksError> {
     match format {
         Format::Json => {
-            let json_error = |path: Option<&serde_path_to_error::Path>, inner: serde_json::Error| {
+            let json_error = |path: Option<&serde_path_to_error::Path>,
+                              inner: serde_json::Error| {
                 let syntax = matches!(
                     inner.classify(),
                     serde_json::error::Category::Syntax | serde_json::error::Category::Eof
@@ -267,13 +274,16 @@ fn located(
 fn classify(message: &str) -> Option<ChecksErrorKind> {
     let tidy = |s: &str| {
         // Name serde's generated types in the file's words.
-        s.replace("struct RawCheck", "a check (a map of name, level and one rule)")
-            .replace("struct RawChecks", "a map of version and checks")
-            .replace("struct Head", "a map of version and checks")
-            .replace("enum Level", "warn or fail")
-            .replace("enum DriftMetric", "effect or psi")
-            .replace("u64", "a whole number of 0 or more")
-            .replace("struct ", "a map: ")
+        s.replace(
+            "struct RawCheck",
+            "a check (a map of name, level and one rule)",
+        )
+        .replace("struct RawChecks", "a map of version and checks")
+        .replace("struct Head", "a map of version and checks")
+        .replace("enum Level", "warn or fail")
+        .replace("enum DriftMetric", "effect or psi")
+        .replace("u64", "a whole number of 0 or more")
+        .replace("struct ", "a map: ")
     };
     let backticked = |s: &str| s.split('`').nth(1).unwrap_or(s).to_string();
     if let Some(rest) = message.strip_prefix("unknown field ") {
@@ -340,7 +350,12 @@ fn check_name(text: &str, format: Format, index: usize) -> Option<String> {
         Format::Json => serde_json::from_str(text).ok()?,
         Format::Yaml => serde_norway::from_str(text).ok()?,
     };
-    names.checks.get(index)?.get("name")?.as_str().map(str::to_string)
+    names
+        .checks
+        .get(index)?
+        .get("name")?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// The line where check `index` starts (that of its first key). The readers give

@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::values::{Bound, Duration, NonNegative, Ordered, Pattern, Scalar, Share, TypeSet, Version};
+use super::values::{
+    Bound, Duration, NonNegative, Ordered, Pattern, Scalar, Share, TypeSet, Version,
+};
 
 /// A whole checks file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -325,8 +327,19 @@ pub struct RawCheck {
 
 /// The rule keys, in the order the documentation lists them.
 pub const RULE_KEYS: [&str; 13] = [
-    "row_count", "missing", "invalid", "unique", "allowed", "pattern", "range", "mean",
-    "median", "quantile", "freshness", "schema", "drift",
+    "row_count",
+    "missing",
+    "invalid",
+    "unique",
+    "allowed",
+    "pattern",
+    "range",
+    "mean",
+    "median",
+    "quantile",
+    "freshness",
+    "schema",
+    "drift",
 ];
 
 impl RawCheck {

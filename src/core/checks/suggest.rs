@@ -3,9 +3,7 @@
 //! column or a repeated id breaks a pipeline); shares, ranges and categories are `warn`
 //! checks (they move with the data) until someone decides otherwise.
 
-use super::spec::{
-    Allowed, Check, Checks, Level, RowCount, Rule, Schema, ShareRule, Unique,
-};
+use super::spec::{Allowed, Check, Checks, Level, RowCount, Rule, Schema, ShareRule, Unique};
 use super::values::{Bound, Ordered, Scalar, Share, TypeSet, Version, CHECKS_VERSION};
 use crate::core::ingest::table::{ColumnType, Table};
 use crate::core::profile::profile_column;
@@ -80,7 +78,13 @@ pub fn suggest(table: &Table) -> Checks {
             allow_extra: false,
         }),
     );
-    let share = |n: usize| if rows == 0 { 0.0 } else { n as f64 / rows as f64 };
+    let share = |n: usize| {
+        if rows == 0 {
+            0.0
+        } else {
+            n as f64 / rows as f64
+        }
+    };
     let mut named = rustc_hash::FxHashSet::default();
     for c in &table.columns {
         if !named.insert(c.name.as_str()) {
@@ -149,12 +153,14 @@ pub fn suggest(table: &Table) -> Checks {
             && p.count >= MIN_ID_ROWS
             && p.distinct == p.count
             && match c.kind {
-                ColumnType::Numeric => p.min.is_some_and(|m| m.fract() == 0.0)
+                ColumnType::Numeric => {
+                    p.min.is_some_and(|m| m.fract() == 0.0)
                     && p.max.is_some_and(|m| m.fract() == 0.0)
                     // Whole numbers all distinct could be a measurement; an id's values
                     // are mostly whole and spread, a measurement's rarely all distinct
                     // over many rows. Require integers throughout.
-                    && matches!(&c.data, crate::core::ingest::table::ColumnData::Numeric(v) if v.iter().all(|x| x.fract() == 0.0)),
+                    && matches!(&c.data, crate::core::ingest::table::ColumnData::Numeric(v) if v.iter().all(|x| x.fract() == 0.0))
+                }
                 ColumnType::Categorical | ColumnType::Text => true,
                 _ => false,
             };

@@ -53,9 +53,11 @@ pub struct Version(pub u32);
 
 impl<'de> Deserialize<'de> for Version {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = number(d, "version 1 (the only checks-file version this pipescope reads)", |v| {
-            v == CHECKS_VERSION as f64
-        })?;
+        let v = number(
+            d,
+            "version 1 (the only checks-file version this pipescope reads)",
+            |v| v == CHECKS_VERSION as f64,
+        )?;
         Ok(Version(v as u32))
     }
 }
@@ -72,7 +74,10 @@ pub struct Share(pub f64);
 
 impl<'de> Deserialize<'de> for Share {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        number(d, "a share between 0 and 1 (0.05 is 5%)", |v| (0.0..=1.0).contains(&v)).map(Share)
+        number(d, "a share between 0 and 1 (0.05 is 5%)", |v| {
+            (0.0..=1.0).contains(&v)
+        })
+        .map(Share)
     }
 }
 
@@ -191,7 +196,9 @@ impl Duration {
                 .parse()
                 .map_err(|_| format!("'{}' is not a number", &rest[..digits]))?;
             rest = &rest[digits..];
-            let unit = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+            let unit = rest
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(rest.len());
             let ms = match &rest[..unit] {
                 "ms" => 1.0,
                 "s" => 1e3,
@@ -199,7 +206,11 @@ impl Duration {
                 "h" => 3_600e3,
                 "d" => 86_400e3,
                 "w" => 604_800e3,
-                "" => return Err(format!("a unit is missing after {n} (use ms, s, m, h, d or w)")),
+                "" => {
+                    return Err(format!(
+                        "a unit is missing after {n} (use ms, s, m, h, d or w)"
+                    ))
+                }
                 u => return Err(format!("unknown unit '{u}' (use ms, s, m, h, d or w)")),
             };
             total += n * ms;
@@ -343,7 +354,11 @@ impl TypeSet {
         if self.0.is_empty() {
             return "any type".into();
         }
-        self.0.iter().map(|t| t.name()).collect::<Vec<_>>().join(" or ")
+        self.0
+            .iter()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(" or ")
     }
 }
 

@@ -104,18 +104,33 @@ mod tests {
     #[test]
     fn a_failing_check_opens_once_and_resolves_when_it_passes() {
         let mut e = IncidentEngine::new(IncidentConfig::default(), Vec::new()).unwrap();
-        e.sync_checks("a.csv", &[outcome("nulls", "fail", false), outcome("rows", "warn", true)], 1_000);
+        e.sync_checks(
+            "a.csv",
+            &[
+                outcome("nulls", "fail", false),
+                outcome("rows", "warn", true),
+            ],
+            1_000,
+        );
         assert_eq!(e.incidents().len(), 1);
         let i = &e.incidents()[0];
-        assert_eq!((i.severity, i.state, i.uid()), (1, IncidentState::Open, "checks-1".to_string()));
+        assert_eq!(
+            (i.severity, i.state, i.uid()),
+            (1, IncidentState::Open, "checks-1".to_string())
+        );
         // Failing again on the next file keeps the one incident.
         e.sync_checks("b.csv", &[outcome("nulls", "fail", false)], 2_000);
         assert_eq!(e.incidents().len(), 1);
         assert_eq!(e.incidents()[0].anomaly_count, 2);
-        assert!(matches!(&e.incidents()[0].source, IncidentSource::Check { file, .. } if file == "b.csv"));
+        assert!(
+            matches!(&e.incidents()[0].source, IncidentSource::Check { file, .. } if file == "b.csv")
+        );
         e.sync_checks("c.csv", &[outcome("nulls", "fail", true)], 3_000);
         let i = &e.incidents()[0];
-        assert_eq!((i.state, i.end_ms, i.duration_ms), (IncidentState::Resolved, Some(3_000), 2_000));
+        assert_eq!(
+            (i.state, i.end_ms, i.duration_ms),
+            (IncidentState::Resolved, Some(3_000), 2_000)
+        );
         // Failing after passing is a new episode; a warn is severity 2.
         e.sync_checks("d.csv", &[outcome("nulls", "warn", false)], 4_000);
         assert_eq!(e.incidents().len(), 2);

@@ -29,8 +29,8 @@ mod evidence;
 pub mod export;
 pub mod notes;
 
-pub use checks::CheckOutcome;
 pub use card::{AnomalyRecord, Incident, IncidentError, IncidentSource, IncidentState};
+pub use checks::CheckOutcome;
 pub use config::{ConfigError, IncidentConfig};
 pub use evidence::Evidence;
 

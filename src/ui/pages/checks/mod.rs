@@ -4,6 +4,7 @@
 
 mod drift;
 mod overlay;
+mod rules;
 mod state;
 
 use crate::core::ingest::IngestOptions;
@@ -19,7 +20,10 @@ use wasm_bindgen::JsCast;
 #[component]
 pub fn ChecksPage() -> impl IntoView {
     let app = expect_context::<AppState>();
-    let st = ChecksState::new(app);
+    let st = ChecksState::new(
+        app,
+        expect_context::<crate::ui::pages::incidents::state::IncidentsState>(),
+    );
     provide_context(st);
     let dispatch = expect_context::<crate::ui::dispatch::Dispatch>();
     dispatch.on_file(crate::ui::route::Route::Checks, move |file| {
@@ -27,6 +31,7 @@ pub fn ChecksPage() -> impl IntoView {
     });
     dispatch.on_problem(crate::ui::route::Route::Checks, st.error);
     st.restore_reference();
+    st.restore_checks();
 
     view! {
         <div class="workspace-head">
@@ -42,6 +47,7 @@ pub fn ChecksPage() -> impl IntoView {
             <Slot which=Which::Current />
         </div>
         <Progress />
+        <rules::ChecksPanel />
         {move || st.error.get().map(|msg| view! {
             <div class="banner error" role="alert" id="compare-error">
                 <div class="msg"><strong>"Could not compare"</strong>{msg}</div>

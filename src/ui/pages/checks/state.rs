@@ -1,11 +1,14 @@
 //! State of the Checks workspace: the reference and the current file, each read by its
 //! own rules, and the comparison of the two.
 
+use crate::core::checks::{self, CheckReport, Checks, Format, Status};
 use crate::core::compare::{CompareReport, Comparison, DriftRule};
+use crate::core::incident::CheckOutcome;
 use crate::core::ingest::{IngestOptions, Table};
 use crate::ui::format;
 use crate::ui::keep::Kept;
 use crate::ui::loader::{read_table, yield_task, LoadError, LoadProgress, Source};
+use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::shell::AppState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,6 +18,9 @@ use std::sync::Arc;
 
 /// Where the reference is kept in the browser, so it is there in the next session.
 const REFERENCE_SLOT: &str = "compare-reference";
+
+/// localStorage key of the checks file in use, kept for the next visit.
+const CHECKS_KEY: &str = "pipescope-checks";
 
 /// Main-thread time a comparison works before yielding to the browser.
 const SLICE_MS: f64 = 25.0;
@@ -53,6 +59,8 @@ pub struct Loaded {
 #[derive(Clone, Copy)]
 pub struct ChecksState {
     pub app: AppState,
+    /// The incident books, where failing checks open incidents.
+    incidents: IncidentsState,
     pub reference: RwSignal<Option<Arc<Loaded>>>,
     pub current: RwSignal<Option<Arc<Loaded>>>,
     /// Whether the reference comes back in the next session, and if not why.
@@ -67,6 +75,12 @@ pub struct ChecksState {
     pub compare_ms: RwSignal<f64>,
     /// The column whose distributions are overlaid (its name in the current file).
     pub selected: RwSignal<Option<String>>,
+    /// The checks file in use: its name and checks.
+    pub checks: RwSignal<Option<(String, Arc<Checks>)>>,
+    /// Why the last checks file could not be used (with its line).
+    pub checks_error: RwSignal<Option<String>>,
+    /// The checks' results on the current file.
+    pub check_report: RwSignal<Option<Arc<CheckReport>>>,
     /// Columns compared and in all, while a comparison runs.
     pub comparing: RwSignal<Option<(usize, usize)>>,
     generation: StoredValue<u64, LocalStorage>,
@@ -79,9 +93,10 @@ fn now_ms() -> f64 {
 
 impl ChecksState {
     /// Fresh state with no file.
-    pub fn new(app: AppState) -> Self {
+    pub fn new(app: AppState, incidents: IncidentsState) -> Self {
         ChecksState {
             app,
+            incidents,
             reference: RwSignal::new(None),
             current: RwSignal::new(None),
             kept: RwSignal::new(None),
@@ -90,6 +105,9 @@ impl ChecksState {
             report: RwSignal::new(None),
             compare_ms: RwSignal::new(0.0),
             selected: RwSignal::new(None),
+            checks: RwSignal::new(None),
+            checks_error: RwSignal::new(None),
+            check_report: RwSignal::new(None),
             comparing: RwSignal::new(None),
             generation: StoredValue::new_local(0),
             cancel_flag: StoredValue::new_local(Rc::new(Cell::new(false))),
@@ -167,6 +185,7 @@ impl ChecksState {
                         }
                         Which::Current => st.current.set(Some(loaded)),
                     }
+                    st.run_checks();
                     st.run_compare().await;
                 }
                 Err(LoadError::Cancelled) => {}
@@ -277,6 +296,7 @@ impl ChecksState {
             st.kept.set(Some(Kept::No(
                 "the files were swapped; open the reference again to keep it".into(),
             )));
+            st.run_checks();
             st.run_compare().await
         });
     }
@@ -305,4 +325,115 @@ impl ChecksState {
                 .set(Some(Kept::No("forgotten at your request".into())));
         });
     }
+}
+
+impl ChecksState {
+    /// Reads a checks file (JSON or YAML, by its name or its first character); a mistake
+    /// is shown with its line and the checks in use stay.
+    pub fn load_checks(&self, name: String, text: &str) {
+        let format = Format::from_name(&name).unwrap_or_else(|| Format::sniff(text));
+        match checks::parse(text, format) {
+            Ok(parsed) => {
+                self.checks_error.set(None);
+                if let Some(s) = storage() {
+                    let kept = serde_json::json!({ "name": name, "text": text }).to_string();
+                    let _ = s.set_item(CHECKS_KEY, &kept);
+                }
+                self.checks.set(Some((name, Arc::new(parsed))));
+                self.run_checks();
+            }
+            Err(e) => self.checks_error.set(Some(format!("{name}: {e}"))),
+        }
+    }
+
+    /// Builds a starting checks file from the current file (or the reference).
+    pub fn suggest_checks(&self) {
+        let Some(from) = self
+            .current
+            .get_untracked()
+            .or_else(|| self.reference.get_untracked())
+        else {
+            return;
+        };
+        let text = checks::suggest(&from.table).to_yaml();
+        let name = format!("{}.checks.yaml", from.name.trim_end_matches(".csv"));
+        self.load_checks(name, &text);
+    }
+
+    /// The checks file in use as text, to download.
+    pub fn checks_text(&self) -> Option<(String, String)> {
+        let (name, c) = self.checks.get_untracked()?;
+        let text = match Format::from_name(&name) {
+            Some(Format::Json) => c.to_json(),
+            _ => c.to_yaml(),
+        };
+        Some((name, text))
+    }
+
+    /// Stops using the checks file.
+    pub fn clear_checks(&self) {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(CHECKS_KEY);
+        }
+        self.checks.set(None);
+        self.check_report.set(None);
+        self.checks_error.set(None);
+    }
+
+    /// Brings back the checks file of the last visit.
+    pub fn restore_checks(&self) {
+        let kept = storage()
+            .and_then(|s| s.get_item(CHECKS_KEY).ok().flatten())
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+        if let Some(v) = kept {
+            if let (Some(name), Some(text)) = (v["name"].as_str(), v["text"].as_str()) {
+                self.load_checks(name.to_string(), text);
+            }
+        }
+    }
+
+    /// Runs the checks on the current file (with the reference for drift checks) and
+    /// opens or resolves their incidents.
+    pub fn run_checks(&self) {
+        let (Some((_, c)), Some(cur)) = (self.checks.get_untracked(), self.current.get_untracked())
+        else {
+            self.check_report.set(None);
+            return;
+        };
+        let reference = self.reference.get_untracked();
+        let now = js_sys::Date::now() as i64;
+        let report = checks::run(&cur.table, &c, reference.as_ref().map(|r| &r.table), now);
+        let outcomes: Vec<CheckOutcome> = report
+            .checks
+            .iter()
+            .filter(|r| r.status != Status::Error)
+            .map(|r| CheckOutcome {
+                check: r.name.clone(),
+                level: r.level.name().to_string(),
+                passed: r.status == Status::Pass,
+                column: r.column.clone(),
+                observed: checks::report::observed_text(&r.observed),
+                expected: r.expected.clone(),
+            })
+            .collect();
+        self.incidents.sync_checks(&cur.name, &outcomes, now);
+        let k = report.counts;
+        self.app.status.set(format!(
+            "Checked {}: {} passed, {} warned, {} failed{}",
+            cur.name,
+            k.passed,
+            k.warned,
+            k.failed,
+            if k.errors > 0 {
+                format!(", {} could not run", k.errors)
+            } else {
+                String::new()
+            }
+        ));
+        self.check_report.set(Some(Arc::new(report)));
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }

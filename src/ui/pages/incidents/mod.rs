@@ -146,7 +146,7 @@ pub fn IncidentsPage() -> impl IntoView {
         <div class="panel incident-filters">
             {select("filter-severity", "Severity", severity, &[("all", "all"), ("1", "1 (page)"), ("2", "2")])}
             {select("filter-state", "State", status, &[("all", "all"), ("open", "open"), ("resolved", "resolved")])}
-            {select("filter-source", "Source", source, &[("all", "all"), ("monitor", "Monitor"), ("errors", "Errors")])}
+            {select("filter-source", "Source", source, &[("all", "all"), ("monitor", "Monitor"), ("errors", "Errors"), ("checks", "Checks")])}
             <span class="spacer"></span>
             <button id="export-incidents-csv" on:click=move |_| export("csv")>"Export CSV"</button>
             <button id="export-incidents-json" on:click=move |_| export("json")>"Export JSON"</button>
@@ -204,6 +204,11 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
         IncidentSource::ErrorAlert { code, method, baseline_count: 0, candidate_count, .. } if *candidate_count > 0 => (
             format!("error code {code}"),
             format!("{method}: {}", crate::core::errors::new_code_text(*candidate_count)),
+        ),
+        IncidentSource::Check { check, level, column, observed, expected, file } => (
+            format!("check {check}{}", column.as_ref().map(|c| format!(" on {c}")).unwrap_or_default()),
+            format!("{level} · {file}: found {observed}; expected {expected} · failed on {} file{}",
+                i.anomaly_count, if i.anomaly_count == 1 { "" } else { "s" }),
         ),
         IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count } => (
             format!("error code {code}"),

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::core::errors::Alert;
 use crate::core::incident::notes::Notes;
-use crate::core::incident::{Incident, IncidentConfig, IncidentEngine};
+use crate::core::incident::{CheckOutcome, Incident, IncidentConfig, IncidentEngine};
 
 /// localStorage key of the user's acknowledgements and notes.
 const NOTES_KEY: &str = "pipescope-incident-notes";
@@ -29,6 +29,8 @@ pub enum Source {
     Monitor,
     /// The Errors workspace's regression alerts.
     Errors,
+    /// The Checks workspace's data checks.
+    Checks,
 }
 
 impl Source {
@@ -37,6 +39,7 @@ impl Source {
         match self {
             Source::Monitor => "monitor",
             Source::Errors => "errors",
+            Source::Checks => "checks",
         }
     }
 }
@@ -45,6 +48,7 @@ impl Source {
 struct Books {
     monitor: Option<IncidentEngine>,
     errors: Option<IncidentEngine>,
+    checks: Option<IncidentEngine>,
 }
 
 impl Books {
@@ -52,6 +56,7 @@ impl Books {
         match source {
             Source::Monitor => self.monitor.as_mut(),
             Source::Errors => self.errors.as_mut(),
+            Source::Checks => self.checks.as_mut(),
         }
     }
 }
@@ -139,11 +144,39 @@ impl IncidentsState {
         }
     }
 
+    /// Opens, updates and resolves data-check incidents from the checks run on `file` at
+    /// `now_ms` (epoch ms); the book starts with the first call.
+    pub fn sync_checks(&self, file: &str, outcomes: &[CheckOutcome], now_ms: i64) {
+        let changed = self
+            .books
+            .try_update_value(|b| {
+                let engine = match &mut b.checks {
+                    Some(e) => e,
+                    None => b
+                        .checks
+                        .insert(IncidentEngine::new(IncidentConfig::default(), Vec::new()).ok()?),
+                };
+                let before = engine.incidents().to_vec();
+                engine.sync_checks(file, outcomes, now_ms);
+                self.overlay(Source::Checks, b);
+                Some(b.checks.as_ref()?.incidents() != before.as_slice())
+            })
+            .flatten()
+            .unwrap_or(false);
+        if changed {
+            self.bump();
+        }
+    }
+
     /// Every incident with its source.
     pub fn all(&self) -> Vec<(Source, Incident)> {
         self.books.with_value(|b| {
             let mut out = Vec::new();
-            for (source, book) in [(Source::Monitor, &b.monitor), (Source::Errors, &b.errors)] {
+            for (source, book) in [
+                (Source::Monitor, &b.monitor),
+                (Source::Errors, &b.errors),
+                (Source::Checks, &b.checks),
+            ] {
                 if let Some(e) = book {
                     out.extend(e.incidents().iter().cloned().map(|i| (source, i)));
                 }
@@ -157,6 +190,7 @@ impl IncidentsState {
         self.books.with_value(|b| match source {
             Source::Monitor => b.monitor.as_ref().map(f),
             Source::Errors => b.errors.as_ref().map(f),
+            Source::Checks => b.checks.as_ref().map(f),
         })
     }
 
