@@ -404,7 +404,7 @@ impl Novelty {
         }
         let t = &self.t;
         let judge = self.n >= t.warm;
-        let scale = self.scale();
+        let (scale, median) = self.scale_median();
         let mut views = [
             View::new(Cause::Range, t.w_range, t.x_range),
             View::new(Cause::Shape, t.w_shape, 0.0),
@@ -440,7 +440,7 @@ impl Novelty {
             if judge && self.levels.len() >= t.view_warm {
                 let v = &mut views[2];
                 v.surprise = self.levels.surprise(level);
-                v.distance = (level - self.range.quantile(0.5).unwrap_or(level)) / scale;
+                v.distance = (level - median.unwrap_or(level)) / scale;
                 v.held = self.levels.len();
                 trace[9] = v.surprise;
             }
@@ -585,7 +585,16 @@ impl Novelty {
 
     /// Robust spread of recent values (the interquartile range, floored above 0).
     fn scale(&self) -> f64 {
+        self.scale_median().0
+    }
+
+    /// [`Novelty::scale`] and the median of recent values it reads (None while empty).
+    fn scale_median(&self) -> (f64, Option<f64>) {
+        let median = self.range.quantile(0.5);
         let q = |p| self.range.quantile(p).unwrap_or(0.0);
-        (q(0.75) - q(0.25)).max(q(0.5).abs() * 1e-9).max(1e-12)
+        let scale = (q(0.75) - q(0.25))
+            .max(median.unwrap_or(0.0).abs() * 1e-9)
+            .max(1e-12);
+        (scale, median)
     }
 }
