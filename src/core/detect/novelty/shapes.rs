@@ -11,7 +11,6 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::detect::scratch::Scratch;
 use crate::core::detect::tail::TailWindow;
 
 /// Shapes a leaf holds before it splits.
@@ -45,10 +44,6 @@ pub(super) struct Shapes {
     /// `stored` at the last balanced rebuild.
     built: usize,
     dist: TailWindow,
-    /// Slot of the last nearest shape: the shape stored after it is often the nearest to
-    /// the next one (the metric repeats itself), so the search starts from there.
-    #[serde(skip)]
-    near: Scratch<Option<u32>>,
 }
 
 impl Shapes {
@@ -65,7 +60,6 @@ impl Shapes {
             nodes: vec![Node::Leaf(Vec::new())],
             built: 0,
             dist: TailWindow::new(dist_cap),
-            near: Scratch::default(),
         }
     }
 
@@ -135,58 +129,35 @@ impl Shapes {
     }
 
     /// Squared distance from `q` to its nearest usable stored shape.
-    ///
-    /// The search is exact, so the shapes tried first change only its cost: the distance
-    /// found is the least over every usable shape whatever the order.
     fn nearest(&self, q: &[f64]) -> f64 {
         let newest = (self.stored - 1) % self.mem_cap;
-        let held = self.stored.min(self.mem_cap);
-        let mut best = (f64::INFINITY, None);
-        // The successor of the last nearest shape, then the most recent usable shape:
-        // often near, they tighten the bound early.
-        let next = self.near.get().map(|s| (s as usize + 1) % self.mem_cap);
-        if let Some(s) = next.filter(|&s| s < held && self.usable(self.age(newest, s))) {
-            self.try_slot(q, s, &mut best);
-        }
+        let mut best = f64::INFINITY;
+        // The most recent usable shape first: often near, it tightens the bound early.
         let first = (newest + self.mem_cap - (self.len - 1) % self.mem_cap) % self.mem_cap;
         if self.stored >= self.len {
-            self.try_slot(q, first, &mut best);
+            best = sq_dist(q, self.shape(first), best);
         }
         self.search(q, 0, &mut best, newest);
-        self.near.set(best.1);
-        best.0
+        best
     }
 
-    /// The age `(newest − s) mod mem_cap` of slot `s`, without a division.
-    #[inline]
-    fn age(&self, newest: usize, s: usize) -> usize {
-        let age = newest + self.mem_cap - s;
-        if age >= self.mem_cap {
-            age - self.mem_cap
-        } else {
-            age
-        }
-    }
-
-    /// Keeps slot `s` in `best` (squared distance, slot) if it is nearer.
-    #[inline]
-    fn try_slot(&self, q: &[f64], s: usize, best: &mut (f64, Option<u32>)) {
-        let d = sq_dist(q, self.shape(s), best.0);
-        if d < best.0 {
-            *best = (d, Some(s as u32));
-        }
-    }
-
-    fn search(&self, q: &[f64], node: usize, best: &mut (f64, Option<u32>), newest: usize) {
-        if best.0 == 0.0 {
+    fn search(&self, q: &[f64], node: usize, best: &mut f64, newest: usize) {
+        if *best == 0.0 {
             return;
         }
         match &self.nodes[node] {
             Node::Leaf(slots) => {
                 for &s in slots {
                     let s = s as usize;
-                    if self.usable(self.age(newest, s)) {
-                        self.try_slot(q, s, best);
+                    // The age `(newest − s) mod mem_cap` without a division per shape.
+                    let age = newest + self.mem_cap - s;
+                    let age = if age >= self.mem_cap {
+                        age - self.mem_cap
+                    } else {
+                        age
+                    };
+                    if self.usable(age) {
+                        *best = sq_dist(q, self.shape(s), *best);
                     }
                 }
             }
@@ -194,7 +165,7 @@ impl Shapes {
                 let diff = q[dim as usize] - at;
                 let (near, far) = if diff < 0.0 { (lo, hi) } else { (hi, lo) };
                 self.search(q, near as usize, best, newest);
-                if diff * diff < best.0 {
+                if diff * diff < *best {
                     self.search(q, far as usize, best, newest);
                 }
             }
