@@ -350,8 +350,10 @@ impl TailWindow {
         let lt = count_lt(blk, x);
         self.remember(x, b, lt);
         if self.lasts[b] > x {
-            // Every later block starts at or above this one's last, which is above x.
-            (self.start[b] + lt, self.start[b] + count_le(blk, x))
+            // Every later block starts at or above this one's last, which is above x. The
+            // values at or below x past the first `lt` are the ties of x, usually none.
+            let le = lt + blk[lt..].iter().take_while(|&&v| v <= x).count();
+            (self.start[b] + lt, self.start[b] + le)
         } else {
             (self.start[b] + lt, self.count_at_most(x))
         }
