@@ -550,7 +550,8 @@ impl Rarity {
         let mut i = if back.is_nan() || back < 0.0 {
             len
         } else {
-            len.saturating_sub(1).saturating_sub(back.min(len as f64) as usize)
+            len.saturating_sub(1)
+                .saturating_sub(back.min(len as f64) as usize)
         };
         for _ in 0..8 {
             if i > 0 && !before(i - 1) {

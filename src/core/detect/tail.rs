@@ -266,8 +266,7 @@ impl TailWindow {
                 Some(&l) => {
                     self.lasts[b] = l;
                     // x's block may now end below x, and x belong to the next one: search.
-                    if hint.is_some_and(|(hb, _)| hb == b && l < x && b + 1 < self.blocks.len())
-                    {
+                    if hint.is_some_and(|(hb, _)| hb == b && l < x && b + 1 < self.blocks.len()) {
                         hint = None;
                     }
                 }
