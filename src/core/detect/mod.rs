@@ -20,6 +20,7 @@ pub mod adaptive;
 pub mod band;
 pub mod novelty;
 pub mod rarity;
+pub(crate) mod scratch;
 pub mod tail;
 
 use std::fmt;

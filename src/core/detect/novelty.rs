@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use self::seasonal::Seasonal;
 use self::shapes::Shapes;
+use super::scratch::Scratch;
 use super::tail::TailWindow;
 use super::{Cause, Why};
 
@@ -268,6 +269,10 @@ pub struct Novelty {
     /// Points seen and adjusted surprise at the last onset that scored in full.
     #[serde(default)]
     onset: Option<(usize, f64)>,
+    /// `log10` of the counts the score reads on every point (the views' sizes, the points
+    /// held), by argument: once the windows are full they no longer change.
+    #[serde(skip)]
+    logs: Scratch<[Option<(u64, f64)>; 7]>,
 }
 
 /// Running sums of the last values and of the last absolute steps between them (the level
@@ -352,6 +357,7 @@ impl Novelty {
             recent: VecDeque::new(),
             onset: None,
             sums: Sums::default(),
+            logs: Scratch::default(),
         }
     }
 
@@ -404,7 +410,7 @@ impl Novelty {
         }
         let t = &self.t;
         let judge = self.n >= t.warm;
-        let scale = self.scale();
+        let (scale, median) = self.scale_median();
         let mut views = [
             View::new(Cause::Range, t.w_range, t.x_range),
             View::new(Cause::Shape, t.w_shape, 0.0),
@@ -440,7 +446,7 @@ impl Novelty {
             if judge && self.levels.len() >= t.view_warm {
                 let v = &mut views[2];
                 v.surprise = self.levels.surprise(level);
-                v.distance = (level - self.range.quantile(0.5).unwrap_or(level)) / scale;
+                v.distance = (level - median.unwrap_or(level)) / scale;
                 v.held = self.levels.len();
                 trace[9] = v.surprise;
             }
@@ -507,8 +513,17 @@ impl Novelty {
         let mut within = 0.0;
         let mut beyond = 0.0_f64;
         let mut parts = [0.0; 6];
+        let mut logs = self.logs.get();
+        let mut log10 = |slot: usize, x: f64| match logs[slot] {
+            Some((bits, l)) if bits == x.to_bits() => l,
+            _ => {
+                let l = x.log10();
+                logs[slot] = Some((x.to_bits(), l));
+                l
+            }
+        };
         for (k, v) in views.iter().enumerate() {
-            let record = (v.held as f64 + 1.0).log10() - t.rec_margin;
+            let record = log10(k, v.held as f64 + 1.0) - t.rec_margin;
             // A view with nothing to say (not warm, or between the shape view's blocks)
             // adds 0, not a negative share.
             let inside = v.surprise.min(record).max(0.0);
@@ -527,7 +542,8 @@ impl Novelty {
         }
         let within = if weights > 0.0 { within / weights } else { 0.0 };
         let held = (self.n as f64).min(t.range_cap as f64);
-        let adjusted = within + beyond - t.bonf * held.log10();
+        let adjusted = within + beyond - t.bonf * log10(6, held);
+        self.logs.set(logs);
         trace[3] = adjusted;
         trace[4] = held;
         trace[10] = within;
@@ -585,7 +601,16 @@ impl Novelty {
 
     /// Robust spread of recent values (the interquartile range, floored above 0).
     fn scale(&self) -> f64 {
+        self.scale_median().0
+    }
+
+    /// [`Novelty::scale`] and the median of recent values it reads (None while empty).
+    fn scale_median(&self) -> (f64, Option<f64>) {
+        let median = self.range.quantile(0.5);
         let q = |p| self.range.quantile(p).unwrap_or(0.0);
-        (q(0.75) - q(0.25)).max(q(0.5).abs() * 1e-9).max(1e-12)
+        let scale = (q(0.75) - q(0.25))
+            .max(median.unwrap_or(0.0).abs() * 1e-9)
+            .max(1e-12);
+        (scale, median)
     }
 }

@@ -27,6 +27,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::novelty::Forecast;
+use super::scratch::Scratch;
 use super::tail::TailWindow;
 use super::{Cause, Why};
 
@@ -127,6 +128,11 @@ impl Reference {
         thread_local! {
             static OUT: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
+        // Usually nothing is left out: no buffer to fill.
+        let mut episode = episode.peekable();
+        if self.anomalies.is_empty() && episode.peek().is_none() {
+            return f(&[]);
+        }
         OUT.with(|cell| {
             // Taken out of the cell so a nested call finds it empty rather than borrowed.
             let mut out = std::mem::take(&mut *cell.borrow_mut());
@@ -207,6 +213,11 @@ pub struct Rarity {
     /// moving average of their absolute values over the last points outside episodes.
     #[serde(default)]
     lately: [Option<f64>; 3],
+    /// Pairs of neighbours in `recent` out of time order (None: not counted since a
+    /// restore). At 0 the times are sorted, and a time is found there from the step
+    /// without a binary search.
+    #[serde(skip)]
+    unsorted: Scratch<Option<usize>>,
 }
 
 impl Default for Rarity {
@@ -231,6 +242,7 @@ impl Rarity {
             last_flag: None,
             period_ms: None,
             lately: [None; 3],
+            unsorted: Scratch::default(),
         }
     }
 
@@ -357,28 +369,31 @@ impl Rarity {
         // The forecasts that have erred least lately judge the point, if another view finds
         // the point unusual too: a forecast that has just gone astray (a recent level made
         // of spikes, a seasonal phase that slipped) is alone in its surprise.
-        let surprises: Vec<(f64, f64)> = [
+        // (typical error, surprise) of each forecast that judges, in a buffer on the stack:
+        // this runs on every point.
+        let mut buf = [(0.0, 0.0); 3];
+        let mut judged = 0;
+        for (r, e, which) in [
             (&self.errors, error, 0usize),
             (&self.naive, naive, 1),
             (&self.level_errors, level, 2),
-        ]
-        .iter()
-        .filter_map(|(r, e, which)| {
-            let e = (*e)?;
-            (r.window.len() >= MIN_ERRORS).then(|| {
-                let held = episode.iter().filter_map(|h| match which {
-                    0 => h.error,
-                    1 => h.naive,
-                    _ => h.level,
-                });
-                let (surprise, typical) = r.judge(e, held);
-                // A forecast erring more than usual lately (a trend carried past a turning
-                // point it has not learnt) is judged by its recent errors.
-                let typical = self.lately[*which].map_or(typical, |l| typical.max(l));
-                (typical, surprise)
-            })
-        })
-        .collect();
+        ] {
+            let Some(e) = e.filter(|_| r.window.len() >= MIN_ERRORS) else {
+                continue;
+            };
+            let held = episode.iter().filter_map(|h| match which {
+                0 => h.error,
+                1 => h.naive,
+                _ => h.level,
+            });
+            let (surprise, typical) = r.judge(e, held);
+            // A forecast erring more than usual lately (a trend carried past a turning
+            // point it has not learnt) is judged by its recent errors.
+            let typical = self.lately[which].map_or(typical, |l| typical.max(l));
+            buf[judged] = (typical, surprise);
+            judged += 1;
+        }
+        let surprises = &buf[..judged];
         // Every forecast about as good as the best (typical error within GOOD_ENOUGH of it)
         // has its say, and the most surprised one counts.
         let best_typical = surprises.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
@@ -504,10 +519,50 @@ impl Rarity {
     }
 
     fn remember(&mut self, t_ms: i64, x: f64) {
+        let mut unsorted = self.unsorted.get().unwrap_or_else(|| {
+            let t = |i: usize| self.recent[i].1;
+            (1..self.recent.len()).filter(|&i| t(i - 1) > t(i)).count()
+        });
+        if self.recent.back().is_some_and(|p| p.1 > t_ms) {
+            unsorted += 1;
+        }
         self.recent.push_back((self.n, t_ms, x));
         if self.recent.len() > RECENT_CAP {
-            self.recent.pop_front();
+            if let (Some(a), Some(b)) = (self.recent.pop_front(), self.recent.front()) {
+                unsorted -= usize::from(a.1 > b.1);
+            }
         }
+        self.unsorted.set(Some(unsorted));
+    }
+
+    /// The first index of `recent` at or after `target` (ms): its `partition_point`. When
+    /// the times are sorted the index is guessed from the step and corrected by a few
+    /// moves (the point it finds is the same: sorted, there is one); else, or when the
+    /// cadence is too irregular for the guess, a binary search.
+    fn index_at(&self, target: f64, step: f64) -> usize {
+        let before = |i: usize| (self.recent[i].1 as f64) < target;
+        let search = || self.recent.partition_point(|p| (p.1 as f64) < target);
+        let len = self.recent.len();
+        let (Some(0), Some(last)) = (self.unsorted.get(), self.recent.back()) else {
+            return search();
+        };
+        let back = ((last.1 as f64 - target) / step).round();
+        let mut i = if back.is_nan() || back < 0.0 {
+            len
+        } else {
+            len.saturating_sub(1)
+                .saturating_sub(back.min(len as f64) as usize)
+        };
+        for _ in 0..8 {
+            if i > 0 && !before(i - 1) {
+                i -= 1;
+            } else if i < len && before(i) {
+                i += 1;
+            } else {
+                return i;
+            }
+        }
+        search()
     }
 
     /// Median of the values one, two and three periods before `t_ms`: the same phase in the
@@ -518,10 +573,11 @@ impl Rarity {
         let step = self.step_ms()?;
         // The running episode's values are no forecast either (until it is a new normal).
         let held_from = self.episode.first().map_or(u64::MAX, |h| h.n);
-        let mut found = Vec::with_capacity(3);
+        let mut buf = [0.0; 3];
+        let mut k = 0;
         for c in 1..=3 {
             let target = t_ms as f64 - c as f64 * period_ms;
-            let i = self.recent.partition_point(|p| (p.1 as f64) < target);
+            let i = self.index_at(target, step);
             let (Some(&(n1, t1, v1)), Some(&(n0, t0, v0))) = (
                 self.recent.get(i),
                 i.checked_sub(1).and_then(|j| self.recent.get(j)),
@@ -538,9 +594,11 @@ impl Rarity {
             let w = (target - t0 as f64) / span;
             let v = v0 + w * (v1 - v0);
             if v.is_finite() {
-                found.push(v);
+                buf[k] = v;
+                k += 1;
             }
         }
+        let found = &mut buf[..k];
         match found.len() {
             3 => {
                 found.sort_by(f64::total_cmp);

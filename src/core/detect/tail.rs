@@ -19,6 +19,8 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use super::scratch::Scratch;
+
 /// Share of the window whose excesses fit the tail beyond the record.
 const TAIL_SHARE: f64 = 0.02;
 /// Excesses the tail fit needs at least.
@@ -85,6 +87,11 @@ pub struct TailWindow {
     /// over the blocks.
     start: Vec<usize>,
     lasts: Vec<f64>,
+    /// Where the value of the last rank query would be inserted: its bits, its block and
+    /// the block's values below it. A view ranks a value and then learns it, so the push
+    /// that follows a query reuses its search; any change to the window clears it.
+    #[serde(skip)]
+    probe: Scratch<Option<(u64, usize, usize)>>,
 }
 
 impl TailWindow {
@@ -96,6 +103,7 @@ impl TailWindow {
             blocks: Vec::new(),
             start: Vec::new(),
             lasts: Vec::new(),
+            probe: Scratch::default(),
         }
     }
 
@@ -112,18 +120,30 @@ impl TailWindow {
     /// Adds a finite value, dropping the oldest once full.
     pub fn push(&mut self, x: f64) {
         debug_assert!(x.is_finite());
+        // Where the last query found x, if it was x.
+        let hint = self
+            .probe
+            .take()
+            .filter(|p| p.0 == x.to_bits())
+            .map(|p| (p.1, p.2));
         if self.order.len() == self.cap {
             if let Some(old) = self.order.pop_front() {
                 self.order.push_back(x);
                 // The same value in and out leaves the sorted values as they were.
                 if old.to_bits() != x.to_bits() {
-                    self.replace_sorted(old, x);
+                    self.replace_sorted(old, x, hint);
                 }
                 return;
             }
         }
         self.order.push_back(x);
-        self.insert_sorted(x);
+        self.insert_sorted(x, hint);
+    }
+
+    /// Notes that x would go into block `b` after its first `lt` values (see `probe`).
+    #[inline]
+    fn remember(&self, x: f64, b: usize, lt: usize) {
+        self.probe.set(Some((x.to_bits(), b, lt)));
     }
 
     /// How far `x` lies beyond the values held, in `scale`s (negative inside their range:
@@ -161,20 +181,26 @@ impl TailWindow {
 
     /// Empties the window (a new regime starts).
     pub fn clear(&mut self) {
+        self.probe.set(None);
         self.order.clear();
         self.blocks.clear();
         self.start.clear();
         self.lasts.clear();
     }
 
-    fn insert_sorted(&mut self, x: f64) {
+    /// Inserts x in sorted order; `hint` is its place (block, values of the block below
+    /// it) when a query has just found it.
+    fn insert_sorted(&mut self, x: f64, hint: Option<(usize, usize)>) {
         if self.blocks.is_empty() {
             self.blocks.push(vec![x]);
             self.start.push(0);
             self.lasts.push(x);
             return;
         }
-        let b = self.insert_in_block(x);
+        let b = match hint {
+            Some((b, i)) => self.insert_at(b, i, x),
+            None => self.insert_in_block(x),
+        };
         for s in &mut self.start[b + 1..] {
             *s += 1;
         }
@@ -188,9 +214,15 @@ impl TailWindow {
             .lasts
             .partition_point(|&l| l < x)
             .min(self.blocks.len() - 1);
-        let blk = &mut self.blocks[b];
-        let i = count_lt(blk, x);
-        blk.insert(i, x);
+        let i = count_lt(&self.blocks[b], x);
+        self.insert_at(b, i, x)
+    }
+
+    /// Inserts x at index `i` of block `b` (where [`Self::insert_in_block`] would put it)
+    /// and returns `b`.
+    #[inline]
+    fn insert_at(&mut self, b: usize, i: usize, x: f64) -> usize {
+        self.blocks[b].insert(i, x);
         self.lasts[b] = self.lasts[b].max(x);
         b
     }
@@ -210,32 +242,51 @@ impl TailWindow {
     }
 
     /// Removes `old` (a value held) and inserts `x`, shifting the block starts only between
-    /// the two blocks touched rather than after each.
-    fn replace_sorted(&mut self, old: f64, x: f64) {
+    /// the two blocks touched rather than after each. `hint` is x's place before `old` went
+    /// out, when a query has just found it.
+    fn replace_sorted(&mut self, old: f64, x: f64, hint: Option<(usize, usize)>) {
         // Blocks from `stale` on count one value too many once `old` is out.
         let b = self.lasts.partition_point(|&l| l < old);
         let mut stale = self.blocks.len();
+        let mut hint = hint;
         if let Some(blk) = self.blocks.get_mut(b) {
             let i = count_lt(blk, old);
             if i < blk.len() {
                 blk.remove(i);
                 stale = b + 1;
+                // Out of x's own block, old leaves x's place one value lower if it was
+                // below x.
+                if let Some((hb, lt)) = &mut hint {
+                    if *hb == b {
+                        *lt -= usize::from(old < x);
+                    }
+                }
             }
             match blk.last() {
-                Some(&l) => self.lasts[b] = l,
+                Some(&l) => {
+                    self.lasts[b] = l;
+                    // x's block may now end below x, and x belong to the next one: search.
+                    if hint.is_some_and(|(hb, _)| hb == b && l < x && b + 1 < self.blocks.len()) {
+                        hint = None;
+                    }
+                }
                 None => {
                     self.blocks.remove(b);
                     self.start.remove(b);
                     self.lasts.remove(b);
                     stale = b;
+                    hint = None;
                 }
             }
         }
         if self.blocks.is_empty() {
-            self.insert_sorted(x);
+            self.insert_sorted(x, None);
             return;
         }
-        let b = self.insert_in_block(x);
+        let b = match hint {
+            Some((b, i)) => self.insert_at(b, i, x),
+            None => self.insert_in_block(x),
+        };
         // Blocks after `b` count one value too few; with `stale` the two offsets cancel
         // but between them.
         let stale = stale.min(self.start.len());
@@ -271,7 +322,11 @@ impl TailWindow {
     fn count_below(&self, x: f64) -> usize {
         let b = self.lasts.partition_point(|&l| l < x);
         match self.blocks.get(b) {
-            Some(blk) => self.start[b] + count_lt(blk, x),
+            Some(blk) => {
+                let lt = count_lt(blk, x);
+                self.remember(x, b, lt);
+                self.start[b] + lt
+            }
             None => self.len(),
         }
     }
@@ -288,14 +343,18 @@ impl TailWindow {
     /// `(count_below(x), count_at_most(x))`, with one search when no tie of x spans blocks.
     fn ranks(&self, x: f64) -> (usize, usize) {
         let b = self.lasts.partition_point(|&l| l < x);
-        match self.blocks.get(b) {
-            // Every later block starts at or above this one's last, which is above x.
-            Some(blk) if self.lasts[b] > x => (
-                self.start[b] + count_lt(blk, x),
-                self.start[b] + count_le(blk, x),
-            ),
-            Some(blk) => (self.start[b] + count_lt(blk, x), self.count_at_most(x)),
-            None => (self.len(), self.len()),
+        let Some(blk) = self.blocks.get(b) else {
+            return (self.len(), self.len());
+        };
+        let lt = count_lt(blk, x);
+        self.remember(x, b, lt);
+        if self.lasts[b] > x {
+            // Every later block starts at or above this one's last, which is above x. The
+            // values at or below x past the first `lt` are the ties of x, usually none.
+            let le = lt + blk[lt..].iter().take_while(|&&v| v <= x).count();
+            (self.start[b] + lt, self.start[b] + le)
+        } else {
+            (self.start[b] + lt, self.count_at_most(x))
         }
     }
 
@@ -328,8 +387,31 @@ impl TailWindow {
         }
         let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
         let (i, j) = (h.floor() as usize, (h.ceil() as usize).min(n - 1));
-        let (a, b) = (self.get(i)?, self.get(j)?);
+        let (a, b) = if j == i + 1 {
+            self.get_pair(i)?
+        } else {
+            (self.get(i)?, self.get(j)?)
+        };
         Some(a + (h - i as f64) * (b - a))
+    }
+
+    /// `(get(k), get(k + 1))` with one search: neighbours are mostly in one block.
+    fn get_pair(&self, k: usize) -> Option<(f64, f64)> {
+        let n = self.len();
+        if k + 1 >= n {
+            return None;
+        }
+        if k == 0 || k + 2 == n {
+            // The ends, as `get` reads them.
+            return Some((self.get(k)?, self.get(k + 1)?));
+        }
+        let b = self.start.partition_point(|&s| s <= k) - 1;
+        let (blk, o) = (&self.blocks[b], k - self.start[b]);
+        let next = match blk.get(o + 1) {
+            Some(&v) => v,
+            None => *self.blocks.get(b + 1)?.first()?,
+        };
+        Some((*blk.get(o)?, next))
     }
 
     /// The typical size of the values (of errors, say) without the `excluded` ones: half
@@ -631,6 +713,8 @@ mod tests {
                 if i % 13 == 0 || cap < 200 {
                     for k in 0..n {
                         assert_eq!(w.get(k), Some(last[k]), "{cap} {i} {k}");
+                        let pair = (k + 1 < n).then(|| (last[k], last[k + 1]));
+                        assert_eq!(w.get_pair(k), pair, "{cap} {i} {k}");
                     }
                     let probe = [
                         v,
@@ -650,6 +734,41 @@ mod tests {
                         assert_eq!(w.ranks(q), (below, at_most), "{cap} {i} {q}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_push_after_a_query_builds_the_same_window() {
+        use crate::core::rng::SplitMix64;
+        let mut rng = SplitMix64::new(11);
+        // Queried before each push (the probe's path) or never (the plain search's): the
+        // blocks must come out identical, through splits, emptied blocks and ties.
+        for cap in [1, 2, 3, 64, 65, 129, 1000] {
+            let (mut probed, mut plain) = (TailWindow::new(cap), TailWindow::new(cap));
+            let mut all: Vec<f64> = Vec::new();
+            for i in 0..6000 {
+                let v = match (i / 400) % 4 {
+                    0 => rng.below(4) as f64,
+                    1 => rng.normal(),
+                    2 => i as f64 * 0.01 + rng.normal(),
+                    _ => -(i as f64) + rng.below(3) as f64,
+                };
+                let v = match all.len().checked_sub(cap) {
+                    Some(k) if rng.below(10) == 0 => all[k],
+                    _ => v,
+                };
+                match i % 3 {
+                    0 => drop(probed.surprise(v)),
+                    1 => drop(probed.upper_p(v)),
+                    _ => drop(probed.surprise_excluding(v, &[v])),
+                }
+                probed.push(v);
+                plain.push(v);
+                all.push(v);
+                assert_eq!(probed.blocks, plain.blocks, "{cap} {i}");
+                assert_eq!(probed.start, plain.start, "{cap} {i}");
+                assert_eq!(probed.lasts, plain.lasts, "{cap} {i}");
             }
         }
     }
