@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::error::LiveError;
 use crate::core::event::{Event, MetricEvent};
 use crate::core::source::{read_prometheus_json, Note, SourceError};
+use crate::core::time::range::{RangeError, TimeBound, TimeRange};
 
 /// Points per series one request asks for at most (Prometheus' limit is 11,000).
 pub const MAX_POINTS: i64 = 10_000;
@@ -40,6 +41,10 @@ pub struct PromSource {
     queries: Vec<String>,
     step_ms: i64,
     history_ms: i64,
+    /// A range from a link or the form: it replaces `history_ms`, and a fixed end makes
+    /// the source a replay of that range (backfilled, never polled).
+    #[serde(default)]
+    range: Option<TimeRange>,
 }
 
 /// Builds a [`PromSource`], refusing settings a server would refuse or that make no sense.
@@ -49,6 +54,7 @@ pub struct PromSourceBuilder {
     queries: Vec<String>,
     step_ms: Option<i64>,
     history_ms: Option<i64>,
+    range: Option<TimeRange>,
 }
 
 impl PromSourceBuilder {
@@ -79,6 +85,12 @@ impl PromSourceBuilder {
     /// History to backfill before judging live points, ms (default one hour).
     pub fn history_ms(mut self, ms: i64) -> Self {
         self.history_ms = Some(ms);
+        self
+    }
+
+    /// The time range to fetch instead of the last `history_ms` (see [`TimeRange`]).
+    pub fn range(mut self, range: Option<TimeRange>) -> Self {
+        self.range = range;
         self
     }
 
@@ -167,11 +179,29 @@ impl PromSourceBuilder {
                 ),
             ));
         }
+        if let Some(r) = &self.range {
+            // A span known without a clock (both ends fixed, or both relative) is checked
+            // now; a mixed one is cut to the longest history when it is fetched.
+            let span = match (r.from, r.to) {
+                (TimeBound::At { ms: a }, TimeBound::At { ms: b }) => Some(b - a),
+                (TimeBound::Ago { ago_ms: a }, TimeBound::Ago { ago_ms: b }) => Some(a - b),
+                _ => None,
+            };
+            if span.is_some_and(|s| s > MAX_HISTORY_MS) {
+                return Err(setting(
+                    "Time range",
+                    "longer than 30 days; fetch a shorter range (Prometheus would refuse \
+                     it anyway at this step)"
+                        .into(),
+                ));
+            }
+        }
         Ok(PromSource {
             base,
             queries: self.queries,
             step_ms,
             history_ms,
+            range: self.range,
         })
     }
 }
@@ -214,8 +244,9 @@ impl PromSource {
     }
 
     /// The source as a link's query parameters: `prom` (the server), `query` (once per
-    /// query), `step` (seconds) and `history` (minutes), as [`PromSource::from_query`] reads
-    /// them.
+    /// query), `step` (seconds), and `history` (minutes) or the time range `from` and `to`
+    /// (see [`TimeRange`]; `to` left out when it is now), as [`PromSource::from_query`]
+    /// reads them.
     ///
     /// ```
     /// use pipescope::core::live::PromSource;
@@ -224,6 +255,9 @@ impl PromSource {
     /// assert_eq!(q, "prom=%2Fprom&query=up&query=rate%28x%5B5m%5D%29&step=15&history=60");
     /// assert_eq!(PromSource::from_query(&q).unwrap().unwrap(), src);
     /// assert!(PromSource::from_query("other=1").is_none());
+    /// let past = PromSource::from_query("prom=/p&query=up&from=2026-12-01T00:00:00Z&to=2026-12-01T06:00:00Z").unwrap().unwrap();
+    /// assert!(past.is_replay());
+    /// assert_eq!(past.to_query(), "prom=%2Fp&query=up&step=15&from=2026-12-01T00%3A00%3A00Z&to=2026-12-01T06%3A00%3A00Z");
     /// ```
     pub fn to_query(&self) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
@@ -232,7 +266,17 @@ impl PromSource {
             q.append_pair("query", query);
         }
         q.append_pair("step", &seconds(self.step_ms));
-        q.append_pair("history", &format!("{}", self.history_ms as f64 / 60_000.0));
+        match &self.range {
+            Some(r) => {
+                q.append_pair("from", &r.from.text());
+                if !r.follows_now() {
+                    q.append_pair("to", &r.to.text());
+                }
+            }
+            None => {
+                q.append_pair("history", &format!("{}", self.history_ms as f64 / 60_000.0));
+            }
+        }
         q.finish()
     }
 
@@ -241,6 +285,7 @@ impl PromSource {
     pub fn from_query(query: &str) -> Option<Result<PromSource, LiveError>> {
         let mut b = PromSource::builder();
         let mut any = false;
+        let (mut from, mut to) = (None, None);
         let number = |field: &'static str, v: &str, unit: f64| {
             v.trim()
                 .parse::<f64>()
@@ -267,10 +312,19 @@ impl PromSource {
                     Ok(ms) => b = b.history_ms(ms),
                     Err(e) => return Some(Err(e)),
                 },
+                "from" => from = Some(v.into_owned()),
+                "to" => to = Some(v.into_owned()),
                 _ => {}
             }
         }
-        any.then(|| b.build())
+        if !any {
+            return None;
+        }
+        Some(
+            TimeRange::parse(from.as_deref(), to.as_deref())
+                .map_err(range_setting)
+                .and_then(|range| b.range(range).build()),
+        )
     }
 
     /// Whether the server is on the page's own origin (a path, not an address).
@@ -293,10 +347,41 @@ impl PromSource {
         t_ms.div_euclid(self.step_ms) * self.step_ms
     }
 
-    /// The requests that backfill the history before `now_ms`, oldest first.
+    /// The time range fetched instead of the last [`PromSource::history_ms`], if any.
+    pub fn time_range(&self) -> Option<&TimeRange> {
+        self.range.as_ref()
+    }
+
+    /// Whether the source replays a past range (its time range has a fixed end): it is
+    /// backfilled and then not polled.
+    pub fn is_replay(&self) -> bool {
+        self.range.is_some_and(|r| !r.follows_now())
+    }
+
+    /// The history fetched first, ms, with now at `now_ms`: the time range's span (never
+    /// beyond now, at most 30 days), else [`PromSource::history_ms`].
+    pub fn span_ms(&self, now_ms: i64) -> i64 {
+        match &self.range {
+            Some(r) => {
+                let (start, end) = r.resolve(now_ms);
+                (end.min(now_ms) - start).clamp(0, MAX_HISTORY_MS)
+            }
+            None => self.history_ms,
+        }
+    }
+
+    /// The requests that backfill the history before `now_ms` (or the time range, cut
+    /// at now), oldest first.
     pub fn backfill(&self, now_ms: i64) -> Vec<RangeRequest> {
-        let end = self.align_down(now_ms - self.lag_ms());
-        let start = self.align_down(end - self.history_ms);
+        let live_end = now_ms - self.lag_ms();
+        let end = match &self.range {
+            Some(r) => self.align_down(r.to.resolve(now_ms).min(live_end)),
+            None => self.align_down(live_end),
+        };
+        let start = self.align_down(end - self.span_ms(now_ms));
+        if start > end {
+            return Vec::new();
+        }
         self.split(start, end)
     }
 
@@ -304,8 +389,11 @@ impl PromSource {
     /// oldest first; none when no new evaluation time has come. A long outage is caught
     /// up to the history length at most.
     pub fn poll(&self, after_ms: i64, now_ms: i64) -> Vec<RangeRequest> {
+        if self.is_replay() {
+            return Vec::new();
+        }
         let end = self.align_down(now_ms - self.lag_ms());
-        let from = after_ms.max(end - self.history_ms);
+        let from = after_ms.max(end - self.span_ms(now_ms));
         let start = self.align_down(from) + self.step_ms;
         if start > end {
             return Vec::new();
@@ -392,6 +480,14 @@ impl PromSource {
             }
             Err(error) => Err(LiveError::Response { server, error }),
         }
+    }
+}
+
+/// A link's time range that does not read, as a setting of the source.
+fn range_setting(e: RangeError) -> LiveError {
+    LiveError::Setting {
+        field: "Time range",
+        message: e.to_string(),
     }
 }
 
@@ -569,6 +665,88 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         assert!(e(PromSource::builder().base("/p").queries(&many)).contains("at most"));
+    }
+
+    #[test]
+    fn a_past_range_is_backfilled_whole_and_never_polled() {
+        let range = TimeRange::parse(Some("2026-12-01T00:00:00Z"), Some("2026-12-01T06:00:00Z"))
+            .unwrap();
+        let s = PromSource::builder()
+            .base("/p")
+            .queries("up")
+            .step_ms(60_000)
+            .range(range)
+            .build()
+            .unwrap();
+        let now = 1_800_000_000_000;
+        let reqs = s.backfill(now);
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(reqs[0].end_ms - reqs[0].start_ms, 6 * 3_600_000);
+        assert_eq!(
+            crate::core::time::format_iso_seconds(reqs[0].start_ms / 1000),
+            "2026-12-01T00:00:00Z"
+        );
+        assert!(s.is_replay());
+        assert!(s.poll(reqs[0].end_ms, now).is_empty(), "a replay is not polled");
+        // A range that ends in the future is cut at now.
+        let ahead = TimeRange::parse(Some("2026-12-01T00:00:00Z"), Some("2026-12-02T00:00:00Z"))
+            .unwrap();
+        let s = PromSource::builder()
+            .base("/p")
+            .queries("up")
+            .step_ms(60_000)
+            .range(ahead)
+            .build()
+            .unwrap();
+        let noon = 1_796_126_400_000; // 2026-12-01T12:00:00Z
+        let r = s.backfill(noon);
+        assert!(r.last().unwrap().end_ms <= noon);
+    }
+
+    #[test]
+    fn a_range_ending_now_backfills_its_span_then_polls() {
+        let range = TimeRange::parse(Some("now-6h"), None).unwrap();
+        let s = PromSource::builder()
+            .base("/p")
+            .queries("up")
+            .step_ms(60_000)
+            .history_ms(60_000)
+            .range(range)
+            .build()
+            .unwrap();
+        assert!(!s.is_replay());
+        let now = 1_700_000_000_000;
+        let reqs = s.backfill(now);
+        let span = reqs.last().unwrap().end_ms - reqs[0].start_ms;
+        assert_eq!(span, 6 * 3_600_000, "the range, not the history, sets the span");
+        assert_eq!(s.poll(now - 120_000, now).len(), 1);
+        let too_long = TimeRange::parse(Some("now-31d"), None).unwrap();
+        let e = PromSource::builder()
+            .base("/p")
+            .queries("up")
+            .range(too_long)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().starts_with("Time range: longer than 30 days"), "{e}");
+    }
+
+    #[test]
+    fn a_link_with_a_bad_range_says_which_parameter() {
+        let e = PromSource::from_query("prom=/p&query=up&from=yesterday")
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("Time range: from: 'yesterday' is neither a date and time"),
+            "{e}"
+        );
+        let e = PromSource::from_query("prom=/p&query=up&from=now-1h&to=now-2h")
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("must be before"), "{e}");
+        let live = PromSource::from_query("prom=/p&query=up&from=now-6h").unwrap().unwrap();
+        assert_eq!(live.to_query(), "prom=%2Fp&query=up&step=15&from=now-6h");
     }
 
     #[test]
