@@ -35,6 +35,8 @@ pub use metrics::{MetricBatch, MetricReader};
 /// An event stream with no message (data or heartbeat) for this many poll intervals is
 /// stalled: the page says so and reconnects.
 pub const STALL_INTERVALS: i64 = 3;
+/// Shortest stall time, ms: a feed with nothing to say for a few seconds is normal.
+pub const MIN_STALL_MS: i64 = 10_000;
 
 /// Shortest and longest poll interval, ms.
 pub const POLL_MS_RANGE: (i64, i64) = (200, 600_000);
@@ -162,15 +164,16 @@ impl EventFeed {
 
     /// How long an event stream may send nothing the page can see (no event and no `ping`
     /// message) before it counts as stalled and is reconnected: [`STALL_INTERVALS`] times
-    /// the interval. SSE comments (`: ping`) keep proxies from closing the connection, but
+    /// the interval, at least [`MIN_STALL_MS`]. SSE comments (`: ping`) keep proxies from closing the connection, but
     /// browsers do not hand them to the page, so they do not count.
     ///
     /// ```
     /// use pipescope::core::live::events::EventFeed;
-    /// assert_eq!(EventFeed::new("/s", 2_000).unwrap().stall_ms(), 6_000);
+    /// assert_eq!(EventFeed::new("/s", 5_000).unwrap().stall_ms(), 15_000);
+    /// assert_eq!(EventFeed::new("/s", 1_000).unwrap().stall_ms(), 10_000);
     /// ```
     pub fn stall_ms(&self) -> i64 {
-        self.poll_ms.saturating_mul(STALL_INTERVALS)
+        self.poll_ms.saturating_mul(STALL_INTERVALS).max(MIN_STALL_MS)
     }
 
     /// Whether the feed is on the page's own origin (a path), which the default
