@@ -35,6 +35,15 @@ pub enum LiveStatus {
         /// Server warnings of the last answer.
         warnings: Vec<String>,
     },
+    /// A past time range was fetched and judged; a range with a fixed end is not polled.
+    Replayed {
+        /// Series fetched.
+        series: usize,
+        /// Range start, epoch ms.
+        from_ms: i64,
+        /// Range end, epoch ms.
+        to_ms: i64,
+    },
     /// The last request failed; `retry_ms` is the wait before the next attempt (None: no
     /// retry, the settings or the query must change).
     Error {
@@ -57,6 +66,7 @@ impl LiveStatus {
             LiveStatus::Connecting => "connecting",
             LiveStatus::Backfilling { .. } => "backfilling",
             LiveStatus::Live { .. } => "live",
+            LiveStatus::Replayed { .. } => "replayed",
             LiveStatus::Error { .. } => "error",
             LiveStatus::Stopped => "stopped",
         }
