@@ -43,7 +43,8 @@ function feedServer() {
       requests.push({ path: 'stream', since: url.searchParams.get('since') });
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
       res.write(': hello\n\n');
-      for (const l of lines.filter(([ms]) => ms >= since(url))) res.write(message(l));
+      // A silent server accepts the connection and says nothing more.
+      if (!silent) for (const l of lines.filter(([ms]) => ms >= since(url))) res.write(message(l));
       streams.add(res);
       res.on('close', () => streams.delete(res));
       return;

@@ -160,6 +160,16 @@ impl FeedTarget for MonState {
         }
         let fresh: Vec<String> = batch.new_series.iter().map(|(_, n)| n.clone()).collect();
         self.live_take(&fresh, batch.events);
+        if !fresh.is_empty() {
+            let url = self
+                .event_feed
+                .with_untracked(|f| f.as_ref().map(|f| clip(f.url()).into_owned()))
+                .unwrap_or_default();
+            let series = self.live_names.with_untracked(Vec::len);
+            self.app
+                .status
+                .set(format!("Event feed {url}: {series} series"));
+        }
     }
 
     fn publish(&self) {
