@@ -15,7 +15,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::core::incident::{Incident, IncidentSource, IncidentState};
+use crate::core::live::events::{EventFeed, FeedKind};
 use crate::core::live::{LiveError, PromSource};
+use crate::core::time::range::TimeRange;
 use crate::core::view::Route;
 
 /// The protocol version this page speaks (the `pipescope` field of every message).
@@ -167,6 +169,11 @@ pub enum Command {
         /// The server, queries, step and history.
         source: PromSource,
     },
+    /// Follow an event feed of metric points in the Monitor (`source` with `feed`).
+    Feed {
+        /// The feed's URL, delivery and interval.
+        feed: EventFeed,
+    },
     /// Stop the Monitor's live source; the stream so far stays.
     Stop,
 }
@@ -178,7 +185,7 @@ impl Command {
             Command::Subscribe => "subscribe",
             Command::Open { .. } => "open",
             Command::File { .. } => "file",
-            Command::Source { .. } => "source",
+            Command::Source { .. } | Command::Feed { .. } => "source",
             Command::Stop => "stop",
         }
     }
@@ -468,6 +475,11 @@ fn source_command(
     obj: &serde_json::Map<String, Value>,
     text: &TextField<'_>,
 ) -> Result<Command, EmbedError> {
+    if obj.get("prom").is_none_or(Value::is_null) {
+        if let Some(url) = text("feed", "an event feed's URL, e.g. /metrics/feed")? {
+            return feed_command(obj, &url, text);
+        }
+    }
     let prom =
         text("prom", "the Prometheus base URL, e.g. /prometheus")?.ok_or(EmbedError::Missing {
             command: "source",
@@ -520,8 +532,52 @@ fn source_command(
     if let Some(ms) = number("history", "a number of minutes", 60_000.0)? {
         b = b.history_ms(ms);
     }
-    b.build()
+    let from = text("from", "a time such as now-6h or 2026-12-06T10:00:00Z")?;
+    let to = text("to", "a time such as now or 2026-12-06T16:00:00Z")?;
+    let range = TimeRange::parse(from.as_deref(), to.as_deref()).map_err(|e| {
+        EmbedError::Source(LiveError::Setting {
+            field: "Time range",
+            message: e.to_string(),
+        })
+    })?;
+    b.range(range)
+        .build()
         .map(|source| Command::Source { source })
+        .map_err(EmbedError::Source)
+}
+
+/// `source` with `feed`: an event feed of metric points, with `kind` (`ndjson`, `sse`) and
+/// `poll` (seconds, default 2).
+fn feed_command(
+    obj: &serde_json::Map<String, Value>,
+    url: &str,
+    text: &TextField<'_>,
+) -> Result<Command, EmbedError> {
+    const KIND: &str = "ndjson or sse";
+    let kind = match text("kind", KIND)? {
+        None => FeedKind::Ndjson,
+        Some(k) => FeedKind::parse(k.trim()).ok_or_else(|| EmbedError::Field {
+            field: "kind",
+            expected: KIND,
+            found: describe(&Value::String(k)),
+        })?,
+    };
+    let poll_ms = match obj.get("poll") {
+        None | Some(Value::Null) => 2_000,
+        Some(v) => v
+            .as_f64()
+            .filter(|x| x.is_finite())
+            .map(|x| (x * 1000.0).round() as i64)
+            .ok_or_else(|| EmbedError::Field {
+                field: "poll",
+                expected: "a number of seconds",
+                found: describe(v),
+            })?,
+    };
+    EventFeed::new(url, poll_ms)
+        .map(|f| Command::Feed {
+            feed: f.with_kind(kind),
+        })
         .map_err(EmbedError::Source)
 }
 
@@ -914,9 +970,30 @@ mod tests {
         );
         let e = cmd(json!({"pipescope": 1, "type": "source", "query": "up"})).unwrap_err();
         assert!(e.to_string().contains("'source' needs 'prom'"));
+        let c = cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "from": "now-6h"})).unwrap();
+        let Command::Source { source } = c else {
+            panic!("{c:?}")
+        };
+        assert!(source.time_range().is_some_and(|r| r.follows_now()));
+        let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "from": "soon"})).unwrap_err();
+        assert!(e.to_string().contains("from: 'soon'"), "{e}");
         let e =
             cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": [1]})).unwrap_err();
         assert!(e.to_string().contains("an array holding a number"), "{e}");
+    }
+
+    #[test]
+    fn a_source_with_a_feed_follows_it() {
+        let c = cmd(json!({"pipescope": 1, "type": "source", "feed": "/points", "kind": "sse", "poll": 1})).unwrap();
+        assert_eq!(c.kind(), "source");
+        let Command::Feed { feed } = c else {
+            panic!("{c:?}")
+        };
+        assert_eq!((feed.url(), feed.kind(), feed.poll_ms()), ("/points", FeedKind::Sse, 1_000));
+        let e = cmd(json!({"pipescope": 1, "type": "source", "feed": "/points", "kind": "ws"})).unwrap_err();
+        assert_eq!(e.to_string(), "'kind' should be ndjson or sse, not a string (\"ws\")");
+        let e = cmd(json!({"pipescope": 1, "type": "source", "feed": "ftp://x"})).unwrap_err();
+        assert_eq!(e.code(), "source");
     }
 
     fn inc(id: u64, severity: u8, state: IncidentState, start_ms: i64) -> Incident {

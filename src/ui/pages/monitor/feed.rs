@@ -60,7 +60,16 @@ pub fn FeedForm(open: RwSignal<bool>) -> impl IntoView {
         }
         None => {}
     }
-    // The link's feed is followed once the journal has been read, unless the journal
+    // A portal's `source` command with a `feed` (ui::embed) follows it at once.
+    expect_context::<crate::ui::dispatch::Dispatch>().on_feed(move |feed| match feed {
+        Some(feed) => {
+            fill(&feed);
+            problem.set(None);
+            st.start_feed(feed);
+        }
+        None => st.stop_feed(),
+    });
+        // The link's feed is followed once the journal has been read, unless the journal
     // brought a stream back (its feed is then resumed instead).
     Effect::new(move |_| {
         if st.journal.with(Option::is_none) || st.recovering.get() {

@@ -391,18 +391,19 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                 </label>
                 <label>"History, min "
                     <input id="prom-history" type="number" min="0" step="any"
+                        disabled=move || !from.get().trim().is_empty()
                         title="Minutes of history fetched first, so the detectors have learnt the metric before the first live point"
                         prop:value=move || history_min.get().to_string()
                         on:change=move |e| if let Some(v) = number(&e) { history_min.set(v) } />
                 </label>
                 <label>"From "
-                    <input id="prom-from" type="text" size="14" placeholder="now-1h"
+                    <input id="prom-from" type="text" size="20" placeholder="now-1h"
                         title="Start of the range fetched first: an RFC 3339 time (2026-12-06T10:00:00Z) or relative to now (now-6h; units s, m, h, d, w). Empty: the last History minutes."
                         prop:value=move || from.get()
                         on:input=move |e| from.set(event_target_value(&e)) />
                 </label>
                 <label>"To "
-                    <input id="prom-to" type="text" size="14" placeholder="now"
+                    <input id="prom-to" type="text" size="20" placeholder="now"
                         title="End of the range: empty or now follows the present (live polling); any other time replays that past range, fetched once and not polled."
                         prop:value=move || to.get()
                         on:input=move |e| to.set(event_target_value(&e)) />
