@@ -32,7 +32,7 @@
   /**
    * Mounts pipescope into `element` (an Element or a selector) and returns its handle.
    * options: src (the page's URL, default: beside this script), workspace, file
-   * (File/Blob or {name, data, workspace}), source ({prom, query, step, history}),
+   * (File/Blob or {name, data, workspace}), source ({prom, query, step, history, from, to} or {feed, kind, poll}),
    * hash (an initial view such as 'monitor?prom=%2Fprom&query=up', instead of workspace),
    * title, height, readyTimeout (ms, default 30000).
    */
@@ -178,10 +178,14 @@
         if (ws) msg.workspace = ws;
         return send(msg);
       },
-      /** Watches a Prometheus server in the Monitor: {prom, query, step, history}. */
+      /** Watches a live source in the Monitor: a Prometheus server {prom, query, step, history, from, to}, or an event feed of metric points {feed, kind, poll}. */
       connect: function (source) {
         source = source || {};
-        return send({ type: 'source', prom: source.prom, query: source.query, step: source.step, history: source.history });
+        var msg = { type: 'source' };
+        ['prom', 'query', 'step', 'history', 'from', 'to', 'feed', 'kind', 'poll'].forEach(function (k) {
+          if (source[k] !== undefined) msg[k] = source[k];
+        });
+        return send(msg);
       },
       /** Stops the Monitor's live source. */
       stop: function () { return send({ type: 'stop' }); },

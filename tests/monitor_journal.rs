@@ -85,6 +85,7 @@ fn snapshot(feed: &Feed, book: &IncidentEngine, position_ms: i64, events: u64) -
                 detectors: Vec::new(),
                 rules: Default::default(),
                 live: None,
+                feed: None,
             },
             feed: feed.clone(),
             incidents: book.clone(),

@@ -170,6 +170,7 @@ pub async fn bench_monitor_fill(
         detectors: Vec::new(),
         rules: Default::default(),
         live: None,
+        feed: None,
     };
     let tick = config.tick_ms;
     let series = config.metrics.len() as i64;

@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 type FileHandler = Rc<dyn Fn(web_sys::File)>;
 type KeyHandler = Rc<dyn Fn(&web_sys::KeyboardEvent) -> bool>;
 type SourceHandler = Rc<dyn Fn(Option<crate::core::live::PromSource>)>;
+type FeedHandler = Rc<dyn Fn(Option<crate::core::live::events::EventFeed>)>;
 
 /// The handlers by route; provided as context by the shell.
 #[derive(Clone, Copy)]
@@ -21,6 +22,7 @@ pub struct Dispatch {
     files: StoredValue<Vec<(Route, FileHandler)>, LocalStorage>,
     keys: StoredValue<Vec<(Route, KeyHandler)>, LocalStorage>,
     source: StoredValue<Option<SourceHandler>, LocalStorage>,
+    feed: StoredValue<Option<FeedHandler>, LocalStorage>,
     problems: StoredValue<Vec<(Route, RwSignal<Option<String>>)>, LocalStorage>,
 }
 
@@ -47,6 +49,7 @@ impl Dispatch {
             files: StoredValue::new_local(Vec::new()),
             keys: StoredValue::new_local(Vec::new()),
             source: StoredValue::new_local(None),
+            feed: StoredValue::new_local(None),
             problems: StoredValue::new_local(Vec::new()),
         };
         provide_context(d);
@@ -132,6 +135,22 @@ impl Dispatch {
         match self.source.get_value() {
             Some(h) => {
                 h(source);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An event feed to follow (None: stop following) goes to `handler` (the Monitor's).
+    pub fn on_feed(&self, handler: impl Fn(Option<crate::core::live::events::EventFeed>) + 'static) {
+        self.feed.set_value(Some(Rc::new(handler)));
+    }
+
+    /// Hands `feed` to the Monitor (None stops it); false when no handler is registered yet.
+    pub fn set_feed(&self, feed: Option<crate::core::live::events::EventFeed>) -> bool {
+        match self.feed.get_value() {
+            Some(h) => {
+                h(feed);
                 true
             }
             None => false,

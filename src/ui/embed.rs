@@ -187,8 +187,15 @@ fn run(
                 return Err("the Monitor is not ready yet; send the source again".into());
             }
         }
+        Command::Feed { feed } => {
+            let _ = location.set_hash(&View::monitor_feed(&feed));
+            if !dispatch.set_feed(Some(feed)) {
+                return Err("the Monitor is not ready yet; send the source again".into());
+            }
+        }
         Command::Stop => {
             dispatch.set_source(None);
+            dispatch.set_feed(None);
         }
     }
     Ok(())

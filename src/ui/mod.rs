@@ -8,6 +8,7 @@ mod choice;
 mod dispatch;
 mod download;
 mod embed;
+mod event_feed;
 mod format;
 pub mod journal;
 mod keep;

@@ -7,7 +7,7 @@
 // PromQL query give errors that say what failed. Alertmanager is checked to start for later.
 import assert from 'node:assert/strict';
 import { before, after, test as nodeTest } from 'node:test';
-import { appSession, readCanvasPixels, screenshot } from './harness.mjs';
+import { appSession, gotoApp, readCanvasPixels, screenshot } from './harness.mjs';
 import { GAUGE, JOB, freePort, queryRange, startAlertmanager, startPromStack } from './prom.mjs';
 
 const { test } = appSession({ hash: '#/monitor' });
@@ -327,4 +327,41 @@ test('sign-in: a server behind an authenticating proxy asks for credentials, tak
   await page.click('#prom-disconnect');
   await page.waitForFunction(() => /^Local only/.test(document.querySelector('#privacy')?.textContent || ''), null, { timeout: 5_000 })
     .catch(async () => assert.fail(`after Stop the top bar says ${JSON.stringify(await page.innerText('#privacy'))}`));
+});
+
+test('a link with a time range: a past range is backfilled and replayed, not polled, and shown in the form; a bad range says what to write', { goto: false, timeout: 90_000 }, async ({ t, page, context, server, base, watch }) => {
+  server.mount(PROM_PATH, { proxy: `${stack.prometheus.url}/` });
+  const h = stack.prometheus.history;
+  const iso = (sec) => new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+  // Twenty minutes inside the backfilled history, ending ten minutes before its end.
+  const from = iso(h.toSec - 1800);
+  const to = iso(h.toSec - 600);
+  const link = `#/monitor?${new URLSearchParams({ prom: PROM_PATH.slice(0, -1), query: GAUGE, step: '1', from, to })}`;
+  await gotoApp(page, base, link);
+  const text = await promState(page, 'replayed', 20_000);
+  t.diagnostic(`replay: ${text}`);
+  assert.match(text, new RegExp(`Replay of a past range: 1 series from ${from} to ${to}`));
+  assert.equal(await page.inputValue('#prom-from'), from, 'the form shows the range');
+  assert.equal(await page.inputValue('#prom-to'), to);
+  const canvas = await gaugeCanvas(page);
+  assert.equal(Number(await page.getAttribute(canvas, 'data-points')) > 0, true);
+  const clock = Number(await page.getAttribute('#monitor-clock', 'data-ms'));
+  assert.equal(clock, Date.parse(to), 'the stream ends at the end of the range');
+  // A fixed end is a replay: nothing more is asked.
+  const asked = promRequests(server);
+  await sleep(3_000);
+  assert.equal(promRequests(server), asked, 'a past range is not polled');
+  const href = await page.getAttribute('#prom-link', 'href');
+  assert.ok(href.includes(`from=${encodeURIComponent(from)}`) && href.includes(`to=${encodeURIComponent(to)}`), `the link keeps the range: ${href}`);
+  await screenshot(page, 'prometheus-range');
+
+  // A bad value in a link: what is wrong and what to write, nothing asked.
+  await page.close();
+  const page2 = await context.newPage();
+  watch.attach(page2);
+  const before = promRequests(server);
+  await gotoApp(page2, base, `#/monitor?${new URLSearchParams({ prom: PROM_PATH.slice(0, -1), query: GAUGE, from: 'now-6x' })}`);
+  const problem = await page2.locator('#prom-form .problem').innerText();
+  assert.match(problem, /The link's settings: Time range: from: 'now-6x' has a number without a unit \(s, m, h, d or w\); write an RFC 3339 time like .* or a time relative to now like now-6h/);
+  assert.equal(promRequests(server), before, 'a bad link asks nothing');
 });

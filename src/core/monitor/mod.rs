@@ -68,6 +68,10 @@ pub struct Settings {
     /// The live source the stream follows, if any (recovery reconnects to it).
     #[serde(default)]
     pub live: Option<crate::core::live::PromSource>,
+    /// The event feed the stream follows, if any (recovery reconnects to it with
+    /// `since=` its newest journaled point).
+    #[serde(default)]
+    pub feed: Option<crate::core::live::events::EventFeed>,
 }
 
 /// The Monitor's whole analysis state after some journaled record.

@@ -1,7 +1,8 @@
 //! Time in one place, so every workspace reads the same formats the same way: the one
 //! timestamp parser ([`parse`]: clock times, ISO 8601, epoch numbers), the one set of
 //! formatters ([`format`]), calendar arithmetic ([`calendar`]) and time columns whose
-//! format is set by their first cell ([`column`]).
+//! format is set by their first cell ([`column`]), and the time ranges of shareable links
+//! ([`range`]).
 //!
 //! The profile's datetime typing, the Errors reader's timestamp column, the Monitor's
 //! replay time column and the command-line tool all read through [`TimeFormat`]; charts,
@@ -11,6 +12,7 @@ pub mod calendar;
 pub mod column;
 pub mod format;
 pub mod parse;
+pub mod range;
 
 pub use calendar::Civil;
 pub use column::{whole_ms, TimeCells};

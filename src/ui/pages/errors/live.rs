@@ -3,13 +3,10 @@
 //! apply). The core reads the answers ([`FeedReader`]) and folds the events
 //! ([`LiveErrors`]); this file fetches, paces and shows.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::state::Loaded;
@@ -20,7 +17,7 @@ use crate::core::event::ErrorEvent;
 use crate::core::journal::ahead::WriteAhead;
 use crate::core::journal::{NameKind, SourceFile};
 use crate::core::live::events::{Batch, EventFeed, FeedKind, FeedReader};
-use crate::core::live::{Backoff, LiveError};
+use crate::ui::event_feed::{self, FeedTarget, SseConn};
 use crate::core::text::{clip, group_thousands};
 use crate::core::time::{format_stream_ms, TimeFormat};
 
@@ -28,47 +25,8 @@ use crate::core::time::{format_stream_ms, TimeFormat};
 /// workspace follows a live feed, so a recovery knows to resume the feed, not a file.
 pub(super) const LIVE_SOURCE_NAME: &str = "pipescope live error feed.json";
 
-/// Event-stream messages arriving within this many ms are taken as one batch.
-const SSE_BATCH_MS: u32 = 50;
-
-/// Where the live feed stands, for the status line.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum LiveStatus {
-    /// Not connected.
-    #[default]
-    Idle,
-    /// First request under way (or the first after a reload).
-    Connecting,
-    /// The last poll was answered.
-    Live,
-    /// The last poll failed; `retry_ms` is the wait before the next (None: no retry).
-    Error {
-        /// Short kind (`unreachable`, `blocked`, `http`, …).
-        kind: &'static str,
-        /// What failed and what to change.
-        message: String,
-        /// Wait before retrying, ms.
-        retry_ms: Option<i64>,
-    },
-    /// Stopped by the user; what was received stays on screen.
-    Stopped,
-}
-
-impl LiveStatus {
-    /// The `data-state` of the status line.
-    pub fn state(&self) -> &'static str {
-        match self {
-            LiveStatus::Idle => "idle",
-            LiveStatus::Connecting => "connecting",
-            LiveStatus::Live => "live",
-            LiveStatus::Error {
-                retry_ms: Some(_), ..
-            } => "retrying",
-            LiveStatus::Error { .. } => "error",
-            LiveStatus::Stopped => "stopped",
-        }
-    }
-}
+/// Where the live feed stands (the status every live feed shares).
+pub use crate::ui::event_feed::FeedStatus as LiveStatus;
 
 /// What the feed's answers held besides new events, since connecting (not journaled: a
 /// reload starts these counts again).
@@ -107,10 +65,6 @@ fn catalog_stream(builds: &[String], codes: &[String]) -> ErrorStream {
         problems: Vec::new(),
         other_build_events: 0,
     }
-}
-
-async fn sleep(ms: i64) {
-    gloo_timers::future::TimeoutFuture::new(ms.clamp(0, u32::MAX as i64) as u32).await;
 }
 
 impl ErrState {
@@ -163,7 +117,7 @@ impl ErrState {
 
     /// Stops following the feed; what was received stays on screen.
     pub fn stop_live(&self) {
-        self.sse.with_value(|c| c.as_ref().map(SseConn::close));
+        event_feed::close(*self);
         if self.is_live() {
             self.live.set(None);
             self.live_status.set(LiveStatus::Stopped);
@@ -175,7 +129,7 @@ impl ErrState {
 
     /// Leaves live mode for a file or the demo: the feed is no longer asked.
     pub(super) fn leave_live(&self) {
-        self.sse.with_value(|c| c.as_ref().map(SseConn::close));
+        event_feed::close(*self);
         self.live.set(None);
         self.live_state.set_value(None);
         self.live_ahead.set_value(WriteAhead::default());
@@ -217,15 +171,9 @@ impl ErrState {
         })
     }
 
-    /// Takes one answer of the feed: names new builds and codes, journals the new events
-    /// and applies them once the journal holds them.
-    fn live_receive(&self, body: &[u8], answer: &str, more: bool) {
-        if self.live_take(body, answer, more) {
-            self.publish();
-        }
-    }
-
-    /// [`ErrState::live_receive`] without showing it; whether events came.
+    /// Takes one answer of the feed (`more`: a message of an open stream): names new
+    /// builds and codes, journals the new events and applies them once the journal holds
+    /// them, without showing it; whether events came.
     fn live_take(&self, body: &[u8], answer: &str, more: bool) -> bool {
         let batch: Batch = self
             .live_reader
@@ -383,239 +331,50 @@ impl ErrState {
     }
 }
 
-/// Polls `feed` while it is the workspace's feed: each answer goes in, each failure is
-/// shown and retried with backoff when retrying may help.
-fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
-    if feed.kind() == FeedKind::Sse {
-        sse_connect(
-            st,
-            feed,
-            Rc::new(RefCell::new(Backoff::new(js_sys::Date::now() as u64))),
-        );
-        return;
-    }
-    let mine = feed.clone();
-    // A loop for a feed left (stopped, replaced, the page gone) ends at its next turn.
-    let current = move || {
-        st.live
-            .try_with_untracked(|l| l.as_ref().is_some_and(|l| Rc::ptr_eq(l, &mine)))
+impl FeedTarget for ErrState {
+    fn follows(&self, feed: &Rc<EventFeed>) -> bool {
+        self.live
+            .try_with_untracked(|l| l.as_ref().is_some_and(|l| Rc::ptr_eq(l, feed)))
             .unwrap_or(false)
-    };
-    st.live_status.set(LiveStatus::Connecting);
-    spawn_local(async move {
-        let mut backoff = Backoff::new(js_sys::Date::now() as u64);
-        loop {
-            if !current() {
-                return;
-            }
-            let since = st.live_reader.with_value(|r| r.cursor().since());
-            let url = feed.poll_url(since);
-            let answer = match crate::ui::net::request("GET", &url, None, feed.url()).await {
-                Ok((status, body)) if (200..300).contains(&status) => Ok(body),
-                Ok((status, body)) => Err(LiveError::Http {
-                    server: feed.url().to_string(),
-                    status,
-                    body: String::from_utf8_lossy(&body[..body.len().min(400)])
-                        .trim()
-                        .to_string(),
-                }),
-                Err(e) => Err(e),
-            };
-            if !current() {
-                return;
-            }
-            match answer {
-                Ok(body) => {
-                    backoff.succeed();
-                    st.live_status.set(LiveStatus::Live);
-                    let answer = since.map_or("the first answer".into(), |s| {
-                        format!("the answer to since={s} ({})", format_stream_ms(s))
-                    });
-                    st.live_receive(&body, &answer, false);
-                    sleep(feed.poll_ms()).await;
-                }
-                Err(e) => {
-                    let retry = e.is_transient().then(|| backoff.fail());
-                    st.live_status.set(LiveStatus::Error {
-                        kind: e.kind(),
-                        message: e.to_string(),
-                        retry_ms: retry,
-                    });
-                    match retry {
-                        Some(ms) => sleep(ms).await,
-                        None => {
-                            // The address or the setup must change: stop, keep what came.
-                            st.live.set(None);
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-    });
-}
+    }
 
-/// An open Server-Sent Events connection and the handlers it calls (kept alive with it).
-pub struct SseConn {
-    source: web_sys::EventSource,
-    _handlers: Vec<Closure<dyn FnMut(web_sys::Event)>>,
-}
-
-impl SseConn {
-    /// Closes the connection; the handlers stay until the next connection replaces them,
-    /// because this may run inside one of them.
-    pub fn close(&self) {
-        self.source.close();
-    }
-}
-
-/// Opens an event stream for `feed` from the cursor on. The browser's own reconnection is
-/// not used: on an error the stream is closed and opened again after a backoff wait with
-/// the cursor's `since`, so the status says what happens and the wait grows.
-fn sse_connect(st: ErrState, feed: Rc<EventFeed>, backoff: Rc<RefCell<Backoff>>) {
-    let mine = feed.clone();
-    let current = move || {
-        st.live
-            .try_with_untracked(|l| l.as_ref().is_some_and(|l| Rc::ptr_eq(l, &mine)))
-            .unwrap_or(false)
-    };
-    if !current() {
-        return;
-    }
-    // The connection sends from the cursor's since: this is where dedupe starts.
-    let since = st
-        .live_reader
-        .try_update_value(|r| {
-            r.begin();
-            r.cursor().since()
-        })
-        .flatten();
-    let url = feed.poll_url(since);
-    st.live_status.set(LiveStatus::Connecting);
-    crate::ui::net::watch_csp();
-    let source = match web_sys::EventSource::new(&url) {
-        Ok(s) => s,
-        Err(_) => {
-            st.live_status.set(LiveStatus::Error {
-                kind: "setting",
-                message: format!(
-                    "{} is not an address an event stream can open",
-                    clip(feed.url())
-                ),
-                retry_ms: None,
-            });
-            st.live.set(None);
-            return;
-        }
-    };
-    let mut handlers: Vec<Closure<dyn FnMut(web_sys::Event)>> = Vec::new();
-    {
-        let (current, backoff) = (current.clone(), backoff.clone());
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            if current() {
-                backoff.borrow_mut().succeed();
-                st.live_status.set(LiveStatus::Live);
-            }
-        });
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        handlers.push(on_open);
-    }
-    {
-        let current = current.clone();
-        let source2 = source.clone();
-        let mut n = 0u64;
-        // Messages are taken together every few ms (a burst is thousands of them), so the
-        // journal gets one append and the views one redraw per batch, not per message.
-        let pending: Rc<RefCell<Vec<(String, String)>>> = Rc::new(RefCell::new(Vec::new()));
-        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-            if !current() {
-                source2.close();
-                return;
-            }
-            n += 1;
-            let e: web_sys::MessageEvent = e.unchecked_into();
-            let data = e.data().as_string().unwrap_or_default();
-            let id = e.last_event_id();
-            let at = if id.is_empty() {
-                format!("stream message {n}")
-            } else {
-                format!("stream message {n} (id {})", clip(&id))
-            };
-            let first = {
-                let mut p = pending.borrow_mut();
-                p.push((data, at));
-                p.len() == 1
-            };
-            if first {
-                let (pending, current) = (pending.clone(), current.clone());
-                gloo_timers::callback::Timeout::new(SSE_BATCH_MS, move || {
-                    let messages = std::mem::take(&mut *pending.borrow_mut());
-                    if !current() {
-                        return;
-                    }
-                    st.live_status.set(LiveStatus::Live);
-                    for (data, at) in &messages {
-                        st.live_take(data.as_bytes(), at, true);
-                    }
-                    st.publish();
-                })
-                .forget();
-            }
-        });
-        source.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        handlers.push(on_message);
-    }
-    {
-        let source2 = source.clone();
-        let feed = feed.clone();
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            source2.close();
-            if !current() {
-                return;
-            }
-            if crate::ui::net::was_blocked(&url) {
-                st.live_status.set(LiveStatus::Error {
-                    kind: "blocked",
-                    message: LiveError::Blocked {
-                        server: feed.url().to_string(),
-                    }
-                    .to_string(),
-                    retry_ms: None,
-                });
-                st.live.set(None);
-                return;
-            }
-            let wait = backoff.borrow_mut().fail();
-            st.live_status.set(LiveStatus::Error {
-                kind: "stream",
-                message: format!(
-                    "the event stream from {} broke or was refused: the server is down or \
-                     unreachable, answered an HTTP error, refused this origin (CORS), or did \
-                     not answer text/event-stream. Check the address and that the server runs",
-                    clip(feed.url())
-                ),
-                retry_ms: Some(wait),
-            });
-            let (feed, backoff) = (feed.clone(), backoff.clone());
-            gloo_timers::callback::Timeout::new(wait.clamp(0, u32::MAX as i64) as u32, move || {
-                sse_connect(st, feed, backoff);
+    fn begin(&self) -> Option<i64> {
+        self.live_reader
+            .try_update_value(|r| {
+                r.begin();
+                r.cursor().since()
             })
-            .forget();
-        });
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        handlers.push(on_error);
+            .flatten()
     }
-    // Replaces (and so frees) the previous connection's handlers: this runs from a timer
-    // or a click, never inside them.
-    st.sse.update_value(|c| {
-        if let Some(old) = c.take() {
-            old.close();
-        }
-        *c = Some(SseConn {
-            source,
-            _handlers: handlers,
-        });
-    });
+
+    fn take(&self, body: &[u8], at: &str, more: bool) {
+        self.live_take(body, at, more);
+    }
+
+    fn publish(&self) {
+        ErrState::publish(self);
+    }
+
+    fn set_status(&self, status: LiveStatus) {
+        self.live_status.set(status);
+    }
+
+    fn status(&self) -> LiveStatus {
+        self.live_status.get_untracked()
+    }
+
+    fn give_up(&self) {
+        self.live.set(None);
+    }
+
+    fn stream_slot(&self) -> StoredValue<Option<SseConn>, LocalStorage> {
+        self.sse
+    }
+}
+
+/// Follows `feed` (polled or as an event stream) while it is the workspace's.
+fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
+    event_feed::follow(st, feed);
 }
 
 fn seconds(e: &ev::Event) -> Option<f64> {
@@ -735,17 +494,8 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
         <Show when=move || open.get() || st.live_status.with(|s| *s != LiveStatus::Idle)>
             <div class="panel live-status" id="errlive-status" role="status"
                 data-state=move || st.live_status.with(LiveStatus::state)
-                data-kind=move || st.live_status.with(|s| match s { LiveStatus::Error { kind, .. } => *kind, _ => "" })>
-                {move || match st.live_status.get() {
-                    LiveStatus::Idle => "Not connected.".to_string(),
-                    LiveStatus::Connecting => "Connecting…".to_string(),
-                    LiveStatus::Live => format!("Live: {}", st.live.get().map_or(String::new(), |f| clip(f.url()).into_owned())),
-                    LiveStatus::Error { message, retry_ms, .. } => match retry_ms {
-                        Some(ms) => format!("{message} (retrying in {} s; the events so far stay)", (ms + 999) / 1000),
-                        None => format!("{message}. Stopped; the events so far stay."),
-                    },
-                    LiveStatus::Stopped => "Stopped: the events received stay on screen.".to_string(),
-                }}
+                data-kind=move || st.live_status.with(LiveStatus::kind)>
+                {move || st.live_status.get().text(&st.live.get().map_or(String::new(), |f| f.url().to_string()), "events")}
             </div>
             {move || summary().map(|(text, events, builds, counts)| view! {
                 <div class="panel live-summary muted" id="errlive-counts"

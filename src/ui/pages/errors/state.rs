@@ -111,7 +111,7 @@ pub struct ErrState {
     /// Live batches journaled and not applied yet.
     pub(super) live_ahead: StoredValue<WriteAhead<Vec<ErrorEvent>>, LocalStorage>,
     /// The open Server-Sent Events connection of an SSE feed.
-    pub(super) sse: StoredValue<Option<super::live::SseConn>, LocalStorage>,
+    pub(super) sse: StoredValue<Option<crate::ui::event_feed::SseConn>, LocalStorage>,
 }
 
 impl ErrState {

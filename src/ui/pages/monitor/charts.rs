@@ -138,7 +138,7 @@ fn BandChart(
         // drawn every few seconds only (and at once when they come near), which keeps a
         // poll of fifty series cheap. Replays and the simulator draw every chart always.
         let now = js_sys::Date::now();
-        if !near.get() && st.live.with_untracked(Option::is_some) {
+        if !near.get() && st.is_live_untracked() {
             if now - drawn_far_at.get_value() < FAR_REDRAW_MS {
                 return;
             }

@@ -50,7 +50,7 @@ pub fn Player() -> impl IntoView {
         .collect();
     let is_file = move || st.file.with(|f| f.is_some());
     // A live stream's clock is the source's: no start, step or speed.
-    let is_live = move || st.live.with(Option::is_some);
+    let is_live = move || st.is_live();
     let span = move || {
         st.version.get();
         st.player.span().unwrap_or((0, 0))

@@ -11,6 +11,21 @@ use wasm_bindgen::JsCast;
 
 use super::state::{LiveStatus, MonState};
 use crate::core::live::{Answer, Backoff, Credentials, LiveError, PromSource, SeriesBook};
+use crate::core::time::range::TimeRange;
+
+/// Shows a source's time range in the form's From and To (empty when it has none).
+fn show_range(source: &PromSource, from: RwSignal<String>, to: RwSignal<String>) {
+    match source.time_range() {
+        Some(r) => {
+            from.set(r.from.text());
+            to.set(if r.follows_now() { String::new() } else { r.to.text() });
+        }
+        None => {
+            from.set(String::new());
+            to.set(String::new());
+        }
+    }
+}
 
 async fn fetch_answer(
     source: &PromSource,
@@ -115,10 +130,10 @@ pub fn connect(st: MonState, source: PromSource) {
             st.live_status.set(LiveStatus::Error {
                 kind: "empty",
                 message: format!(
-                    "{}: the queries matched no series in the last {} minutes; check the \
+                    "{}: the queries matched no series in the {} fetched; check the \
                      metric names (the server's /graph page lists them) and the history",
                     source.base(),
-                    source.history_ms() / 60_000
+                    crate::core::source::duration(source.span_ms(now_epoch_ms()))
                 ),
                 retry_ms: None,
             });
@@ -130,10 +145,24 @@ pub fn connect(st: MonState, source: PromSource) {
         st.app.status.set(format!(
             "Prometheus: {} series, {} history",
             book.names().len(),
-            crate::core::source::duration(source.history_ms())
+            crate::core::source::duration(source.span_ms(now_epoch_ms()))
         ));
+        if source.is_replay() {
+            replayed(st, &source, &requests, book.names().len());
+            return;
+        }
         poll(st, source, book, backoff, w).await;
     });
+}
+
+/// A past range has been fetched and judged: nothing more will come, so nothing is polled.
+fn replayed(st: MonState, source: &Rc<PromSource>, requests: &[crate::core::live::RangeRequest], series: usize) {
+    let from_ms = requests.iter().map(|r| r.start_ms).min().unwrap_or(0);
+    let to_ms = requests.iter().map(|r| r.end_ms).max().unwrap_or(0);
+    if st.is_live_source(source) {
+        st.live_status
+            .set(LiveStatus::Replayed { series, from_ms, to_ms });
+    }
 }
 
 /// Polls the stream's live source after a recovery, from its newest journaled point.
@@ -141,6 +170,18 @@ pub fn resume(st: MonState, source: Rc<PromSource>) {
     let names = st.live_names.get_untracked();
     let newest = st.judged_ms.get_untracked();
     let book = SeriesBook::with_series(names.clone(), vec![newest; names.len()]);
+    if source.is_replay() {
+        // A recovered replay of a past range holds all of it already.
+        let (from_ms, to_ms) = source
+            .time_range()
+            .map_or((0, newest), |r| r.resolve(now_epoch_ms()));
+        st.live_status.set(LiveStatus::Replayed {
+            series: names.len(),
+            from_ms,
+            to_ms,
+        });
+        return;
+    }
     st.live_status.set(LiveStatus::Connecting);
     spawn_local(async move {
         let backoff = Backoff::new(now_epoch_ms() as u64);
@@ -220,6 +261,9 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
     let queries = RwSignal::new(String::new());
     let step_s = RwSignal::new(15.0_f64);
     let history_min = RwSignal::new(60.0_f64);
+    // The time range as typed (`now-6h`, RFC 3339): From empty means the last History.
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let signin = SignIn::new();
     // A shared link (`#/monitor?prom=…&query=…`) fills the form; a server on this page's
@@ -233,6 +277,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
         queries.set(source.queries().join("\n"));
         step_s.set(source.step_ms() as f64 / 1000.0);
         history_min.set(source.history_ms() as f64 / 60_000.0);
+        show_range(source, from, to);
         open.set(true);
     };
     match crate::ui::route::View::from_hash(&hash).prom_source() {
@@ -279,6 +324,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                 queries.set(source.queries().join("\n"));
                 step_s.set(source.step_ms() as f64 / 1000.0);
                 history_min.set(source.history_ms() as f64 / 60_000.0);
+                show_range(&source, from, to);
                 signin.fill(source.base());
             }
         }
@@ -299,12 +345,20 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
     });
     let submit = move |e: ev::SubmitEvent| {
         e.prevent_default();
-        let built = PromSource::builder()
-            .base(&url.get_untracked())
-            .queries(&queries.get_untracked())
-            .step_ms((step_s.get_untracked() * 1000.0).round() as i64)
-            .history_ms((history_min.get_untracked() * 60_000.0).round() as i64)
-            .build();
+        let range = TimeRange::parse(Some(&from.get_untracked()), Some(&to.get_untracked()))
+            .map_err(|e| LiveError::Setting {
+                field: "Time range",
+                message: e.to_string(),
+            });
+        let built = range.and_then(|range| {
+            PromSource::builder()
+                .base(&url.get_untracked())
+                .queries(&queries.get_untracked())
+                .step_ms((step_s.get_untracked() * 1000.0).round() as i64)
+                .history_ms((history_min.get_untracked() * 60_000.0).round() as i64)
+                .range(range)
+                .build()
+        });
         let signed = built.and_then(|source| signin.keep(source.base()).map(|note| (source, note)));
         match signed {
             Ok((source, note)) => {
@@ -339,9 +393,22 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                 </label>
                 <label>"History, min "
                     <input id="prom-history" type="number" min="0" step="any"
+                        disabled=move || !from.get().trim().is_empty()
                         title="Minutes of history fetched first, so the detectors have learnt the metric before the first live point"
                         prop:value=move || history_min.get().to_string()
                         on:change=move |e| if let Some(v) = number(&e) { history_min.set(v) } />
+                </label>
+                <label>"From "
+                    <input id="prom-from" type="text" size="20" placeholder="now-1h"
+                        title="Start of the range fetched first: an RFC 3339 time (2026-12-06T10:00:00Z) or relative to now (now-6h; units s, m, h, d, w). Empty: the last History minutes."
+                        prop:value=move || from.get()
+                        on:input=move |e| from.set(event_target_value(&e)) />
+                </label>
+                <label>"To "
+                    <input id="prom-to" type="text" size="20" placeholder="now"
+                        title="End of the range: empty or now follows the present (live polling); any other time replays that past range, fetched once and not polled."
+                        prop:value=move || to.get()
+                        on:input=move |e| to.set(event_target_value(&e)) />
                 </label>
                 <SignInFields signin open_when=Signal::derive(move || st.live_status.with(|s| matches!(s, LiveStatus::Error { kind: "auth", .. }))) />
                 <button id="prom-connect" type="submit">"Connect"</button>
@@ -374,6 +441,11 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                         }
                         s
                     }
+                    LiveStatus::Replayed { series, from_ms, to_ms } => format!(
+                        "Replay of a past range: {series} series from {} to {}; not polling (the range has a fixed end).",
+                        crate::core::time::format_iso_seconds(from_ms.div_euclid(1000)),
+                        crate::core::time::format_iso_seconds(to_ms.div_euclid(1000))
+                    ),
                     LiveStatus::Error { message, retry_ms, .. } => match retry_ms {
                         Some(ms) => format!("{message} (retrying in {} s)", (ms + 999) / 1000),
                         None => message,

@@ -8,6 +8,7 @@ mod charts;
 mod controls;
 mod detection;
 mod eval;
+mod feed;
 mod live;
 mod source;
 mod state;
@@ -37,7 +38,7 @@ pub fn MonitorPage() -> impl IntoView {
         move |f| source::open_file(st, f, source::Purpose::Replay),
         move || st.toggle(),
     );
-    let is_sim = move || st.file.with(|f| f.is_none()) && st.live.with(Option::is_none);
+    let is_sim = move || st.file.with(|f| f.is_none()) && !st.is_live();
 
     view! {
         <div class="workspace-head">

@@ -57,15 +57,25 @@ fn picked(e: &ev::Event) -> Option<web_sys::File> {
 pub fn SourceBar() -> impl IntoView {
     let st = expect_context::<MonState>();
     let is_file = move || st.file.with(|f| f.is_some());
-    let is_live = move || st.live.with(Option::is_some);
-    // The Prometheus form is open while the user fills it or a live stream runs.
+    let is_live = move || st.is_live();
+    // The Prometheus form is open while the user fills it or a Prometheus stream runs;
+    // the event-feed form likewise. One at a time.
     let prom_open = RwSignal::new(false);
+    let feed_open = RwSignal::new(false);
     Effect::new(move |_| {
-        if is_live() {
+        if st.live.with(Option::is_some) {
             prom_open.set(true);
+            feed_open.set(false);
         }
     });
-    let is_sim = move || !is_file() && !is_live() && !prom_open.get();
+    Effect::new(move |_| {
+        if st.event_feed.with(Option::is_some) {
+            feed_open.set(true);
+            prom_open.set(false);
+        }
+    });
+    let form_open = move || prom_open.get() || feed_open.get();
+    let is_sim = move || !is_file() && !is_live() && !form_open();
     let on_replay = move |e: ev::Event| {
         if let Some(f) = picked(&e) {
             open_file(st, f, Purpose::Replay);
@@ -84,11 +94,12 @@ pub fn SourceBar() -> impl IntoView {
                     class:active=is_sim
                     on:click=move |_| {
                         prom_open.set(false);
+                        feed_open.set(false);
                         if is_file() || is_live() { st.use_simulator() }
                     }>"Simulator"</button>
-                <span class="button file-picker" class:active=move || is_file() && !prom_open.get() role="radio"
-                    aria-checked=move || (is_file() && !prom_open.get()).to_string()
-                    on:click=move |_| prom_open.set(false)>
+                <span class="button file-picker" class:active=move || is_file() && !form_open() role="radio"
+                    aria-checked=move || (is_file() && !form_open()).to_string()
+                    on:click=move |_| { prom_open.set(false); feed_open.set(false); }>
                     "Replay a file…"
                     <input id="monitor-file-input" type="file" accept=accept
                         aria-label="Replay a metric file: CSV with a time column and numeric columns, or a Prometheus query JSON"
@@ -97,7 +108,11 @@ pub fn SourceBar() -> impl IntoView {
                 <button id="monitor-use-prom" role="radio" aria-checked=move || prom_open.get().to_string()
                     class:active=move || prom_open.get()
                     title="Watch metrics live from a Prometheus server (or Mimir, Thanos, VictoriaMetrics)"
-                    on:click=move |_| prom_open.set(true)>"Prometheus…"</button>
+                    on:click=move |_| { prom_open.set(true); feed_open.set(false); }>"Prometheus…"</button>
+                <button id="monitor-use-feed" role="radio" aria-checked=move || feed_open.get().to_string()
+                    class:active=move || feed_open.get()
+                    title="Follow metric points a pipeline pushes: NDJSON polled from a URL, or Server-Sent Events"
+                    on:click=move |_| { feed_open.set(true); prom_open.set(false); }>"Event feed…"</button>
             </span>
             <span class="button file-picker" title="Fit each metric's first model on this file (matched by metric name), so judging starts at once">
                 "Training file…"
@@ -122,6 +137,11 @@ pub fn SourceBar() -> impl IntoView {
             })}
             <span class="dataset-name" id="monitor-source-name">
                 {move || match st.file.get() {
+                    _ if st.event_feed.with(Option::is_some) => format!(
+                        "Event feed {} · {} series",
+                        st.event_feed.with(|f| f.as_ref().map(|f| f.url().to_string()).unwrap_or_default()),
+                        st.live_names.with(Vec::len)
+                    ),
                     _ if is_live() => format!(
                         "Prometheus {} · {} series",
                         st.live.with(|l| l.as_ref().map(|l| l.base().to_string()).unwrap_or_default()),
@@ -134,6 +154,7 @@ pub fn SourceBar() -> impl IntoView {
             <span class="hint">"or drop a file here"</span>
         </div>
         <super::live::LiveForm open=prom_open />
+        <super::feed::FeedForm open=feed_open />
         {move || st.file.get().filter(|f| !f.table.notes.is_empty()).map(|f| view! {
             <div class="panel notes" id="monitor-notes" role="status">
                 <strong>{format!("Reading {} fixed or found:", f.name)}</strong>

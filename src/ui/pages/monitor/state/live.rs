@@ -35,6 +35,15 @@ pub enum LiveStatus {
         /// Server warnings of the last answer.
         warnings: Vec<String>,
     },
+    /// A past time range was fetched and judged; a range with a fixed end is not polled.
+    Replayed {
+        /// Series fetched.
+        series: usize,
+        /// Range start, epoch ms.
+        from_ms: i64,
+        /// Range end, epoch ms.
+        to_ms: i64,
+    },
     /// The last request failed; `retry_ms` is the wait before the next attempt (None: no
     /// retry, the settings or the query must change).
     Error {
@@ -57,6 +66,7 @@ impl LiveStatus {
             LiveStatus::Connecting => "connecting",
             LiveStatus::Backfilling { .. } => "backfilling",
             LiveStatus::Live { .. } => "live",
+            LiveStatus::Replayed { .. } => "replayed",
             LiveStatus::Error { .. } => "error",
             LiveStatus::Stopped => "stopped",
         }
@@ -68,6 +78,7 @@ impl MonState {
     /// with the backfilled `events` (in time order) judged at once.
     pub fn start_live(&self, source: Rc<PromSource>, names: Vec<String>, events: Vec<Event>) {
         self.player.pause(*self);
+        self.leave_feed();
         self.file.set(None);
         self.runaway.set(None);
         self.live_names.set(names);
@@ -77,8 +88,16 @@ impl MonState {
     }
 
     /// Takes a poll's new points (in time order) and the series that joined with them
-    /// (`fresh`: their names, in id order after the known ones), and judges them.
+    /// (`fresh`: their names, in id order after the known ones), judges them and shows it.
     pub fn live_receive(&self, fresh: &[String], events: Vec<Event>) {
+        if self.live_take(fresh, events) {
+            self.publish();
+        }
+    }
+
+    /// [`MonState::live_receive`] without showing it; whether points came. The points go
+    /// through the write-ahead path: journaled now, judged once the journal holds them.
+    pub(super) fn live_take(&self, fresh: &[String], events: Vec<Event>) -> bool {
         if !fresh.is_empty() {
             let mut detect =
                 crate::core::detect::DetectConfig::with_train_ms(self.train_ms.get_untracked());
@@ -108,8 +127,10 @@ impl MonState {
             });
         }
         let Some(newest) = events.last().map(Event::t_ms) else {
-            return;
+            return false;
         };
+        // A lagging series' points may be older than the clock: the clock never goes back.
+        let newest = newest.max(self.position_ms.get_untracked());
         self.feed.update_value(|f| {
             if let Some(feed) = f.as_mut() {
                 feed.receive(events);
@@ -117,7 +138,7 @@ impl MonState {
         });
         self.position_ms.set(newest);
         self.feed_until(newest);
-        self.publish();
+        true
     }
 
     /// Whether `source` is still the stream's live source (a loop for an older one stops).

@@ -7,10 +7,12 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
+mod feed;
 mod live;
 mod recovery;
 mod wal;
 
+pub use feed::FeedCounts;
 pub use live::LiveStatus;
 
 use crate::core::detect::{DetectConfig, DetectorChoice, DetectorKind, Sensitivity};
@@ -86,6 +88,17 @@ pub struct MonState {
     pub live_restart: RwSignal<Option<Rc<crate::core::live::PromSource>>, LocalStorage>,
     /// A live source whose history is being fetched (not the stream's yet).
     pub connecting: StoredValue<Option<Rc<crate::core::live::PromSource>>, LocalStorage>,
+    /// The event feed of metric points, when the stream follows one (the file and the
+    /// Prometheus source are then None).
+    pub event_feed: RwSignal<Option<Rc<crate::core::live::events::EventFeed>>, LocalStorage>,
+    /// Where the event feed stands.
+    pub feed_status: RwSignal<crate::ui::event_feed::FeedStatus>,
+    /// What the feed's answers held besides new points, since connecting.
+    pub feed_counts: RwSignal<FeedCounts>,
+    /// Reads the feed's answers (series ids, the newest point of each).
+    feed_reader: StoredValue<crate::core::live::events::MetricReader, LocalStorage>,
+    /// The feed's open event stream, when it is one.
+    feed_stream: StoredValue<Option<crate::ui::event_feed::SseConn>, LocalStorage>,
     /// The training file, if one was given.
     pub training: RwSignal<Option<Rc<MetricFile>>, LocalStorage>,
     /// Metrics whose detector started from the training file, with its point count.
@@ -159,6 +172,11 @@ impl MonState {
             live_names: RwSignal::new(Vec::new()),
             connecting: StoredValue::new_local(None),
             live_restart: RwSignal::new_local(None),
+            event_feed: RwSignal::new_local(None),
+            feed_status: RwSignal::new(Default::default()),
+            feed_counts: RwSignal::new(FeedCounts::default()),
+            feed_reader: StoredValue::new_local(Default::default()),
+            feed_stream: StoredValue::new_local(None),
             training: RwSignal::new_local(None),
             pretrained: RwSignal::new(Vec::new()),
             train_ms: RwSignal::new(DetectConfig::default().train_ms),
@@ -219,7 +237,7 @@ impl MonState {
 
     /// Names of the stream's metrics, in series order (tracked).
     pub fn metric_names(&self) -> Vec<String> {
-        if self.live.with(Option::is_some) {
+        if self.is_live() {
             return self.live_names.get();
         }
         match self.file.get() {
@@ -343,6 +361,11 @@ impl MonState {
             self.live_restart.set(Some(source));
             return;
         }
+        if let Some(feed) = self.event_feed.get_untracked() {
+            // New detectors read the feed again from everything it holds.
+            self.start_feed((*feed).clone());
+            return;
+        }
         self.restart();
     }
 
@@ -397,9 +420,10 @@ impl MonState {
         };
         let live = self.live.get_untracked();
         let (feed, names) = match self.file.get_untracked() {
-            _ if live.is_some() => {
+            _ if self.is_live_untracked() => {
                 let names = self.live_names.get_untracked();
-                let step = live.as_ref().map_or(15_000, |l| l.step_ms());
+                // An event feed has no step; its points come when they come.
+                let step = live.as_ref().map_or(1_000, |l| l.step_ms());
                 (
                     Feed::new_live(names.clone(), step, &detect, &choices, eval_ms),
                     names,
@@ -523,6 +547,17 @@ impl MonState {
             self.live.set(None);
             self.live_status.set(LiveStatus::Idle);
         }
+        self.leave_feed();
+    }
+
+    /// Whether the stream comes from a live source, Prometheus or an event feed (tracked).
+    pub fn is_live(&self) -> bool {
+        self.live.with(Option::is_some) || self.event_feed.with(Option::is_some)
+    }
+
+    /// [`MonState::is_live`], untracked.
+    pub fn is_live_untracked(&self) -> bool {
+        untrack(|| self.is_live())
     }
 
     /// Back to the built-in simulator.
@@ -572,7 +607,7 @@ impl MonState {
     /// Starts the clock (a finished file starts over).
     pub fn play(&self) {
         // A live stream's clock is the source's: new points are judged as they arrive.
-        if self.recovering.get_untracked() || self.live.with_untracked(Option::is_some) {
+        if self.recovering.get_untracked() || self.is_live_untracked() {
             return;
         }
         self.player.play(*self);
@@ -580,7 +615,7 @@ impl MonState {
 
     /// Start or pause.
     pub fn toggle(&self) {
-        if self.recovering.get_untracked() || self.live.with_untracked(Option::is_some) {
+        if self.recovering.get_untracked() || self.is_live_untracked() {
             return;
         }
         self.player.toggle(*self);

@@ -62,7 +62,7 @@ impl MonState {
         self.journal.set(Some(svc));
         match restored {
             Ok(r) => match r.engine.snapshot {
-                Some(snapshot) => match self.restore_snapshot(*snapshot, source) {
+                Some(snapshot) => match self.restore_snapshot(*snapshot, source, &names) {
                     Ok(done) => self.replay(r.engine.events, done, note),
                     Err(e) => {
                         self.error
@@ -108,6 +108,7 @@ impl MonState {
                 detectors: self.detectors.get_untracked(),
                 rules: self.rules.get_untracked(),
                 live: self.live.get_untracked().map(|l| (*l).clone()),
+                feed: self.event_feed.get_untracked().map(|f| (*f).clone()),
             },
             feed,
             incidents,
@@ -210,6 +211,7 @@ impl MonState {
         &self,
         snapshot: Snapshot,
         source: Option<Result<SourceFile, String>>,
+        journal_names: &[String],
     ) -> Result<(u64, i64), String> {
         let Snapshot {
             settings,
@@ -223,15 +225,34 @@ impl MonState {
         let file = match (&feed.source, source) {
             (Source::Sim(_), _) => None,
             (Source::Live { .. }, _) => {
-                let Some(live) = settings.live.clone() else {
-                    return Err("the live source's settings are missing from the journal".into());
-                };
+                // Series that joined after the checkpoint are named in the journal: their
+                // tracks come back before the events after it are judged.
+                let mut detect = crate::core::detect::DetectConfig::with_train_ms(settings.train_ms);
+                detect.level = settings.level;
+                detect.periods = settings.periods.clone();
+                for name in journal_names.iter().skip(feed.tracks.len()) {
+                    feed.add_series(name.clone(), &detect, &settings.detectors)?;
+                }
                 self.live_names
                     .set(feed.tracks.iter().map(|t| t.name.clone()).collect());
-                // The polling loop sees a live source with no loop and resumes it from
-                // the newest journaled point.
-                self.live.set(Some(Rc::new(live)));
-                self.live_status.set(super::LiveStatus::Idle);
+                match (settings.live.clone(), settings.feed.clone()) {
+                    // The polling loop sees a live source with no loop and resumes it from
+                    // the newest journaled point.
+                    (Some(live), _) => {
+                        self.live.set(Some(Rc::new(live)));
+                        self.live_status.set(super::LiveStatus::Idle);
+                    }
+                    // The feed form sees a feed with no loop and resumes it the same way.
+                    (None, Some(f)) => {
+                        self.event_feed.set(Some(Rc::new(f)));
+                        self.feed_status.set(Default::default());
+                    }
+                    (None, None) => {
+                        return Err(
+                            "the live source's settings are missing from the journal".into()
+                        )
+                    }
+                }
                 None
             }
             (Source::File { .. }, Some(Ok(stored))) => {
@@ -268,6 +289,10 @@ impl MonState {
         self.feed.set_value(Some(feed));
         self.drop_waiting(position_ms);
         self.incidents.set_monitor(Some(incidents));
+        if self.is_live_untracked() {
+            let all = self.live_names.get_untracked();
+            self.incidents.with_monitor(|book| book.set_names(all));
+        }
         self.injections.set_value(injections);
         self.injected.set(injected);
         self.judged.set_value(events);

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::error::LiveError;
 use crate::core::event::{Event, MetricEvent};
 use crate::core::source::{read_prometheus_json, Note, SourceError};
+use crate::core::time::range::{RangeError, TimeBound, TimeRange};
 
 /// Points per series one request asks for at most (Prometheus' limit is 11,000).
 pub const MAX_POINTS: i64 = 10_000;
@@ -40,6 +41,10 @@ pub struct PromSource {
     queries: Vec<String>,
     step_ms: i64,
     history_ms: i64,
+    /// A range from a link or the form: it replaces `history_ms`, and a fixed end makes
+    /// the source a replay of that range (backfilled, never polled).
+    #[serde(default)]
+    range: Option<TimeRange>,
 }
 
 /// Builds a [`PromSource`], refusing settings a server would refuse or that make no sense.
@@ -49,6 +54,7 @@ pub struct PromSourceBuilder {
     queries: Vec<String>,
     step_ms: Option<i64>,
     history_ms: Option<i64>,
+    range: Option<TimeRange>,
 }
 
 impl PromSourceBuilder {
@@ -79,6 +85,12 @@ impl PromSourceBuilder {
     /// History to backfill before judging live points, ms (default one hour).
     pub fn history_ms(mut self, ms: i64) -> Self {
         self.history_ms = Some(ms);
+        self
+    }
+
+    /// The time range to fetch instead of the last `history_ms` (see [`TimeRange`]).
+    pub fn range(mut self, range: Option<TimeRange>) -> Self {
+        self.range = range;
         self
     }
 
@@ -167,11 +179,29 @@ impl PromSourceBuilder {
                 ),
             ));
         }
+        if let Some(r) = &self.range {
+            // A span known without a clock (both ends fixed, or both relative) is checked
+            // now; a mixed one is cut to the longest history when it is fetched.
+            let span = match (r.from, r.to) {
+                (TimeBound::At { ms: a }, TimeBound::At { ms: b }) => Some(b - a),
+                (TimeBound::Ago { ago_ms: a }, TimeBound::Ago { ago_ms: b }) => Some(a - b),
+                _ => None,
+            };
+            if span.is_some_and(|s| s > MAX_HISTORY_MS) {
+                return Err(setting(
+                    "Time range",
+                    "longer than 30 days; fetch a shorter range (Prometheus would refuse \
+                     it anyway at this step)"
+                        .into(),
+                ));
+            }
+        }
         Ok(PromSource {
             base,
             queries: self.queries,
             step_ms,
             history_ms,
+            range: self.range,
         })
     }
 }
@@ -214,8 +244,9 @@ impl PromSource {
     }
 
     /// The source as a link's query parameters: `prom` (the server), `query` (once per
-    /// query), `step` (seconds) and `history` (minutes), as [`PromSource::from_query`] reads
-    /// them.
+    /// query), `step` (seconds), and `history` (minutes) or the time range `from` and `to`
+    /// (see [`TimeRange`]; `to` left out when it is now), as [`PromSource::from_query`]
+    /// reads them.
     ///
     /// ```
     /// use pipescope::core::live::PromSource;
@@ -224,6 +255,9 @@ impl PromSource {
     /// assert_eq!(q, "prom=%2Fprom&query=up&query=rate%28x%5B5m%5D%29&step=15&history=60");
     /// assert_eq!(PromSource::from_query(&q).unwrap().unwrap(), src);
     /// assert!(PromSource::from_query("other=1").is_none());
+    /// let past = PromSource::from_query("prom=/p&query=up&from=2026-12-01T00:00:00Z&to=2026-12-01T06:00:00Z").unwrap().unwrap();
+    /// assert!(past.is_replay());
+    /// assert_eq!(past.to_query(), "prom=%2Fp&query=up&step=15&from=2026-12-01T00%3A00%3A00Z&to=2026-12-01T06%3A00%3A00Z");
     /// ```
     pub fn to_query(&self) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
@@ -232,7 +266,17 @@ impl PromSource {
             q.append_pair("query", query);
         }
         q.append_pair("step", &seconds(self.step_ms));
-        q.append_pair("history", &format!("{}", self.history_ms as f64 / 60_000.0));
+        match &self.range {
+            Some(r) => {
+                q.append_pair("from", &r.from.text());
+                if !r.follows_now() {
+                    q.append_pair("to", &r.to.text());
+                }
+            }
+            None => {
+                q.append_pair("history", &format!("{}", self.history_ms as f64 / 60_000.0));
+            }
+        }
         q.finish()
     }
 
@@ -241,6 +285,7 @@ impl PromSource {
     pub fn from_query(query: &str) -> Option<Result<PromSource, LiveError>> {
         let mut b = PromSource::builder();
         let mut any = false;
+        let (mut from, mut to) = (None, None);
         let number = |field: &'static str, v: &str, unit: f64| {
             v.trim()
                 .parse::<f64>()
@@ -267,10 +312,19 @@ impl PromSource {
                     Ok(ms) => b = b.history_ms(ms),
                     Err(e) => return Some(Err(e)),
                 },
+                "from" => from = Some(v.into_owned()),
+                "to" => to = Some(v.into_owned()),
                 _ => {}
             }
         }
-        any.then(|| b.build())
+        if !any {
+            return None;
+        }
+        Some(
+            TimeRange::parse(from.as_deref(), to.as_deref())
+                .map_err(range_setting)
+                .and_then(|range| b.range(range).build()),
+        )
     }
 
     /// Whether the server is on the page's own origin (a path, not an address).
@@ -293,10 +347,41 @@ impl PromSource {
         t_ms.div_euclid(self.step_ms) * self.step_ms
     }
 
-    /// The requests that backfill the history before `now_ms`, oldest first.
+    /// The time range fetched instead of the last [`PromSource::history_ms`], if any.
+    pub fn time_range(&self) -> Option<&TimeRange> {
+        self.range.as_ref()
+    }
+
+    /// Whether the source replays a past range (its time range has a fixed end): it is
+    /// backfilled and then not polled.
+    pub fn is_replay(&self) -> bool {
+        self.range.is_some_and(|r| !r.follows_now())
+    }
+
+    /// The history fetched first, ms, with now at `now_ms`: the time range's span (never
+    /// beyond now, at most 30 days), else [`PromSource::history_ms`].
+    pub fn span_ms(&self, now_ms: i64) -> i64 {
+        match &self.range {
+            Some(r) => {
+                let (start, end) = r.resolve(now_ms);
+                (end.min(now_ms) - start).clamp(0, MAX_HISTORY_MS)
+            }
+            None => self.history_ms,
+        }
+    }
+
+    /// The requests that backfill the history before `now_ms` (or the time range, cut
+    /// at now), oldest first.
     pub fn backfill(&self, now_ms: i64) -> Vec<RangeRequest> {
-        let end = self.align_down(now_ms - self.lag_ms());
-        let start = self.align_down(end - self.history_ms);
+        let live_end = now_ms - self.lag_ms();
+        let end = match &self.range {
+            Some(r) => self.align_down(r.to.resolve(now_ms).min(live_end)),
+            None => self.align_down(live_end),
+        };
+        let start = self.align_down(end - self.span_ms(now_ms));
+        if start > end {
+            return Vec::new();
+        }
         self.split(start, end)
     }
 
@@ -304,8 +389,11 @@ impl PromSource {
     /// oldest first; none when no new evaluation time has come. A long outage is caught
     /// up to the history length at most.
     pub fn poll(&self, after_ms: i64, now_ms: i64) -> Vec<RangeRequest> {
+        if self.is_replay() {
+            return Vec::new();
+        }
         let end = self.align_down(now_ms - self.lag_ms());
-        let from = after_ms.max(end - self.history_ms);
+        let from = after_ms.max(end - self.span_ms(now_ms));
         let start = self.align_down(from) + self.step_ms;
         if start > end {
             return Vec::new();
@@ -392,6 +480,14 @@ impl PromSource {
             }
             Err(error) => Err(LiveError::Response { server, error }),
         }
+    }
+}
+
+/// A link's time range that does not read, as a setting of the source.
+fn range_setting(e: RangeError) -> LiveError {
+    LiveError::Setting {
+        field: "Time range",
+        message: e.to_string(),
     }
 }
 
@@ -536,167 +632,4 @@ impl SeriesBook {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn src(step_ms: i64, history_ms: i64) -> PromSource {
-        PromSource::builder()
-            .base("http://prom:9090/")
-            .queries("up\nrate(x[1m])\n\n")
-            .step_ms(step_ms)
-            .history_ms(history_ms)
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn settings_out_of_range_name_the_field() {
-        let e = |b: PromSourceBuilder| b.build().unwrap_err().to_string();
-        assert!(e(PromSource::builder().queries("up")).starts_with("Server:"));
-        assert!(
-            e(PromSource::builder().base("prom:9090").queries("up")).contains("http://prom:9090")
-        );
-        assert!(e(PromSource::builder().base("/p?x=1").queries("up")).contains("?query"));
-        assert!(e(PromSource::builder().base("/p").queries("  \n")).starts_with("Queries:"));
-        assert!(e(PromSource::builder().base("/p").queries("up").step_ms(0)).starts_with("Step:"));
-        assert!(e(PromSource::builder()
-            .base("/p")
-            .queries("up")
-            .history_ms(-1))
-        .starts_with("History:"));
-        let many = (0..=MAX_QUERIES)
-            .map(|i| format!("q{i}"))
-            .collect::<Vec<_>>()
-            .join("\n");
-        assert!(e(PromSource::builder().base("/p").queries(&many)).contains("at most"));
-    }
-
-    #[test]
-    fn a_week_at_a_minute_backfills_in_aligned_chunks_under_the_limit() {
-        let s = src(60_000, 7 * 86_400_000);
-        let now = 1_700_000_123_456;
-        let reqs = s.backfill(now);
-        // 10,081 points per query: two chunks of each of the two queries.
-        assert_eq!(reqs.len(), 4);
-        for r in &reqs {
-            assert_eq!(r.start_ms % 60_000, 0);
-            assert_eq!(r.end_ms % 60_000, 0);
-            assert!((r.end_ms - r.start_ms) / 60_000 + 1 <= MAX_POINTS);
-        }
-        let q0: Vec<_> = reqs.iter().filter(|r| r.query == 0).collect();
-        assert_eq!(
-            q0[1].start_ms,
-            q0[0].end_ms + 60_000,
-            "chunks meet without overlap"
-        );
-        assert!(q0[1].end_ms <= now - s.lag_ms());
-        assert!(now - s.lag_ms() - q0[1].end_ms < 60_000);
-        assert_eq!(q0[1].end_ms - q0[0].start_ms, 7 * 86_400_000);
-    }
-
-    #[test]
-    fn polls_ask_only_for_new_evaluation_times_and_cap_a_long_outage() {
-        let s = src(15_000, 3_600_000);
-        let last = 1_700_000_010_000 - 1_700_000_010_000 % 15_000;
-        assert!(s.poll(last, last + 10_000).is_empty(), "no new step yet");
-        let r = s.poll(last, last + 15_000 + s.lag_ms());
-        assert_eq!(r.len(), 2);
-        assert_eq!((r[0].start_ms, r[0].end_ms), (last + 15_000, last + 15_000));
-        let day_later = s.poll(last, last + 86_400_000);
-        assert!(day_later[0].start_ms >= last + 86_400_000 - 3_600_000 - 15_000);
-    }
-
-    #[test]
-    fn urls_encode_the_query_and_the_times_in_seconds() {
-        let s = src(500, 60_000);
-        let url = s.url(&RangeRequest {
-            query: 1,
-            start_ms: 1_000,
-            end_ms: 2_500,
-        });
-        assert_eq!(
-            url,
-            "http://prom:9090/api/v1/query_range?query=rate%28x%5B1m%5D%29&start=1&end=2.5&step=0.5"
-        );
-    }
-
-    #[test]
-    fn answers_errors_and_empty_results_read_as_a_user_needs() {
-        let s = src(1_000, 60_000);
-        let ok =
-            br#"{"status":"success","warnings":["slow"],"data":{"resultType":"matrix","result":[
-            {"metric":{"__name__":"up","job":"a"},"values":[[1,"1"],[2,"NaN"],[3,"0"]]}]}}"#;
-        let a = s.read(200, ok).unwrap();
-        assert_eq!(a.series.len(), 1);
-        assert_eq!(a.series[0].0, "up{job=\"a\"}");
-        assert_eq!(a.series[0].1, vec![(1_000, 1.0), (3_000, 0.0)]);
-        assert!(a.notes.iter().any(|n| n.message.contains("slow")));
-        let empty = br#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
-        assert!(s.read(200, empty).unwrap().series.is_empty());
-        let bad = br#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected <EOF>"}"#;
-        let e = s.read(400, bad).unwrap_err();
-        assert_eq!(e.kind(), "prometheus");
-        assert!(!e.is_transient());
-        assert!(e.to_string().contains("parse error"), "{e}");
-        let proxy = b"<html><body><h1>502 Bad Gateway</h1></body></html>";
-        let e = s.read(502, proxy).unwrap_err();
-        assert_eq!(e.kind(), "http");
-        assert!(e.is_transient());
-        assert!(
-            e.to_string().contains("502 Bad Gateway") && !e.to_string().contains('<'),
-            "{e}"
-        );
-        let e = s.read(404, b"404 page not found").unwrap_err();
-        assert!(e.to_string().contains("base URL"), "{e}");
-        // A proxy asking for credentials: missing ones and refused ones read differently,
-        // and neither is retried (waiting does not fix them).
-        let e = s.read(401, b"Unauthorized").unwrap_err();
-        assert_eq!(e.kind(), "auth");
-        assert!(!e.is_transient());
-        assert!(e.to_string().contains("wants credentials"), "{e}");
-        let e = e.with_credentials_sent(true);
-        assert!(e.to_string().contains("refused the credentials"), "{e}");
-    }
-
-    #[test]
-    fn the_book_keeps_ids_and_drops_samples_already_taken() {
-        let mut book = SeriesBook::default();
-        let answer = |name: &str, s: &[(i64, f64)]| Answer {
-            series: vec![(name.to_string(), s.to_vec())],
-            notes: Vec::new(),
-        };
-        let (ev, fresh) = book.take(&[
-            answer("b", &[(1_000, 1.0), (2_000, 2.0)]),
-            answer("a", &[(1_000, 5.0)]),
-        ]);
-        assert_eq!(fresh, vec![0, 1]);
-        let keys: Vec<_> = ev
-            .iter()
-            .map(|e| match e {
-                Event::Metric(m) => (m.t_ms, m.series),
-                _ => unreachable!(),
-            })
-            .collect();
-        assert_eq!(keys, vec![(1_000, 0), (1_000, 1), (2_000, 0)]);
-        // An overlapping poll: only the new sample of b, and a is still id 1.
-        let (ev, fresh) = book.take(&[
-            answer("a", &[(1_000, 5.0), (3_000, 6.0)]),
-            answer("b", &[(2_000, 2.0)]),
-        ]);
-        assert!(fresh.is_empty());
-        assert_eq!(ev.len(), 1);
-        assert!(matches!(
-            ev[0],
-            Event::Metric(MetricEvent {
-                t_ms: 3_000,
-                series: 1,
-                ..
-            })
-        ));
-        assert_eq!(book.newest_ms(), Some(3_000));
-        // Resumed from a journal: the same ids, nothing taken twice.
-        let mut again = SeriesBook::with_series(book.names().to_vec(), vec![2_000, 3_000]);
-        let (ev, _) = again.take(&[answer("a", &[(3_000, 6.0), (4_000, 7.0)])]);
-        assert_eq!(ev.len(), 1);
-    }
-}
+mod tests;
