@@ -39,7 +39,10 @@ impl Server {
                 let depth = 12.0 + rng.normal();
                 self.lines.push((
                     t,
-                    format!("{{\"ts\":{},\"values\":{{\"queue_depth\":{depth}}}}}", t / 1000),
+                    format!(
+                        "{{\"ts\":{},\"values\":{{\"queue_depth\":{depth}}}}}",
+                        t / 1000
+                    ),
                 ));
             }
         }
@@ -67,8 +70,7 @@ impl Page {
     fn new() -> Page {
         Page {
             reader: MetricReader::default(),
-            feed: Feed::new_live(Vec::new(), 1_000, &DetectConfig::default(), &[], 30_000)
-                .unwrap(),
+            feed: Feed::new_live(Vec::new(), 1_000, &DetectConfig::default(), &[], 30_000).unwrap(),
             incidents: IncidentEngine::new(IncidentConfig::default(), Vec::new()).unwrap(),
             judged: 0,
         }
@@ -114,7 +116,12 @@ impl Page {
         let (names, newest) = feed
             .tracks
             .iter()
-            .map(|t| (t.name.clone(), t.history.back().map_or(i64::MIN, |p| p.t_ms)))
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.history.back().map_or(i64::MIN, |p| p.t_ms),
+                )
+            })
             .unzip();
         Page {
             reader: MetricReader::resume(names, newest),
@@ -163,7 +170,10 @@ fn a_fault_pages_and_clean_points_do_not() {
     assert!(
         incidents.iter().all(|i| i.opened_ms >= fault_start),
         "nothing opened before the fault: {:?}",
-        incidents.iter().map(|i| i.opened_ms - fault_start).collect::<Vec<_>>()
+        incidents
+            .iter()
+            .map(|i| i.opened_ms - fault_start)
+            .collect::<Vec<_>>()
     );
     assert!(incidents[0].opened_ms - fault_start <= 10_000);
 }
@@ -173,7 +183,10 @@ fn a_crash_resumes_since_the_newest_judged_point_and_ends_as_a_run_that_never_st
     let (straight, _) = run(None);
     for crash in [(10, 11), (20, 35), (5, 60)] {
         let (resumed, _) = run(Some(crash));
-        assert_eq!(resumed.judged, straight.judged, "crash {crash:?}: nothing lost, nothing twice");
+        assert_eq!(
+            resumed.judged, straight.judged,
+            "crash {crash:?}: nothing lost, nothing twice"
+        );
         assert_eq!(
             postcard::to_allocvec(&resumed.feed).unwrap(),
             postcard::to_allocvec(&straight.feed).unwrap(),
@@ -186,6 +199,10 @@ fn a_crash_resumes_since_the_newest_judged_point_and_ends_as_a_run_that_never_st
                 .map(|i| (i.id, i.severity, i.opened_ms, i.state))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(summary(&resumed), summary(&straight), "crash {crash:?}: the incidents");
+        assert_eq!(
+            summary(&resumed),
+            summary(&straight),
+            "crash {crash:?}: the incidents"
+        );
     }
 }

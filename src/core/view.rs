@@ -158,7 +158,10 @@ impl View {
                 None => {
                     return Some(Err(LiveError::Setting {
                         field: "Poll every",
-                        message: format!("'{}' is not a number of seconds", crate::core::text::clip(&v)),
+                        message: format!(
+                            "'{}' is not a number of seconds",
+                            crate::core::text::clip(&v)
+                        ),
                     }))
                 }
             },
@@ -170,10 +173,7 @@ impl View {
                 None => {
                     return Some(Err(LiveError::Setting {
                         field: "Delivery",
-                        message: format!(
-                            "'{}' is not ndjson or sse",
-                            crate::core::text::clip(&k)
-                        ),
+                        message: format!("'{}' is not ndjson or sse", crate::core::text::clip(&k)),
                     }))
                 }
             },
@@ -220,10 +220,11 @@ mod tests {
     #[test]
     fn a_time_range_reads_from_the_hash_with_typed_errors() {
         assert_eq!(View::from_hash("#/monitor?prom=%2Fp").time_range(), None);
-        let r = View::from_hash("#/monitor?from=2026-12-01T00%3A00%3A00Z&to=2026-12-01T06%3A00%3A00Z")
-            .time_range()
-            .unwrap()
-            .unwrap();
+        let r =
+            View::from_hash("#/monitor?from=2026-12-01T00%3A00%3A00Z&to=2026-12-01T06%3A00%3A00Z")
+                .time_range()
+                .unwrap()
+                .unwrap();
         assert!(!r.follows_now());
         assert_eq!(r.resolve(0).1 - r.resolve(0).0, 6 * 3_600_000);
         assert_eq!(
@@ -240,13 +241,25 @@ mod tests {
     fn an_event_feed_reads_from_the_hash() {
         let v = View::from_hash("#/monitor?feed=%2Fm");
         let f = v.event_feed().unwrap().unwrap();
-        assert_eq!((f.url(), f.kind(), f.poll_ms()), ("/m", FeedKind::Ndjson, 2_000));
+        assert_eq!(
+            (f.url(), f.kind(), f.poll_ms()),
+            ("/m", FeedKind::Ndjson, 2_000)
+        );
         assert!(View::from_hash("#/errors?feed=%2Fm").event_feed().is_none());
-        let e = View::from_hash("#/monitor?feed=%2Fm&kind=ws").event_feed().unwrap().unwrap_err();
+        let e = View::from_hash("#/monitor?feed=%2Fm&kind=ws")
+            .event_feed()
+            .unwrap()
+            .unwrap_err();
         assert!(e.to_string().starts_with("Delivery: 'ws'"), "{e}");
-        let e = View::from_hash("#/monitor?feed=%2Fm&poll=x").event_feed().unwrap().unwrap_err();
+        let e = View::from_hash("#/monitor?feed=%2Fm&poll=x")
+            .event_feed()
+            .unwrap()
+            .unwrap_err();
         assert!(e.to_string().starts_with("Poll every:"), "{e}");
-        let e = View::from_hash("#/monitor?feed=javascript%3Ax").event_feed().unwrap().unwrap_err();
+        let e = View::from_hash("#/monitor?feed=javascript%3Ax")
+            .event_feed()
+            .unwrap()
+            .unwrap_err();
         assert!(e.to_string().starts_with("URL:"), "{e}");
     }
 

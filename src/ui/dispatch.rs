@@ -142,7 +142,10 @@ impl Dispatch {
     }
 
     /// An event feed to follow (None: stop following) goes to `handler` (the Monitor's).
-    pub fn on_feed(&self, handler: impl Fn(Option<crate::core::live::events::EventFeed>) + 'static) {
+    pub fn on_feed(
+        &self,
+        handler: impl Fn(Option<crate::core::live::events::EventFeed>) + 'static,
+    ) {
         self.feed.set_value(Some(Rc::new(handler)));
     }
 

@@ -30,6 +30,14 @@ pub fn url_download(filename: &str, url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Offers what `canvas` shows as a PNG named `base`.png.
+pub fn canvas_png(canvas: &web_sys::HtmlCanvasElement, base: &str) -> Result<(), String> {
+    let url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(|e| format!("{e:?}"))?;
+    url_download(&format!("{base}.png"), &url)
+}
+
 /// A file name made safe from a dataset or column name.
 pub fn safe_name(s: &str) -> String {
     let cleaned: String = s

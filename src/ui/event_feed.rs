@@ -279,8 +279,7 @@ fn sse_connect<T: FeedTarget>(target: T, feed: Rc<EventFeed>, backoff: Rc<RefCel
                     target.set_status(FeedStatus::Live);
                 }
             });
-            let _ = source
-                .add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+            let _ = source.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
             beats.push(handler);
         }
         let heard = heard.clone();
@@ -380,8 +379,7 @@ fn sse_connect<T: FeedTarget>(target: T, feed: Rc<EventFeed>, backoff: Rc<RefCel
         gloo_timers::callback::Interval::new(every, move || {
             let quiet = js_sys::Date::now() - heard.get();
             // Only an open stream can stall: a broken one is already being retried.
-            if source.ready_state() != web_sys::EventSource::OPEN || (quiet as i64) < stall_ms
-            {
+            if source.ready_state() != web_sys::EventSource::OPEN || (quiet as i64) < stall_ms {
                 return;
             }
             source.close();
@@ -409,4 +407,17 @@ fn sse_connect<T: FeedTarget>(target: T, feed: Rc<EventFeed>, backoff: Rc<RefCel
             _watchdog: Some(watchdog),
         });
     });
+}
+
+/// The number of seconds typed in the input that fired `e` (a feed form's poll interval),
+/// or None when it is not a finite number.
+pub fn seconds(e: &leptos::ev::Event) -> Option<f64> {
+    use wasm_bindgen::JsCast;
+    let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
+    input
+        .value()
+        .trim()
+        .parse()
+        .ok()
+        .filter(|x: &f64| x.is_finite())
 }

@@ -105,8 +105,8 @@ fn files_take_text_or_bytes_and_a_name() {
     )
     .unwrap_err();
     assert!(e.error.to_string().contains("function"));
-    let e = cmd(json!({"pipescope": 1, "type": "file", "name": "a\u{0}b", "data": ""}))
-        .unwrap_err();
+    let e =
+        cmd(json!({"pipescope": 1, "type": "file", "name": "a\u{0}b", "data": ""})).unwrap_err();
     assert_eq!(e.code(), "field");
     let long = "x".repeat(300);
     assert!(cmd(json!({"pipescope": 1, "type": "file", "name": long, "data": ""})).is_err());
@@ -123,38 +123,50 @@ fn sources_are_checked_like_the_form() {
     let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/prom"})).unwrap_err();
     assert_eq!(e.code(), "source");
     assert!(e.to_string().contains("PromQL"), "{e}");
-    let e = cmd(
-        json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "step": "15"}),
-    )
-    .unwrap_err();
+    let e =
+        cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "step": "15"}))
+            .unwrap_err();
     assert_eq!(
         e.to_string(),
         "'step' should be a number of seconds, not a string (\"15\")"
     );
     let e = cmd(json!({"pipescope": 1, "type": "source", "query": "up"})).unwrap_err();
     assert!(e.to_string().contains("'source' needs 'prom'"));
-    let c = cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "from": "now-6h"})).unwrap();
+    let c = cmd(
+        json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "from": "now-6h"}),
+    )
+    .unwrap();
     let Command::Source { source } = c else {
         panic!("{c:?}")
     };
     assert!(source.time_range().is_some_and(|r| r.follows_now()));
-    let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "from": "soon"})).unwrap_err();
-    assert!(e.to_string().contains("from: 'soon'"), "{e}");
     let e =
-        cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": [1]})).unwrap_err();
+        cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": "up", "from": "soon"}))
+            .unwrap_err();
+    assert!(e.to_string().contains("from: 'soon'"), "{e}");
+    let e = cmd(json!({"pipescope": 1, "type": "source", "prom": "/p", "query": [1]})).unwrap_err();
     assert!(e.to_string().contains("an array holding a number"), "{e}");
 }
 
 #[test]
 fn a_source_with_a_feed_follows_it() {
-    let c = cmd(json!({"pipescope": 1, "type": "source", "feed": "/points", "kind": "sse", "poll": 1})).unwrap();
+    let c =
+        cmd(json!({"pipescope": 1, "type": "source", "feed": "/points", "kind": "sse", "poll": 1}))
+            .unwrap();
     assert_eq!(c.kind(), "source");
     let Command::Feed { feed } = c else {
         panic!("{c:?}")
     };
-    assert_eq!((feed.url(), feed.kind(), feed.poll_ms()), ("/points", FeedKind::Sse, 1_000));
-    let e = cmd(json!({"pipescope": 1, "type": "source", "feed": "/points", "kind": "ws"})).unwrap_err();
-    assert_eq!(e.to_string(), "'kind' should be ndjson or sse, not a string (\"ws\")");
+    assert_eq!(
+        (feed.url(), feed.kind(), feed.poll_ms()),
+        ("/points", FeedKind::Sse, 1_000)
+    );
+    let e = cmd(json!({"pipescope": 1, "type": "source", "feed": "/points", "kind": "ws"}))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "'kind' should be ndjson or sse, not a string (\"ws\")"
+    );
     let e = cmd(json!({"pipescope": 1, "type": "source", "feed": "ftp://x"})).unwrap_err();
     assert_eq!(e.code(), "source");
 }

@@ -61,12 +61,9 @@ impl fmt::Display for RangeError {
                  or a time relative to now like now-6h (units s, m, h, d, w)",
                 clip(value)
             ),
-            RangeError::Order { from, to } => write!(
-                f,
-                "from ({}) must be before to ({})",
-                clip(from),
-                clip(to)
-            ),
+            RangeError::Order { from, to } => {
+                write!(f, "from ({}) must be before to ({})", clip(from), clip(to))
+            }
             RangeError::NoStart => write!(f, "to: give a from as well (e.g. from=now-6h)"),
         }
     }
@@ -112,7 +109,9 @@ impl TimeBound {
             };
             let mut ago: i64 = 0;
             while !rest.is_empty() {
-                let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+                let digits = rest
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(rest.len());
                 if digits == 0 {
                     return Err(bad("has no number before its unit"));
                 }
@@ -130,7 +129,8 @@ impl TimeBound {
             }
             return Ok(TimeBound::Ago { ago_ms: ago });
         }
-        let dated = t.len() >= 10 && t.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        let dated = t.len() >= 10
+            && t.as_bytes()[..4].iter().all(u8::is_ascii_digit)
             && t.as_bytes()[4] == b'-';
         if !dated {
             return Err(bad("is neither a date and time nor relative to now"));
@@ -244,7 +244,14 @@ mod tests {
 
     #[test]
     fn bounds_read_and_write_back() {
-        for text in ["now", "now-6h", "now-90m", "now-2w", "now-45s", "2026-12-06T10:00:00Z"] {
+        for text in [
+            "now",
+            "now-6h",
+            "now-90m",
+            "now-2w",
+            "now-45s",
+            "2026-12-06T10:00:00Z",
+        ] {
             let b = TimeBound::parse("from", text).unwrap();
             assert_eq!(b.text(), text, "{text}");
             assert_eq!(TimeBound::parse("from", &b.text()).unwrap(), b);
@@ -262,20 +269,35 @@ mod tests {
     #[test]
     fn bad_values_say_which_parameter_and_what_to_write() {
         let cases = [
-            ("yesterday", "from: 'yesterday' is neither a date and time nor relative to now"),
-            ("now+1h", "from: 'now+1h' is not now or now minus a duration"),
+            (
+                "yesterday",
+                "from: 'yesterday' is neither a date and time nor relative to now",
+            ),
+            (
+                "now+1h",
+                "from: 'now+1h' is not now or now minus a duration",
+            ),
             ("now-6", "from: 'now-6' has a number without a unit"),
             ("now-h", "from: 'now-h' has no number before its unit"),
             ("now-6y", "from: 'now-6y' has a number without a unit"),
-            ("now-99999999w", "from: 'now-99999999w' is more than a century ago"),
-            ("2026-13-01T00:00:00Z", "from: '2026-13-01T00:00:00Z' does not read"),
+            (
+                "now-99999999w",
+                "from: 'now-99999999w' is more than a century ago",
+            ),
+            (
+                "2026-13-01T00:00:00Z",
+                "from: '2026-13-01T00:00:00Z' does not read",
+            ),
             ("10:00:00", "from: '10:00:00' is neither a date"),
         ];
         for (text, want) in cases {
             let e = TimeRange::parse(Some(text), None).unwrap_err();
             let got = e.to_string();
             assert!(got.starts_with(want), "{text}: {got}");
-            assert!(got.contains("now-6h"), "every message says what to write: {got}");
+            assert!(
+                got.contains("now-6h"),
+                "every message says what to write: {got}"
+            );
         }
         assert_eq!(
             TimeRange::parse(None, Some("2026-12-06T10:00:00Z")).unwrap_err(),
@@ -294,9 +316,13 @@ mod tests {
 
     #[test]
     fn a_range_ending_now_follows_the_present_and_a_fixed_end_does_not() {
-        let live = TimeRange::parse(Some("now-1h"), Some("now")).unwrap().unwrap();
+        let live = TimeRange::parse(Some("now-1h"), Some("now"))
+            .unwrap()
+            .unwrap();
         assert!(live.follows_now());
-        let past = TimeRange::parse(Some("now-2h"), Some("now-1h")).unwrap().unwrap();
+        let past = TimeRange::parse(Some("now-2h"), Some("now-1h"))
+            .unwrap()
+            .unwrap();
         assert!(!past.follows_now());
         assert_eq!(past.resolve(7_200_000), (0, 3_600_000));
     }

@@ -109,7 +109,6 @@ impl fmt::Display for LineError {
 
 impl std::error::Error for LineError {}
 
-
 /// One line read: a JSON object and its time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {

@@ -60,7 +60,10 @@ fn fields(l: &Line) -> Result<Vec<(String, f64)>, LineError> {
         if map.len() > MAX_VALUES_PER_LINE {
             return Err(l.bad(
                 "values",
-                format!("{} metrics; a line holds at most {MAX_VALUES_PER_LINE}", map.len()),
+                format!(
+                    "{} metrics; a line holds at most {MAX_VALUES_PER_LINE}",
+                    map.len()
+                ),
             ));
         }
         let mut out = Vec::with_capacity(map.len());
@@ -204,7 +207,10 @@ mod tests {
     #[test]
     fn bad_lines_say_their_line_and_field() {
         let cases = [
-            ("{\"ts\":1,\"value\":1}", "line 2: field `metric` is missing"),
+            (
+                "{\"ts\":1,\"value\":1}",
+                "line 2: field `metric` is missing",
+            ),
             (
                 "{\"ts\":1,\"metric\":\"a\",\"value\":\"x\"}",
                 "line 2: field `value`: 'x' is not a number",
@@ -221,7 +227,10 @@ mod tests {
                 "{\"ts\":\"yesterday\",\"metric\":\"a\",\"value\":1}",
                 "line 2: field `ts`: 'yesterday'",
             ),
-            ("{\"metric\":\"a\",\"value\":1}", "line 2: field `ts` is missing"),
+            (
+                "{\"metric\":\"a\",\"value\":1}",
+                "line 2: field `ts` is missing",
+            ),
         ];
         for (text, want) in cases {
             let mut r = MetricReader::default();
@@ -263,7 +272,11 @@ mod tests {
     fn a_resumed_reader_keeps_ids_and_asks_from_its_newest_point() {
         let mut r = MetricReader::resume(vec!["a".into(), "b".into()], vec![5_000, 7_000]);
         assert_eq!(r.since(), Some(7_000));
-        let b = r.read_ndjson([point(6, "a", 1.0), point(7, "b", 1.0), point(8, "c", 1.0)].concat().as_bytes());
+        let b = r.read_ndjson(
+            [point(6, "a", 1.0), point(7, "b", 1.0), point(8, "c", 1.0)]
+                .concat()
+                .as_bytes(),
+        );
         assert_eq!(times(&b), [(6_000, 0), (8_000, 2)]);
         assert_eq!(b.new_series, [(2, "c".to_string())]);
         assert_eq!(b.repeated, 1);

@@ -173,7 +173,9 @@ impl EventFeed {
     /// assert_eq!(EventFeed::new("/s", 1_000).unwrap().stall_ms(), 10_000);
     /// ```
     pub fn stall_ms(&self) -> i64 {
-        self.poll_ms.saturating_mul(STALL_INTERVALS).max(MIN_STALL_MS)
+        self.poll_ms
+            .saturating_mul(STALL_INTERVALS)
+            .max(MIN_STALL_MS)
     }
 
     /// Whether the feed is on the page's own origin (a path), which the default
@@ -193,7 +195,6 @@ impl EventFeed {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -14,9 +14,7 @@ fn src(step_ms: i64, history_ms: i64) -> PromSource {
 fn settings_out_of_range_name_the_field() {
     let e = |b: PromSourceBuilder| b.build().unwrap_err().to_string();
     assert!(e(PromSource::builder().queries("up")).starts_with("Server:"));
-    assert!(
-        e(PromSource::builder().base("prom:9090").queries("up")).contains("http://prom:9090")
-    );
+    assert!(e(PromSource::builder().base("prom:9090").queries("up")).contains("http://prom:9090"));
     assert!(e(PromSource::builder().base("/p?x=1").queries("up")).contains("?query"));
     assert!(e(PromSource::builder().base("/p").queries("  \n")).starts_with("Queries:"));
     assert!(e(PromSource::builder().base("/p").queries("up").step_ms(0)).starts_with("Step:"));
@@ -34,8 +32,8 @@ fn settings_out_of_range_name_the_field() {
 
 #[test]
 fn a_past_range_is_backfilled_whole_and_never_polled() {
-    let range = TimeRange::parse(Some("2026-12-01T00:00:00Z"), Some("2026-12-01T06:00:00Z"))
-        .unwrap();
+    let range =
+        TimeRange::parse(Some("2026-12-01T00:00:00Z"), Some("2026-12-01T06:00:00Z")).unwrap();
     let s = PromSource::builder()
         .base("/p")
         .queries("up")
@@ -52,10 +50,13 @@ fn a_past_range_is_backfilled_whole_and_never_polled() {
         "2026-12-01T00:00:00Z"
     );
     assert!(s.is_replay());
-    assert!(s.poll(reqs[0].end_ms, now).is_empty(), "a replay is not polled");
+    assert!(
+        s.poll(reqs[0].end_ms, now).is_empty(),
+        "a replay is not polled"
+    );
     // A range that ends in the future is cut at now.
-    let ahead = TimeRange::parse(Some("2026-12-01T00:00:00Z"), Some("2026-12-02T00:00:00Z"))
-        .unwrap();
+    let ahead =
+        TimeRange::parse(Some("2026-12-01T00:00:00Z"), Some("2026-12-02T00:00:00Z")).unwrap();
     let s = PromSource::builder()
         .base("/p")
         .queries("up")
@@ -83,7 +84,11 @@ fn a_range_ending_now_backfills_its_span_then_polls() {
     let now = 1_700_000_000_000;
     let reqs = s.backfill(now);
     let span = reqs.last().unwrap().end_ms - reqs[0].start_ms;
-    assert_eq!(span, 6 * 3_600_000, "the range, not the history, sets the span");
+    assert_eq!(
+        span,
+        6 * 3_600_000,
+        "the range, not the history, sets the span"
+    );
     assert_eq!(s.poll(now - 120_000, now).len(), 1);
     let too_long = TimeRange::parse(Some("now-31d"), None).unwrap();
     let e = PromSource::builder()
@@ -92,7 +97,10 @@ fn a_range_ending_now_backfills_its_span_then_polls() {
         .range(too_long)
         .build()
         .unwrap_err();
-    assert!(e.to_string().starts_with("Time range: longer than 30 days"), "{e}");
+    assert!(
+        e.to_string().starts_with("Time range: longer than 30 days"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -110,7 +118,9 @@ fn a_link_with_a_bad_range_says_which_parameter() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("must be before"), "{e}");
-    let live = PromSource::from_query("prom=/p&query=up&from=now-6h").unwrap().unwrap();
+    let live = PromSource::from_query("prom=/p&query=up&from=now-6h")
+        .unwrap()
+        .unwrap();
     assert_eq!(live.to_query(), "prom=%2Fp&query=up&step=15&from=now-6h");
 }
 
@@ -166,8 +176,7 @@ fn urls_encode_the_query_and_the_times_in_seconds() {
 #[test]
 fn answers_errors_and_empty_results_read_as_a_user_needs() {
     let s = src(1_000, 60_000);
-    let ok =
-        br#"{"status":"success","warnings":["slow"],"data":{"resultType":"matrix","result":[
+    let ok = br#"{"status":"success","warnings":["slow"],"data":{"resultType":"matrix","result":[
         {"metric":{"__name__":"up","job":"a"},"values":[[1,"1"],[2,"NaN"],[3,"0"]]}]}}"#;
     let a = s.read(200, ok).unwrap();
     assert_eq!(a.series.len(), 1);

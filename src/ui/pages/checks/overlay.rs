@@ -72,10 +72,7 @@ pub fn Overlay() -> impl IntoView {
         let Some(el) = canvas_ref.get_untracked() else {
             return;
         };
-        let result = el
-            .to_data_url_with_type("image/png")
-            .map_err(|e| format!("{e:?}"))
-            .and_then(|url| download::url_download(&format!("{}.png", file_base()), &url));
+        let result = download::canvas_png(&el, &file_base());
         report(st, "PNG", result);
     };
     let export_svg = move |_| {

@@ -538,10 +538,7 @@ fn Figure(
         let Some(canvas) = canvas_ref.get_untracked() else {
             return;
         };
-        let result = canvas
-            .to_data_url_with_type("image/png")
-            .map_err(|e| format!("{e:?}"))
-            .and_then(|url| download::url_download(&format!("{}.png", file_base()), &url));
+        let result = download::canvas_png(&canvas, &file_base());
         report(st, "PNG", result);
     };
     let export_svg = move |_| {

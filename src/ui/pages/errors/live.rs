@@ -7,7 +7,6 @@ use std::rc::Rc;
 
 use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::state::Loaded;
 use super::ErrState;
@@ -17,9 +16,9 @@ use crate::core::event::ErrorEvent;
 use crate::core::journal::ahead::WriteAhead;
 use crate::core::journal::{NameKind, SourceFile};
 use crate::core::live::events::{Batch, EventFeed, FeedKind, FeedReader};
-use crate::ui::event_feed::{self, FeedTarget, SseConn};
 use crate::core::text::{clip, group_thousands};
 use crate::core::time::{format_stream_ms, TimeFormat};
+use crate::ui::event_feed::{self, FeedTarget, SseConn};
 
 /// The journal's source slot holds this name (and the feed's settings as JSON) while the
 /// workspace follows a live feed, so a recovery knows to resume the feed, not a file.
@@ -377,16 +376,6 @@ fn poll_loop(st: ErrState, feed: Rc<EventFeed>) {
     event_feed::follow(st, feed);
 }
 
-fn seconds(e: &ev::Event) -> Option<f64> {
-    let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
-    input
-        .value()
-        .trim()
-        .parse()
-        .ok()
-        .filter(|x: &f64| x.is_finite())
-}
-
 /// The form that connects the workspace to a live feed, and the feed's status.
 #[component]
 pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
@@ -482,7 +471,7 @@ pub fn LiveForm(open: RwSignal<bool>) -> impl IntoView {
                 <label hidden=move || kind.get() == FeedKind::Sse>"Poll every, s "
                     <input id="errlive-poll" type="number" min="0.2" max="600" step="any" size="4"
                         prop:value=move || poll_s.get().to_string()
-                        on:change=move |e| if let Some(v) = seconds(&e) { poll_s.set(v) } />
+                        on:change=move |e| if let Some(v) = event_feed::seconds(&e) { poll_s.set(v) } />
                 </label>
                 <button id="errlive-connect" type="submit" class="primary">"Connect"</button>
                 <button id="errlive-stop" type="button" class="link"

@@ -4,23 +4,12 @@
 
 use leptos::ev;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::state::{FeedCounts, MonState};
 use crate::core::live::events::{EventFeed, FeedKind};
 use crate::core::text::group_thousands;
 use crate::ui::event_feed::FeedStatus;
 use crate::ui::route::View;
-
-fn seconds(e: &ev::Event) -> Option<f64> {
-    let input: web_sys::HtmlInputElement = e.target()?.unchecked_into();
-    input
-        .value()
-        .trim()
-        .parse()
-        .ok()
-        .filter(|x: &f64| x.is_finite())
-}
 
 /// The form that connects the Monitor to an event feed of metric points, and its status.
 #[component]
@@ -69,7 +58,7 @@ pub fn FeedForm(open: RwSignal<bool>) -> impl IntoView {
         }
         None => st.stop_feed(),
     });
-        // The link's feed is followed once the journal has been read, unless the journal
+    // The link's feed is followed once the journal has been read, unless the journal
     // brought a stream back (its feed is then resumed instead).
     Effect::new(move |_| {
         if st.journal.with(Option::is_none) || st.recovering.get() {
@@ -123,7 +112,7 @@ pub fn FeedForm(open: RwSignal<bool>) -> impl IntoView {
                     {move || if kind.get() == FeedKind::Sse { "Heartbeat every, s " } else { "Poll every, s " }}
                     <input id="monfeed-poll" type="number" min="0.2" max="600" step="any" size="4"
                         prop:value=move || poll_s.get().to_string()
-                        on:change=move |e| if let Some(v) = seconds(&e) { poll_s.set(v) } />
+                        on:change=move |e| if let Some(v) = crate::ui::event_feed::seconds(&e) { poll_s.set(v) } />
                 </label>
                 <button id="monfeed-connect" type="submit" class="primary">"Connect"</button>
                 <button id="monfeed-stop" type="button" class="link"
@@ -142,7 +131,10 @@ pub fn FeedForm(open: RwSignal<bool>) -> impl IntoView {
 #[component]
 fn FeedStatusLine() -> impl IntoView {
     let st = expect_context::<MonState>();
-    let url = move || st.event_feed.with(|f| f.as_ref().map(|f| f.url().to_string()).unwrap_or_default());
+    let url = move || {
+        st.event_feed
+            .with(|f| f.as_ref().map(|f| f.url().to_string()).unwrap_or_default())
+    };
     view! {
         <div class="panel live-status" id="monfeed-status" role="status"
             data-state=move || st.feed_status.with(FeedStatus::state)

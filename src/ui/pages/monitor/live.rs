@@ -18,7 +18,11 @@ fn show_range(source: &PromSource, from: RwSignal<String>, to: RwSignal<String>)
     match source.time_range() {
         Some(r) => {
             from.set(r.from.text());
-            to.set(if r.follows_now() { String::new() } else { r.to.text() });
+            to.set(if r.follows_now() {
+                String::new()
+            } else {
+                r.to.text()
+            });
         }
         None => {
             from.set(String::new());
@@ -156,12 +160,20 @@ pub fn connect(st: MonState, source: PromSource) {
 }
 
 /// A past range has been fetched and judged: nothing more will come, so nothing is polled.
-fn replayed(st: MonState, source: &Rc<PromSource>, requests: &[crate::core::live::RangeRequest], series: usize) {
+fn replayed(
+    st: MonState,
+    source: &Rc<PromSource>,
+    requests: &[crate::core::live::RangeRequest],
+    series: usize,
+) {
     let from_ms = requests.iter().map(|r| r.start_ms).min().unwrap_or(0);
     let to_ms = requests.iter().map(|r| r.end_ms).max().unwrap_or(0);
     if st.is_live_source(source) {
-        st.live_status
-            .set(LiveStatus::Replayed { series, from_ms, to_ms });
+        st.live_status.set(LiveStatus::Replayed {
+            series,
+            from_ms,
+            to_ms,
+        });
     }
 }
 

@@ -40,7 +40,12 @@ impl FeedCounts {
         self.late += batch.late;
         if batch.malformed > 0 {
             self.malformed += batch.malformed;
-            self.problems = batch.problems.iter().take(3).map(|p| p.to_string()).collect();
+            self.problems = batch
+                .problems
+                .iter()
+                .take(3)
+                .map(|p| p.to_string())
+                .collect();
             if batch.malformed > self.problems.len() {
                 self.problems
                     .push(format!("… {} bad line(s) in that answer", batch.malformed));

@@ -227,7 +227,8 @@ impl MonState {
             (Source::Live { .. }, _) => {
                 // Series that joined after the checkpoint are named in the journal: their
                 // tracks come back before the events after it are judged.
-                let mut detect = crate::core::detect::DetectConfig::with_train_ms(settings.train_ms);
+                let mut detect =
+                    crate::core::detect::DetectConfig::with_train_ms(settings.train_ms);
                 detect.level = settings.level;
                 detect.periods = settings.periods.clone();
                 for name in journal_names.iter().skip(feed.tracks.len()) {
@@ -248,9 +249,7 @@ impl MonState {
                         self.feed_status.set(Default::default());
                     }
                     (None, None) => {
-                        return Err(
-                            "the live source's settings are missing from the journal".into()
-                        )
+                        return Err("the live source's settings are missing from the journal".into())
                     }
                 }
                 None
