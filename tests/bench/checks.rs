@@ -17,52 +17,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// 50 checks over the synthetic file's eight columns, every rule but freshness and drift
-/// (the file has no dates and no reference), several per column as real files have.
-fn fifty_checks() -> String {
-    let mut c = vec![
-        "row_count: {min: 1}".to_string(),
-        "schema: {columns: {id: numeric, latency_ms: numeric, amount: numeric, ratio: numeric, retries: numeric, region: [categorical, text], service: [categorical, text], customer_tier: [categorical, text]}}".into(),
-        "unique: {column: id}".into(),
-        "pattern: {column: service, regex: '^svc-\\d{3}$'}".into(),
-        "allowed: {column: customer_tier, values: [basic, premium, enterprise, free]}".into(),
-        "allowed: {column: region, values: [us-east-1, us-west-2, eu-west-1, eu-central-1, ap-south-1, ap-northeast-1], tolerance: 0.5}".into(),
-    ];
-    let numeric = ["id", "latency_ms", "amount", "ratio", "retries"];
-    let all = [
-        "id",
-        "latency_ms",
-        "amount",
-        "ratio",
-        "retries",
-        "region",
-        "service",
-        "customer_tier",
-    ];
-    for col in all {
-        c.push(format!("missing: {{column: {col}, max: 0.1}}"));
-    }
-    for col in numeric {
-        c.push(format!("invalid: {{column: {col}, max: 0.01}}"));
-        c.push(format!("range: {{column: {col}, min: -1e12, max: 1e12}}"));
-        c.push(format!("mean: {{column: {col}, min: -1e12}}"));
-        c.push(format!("median: {{column: {col}, max: 1e12}}"));
-        c.push(format!("quantile: {{column: {col}, q: 0.95, max: 1e12}}"));
-        c.push(format!("quantile: {{column: {col}, q: 0.05, min: -1e12}}"));
-    }
-    for col in ["region", "service", "customer_tier"] {
-        c.push(format!("unique: {{column: {col}, min: 0}}"));
-        c.push(format!("pattern: {{column: {col}, regex: '^[a-z0-9-]+$'}}"));
-    }
-    c.push("pattern: {column: id, regex: '^\\d+$'}".into());
-    c.truncate(50);
-    assert_eq!(c.len(), 50);
-    let mut text = String::from("version: 1\nchecks:\n");
-    for (i, rule) in c.iter().enumerate() {
-        text += &format!("  - name: check {i}\n    level: warn\n    {rule}\n");
-    }
-    text
-}
+/// 50 checks over the synthetic file's eight columns (shared with the Evidently peer,
+/// tests/bench/peers/check_vs_evidently.py, so both run the same checks).
+const FIFTY_CHECKS: &str = include_str!("fifty.checks.yaml");
 
 fn main() {
     let mb: u64 = std::env::var("PIPESCOPE_BENCH_MB")
@@ -75,7 +32,7 @@ fn main() {
     let file = std::fs::File::create(&path).unwrap();
     synth::write_csv(file, mb * 1_000_000, 42).unwrap();
 
-    let checks = parse(&fifty_checks(), Format::Yaml).expect("the benchmark's checks parse");
+    let checks = parse(FIFTY_CHECKS, Format::Yaml).expect("the benchmark's checks parse");
     let (mut ingest, mut prof, mut checked) = (Vec::new(), Vec::new(), Vec::new());
     let mut with_profile = Vec::new();
     for _ in 0..RUNS {

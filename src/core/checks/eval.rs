@@ -307,6 +307,12 @@ impl<'a> Ctx<'a> {
 
     /// A labels column's count of each dictionary code.
     fn counts(&self, ci: usize) -> &[u64] {
+        if let (Some(p), ColumnData::Labels(d)) = (self.profile, &self.table.columns[ci].data) {
+            let counts = &p.columns[ci].label_counts;
+            if counts.len() == d.values.len() {
+                return counts;
+            }
+        }
         self.counts[ci].get_or_init(|| match &self.table.columns[ci].data {
             ColumnData::Labels(d) => crate::core::profile::code_counts(d),
             _ => Vec::new(),
@@ -769,6 +775,12 @@ impl<'a> Ctx<'a> {
             self.bound(ci, &r.max, "max")?,
         );
         let v = match (q, &self.table.columns[ci].data) {
+            // A whole percentile is in the profile, computed by the same arithmetic.
+            (Some(q), ColumnData::Numeric(_) | ColumnData::Datetime(_))
+                if self.profile_percentile(ci, q).is_some() =>
+            {
+                self.profile_percentile(ci, q)
+            }
             (Some(q), _) => self.with_values(ci, false, |v| v.quantile(q)),
             // The mean needs no order: the exact mean skips the NaN of missing cells.
             // The profile's mean is the same exact mean.
@@ -804,6 +816,17 @@ impl<'a> Ctx<'a> {
                 evidence: Vec::new(),
             },
         })
+    }
+
+    /// The profile's `q` quantile when `q` is a whole percentile (`k / 100` is the very
+    /// number a checks file's "0.95" parses to, so the match is exact).
+    fn profile_percentile(&self, ci: usize, q: f64) -> Option<f64> {
+        let p = &self.profile?.columns[ci].percentiles;
+        let k = (q * 100.0).round();
+        (p.len() == crate::core::profile::PERCENTILES
+            && (0.0..=100.0).contains(&k)
+            && k / 100.0 == q)
+            .then(|| p[k as usize])
     }
 
     fn quantile(&self, ci: usize, r: &Quantile, s: &Stat) -> Result<Outcome, ChecksErrorKind> {

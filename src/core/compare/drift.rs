@@ -42,7 +42,12 @@ pub fn wasserstein(a: &[f64], b: &[f64]) -> Option<f64> {
 /// The `q` quantile of a sorted sample by NumPy's default (`method="linear"`, Hyndman-Fan
 /// type 7), with NumPy's own interpolation arithmetic so bin edges agree to the bit.
 pub fn quantile_linear(sorted: &[f64], q: f64) -> Option<f64> {
-    let n = sorted.len();
+    quantile_linear_at(sorted.len(), q, |r| sorted[r])
+}
+
+/// [`quantile_linear`] of `n` values in order, read through `at(rank)`: the same
+/// arithmetic, so the same bits, for orders not kept as one slice (the profile's runs).
+pub fn quantile_linear_at(n: usize, q: f64, at: impl Fn(usize) -> f64) -> Option<f64> {
     if n == 0 {
         return None;
     }
@@ -51,7 +56,7 @@ pub fn quantile_linear(sorted: &[f64], q: f64) -> Option<f64> {
     let t = virtual_index - lo;
     let lo = lo as usize;
     let hi = (lo + 1).min(n - 1);
-    let (a, b) = (sorted[lo], sorted[hi]);
+    let (a, b) = (at(lo), at(hi));
     let diff = b - a;
     // numpy's _lerp: a + diff*t, or b - diff*(1-t) when t >= 0.5.
     Some(if t >= 0.5 {

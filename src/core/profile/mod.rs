@@ -60,7 +60,18 @@ pub struct ColumnProfile {
     pub outliers: Option<usize>,
     /// Up to 5 most frequent labels (categorical, text, boolean), most frequent first.
     pub top: Vec<(String, u64)>,
+    /// The type 7 quantiles at 0, 0.01, ..., 1 (numbers and dates; else empty). Not
+    /// exported: kept so checks read any whole percentile without ordering the column again.
+    #[serde(skip)]
+    pub percentiles: Vec<f64>,
+    /// How many cells carry each label code (categorical and text; else empty). Not
+    /// exported: kept so checks of allowed values and patterns need not count again.
+    #[serde(skip)]
+    pub label_counts: Vec<u64>,
 }
+
+/// Whole percentiles kept in [`ColumnProfile::percentiles`]: 0 to 100.
+pub const PERCENTILES: usize = 101;
 
 /// Profile of a whole table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -235,6 +246,11 @@ fn fill_numeric(
     let (q1, _, q3) = python_quartiles_at(n, |r| ordered.at(r)).expect("non-empty");
     p.q1 = Some(q1);
     p.q3 = Some(q3);
+    p.percentiles = (0..PERCENTILES)
+        .filter_map(|k| {
+            crate::core::compare::drift::quantile_linear_at(n, k as f64 / 100.0, |r| ordered.at(r))
+        })
+        .collect();
     let iqr = q3 - q1;
     let (lo, hi) = (q1 - 1.5 * iqr, q3 + 1.5 * iqr);
     p.outliers = Some(ordered.count_below(lo) + ordered.count_above(hi));
@@ -357,7 +373,19 @@ mod tests {
             .map(|x| x.map(f64::to_bits))
         };
         assert_eq!(bits(a), bits(b), "{what}");
-        assert_eq!(a, b, "{what}");
+        // Bit for bit: a percentile next to an infinity is NaN (inf * 0), as in NumPy.
+        let pct = |p: &ColumnProfile| {
+            p.percentiles
+                .iter()
+                .map(|x| x.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(pct(a), pct(b), "{what}");
+        let strip = |p: &ColumnProfile| ColumnProfile {
+            percentiles: Vec::new(),
+            ..p.clone()
+        };
+        assert_eq!(strip(a), strip(b), "{what}");
     }
 
     #[test]

@@ -140,6 +140,8 @@ impl<'a> ColumnProfiler<'a> {
             skewness: None,
             outliers: None,
             top: Vec::new(),
+            percentiles: Vec::new(),
+            label_counts: Vec::new(),
         };
         let work = match &column.data {
             ColumnData::Numeric(v) | ColumnData::Datetime(v) => Work::Numeric(Box::new(Numeric {
@@ -224,6 +226,7 @@ impl<'a> ColumnProfiler<'a> {
                         p.count = counts.iter().map(|&c| c as usize).sum();
                         p.distinct = counts.iter().filter(|&&c| c > 0).count();
                         p.top = top_labels(&dict.values, counts, TOP_LABELS);
+                        p.label_counts = std::mem::take(counts);
                         self.work = Work::Done;
                     }
                     used
