@@ -7,7 +7,7 @@ use super::{Incident, IncidentEngine, IncidentSource, IncidentState};
 
 /// A rule firing or resolving on one target, as the book needs it (the rules evaluator
 /// makes these; the book does not depend on it).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RuleOutcome {
     /// The rule's name, unique in its file.
     pub rule: String,

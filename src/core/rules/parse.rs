@@ -25,7 +25,7 @@ use super::spec::{
 /// assert_eq!(bad.unwrap_err().line, Some(6));
 /// ```
 pub fn parse(text: &str, format: Format) -> Result<RulesFile, RulesError> {
-    let (file, mut errors) = read(text, format);
+    let (_, file, mut errors) = read(text, format);
     match file {
         Some(f) if errors.is_empty() => Ok(f),
         _ => Err(errors.remove(0)),
@@ -44,9 +44,11 @@ pub fn parse(text: &str, format: Format) -> Result<RulesFile, RulesError> {
 /// assert_eq!((errors[0].line, errors[1].line), (Some(3), Some(4)));
 /// ```
 pub fn check(text: &str, format: Format, metrics: Option<&[String]>) -> Vec<RulesError> {
-    let (file, mut errors) = read(text, format);
-    if let (Some(file), Some(names)) = (&file, metrics) {
-        errors.extend(unmatched(file, names));
+    let (rules, _, mut errors) = read(text, format);
+    if let Some(names) = metrics {
+        errors.extend(unmatched_in(rules.iter().map(|(i, r)| (*i, r)), names));
+        // In file order, as an editor lists them.
+        errors.sort_by_key(|e| e.line);
     }
     errors
 }
@@ -54,9 +56,14 @@ pub fn check(text: &str, format: Format, metrics: Option<&[String]>) -> Vec<Rule
 /// The rules whose metric name or pattern matches none of `metrics`, as errors at the
 /// rule's line (a separate check: the file may be written before the stream is known).
 pub fn unmatched(file: &RulesFile, metrics: &[String]) -> Vec<RulesError> {
-    file.rules
-        .iter()
-        .enumerate()
+    unmatched_in(file.rules.iter().enumerate(), metrics)
+}
+
+fn unmatched_in<'a>(
+    rules: impl Iterator<Item = (usize, &'a Rule)>,
+    metrics: &[String],
+) -> Vec<RulesError> {
+    rules
         .filter_map(|(index, rule)| {
             let pattern = match &rule.target {
                 Target::Metric(m) => m,
@@ -84,13 +91,15 @@ pub fn unmatched(file: &RulesFile, metrics: &[String]) -> Vec<RulesError> {
         .collect()
 }
 
-/// The file if every item reads, and every mistake found.
-fn read(text: &str, format: Format) -> (Option<RulesFile>, Vec<RulesError>) {
+/// The rules that read (with their index in the file), the file if every item reads,
+/// and every mistake found.
+fn read(text: &str, format: Format) -> (Vec<(usize, Rule)>, Option<RulesFile>, Vec<RulesError>) {
     let text = text.trim_start_matches('\u{feff}');
     let head: RulesHead = match typed(text, format, "rules") {
         Ok(h) => h,
-        Err(e) => return (None, vec![RulesError::read(e, "rules")]),
+        Err(e) => return (Vec::new(), None, vec![RulesError::read(e, "rules")]),
     };
+    let mut indexes = Vec::with_capacity(head.rules.len());
     let mut errors = Vec::new();
     let mut rules: Vec<Rule> = Vec::with_capacity(head.rules.len());
     for index in 0..head.rules.len() {
@@ -127,7 +136,10 @@ fn read(text: &str, format: Format) -> (Option<RulesFile>, Vec<RulesError>) {
             continue;
         }
         match compile_rule(&raw, line) {
-            Ok(rule) => rules.push(rule),
+            Ok(rule) => {
+                indexes.push(index);
+                rules.push(rule);
+            }
             Err((kind, key)) => errors.push(at(kind, key)),
         }
     }
@@ -157,13 +169,14 @@ fn read(text: &str, format: Format) -> (Option<RulesFile>, Vec<RulesError>) {
             }),
         }
     }
+    let read: Vec<(usize, Rule)> = indexes.into_iter().zip(rules.iter().cloned()).collect();
     let file = errors.is_empty().then_some(RulesFile {
         version: RULES_VERSION,
         description: head.description,
         rules,
         silences,
     });
-    (file, errors)
+    (read, file, errors)
 }
 
 type Fault = (RulesErrorKind, Option<&'static str>);

@@ -55,9 +55,18 @@ impl Duration {
                 "d" => 86_400e3,
                 "w" => 604_800e3,
                 "" => {
-                    return Err(format!(
-                        "a unit is missing after {n} (use ms, s, m, h, d or w)"
-                    ))
+                    let word: String = rest
+                        .trim_start()
+                        .chars()
+                        .take_while(char::is_ascii_alphabetic)
+                        .collect();
+                    return Err(if word.is_empty() {
+                        format!("a unit is missing after {n} (use ms, s, m, h, d or w)")
+                    } else {
+                        format!(
+                            "'{word}' is not a unit: write ms, s, m, h, d or w right after the number"
+                        )
+                    });
                 }
                 u => return Err(format!("unknown unit '{u}' (use ms, s, m, h, d or w)")),
             };
