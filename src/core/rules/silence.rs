@@ -303,3 +303,40 @@ pub fn silencing<'a>(
 ) -> Option<&'a Silence> {
     silences.iter().find(|s| s.silences(incident, t_ms))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_daily_window_may_wrap_past_midnight() {
+        let d = Daily::parse("23:30-00:30").unwrap();
+        let at = |h: i64, m: i64| DAY_MS * 3 + (h * 60 + m) * 60_000;
+        assert!(d.contains(at(23, 30)) && d.contains(at(0, 29)));
+        assert!(!d.contains(at(0, 30)) && !d.contains(at(12, 0)));
+        assert_eq!(d.to_string(), "23:30-00:30");
+        assert!(Daily::parse("02:00-02:00").is_err());
+        assert!(Daily::parse("2am-3am").is_err());
+    }
+
+    #[test]
+    fn matchers_read_as_alertmanager_writes_them() {
+        let labels = vec![
+            ("source", "metrics".to_string()),
+            ("metric", "cpu_user".to_string()),
+            ("metric", "mem".to_string()),
+        ];
+        let m = |s: &str| Matcher::parse(s).unwrap().matches(&labels);
+        assert!(m("metric=cpu_*"));
+        assert!(m(r#"metric=~"cpu_.*""#));
+        assert!(!m("metric!=mem"));
+        assert!(m(r#"source!~"rule|check""#));
+        assert!(m("rule=")); // an absent label is empty
+        assert!(!m("rule=x"));
+        assert!(Matcher::parse("metric=~(").is_err());
+        assert_eq!(
+            Matcher::parse("rule = a b").unwrap().to_string(),
+            r#"rule="a b""#
+        );
+    }
+}
