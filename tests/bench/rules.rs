@@ -10,52 +10,17 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use pipescope::core::rules::{parse, Format, RuleEngine};
-use pipescope::core::simulator::{SimConfig, Simulator};
 
 const RUNS: usize = 7;
 const TICKS: i64 = 100_000;
-const RULES: usize = 100;
-
-fn rules() -> String {
-    let mut text = String::from("version: 1\nrules:\n");
-    for i in 0..RULES {
-        let k = i as f64;
-        let condition = match i % 10 {
-            0 | 1 => format!(
-                "above: {}, for: 10s, recover: {}",
-                300.0 + 5.0 * k,
-                250.0 + 5.0 * k
-            ),
-            2 | 3 => format!("below: {}, for: 6s", 20.0 + k),
-            4 => format!("outside: {{min: {}, max: {}}}", 5.0 + k, 600.0 + k),
-            5 | 6 => format!("rate: {{window: 1m, above: {}}}", 2.0 + k / 20.0),
-            7 => format!("rate: {{window: 30s, below: -{}}}", 3.0 + k / 20.0),
-            8 => format!("absent: {}s", 10 + i),
-            _ => format!("score_above: {}, for: 4s", 0.9 + k / 2000.0),
-        };
-        text += &format!("  - {{name: rule {i}, metric: '*', {condition}}}\n");
-    }
-    text
-}
+// The 100 rules and the simulator points (shared with the wasm twin, examples/wasm_rules.rs).
+include!("rules_set.rs");
 
 fn main() {
     let file = parse(&rules(), Format::Yaml).expect("the benchmark's rules parse");
     assert_eq!(file.rules.len(), RULES);
-    let sim = Simulator::new(SimConfig::default(), 7).unwrap();
-    let names = sim.names();
-    let series = names.len() as u32;
-    let points: Vec<(i64, u32, f64, f64)> = (0..TICKS)
-        .flat_map(|i| {
-            let t = i * 2000;
-            let sim = &sim;
-            (0..series).map(move |s| {
-                let v = sim.value_at(s, t).unwrap_or(f64::NAN);
-                // A detector-like score: mostly low, now and then high.
-                let score = ((i * 7919 + i64::from(s) * 104_729) % 1000) as f64 / 1000.0;
-                (t, s, v, score)
-            })
-        })
-        .collect();
+    let (names, points) = stream(TICKS);
+    let series = names.len();
     let mut per_point = Vec::new();
     let mut fired = 0;
     for _ in 0..RUNS {
