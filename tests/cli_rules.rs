@@ -14,8 +14,11 @@ const RULES: &str = concat!(
     "/tests/data/rules_stream.rules.yaml"
 );
 
-/// Rule incidents from JSON lines: (rule, target, opened s, end s, silenced).
-fn rule_incidents(out: &str) -> Vec<(String, String, i64, Option<i64>, Option<String>)> {
+/// (rule, target, opened s, end s, silenced) of one rule incident.
+type RuleIncident = (String, String, i64, Option<i64>, Option<String>);
+
+/// Rule incidents from JSON lines.
+fn rule_incidents(out: &str) -> Vec<RuleIncident> {
     let mut got: Vec<_> = out
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
@@ -169,7 +172,7 @@ fn errors_with_rules_prints_rule_incidents_after_the_alerts() {
     assert!(o.status.success(), "{}", stderr(&o));
     let got = rule_incidents(&stdout(&o));
     // Judged each second over the 10 s before: 22 events at 24 s, 19 at 47 s.
-    let at = |s: i64| (t0 + s) as i64;
+    let at = |s: i64| t0 + s;
     assert_eq!(
         got,
         vec![(
