@@ -61,6 +61,7 @@ bench: setup-test build
 	cargo bench --bench errors
 	cargo bench --bench detect
 	cargo bench --bench journal
+	cargo bench --bench rules
 	cargo build --release --bin pipescope
 	node tests/bench/browser/run.mjs
 	node tests/bench/browser/errors.mjs --events 20000000

@@ -1,37 +1,13 @@
 //! The `pipescope` binary end to end: real data, bad files, bad arguments.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_pipescope");
+use common::{run, scratch, stderr, write};
+
 const DATA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../shared/data/BankChurners.csv"
 );
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("run pipescope")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// A scratch directory unique to this test process and test name.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pipescope-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p.to_str().unwrap().to_string()
-}
 
 #[test]
 fn profile_bankchurners_prints_json_of_every_column() {

@@ -25,6 +25,7 @@ fn incident(id: u64, severity: u8, state: IncidentState) -> Incident {
         sparkline: Vec::new(),
         acknowledged: false,
         note: String::new(),
+        silenced: None,
     }
 }
 

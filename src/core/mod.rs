@@ -18,6 +18,7 @@ pub mod memory;
 pub mod monitor;
 pub mod profile;
 pub mod quality;
+pub mod rules;
 pub mod rng;
 pub mod simulator;
 pub mod sink;

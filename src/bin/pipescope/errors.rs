@@ -1,4 +1,6 @@
-//! `pipescope errors FILE`: build-regression alerts, one a line.
+//! `pipescope errors FILE`: build-regression alerts, one a line. With `--rules FILE`, the
+//! rules on error codes are evaluated on the same events (judged every bin, as the page's
+//! clock ticks) and their incidents follow the alerts, one JSON object (or text line) each.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -62,6 +64,10 @@ pub struct Args {
     pub format: String,
     #[command(flatten)]
     pub quotes: QuoteArgs,
+    /// A rules file (JSON or YAML, see docs/rules.md): its error-code rules are evaluated
+    /// on the events and their incidents printed after the alerts.
+    #[arg(long, value_name = "RULES")]
+    pub rules: Option<PathBuf>,
 }
 
 fn parse_evidence(s: &str) -> Result<errors::Evidence, String> {
@@ -88,7 +94,12 @@ pub fn run(args: Args) -> ExitCode {
         code_column,
         format,
         quotes,
+        rules,
     } = args;
+    let rules = match rules.map(|p| crate::rules::load(&p, None)).transpose() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let column = |c: Option<usize>| c.map(|c| c.saturating_sub(1));
     let options = errors::ReadOptions {
         has_header: None,
@@ -181,9 +192,18 @@ pub fn run(args: Args) -> ExitCode {
             stream.out_of_order
         );
     }
-    let engine = match errors::analyze(&stream, config(&stream)) {
+    let stream_config = config(&stream);
+    let bin_ms = i64::from(stream_config.bin_seconds.max(1)) * 1000;
+    let engine = match errors::analyze(&stream, stream_config) {
         Ok(e) => e,
         Err(e) => return fail(e),
+    };
+    let incidents = match rules {
+        Some(file) => match rule_incidents(file, &stream, bin_ms) {
+            Ok(i) => i,
+            Err(code) => return code,
+        },
+        None => Vec::new(),
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut result = Ok(());
@@ -197,10 +217,104 @@ pub fn run(args: Args) -> ExitCode {
             break;
         }
     }
+    for incident in &incidents {
+        if result.is_err() {
+            break;
+        }
+        result = if format == "text" {
+            writeln!(out, "{}", incident_text(incident))
+        } else {
+            serde_json::to_string(incident)
+                .map_err(std::io::Error::other)
+                .and_then(|line| writeln!(out, "{line}"))
+        };
+    }
     match result.and_then(|_| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`| head`) is the reader's choice, not a failure.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => fail(format_args!("cannot write the alerts: {e}")),
     }
+}
+
+/// The rule incidents of an error stream: every event through the rule evaluator in
+/// stream order, the clock ticking at every bin boundary between events and for the
+/// longest window after the last, so rates fall back and rules resolve.
+fn rule_incidents(
+    file: pipescope::core::rules::RulesFile,
+    stream: &errors::ErrorStream,
+    bin_ms: i64,
+) -> Result<Vec<pipescope::core::incident::Incident>, ExitCode> {
+    use pipescope::core::incident::{IncidentConfig, IncidentEngine};
+    use pipescope::core::rules::{Condition, ErrorNames};
+    let longest = file
+        .rules
+        .iter()
+        .filter_map(|r| match &r.condition {
+            Condition::ErrorRate { window, .. } | Condition::ErrorRatio { window, .. } => {
+                Some(window.ms + r.hold_ms())
+            }
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let mut book = IncidentEngine::new(IncidentConfig::default(), Vec::new()).map_err(fail)?;
+    let mut rules = crate::rules::Rules::new(file, Vec::new());
+    rules.engine.set_error_names(ErrorNames {
+        builds: stream.builds.clone(),
+        codes: stream.codes.clone(),
+        baseline: stream.baseline,
+        candidate: stream.candidate,
+    });
+    let Some(first) = stream.events.first().map(|e| e.t_ms) else {
+        return Ok(Vec::new());
+    };
+    let mut tick = first;
+    for e in &stream.events {
+        while tick < e.t_ms {
+            rules.engine.advance_to(tick, &mut rules.out);
+            rules.settle(&mut book, tick);
+            tick += bin_ms;
+        }
+        rules
+            .engine
+            .error_event(e.t_ms, e.build, e.code, &mut rules.out);
+        rules.settle(&mut book, e.t_ms);
+    }
+    let last = stream.events.last().map_or(first, |e| e.t_ms);
+    let end = last.saturating_add(longest).saturating_add(bin_ms);
+    while tick <= end {
+        rules.engine.advance_to(tick, &mut rules.out);
+        rules.settle(&mut book, tick);
+        tick += bin_ms;
+    }
+    Ok(book.incidents().to_vec())
+}
+
+/// One rule incident as a text line.
+fn incident_text(i: &pipescope::core::incident::Incident) -> String {
+    use pipescope::core::incident::IncidentSource;
+    use pipescope::core::time::format_stream_ms;
+    let (rule, condition, value) = match &i.source {
+        IncidentSource::Rule {
+            rule,
+            condition,
+            value,
+            ..
+        } => (rule.as_str(), condition.as_str(), *value),
+        _ => ("?", "", f64::NAN),
+    };
+    let end = i.end_ms.map_or("still open".to_string(), |e| {
+        format!("resolved {}", format_stream_ms(e))
+    });
+    let silenced = i
+        .silenced
+        .as_ref()
+        .map_or(String::new(), |s| format!(" (silenced: {s})"));
+    format!(
+        "rule '{rule}' on code {}: {condition}; fired {} at {}, {end}{silenced}",
+        i.metrics.join(", "),
+        format_stream_ms(i.opened_ms),
+        pipescope::core::rules::format_value(value)
+    )
 }

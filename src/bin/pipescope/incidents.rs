@@ -2,6 +2,8 @@
 //! causal detector, the judged points through the incident engine, the incidents out as
 //! JSON lines — the same engines, in the same order, as the Monitor page. FILE may also be a
 //! Prometheus HTTP API JSON response: every series (or those `--value` names) is a metric.
+//! With `--rules FILE` the rules a user wrote are evaluated on the same points, and their
+//! incidents (source `rule`) join the detectors' in the one book, silences applied.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -48,6 +50,11 @@ pub struct Args {
     pub delimiter: Option<u8>,
     #[command(flatten)]
     pub quotes: QuoteArgs,
+    /// A rules file (JSON or YAML, see docs/rules.md): its rules are evaluated on every
+    /// metric and their incidents printed with the detectors'; its silences mark
+    /// incidents silenced.
+    #[arg(long, value_name = "RULES")]
+    pub rules: Option<PathBuf>,
 }
 
 /// Run the subcommand; failures are reported on stderr with exit code 2.
@@ -216,13 +223,56 @@ fn judge(
         sev1_metrics: args.sev1_metrics,
         ..IncidentConfig::default()
     };
+    let rules = match &args.rules {
+        Some(path) => match crate::rules::load(path, Some(&names)) {
+            Ok(file) => Some(crate::rules::Rules::new(file, names.clone())),
+            Err(code) => return code,
+        },
+        None => None,
+    };
     let mut engine = match IncidentEngine::new(incident_config, names) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
-    for e in &evidence {
-        engine.advance_to(e.t_ms);
-        engine.apply(e);
+    match rules {
+        None => {
+            for e in &evidence {
+                engine.advance_to(e.t_ms);
+                engine.apply(e);
+            }
+        }
+        Some(mut rules) => {
+            // Every sample in stream order (time, then metric), the detector's judgement
+            // of it first, as the page feeds its engines.
+            let mut order: Vec<usize> = (0..ts.len()).collect();
+            order.sort_by_key(|&r| ts[r]);
+            let mut judged = evidence.iter().peekable();
+            for r in order {
+                let t = ts[r];
+                for (series, values) in columns.iter().enumerate() {
+                    let series = series as u32;
+                    let mut score = None;
+                    while let Some(e) = judged.next_if(|e| (e.t_ms, e.series) <= (t, series)) {
+                        engine.advance_to(e.t_ms);
+                        engine.apply(e);
+                        if (e.t_ms, e.series) == (t, series) {
+                            score = Some(e.score);
+                        }
+                    }
+                    let out = &mut rules.out;
+                    rules.engine.observe(t, series, values[r], score, out);
+                    rules.settle(&mut engine, t);
+                }
+            }
+            for e in judged {
+                engine.advance_to(e.t_ms);
+                engine.apply(e);
+            }
+            if let Some(&last) = ts.iter().max() {
+                rules.engine.advance_to(last, &mut rules.out);
+                rules.settle(&mut engine, last);
+            }
+        }
     }
     if let Some(last) = ts.iter().max() {
         engine.advance_to(*last);

@@ -24,6 +24,8 @@ mod profile;
 #[cfg(not(target_arch = "wasm32"))]
 mod quality;
 #[cfg(not(target_arch = "wasm32"))]
+mod rules;
+#[cfg(not(target_arch = "wasm32"))]
 mod simulate;
 
 /// Counts allocations while the memory guard measures a sample (see `memory`).

@@ -6,6 +6,7 @@
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
+use serde::Deserialize;
 
 use super::error::{CheckRef, ChecksError, ChecksErrorKind};
 use super::spec::{Check, Checks, DriftMetric, Head, RawCheck, RawChecks, Rule};
@@ -60,10 +61,10 @@ impl Format {
 /// ```
 pub fn parse(text: &str, format: Format) -> Result<Checks, ChecksError> {
     let text = text.trim_start_matches('\u{feff}');
-    typed::<Head>(text, format)?;
-    let raw: RawChecks = typed(text, format)?;
+    typed::<Head>(text, format, "checks")?;
+    let raw: RawChecks = typed(text, format, "checks")?;
     let lines: Vec<Option<u64>> = (0..raw.checks.len())
-        .map(|i| check_line(text, format, i))
+        .map(|i| item_line(text, format, "checks", i))
         .collect();
     let mut checks = Vec::with_capacity(raw.checks.len());
     for (index, (rc, line)) in raw.checks.into_iter().zip(lines).enumerate() {
@@ -171,8 +172,50 @@ fn validate_rule(rule: &Rule) -> Result<(), ChecksErrorKind> {
     }
 }
 
-/// Deserialises `T` from the text, turning the reader's error into a [`ChecksError`].
-fn typed<T: DeserializeOwned>(text: &str, format: Format) -> Result<T, ChecksError> {
+/// Deserialises `T` from the text, turning the reader's error into a [`ChecksError`];
+/// `list` is the key of the file's list of items (`checks`, `rules`), whose item an error
+/// inside it is attributed to.
+pub(crate) fn typed<T: DeserializeOwned>(
+    text: &str,
+    format: Format,
+    list: &'static str,
+) -> Result<T, ChecksError> {
+    read_seed(text, format, list, std::marker::PhantomData::<T>)
+}
+
+/// Deserialises only item `index` of the file's `list` as `T`, skipping the others
+/// unread, so every item of a file can be judged on its own (an editor shows all the
+/// mistakes at once, not only the first). None when the list has no such item.
+pub(crate) fn element<T: DeserializeOwned>(
+    text: &str,
+    format: Format,
+    list: &'static str,
+    index: usize,
+) -> Result<Option<T>, ChecksError> {
+    read_seed(
+        text,
+        format,
+        list,
+        ElementFile::<T> {
+            list,
+            index,
+            item: std::marker::PhantomData,
+        },
+    )
+}
+
+/// The one reader behind [`typed`] and [`element`]: the path of a failing key is tracked
+/// whatever `seed` reads.
+fn read_seed<'a, S>(
+    text: &'a str,
+    format: Format,
+    list: &'static str,
+    seed: S,
+) -> Result<S::Value, ChecksError>
+where
+    S: DeserializeSeed<'a>,
+{
+    let mut track = serde_path_to_error::Track::new();
     match format {
         Format::Json => {
             let json_error = |path: Option<&serde_path_to_error::Path>,
@@ -184,37 +227,95 @@ fn typed<T: DeserializeOwned>(text: &str, format: Format) -> Result<T, ChecksErr
                 let message = strip_position(&inner.to_string());
                 let position =
                     Some((inner.line() as u64, inner.column() as u64)).filter(|p| p.0 > 0);
-                located(text, format, path, message, syntax, position)
+                located(text, format, list, path, message, syntax, position)
             };
             let mut de = serde_json::Deserializer::from_str(text);
-            match serde_path_to_error::deserialize(&mut de) {
+            let result =
+                seed.deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+            match result {
                 // Text after the document is refused too.
                 Ok(v) => de.end().map(|_| v).map_err(|e| json_error(None, e)),
-                Err(e) => {
-                    let path = e.path().clone();
-                    Err(json_error(Some(&path), e.into_inner()))
-                }
+                Err(e) => Err(json_error(Some(&track.path()), e)),
             }
         }
         Format::Yaml => {
             let de = serde_norway::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(de).map_err(|e| {
-                let path = e.path().clone();
-                let inner = e.into_inner();
-                let position = inner
-                    .location()
-                    .map(|l| (l.line() as u64, l.column() as u64));
-                let full = strip_position(&inner.to_string());
-                // The YAML reader puts its own path before the message; ours is kept apart.
-                let message = match full.split_once(": ") {
-                    Some((p, rest)) if !p.contains(' ') && !p.is_empty() => rest.to_string(),
-                    _ => full.clone(),
-                };
-                // What is not one of serde's data messages comes from the YAML parser.
-                let syntax = classify(&message).is_none();
-                located(text, format, Some(&path), message, syntax, position)
-            })
+            seed.deserialize(serde_path_to_error::Deserializer::new(de, &mut track))
+                .map_err(|inner| {
+                    let path = track.path();
+                    let position = inner
+                        .location()
+                        .map(|l| (l.line() as u64, l.column() as u64));
+                    let full = strip_position(&inner.to_string());
+                    // The YAML reader puts its own path before the message; ours is kept apart.
+                    let message = match full.split_once(": ") {
+                        Some((p, rest)) if !p.contains(' ') && !p.is_empty() => rest.to_string(),
+                        _ => full.clone(),
+                    };
+                    // What is not one of serde's data messages comes from the YAML parser.
+                    let syntax = classify(&message).is_none();
+                    located(text, format, list, Some(&path), message, syntax, position)
+                })
         }
+    }
+}
+
+/// Walks to the file's list `list` and reads its item `index` as `T`, the rest unread.
+struct ElementFile<T> {
+    list: &'static str,
+    index: usize,
+    item: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ElementFile<T> {
+    type Value = Option<T>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ElementFile<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a map")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<T>, A::Error> {
+        let mut out = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == self.list {
+                out = map.next_value_seed(ElementList::<T>(self.index, self.item))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+struct ElementList<T>(usize, std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ElementList<T> {
+    type Value = Option<T>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ElementList<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<T>, A::Error> {
+        for _ in 0..self.0 {
+            if seq.next_element::<IgnoredAny>()?.is_none() {
+                return Ok(None);
+            }
+        }
+        let out = seq.next_element::<T>()?;
+        // The readers refuse a list left half read.
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(out)
     }
 }
 
@@ -230,6 +331,7 @@ fn strip_position(message: &str) -> String {
 fn located(
     text: &str,
     format: Format,
+    list: &str,
     path: Option<&serde_path_to_error::Path>,
     message: String,
     syntax: bool,
@@ -254,9 +356,9 @@ fn located(
         (
             Some(serde_path_to_error::Segment::Map { key }),
             Some(serde_path_to_error::Segment::Seq { index }),
-        ) if key == "checks" => Some(CheckRef {
+        ) if key == list => Some(CheckRef {
             index: *index,
-            name: check_name(text, format, *index),
+            name: item_name(text, format, list, *index),
         }),
         _ => None,
     };
@@ -271,7 +373,7 @@ fn located(
 }
 
 /// Turns serde's standard messages into kinds; None for a message of none of them.
-fn classify(message: &str) -> Option<ChecksErrorKind> {
+pub(crate) fn classify(message: &str) -> Option<ChecksErrorKind> {
     let tidy = |s: &str| {
         // Name serde's generated types in the file's words.
         s.replace(
@@ -279,6 +381,15 @@ fn classify(message: &str) -> Option<ChecksErrorKind> {
             "a check (a map of name, level and one rule)",
         )
         .replace("struct RawChecks", "a map of version and checks")
+        .replace(
+            "struct RawRule",
+            "a rule (a map of name, target, one condition and its settings)",
+        )
+        .replace(
+            "struct RawSilence",
+            "a silence (a map of matchers, times and a comment)",
+        )
+        .replace("struct RulesHead", "a map of version, rules and silences")
         .replace("struct Head", "a map of version and checks")
         .replace("enum Level", "warn or fail")
         .replace("enum DriftMetric", "effect or psi")
@@ -340,30 +451,26 @@ fn classify(message: &str) -> Option<ChecksErrorKind> {
     None
 }
 
-/// The name of check `index`, read leniently (the file may be wrong elsewhere).
-fn check_name(text: &str, format: Format, index: usize) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Names {
-        checks: Vec<serde_json::Value>,
-    }
-    let names: Names = match format {
+/// The name of item `index` of the file's `list`, read leniently (the file may be wrong
+/// elsewhere).
+pub(crate) fn item_name(text: &str, format: Format, list: &str, index: usize) -> Option<String> {
+    let file: serde_json::Value = match format {
         Format::Json => serde_json::from_str(text).ok()?,
         Format::Yaml => serde_norway::from_str(text).ok()?,
     };
-    names
-        .checks
+    file.get(list)?
         .get(index)?
         .get("name")?
         .as_str()
         .map(str::to_string)
 }
 
-/// The line where check `index` starts (that of its first key). The readers give
+/// The line where item `index` of the file's `list` starts (that of its first key). The readers give
 /// positions only with errors, so this reads the file once more and stops with an error
 /// at the start of that check: the reader stamps it with the check's position. One reading a check is cheap for
 /// files of a few hundred checks, the size such files have.
-fn check_line(text: &str, format: Format, index: usize) -> Option<u64> {
-    let probe = ProbeFile(index);
+pub(crate) fn item_line(text: &str, format: Format, list: &str, index: usize) -> Option<u64> {
+    let probe = ProbeFile(list, index);
     let position = match format {
         Format::Json => {
             let mut de = serde_json::Deserializer::from_str(text);
@@ -379,25 +486,25 @@ fn check_line(text: &str, format: Format, index: usize) -> Option<u64> {
     position
 }
 
-/// Walks to the `checks` list and fails at the start of element `.0`.
-struct ProbeFile(usize);
+/// Walks to the list `.0` and fails at the start of its element `.1`.
+struct ProbeFile<'l>(&'l str, usize);
 
-impl<'de> DeserializeSeed<'de> for ProbeFile {
+impl<'de> DeserializeSeed<'de> for ProbeFile<'_> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for ProbeFile {
+impl<'de> Visitor<'de> for ProbeFile<'_> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a map")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<String>()? {
-            if key == "checks" {
-                return map.next_value_seed(ProbeList(self.0));
+            if key == self.0 {
+                return map.next_value_seed(ProbeList(self.1));
             }
             map.next_value::<IgnoredAny>()?;
         }

@@ -657,6 +657,7 @@ impl IncidentInfo {
             metrics: i.metrics.clone(),
             code: match &i.source {
                 IncidentSource::ErrorAlert { code, .. } => Some(code.clone()),
+                IncidentSource::Rule { code, .. } => code.clone(),
                 IncidentSource::Metrics | IncidentSource::Check { .. } => None,
             },
             start_ms: i.start_ms,

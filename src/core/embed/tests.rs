@@ -188,6 +188,7 @@ fn inc(id: u64, severity: u8, state: IncidentState, start_ms: i64) -> Incident {
         sparkline: Vec::new(),
         acknowledged: false,
         note: String::new(),
+        silenced: None,
     }
 }
 

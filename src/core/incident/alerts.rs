@@ -173,6 +173,7 @@ impl IncidentEngine {
                     sparkline: vec![point],
                     acknowledged: false,
                     note: String::new(),
+                    silenced: None,
                 });
             }
         }

@@ -65,6 +65,19 @@ pub enum IncidentSource {
         /// The latest file it failed on.
         file: String,
     },
+    /// A user-written rule that fired (core::rules).
+    Rule {
+        /// The rule's name.
+        rule: String,
+        /// Its condition in words.
+        condition: String,
+        /// The metric or error code it fired on.
+        target: String,
+        /// The error code, for a rule on an error stream.
+        code: Option<String>,
+        /// The value that crossed (seconds of silence for an absent rule).
+        value: f64,
+    },
 }
 
 impl IncidentSource {
@@ -74,6 +87,19 @@ impl IncidentSource {
             IncidentSource::Metrics => "monitor",
             IncidentSource::ErrorAlert { .. } => "errors",
             IncidentSource::Check { .. } => "checks",
+            IncidentSource::Rule { code: None, .. } => "monitor",
+            IncidentSource::Rule { code: Some(_), .. } => "errors",
+        }
+    }
+
+    /// The source as the `source` label and CSV column say it: `metrics`, `error-alert`,
+    /// `check` or `rule`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IncidentSource::Metrics => "metrics",
+            IncidentSource::ErrorAlert { .. } => "error-alert",
+            IncidentSource::Check { .. } => "check",
+            IncidentSource::Rule { .. } => "rule",
         }
     }
 }
@@ -112,6 +138,10 @@ pub struct Incident {
     pub acknowledged: bool,
     /// Free text set by the user; kept as data in every export.
     pub note: String,
+    /// What silences it (a silence's comment), if one did while it was open: it is
+    /// recorded, but no sink receives it.
+    #[serde(default)]
+    pub silenced: Option<String>,
 }
 
 impl Incident {

@@ -77,6 +77,7 @@ impl IncidentEngine {
                         sparkline: vec![(now_ms, 1.0)],
                         acknowledged: false,
                         note: String::new(),
+                        silenced: None,
                     });
                 }
                 (None, true) => {}

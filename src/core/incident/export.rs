@@ -69,6 +69,12 @@ pub fn incidents_csv(incidents: &[Incident]) -> String {
                 }
                 // The check's name is in `metrics`.
                 IncidentSource::Check { .. } => ("check", String::new(), String::new()),
+                // The rule's name is in `method`: what raised it, as for an error alert.
+                IncidentSource::Rule { rule, code, .. } => (
+                    "rule",
+                    code.as_deref().map(csv_text).unwrap_or_default(),
+                    csv_text(rule),
+                ),
             };
             vec![
                 i.id.to_string(),
@@ -281,6 +287,27 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
             (
                 format!("Data check '{check}' ({level}) did not pass on {file}"),
                 format!("Found {observed}; expected {expected}."),
+            )
+        }
+        IncidentSource::Rule {
+            rule,
+            condition,
+            target,
+            code,
+            value,
+        } => {
+            labels.insert("alertname", "PipescopeRule".to_string());
+            labels.insert("rule", rule.clone());
+            match code {
+                Some(c) => labels.insert("code", c.clone()),
+                None => labels.insert("metric", target.clone()),
+            };
+            (
+                format!("Rule '{rule}' fired on {target}"),
+                format!(
+                    "{condition}; crossed at {}.",
+                    crate::core::rules::format_value(*value)
+                ),
             )
         }
     };

@@ -28,11 +28,13 @@ mod config;
 mod evidence;
 pub mod export;
 pub mod notes;
+mod rules;
 
 pub use card::{AnomalyRecord, Incident, IncidentError, IncidentSource, IncidentState};
 pub use checks::CheckOutcome;
 pub use config::{ConfigError, IncidentConfig};
 pub use evidence::Evidence;
+pub use rules::RuleOutcome;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -370,6 +372,7 @@ impl IncidentEngine {
                     sparkline: Vec::new(),
                     acknowledged: false,
                     note: String::new(),
+                    silenced: None,
                 });
                 let k = self.incidents.len() - 1;
                 for &p in &self.lead {

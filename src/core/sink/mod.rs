@@ -17,6 +17,8 @@
 //!   `metric` (the metrics involved, comma-separated), and `code`, `method` for an error
 //!   regression. Annotations: `summary`, `description`. `generatorURL` points back to the
 //!   page's Incidents workspace.
+//! - A silenced incident (core::rules silences) is not sent; one silenced after it was
+//!   sent is still followed to its resolution.
 
 use std::collections::BTreeMap;
 
@@ -228,6 +230,9 @@ fn label_key(k: &str) -> Option<&'static str> {
         "metric",
         "code",
         "method",
+        "rule",
+        "check",
+        "column",
     ]
     .into_iter()
     .find(|&s| s == k)
@@ -340,6 +345,11 @@ impl Ledger {
         for (source, i) in incidents {
             let key = key_of(source, i);
             let seen = self.delivered(&key);
+            if i.silenced.is_some() && seen.is_none() {
+                // Silenced before any sink heard of it: recorded on the page only. One
+                // already sent still gets its resolution, so nothing is left firing.
+                continue;
+            }
             let changed = seen.is_none_or(|d| d.state != i.state || d.severity != i.severity);
             let stale = i.state == IncidentState::Open
                 && seen.is_some_and(|d| now_ms - d.at_ms >= RESEND_MS);

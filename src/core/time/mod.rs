@@ -10,12 +10,14 @@
 
 pub mod calendar;
 pub mod column;
+pub mod duration;
 pub mod format;
 pub mod parse;
 pub mod range;
 
 pub use calendar::Civil;
 pub use column::{whole_ms, TimeCells};
+pub use duration::Duration;
 pub use format::{
     format_clock, format_date_ms, format_epoch_seconds, format_iso_seconds, format_rfc3339_ms,
     format_short_clock, format_stream_ms, format_stream_seconds,

@@ -210,6 +210,11 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             format!("{level} · {file}: found {observed}; expected {expected} · failed on {} file{}",
                 i.anomaly_count, if i.anomaly_count == 1 { "" } else { "s" }),
         ),
+        IncidentSource::Rule { rule, condition, target, value, .. } => (
+            format!("rule {rule} on {target}"),
+            format!("{condition} · crossed at {}{}", crate::core::rules::format_value(*value),
+                i.silenced.as_ref().map(|s| format!(" · silenced: {s}")).unwrap_or_default()),
+        ),
         IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count } => (
             format!("error code {code}"),
             format!(
