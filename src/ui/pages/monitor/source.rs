@@ -151,7 +151,7 @@ pub fn SourceBar() -> impl IntoView {
                     None => "built-in simulator".to_string(),
                 }}
             </span>
-            <span class="hint">"or drop a file here"</span>
+            <span class="hint for-pointer">"or drop a file here"</span>
         </div>
         <super::live::LiveForm open=prom_open />
         <super::feed::FeedForm open=feed_open />
