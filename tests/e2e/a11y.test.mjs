@@ -169,6 +169,8 @@ for (const c of COMBOS) {
       for (const ws of WORKSPACES) {
         await show(page, ws);
         await check(page, ws, `loaded, ${c.width} px, ${how}`, c.width, problems);
+        // From the top, so the sticky header is drawn where a reader first sees it.
+        await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: path.join(SCREENSHOT_DIR, `a11y-${ws}-${c.width}-${c.theme}.png`), fullPage: true });
       }
     } catch (e) {
@@ -245,6 +247,16 @@ test('the header\'s theme switch overrides the system, redraws the charts, and i
   assert.deepEqual(watch.problems(), []);
 });
 
+/** Code `code`'s [baseline, candidate] events in ErrorStreamSetA.csv (build 5.0007.510 is the older). */
+function setATotals(code) {
+  const t = [0, 0];
+  for (const line of fs.readFileSync(SET_A, 'utf8').split(/\r?\n/)) {
+    const [, build, c] = line.split(',');
+    if (c === code) t[build.includes('.510.') ? 0 : 1] += 1;
+  }
+  return t;
+}
+
 /** Presses Tab (or Shift+Tab) until the focused element matches `selector`; fails after `max` presses. */
 async function tabTo(page, selector, { back = false, max = 120 } = {}) {
   const seen = [];
@@ -261,7 +273,7 @@ async function tabTo(page, selector, { back = false, max = 120 } = {}) {
   throw new Error(`${max} presses of ${back ? 'Shift+Tab' : 'Tab'} never reached ${selector}; focus went ${seen.slice(-15).join(' → ')}`);
 }
 
-test('keyboard only: skip links come first, a file opens, a column\'s plots open, an incident is acknowledged', { timeout: 180_000 }, async () => {
+test('keyboard only: skip links come first, a file opens, a column\'s plots open, a heatmap row\'s figures read as text, an incident is acknowledged', { timeout: 180_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
   const watch = watchContext(context, server.origin);
   const page = await context.newPage();
@@ -292,7 +304,7 @@ test('keyboard only: skip links come first, a file opens, a column\'s plots open
     // Tab to Customer_Age's row and open its plots with Enter.
     await tabTo(page, 'table#profile-table tbody tr[data-column="Customer_Age"]');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => /Customer_Age/.test(document.querySelector('figure#fig-hist')?.textContent ?? ''));
+    await page.waitForFunction(() => /^Customer_Age/.test(document.querySelector('figure#fig-box figcaption')?.textContent ?? ''));
     // Back to the skip links, then straight to the plots: the next Tab stop is inside them.
     await tabTo(page, 'a[data-skip="plots"]', { back: true });
     await page.keyboard.press('Enter');
@@ -313,6 +325,17 @@ test('keyboard only: skip links come first, a file opens, a column\'s plots open
       const m = /^(\d+) \/ (\d+) events$/.exec(document.querySelector('#events-applied')?.textContent ?? '');
       return m && m[1] === m[2] && Number(m[2]) > 0;
     }, null, { timeout: 60_000, polling: 100 });
+    // The heatmap's per-code figures, as text reached by keyboard: code 2 rose in Set A.
+    await tabTo(page, '#heatmap-totals summary');
+    await page.keyboard.press('Enter');
+    const row = await page.locator('#heatmap-totals tbody tr[data-code="2"]').evaluate((tr) => [...tr.children].map((c) => c.textContent.trim()));
+    const [base, cand] = setATotals('2');
+    assert.equal(row[0], '2');
+    assert.equal(Number(row[1].replace(/,/g, '')), base, `baseline total of code 2: ${row}`);
+    assert.equal(Number(row[2].replace(/,/g, '')), cand, `candidate total of code 2: ${row}`);
+    assert.match(row[3], /^\d+\.\d+ \[\d+\.\d+, [\d.]+\]$/, `ratio and interval: ${row}`);
+    assert.match(row[4], /^yes/, `code 2's interval lies above 1: ${row}`);
+
     await page.keyboard.press('Alt+4');
     await page.waitForSelector('section[data-workspace="incidents"]:not([hidden]) .incident-card');
     await tabTo(page, '.incident-card button.ack');
