@@ -97,6 +97,9 @@ async function check(page, ws, label, width, problems) {
         .filter((e) => !e.parentElement?.closest('.table-wrap, .scroll-x'))
         .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''} (right ${Math.round(e.getBoundingClientRect().right)})`),
     }));
+    // A touch screen has nothing to drop: the page asks to choose a file instead.
+    const dropWords = await page.evaluate(() => (document.querySelector('main section:not([hidden])')?.innerText ?? '').match(/[^.\n]*\bdrop\b[^.\n]*/i)?.[0] ?? null);
+    if (dropWords) problems.push(`${ws} (${label}): on a touch screen the page still says "${dropWords.trim()}"`);
     if (scroll > inner) problems.push(`${ws} (${label}): the page is ${scroll} px wide in a ${inner} px window: ${wide.join(', ')}`);
   }
 }
@@ -169,6 +172,19 @@ for (const c of COMBOS) {
       for (const ws of WORKSPACES) {
         await show(page, ws);
         await check(page, ws, `loaded, ${c.width} px, ${how}`, c.width, problems);
+        if (ws === 'distribution') {
+          // Scrolled sideways, the table keeps each row's column name in view.
+          const stuck = await page.locator('#profile-table').evaluate((t) => {
+            const wrap = t.closest('.table-wrap');
+            wrap.scrollLeft = 400;
+            const cell = t.querySelector('tbody tr td.name');
+            const r = { scrolled: wrap.scrollLeft, gap: Math.round(cell.getBoundingClientRect().left - wrap.getBoundingClientRect().left) };
+            wrap.scrollLeft = 0;
+            return r;
+          });
+          if (stuck.scrolled > 0 && Math.abs(stuck.gap) > 2) problems.push(`distribution (${c.width} px): scrolled ${stuck.scrolled} px sideways, the name column moved ${stuck.gap} px off the table's edge`);
+          if (c.width < 600 && stuck.scrolled === 0) problems.push('distribution (390 px): the profile table does not scroll sideways inside its box');
+        }
         // From the top, so the sticky header is drawn where a reader first sees it.
         await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: path.join(SCREENSHOT_DIR, `a11y-${ws}-${c.width}-${c.theme}.png`), fullPage: true });
