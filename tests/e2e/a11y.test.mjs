@@ -185,9 +185,17 @@ for (const c of COMBOS) {
           if (stuck.scrolled > 0 && Math.abs(stuck.gap) > 2) problems.push(`distribution (${c.width} px): scrolled ${stuck.scrolled} px sideways, the name column moved ${stuck.gap} px off the table's edge`);
           if (c.width < 600 && stuck.scrolled === 0) problems.push('distribution (390 px): the profile table does not scroll sideways inside its box');
         }
-        // From the top, so the sticky header is drawn where a reader first sees it.
-        await page.evaluate(() => window.scrollTo(0, 0));
-        await page.screenshot({ path: path.join(SCREENSHOT_DIR, `a11y-${ws}-${c.width}-${c.theme}.png`), fullPage: true });
+        // The whole page in one window as tall as it (a full-page capture would drop the
+        // touch emulation, and draw the sticky header and status line mid-page).
+        for (let i = 0; i < 3; i++) {
+          // Parts sized to the window (the table is 46vh) grow with it: measure again.
+          const tall = Math.min(await page.evaluate(() => document.documentElement.scrollHeight), 8000);
+          if (tall === page.viewportSize().height) break;
+          await page.setViewportSize({ width: c.width, height: tall });
+          await page.waitForTimeout(150);
+        }
+        await page.screenshot({ path: path.join(SCREENSHOT_DIR, `a11y-${ws}-${c.width}-${c.theme}.png`) });
+        await page.setViewportSize({ width: c.width, height: c.height });
       }
     } catch (e) {
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, `FAILED-a11y-${c.width}-${c.theme}.png`), fullPage: true }).catch(() => {});
