@@ -22,8 +22,8 @@ setup:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@trunk --version 2>/dev/null | grep -q "trunk $(TRUNK_VERSION)" || cargo install trunk --version $(TRUNK_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "wasm-bindgen $(WASM_BINDGEN_VERSION)" || cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@# npm packages (wasm-opt for Trunk, Playwright and the benchmark peers) live in tests/.
-	@[ -x tests/node_modules/.bin/wasm-opt ] && [ -d tests/node_modules/playwright-core ] || npm ci --prefix tests --no-audit --no-fund
+	@# npm packages (wasm-opt for Trunk, Playwright, axe-core for the accessibility checks and the benchmark peers) live in tests/.
+	@[ -x tests/node_modules/.bin/wasm-opt ] && [ -d tests/node_modules/playwright-core ] && [ -d tests/node_modules/axe-core ] || npm ci --prefix tests --no-audit --no-fund
 	@# Trunk builds with cargo --offline (Trunk.toml), so the crates must be fetched first.
 	cargo fetch --locked
 

@@ -321,7 +321,7 @@ fn draw_totals<DB: DrawingBackend>(
     let text = t.summary();
     let mut ratio_style = plain.clone();
     if t.raised() {
-        ratio_style.color = MORE.to_backend_color();
+        ratio_style.color = style.alarm.to_backend_color();
     }
     body.draw_text(&text, &ratio_style, (x + TOTALS_W - 4, y))?;
     Ok(())

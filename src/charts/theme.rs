@@ -19,6 +19,9 @@ pub struct ChartStyle {
     pub outlier: RGBColor,
     /// Scatter points.
     pub point: RGBColor,
+    /// Text that warns (a rate ratio whose interval lies above 1): red, at least 4.5:1
+    /// against the background like every other text colour.
+    pub alarm: RGBColor,
     /// CSS font family of every text.
     pub font: &'static str,
     /// Size in pixels of tick labels; titles are drawn a little larger.
@@ -36,6 +39,7 @@ impl ChartStyle {
             density: RGBColor(0xd1, 0x24, 0x2f),
             outlier: RGBColor(0x82, 0x50, 0xdf),
             point: RGBColor(0x09, 0x69, 0xda),
+            alarm: RGBColor(0xcf, 0x22, 0x2e),
             font: "sans-serif",
             font_size: 13,
         }
@@ -51,6 +55,7 @@ impl ChartStyle {
             density: RGBColor(0xff, 0x7b, 0x72),
             outlier: RGBColor(0xd2, 0xa8, 0xff),
             point: RGBColor(0x58, 0xa6, 0xff),
+            alarm: RGBColor(0xff, 0x7b, 0x72),
             font: "sans-serif",
             font_size: 13,
         }
@@ -93,4 +98,52 @@ impl Default for ChartStyle {
 /// `color` at the given opacity.
 pub(crate) fn mix(color: RGBColor, alpha: f64) -> RGBAColor {
     RGBAColor(color.0, color.1, color.2, alpha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// WCAG 2.1 relative luminance of an sRGB colour.
+    fn luminance(c: RGBColor) -> f64 {
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.039_28 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(c.0) + 0.7152 * lin(c.1) + 0.0722 * lin(c.2)
+    }
+
+    fn contrast(a: RGBColor, b: RGBColor) -> f64 {
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    /// A translucent text colour as it lands on the chart background.
+    fn over(c: RGBAColor, bg: RGBColor) -> RGBColor {
+        let m = |f: u8, b: u8| (c.3 * f64::from(f) + (1.0 - c.3) * f64::from(b)).round() as u8;
+        RGBColor(m(c.0, bg.0), m(c.1, bg.1), m(c.2, bg.2))
+    }
+
+    #[test]
+    fn every_text_colour_reads_at_4_5_to_1_in_both_themes() {
+        for (name, s) in [("light", ChartStyle::light()), ("dark", ChartStyle::dark())] {
+            let bg = s.background;
+            let texts = [
+                ("text", s.text),
+                ("muted", over(mix(s.text, 0.72), bg)),
+                ("alarm", s.alarm),
+            ];
+            for (what, c) in texts {
+                let r = contrast(c, bg);
+                assert!(
+                    r >= 4.5,
+                    "{name} theme: {what} text {c:?} on {bg:?} is {r:.2}:1"
+                );
+            }
+        }
+    }
 }

@@ -19,6 +19,7 @@ mod player;
 mod route;
 mod secrets;
 mod shell;
+mod skip;
 mod theme;
 mod update;
 

@@ -5,7 +5,8 @@ use super::pages::{
     checks::ChecksPage, distribution::DistributionPage, errors::ErrorsPage, monitor::MonitorPage,
 };
 use super::route::Route;
-use super::theme::prefers_dark;
+use super::skip::SkipLinks;
+use super::theme::{Theme, ThemeSwitch};
 use super::update::UpdateBanner;
 use leptos::ev;
 use leptos::prelude::*;
@@ -15,8 +16,8 @@ use leptos::prelude::*;
 pub struct AppState {
     /// The status line's text.
     pub status: RwSignal<String>,
-    /// True while the system prefers dark colours.
-    pub dark: ReadSignal<bool>,
+    /// True while the page is drawn dark (the system's preference or the header's choice).
+    pub dark: Memo<bool>,
     /// Servers the user added that the page talks to, by role ("Prometheus", "sinks"):
     /// the top bar must not say "no network" while any is there.
     pub remote: RwSignal<Vec<(&'static str, Vec<String>)>>,
@@ -34,6 +35,15 @@ impl AppState {
     }
 }
 
+/// True on a touch screen without a mouse, where "drop a file" means nothing.
+fn coarse_pointer() -> bool {
+    window()
+        .match_media("(pointer: coarse)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches())
+}
+
 fn current_route() -> Route {
     Route::from_hash(&window().location().hash().unwrap_or_default())
 }
@@ -42,9 +52,15 @@ fn current_route() -> Route {
 #[component]
 pub fn App() -> impl IntoView {
     let (route, set_route) = signal(current_route());
+    let theme = Theme::install();
+    provide_context(theme);
     let state = AppState {
-        status: RwSignal::new("Ready. Drop a CSV or TSV anywhere, or load the demo data. Nothing leaves this machine.".into()),
-        dark: prefers_dark(),
+        status: RwSignal::new(if coarse_pointer() {
+            "Ready. Open a CSV or TSV file, or load the demo data. Nothing leaves this machine."
+        } else {
+            "Ready. Drop a CSV or TSV anywhere, or load the demo data. Nothing leaves this machine."
+        }.into()),
+        dark: theme.dark,
         remote: RwSignal::new(Vec::new()),
     };
     provide_context(state);
@@ -79,6 +95,7 @@ pub fn App() -> impl IntoView {
 
     let page = view! {
         <div class="app">
+            <SkipLinks route=route status=state.status />
             <header class="topbar">
                 <div class="brand"><span class="brand-mark" aria-hidden="true"></span>"pipescope"</div>
                 <nav class="nav" aria-label="Workspaces">
@@ -113,8 +130,9 @@ pub fn App() -> impl IntoView {
                         format!("Local, plus servers you added: {}", r.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", "))
                     })}
                 </div>
+                <ThemeSwitch />
             </header>
-            <main>
+            <main id="main">
                 // Distribution stays mounted so its dataset survives a visit to another workspace.
                 <section data-workspace="distribution" hidden=move || route.get() != Route::Distribution>
                     <DistributionPage />
@@ -135,7 +153,6 @@ pub fn App() -> impl IntoView {
             <UpdateBanner />
             <footer class="statusbar">
                 <span id="status" role="status" aria-live="polite">{move || state.status.get()}</span>
-                <span>{move || if state.dark.get() { "dark theme" } else { "light theme" }}</span>
             </footer>
         </div>
     };

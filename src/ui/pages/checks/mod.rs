@@ -36,8 +36,9 @@ pub fn ChecksPage() -> impl IntoView {
     view! {
         <div class="workspace-head">
             <h1>"Checks"</h1>
-            <span class="hint">"Compare a batch with its reference, column by column. \
-                Drop a file anywhere: the first becomes the reference, later ones the current file."</span>
+            <span class="hint">"Compare a batch with its reference, column by column."
+                <span class="for-pointer">" Drop a file anywhere: the first becomes the reference, later ones the current file."</span>
+            </span>
         </div>
         <div class="compare-slots">
             <Slot which=Which::Reference />

@@ -59,7 +59,7 @@ pub fn DistributionPage() -> impl IntoView {
                     aria-label="Open a CSV or TSV file" on:change=on_pick />
             </span>
             <button id="demo-data" on:click=on_demo>"Load demo data"</button>
-            <span class="hint">"or drop a file anywhere on the page"</span>
+            <span class="hint for-pointer">"or drop a file anywhere on the page"</span>
             <span class="dataset-name">{move || st.dataset.get().map(|d| d.name.clone())}</span>
         </div>
         <Progress />
@@ -67,7 +67,11 @@ pub fn DistributionPage() -> impl IntoView {
         {move || match st.dataset.get() {
             None => view! {
                 <div class="dropzone-hint">
-                    <p><strong>"Drop a CSV or TSV file here"</strong>" to see the shape of every column."</p>
+                    <p>
+                        <strong class="for-pointer">"Drop a CSV or TSV file here"</strong>
+                        <strong class="for-touch">"Choose a CSV or TSV file with Open CSV / TSV…"</strong>
+                        " to see the shape of every column."
+                    </p>
                     <p>"Delimiter and header are detected; types are inferred and can be changed. \
                         The file is read in this tab and never uploaded."</p>
                 </div>

@@ -41,6 +41,8 @@ pub fn Heatmap() -> impl IntoView {
     let counts_attr = RwSignal::new((String::new(), String::new()));
     // What each row's totals read beside it (drawn on the canvas), for tests and tools.
     let totals_attr = RwSignal::new(String::new());
+    // The same totals as DOM text: selectable, copyable and read aloud, unlike the canvas.
+    let totals_rows = RwSignal::new(Vec::<TotalsRow>::new());
     // Off-screen canvas the cell image is staged on before one scaled copy.
     let scratch: StoredValue<Option<web_sys::HtmlCanvasElement>, LocalStorage> =
         StoredValue::new_local(None);
@@ -131,6 +133,19 @@ pub fn Heatmap() -> impl IntoView {
         rows_attr.set(serde_json::to_string(&labels).unwrap_or_default());
         let summaries: Vec<String> = totals.iter().map(|t| t.summary()).collect();
         totals_attr.set(serde_json::to_string(&summaries).unwrap_or_default());
+        totals_rows.set(
+            labels
+                .iter()
+                .zip(&totals)
+                .map(|(code, t)| TotalsRow {
+                    code: code.clone(),
+                    baseline: t.baseline,
+                    candidate: t.candidate,
+                    summary: t.summary(),
+                    raised: t.raised(),
+                })
+                .collect(),
+        );
         counts_attr.set(count_attrs(&grid));
         match (result, layout) {
             (Ok(()), Some(layout)) => drawn.set_value(Some(Drawn {
@@ -201,6 +216,30 @@ pub fn Heatmap() -> impl IntoView {
                         style=format!("left:{}px;top:{}px", x + 14.0, y + 14.0)>{text}</div>
                 })}
             </div>
+            <details class="heatmap-totals" id="heatmap-totals">
+                <summary>"Totals and rate ratios per code, as a table"</summary>
+                <table class="alerts-table">
+                    <caption class="visually-hidden">"Totals per error code so far"</caption>
+                    <thead><tr>
+                        <th scope="col">"Code"</th>
+                        <th scope="col" class="num">"Baseline"</th>
+                        <th scope="col" class="num">"Candidate"</th>
+                        <th scope="col" class="num">"Ratio [95% interval]"</th>
+                        <th scope="col">"Interval above 1"</th>
+                    </tr></thead>
+                    <tbody>
+                        <For each=move || totals_rows.get() key=|r| r.clone() let:r>
+                            <tr data-code=r.code.clone() data-raised=r.raised.to_string()>
+                                <th scope="row" class="code">{r.code.clone()}</th>
+                                <td class="num">{crate::ui::format::count(r.baseline as usize)}</td>
+                                <td class="num">{crate::ui::format::count(r.candidate as usize)}</td>
+                                <td class="num">{r.summary.clone()}</td>
+                                <td>{if r.raised { "yes: more in the candidate" } else { "no" }}</td>
+                            </tr>
+                        </For>
+                    </tbody>
+                </table>
+            </details>
             <figcaption>
                 "Red: the candidate build raised more errors of that code in the bin than the baseline; green: fewer; \
                  grey: as many. Beside each row: the code's totals and its candidate/baseline rate ratio with a 95% interval \
@@ -208,6 +247,16 @@ pub fn Heatmap() -> impl IntoView {
             </figcaption>
         </figure>
     }
+}
+
+/// One code's totals as the DOM table shows them.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct TotalsRow {
+    code: String,
+    baseline: u64,
+    candidate: u64,
+    summary: String,
+    raised: bool,
 }
 
 /// Per-row `[baseline, candidate]` sums as JSON, and an FNV-1a digest of every cell's

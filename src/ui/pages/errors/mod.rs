@@ -94,7 +94,7 @@ pub fn ErrorsPage() -> impl IntoView {
             <button id="errors-use-live" aria-expanded=move || live_open.get().to_string()
                 title="Follow error events a pipeline publishes as NDJSON at a URL; nothing is asked until you connect"
                 on:click=move |_| live_open.update(|o| *o = !*o)>"Live feed…"</button>
-            <span class="hint">"or drop a CSV here: timestamp, build, error code"</span>
+            <span class="hint"><span class="for-pointer">"or drop a CSV here: "</span>"timestamp, build, error code"</span>
             <span class="dataset-name">{move || st.loaded.get().map(|l| l.name.clone())}</span>
         </div>
         {move || st.error.get().map(|m| view! {
@@ -115,7 +115,8 @@ pub fn ErrorsPage() -> impl IntoView {
         {move || match st.loaded.get() {
             None => view! {
                 <div class="dropzone-hint">
-                    <p><strong>"Drop an error-event CSV here"</strong>" (timestamp, build, error code; header row or none) \
+                    <p><strong class="for-pointer">"Drop an error-event CSV here"</strong>
+                        <strong class="for-touch">"Choose an error-event CSV with Open error stream…"</strong>" (timestamp, build, error code; header row or none) \
                         to see whether a new build raises some error code."</p>
                     <p>"Builds and codes are discovered from the data; with two builds the newer version is the \
                         candidate. Or load the demo stream, which has two planted regressions."</p>

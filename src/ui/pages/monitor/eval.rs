@@ -95,7 +95,8 @@ pub fn EvalTable() -> impl IntoView {
     });
     let window_s = move || st.eval_ms.get() / 1000;
     view! {
-        <figure class="plot eval">
+        // Focusable: on a phone the table scrolls sideways inside the figure, by keyboard too.
+        <figure class="plot eval" tabindex="0" aria-label="Forecast error per evaluation window">
             <div class="plot-head">
                 <h2>"Forecast error per evaluation window"</h2>
                 <span class="muted">{move || format!("windows of {} s of stream time; the last closed window, and the last {SPARK_WINDOWS} as small series", window_s())}</span>

@@ -89,27 +89,28 @@ pub fn SourceBar() -> impl IntoView {
     let accept = ".csv,.tsv,.txt,.json,text/csv,text/plain,application/json";
     view! {
         <div class="panel source-bar" id="monitor-source" role="group" aria-label="Stream source">
-            <span class="segmented" role="radiogroup" aria-label="Source">
-                <button id="monitor-use-sim" role="radio" aria-checked=move || is_sim().to_string()
+            // Toggle buttons, not radios: one of the choices is a file input, which a radio
+            // group cannot hold.
+            <span class="segmented" role="group" aria-label="Source">
+                <button id="monitor-use-sim" aria-pressed=move || is_sim().to_string()
                     class:active=is_sim
                     on:click=move |_| {
                         prom_open.set(false);
                         feed_open.set(false);
                         if is_file() || is_live() { st.use_simulator() }
                     }>"Simulator"</button>
-                <span class="button file-picker" class:active=move || is_file() && !form_open() role="radio"
-                    aria-checked=move || (is_file() && !form_open()).to_string()
+                <span class="button file-picker" class:active=move || is_file() && !form_open()
                     on:click=move |_| { prom_open.set(false); feed_open.set(false); }>
                     "Replay a file…"
                     <input id="monitor-file-input" type="file" accept=accept
                         aria-label="Replay a metric file: CSV with a time column and numeric columns, or a Prometheus query JSON"
                         on:change=on_replay />
                 </span>
-                <button id="monitor-use-prom" role="radio" aria-checked=move || prom_open.get().to_string()
+                <button id="monitor-use-prom" aria-pressed=move || prom_open.get().to_string()
                     class:active=move || prom_open.get()
                     title="Watch metrics live from a Prometheus server (or Mimir, Thanos, VictoriaMetrics)"
                     on:click=move |_| { prom_open.set(true); feed_open.set(false); }>"Prometheus…"</button>
-                <button id="monitor-use-feed" role="radio" aria-checked=move || feed_open.get().to_string()
+                <button id="monitor-use-feed" aria-pressed=move || feed_open.get().to_string()
                     class:active=move || feed_open.get()
                     title="Follow metric points a pipeline pushes: NDJSON polled from a URL, or Server-Sent Events"
                     on:click=move |_| { feed_open.set(true); prom_open.set(false); }>"Event feed…"</button>
@@ -151,7 +152,7 @@ pub fn SourceBar() -> impl IntoView {
                     None => "built-in simulator".to_string(),
                 }}
             </span>
-            <span class="hint">"or drop a file here"</span>
+            <span class="hint for-pointer">"or drop a file here"</span>
         </div>
         <super::live::LiveForm open=prom_open />
         <super::feed::FeedForm open=feed_open />
