@@ -17,6 +17,7 @@ mod grouped;
 mod heatmap;
 mod histogram;
 pub mod labels;
+pub use labels::Units;
 mod overlay;
 mod scatter;
 mod svg;
