@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::core::distribution::{python_median_at, python_quartiles_at};
 use crate::core::ingest::table::{Column, ColumnType, Dictionary, Table};
 
+pub mod correlation;
 mod exact_sum;
 mod export;
 mod order;

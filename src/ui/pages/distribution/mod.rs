@@ -1,5 +1,6 @@
 //! The Distribution workspace: load a CSV, read the profile of every column, open plots.
 
+mod correlations;
 mod plots;
 mod state;
 mod table;
@@ -76,6 +77,7 @@ pub fn DistributionPage() -> impl IntoView {
                 <Summary />
                 <table::ProfileTable />
                 <plots::Plots />
+                <correlations::Correlations />
             }.into_any(),
         }}
     }
