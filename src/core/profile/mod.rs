@@ -18,6 +18,7 @@ mod export;
 mod order;
 mod profiler;
 mod radix;
+pub mod warnings;
 pub use exact_sum::exact_mean;
 use order::Ordered;
 pub use profiler::ColumnProfiler;

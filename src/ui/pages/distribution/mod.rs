@@ -1,6 +1,7 @@
 //! The Distribution workspace: load a CSV, read the profile of every column, open plots.
 
 mod correlations;
+mod duplicates;
 mod plots;
 mod state;
 mod table;
@@ -75,6 +76,7 @@ pub fn DistributionPage() -> impl IntoView {
             }.into_any(),
             Some(_) => view! {
                 <Summary />
+                <duplicates::DuplicateRows />
                 <table::ProfileTable />
                 <plots::Plots />
                 <correlations::Correlations />

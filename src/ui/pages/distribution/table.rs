@@ -2,6 +2,7 @@
 
 use super::state::DistState;
 use crate::core::ingest::ColumnType;
+use crate::core::profile::warnings::{column_warnings, ColumnWarning};
 use crate::core::profile::ColumnProfile;
 use crate::core::time;
 use crate::ui::download;
@@ -109,6 +110,21 @@ pub fn ProfileTable() -> impl IntoView {
             idx
         })
     });
+    // Warnings per column, in profile order: computed once per dataset, not per sort.
+    let warnings = Memo::new(move |_| {
+        st.dataset.with(|d| {
+            d.as_ref()
+                .map(|d| {
+                    d.table
+                        .columns
+                        .iter()
+                        .zip(&d.profile.columns)
+                        .map(|(c, p)| column_warnings(c, p, d.table.rows))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
     let export = move |json: bool| {
         st.dataset.with_untracked(|d| {
             if let Some(d) = d {
@@ -186,7 +202,8 @@ pub fn ProfileTable() -> impl IntoView {
                 <tbody>
                     {move || {
                         let d = st.dataset.get()?;
-                        Some(order.get().into_iter().map(|i| row(st, &d.profile.columns[i], i)).collect_view())
+                        let w = warnings.get();
+                        Some(order.get().into_iter().map(|i| row(st, &d.profile.columns[i], i, w.get(i).map(Vec::as_slice).unwrap_or(&[]))).collect_view())
                     }}
                 </tbody>
             </table>
@@ -194,7 +211,22 @@ pub fn ProfileTable() -> impl IntoView {
     }
 }
 
-fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
+fn row(
+    st: DistState,
+    p: &ColumnProfile,
+    index: usize,
+    warnings: &[ColumnWarning],
+) -> impl IntoView {
+    let badges = warnings
+        .iter()
+        .map(|w| {
+            view! {
+                <span class="warn-badge" data-warning=w.kind.key()
+                    title=format!("{}: {}", w.detail, w.explain)>{w.kind.label()}</span>
+                <span class="visually-hidden">{format!(" ({})", w.detail)}</span>
+            }
+        })
+        .collect_view();
     let name = p.name.clone();
     let kind = p.kind;
     let cells = FIELDS[2..]
@@ -252,7 +284,7 @@ fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
     view! {
         <tr data-column=name.clone() tabindex="0" aria-selected=move || (st.selected.get() == Some(index)).to_string()
             on:click=move |_| select() on:keydown=on_key>
-            <td class="name" data-field="name" title=name.clone()>{name.clone()}</td>
+            <td class="name" data-field="name" title=name.clone()>{name.clone()}{badges}</td>
             <td class="type" data-field="type">
                 <select aria-label=format!("Type of {name}") on:change=on_type on:click=|e| e.stop_propagation() on:keydown=|e| e.stop_propagation()>
                     {ColumnType::ALL
