@@ -99,3 +99,49 @@ fn duplicates_count_every_repeat_and_give_the_lines_of_the_first_five() {
     let bank = read_path(Path::new(BANK), &IngestOptions::default()).unwrap();
     assert_eq!(duplicates(&bank).count, 0);
 }
+
+#[test]
+fn the_missing_matrix_puts_a_block_of_gaps_in_the_bands_that_hold_it() {
+    use pipescope::core::profile::missing::{missing_matrix, MAX_BANDS};
+    // 1,000 rows; `b` missing in rows 400..500 only, `c` missing in every tenth row.
+    let mut csv = String::from("a,b,c\n");
+    for i in 0..1000 {
+        let b = if (400..500).contains(&i) {
+            String::new()
+        } else {
+            i.to_string()
+        };
+        let c = if i % 10 == 0 {
+            String::new()
+        } else {
+            "x".into()
+        };
+        csv.push_str(&format!("{i},{b},{c}\n"));
+    }
+    let t = read_bytes(csv.as_bytes(), &IngestOptions::default()).unwrap();
+    let m = missing_matrix(&t, MAX_BANDS);
+    assert_eq!(m.bands(), 300);
+    assert_eq!(m.missing, [0, 100, 100]);
+    // Bands partition the rows.
+    assert_eq!(m.band_rows(0).start, 0);
+    assert_eq!(m.band_rows(m.bands() - 1).end, 1000);
+    let rows: usize = (0..m.bands()).map(|b| m.band_rows(b).len()).sum();
+    assert_eq!(rows, 1000);
+    // Every band inside 400..500 is fully missing in b, none outside is touched.
+    for b in 0..m.bands() {
+        let r = m.band_rows(b);
+        let inside = r.start >= 400 && r.end <= 500;
+        let outside = r.end <= 400 || r.start >= 500;
+        if inside {
+            assert_eq!(m.share(b, 1), 1.0, "band {b} {r:?}");
+        }
+        if outside {
+            assert_eq!(m.share(b, 1), 0.0, "band {b} {r:?}");
+        }
+    }
+    assert!(m.bands_touched(1) <= 32, "{}", m.bands_touched(1));
+    assert!(m.bands_touched(2) >= 90, "{}", m.bands_touched(2));
+    // A short table gets one band a row.
+    let small = read_bytes(b"a\n1\n\n3\n", &IngestOptions::default()).unwrap();
+    assert_eq!(missing_matrix(&small, MAX_BANDS).bands(), small.rows);
+}

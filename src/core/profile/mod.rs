@@ -15,6 +15,7 @@ use crate::core::ingest::table::{Column, ColumnType, Dictionary, Table};
 pub mod correlation;
 mod exact_sum;
 mod export;
+pub mod missing;
 mod order;
 mod profiler;
 mod radix;

@@ -2,6 +2,7 @@
 
 mod correlations;
 mod duplicates;
+mod missing;
 mod plots;
 mod state;
 mod table;
@@ -80,6 +81,7 @@ pub fn DistributionPage() -> impl IntoView {
                 <table::ProfileTable />
                 <plots::Plots />
                 <correlations::Correlations />
+                <missing::MissingValues />
             }.into_any(),
         }}
     }
