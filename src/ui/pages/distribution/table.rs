@@ -154,6 +154,21 @@ pub fn ProfileTable() -> impl IntoView {
         })
     };
 
+    let export_html = move || {
+        st.dataset.with_untracked(|d| {
+            let Some(d) = d else { return };
+            let base = download::safe_name(d.name.trim_end_matches(".csv"));
+            let html = crate::report::profile_html(&d.name, &d.table, &d.profile);
+            match download::text(&format!("{base}.profile.html"), "text/html", &html) {
+                Ok(()) => st.app.status.set(format!(
+                    "Exported the profile of {} as an HTML report",
+                    d.name
+                )),
+                Err(e) => st.app.status.set(format!("Export failed: {e}")),
+            }
+        })
+    };
+
     view! {
         <div class="workspace-head" style="margin: 8px 0 6px">
             <h2 class="section-title" style="margin: 0; flex: 1">"Profile of every column"
@@ -163,6 +178,8 @@ pub fn ProfileTable() -> impl IntoView {
             </h2>
             <button id="export-json" class="small" on:click=move |_| export(true)>"Export JSON"</button>
             <button id="export-csv" class="small" on:click=move |_| export(false)>"Export CSV"</button>
+            <button id="export-html" class="small" on:click=move |_| export_html()
+                title="One HTML file with the table, a plot per column, correlations and missing values; it opens offline">"Export HTML report"</button>
         </div>
         <div class="table-wrap">
             <table id="profile-table" class="profile">
