@@ -98,6 +98,18 @@ pub fn draw_histogram<DB: DrawingBackend>(
     let mut chart = plot_builder(&body, x_area, y_area).build_cartesian_2d(x_axis, y_axis)?;
     draw_mesh(&mut chart, style, "", "count", false, true, (10, 10))?;
     let painter = Painter::new(&chart);
+    // A curve cut at the top rises as a near-vertical line over its spike, which would
+    // hide the narrow bar under it: then it goes behind the bars instead of over them.
+    let draw_curve = || {
+        let points: Vec<(i32, i32)> = curve
+            .iter()
+            .map(|&(x, y)| chart.backend_coord(&(x, y.min(y_top))))
+            .collect();
+        painter.polyline(points, 2, mix(style.density, 1.0))
+    };
+    if curve_cut {
+        draw_curve()?;
+    }
     let base = chart.backend_coord(&(lo, 0.0)).1;
     for (i, &count) in hist.counts.iter().enumerate() {
         if count == 0 {
@@ -114,10 +126,8 @@ pub fn draw_histogram<DB: DrawingBackend>(
             mix(style.accent, 1.0),
         )?;
     }
-    let points: Vec<(i32, i32)> = curve
-        .iter()
-        .map(|&(x, y)| chart.backend_coord(&(x, y.min(y_top))))
-        .collect();
-    painter.polyline(points, 2, mix(style.density, 1.0))?;
+    if !curve_cut {
+        draw_curve()?;
+    }
     Ok(())
 }
