@@ -11,6 +11,9 @@ use leptos::ev;
 use leptos::prelude::*;
 use std::cmp::Ordering;
 
+/// Widest table whose columns get warning badges.
+const WARNED_COLUMNS: usize = 1_000;
+
 /// Columns of the table: (field, header, tooltip).
 const FIELDS: [(&str, &str, &str); 16] = [
     ("name", "column", "Column name"),
@@ -111,9 +114,12 @@ pub fn ProfileTable() -> impl IntoView {
         })
     });
     // Warnings per column, in profile order: computed once per dataset, not per sort.
+    // Tables wider than WARNED_COLUMNS get none: thousands of badges (every column of a
+    // three-row file is "constant") would cost the table's first render seconds.
     let warnings = Memo::new(move |_| {
         st.dataset.with(|d| {
             d.as_ref()
+                .filter(|d| d.table.columns.len() <= WARNED_COLUMNS)
                 .map(|d| {
                     d.table
                         .columns
