@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod core;
+pub mod report;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -7,7 +7,7 @@
 
 use pipescope::charts::{
     draw_bars, draw_boxplot, draw_grouped_boxes, draw_histogram, draw_scatter, to_svg, ChartError,
-    ChartStyle,
+    ChartStyle, Units,
 };
 use pipescope::core::distribution::{
     BoxStats, CategoryCounts, Density, GroupedBoxes, Histogram, ScatterSample,
@@ -272,7 +272,7 @@ fn boxplot_shows_box_whiskers_and_every_outlier() {
     assert!(stats.outlier_count > 0, "Customer_Age has Tukey outliers");
     for style in [ChartStyle::light(), ChartStyle::dark()] {
         let svg = to_svg(800, 300, |a| {
-            draw_boxplot(a, "Customer_Age", &stats, false, &style)
+            draw_boxplot(a, "Customer_Age", &stats, false, Units::Number, &style)
         })
         .unwrap();
         assert_clean(&svg);
@@ -319,7 +319,10 @@ fn boxplot_shows_box_whiskers_and_every_outlier() {
 fn boxplot_orders_marks_along_the_axis() {
     let stats = box_stats(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 40.0]);
     let style = ChartStyle::light();
-    let svg = to_svg(600, 240, |a| draw_boxplot(a, "v", &stats, false, &style)).unwrap();
+    let svg = to_svg(600, 240, |a| {
+        draw_boxplot(a, "v", &stats, false, Units::Number, &style)
+    })
+    .unwrap();
     let boxes = filled_rects(&svg, &hex(style.accent), Some("0.35"));
     let (left, right) = (
         num(boxes[0], "x"),
@@ -351,7 +354,14 @@ fn boxplot_big_numbers_get_separators_or_suffixes() {
         9_000_000.0,
     ]);
     let svg = to_svg(800, 260, |a| {
-        draw_boxplot(a, "bytes", &stats, false, &ChartStyle::light())
+        draw_boxplot(
+            a,
+            "bytes",
+            &stats,
+            false,
+            Units::Number,
+            &ChartStyle::light(),
+        )
     })
     .unwrap();
     assert!(
@@ -361,7 +371,14 @@ fn boxplot_big_numbers_get_separators_or_suffixes() {
     );
     let small = box_stats(&[1200.0, 3400.0, 5600.0, 7800.0, 12000.0]);
     let svg = to_svg(800, 260, |a| {
-        draw_boxplot(a, "amount", &small, false, &ChartStyle::light())
+        draw_boxplot(
+            a,
+            "amount",
+            &small,
+            false,
+            Units::Number,
+            &ChartStyle::light(),
+        )
     })
     .unwrap();
     assert!(
@@ -380,7 +397,7 @@ fn boxplot_log_scale_leaves_out_non_positive_values() {
     assert!(positive_outliers < stats.outliers.len());
     let style = ChartStyle::light();
     let svg = to_svg(800, 300, |a| {
-        draw_boxplot(a, "latency", &stats, true, &style)
+        draw_boxplot(a, "latency", &stats, true, Units::Number, &style)
     })
     .unwrap();
     assert_clean(&svg);
@@ -415,7 +432,9 @@ fn degenerate_boxes_do_not_panic_or_emit_nan() {
     for stats in &cases {
         for log in [false, true] {
             for (w, h) in [(800, 300), (120, 60), (1, 1), (0, 0)] {
-                match to_svg(w, h, |a| draw_boxplot(a, "x", stats, log, &style)) {
+                match to_svg(w, h, |a| {
+                    draw_boxplot(a, "x", stats, log, Units::Number, &style)
+                }) {
                     Ok(svg) => assert_clean(&svg),
                     Err(ChartError::NoData(_)) => {}
                     Err(other) => panic!("{other}"),
@@ -430,12 +449,15 @@ fn degenerate_boxes_do_not_panic_or_emit_nan() {
         q3: f64::NAN,
         ..box_stats(&[1.0])
     };
-    let err = to_svg(400, 200, |a| draw_boxplot(a, "x", &empty, false, &style)).unwrap_err();
+    let err = to_svg(400, 200, |a| {
+        draw_boxplot(a, "x", &empty, false, Units::Number, &style)
+    })
+    .unwrap_err();
     assert!(matches!(err, ChartError::NoData(_)));
     assert!(err.to_string().contains("nothing to plot"));
     let all_negative = box_stats(&[-3.0, -2.0, -1.0]);
     let err = to_svg(400, 200, |a| {
-        draw_boxplot(a, "x", &all_negative, true, &style)
+        draw_boxplot(a, "x", &all_negative, true, Units::Number, &style)
     })
     .unwrap_err();
     assert!(err.to_string().contains("log scale"), "{err}");
@@ -450,7 +472,7 @@ fn histogram_draws_one_bar_per_populated_bin_and_the_density() {
     let dens = density(&hist, &bank.age);
     let style = ChartStyle::light();
     let svg = to_svg(800, 400, |a| {
-        draw_histogram(a, "Customer_Age", &hist, Some(&dens), &style)
+        draw_histogram(a, "Customer_Age", &hist, Some(&dens), Units::Number, &style)
     })
     .unwrap();
     assert_clean(&svg);
@@ -486,7 +508,7 @@ fn histogram_draws_one_bar_per_populated_bin_and_the_density() {
     save("histogram", &svg);
     let dark = ChartStyle::dark();
     let svg = to_svg(800, 400, |a| {
-        draw_histogram(a, "Customer_Age", &hist, Some(&dens), &dark)
+        draw_histogram(a, "Customer_Age", &hist, Some(&dens), Units::Number, &dark)
     })
     .unwrap();
     save("histogram-dark", &svg);
@@ -500,7 +522,7 @@ fn histogram_log_ticks_show_real_values() {
     let hist = histogram(&values, 30, true);
     let style = ChartStyle::light();
     let svg = to_svg(800, 400, |a| {
-        draw_histogram(a, "Credit_Limit", &hist, None, &style)
+        draw_histogram(a, "Credit_Limit", &hist, None, Units::Number, &style)
     })
     .unwrap();
     assert_clean(&svg);
@@ -530,7 +552,7 @@ fn degenerate_histograms_do_not_panic_or_emit_nan() {
         bandwidth: 0.0,
     };
     let svg = to_svg(600, 300, |a| {
-        draw_histogram(a, "x", &one, Some(&spike), &style)
+        draw_histogram(a, "x", &one, Some(&spike), Units::Number, &style)
     })
     .unwrap();
     assert_clean(&svg);
@@ -571,7 +593,10 @@ fn degenerate_histograms_do_not_panic_or_emit_nan() {
             excluded: 12,
         },
     ] {
-        let err = to_svg(600, 300, |a| draw_histogram(a, "x", &bad, None, &style)).unwrap_err();
+        let err = to_svg(600, 300, |a| {
+            draw_histogram(a, "x", &bad, None, Units::Number, &style)
+        })
+        .unwrap_err();
         assert!(matches!(err, ChartError::NoData(_)), "{err}");
     }
     let huge = Histogram {
@@ -581,8 +606,125 @@ fn degenerate_histograms_do_not_panic_or_emit_nan() {
         excluded: 0,
     };
     for (w, h) in [(600, 300), (40, 20), (0, 0)] {
-        assert_clean(&to_svg(w, h, |a| draw_histogram(a, "x", &huge, None, &style)).unwrap());
+        assert_clean(
+            &to_svg(w, h, |a| {
+                draw_histogram(a, "x", &huge, None, Units::Number, &style)
+            })
+            .unwrap(),
+        );
     }
+}
+
+/// A BankChurners column read as numbers.
+fn bank_column(name: &str) -> Vec<f64> {
+    let mut reader = csv::Reader::from_path(BANK).expect("BankChurners.csv in ../shared/data");
+    let i = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == name)
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap()[i].parse().unwrap())
+        .collect()
+}
+
+/// Tick labels that are plain numbers ("8,000"), with their values.
+fn numeric_labels(svg: &str) -> Vec<f64> {
+    text_list(svg)
+        .iter()
+        .filter_map(|t| t.replace(',', "").parse::<f64>().ok())
+        .collect()
+}
+
+#[test]
+fn count_axis_is_in_counts_even_when_the_density_spikes() {
+    // The second Naive Bayes column: almost every value near 1 and a few near 0, so the
+    // kernel is far narrower than a bin and the density peaks hundreds of times above the
+    // fullest bin. The count axis must still end near the fullest bin (of 10,127 rows),
+    // with the bars filling the plot and the curve cut at the top.
+    use pipescope::core::distribution as dist;
+    let values = bank_column(
+        "Naive_Bayes_Classifier_Attrition_Flag_Card_Category_Contacts_Count_12_mon_Dependent_count_Education_Level_Months_Inactive_12_mon_2",
+    );
+    let hist = dist::histogram(&values, dist::BinRule::FreedmanDiaconis, false).unwrap();
+    let dens = dist::density(&values, &hist).unwrap();
+    let peak = *hist.counts.iter().max().unwrap() as f64;
+    let curve_peak = dens.points.iter().map(|p| p.1).fold(0.0, f64::max);
+    assert!(
+        curve_peak > 10.0 * peak,
+        "the case this test is about: {curve_peak} vs {peak}"
+    );
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 400, |a| {
+        draw_histogram(
+            a,
+            "Naive_Bayes_2",
+            &hist,
+            Some(&dens),
+            Units::Number,
+            &style,
+        )
+    })
+    .unwrap();
+    assert_clean(&svg);
+    save("histogram-spiky-density", &svg);
+    let labels = text_list(&svg);
+    let ticks = numeric_labels(&svg);
+    let top_tick = ticks.iter().copied().fold(0.0, f64::max);
+    assert!(
+        top_tick <= peak * 1.08 && top_tick >= peak * 0.5,
+        "count ticks {ticks:?} for a fullest bin of {peak}"
+    );
+    assert!(
+        !labels.iter().any(|l| l.ends_with('M') || l.ends_with('K')),
+        "{labels:?}"
+    );
+    let bars = filled_rects(&svg, &hex(style.accent), Some("1"));
+    let tallest = bars.iter().map(|b| num(b, "height")).max().unwrap();
+    assert!(
+        tallest > 200,
+        "the fullest bin fills most of the plot, got {tallest}px"
+    );
+    assert!(has_text(&svg, "(cut at the top)"), "{labels:?}");
+}
+
+#[test]
+fn date_histograms_and_box_plots_show_dates_not_epoch_seconds() {
+    use pipescope::core::distribution as dist;
+    // One value a day from 2023-01-01 for 430 days, denser on weekdays.
+    let day0 = 1_672_531_200.0;
+    let values: Vec<f64> = (0..430)
+        .flat_map(|d| std::iter::repeat_n(day0 + d as f64 * 86_400.0, 1 + (d % 7 < 5) as usize))
+        .collect();
+    let hist = dist::histogram(&values, dist::BinRule::FreedmanDiaconis, false).unwrap();
+    let style = ChartStyle::light();
+    let svg = to_svg(800, 400, |a| {
+        draw_histogram(a, "shipped", &hist, None, Units::Date, &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    save("histogram-dates", &svg);
+    let labels = text_list(&svg);
+    let dates: Vec<&String> = labels
+        .iter()
+        .filter(|l| l.len() == 7 && l.starts_with("202") && l.as_bytes()[4] == b'-')
+        .collect();
+    assert!(dates.len() >= 3, "month ticks such as 2023-04: {labels:?}");
+    assert!(
+        !labels.iter().any(|l| l.ends_with('G') || l.contains("1.6")),
+        "{labels:?}"
+    );
+    assert!(has_text(&svg, "days"), "bin width in days: {labels:?}");
+    let stats = box_stats(&values);
+    let svg = to_svg(800, 240, |a| {
+        draw_boxplot(a, "shipped", &stats, false, Units::Date, &style)
+    })
+    .unwrap();
+    assert_clean(&svg);
+    assert!(has_text(&svg, "median 2023-"), "{:?}", text_list(&svg));
+    assert!(!text_list(&svg).iter().any(|l| l.ends_with('G')));
 }
 
 // ---------------------------------------------------------------- bars
@@ -974,7 +1116,14 @@ fn long_titles_are_cut_to_fit_the_chart() {
     let title = "Total_Revolving_Bal_".repeat(20);
     let stats = box_stats(&[1.0, 2.0, 3.0]);
     let svg = to_svg(400, 200, |a| {
-        draw_boxplot(a, &title, &stats, false, &ChartStyle::light())
+        draw_boxplot(
+            a,
+            &title,
+            &stats,
+            false,
+            Units::Number,
+            &ChartStyle::light(),
+        )
     })
     .unwrap();
     let shown = text_list(&svg)

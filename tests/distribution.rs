@@ -75,7 +75,7 @@ fn many_outliers_are_subsampled_but_fully_counted() {
 
 #[test]
 fn fixed_and_sturges_bins_count_every_value() {
-    let v = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+    let v = [0.0, 0.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
     let h = histogram(&v, BinRule::Fixed(5), false).unwrap();
     assert_eq!(h.edges, vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
     // Bins are [0,2) [2,4) [4,6) [6,8) [8,10]: the right edge belongs to the last bin.
@@ -95,12 +95,65 @@ fn freedman_diaconis_width_and_fallback() {
     assert_eq!(h.counts.len(), expected);
     // IQR 0 (mostly one value) falls back to Sturges: 100 values -> 8 bins.
     let mut v = vec![5.0; 97];
-    v.extend([1.0, 9.0, 20.0]);
+    v.extend([1.0, 9.5, 20.0]);
     let h = histogram(&v, BinRule::FreedmanDiaconis, false).unwrap();
     assert_eq!(h.counts.len(), 8);
     // Bin count is capped.
     let h = histogram(&v, BinRule::Fixed(10_000), false).unwrap();
     assert_eq!(h.counts.len(), 200);
+}
+
+#[test]
+fn integer_columns_get_whole_number_bins_centred_on_the_integers() {
+    // Ages 26..=73 (48 distinct integers): 10 bins of 4.8 would hold alternately 4 and 5
+    // ages; whole widths give every bin the same number of integers.
+    let v: Vec<f64> = (0..2000).map(|i| (26 + (i * 37) % 48) as f64).collect();
+    for rule in [
+        BinRule::Fixed(10),
+        BinRule::Sturges,
+        BinRule::FreedmanDiaconis,
+    ] {
+        let h = histogram(&v, rule, false).unwrap();
+        let width = h.edges[1] - h.edges[0];
+        assert_eq!(width.fract(), 0.0, "{rule:?}: width {width}");
+        assert!(
+            h.edges.iter().all(|e| e.fract() == 0.5),
+            "{rule:?}: {:?}",
+            h.edges
+        );
+        assert!(h.edges.windows(2).all(|w| w[1] - w[0] == width));
+        assert!(h.edges[0] < 26.0 && *h.edges.last().unwrap() > 73.0);
+        assert_eq!(h.counts.iter().sum::<u64>(), 2000);
+    }
+    // Fixed(10) over 48 integers: width 5 (ceil 4.8), 10 bins, the first holding 26..=30.
+    let h = histogram(&v, BinRule::Fixed(10), false).unwrap();
+    assert_eq!((h.edges[0], h.edges[1], h.counts.len()), (25.5, 30.5, 10));
+    // A wide integer range still respects the bin cap.
+    let wide: Vec<f64> = (0..5000).map(|i| (i * 1_000_003) as f64).collect();
+    let h = histogram(&wide, BinRule::Fixed(10_000), false).unwrap();
+    assert!(h.counts.len() <= 200 && (h.edges[1] - h.edges[0]).fract() == 0.0);
+    assert_eq!(h.counts.iter().sum::<u64>(), 5000);
+    // One fraction anywhere and the bins are plain equal-width again.
+    let mut frac = v.clone();
+    frac.push(30.25);
+    let h = histogram(&frac, BinRule::Fixed(10), false).unwrap();
+    assert_eq!((h.edges[0], h.counts.len()), (26.0, 10));
+}
+
+#[test]
+fn date_columns_get_bins_of_whole_days_from_midnight() {
+    // 2024-01-01 .. 2024-03-31 as epoch seconds at midnight.
+    let day0 = 1_704_067_200.0;
+    let v: Vec<f64> = (0..91).map(|d| day0 + d as f64 * 86_400.0).collect();
+    let h = histogram(&v, BinRule::Fixed(10), false).unwrap();
+    let width = h.edges[1] - h.edges[0];
+    assert_eq!(width % 86_400.0, 0.0, "width {width}");
+    assert_eq!(h.edges[0], day0, "bins start at midnight of the first day");
+    assert!(h.edges.iter().all(|e| e % 86_400.0 == 0.0));
+    assert_eq!(h.counts.iter().sum::<u64>(), 91);
+    // Every full bin holds the same number of days.
+    let full = &h.counts[..h.counts.len() - 1];
+    assert!(full.iter().all(|c| *c == full[0]), "{:?}", h.counts);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::ops::Range;
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 
 use super::labels::{format_tick, format_value};
+use crate::core::time::calendar::days_from_civil;
 use crate::core::time::{format_short_clock, Civil};
 
 /// Maps `v` in `lo..hi` onto the pixel range; values far outside are clamped so the
@@ -111,6 +112,8 @@ pub(crate) type ValueAxis = Axis<ValueScale>;
 pub(crate) struct ValueScale {
     log: bool,
     max_ticks: usize,
+    /// Values are epoch seconds: ticks fall on calendar boundaries, labels read as dates.
+    dates: bool,
 }
 
 impl ValueAxis {
@@ -123,13 +126,25 @@ impl ValueAxis {
             scale: ValueScale {
                 log,
                 max_ticks: max_ticks.clamp(2, 40),
+                dates: false,
             },
         }
+    }
+
+    /// An axis over `lo..hi` epoch seconds (UTC) with ticks on whole days, months or
+    /// years and labels written as dates, for datetime columns.
+    pub(crate) fn dates(lo: f64, hi: f64, max_ticks: usize) -> Self {
+        let mut axis = ValueAxis::new(lo, hi, false, max_ticks);
+        axis.scale.dates = true;
+        axis
     }
 }
 
 impl Scale for ValueScale {
     fn ticks(&self, lo: f64, hi: f64) -> Vec<f64> {
+        if self.dates {
+            return CalendarStep::pick(lo, hi, self.max_ticks).ticks(lo, hi);
+        }
         if self.log {
             self.log_ticks(lo, hi)
         } else {
@@ -138,6 +153,9 @@ impl Scale for ValueScale {
     }
 
     fn label(&self, lo: f64, hi: f64, v: f64) -> String {
+        if self.dates {
+            return CalendarStep::pick(lo, hi, self.max_ticks).label(v);
+        }
         if self.log {
             format_value(10f64.powf(v))
         } else {
@@ -210,6 +228,116 @@ fn linear_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
         .map(|i| (start + i as f64) * step)
         .take_while(|&t| t <= hi + step * 1e-9)
         .collect()
+}
+
+/// The spacing of date ticks: a clock step under a day, else whole days, months or years,
+/// so ticks land on midnights, month starts and new years (UTC).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CalendarStep {
+    Seconds(i64),
+    Days(i64),
+    Months(i64),
+    Years(i64),
+}
+
+impl CalendarStep {
+    /// The finest step giving at most `max_ticks` ticks over `lo..hi` epoch seconds.
+    fn pick(lo: f64, hi: f64, max_ticks: usize) -> CalendarStep {
+        use CalendarStep::*;
+        const STEPS: [CalendarStep; 22] = [
+            Seconds(60),
+            Seconds(300),
+            Seconds(900),
+            Seconds(1800),
+            Seconds(3600),
+            Seconds(7200),
+            Seconds(21600),
+            Seconds(43200),
+            Days(1),
+            Days(2),
+            Days(7),
+            Days(14),
+            Months(1),
+            Months(2),
+            Months(3),
+            Months(6),
+            Years(1),
+            Years(2),
+            Years(5),
+            Years(10),
+            Years(20),
+            Years(50),
+        ];
+        let span = hi - lo;
+        let fits = |s: &CalendarStep| span / s.approx_seconds() <= max_ticks.max(1) as f64;
+        STEPS.iter().copied().find(fits).unwrap_or_else(|| {
+            let years = (span / Years(1).approx_seconds() / max_ticks.max(1) as f64).ceil();
+            Years(((years / 100.0).ceil() * 100.0) as i64)
+        })
+    }
+
+    fn approx_seconds(self) -> f64 {
+        match self {
+            CalendarStep::Seconds(s) => s as f64,
+            CalendarStep::Days(d) => d as f64 * 86_400.0,
+            CalendarStep::Months(m) => m as f64 * 30.44 * 86_400.0,
+            CalendarStep::Years(y) => y as f64 * 365.25 * 86_400.0,
+        }
+    }
+
+    fn ticks(self, lo: f64, hi: f64) -> Vec<f64> {
+        if !(lo.is_finite() && hi.is_finite()) {
+            return Vec::new();
+        }
+        let inside = |t: &f64| *t >= lo && *t <= hi;
+        let day = |y: i64, m: u32| days_from_civil(y, m, 1) as f64 * 86_400.0;
+        let start = Civil::from_epoch_seconds(lo.floor() as i64);
+        let ticks: Vec<f64> = match self {
+            CalendarStep::Seconds(s) => {
+                let first = (lo / s as f64).ceil() as i64;
+                (first..first + 400).map(|k| (k * s) as f64).collect()
+            }
+            CalendarStep::Days(d) => {
+                // Weeks start on Mondays (epoch day 4, 1970-01-05, was one).
+                let offset = if d % 7 == 0 { 4 } else { 0 };
+                let first = ((lo / 86_400.0).ceil() as i64 - offset).div_euclid(d) * d + offset;
+                (first..first + 400 * d)
+                    .step_by(d as usize)
+                    .map(|day| (day * 86_400) as f64)
+                    .collect()
+            }
+            CalendarStep::Months(k) => {
+                let first = start.year * 12 + i64::from(start.month) - 1;
+                (first..first + 400 * k)
+                    .filter(|m| m.rem_euclid(k) == 0)
+                    .map(|m| day(m.div_euclid(12), (m.rem_euclid(12) + 1) as u32))
+                    .collect()
+            }
+            CalendarStep::Years(k) => (start.year..start.year + 400 * k)
+                .filter(|y| y.rem_euclid(k) == 0)
+                .map(|y| day(y, 1))
+                .collect(),
+        };
+        ticks
+            .into_iter()
+            .skip_while(|t| *t < lo)
+            .take_while(|t| *t <= hi)
+            .filter(inside)
+            .collect()
+    }
+
+    fn label(self, v: f64) -> String {
+        if !v.is_finite() {
+            return String::new();
+        }
+        let c = Civil::from_epoch_seconds(v.round() as i64);
+        match self {
+            CalendarStep::Seconds(_) => format!("{} {:02}:{:02}", c.date(), c.hour, c.minute),
+            CalendarStep::Days(_) => c.date(),
+            CalendarStep::Months(_) => format!("{:04}-{:02}", c.year, c.month),
+            CalendarStep::Years(_) => format!("{:04}", c.year),
+        }
+    }
 }
 
 /// Seconds from which a time is read as epoch seconds (a clock time, 1970-04-26 on)
@@ -367,6 +495,33 @@ mod tests {
         check(&slots, 0.0, 2.0);
         assert_eq!(slots.label(1.5), "b");
         assert_eq!(slots.label(2.5), "");
+    }
+
+    #[test]
+    fn date_axes_tick_on_calendar_boundaries_and_read_as_dates() {
+        // 2023-01-15 .. 2024-03-10: month or quarter starts, labelled YYYY-MM.
+        let lo = 1_673_740_800.0;
+        let hi = 1_710_028_800.0;
+        let a = ValueAxis::dates(lo, hi, 6);
+        let labels: Vec<String> = a.ticks().iter().map(|t| a.label(*t)).collect();
+        assert!(labels.len() >= 3 && labels.len() <= 6, "{labels:?}");
+        assert!(
+            labels.iter().all(|l| l.len() == 7 && l.starts_with("202")),
+            "{labels:?}"
+        );
+        assert!(!labels.iter().any(|l| l.contains('G') || l.contains('M')));
+        // Ten years: whole years.
+        let a = ValueAxis::dates(946_684_800.0, 1_262_304_000.0, 6);
+        let labels: Vec<String> = a.ticks().iter().map(|t| a.label(*t)).collect();
+        assert_eq!(labels, ["2000", "2002", "2004", "2006", "2008", "2010"]);
+        // Three weeks: days.
+        let a = ValueAxis::dates(1_709_251_200.0, 1_709_251_200.0 + 21.0 * 86_400.0, 4);
+        let labels: Vec<String> = a.ticks().iter().map(|t| a.label(*t)).collect();
+        // Weekly ticks on Mondays: 2024-03-04, 03-11, 03-18.
+        assert_eq!(labels, ["2024-03-04", "2024-03-11", "2024-03-18"]);
+        // One day: clock times with the date.
+        let a = ValueAxis::dates(1_709_251_200.0, 1_709_251_200.0 + 86_400.0, 5);
+        assert_eq!(a.label(a.ticks()[1]), "2024-03-01 06:00");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use super::axis::{padded_range, CategoryAxis, ValueAxis};
 use super::frame::{draw_mesh, has_room, no_data, titled, Painter, PAD};
-use super::labels::{format_count, format_value};
+use super::labels::{format_count, Units};
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
 use crate::core::distribution::BoxStats;
@@ -178,14 +178,16 @@ pub(crate) fn log_note(has_non_positive: bool) -> &'static str {
 }
 
 /// Draws a horizontal box plot of `stats`: Q1..Q3 box, median, whiskers with caps and
-/// outliers, on a linear or log10 value axis.
+/// outliers, on a linear or log10 value axis (a date axis for `Units::Date`).
 pub fn draw_boxplot<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     stats: &BoxStats,
     log: bool,
+    units: Units,
     style: &ChartStyle,
 ) -> Result<(), ChartError> {
+    let log = log && units == Units::Number;
     if !drawable(stats) {
         return Err(no_data(
             area,
@@ -210,11 +212,11 @@ pub fn draw_boxplot<DB: DrawingBackend>(
     let subtitle = format!(
         "{} · median {} · IQR {} – {} · whiskers {} – {}",
         count_note(stats.count, stats.outlier_count),
-        format_value(stats.median),
-        format_value(stats.q1),
-        format_value(stats.q3),
-        format_value(stats.whisker_low),
-        format_value(stats.whisker_high),
+        units.text(stats.median),
+        units.text(stats.q1),
+        units.text(stats.q3),
+        units.text(stats.whisker_low),
+        units.text(stats.whisker_high),
     );
     let body = titled(area, &title, &subtitle, style)?;
     let x_area = style.size() as i32 + 14;
@@ -222,7 +224,10 @@ pub fn draw_boxplot<DB: DrawingBackend>(
         return Ok(());
     }
     let (width, _) = body.dim_in_pixel();
-    let x_axis = ValueAxis::new(lo, hi, log, (width as usize / 90).max(2));
+    let x_axis = match units {
+        Units::Date => ValueAxis::dates(lo, hi, (width as usize / 130).max(2)),
+        Units::Number => ValueAxis::new(lo, hi, log, (width as usize / 90).max(2)),
+    };
     let mut chart = ChartBuilder::on(&body)
         .margin_left(PAD)
         .margin_right(PAD + 6)

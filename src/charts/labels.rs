@@ -9,6 +9,61 @@ pub fn format_count(n: u64) -> String {
     group_thousands(&n.to_string())
 }
 
+/// What the values on a chart's value axis are: plain numbers, or instants in epoch
+/// seconds (a datetime column) that are written as UTC dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Units {
+    /// Plain numbers.
+    #[default]
+    Number,
+    /// Epoch seconds, shown as dates.
+    Date,
+}
+
+impl Units {
+    /// One value as text: [`format_value`], or `YYYY-MM-DD` (with the time of day when
+    /// it is not midnight) for dates.
+    pub fn text(self, v: f64) -> String {
+        match self {
+            Units::Number => format_value(v),
+            Units::Date if !v.is_finite() => String::new(),
+            Units::Date => {
+                let secs = v.round() as i64;
+                let c = crate::core::time::Civil::from_epoch_seconds(secs);
+                if secs.rem_euclid(86_400) == 0 {
+                    c.date()
+                } else {
+                    c.date_time(' ')
+                }
+            }
+        }
+    }
+
+    /// A distance on the axis (a bin width) as text: days, hours or seconds for dates.
+    pub fn span(self, d: f64) -> String {
+        match self {
+            Units::Number => format_value(d),
+            Units::Date => {
+                let plural = |n: f64, unit: &str| {
+                    let text = format_value(n);
+                    if text == "1" {
+                        format!("1 {unit}")
+                    } else {
+                        format!("{text} {unit}s")
+                    }
+                };
+                if d >= 86_400.0 {
+                    plural(d / 86_400.0, "day")
+                } else if d >= 3600.0 {
+                    plural(d / 3600.0, "hour")
+                } else {
+                    plural(d, "second")
+                }
+            }
+        }
+    }
+}
+
 /// A number shown on its own (a median, a bandwidth): four significant digits,
 /// thousands separators, and SI suffixes from a million up ("1.23M").
 pub fn format_value(v: f64) -> String {

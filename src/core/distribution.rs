@@ -271,9 +271,29 @@ fn axis_values(values: &[f64], log: bool) -> (Vec<f64>, usize) {
     (out, excluded)
 }
 
+/// The step every value is a whole multiple of, when there is one worth binning by: a
+/// day (86,400, for dates without a time of day) or 1 (integers). None for fractions.
+fn grain(xs: &[f64]) -> Option<f64> {
+    // Past 2^53 floats are all integers and the arithmetic below stops being exact.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if !xs.iter().all(|x| x.fract() == 0.0 && x.abs() < EXACT) {
+        return None;
+    }
+    if xs.iter().all(|x| x.rem_euclid(86_400.0) == 0.0) && xs.iter().any(|x| *x != 0.0) {
+        Some(86_400.0)
+    } else {
+        Some(1.0)
+    }
+}
+
 /// Histogram of the non-NaN values with equal-width bins chosen by `rule` (at most
 /// [`MAX_BINS`]); with `log`, bins span log10 of the positive values. None when no value
 /// can be placed. Constant data gives one bin of width 1 centred on the value.
+///
+/// Whole-number data gets whole-number bin widths, each bin centred on the integers it
+/// holds (edges at half-integers), so no bin holds one more integer than its neighbour;
+/// whole days (a date column) get widths of whole days with edges at midnight. The rule's
+/// width is rounded up to that grain, so a fixed count may give fewer bins than asked.
 pub fn histogram(values: &[f64], rule: BinRule, log: bool) -> Option<Histogram> {
     let (mut xs, excluded) = axis_values(values, log);
     let n = xs.len();
@@ -309,14 +329,37 @@ pub fn histogram(values: &[f64], rule: BinRule, log: bool) -> Option<Histogram> 
         }
     }
     .clamp(1, MAX_BINS);
-    let width = span / bins as f64;
-    let mut edges: Vec<f64> = (0..bins).map(|i| min + i as f64 * width).collect();
-    edges.push(max);
+    let grain = if log { None } else { grain(&xs) };
+    let (start, width, bins) = match grain {
+        Some(g) => {
+            // Whole grains per bin, enough bins to reach past max, never more than MAX_BINS.
+            let steps = (span / g) as u64 + 1;
+            let mut per_bin = steps.div_ceil(bins as u64).max(1);
+            if steps.div_ceil(per_bin) > MAX_BINS as u64 {
+                per_bin = steps.div_ceil(MAX_BINS as u64);
+            }
+            let start = if g == 1.0 { min - 0.5 } else { min };
+            (start, per_bin as f64 * g, steps.div_ceil(per_bin) as usize)
+        }
+        None => (min, span / bins as f64, bins),
+    };
+    let mut edges: Vec<f64> = (0..bins).map(|i| start + i as f64 * width).collect();
+    edges.push(if grain.is_some() {
+        start + bins as f64 * width
+    } else {
+        max
+    });
     let mut counts = vec![0u64; bins];
-    let scale = bins as f64 / span;
-    for &x in &xs {
-        let i = (((x - min) * scale) as usize).min(bins - 1);
-        counts[i] += 1;
+    if grain.is_some() {
+        // Whole grains: an exact division, so a day on a bin edge lands in the bin it opens.
+        for &x in &xs {
+            counts[(((x - start) / width) as usize).min(bins - 1)] += 1;
+        }
+    } else {
+        let scale = bins as f64 / span;
+        for &x in &xs {
+            counts[(((x - min) * scale) as usize).min(bins - 1)] += 1;
+        }
     }
     Some(Histogram {
         edges,

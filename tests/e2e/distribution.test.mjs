@@ -564,6 +564,156 @@ test('bad input: hostile cells are shown as text and never run', async ({ page, 
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
+// ---------- the profile, finished: axes that read right, correlations, warnings, duplicates, gaps ----------
+
+const NB2 = 'Naive_Bayes_Classifier_Attrition_Flag_Card_Category_Contacts_Count_12_mon_Dependent_count_Education_Level_Months_Inactive_12_mon_2';
+
+test('a spiky column keeps its bars: the histogram count axis is in counts, not scaled to the density', async ({ page }) => {
+  await loadBank(page);
+  await selectColumn(page, NB2);
+  const cap = await waitForCaption(page, 'fig-hist', /tallest bin/);
+  const tallest = num(cap.match(/tallest bin ([\d,]+)/)[1]);
+  assert.ok(tallest > 1000 && tallest <= reference.rows, `tallest bin of ${reference.rows} rows: ${cap}`);
+  // Bars are drawn again: the accent colour fills more than a sliver of the canvas (a few
+  // pixels when the axis ran to the density's peak, past 400,000).
+  const px = await waitForPixels(page, 'figure#fig-hist canvas', LIGHT, (p) => p.counts.accent > 300);
+  assert.ok(px.counts.accent > 300, `histogram bars should show; saw ${px.counts.accent} accent pixels`);
+  // And the axis labels say so: the SVG export's numeric labels stay at or below the fullest bin.
+  const svg = (await captureDownload(page, () => page.click('figure#fig-hist button.export-svg'))).text();
+  const labels = [...svg.matchAll(/<text[^>]*>\s*([^<]*?)\s*<\/text>/g)].map((m) => m[1]);
+  const counts = labels.filter((t) => /^[\d,]+$/.test(t)).map(num);
+  assert.ok(counts.length >= 2 && Math.max(...counts) <= tallest * 1.08, `count ticks ${counts} for a fullest bin of ${tallest}`);
+  assert.ok(!labels.some((t) => /^\d+(\.\d+)?[KMG]$/.test(t)), `no scaled-up tick labels: ${labels}`);
+  // The fullest bin's bar fills most of the plot's height (the density's spike is drawn over it on canvas).
+  const bars = [...svg.matchAll(/<rect [^>]*height="(\d+)"[^>]*fill="#0969DA"/gi)].map((m) => Number(m[1]));
+  assert.ok(Math.max(...bars) > 150, `the fullest bin should be tall on a 300px plot; bar heights ${bars}`);
+  assert.ok(labels.some((t) => t.includes('cut at the top')), 'the subtitle says the density curve is cut');
+});
+
+test('integer columns get whole-number bins, date columns get date axes', async ({ page }) => {
+  await loadBank(page);
+  await selectColumn(page, 'Customer_Age');
+  const ageCap = await waitForCaption(page, 'fig-hist', /Customer_Age|bins of width/);
+  const width = ageCap.match(/bins of width (\d[\d.]*)/)[1];
+  assert.match(width, /^\d+$/, `Customer_Age bins should have a whole width: ${ageCap}`);
+
+  const dir = await tempDir();
+  const file = path.join(dir, 'shipments.csv');
+  const day0 = Date.UTC(2023, 0, 1);
+  const rows = ['shipped,qty'];
+  for (let d = 0; d < 430; d++) {
+    const iso = new Date(day0 + d * 86_400_000).toISOString().slice(0, 10);
+    rows.push(`${iso},${d % 7}`);
+    if (d % 7 < 5) rows.push(`${iso},${d % 5}`);
+  }
+  await fsp.writeFile(file, rows.join('\n') + '\n');
+  await uploadAndWait(page, file);
+  await selectColumn(page, 'shipped');
+  const histCap = await waitForCaption(page, 'fig-hist', /days?/);
+  assert.match(histCap, /bins of width \d+ days?/, `date bins are whole days: ${histCap}`);
+  const boxCap = await waitForCaption(page, 'fig-box', /shipped/);
+  assert.match(boxCap, /median 2023-\d\d-\d\d/, `the box caption gives dates: ${boxCap}`);
+  assert.doesNotMatch(boxCap, /\dG\b|1\.6\d+/, `no epoch seconds in the caption: ${boxCap}`);
+  const svg = (await captureDownload(page, () => page.click('figure#fig-hist button.export-svg'))).text();
+  const labels = [...svg.matchAll(/<text[^>]*>\s*([^<]*?)\s*<\/text>/g)].map((m) => m[1]);
+  assert.ok(labels.filter((t) => /^20\d\d(-\d\d){0,2}$/.test(t)).length >= 3, `date tick labels on the axis: ${labels}`);
+  assert.ok(!labels.some((t) => /^[\d.]+G$/.test(t)), `no epoch-second ticks such as 1.709295G: ${labels}`);
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+/** Pearson r of two numeric BankChurners columns, computed here from the file. */
+function pearson(a, b) {
+  const x = reference.col(a).map(Number), y = reference.col(b).map(Number);
+  const mx = x.reduce((s, v) => s + v, 0) / x.length, my = y.reduce((s, v) => s + v, 0) / y.length;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < x.length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ** 2; syy += (y[i] - my) ** 2; }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+test('correlations: computed when opened, heatmap with values on hover and keyboard, table alternative', async ({ page }) => {
+  await loadBank(page);
+  assert.equal(await page.locator('#corr-table').count(), 0, 'nothing is computed before the section opens');
+  await page.click('details#correlations > summary');
+  await page.waitForSelector('#corr-table', { state: 'attached' });
+  const cell = async (row, col) => page.evaluate(([r, c]) => {
+    const table = document.querySelector('#corr-table');
+    const cols = [...table.querySelectorAll('thead th')].map((th) => th.textContent);
+    const tr = [...table.querySelectorAll('tbody tr')].find((t) => t.querySelector('th').textContent === r);
+    return tr?.querySelectorAll('td')[cols.indexOf(c)]?.dataset.value;
+  }, [row, col]);
+  for (const [a, b] of [['Credit_Limit', 'Avg_Open_To_Buy'], ['Total_Trans_Amt', 'Total_Trans_Ct'], ['Customer_Age', 'Total_Trans_Ct']]) {
+    const v = Number(await cell(a, b));
+    assert.ok(Math.abs(v - pearson(a, b)) < 1e-9, `${a} × ${b}: page ${v}, file ${pearson(a, b)}`);
+  }
+  // Blue for negative, orange for positive cells, on the canvas.
+  const px = await waitForPixels(page, '#corr-canvas', { orange: '#b35806', blue: '#2166ac' }, (p) => p.counts.orange > 200);
+  assert.ok(px.counts.orange > 200, `strong positive cells in orange: ${px.counts.orange}px`);
+  // Keyboard: focus the chart, move with the arrows, read the value.
+  await page.focus('#corr-canvas');
+  await page.keyboard.press('ArrowRight');
+  const first = await page.textContent('#corr-readout');
+  assert.match(first, /×.*Pearson r = −?\d\.\d\d on [\d,]+ rows/, `readout on keyboard focus: ${first}`);
+  await page.keyboard.press('ArrowDown');
+  const second = await page.textContent('#corr-readout');
+  assert.notEqual(second, first, 'arrow keys move the focused cell');
+  // Hover: the pointer over the first cell reads its (diagonal) value.
+  const box = await page.locator('#corr-canvas').boundingBox();
+  const layoutProbe = await page.evaluate(() => document.querySelector('.corr-ring')?.getAttribute('style'));
+  assert.ok(layoutProbe, 'a ring marks the focused cell');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.waitForFunction((prev) => document.querySelector('#corr-readout').textContent !== prev, second, { timeout: 5_000 }).catch(() => {});
+  assert.match(await page.textContent('#corr-readout'), /×/, 'hovering a cell reads it');
+  assert.match(await page.getAttribute('#corr-canvas', 'aria-label'), /Pearson r between \d+ columns; strongest: /);
+  // Cramér's V over the categorical columns.
+  await page.selectOption('#corr-method', 'cramer');
+  await page.waitForFunction(() => /Cramér/.test(document.querySelector('#corr-table caption')?.textContent ?? ''));
+  const heads = await page.locator('#corr-table thead th').allTextContents();
+  assert.ok(heads.includes('Attrition_Flag') && heads.includes('Card_Category'), `categorical columns: ${heads}`);
+  assert.ok(!heads.includes('Customer_Age'), 'numeric columns are not in the Cramér matrix');
+  await page.locator('details#correlations').screenshot({ path: await shotPath('correlations') });
+});
+
+test('warnings as badges: the id is unique, balances are often zero', async ({ page }) => {
+  await loadBank(page);
+  const badges = async (col) => page.locator(`table#profile-table tr[data-column="${col}"] .warn-badge`).evaluateAll(
+    (els) => els.map((e) => ({ kind: e.dataset.warning, title: e.title, text: e.textContent })));
+  const id = await badges('CLIENTNUM');
+  assert.deepEqual(id.map((b) => b.kind), ['unique'], JSON.stringify(id));
+  assert.match(id[0].title, /10127 distinct of 10127.*id/);
+  const zeros = await badges('Total_Revolving_Bal');
+  assert.deepEqual(zeros.map((b) => b.kind), ['zeros']);
+  assert.match(zeros[0].title, /24\.4% zeros/);
+  assert.deepEqual(await badges('Customer_Age'), [], 'an ordinary column has no badge');
+  assert.match(await page.textContent('#duplicate-rows'), /No duplicate rows/);
+});
+
+test('duplicate rows with their lines, and a missing-value matrix that finds a cluster', async ({ page }) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'gaps.csv');
+  const rows = ['id,region,amount,note'];
+  for (let i = 0; i < 600; i++) {
+    const amount = i >= 200 && i < 260 ? '' : String((i * 37) % 101);
+    const note = i % 3 === 0 ? '' : `n${i % 7}`;
+    rows.push(`${i},r${i % 4},${amount},${note}`);
+  }
+  rows.push('5,r1,84,n5', '5,r1,84,n5', '7,r3,57,n0');
+  await fsp.writeFile(file, rows.join('\n') + '\n');
+  await uploadAndWait(page, file);
+  const dup = await page.waitForSelector('#duplicate-rows');
+  await page.waitForFunction(() => document.querySelector('#duplicate-rows')?.dataset.count === '3');
+  const text = await dup.textContent();
+  assert.match(text, /3 duplicate rows/, text);
+  assert.match(text, /line 602 repeats line 7, line 603 repeats line 7, line 604 repeats line 9/, text);
+  await page.click('details#missing-values > summary');
+  const amount = await page.waitForSelector('#missing-summary li[data-column="amount"]');
+  assert.match(await amount.textContent(), /amount: 60 missing \(\d+\.\d%\), clustered: all in rows (19\d|20\d)–26\d/);
+  assert.match(await page.textContent('#missing-summary li[data-column="note"]'), /note: 200 missing .* spread over/);
+  const px = await waitForPixels(page, '#missing-canvas', { ink: '#1f2328' }, (p) => p.counts.ink > 300);
+  assert.ok(px.counts.ink > 300, `missing cells drawn dark: ${px.counts.ink}px`);
+  await page.locator('details#missing-values').screenshot({ path: await shotPath('missing-values') });
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
 // ---------- helpers ----------
 
 /** Polls a canvas until `ok(pixels)` holds (drawing may trail the DOM), returning the last read. */

@@ -36,6 +36,10 @@ pub struct Args {
     /// Read a column's numbers or dates a locale's way: COL=standard|decimal-comma|thousands-comma|day-first|month-first (repeatable; chosen from the cells when absent).
     #[arg(long = "reading", value_name = "COL=READING", value_parser = parse_reading)]
     pub readings: Vec<(String, Reading)>,
+    /// Also write a self-contained HTML report (tables, plots as inline SVG, correlations,
+    /// missing values; no outside requests) to this file.
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
 }
 
 /// Run the subcommand; failures are reported on stderr with exit code 2.
@@ -48,6 +52,7 @@ pub fn run(args: Args) -> ExitCode {
         no_header,
         types,
         readings,
+        html,
     } = args;
     let mut builder = IngestOptions::builder()
         .delimiter(delimiter)
@@ -97,7 +102,19 @@ pub fn run(args: Args) -> ExitCode {
             }
         );
     }
-    let json = profile::profile(&table).to_json();
+    let profile = profile::profile(&table);
+    if let Some(out) = &html {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
+        let report = pipescope::report::profile_html(&name, &table, &profile);
+        if let Err(e) = std::fs::write(out, report) {
+            return fail(format_args!("cannot write {}: {e}", out.display()));
+        }
+        eprintln!("pipescope: wrote the HTML report to {}", out.display());
+    }
+    let json = profile.to_json();
     drop(table);
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{json}").and_then(|_| out.flush()) {

@@ -12,11 +12,14 @@ use serde::Serialize;
 use crate::core::distribution::{python_median_at, python_quartiles_at};
 use crate::core::ingest::table::{Column, ColumnType, Dictionary, Table};
 
+pub mod correlation;
 mod exact_sum;
 mod export;
+pub mod missing;
 mod order;
 mod profiler;
 mod radix;
+pub mod warnings;
 pub use exact_sum::exact_mean;
 use order::Ordered;
 pub use profiler::ColumnProfiler;

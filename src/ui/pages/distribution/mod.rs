@@ -1,5 +1,8 @@
 //! The Distribution workspace: load a CSV, read the profile of every column, open plots.
 
+mod correlations;
+mod duplicates;
+mod missing;
 mod plots;
 mod state;
 mod table;
@@ -78,8 +81,11 @@ pub fn DistributionPage() -> impl IntoView {
             }.into_any(),
             Some(_) => view! {
                 <Summary />
+                <duplicates::DuplicateRows />
                 <table::ProfileTable />
                 <plots::Plots />
+                <correlations::Correlations />
+                <missing::MissingValues />
             }.into_any(),
         }}
     }

@@ -2,7 +2,7 @@
 //! bars, scatter and grouped box plots, each on a canvas with PNG and SVG export.
 
 use super::state::DistState;
-use crate::charts::{self, ChartError, ChartStyle};
+use crate::charts::{self, ChartError, ChartStyle, Units};
 use crate::core::distribution::{
     category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule,
     BoxStats, CategoryCounts, Density, GroupedBoxes, Histogram, ScatterSample,
@@ -34,11 +34,13 @@ enum PlotSpec {
         column: String,
         stats: BoxStats,
         log: bool,
+        units: Units,
     },
     Hist {
         title: String,
         hist: Histogram,
         density: Option<Density>,
+        units: Units,
     },
     Bars {
         title: String,
@@ -82,13 +84,18 @@ impl PlotSpec {
     ) -> Result<(), ChartError> {
         match self {
             PlotSpec::Box {
-                title, stats, log, ..
-            } => charts::draw_boxplot(area, title, stats, *log, style),
+                title,
+                stats,
+                log,
+                units,
+                ..
+            } => charts::draw_boxplot(area, title, stats, *log, *units, style),
             PlotSpec::Hist {
                 title,
                 hist,
                 density,
-            } => charts::draw_histogram(area, title, hist, density.as_ref(), style),
+                units,
+            } => charts::draw_histogram(area, title, hist, density.as_ref(), *units, style),
             PlotSpec::Bars { title, counts } => charts::draw_bars(area, title, counts, style),
             PlotSpec::Scatter { x, y, sample } => charts::draw_scatter(area, x, y, sample, style),
             PlotSpec::Grouped {
@@ -103,6 +110,15 @@ impl PlotSpec {
 
 fn is_numeric(c: &Column) -> bool {
     matches!(c.kind, ColumnType::Numeric | ColumnType::Datetime)
+}
+
+/// Datetime columns are epoch seconds drawn on date axes.
+fn units_of(c: &Column) -> Units {
+    if c.kind == ColumnType::Datetime {
+        Units::Date
+    } else {
+        Units::Number
+    }
 }
 
 fn is_grouping(c: &Column) -> bool {
@@ -141,11 +157,13 @@ pub fn Plots() -> impl IntoView {
                 }
                 _ => BoxStats::from_values(&numeric_values(c)?)?,
             };
+            let units = units_of(c);
             Some(PlotSpec::Box {
                 title: format!("{}: box plot", c.name),
                 column: c.name.clone(),
                 stats,
-                log,
+                log: log && units == Units::Number,
+                units,
             })
         },
     );
@@ -162,12 +180,14 @@ pub fn Plots() -> impl IntoView {
         |(d, i, rule, log)| {
             let c = d.table.columns.get(i).filter(|c| is_numeric(c))?;
             let v = numeric_values(c)?;
-            let hist = histogram(&v, rule, log)?;
+            let units = units_of(c);
+            let hist = histogram(&v, rule, log && units == Units::Number)?;
             let density = density(&v, &hist);
             Some(PlotSpec::Hist {
                 title: format!("{}: histogram ({})", c.name, rule_name(rule)),
                 hist,
                 density,
+                units,
             })
         },
     );
@@ -222,25 +242,30 @@ pub fn Plots() -> impl IntoView {
 
     let box_caption = Signal::derive(move || {
         match box_spec.get() {
-        Some(PlotSpec::Box { stats: s, column, .. }) => format!(
+        Some(PlotSpec::Box { stats: s, column, units, .. }) => format!(
             "{}: n = {}, median {}, Q1 {}, Q3 {}, whiskers {} to {}, {} outlier{} outside the Tukey fences {} and {}.",
             column,
             format::count(s.count),
-            format::value(s.median),
-            format::value(s.q1),
-            format::value(s.q3),
-            format::value(s.whisker_low),
-            format::value(s.whisker_high),
+            units.text(s.median),
+            units.text(s.q1),
+            units.text(s.q3),
+            units.text(s.whisker_low),
+            units.text(s.whisker_high),
             format::count(s.outlier_count),
             if s.outlier_count == 1 { "" } else { "s" },
-            format::value(s.lower_fence),
-            format::value(s.upper_fence),
+            units.text(s.lower_fence),
+            units.text(s.upper_fence),
         ),
         _ => String::new(),
     }
     });
     let hist_caption = Signal::derive(move || match hist_spec.get() {
-        Some(PlotSpec::Hist { hist, density, .. }) => {
+        Some(PlotSpec::Hist {
+            hist,
+            density,
+            units,
+            ..
+        }) => {
             // Computed and written as the chart's subtitle does, so the two never disagree
             // in the last digit.
             let width = hist
@@ -253,14 +278,14 @@ pub fn Plots() -> impl IntoView {
             format!(
                 "{} bins of width {}{}, tallest bin {} values{}{}",
                 hist.counts.len(),
-                crate::charts::labels::format_value(width),
+                units.span(width),
                 if hist.log { " (log10 units)" } else { "" },
                 format::count(peak as usize),
                 density
                     .as_ref()
                     .map(|d| format!(
                         "; density: Gaussian KDE, Silverman bandwidth {}",
-                        format::value(d.bandwidth)
+                        units.span(d.bandwidth)
                     ))
                     .unwrap_or_default(),
                 if hist.excluded > 0 {
@@ -431,7 +456,7 @@ pub fn Plots() -> impl IntoView {
 /// dataset handle and control values), and `compute` runs `slot + 1` macrotasks later, so each plot's
 /// work is a separate short task and the browser can paint in between. A newer input
 /// supersedes a computation that has not run yet.
-fn deferred<I: 'static, T: Send + Sync + PartialEq + 'static>(
+pub(super) fn deferred<I: 'static, T: Send + Sync + PartialEq + 'static>(
     slot: u32,
     inputs: impl Fn() -> Option<I> + 'static,
     compute: impl Fn(I) -> Option<T> + Copy + 'static,

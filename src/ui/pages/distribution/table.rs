@@ -2,6 +2,7 @@
 
 use super::state::DistState;
 use crate::core::ingest::ColumnType;
+use crate::core::profile::warnings::{column_warnings, ColumnWarning};
 use crate::core::profile::ColumnProfile;
 use crate::core::time;
 use crate::ui::download;
@@ -9,6 +10,9 @@ use crate::ui::format;
 use leptos::ev;
 use leptos::prelude::*;
 use std::cmp::Ordering;
+
+/// Widest table whose columns get warning badges.
+const WARNED_COLUMNS: usize = 1_000;
 
 /// Columns of the table: (field, header, tooltip).
 const FIELDS: [(&str, &str, &str); 16] = [
@@ -109,6 +113,24 @@ pub fn ProfileTable() -> impl IntoView {
             idx
         })
     });
+    // Warnings per column, in profile order: computed once per dataset, not per sort.
+    // Tables wider than WARNED_COLUMNS get none: thousands of badges (every column of a
+    // three-row file is "constant") would cost the table's first render seconds.
+    let warnings = Memo::new(move |_| {
+        st.dataset.with(|d| {
+            d.as_ref()
+                .filter(|d| d.table.columns.len() <= WARNED_COLUMNS)
+                .map(|d| {
+                    d.table
+                        .columns
+                        .iter()
+                        .zip(&d.profile.columns)
+                        .map(|(c, p)| column_warnings(c, p, d.table.rows))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
     let export = move |json: bool| {
         st.dataset.with_untracked(|d| {
             if let Some(d) = d {
@@ -138,6 +160,21 @@ pub fn ProfileTable() -> impl IntoView {
         })
     };
 
+    let export_html = move || {
+        st.dataset.with_untracked(|d| {
+            let Some(d) = d else { return };
+            let base = download::safe_name(d.name.trim_end_matches(".csv"));
+            let html = crate::report::profile_html(&d.name, &d.table, &d.profile);
+            match download::text(&format!("{base}.profile.html"), "text/html", &html) {
+                Ok(()) => st.app.status.set(format!(
+                    "Exported the profile of {} as an HTML report",
+                    d.name
+                )),
+                Err(e) => st.app.status.set(format!("Export failed: {e}")),
+            }
+        })
+    };
+
     view! {
         <div class="workspace-head" style="margin: 8px 0 6px">
             <h2 class="section-title" style="margin: 0; flex: 1">"Profile of every column"
@@ -147,6 +184,8 @@ pub fn ProfileTable() -> impl IntoView {
             </h2>
             <button id="export-json" class="small" on:click=move |_| export(true)>"Export JSON"</button>
             <button id="export-csv" class="small" on:click=move |_| export(false)>"Export CSV"</button>
+            <button id="export-html" class="small" on:click=move |_| export_html()
+                title="One HTML file with the table, a plot per column, correlations and missing values; it opens offline">"Export HTML report"</button>
         </div>
         <div class="table-wrap">
             <table id="profile-table" class="profile">
@@ -186,7 +225,8 @@ pub fn ProfileTable() -> impl IntoView {
                 <tbody>
                     {move || {
                         let d = st.dataset.get()?;
-                        Some(order.get().into_iter().map(|i| row(st, &d.profile.columns[i], i)).collect_view())
+                        let w = warnings.get();
+                        Some(order.get().into_iter().map(|i| row(st, &d.profile.columns[i], i, w.get(i).map(Vec::as_slice).unwrap_or(&[]))).collect_view())
                     }}
                 </tbody>
             </table>
@@ -194,7 +234,22 @@ pub fn ProfileTable() -> impl IntoView {
     }
 }
 
-fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
+fn row(
+    st: DistState,
+    p: &ColumnProfile,
+    index: usize,
+    warnings: &[ColumnWarning],
+) -> impl IntoView {
+    let badges = warnings
+        .iter()
+        .map(|w| {
+            view! {
+                <span class="warn-badge" data-warning=w.kind.key()
+                    title=format!("{}: {}", w.detail, w.explain)>{w.kind.label()}</span>
+                <span class="visually-hidden">{format!(" ({})", w.detail)}</span>
+            }
+        })
+        .collect_view();
     let name = p.name.clone();
     let kind = p.kind;
     let cells = FIELDS[2..]
@@ -252,7 +307,7 @@ fn row(st: DistState, p: &ColumnProfile, index: usize) -> impl IntoView {
     view! {
         <tr data-column=name.clone() tabindex="0" aria-selected=move || (st.selected.get() == Some(index)).to_string()
             on:click=move |_| select() on:keydown=on_key>
-            <td class="name" data-field="name" title=name.clone()>{name.clone()}</td>
+            <td class="name" data-field="name" title=name.clone()>{name.clone()}{badges}</td>
             <td class="type" data-field="type">
                 <select aria-label=format!("Type of {name}") on:change=on_type on:click=|e| e.stop_propagation() on:keydown=|e| e.stop_propagation()>
                     {ColumnType::ALL
