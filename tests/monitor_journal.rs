@@ -86,6 +86,7 @@ fn snapshot(feed: &Feed, book: &IncidentEngine, position_ms: i64, events: u64) -
                 rules: Default::default(),
                 live: None,
                 feed: None,
+                clock: None,
             },
             feed: feed.clone(),
             incidents: book.clone(),
