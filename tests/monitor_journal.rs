@@ -86,7 +86,6 @@ fn snapshot(feed: &Feed, book: &IncidentEngine, position_ms: i64, events: u64) -
                 rules: Default::default(),
                 live: None,
                 feed: None,
-                clock: None,
             },
             feed: feed.clone(),
             incidents: book.clone(),

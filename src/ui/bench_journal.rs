@@ -171,7 +171,6 @@ pub async fn bench_monitor_fill(
         rules: Default::default(),
         live: None,
         feed: None,
-        clock: None,
     };
     let tick = config.tick_ms;
     let series = config.metrics.len() as i64;

@@ -72,19 +72,6 @@ pub struct Settings {
     /// `since=` its newest journaled point).
     #[serde(default)]
     pub feed: Option<crate::core::live::events::EventFeed>,
-    /// How the player ran at the checkpoint (None in journals written before it was kept):
-    /// recovery resumes at that speed, and running if it ran.
-    #[serde(default)]
-    pub clock: Option<Clock>,
-}
-
-/// The player's state a checkpoint keeps, so a recovered stream is not slowed or stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Clock {
-    /// Stream time per wall time.
-    pub speed: crate::core::stream::Speed,
-    /// Whether the clock was running.
-    pub playing: bool,
 }
 
 /// The Monitor's whole analysis state after some journaled record.

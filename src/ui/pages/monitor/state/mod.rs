@@ -619,16 +619,11 @@ impl MonState {
             return;
         }
         self.player.toggle(*self);
-        // The journal keeps whether the stream runs, so a recovery resumes it so.
-        self.checkpoint_now();
     }
 
-    /// Sets the speed (kept in the journal for a recovery).
+    /// Sets the speed.
     pub fn set_speed(&self, speed: Speed) {
         self.player.set_speed(speed);
-        if !self.recovering.get_untracked() {
-            self.checkpoint_now();
-        }
     }
 
     /// Jumps to stream time `t_ms` of a replayed file.

@@ -15,7 +15,7 @@ use crate::core::journal::ahead::WriteAhead;
 use super::{MetricFile, MonState, OPEN_END_MS, RECOVER_SLICE};
 use crate::core::event::Event;
 use crate::core::journal::{NameKind, SourceFile};
-use crate::core::monitor::{judge, resume, Clock, Recovering, Settings, Snapshot, Source};
+use crate::core::monitor::{judge, resume, Recovering, Settings, Snapshot, Source};
 use crate::core::source::MetricTable;
 use crate::ui::journal::JournalService;
 use leptos::prelude::*;
@@ -63,9 +63,7 @@ impl MonState {
         match restored {
             Ok(r) => match r.engine.snapshot {
                 Some(snapshot) => match self.restore_snapshot(*snapshot, source, &names) {
-                    Ok((covered, position, clock)) => {
-                        self.replay(r.engine.events, (covered, position), clock, note)
-                    }
+                    Ok(done) => self.replay(r.engine.events, done, note),
                     Err(e) => {
                         self.error
                             .set(Some(format!("Journal: {e}; a new stream starts")));
@@ -111,10 +109,6 @@ impl MonState {
                 rules: self.rules.get_untracked(),
                 live: self.live.get_untracked().map(|l| (*l).clone()),
                 feed: self.event_feed.get_untracked().map(|f| (*f).clone()),
-                clock: Some(Clock {
-                    speed: self.player.speed.get_untracked(),
-                    playing: self.player.playing.get_untracked(),
-                }),
             },
             feed,
             incidents,
@@ -211,14 +205,14 @@ impl MonState {
     }
 
     /// Puts a checkpoint's state in place (settings, source, detectors, incident book,
-    /// injections, the player's speed) and returns the events it covers, its stream time
-    /// and how the player ran. Err says why it cannot be used.
+    /// injections) and returns the events it covers and its clock. Err says why it cannot
+    /// be used.
     fn restore_snapshot(
         &self,
         snapshot: Snapshot,
         source: Option<Result<SourceFile, String>>,
         journal_names: &[String],
-    ) -> Result<(u64, i64, Option<Clock>), String> {
+    ) -> Result<(u64, i64), String> {
         let Snapshot {
             settings,
             mut feed,
@@ -301,10 +295,7 @@ impl MonState {
         self.injections.set_value(injections);
         self.injected.set(injected);
         self.judged.set_value(events);
-        if let Some(c) = settings.clock {
-            self.player.set_speed(c.speed);
-        }
-        Ok((events, position_ms, settings.clock))
+        Ok((events, position_ms))
     }
 
     /// Rebuilds the stream from journaled events alone (a journal without a checkpoint):
@@ -325,22 +316,15 @@ impl MonState {
         self.build_feed();
         let first = events.iter().map(|e| e.t_ms()).min().unwrap_or(0);
         self.judged.set_value(0);
-        self.replay(events, (0, first), None, note);
+        self.replay(events, (0, first), note);
     }
 
     /// Judges the events journaled after the restored state in slices between which the
     /// browser paints (a million take over a second), with the progress in the status
     /// line, then moves the source past them and says what was recovered. `(covered,
     /// position)` are the events the restored state holds and its clock. The player waits
-    /// until it is done; the status line then says how it ran before (`clock`) and why it
-    /// is paused now.
-    fn replay(
-        &self,
-        events: Vec<Event>,
-        (covered, position): (u64, i64),
-        clock: Option<Clock>,
-        note: String,
-    ) {
+    /// until it is done.
+    fn replay(&self, events: Vec<Event>, (covered, position): (u64, i64), note: String) {
         self.recovering.set(true);
         let st = *self;
         spawn_local(async move {
@@ -395,21 +379,8 @@ impl MonState {
                 // Only the settings of a stream that had not started: nothing to report.
                 return;
             }
-            let speed = st.player.speed.get_untracked().label();
-            // A live source's clock is the source's: its polling loop resumes by itself.
-            let then = match clock {
-                _ if st.is_live_untracked() => String::new(),
-                // Not restarted by itself: after a crash the user looks first (and a stream
-                // at max speed would run on for hours of stream time before they could).
-                Some(c) if c.playing && !st.player.at_end() => format!(
-                    "; paused after the recovery, it was running at {speed}: Start (k) goes on"
-                ),
-                Some(c) if c.playing => "; paused: the stream had reached its end".into(),
-                Some(_) => format!("; paused as it was, at {speed}"),
-                None => "; paused: this journal does not say whether it was running".into(),
-            };
             st.app.status.set(format!(
-                "Recovered {} events, stream time {}{then}{note}",
+                "Recovered {} events, stream time {}{note}",
                 crate::ui::format::count(total as usize),
                 crate::ui::pages::monitor::controls::clock(last),
             ));
