@@ -13,6 +13,8 @@
 //! `apt-get install python3-scipy python3-numpy` puts SciPy; `make setup-test` does it),
 //! else `python3` on PATH. The test fails, saying so, when none of them has SciPy.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,27 +33,7 @@ const SCRIPT: &str = concat!(
 );
 
 fn python() -> String {
-    let mut tried = Vec::new();
-    let candidates: Vec<String> = std::env::var("PIPESCOPE_PYTHON")
-        .into_iter()
-        .chain(["/usr/bin/python3".to_string(), "python3".to_string()])
-        .collect();
-    for c in candidates {
-        let ok = Command::new(&c)
-            .args(["-c", "import scipy.stats, scipy.spatial, numpy"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if ok {
-            return c;
-        }
-        tried.push(c);
-    }
-    panic!(
-        "the compare golden test needs Python 3 with SciPy and NumPy, and none of {tried:?} has them: \
-         run `make setup-test`, or `apt-get install -y python3-scipy python3-numpy` \
-         (or set PIPESCOPE_PYTHON to an interpreter that has them)"
-    );
+    common::reference_python("compare", "scipy.stats, scipy.spatial, numpy")
 }
 
 /// The reference's figures for each (reference, current) pair, in one Python run.

@@ -5,8 +5,10 @@
 //! a generated file with missing cells so the pairwise complete rows differ per pair.
 //!
 //! Tolerance: 1e-12 absolute on every coefficient; undefined cells (a constant column)
-//! must be undefined on both sides. Python is found as tests/compare_golden.rs finds it:
+//! must be undefined on both sides. Python is found by `common::reference_python`:
 //! `PIPESCOPE_PYTHON`, else Debian's /usr/bin/python3, else `python3`.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,24 +27,7 @@ const SCRIPT: &str = concat!(
 );
 
 fn python() -> String {
-    let candidates: Vec<String> = std::env::var("PIPESCOPE_PYTHON")
-        .into_iter()
-        .chain(["/usr/bin/python3".to_string(), "python3".to_string()])
-        .collect();
-    for c in &candidates {
-        let ok = Command::new(c)
-            .args(["-c", "import scipy.stats, numpy"])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false);
-        if ok {
-            return c.clone();
-        }
-    }
-    panic!(
-        "the correlation golden test needs Python 3 with SciPy and NumPy, and none of {candidates:?} \
-         has them: run `make setup-test`, or `apt-get install -y python3-scipy python3-numpy`"
-    );
+    common::reference_python("correlation", "scipy.stats, numpy")
 }
 
 /// Our three matrices and the reference's, compared cell by cell; returns the largest

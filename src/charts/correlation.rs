@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::frame::{fit_text, no_data, text_width, titled, PAD};
+use super::frame::{fit_text, no_data, titled, widest_text, PAD};
 use super::labels::format_count;
 use super::theme::{mix, ChartStyle};
 use super::ChartError;
@@ -134,13 +134,7 @@ pub fn draw_correlation<DB: DrawingBackend>(
     let (w, h) = body.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let label = style.label();
-    let widest = m
-        .columns
-        .iter()
-        .map(|c| text_width(&body, c, &label))
-        .max()
-        .unwrap_or(0)
-        .min(MAX_LABEL_W);
+    let widest = widest_text(&body, &m.columns, &label, MAX_LABEL_W);
     let left = PAD + widest + 8;
     let top = widest + 8;
     let cell = ((w - left - LEGEND_W - PAD) / k as i32)

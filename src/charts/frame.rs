@@ -88,6 +88,22 @@ pub(crate) fn widest_tick_label<DB: DrawingBackend>(
         .unwrap_or(0)
 }
 
+/// The width of the widest of `texts`, capped at `cap` pixels: the room a column of labels
+/// needs before longer ones are cut with [`fit_text`].
+pub(crate) fn widest_text<DB: DrawingBackend, S: AsRef<str>>(
+    area: &DrawingArea<DB, Shift>,
+    texts: &[S],
+    style: &TextStyle,
+    cap: i32,
+) -> i32 {
+    texts
+        .iter()
+        .map(|t| text_width(area, t.as_ref(), style))
+        .max()
+        .unwrap_or(0)
+        .min(cap)
+}
+
 /// `text`, cut with an ellipsis so it fits `max_width` pixels.
 pub(crate) fn fit_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,

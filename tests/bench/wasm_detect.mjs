@@ -8,33 +8,19 @@
 //   RUSTFLAGS='--cfg getrandom_backend="unsupported"' CARGO_TARGET_DIR=target/wasm-bench \
 //     cargo build --release --target wasm32-unknown-unknown --example wasm_detect
 // Run: node tests/bench/wasm_detect.mjs [--points N] [--runs R] A.wasm [B.wasm ...]
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { cli, instantiate, median } from './wasm_standalone.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i < 0 ? dflt : Number(args.splice(i, 2)[1]);
-};
+const { args, opt } = cli();
 const n = opt('--points', 200000);
 const runs = opt('--runs', 7);
 const builds = [];
 for (const path of args) {
-  const bytes = readFileSync(path);
-  // Nothing the bench calls imports from JS; stub whatever the linked crates declare.
-  const imports = {};
-  for (const imp of WebAssembly.Module.imports(new WebAssembly.Module(bytes))) {
-    imports[imp.module] ??= {};
-    imports[imp.module][imp.name] = () => {
-      throw new Error(`unexpected import ${imp.module}.${imp.name}`);
-    };
-  }
-  const { instance } = await WebAssembly.instantiate(bytes, imports);
+  const instance = await instantiate(path);
   instance.exports.prepare(n);
   builds.push({ name: basename(path), run: instance.exports.run, times: [[], []], flagged: [] });
 }
-const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 for (let r = 0; r < runs; r++) {
   for (const kind of [0, 1]) {
     for (const b of builds) {

@@ -5,25 +5,13 @@
 //   RUSTFLAGS='--cfg getrandom_backend="unsupported"' CARGO_TARGET_DIR=target/wasm-bench \
 //     cargo build --release --target wasm32-unknown-unknown --example wasm_rules
 // Run: node tests/bench/wasm_rules.mjs [--ticks N] [--runs R] target/wasm-bench/wasm32-unknown-unknown/release/examples/wasm_rules.wasm
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { cli, instantiate, median as medianOf } from './wasm_standalone.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i < 0 ? dflt : Number(args.splice(i, 2)[1]);
-};
+const { args, opt } = cli();
 const ticks = opt('--ticks', 100000);
 const runs = opt('--runs', 7);
-const bytes = readFileSync(args[0]);
-const imports = {};
-for (const imp of WebAssembly.Module.imports(new WebAssembly.Module(bytes))) {
-  imports[imp.module] ??= {};
-  imports[imp.module][imp.name] = () => {
-    throw new Error(`unexpected import ${imp.module}.${imp.name}`);
-  };
-}
-const { instance } = await WebAssembly.instantiate(bytes, imports);
+const instance = await instantiate(args[0]);
 const points = instance.exports.prepare(ticks);
 const rules = instance.exports.rules_count();
 const times = [];
@@ -33,8 +21,7 @@ for (let r = 0; r < runs; r++) {
   fired = instance.exports.run();
   times.push(((performance.now() - start) * 1e6) / points);
 }
-times.sort((a, b) => a - b);
-const median = times[times.length >> 1];
+const median = medianOf(times);
 console.log(`rules (wasm): ${rules} rules on every metric, ${points} points`);
 console.log(`  per point:          ${median.toFixed(1).padStart(9)} ns (median of ${runs} runs)`);
 console.log(`  per point per rule: ${(median / rules).toFixed(2).padStart(9)} ns (target < 2000 ns)`);

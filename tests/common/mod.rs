@@ -38,3 +38,29 @@ pub fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {
     std::fs::write(&p, bytes).unwrap();
     p.to_str().unwrap().to_string()
 }
+
+/// A Python 3 interpreter where `import {modules}` works, for the golden tests that compare
+/// against SciPy and NumPy: `PIPESCOPE_PYTHON` if set, else Debian's /usr/bin/python3 (where
+/// `apt-get install python3-scipy python3-numpy` puts SciPy; `make setup-test` does it), else
+/// `python3` on PATH. Panics, saying which test needs what, when none of them has the modules.
+pub fn reference_python(test: &str, modules: &str) -> String {
+    let candidates: Vec<String> = std::env::var("PIPESCOPE_PYTHON")
+        .into_iter()
+        .chain(["/usr/bin/python3".to_string(), "python3".to_string()])
+        .collect();
+    for c in &candidates {
+        let ok = Command::new(c)
+            .args(["-c", &format!("import {modules}")])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        if ok {
+            return c.clone();
+        }
+    }
+    panic!(
+        "the {test} golden test needs Python 3 with {modules}, and none of {candidates:?} has them: \
+         run `make setup-test`, or `apt-get install -y python3-scipy python3-numpy` \
+         (or set PIPESCOPE_PYTHON to an interpreter that has them)"
+    );
+}
