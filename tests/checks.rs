@@ -419,7 +419,7 @@ fn bad_files_name_the_check_its_line_and_what_was_expected() {
         matches!(&e.kind, ChecksErrorKind::UnknownKey { key, expected } if key == "rnage" && expected.contains("'range'"))
     );
     assert_eq!(
-        (e.line, e.check.as_ref().unwrap().name.as_deref()),
+        (e.line, e.item.as_ref().unwrap().name.as_deref()),
         (Some(6), Some("second"))
     );
     // Wrong type.
@@ -506,7 +506,7 @@ fn json_files_get_the_same_errors_with_json_lines() {
     let json = "{\n  \"version\": 1,\n  \"checks\": [\n    {\"name\": \"rows\", \"row_count\": {\"min\": 1}},\n    {\n      \"name\": \"ages\",\n      \"range\": {\"column\": \"Customer_Age\", \"min\": 0, \"max\": \"old\"}\n    }\n  ]\n}\n";
     let e = error(json, Format::Json);
     assert_eq!(e.line, Some(7));
-    assert_eq!(e.check.unwrap().name.as_deref(), Some("ages"));
+    assert_eq!(e.item.unwrap().name.as_deref(), Some("ages"));
     let e = error(&json.replace("\"range\"", "\"ragne\""), Format::Json);
     assert!(matches!(e.kind, ChecksErrorKind::UnknownKey { .. }));
     assert_eq!(e.line, Some(7));

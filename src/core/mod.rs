@@ -9,6 +9,7 @@ pub mod distribution;
 pub mod embed;
 pub mod errors;
 pub mod event;
+pub mod file_error;
 pub mod forecast;
 pub mod incident;
 pub mod ingest;

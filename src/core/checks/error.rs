@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::core::file_error::FileError;
 use crate::core::ingest::table::ColumnType;
 use crate::core::text::{clip, list};
 
@@ -90,42 +91,8 @@ pub enum ChecksErrorKind {
     },
 }
 
-/// Which check an error belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckRef {
-    /// 0-based position in the `checks` list.
-    pub index: usize,
-    /// Its name, when it could be read.
-    pub name: Option<String>,
-}
-
 /// An error in a checks file: kind, position, check and key path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChecksError {
-    /// What is wrong.
-    pub kind: ChecksErrorKind,
-    /// 1-based line in the checks file.
-    pub line: Option<u64>,
-    /// 1-based column in that line.
-    pub column: Option<u64>,
-    /// The check it belongs to (absent for file-level errors such as the version).
-    pub check: Option<CheckRef>,
-    /// Where in the file's structure, such as `checks[3].range.min`.
-    pub path: Option<String>,
-}
-
-impl ChecksError {
-    /// An error of `kind` with no position yet.
-    pub fn new(kind: ChecksErrorKind) -> ChecksError {
-        ChecksError {
-            kind,
-            line: None,
-            column: None,
-            check: None,
-            path: None,
-        }
-    }
-}
+pub type ChecksError = FileError<ChecksErrorKind>;
 
 impl fmt::Display for ChecksErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -194,28 +161,3 @@ impl fmt::Display for ChecksErrorKind {
         }
     }
 }
-
-impl fmt::Display for ChecksError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "line {l}, column {c}: ")?,
-            (Some(l), None) => write!(f, "line {l}: ")?,
-            _ => {}
-        }
-        if let Some(c) = &self.check {
-            match &c.name {
-                Some(n) => write!(f, "check '{}'", clip(n))?,
-                None => write!(f, "check #{}", c.index + 1)?,
-            }
-            match &self.path {
-                Some(p) => write!(f, " ({p}): ")?,
-                None => write!(f, ": ")?,
-            }
-        } else if let Some(p) = &self.path {
-            write!(f, "{p}: ")?;
-        }
-        write!(f, "{}", self.kind)
-    }
-}
-
-impl std::error::Error for ChecksError {}

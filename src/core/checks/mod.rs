@@ -33,7 +33,8 @@ pub mod spec;
 pub mod suggest;
 pub mod values;
 
-pub use error::{CheckRef, ChecksError, ChecksErrorKind};
+pub use crate::core::file_error::ItemRef;
+pub use error::{ChecksError, ChecksErrorKind};
 pub use eval::age_text;
 pub use parse::{parse, Format};
 pub use report::{CheckReport, CheckResult, Counts, Evidence, Status, CHECK_REPORT_VERSION};
@@ -157,7 +158,8 @@ pub fn validate(table: &Table, checks: &Checks, reference: Option<&Table>) -> Ve
                 kind,
                 line: check.line,
                 column: None,
-                check: Some(CheckRef {
+                item: Some(ItemRef {
+                    list: "checks",
                     index,
                     name: Some(check.name.clone()),
                 }),

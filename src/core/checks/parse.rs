@@ -8,9 +8,10 @@ use serde::de::{
 };
 use serde::Deserialize;
 
-use super::error::{CheckRef, ChecksError, ChecksErrorKind};
+use super::error::{ChecksError, ChecksErrorKind};
 use super::spec::{Check, Checks, DriftMetric, Head, RawCheck, RawChecks, Rule};
 use super::values::Bound;
+use crate::core::file_error::ItemRef;
 
 /// The two ways a checks file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +73,8 @@ pub fn parse(text: &str, format: Format) -> Result<Checks, ChecksError> {
             kind,
             line,
             column: None,
-            check: Some(CheckRef {
+            item: Some(ItemRef {
+                list: "checks",
                 index,
                 name: Some(rc.name.clone()),
             }),
@@ -331,7 +333,7 @@ fn strip_position(message: &str) -> String {
 fn located(
     text: &str,
     format: Format,
-    list: &str,
+    list: &'static str,
     path: Option<&serde_path_to_error::Path>,
     message: String,
     syntax: bool,
@@ -356,7 +358,8 @@ fn located(
         (
             Some(serde_path_to_error::Segment::Map { key }),
             Some(serde_path_to_error::Segment::Seq { index }),
-        ) if key == list => Some(CheckRef {
+        ) if key == list => Some(ItemRef {
+            list,
             index: *index,
             name: item_name(text, format, list, *index),
         }),
@@ -367,7 +370,7 @@ fn located(
         kind,
         line: position.map(|p| p.0),
         column: position.map(|p| p.1),
-        check,
+        item: check,
         path: (path != ".").then_some(path),
     }
 }

@@ -5,6 +5,8 @@
 use std::fmt;
 
 use crate::core::checks::{ChecksError, ChecksErrorKind};
+use crate::core::file_error::FileError;
+pub use crate::core::file_error::ItemRef;
 use crate::core::text::{clip, list};
 
 /// What is wrong.
@@ -72,50 +74,23 @@ pub enum RulesErrorKind {
     },
 }
 
-/// Which rule or silence an error belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ItemRef {
-    /// `rules` or `silences`.
-    pub list: &'static str,
-    /// 0-based position in that list.
-    pub index: usize,
-    /// Its name, when it has one and it could be read.
-    pub name: Option<String>,
-}
-
-/// An error in a rules file: kind, position, item and key path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RulesError {
-    /// What is wrong.
-    pub kind: RulesErrorKind,
-    /// 1-based line in the rules file.
-    pub line: Option<u64>,
-    /// 1-based column in that line.
-    pub column: Option<u64>,
-    /// The rule or silence it belongs to (absent for file-level errors such as the version).
-    pub item: Option<ItemRef>,
-    /// Where in the file's structure, such as `rules[3].above`.
-    pub path: Option<String>,
-}
+/// An error in a rules file: kind, position, rule or silence, and key path.
+pub type RulesError = FileError<RulesErrorKind>;
 
 impl RulesError {
-    /// The reader's error, placed in list `list`.
-    pub(crate) fn read(e: ChecksError, list: &'static str) -> RulesError {
+    /// The reader's error (already placed in its list), with the version kind made ours.
+    pub(crate) fn read(e: ChecksError) -> RulesError {
         let kind = match e.kind {
             ChecksErrorKind::UnsupportedVersion { found } => {
                 RulesErrorKind::UnsupportedVersion { found }
             }
             other => RulesErrorKind::Read(other),
         };
-        RulesError {
+        FileError {
             kind,
             line: e.line,
             column: e.column,
-            item: e.check.map(|c| ItemRef {
-                list,
-                index: c.index,
-                name: c.name,
-            }),
+            item: e.item,
             path: e.path,
         }
     }
@@ -179,33 +154,3 @@ impl fmt::Display for RulesErrorKind {
         }
     }
 }
-
-impl fmt::Display for RulesError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "line {l}, column {c}: ")?,
-            (Some(l), None) => write!(f, "line {l}: ")?,
-            _ => {}
-        }
-        if let Some(item) = &self.item {
-            let noun = if item.list == "silences" {
-                "silence"
-            } else {
-                "rule"
-            };
-            match &item.name {
-                Some(n) => write!(f, "{noun} '{}'", clip(n))?,
-                None => write!(f, "{noun} #{}", item.index + 1)?,
-            }
-            match &self.path {
-                Some(p) => write!(f, " ({p}): ")?,
-                None => write!(f, ": ")?,
-            }
-        } else if let Some(p) = &self.path {
-            write!(f, "{p}: ")?;
-        }
-        write!(f, "{}", self.kind)
-    }
-}
-
-impl std::error::Error for RulesError {}

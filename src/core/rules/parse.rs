@@ -97,7 +97,7 @@ fn read(text: &str, format: Format) -> (Vec<(usize, Rule)>, Option<RulesFile>, V
     let text = text.trim_start_matches('\u{feff}');
     let head: RulesHead = match typed(text, format, "rules") {
         Ok(h) => h,
-        Err(e) => return (Vec::new(), None, vec![RulesError::read(e, "rules")]),
+        Err(e) => return (Vec::new(), None, vec![RulesError::read(e)]),
     };
     let mut indexes = Vec::with_capacity(head.rules.len());
     let mut errors = Vec::new();
@@ -107,7 +107,7 @@ fn read(text: &str, format: Format) -> (Vec<(usize, Rule)>, Option<RulesFile>, V
             Ok(Some(raw)) => raw,
             Ok(None) => continue,
             Err(e) => {
-                errors.push(RulesError::read(e, "rules"));
+                errors.push(RulesError::read(e));
                 continue;
             }
         };
@@ -149,7 +149,7 @@ fn read(text: &str, format: Format) -> (Vec<(usize, Rule)>, Option<RulesFile>, V
             Ok(Some(raw)) => raw,
             Ok(None) => continue,
             Err(e) => {
-                errors.push(RulesError::read(e, "silences"));
+                errors.push(RulesError::read(e));
                 continue;
             }
         };
