@@ -128,9 +128,9 @@ pub fn heat_grid(bins: &[Bin], order: &[u32], bin_seconds: u32, mode: HeatMode) 
 }
 
 /// The difference scale of a whole replayed file: its largest |candidate − baseline| in any
-/// code and bin (bins of `bin_seconds` from second 0, as the engine closes them), at least
-/// 1. Set before the replay plays, the colours of a cell never change while the stream
-/// grows: the same difference reads the same at 0:05 and at 0:55.
+/// code and bin (bins of `bin_seconds` from second 0, as the engine closes them), and at
+/// least one. Set before the replay plays, the colours of a cell never change while the
+/// stream grows: the same difference reads the same at 0:05 and at 0:55.
 ///
 /// ```
 /// use pipescope::core::errors::heatmap::file_difference_scale;

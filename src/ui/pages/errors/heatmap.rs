@@ -22,6 +22,9 @@ const ROW_H: u32 = 18;
 /// Title block, column heads and time axis around the rows.
 const CHROME_H: u32 = 110;
 
+/// A replayed file's difference scale: (file, (baseline, candidate), bin seconds, scale).
+type FileScale = (usize, (u32, u32), u32, f64);
+
 /// What the last redraw drew, for the hover readout.
 struct Drawn {
     grid: HeatGrid,
@@ -52,8 +55,7 @@ pub fn Heatmap() -> impl IntoView {
         StoredValue::new_local(None);
     // A replayed file's difference scale, worked out once from the whole file (keyed by the
     // file, the builds compared and the bin width), so colours stay put while it plays.
-    let file_scale: StoredValue<Option<(usize, (u32, u32), u32, f64)>, LocalStorage> =
-        StoredValue::new_local(None);
+    let file_scale: StoredValue<Option<FileScale>, LocalStorage> = StoredValue::new_local(None);
 
     Effect::new(move |_| {
         st.version.get();
