@@ -1166,7 +1166,7 @@ mod heatmap {
     }
 
     #[test]
-    fn cells_are_red_where_the_candidate_has_more_and_green_where_fewer() {
+    fn cells_are_orange_where_the_candidate_has_more_and_blue_where_fewer() {
         let style = ChartStyle::light();
         let grid = heat_grid(&bins(), &[0, 1, 2], 10, HeatMode::Difference);
         let labels: Vec<String> = ["3", "-1", "E_TLS"].iter().map(|s| s.to_string()).collect();
@@ -1195,7 +1195,23 @@ mod heatmap {
             u8::from_str_radix(&red[1..3], 16).unwrap(),
             u8::from_str_radix(&red[3..5], 16).unwrap(),
         );
-        assert!(r > 150 && g < 80, "full-scale 'more' is red: {red}");
+        assert!(
+            r > 190 && g > 130 && g < 180,
+            "6 of a scale of 10 'more' is orange: {red}"
+        );
+        let full = hex(cell_color(grid.scale, grid.scale, &style).unwrap());
+        let fewest = hex(cell_color(-grid.scale, grid.scale, &style).unwrap());
+        let rgb = |h: &str| [1, 3, 5].map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap());
+        let [r, g, b] = rgb(&full);
+        assert!(
+            r > 150 && g < 110 && b < 40,
+            "full-scale 'more' is orange, not red: {full}"
+        );
+        let [r, g, b] = rgb(&fewest);
+        assert!(
+            b > 150 && r < 60 && g < 120,
+            "full-scale 'fewer' is blue, not green: {fewest}"
+        );
         let layout = layout.unwrap();
         // Cells only: the legend repeats the colours to the right of them.
         let in_cells = |color: &str| -> Vec<&str> {
@@ -1224,8 +1240,8 @@ mod heatmap {
             "E_TLS",
             "-1",
             "0:00:00",
-            "+6",
-            "−6",
+            "+10",
+            "−10",
             "baseline",
             "candidate",
             "ratio [95% CI]",
@@ -1299,8 +1315,16 @@ mod heatmap {
         let img = cell_image(&grid, &style);
         assert_eq!(img.len(), 3 * 4 * 4);
         let px = |row: usize, col: usize| &img[(row * 4 + col) * 4..(row * 4 + col) * 4 + 4];
-        assert!(px(0, 2)[0] > px(0, 2)[1], "7 vs 1 is red: {:?}", px(0, 2));
-        assert!(px(1, 0)[1] > px(1, 0)[0], "0 vs 3 is green: {:?}", px(1, 0));
+        assert!(
+            px(0, 2)[0] > px(0, 2)[1] && px(0, 2)[1] > px(0, 2)[2],
+            "7 vs 1 is orange: {:?}",
+            px(0, 2)
+        );
+        assert!(
+            px(1, 0)[2] > px(1, 0)[1] && px(1, 0)[1] > px(1, 0)[0],
+            "0 vs 3 is blue: {:?}",
+            px(1, 0)
+        );
         assert_eq!(px(0, 1)[3], 0, "an empty cell is transparent");
         assert_eq!(px(2, 3)[3], 0);
         let svg = to_svg(600, 200, |area| {

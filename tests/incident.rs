@@ -650,6 +650,99 @@ fn error_alerts_open_update_and_resolve_incidents() {
 }
 
 #[test]
+fn a_card_says_what_decided_its_severity_after_the_ratio_fell_back() {
+    let codes: Vec<String> = ["-10", "E2"].map(String::from).to_vec();
+    let mut engine = IncidentEngine::new(IncidentConfig::default(), vec![]).unwrap();
+    // Code -10 first shows strong evidence at volume (bound 2.4, 150 events): severity 1.
+    let mut alerts = vec![
+        alert(0, Method::RateTest, 600, None, 2.4, 150),
+        alert(1, Method::RateTest, 610, None, 3.0, 40),
+    ];
+    engine.sync_error_alerts(&alerts, &codes, 620);
+    // Then its bound falls under the bar (1.87) while it stays open: it keeps severity 1,
+    // and the card names the figures that set it, read at 0:10:20, not the latest ones.
+    alerts[0].ci_low = Some(1.87);
+    alerts[0].value = 2.9;
+    alerts[0].candidate_count = 180;
+    engine.sync_error_alerts(&alerts, &codes, 700);
+    let config = engine.config().clone();
+    let first = &engine.incidents()[0];
+    assert_eq!(first.severity, 1);
+    assert!(
+        matches!(first.source, IncidentSource::ErrorAlert { ci_low: Some(l), .. } if l == 1.87)
+    );
+    assert_eq!(
+        first.severity_reason(&config).unwrap(),
+        "severity 1: code -10's rate ratio 3.60× with a 95% lower bound of 2.40 (bar 2) and \
+         150 candidate events (at least 100) at 0:10:20"
+    );
+    // A stronger reading later replaces it.
+    alerts[0].ci_low = Some(3.5);
+    alerts[0].value = 4.0;
+    engine.sync_error_alerts(&alerts, &codes, 760);
+    assert!(engine.incidents()[0]
+        .severity_reason(&config)
+        .unwrap()
+        .contains(
+            "lower bound of 3.50 (bar 2) and 180 candidate events (at least 100) at 0:12:40"
+        ));
+    // Severity 2 says which part of the rule was not met.
+    let second = &engine.incidents()[1];
+    assert_eq!(second.severity, 2);
+    assert_eq!(
+        second.severity_reason(&config).unwrap(),
+        "severity 2: code E2's strongest evidence, rate ratio 4.50× with a 95% lower bound of \
+         3.00 and 40 candidate events at 0:10:20, met the bar of 2 with fewer than 100 events"
+    );
+    // A closed alert's figures are dated at its stop.
+    alerts[1].stop_s = Some(740);
+    alerts[1].ci_low = Some(3.2);
+    alerts[1].value = 4.8;
+    engine.sync_error_alerts(&alerts, &codes, 800);
+    assert!(engine.incidents()[1]
+        .severity_reason(&config)
+        .unwrap()
+        .ends_with(
+            "3.20 and 40 candidate events at 0:12:20, met the bar of 2 with fewer than 100 events"
+        ));
+    // The figures survive a checkpoint (postcard, as the journal stores the book).
+    let bytes = postcard::to_allocvec(&engine).unwrap();
+    let back: IncidentEngine = postcard::from_bytes(&bytes).unwrap();
+    assert_eq!(back, engine);
+}
+
+#[test]
+fn a_metric_card_says_how_many_metrics_were_over() {
+    let (engine, _) = scenario(
+        &[(InjectionKind::ProlongedSpike, 0, 100, 20)],
+        600,
+        IncidentConfig::default(),
+    );
+    let inc = &engine.incidents()[0];
+    let why = inc.severity_reason(engine.config()).unwrap();
+    assert!(
+        why.starts_with(&format!(
+            "severity 2: energy_consumption went over its band at {} (peak deviation ",
+            pipescope::core::time::format_stream_ms(inc.opened_ms)
+        )) && why.ends_with("severity 1 takes 2 metrics over at once"),
+        "{why}"
+    );
+    let (both, _) = scenario(
+        &[
+            (InjectionKind::ProlongedSpike, 0, 100, 30),
+            (InjectionKind::ProlongedSpike, 1, 100, 30),
+        ],
+        600,
+        IncidentConfig::default(),
+    );
+    let why = both.incidents()[0].severity_reason(both.config()).unwrap();
+    assert!(
+        why.starts_with("severity 1: 2 metrics were over their bands at once ("),
+        "{why}"
+    );
+}
+
+#[test]
 fn regressions_in_the_real_error_streams_become_incidents() {
     for (path, flagged) in [
         (SET_A, vec!["2", "3", "4"]),

@@ -1,6 +1,9 @@
 //! The Errors heatmap: codes as rows, time bins as columns, each cell coloured from the
-//! candidate-minus-baseline difference (or log₂ rate ratio), diverging red (more errors in
-//! the candidate) through the background (no difference) to green (fewer), with a legend.
+//! candidate-minus-baseline difference (or log₂ rate ratio), diverging orange (more errors
+//! in the candidate) through the background (no difference) to blue (fewer), with a legend.
+//! Orange against blue stays apart under the common colour-vision deficiencies (protanopia,
+//! deuteranopia, tritanopia), unlike red against green; it is ColorBrewer's PuOr/RdBu
+//! choice of hues.
 //!
 //! A redraw of 32 codes × 720 bins must stay under a frame. The generic path (SVG export,
 //! tests) draws cells as rectangles, merging equal neighbours of a row; on a canvas the page
@@ -19,10 +22,13 @@ use crate::core::errors::heatmap::{CodeTotals, HeatGrid, HeatMode};
 use crate::core::time::format::CLOCK_BELOW_S;
 use crate::core::time::{format_stream_seconds, Civil};
 
-/// Red for "more in the candidate" (Primer danger), light theme.
-const MORE: RGBColor = RGBColor(0xcf, 0x22, 0x2e);
-/// Green for "fewer in the candidate" (Primer success), light theme.
-const FEWER: RGBColor = RGBColor(0x1a, 0x7f, 0x37);
+/// Orange for "more in the candidate" (ColorBrewer PuOr's dark end), light theme.
+const MORE: RGBColor = RGBColor(0xb3, 0x58, 0x06);
+/// Blue for "fewer in the candidate" (ColorBrewer RdBu's dark end), light theme.
+const FEWER: RGBColor = RGBColor(0x21, 0x66, 0xac);
+/// The same hues, lighter, so they stand out from a dark background.
+const MORE_DARK: RGBColor = RGBColor(0xf1, 0xa3, 0x40);
+const FEWER_DARK: RGBColor = RGBColor(0x67, 0xa9, 0xcf);
 /// Shades per side: enough to read, few enough that equal neighbours merge.
 const LEVELS: f64 = 16.0;
 const LEGEND_W: i32 = 86;
@@ -92,7 +98,13 @@ pub fn cell_color(value: f64, scale: f64, style: &ChartStyle) -> Option<RGBColor
         // "as many errors" stay apart.
         return Some(blend(style.background, style.grid, 0.55));
     }
-    let target = if value > 0.0 { MORE } else { FEWER };
+    let dark = u32::from(style.background.0) + u32::from(style.background.1) < 256;
+    let target = match (value > 0.0, dark) {
+        (true, false) => MORE,
+        (false, false) => FEWER,
+        (true, true) => MORE_DARK,
+        (false, true) => FEWER_DARK,
+    };
     // Start a little away from the background so one-event differences are visible.
     Some(blend(style.background, target, 0.15 + 0.85 * level))
 }
@@ -307,7 +319,7 @@ pub fn draw_heatmap<DB: DrawingBackend>(
 }
 
 /// One row's totals, right-aligned in three columns; a ratio whose interval lies above 1
-/// is drawn in the "more" colour.
+/// is drawn in the alarm colour after a ▲.
 fn draw_totals<DB: DrawingBackend>(
     body: &DrawingArea<DB, Shift>,
     t: &CodeTotals,
@@ -318,7 +330,12 @@ fn draw_totals<DB: DrawingBackend>(
     let plain = style.label().pos(Pos::new(HPos::Right, VPos::Center));
     body.draw_text(&t.baseline.to_string(), &plain, (x + 64, y))?;
     body.draw_text(&t.candidate.to_string(), &plain, (x + 134, y))?;
-    let text = t.summary();
+    // Marked by a sign as well as a colour, so the mark does not rest on colour alone.
+    let text = if t.raised() {
+        format!("▲ {}", t.summary())
+    } else {
+        t.summary()
+    };
     let mut ratio_style = plain.clone();
     if t.raised() {
         ratio_style.color = style.alarm.to_backend_color();

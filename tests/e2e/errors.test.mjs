@@ -49,7 +49,8 @@ async function alertRows(page) {
   })));
 }
 
-/** Red and green pixels along the middle of each heatmap row, by code label. */
+/** "Red" (orange, more) and "green" (blue, fewer) pixels along the middle of each heatmap
+ *  row, by code label. */
 async function rowColours(page) {
   return page.locator('#heatmap').evaluate((canvas) => {
     const [x0, y0, w, h] = canvas.dataset.cells.split(',').map(Number);
@@ -61,8 +62,9 @@ async function rowColours(page) {
       const { data } = ctx.getImageData(Math.ceil(x0), y, Math.floor(w) - 1, 1);
       let red = 0; let green = 0;
       for (let p = 0; p < data.length; p += 4) {
-        const [r, g] = [data[p], data[p + 1]];
-        if (r - g > 40) red += 1; else if (g - r > 30) green += 1;
+        // Orange ("more in the candidate") against blue ("fewer"): warm against cool.
+        const [r, b] = [data[p], data[p + 2]];
+        if (r - b > 40) red += 1; else if (b - r > 30) green += 1;
       }
       out[code] = { red, green };
     });
@@ -92,6 +94,13 @@ test('ErrorStreamSetA: codes 2, 3 and 4 raise alerts, and the heatmap is red in 
     const { red, green } = colours[code];
     assert.ok(red < 2 * green && green < 2 * red, `code ${code} row is mixed: ${JSON.stringify(colours[code])}`);
   }
+  // An interval above 1 without an alert says why (code -10: 2.69 [1.15, 6.97] in Set A);
+  // an alerted code says it alerted.
+  const cell = (code) => page.locator(`#heatmap-totals tbody tr[data-code="${code}"] td:last-child`);
+  assert.equal(await page.getAttribute('#heatmap-totals tbody tr[data-code="-10"]', 'data-raised'), 'true');
+  assert.equal(await page.getAttribute('#heatmap-totals tbody tr[data-code="-10"]', 'data-alerted'), 'false');
+  assert.match(await cell('-10').textContent(), /^yes, not alerted: this interval is for the code on its own; an alert needs stronger evidence/);
+  assert.match(await cell('3').textContent(), /^yes: more in the candidate, alerted$/);
   // 5 s bins from 0:00:00 through the last event (1:00:00 opens bin 720): 721 columns.
   const last = fs.readFileSync(SET_A, 'utf8').trim().split('\n').pop().split(',')[0].split(':').map(Number);
   const bins = Math.floor((last[0] * 3600 + last[1] * 60 + last[2]) / 5) + 1;
@@ -203,6 +212,9 @@ test('the stream plays live: alerts appear as stream time passes, seek back rebu
   await page.waitForFunction(() => /^0:02:30/.test(document.querySelector('#stream-time').textContent));
   let codes = (await alertRows(page)).map((r) => r.code);
   assert.ok(codes.includes('3') && !codes.includes('2'), JSON.stringify(codes));
+  // The colours of the first 30 bins of codes 2, 3 and 4, read now and again at the end of
+  // the file: a replayed file's colour scale is the whole file's, so none changes.
+  const early = await cellColours(page, ['2', '3', '4'], 30);
   const applied = Number((await page.textContent('#events-applied')).split(' ')[0]);
   await page.click('#play');
   await page.waitForFunction(() => /Pause/.test(document.querySelector('#play').textContent));
@@ -216,7 +228,24 @@ test('the stream plays live: alerts appear as stream time passes, seek back rebu
   await waitForEnd(page);
   codes = [...new Set((await alertRows(page)).map((r) => r.code))].sort();
   assert.deepEqual(codes, ['2', '3', '4']);
+  const late = await cellColours(page, ['2', '3', '4'], 30);
+  assert.ok(new Set(early.flat()).size >= 4, `cells of several shades were drawn: ${early}`);
+  assert.deepEqual(late, early, 'a cell keeps its colour while the stream plays on');
 });
+
+/** The RGBA colour at the middle of each of the first `n` bins of each code's row. */
+async function cellColours(page, codes, n) {
+  return page.locator('#heatmap').evaluate((canvas, [codes, n]) => {
+    const [x0, y0, w, h] = canvas.dataset.cells.split(',').map(Number);
+    const rows = JSON.parse(canvas.dataset.rows);
+    const cols = Number(/× (\d+) bins/.exec(document.querySelector('#heatmap-shape').textContent)[1]);
+    const ctx = canvas.getContext('2d');
+    return codes.map((code) => {
+      const y = Math.floor(y0 + (rows.indexOf(code) + 0.5) * (h / rows.length));
+      return [...Array(n).keys()].map((k) => ctx.getImageData(Math.floor(x0 + (k + 0.5) * (w / cols)), y, 1, 1).data.join(','));
+    });
+  }, [codes, n]);
+}
 
 test('mean threshold mode: alerts per window with start and stop, printable in the original format; hundreds of incidents come a page at a time', async ({ t, page }) => {
   await replay(page, SET_A);
@@ -341,6 +370,12 @@ test('alerts open incidents: cards with severity from ratio and volume, acknowle
   assert.equal(byCode['4'].severity, '2');
   assert.ok(seen.every((c) => c.state === 'open'));
   assert.match(await page.textContent('#incident-counts'), /^3 incident\(s\): 3 open, 1 open at severity 1$/);
+  // Each card says what decided its severity: the figures at the episode's peak.
+  const reason = (code) => page.locator('.incident-card[data-source="errors"]', { hasText: `error code ${code}` }).locator('.severity-reason').textContent();
+  const why3 = await reason('3');
+  const m3 = /^severity 1: code 3's rate ratio ([\d.]+)× with a 95% lower bound of ([\d.]+) \(bar 2\) and (\d+) candidate events \(at least 100\) at \d:\d\d:\d\d$/.exec(why3);
+  assert.ok(m3 && Number(m3[2]) >= 2 && Number(m3[3]) >= 100, why3);
+  assert.match(await reason('4'), /^severity 2: code 4's strongest evidence, rate ratio [\d.]+× with a 95% lower bound of 1\.\d\d and \d+ candidate events at \d:\d\d:\d\d, stayed under the bar of 2$/);
 
   const card3 = page.locator('.incident-card[data-source="errors"]', { hasText: 'error code 3' });
   await card3.locator('button.ack').click();

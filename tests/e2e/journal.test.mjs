@@ -58,11 +58,33 @@ test('closing the tab and opening pipescope again recovers the stream exactly wh
   assert.equal(events, METRICS.length * (after.clock / 2_000 + 1), `every event up to the last tick: ${status}`);
   assert.deepEqual(after.incidents, before.incidents, 'the same incidents');
   assert.deepEqual(after.metrics, before.metrics, 'the same points and anomalies');
+  // At the user's speed (60x, set before the pause), not the default 10x, paused as it was,
+  // and the status line says so.
+  assert.equal(await again.inputValue('#monitor-speed'), '60x', 'the speed it ran at, not the default 10x');
+  assert.match(await again.locator('#monitor-play').innerText(), /Start/);
+  assert.match(status, /paused as it was, at 60x/);
   await screenshot(again, 'journal-recovered');
 
   // It goes on from there: the stream continues without a restart.
   await again.click('#monitor-play');
   await again.waitForFunction((t) => Number(document.querySelector('#monitor-clock').dataset.ms) > t + 10_000, after.clock, { timeout: 30_000 });
+  // A reload while it runs, at a speed changed on the way: it comes back at that speed,
+  // paused for a look, and says it was running, with every event up to its clock (the
+  // speed is stored beside the journal, not as a checkpoint).
+  await again.selectOption('#monitor-speed', '300x');
+  await again.waitForTimeout(500); // the speed reaches IndexedDB with the next flush
+  await again.reload();
+  await again.waitForFunction(() => /Recovered [\d,]+ events, stream time/.test(document.querySelector('#status')?.innerText || ''), null, { timeout: 30_000 });
+  const runningStatus = await again.locator('#status').innerText();
+  assert.equal(await again.inputValue('#monitor-speed'), '300x', 'the speed it ran at');
+  assert.match(runningStatus, /paused after the recovery, it was running at 300x: Start \(k\) goes on/);
+  assert.match(await again.locator('#monitor-play').innerText(), /Start/);
+  const reloaded = Number(await again.getAttribute('#monitor-clock', 'data-ms'));
+  assert.equal(Number(runningStatus.match(/Recovered ([\d,]+) events/)[1].replace(/,/g, '')), METRICS.length * (Math.floor(reloaded / 2_000) + 1),
+    `every event up to the recovered clock: ${runningStatus}`);
+  // Start goes on at that speed.
+  await again.click('#monitor-play');
+  await again.waitForFunction((t) => Number(document.querySelector('#monitor-clock').dataset.ms) > t + 10_000, reloaded, { timeout: 30_000 });
   await again.click('#monitor-play');
 
   // The panel shows the figures and exports what is stored.

@@ -110,8 +110,10 @@ pub fn heat_grid(bins: &[Bin], order: &[u32], bin_seconds: u32, mode: HeatMode) 
         }
     }
     let scale = match mode {
-        // A difference of one event is the smallest that means anything.
-        HeatMode::Difference => max_abs.max(1.0),
+        // A difference of one event is the smallest that means anything. Rounded up to 1,
+        // 2 or 5 × 10ⁿ: while a stream plays the largest difference grows bin by bin, and
+        // a scale that followed it exactly would recolour every cell at every bin.
+        HeatMode::Difference => nice_ceil(max_abs.max(1.0)),
         HeatMode::Ratio => RATIO_SCALE_LOG2,
     };
     HeatGrid {
@@ -122,6 +124,56 @@ pub fn heat_grid(bins: &[Bin], order: &[u32], bin_seconds: u32, mode: HeatMode) 
         values,
         counts,
         scale,
+    }
+}
+
+/// The difference scale of a whole replayed file: its largest |candidate − baseline| in any
+/// code and bin (bins of `bin_seconds` from second 0, as the engine closes them), and at
+/// least one. Set before the replay plays, the colours of a cell never change while the
+/// stream grows: the same difference reads the same at 0:05 and at 0:55.
+///
+/// ```
+/// use pipescope::core::errors::heatmap::file_difference_scale;
+/// use pipescope::core::event::ErrorEvent;
+/// let ev = |t_ms, build| ErrorEvent { t_ms, build, code: 0 };
+/// // Bin 0: three in the candidate (build 1), none in the baseline: a scale of 3.
+/// let events = [ev(0, 1), ev(1_000, 1), ev(2_000, 1), ev(6_000, 0)];
+/// assert_eq!(file_difference_scale(&events, 0, 1, 5), 3.0);
+/// ```
+pub fn file_difference_scale(
+    events: &[crate::core::event::ErrorEvent],
+    baseline: u32,
+    candidate: u32,
+    bin_seconds: u32,
+) -> f64 {
+    let b = i64::from(bin_seconds.max(1));
+    let mut cells: std::collections::HashMap<(u32, i64), i64> = std::collections::HashMap::new();
+    for e in events {
+        let side = if e.build == candidate {
+            1
+        } else if e.build == baseline {
+            -1
+        } else {
+            continue;
+        };
+        *cells
+            .entry((e.code, e.t_ms.div_euclid(1000).div_euclid(b)))
+            .or_default() += side;
+    }
+    let max = cells.values().map(|d| d.unsigned_abs()).max().unwrap_or(0);
+    (max as f64).max(1.0)
+}
+
+/// The smallest of 1, 2 and 5 × 10ⁿ at or above `x` (≥ 1).
+fn nice_ceil(x: f64) -> f64 {
+    let mut step = 1.0;
+    loop {
+        for m in [1.0, 2.0, 5.0] {
+            if m * step >= x {
+                return m * step;
+            }
+        }
+        step *= 10.0;
     }
 }
 
@@ -232,8 +284,20 @@ mod tests {
         assert_eq!(g.value(0, 1), -3.0);
         assert!(g.value(1, 0).is_nan() && g.value(1, 1).is_nan());
         assert_eq!(g.count(0, 1), [4, 1]);
-        assert_eq!(g.scale, 3.0);
+        // 3 rounded up to the scale's next step, so a bin of 4 or 5 does not recolour.
+        assert_eq!(g.scale, 5.0);
         assert_eq!(g.starts, [0, 5]);
+    }
+
+    #[test]
+    fn the_difference_scale_moves_in_steps_as_the_stream_grows() {
+        let steps: Vec<f64> = [1.0, 1.5, 2.0, 2.1, 4.9, 5.0, 7.0, 11.0, 40.0, 101.0]
+            .map(nice_ceil)
+            .to_vec();
+        assert_eq!(
+            steps,
+            [1.0, 2.0, 2.0, 5.0, 5.0, 5.0, 10.0, 20.0, 50.0, 200.0]
+        );
     }
 
     #[test]

@@ -12,9 +12,42 @@
 //! at least `alert_sev1_events` events of the code (default 100, so a handful of events
 //! never pages anyone). Otherwise severity 2. Like metric incidents, it only escalates.
 
+use serde::{Deserialize, Serialize};
+
 use crate::core::errors::{Alert, Method};
 
 use super::{Incident, IncidentEngine, IncidentSource, IncidentState};
+
+/// The alert figures that set an error incident's severity: the strongest evidence seen
+/// while its episode ran, among alerts of the severity it has (a severity 1 keeps the
+/// figures that met the bar even after the ratio falls back, so the card can say so).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AlertPeak {
+    /// Stream ms the figures were read (the alert's stop, or the clock while it ran).
+    pub at_ms: i64,
+    /// The severity these figures give under the rule.
+    pub severity: u8,
+    /// Rate ratio (mean-threshold: the window mean).
+    pub ratio: f64,
+    /// Lower 95% bound of the ratio (rate-test only).
+    pub ci_low: Option<f64>,
+    /// Candidate events of the code.
+    pub candidate_count: u64,
+}
+
+impl AlertPeak {
+    /// The figure the rule compares with its ratio bar: the lower bound, else the ratio.
+    pub fn evidence(&self) -> f64 {
+        self.ci_low.unwrap_or(self.ratio)
+    }
+
+    /// Whether `self` decides a severity rather than `other`: a more severe one, or the
+    /// same severity with stronger evidence (the earlier one on a tie).
+    fn beats(&self, other: &AlertPeak) -> bool {
+        self.severity < other.severity
+            || (self.severity == other.severity && self.evidence() > other.evidence())
+    }
+}
 
 fn method_name(m: Method) -> &'static str {
     match m {
@@ -31,6 +64,8 @@ struct Episode {
     peak: f64,
     latest: usize,
     severity: u8,
+    /// The alert figures that decide the severity, as read now.
+    decided: AlertPeak,
 }
 
 impl IncidentEngine {
@@ -74,6 +109,13 @@ impl IncidentEngine {
             for i in group {
                 let a = &alerts[i];
                 let sev = self.alert_severity(a);
+                let figures = AlertPeak {
+                    at_ms: a.stop_s.unwrap_or(now_s).min(now_s).saturating_mul(1000),
+                    severity: sev,
+                    ratio: a.value,
+                    ci_low: a.ci_low,
+                    candidate_count: a.candidate_count,
+                };
                 match episodes.last_mut() {
                     Some(e) if e.end_s.is_none_or(|end| a.raised_at_s <= end) => {
                         e.start_s = e.start_s.min(a.start_s);
@@ -84,6 +126,9 @@ impl IncidentEngine {
                         e.peak = e.peak.max(a.value);
                         e.latest = i;
                         e.severity = e.severity.min(sev);
+                        if figures.beats(&e.decided) {
+                            e.decided = figures;
+                        }
                     }
                     _ => episodes.push(Episode {
                         raised_s: a.raised_at_s,
@@ -92,6 +137,7 @@ impl IncidentEngine {
                         peak: a.value,
                         latest: i,
                         severity: sev,
+                        decided: figures,
                     }),
                 }
             }
@@ -114,13 +160,14 @@ impl IncidentEngine {
         let opened_ms = e.raised_s.saturating_mul(1000);
         let start_ms = e.start_s.saturating_mul(1000);
         let end_ms = e.end_s.map(|s| s.saturating_mul(1000));
-        let source = IncidentSource::ErrorAlert {
+        let mut source = IncidentSource::ErrorAlert {
             code: code.to_string(),
             method: method.to_string(),
             ratio: latest.value,
             ci_low: latest.ci_low,
             baseline_count: latest.baseline_count,
             candidate_count: latest.candidate_count,
+            decided: Some(e.decided),
         };
         let state = if end_ms.is_some() {
             IncidentState::Resolved
@@ -139,6 +186,19 @@ impl IncidentEngine {
         });
         match existing {
             Some(inc) => {
+                // Severity only escalates: the figures that set it stay until stronger ones
+                // come (a ratio that falls back does not take the reason away).
+                if let (
+                    IncidentSource::ErrorAlert {
+                        decided: Some(was), ..
+                    },
+                    IncidentSource::ErrorAlert { decided: now, .. },
+                ) = (&inc.source, &mut source)
+                {
+                    if !now.is_some_and(|n| n.beats(was)) {
+                        *now = Some(*was);
+                    }
+                }
                 inc.severity = inc.severity.min(e.severity);
                 inc.state = state;
                 inc.end_ms = end_ms;

@@ -49,6 +49,9 @@ pub enum IncidentSource {
         baseline_count: u64,
         /// Candidate events of the code.
         candidate_count: u64,
+        /// The figures that set the severity (None in books kept before they were).
+        #[serde(default)]
+        decided: Option<super::AlertPeak>,
     },
     /// A data check that did not pass (Checks workspace).
     Check {

@@ -250,6 +250,7 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
             ci_low,
             baseline_count,
             candidate_count,
+            ..
         } => {
             labels.insert("alertname", "PipescopeErrorRegression".to_string());
             labels.insert("code", code.clone());

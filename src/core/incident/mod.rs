@@ -28,8 +28,10 @@ mod config;
 mod evidence;
 pub mod export;
 pub mod notes;
+mod reason;
 mod rules;
 
+pub use alerts::AlertPeak;
 pub use card::{AnomalyRecord, Incident, IncidentError, IncidentSource, IncidentState};
 pub use checks::CheckOutcome;
 pub use config::{ConfigError, IncidentConfig};

@@ -75,6 +75,7 @@
 pub mod ahead;
 mod checkpoint;
 pub mod export;
+mod player;
 mod record;
 mod source;
 mod store;
@@ -87,6 +88,7 @@ pub use checkpoint::{
     decode_checkpoint, encode_checkpoint, Catalog, Checkpoint, Engine, SlotDamage,
     CHECKPOINT_HEADER, CHECKPOINT_MAGIC,
 };
+pub use player::{decode_player, encode_player, PlayerState, PLAYER_SLOT};
 pub use record::{
     begin_segment, decode_at, encode_event, encode_name, scan_segment, CatalogEntry, Damage, Entry,
     Found, NameKind, Record, Scan, FORMAT_VERSION, MAX_NAME_BYTES, RECORD_HEADER, SEGMENT_HEADER,

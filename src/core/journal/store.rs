@@ -1,12 +1,12 @@
-//! Where journal bytes live: a small trait over a keyed list of segments plus two
-//! checkpoint slots, so IndexedDB (an object store keyed by first sequence number), OPFS
+//! Where journal bytes live: a small trait over a keyed list of segments plus a few
+//! slots (two checkpoints, the replayed file, the player), so IndexedDB (an object store keyed by first sequence number), OPFS
 //! (a file per segment), a native directory and memory all fit behind it.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Slots a store holds: two checkpoints and the replayed source file.
-pub const SLOTS: usize = 3;
+/// Slots a store holds: two checkpoints, the replayed source file and the player's state.
+pub const SLOTS: usize = 4;
 
 /// A storage failure, worded for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,8 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 /// Storage for a journal: segments keyed by the sequence number of their first record,
-/// plus [`SLOTS`] slots: checkpoints in 0 and 1, the replayed source file in 2. A write may be torn by a crash; the journal format
+/// plus [`SLOTS`] slots: checkpoints in 0 and 1, the replayed source file in 2, the
+/// player's speed in 3. A write may be torn by a crash; the journal format
 /// detects that, so a store need not be atomic.
 pub trait JournalStore {
     /// Keys of the stored segments, ascending.

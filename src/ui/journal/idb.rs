@@ -16,7 +16,8 @@ use web_sys::{
 
 /// Object store of segments, keyed by their first sequence number.
 pub const SEGMENTS: &str = "segments";
-/// Object store of the slots: checkpoints keyed 0 and 1, the replayed source file 2.
+/// Object store of the slots: checkpoints keyed 0 and 1, the replayed source file 2, the
+/// player's state 3.
 pub const SLOTS: &str = "slots";
 const VERSION: u32 = 1;
 /// How long opening may take before the journal gives up and runs in memory.
@@ -243,7 +244,7 @@ fn bytes_of(v: &JsValue) -> Option<Vec<u8>> {
     None
 }
 
-/// Read the whole journal in one read-only transaction (two bulk reads and three gets).
+/// Read the whole journal in one read-only transaction (two bulk reads and four gets).
 pub async fn load(db: &IdbDatabase) -> Result<Loaded, IdbError> {
     let tx = transaction(db, false)?;
     let segs = store(&tx, SEGMENTS)?;
@@ -258,6 +259,9 @@ pub async fn load(db: &IdbDatabase) -> Result<Loaded, IdbError> {
         .map_err(|e| unavailable("read", &e))?;
     let s2 = slots
         .get(&JsValue::from(2))
+        .map_err(|e| unavailable("read", &e))?;
+    let s3 = slots
+        .get(&JsValue::from(3))
         .map_err(|e| unavailable("read", &e))?;
     // Every request's result is ready once the transaction completes.
     committed(&tx).await.map_err(|_| transaction_error(&tx))?;
@@ -282,7 +286,7 @@ pub async fn load(db: &IdbDatabase) -> Result<Loaded, IdbError> {
     let slot = |r: &IdbRequest| r.result().ok().and_then(|v| bytes_of(&v));
     Ok(Loaded {
         segments,
-        slots: [slot(&s0), slot(&s1), slot(&s2)],
+        slots: [slot(&s0), slot(&s1), slot(&s2), slot(&s3)],
     })
 }
 

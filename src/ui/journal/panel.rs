@@ -196,26 +196,27 @@ pub fn JournalPanel(
 
     let status_banner = move || {
         match view.get().status {
-        Status::Durable => view! {
-            <p class="journal-status" id=id("status") data-status="durable">
-                "Saved in this browser: events survive a reload."
-            </p>
+            Status::Durable => view! {
+                <p class="journal-status" id=id("status") data-status="durable">
+                    "Saved in this browser: events survive a reload."
+                </p>
+            }
+            .into_any(),
+            // The workspace's banner at the top already gives the reason (and the take-over
+            // button): here one line, so a reader does not meet the same warning twice.
+            Status::MemoryOnly { .. } => view! {
+                <p class="journal-status warn-text" id=id("status") data-status="memory-only">
+                    "Durability is off: events stay in memory (the notice at the top says why)."
+                </p>
+            }
+            .into_any(),
+            Status::ReadOnly { .. } => view! {
+                <p class="journal-status warn-text" id=id("status") data-status="read-only">
+                    "Read-only: another tab writes this journal (the notice at the top says more)."
+                </p>
+            }
+            .into_any(),
         }
-        .into_any(),
-        Status::MemoryOnly { reason } => view! {
-            <div class="banner warn journal-status" id=id("status") data-status="memory-only" role="alert">
-                <div class="msg"><strong>"Durability is off"</strong>{reason}</div>
-            </div>
-        }
-        .into_any(),
-        Status::ReadOnly { reason } => view! {
-            <div class="banner warn journal-status" id=id("status") data-status="read-only" role="alert">
-                <div class="msg"><strong>"Read-only journal"</strong>"This tab is read-only: "{reason}</div>
-                <TakeOver closed=view.get().writer_closed />
-            </div>
-        }
-        .into_any(),
-    }
     };
 
     view! {

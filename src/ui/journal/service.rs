@@ -19,8 +19,9 @@ use super::mirror::MirrorStore;
 use crate::core::event::Event;
 use crate::core::journal::export::{self, Format};
 use crate::core::journal::{
-    decode_source, encode_source, Catalog, Compaction, Engine, Journal, JournalError, JournalStore,
-    NameKind, Recovery, Restored, Retention, SourceFile, Stats, StoreError, SOURCE_SLOT,
+    decode_player, decode_source, encode_player, encode_source, Catalog, Compaction, Engine,
+    Journal, JournalError, JournalStore, NameKind, PlayerState, Recovery, Restored, Retention,
+    SourceFile, Stats, StoreError, PLAYER_SLOT, SOURCE_SLOT,
 };
 
 /// Shortest gap between two updates of the panel's signal: appends come many times a
@@ -195,8 +196,8 @@ fn save_retention(db_name: &str, r: Retention) {
 }
 
 const READ_ONLY: &str = "another pipescope tab is writing this journal. This tab shows what \
-    was stored when it opened and can export it; its own events stay in memory. Close the \
-    other tab and reload to write here.";
+    was stored when it opened and can export it; nothing it does is stored. Close the other \
+    tab and reload to write here.";
 
 const WRITER_LOST: &str = "another pipescope tab took over writing this journal while this tab \
     was paused for longer than its claim to write lasts, so this tab has stopped writing to \
@@ -217,7 +218,7 @@ impl JournalService {
         let mut hold = None;
         let mut loaded = idb::Loaded {
             segments: Vec::new(),
-            slots: [None, None, None],
+            slots: Default::default(),
         };
         let mut db = None;
         let mut t_connected = t0;
@@ -557,6 +558,26 @@ impl JournalService {
             decode_source(bytes)
                 .map_err(|d| format!("the stored copy of the replayed file is damaged ({d:?})")),
         )
+    }
+
+    /// Remember how the player runs (speed, running), so a recovered stream comes back at
+    /// that speed; on disk with the next flush. Kept across [`Self::clear`]: the speed is
+    /// the user's, not the stream's.
+    pub fn set_player(&self, state: &PlayerState) -> Result<(), JournalError> {
+        self.inner
+            .borrow_mut()
+            .journal
+            .store_mut()
+            .write_slot(PLAYER_SLOT, &encode_player(state))?;
+        self.schedule_flush();
+        Ok(())
+    }
+
+    /// How the player ran when last changed: None when never stored (or stored by a page
+    /// older than the slot) or damaged (a torn write: the default speed is used then).
+    pub fn player(&self) -> Option<PlayerState> {
+        let inner = self.inner.borrow();
+        decode_player(inner.journal.store().slot(PLAYER_SLOT)?).ok()
     }
 
     /// Remove every event, checkpoint and the source file; the next append starts again

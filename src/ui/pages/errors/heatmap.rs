@@ -1,13 +1,17 @@
 //! The heatmap canvas: redrawn from the engine's closed bins whenever the engine moves,
 //! with a hover readout of the cell under the pointer.
 
+use std::rc::Rc;
+
 use leptos::html;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::ErrState;
 use crate::charts::{cell_image, draw_heatmap, Cells, ChartStyle, HeatLayout};
-use crate::core::errors::heatmap::{code_totals, heat_grid, row_order, HeatGrid, HeatMode};
+use crate::core::errors::heatmap::{
+    code_totals, file_difference_scale, heat_grid, row_order, HeatGrid, HeatMode,
+};
 use crate::core::time::format_stream_seconds;
 use crate::ui::canvas::{draw_on, paint_image};
 
@@ -17,6 +21,9 @@ const WIDTH: u32 = 1180;
 const ROW_H: u32 = 18;
 /// Title block, column heads and time axis around the rows.
 const CHROME_H: u32 = 110;
+
+/// A replayed file's difference scale: (file, (baseline, candidate), bin seconds, scale).
+type FileScale = (usize, (u32, u32), u32, f64);
 
 /// What the last redraw drew, for the hover readout.
 struct Drawn {
@@ -46,6 +53,9 @@ pub fn Heatmap() -> impl IntoView {
     // Off-screen canvas the cell image is staged on before one scaled copy.
     let scratch: StoredValue<Option<web_sys::HtmlCanvasElement>, LocalStorage> =
         StoredValue::new_local(None);
+    // A replayed file's difference scale, worked out once from the whole file (keyed by the
+    // file, the builds compared and the bin width), so colours stay put while it plays.
+    let file_scale: StoredValue<Option<FileScale>, LocalStorage> = StoredValue::new_local(None);
 
     Effect::new(move |_| {
         st.version.get();
@@ -56,7 +66,9 @@ pub fn Heatmap() -> impl IntoView {
         };
         let start = window().performance().map(|p| p.now()).unwrap_or(0.0);
         let codes = &loaded.stream.codes;
-        let Some((grid, totals, span)) = st.with_engine(|engine| {
+        let live = st.live_state.with_value(Option::is_some);
+        let builds = st.builds.get_untracked();
+        let Some((mut grid, totals, alerted, span)) = st.with_engine(|engine| {
             let seen: Vec<u32> = row_order(codes)
                 .into_iter()
                 .filter(|&c| {
@@ -69,15 +81,29 @@ pub fn Heatmap() -> impl IntoView {
             let bin_s = engine.config().bin_seconds;
             let grid = heat_grid(engine.bins(), &seen, bin_s, mode);
             let totals = code_totals(engine.totals(), &seen);
+            let alerted: Vec<u32> = engine.alerts().iter().map(|a| a.code).collect();
             let (first, last) = st.span_ms();
             let (first, last) = (first.div_euclid(1000), last.div_euclid(1000));
             // The span covers whole bins, so the last bin is as wide as the others.
             let b = i64::from(bin_s);
             let span = (first.div_euclid(b) * b, (last.div_euclid(b) + 1) * b);
-            (grid, totals, span)
+            (grid, totals, alerted, span)
         }) else {
             return;
         };
+        if mode == HeatMode::Difference && !live {
+            let bin_s = grid.bin_seconds as u32;
+            let key = (Rc::as_ptr(&loaded) as usize, builds, bin_s);
+            let known =
+                file_scale.with_value(|f| f.filter(|f| (f.0, f.1, f.2) == key).map(|f| f.3));
+            let scale = known.unwrap_or_else(|| {
+                let s = file_difference_scale(&loaded.stream.events, builds.0, builds.1, bin_s);
+                file_scale.set_value(Some((key.0, key.1, key.2, s)));
+                s
+            });
+            // Every cell so far is within the whole file's largest difference.
+            grid.scale = scale;
+        }
         let labels: Vec<String> = grid
             .codes
             .iter()
@@ -143,6 +169,7 @@ pub fn Heatmap() -> impl IntoView {
                     candidate: t.candidate,
                     summary: t.summary(),
                     raised: t.raised(),
+                    alerted: alerted.contains(&t.code),
                 })
                 .collect(),
         );
@@ -229,21 +256,31 @@ pub fn Heatmap() -> impl IntoView {
                     </tr></thead>
                     <tbody>
                         <For each=move || totals_rows.get() key=|r| r.clone() let:r>
-                            <tr data-code=r.code.clone() data-raised=r.raised.to_string()>
+                            <tr data-code=r.code.clone() data-raised=r.raised.to_string() data-alerted=r.alerted.to_string()>
                                 <th scope="row" class="code">{r.code.clone()}</th>
                                 <td class="num">{crate::ui::format::count(r.baseline as usize)}</td>
                                 <td class="num">{crate::ui::format::count(r.candidate as usize)}</td>
                                 <td class="num">{r.summary.clone()}</td>
-                                <td>{if r.raised { "yes: more in the candidate" } else { "no" }}</td>
+                                <td>{match (r.raised, r.alerted) {
+                                    (true, true) => "yes: more in the candidate, alerted",
+                                    (true, false) => "yes, not alerted: this interval is for the code on its own; \
+                                        an alert needs stronger evidence, because the alert test keeps false alarms \
+                                        rare over every code and the whole stream",
+                                    (false, true) => "no, now; alerted earlier in the stream",
+                                    (false, false) => "no",
+                                }}</td>
                             </tr>
                         </For>
                     </tbody>
                 </table>
             </details>
             <figcaption>
-                "Red: the candidate build raised more errors of that code in the bin than the baseline; green: fewer; \
-                 grey: as many. Beside each row: the code's totals and its candidate/baseline rate ratio with a 95% interval \
-                 (red when the interval lies above 1)."
+                "Orange: the candidate build raised more errors of that code in the bin than the baseline; blue: fewer; \
+                 grey: as many (orange and blue stay apart for red–green colour blindness). A replayed file's colour \
+                 scale is set from the whole file, so a cell keeps its colour while the stream plays. Beside each row: the \
+                 code's totals and its candidate/baseline rate ratio with a 95% interval (▲ in red when the interval lies \
+                 above 1). An interval above 1 is not an alert: the alert test needs stronger evidence, as it keeps false \
+                 alarms rare over every code and the whole stream (the table says which codes alerted)."
             </figcaption>
         </figure>
     }
@@ -257,6 +294,7 @@ struct TotalsRow {
     candidate: u64,
     summary: String,
     raised: bool,
+    alerted: bool,
 }
 
 /// Per-row `[baseline, candidate]` sums as JSON, and an FNV-1a digest of every cell's

@@ -215,7 +215,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             format!("{condition} · crossed at {}{}", crate::core::rules::format_value(*value),
                 i.silenced.as_ref().map(|s| format!(" · silenced: {s}")).unwrap_or_default()),
         ),
-        IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count } => (
+        IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count, .. } => (
             format!("error code {code}"),
             format!(
                 "{method}: rate ratio {ratio:.2}{} · baseline {baseline_count} / candidate {candidate_count}",
@@ -223,6 +223,8 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             ),
         ),
     };
+    // Severity is decided at the episode's peak and only escalates: say what decided it.
+    let reason = st.read(source, |e| i.severity_reason(e.config())).flatten();
     let end = i.end_ms.map_or("ongoing".to_string(), format_stream_ms);
     let spark = sparkline(&i.sparkline);
     let note = i.note.clone();
@@ -241,6 +243,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
                 <dt>"Duration"</dt><dd>{duration(i.duration_ms)}</dd>
             </dl>
             <p class="detail">{detail}</p>
+            {reason.map(|r| view! { <p class="severity-reason">{r}</p> })}
             {(!spark.is_empty()).then(|| view! {
                 <svg class="spark" viewBox="0 0 160 32" width="160" height="32" role="img" aria-label="Evidence over time">
                     <polyline points=spark fill="none" stroke="currentColor" stroke-width="1.5" />

@@ -3,7 +3,11 @@
 
 use leptos::prelude::*;
 
+use super::state::READ_ONLY_NOTE;
 use super::MonState;
+
+/// The visible note that says why a read-only tab's stream controls are off.
+const READ_ONLY_ID: &str = "monitor-read-only-note";
 use crate::core::simulator::{InjectionKind, MetricSpec, SimConfig};
 use crate::core::stream::Speed;
 use crate::core::time::{format_epoch_seconds, format_short_clock};
@@ -60,20 +64,35 @@ pub fn Player() -> impl IntoView {
             st.seek(s.saturating_mul(1000));
         }
     };
+    // In a tab that does not write the journal, the controls that would add events stay
+    // focusable (so their reason is read on focus) but do nothing: aria-disabled, not
+    // disabled, which would drop them from the Tab order and hide the why.
+    let read_only = move || st.read_only();
+    let off = move || read_only().then_some("true");
+    let why = move || read_only().then_some(READ_ONLY_ID);
+    let start_off = move || (read_only() && !st.playing.get()).then_some("true");
     view! {
         <div class="panel player" id="monitor-player" role="group" aria-label="Stream player">
-            <button id="monitor-play" class="primary" on:click=move |_| st.toggle() title="Play or pause (k)"
+            <button id="monitor-play" class="primary" on:click=move |_| st.toggle()
+                aria-disabled=start_off aria-describedby=move || start_off().and(why())
+                title=move || if start_off().is_some() { READ_ONLY_NOTE } else { "Play or pause (k)" }
                 hidden=is_live>
                 {move || if st.playing.get() { "❚❚ Pause" } else { "▶ Start" }}
             </button>
             <button id="monitor-step" on:click=move |_| st.step() hidden=is_live
-                title=move || if is_file() { "One row forward" } else { "One simulator tick forward" }>"Step"</button>
-            <button id="monitor-reset" on:click=move |_| st.reset()
-                title=move || if is_live() {
+                aria-disabled=off aria-describedby=why
+                title=move || if read_only() { READ_ONLY_NOTE } else if is_file() { "One row forward" } else { "One simulator tick forward" }>"Step"</button>
+            <button id="monitor-reset"
+                on:click=move |_| if st.read_only_untracked() { st.app.status.set(READ_ONLY_NOTE.into()) } else { st.reset() }
+                aria-disabled=off aria-describedby=why
+                title=move || if read_only() {
+                    READ_ONLY_NOTE
+                } else if is_live() {
                     "Fetch the history again, with fresh detectors and incidents"
                 } else {
                     "Restart the stream from its start with fresh detectors and incidents"
                 }>"Reset"</button>
+            <p class="read-only-note" id=READ_ONLY_ID hidden=move || !read_only()>{READ_ONLY_NOTE}</p>
             {move || is_file().then(|| view! {
                 <label class="seek">"Position "
                     <input id="monitor-seek" type="range" step="1"
@@ -169,7 +188,10 @@ pub fn Inject() -> impl IntoView {
                     prop:value=move || ticks.get().to_string()
                     on:change=on_ticks />
             </label>
-            <button id="inject" class="primary" on:click=move |_| st.inject(kind.get_untracked(), &metric.get_untracked(), ticks.get_untracked())>
+            <button id="inject" class="primary" on:click=move |_| st.inject(kind.get_untracked(), &metric.get_untracked(), ticks.get_untracked())
+                aria-disabled=move || st.read_only().then_some("true")
+                aria-describedby=move || st.read_only().then_some(READ_ONLY_ID)
+                title=move || st.read_only().then_some(READ_ONLY_NOTE)>
                 "Inject"
             </button>
             <ol id="inject-log" class="inject-log" aria-label="Injected faults">

@@ -44,6 +44,9 @@ const SEED: u64 = 7;
 const RECOVER_SLICE: usize = 20_000;
 /// IndexedDB database of the Monitor's journal.
 const JOURNAL_DB: &str = "pipescope-monitor";
+/// Why the controls that would add events are off in a tab that does not write.
+pub const READ_ONLY_NOTE: &str = "Read-only tab: another pipescope tab writes this journal, so \
+    Start, Step, Inject and Reset are off here. Close the other tab and reload to write here.";
 
 /// Open incidents of the Monitor book, for the page's live summary.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -604,26 +607,52 @@ impl MonState {
         self.reset();
     }
 
+    /// Whether another tab writes the journal (tracked): this tab then shows what was
+    /// stored and does not stream, so Start, Step, Inject and Reset are off.
+    pub fn read_only(&self) -> bool {
+        self.journal.with(|j| {
+            j.as_ref().is_some_and(|svc| {
+                matches!(
+                    svc.view().with(|v| v.status.clone()),
+                    crate::ui::journal::Status::ReadOnly { .. }
+                )
+            })
+        })
+    }
+
+    /// [`MonState::read_only`], untracked.
+    pub fn read_only_untracked(&self) -> bool {
+        untrack(|| self.read_only())
+    }
+
     /// Starts the clock (a finished file starts over).
     pub fn play(&self) {
         // A live stream's clock is the source's: new points are judged as they arrive.
-        if self.recovering.get_untracked() || self.is_live_untracked() {
+        if self.recovering.get_untracked() || self.is_live_untracked() || self.read_only_untracked()
+        {
             return;
         }
         self.player.play(*self);
+        self.save_player();
     }
 
-    /// Start or pause.
+    /// Start or pause (a read-only tab may pause, not start).
     pub fn toggle(&self) {
         if self.recovering.get_untracked() || self.is_live_untracked() {
             return;
         }
+        if self.read_only_untracked() && !self.playing.get_untracked() {
+            self.app.status.set(READ_ONLY_NOTE.into());
+            return;
+        }
         self.player.toggle(*self);
+        self.save_player();
     }
 
-    /// Sets the speed.
+    /// Sets the speed (kept beside the journal, so a recovered stream runs at it).
     pub fn set_speed(&self, speed: Speed) {
         self.player.set_speed(speed);
+        self.save_player();
     }
 
     /// Jumps to stream time `t_ms` of a replayed file.
@@ -639,6 +668,10 @@ impl MonState {
         if self.recovering.get_untracked() {
             return;
         }
+        if self.read_only_untracked() {
+            self.app.status.set(READ_ONLY_NOTE.into());
+            return;
+        }
         let step = match self.file.get_untracked() {
             Some(f) => f.table.step_ms().unwrap_or(1000).max(1),
             None => self.config.get_untracked().tick_ms,
@@ -649,6 +682,10 @@ impl MonState {
     /// Injects a fault of `kind` into the metric called `metric` (or every metric for
     /// `all`) from the next tick, lasting `ticks` ticks.
     pub fn inject(&self, kind: InjectionKind, metric: &str, ticks: u32) {
+        if self.read_only_untracked() {
+            self.app.status.set(READ_ONLY_NOTE.into());
+            return;
+        }
         let result =
             self.feed
                 .try_update_value(|f| {

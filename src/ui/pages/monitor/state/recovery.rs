@@ -14,7 +14,7 @@ use crate::core::journal::ahead::WriteAhead;
 
 use super::{MetricFile, MonState, OPEN_END_MS, RECOVER_SLICE};
 use crate::core::event::Event;
-use crate::core::journal::{NameKind, SourceFile};
+use crate::core::journal::{NameKind, PlayerState, SourceFile};
 use crate::core::monitor::{judge, resume, Recovering, Settings, Snapshot, Source};
 use crate::core::source::MetricTable;
 use crate::ui::journal::JournalService;
@@ -53,6 +53,11 @@ impl MonState {
             format!(" ({})", svc.recovery().summary())
         };
         let source = svc.source();
+        // The user's speed comes back whatever the journal holds; None: the default.
+        let player = svc.player();
+        if let Some(p) = player {
+            self.player.set_speed(p.speed);
+        }
         let st = *self;
         svc.on_durable(move || {
             if st.drain() {
@@ -63,7 +68,7 @@ impl MonState {
         match restored {
             Ok(r) => match r.engine.snapshot {
                 Some(snapshot) => match self.restore_snapshot(*snapshot, source, &names) {
-                    Ok(done) => self.replay(r.engine.events, done, note),
+                    Ok(done) => self.replay(r.engine.events, done, player, note),
                     Err(e) => {
                         self.error
                             .set(Some(format!("Journal: {e}; a new stream starts")));
@@ -72,7 +77,7 @@ impl MonState {
                 },
                 // A journal written before checkpoints existed: every event, no state.
                 None if !r.engine.events.is_empty() && !names.is_empty() => {
-                    self.recover_events(names, r.engine.events, note)
+                    self.recover_events(names, r.engine.events, player, note)
                 }
                 None => self.start_journal(),
             },
@@ -153,6 +158,23 @@ impl MonState {
         {
             self.checkpoint(seq, self.judged_ms.get_untracked());
         }
+    }
+
+    /// Stores the player's speed and whether it runs beside the journal (a small slot of its
+    /// own, not a checkpoint: the judged state and its clock are left as they are).
+    pub(super) fn save_player(&self) {
+        if self.recovering.get_untracked() {
+            return;
+        }
+        let state = PlayerState {
+            speed: self.player.speed.get_untracked(),
+            playing: self.player.playing.get_untracked(),
+        };
+        self.journal.with_untracked(|j| {
+            if let Some(svc) = j.as_ref().filter(|s| s.status().is_writable()) {
+                let _ = svc.set_player(&state);
+            }
+        });
     }
 
     /// Checkpoints the judged state now (an injection changed the simulator).
@@ -300,7 +322,13 @@ impl MonState {
 
     /// Rebuilds the stream from journaled events alone (a journal without a checkpoint):
     /// the simulator when the names are its metrics, else the events as a replayed table.
-    fn recover_events(&self, names: Vec<String>, events: Vec<Event>, note: String) {
+    fn recover_events(
+        &self,
+        names: Vec<String>,
+        events: Vec<Event>,
+        player: Option<PlayerState>,
+        note: String,
+    ) {
         let sim_names: Vec<String> = self
             .config
             .with_untracked(|c| c.metrics.iter().map(|m| m.name.clone()).collect());
@@ -316,15 +344,22 @@ impl MonState {
         self.build_feed();
         let first = events.iter().map(|e| e.t_ms()).min().unwrap_or(0);
         self.judged.set_value(0);
-        self.replay(events, (0, first), note);
+        self.replay(events, (0, first), player, note);
     }
 
     /// Judges the events journaled after the restored state in slices between which the
     /// browser paints (a million take over a second), with the progress in the status
     /// line, then moves the source past them and says what was recovered. `(covered,
     /// position)` are the events the restored state holds and its clock. The player waits
-    /// until it is done.
-    fn replay(&self, events: Vec<Event>, (covered, position): (u64, i64), note: String) {
+    /// until it is done; the status line then says how it ran before (`player`) and why it
+    /// is paused now.
+    fn replay(
+        &self,
+        events: Vec<Event>,
+        (covered, position): (u64, i64),
+        player: Option<PlayerState>,
+        note: String,
+    ) {
         self.recovering.set(true);
         let st = *self;
         spawn_local(async move {
@@ -379,8 +414,21 @@ impl MonState {
                 // Only the settings of a stream that had not started: nothing to report.
                 return;
             }
+            let speed = st.player.speed.get_untracked().label();
+            let then = match player {
+                // A live source's clock is the source's: its polling loop resumes by itself.
+                _ if st.is_live_untracked() => String::new(),
+                // Not restarted by itself: after a crash the user looks first (and a stream
+                // at max speed would run on for hours of stream time before they could).
+                Some(p) if p.playing && !st.player.at_end() => format!(
+                    "; paused after the recovery, it was running at {speed}: Start (k) goes on"
+                ),
+                Some(p) if p.playing => "; paused: the stream had reached its end".into(),
+                Some(_) => format!("; paused as it was, at {speed}"),
+                None => format!("; paused, at {speed}"),
+            };
             st.app.status.set(format!(
-                "Recovered {} events, stream time {}{note}",
+                "Recovered {} events, stream time {}{then}{note}",
                 crate::ui::format::count(total as usize),
                 crate::ui::pages::monitor::controls::clock(last),
             ));
