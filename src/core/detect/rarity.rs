@@ -218,6 +218,10 @@ pub struct Rarity {
     /// without a binary search.
     #[serde(skip)]
     unsorted: Scratch<Option<usize>>,
+    /// [`Rarity::step_ms`] while `gaps` holds the same spacings (None: not computed yet): it
+    /// is read several times a point, and at a steady cadence never changes.
+    #[serde(skip)]
+    step: Scratch<Option<Option<f64>>>,
 }
 
 impl Default for Rarity {
@@ -243,6 +247,7 @@ impl Rarity {
             period_ms: None,
             lately: [None; 3],
             unsorted: Scratch::default(),
+            step: Scratch::default(),
         }
     }
 
@@ -279,10 +284,16 @@ impl Rarity {
                 self.level.clear();
             }
         }
-        if self.gaps.len() == STEP_GAPS {
-            self.gaps.pop_front();
-        }
+        let dropped = if self.gaps.len() == STEP_GAPS {
+            self.gaps.pop_front()
+        } else {
+            None
+        };
         self.gaps.push_back(gap);
+        // The same spacing in and out (a steady cadence) leaves the median as it was.
+        if dropped != Some(gap) {
+            self.step.set(None);
+        }
     }
 
     /// Points an episode lasts before it is the new normal: about twenty minutes of the
@@ -293,6 +304,16 @@ impl Rarity {
 
     /// The median spacing of recent points.
     fn step_ms(&self) -> Option<f64> {
+        if let Some(step) = self.step.get() {
+            return step;
+        }
+        let step = self.median_gap();
+        self.step.set(Some(step));
+        step
+    }
+
+    /// The median of `gaps`.
+    fn median_gap(&self) -> Option<f64> {
         if self.gaps.is_empty() {
             return None;
         }
