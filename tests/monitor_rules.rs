@@ -85,14 +85,15 @@ fn a_gap_fires_the_absent_rule_and_a_silence_mutes_the_second() {
     let mut s = start();
     run(&mut s, 0, 300_000);
     let got = rule_incidents(&s.1);
-    // Last sample at 62 s; the clock passes 72 s at the frame ending 78 s (frames of 6 s);
-    // samples come back at 92 s. The second gap: last sample 202 s, fired at the frame
-    // ending 222 s, back at 232 s, muted by the silence made at 150 s.
+    // The gap starts at 62 s: the last sample is at 60 s, so the rule breaches at 70 s
+    // (10 s of silence) and fires at the next clock move past it, energy_price's sample at
+    // 72 s; it resolves at the first sample back, 92 s. The second gap likewise: 200 s, 210
+    // s, 212 s, 232 s, muted by the silence made at 150 s.
     assert_eq!(
         got,
         vec![
-            (62_000, 78_000, Some(92_000), None),
-            (202_000, 216_000, Some(232_000), Some("maintenance".into())),
+            (70_000, 72_000, Some(92_000), None),
+            (210_000, 212_000, Some(232_000), Some("maintenance".into())),
         ],
         "{got:?}"
     );
