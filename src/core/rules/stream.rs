@@ -30,10 +30,11 @@ pub struct Alerting {
     /// The rules file as last applied (empty: no rules).
     text: String,
     engine: RuleEngine,
-    /// Silences from the rules file.
-    file_silences: Vec<Silence>,
-    /// Silences made on the page, newest last.
-    page_silences: Vec<Silence>,
+    /// The rules file's silences, then those made on the page (newest last): one list, so
+    /// each point is matched without copying them.
+    silences: Vec<Silence>,
+    /// How many of `silences` come from the file.
+    from_file: usize,
     /// Outcomes not yet folded into the book (always empty between calls).
     #[serde(skip)]
     out: Vec<RuleOutcome>,
@@ -54,8 +55,8 @@ impl Alerting {
         Alerting {
             text: String::new(),
             engine: RuleEngine::new(Vec::new(), names),
-            file_silences: Vec::new(),
-            page_silences: Vec::new(),
+            silences: Vec::new(),
+            from_file: 0,
             out: Vec::new(),
         }
     }
@@ -66,8 +67,8 @@ impl Alerting {
         Alerting {
             text: self.text.clone(),
             engine: RuleEngine::new(self.engine.rules().to_vec(), names),
-            file_silences: self.file_silences.clone(),
-            page_silences: self.page_silences.clone(),
+            silences: self.silences.clone(),
+            from_file: self.from_file,
             out: Vec::new(),
         }
     }
@@ -84,26 +85,25 @@ impl Alerting {
 
     /// The silences made on the page.
     pub fn page_silences(&self) -> &[Silence] {
-        &self.page_silences
+        &self.silences[self.from_file..]
     }
 
     /// Every silence with where it comes from: the file's, then the page's.
     pub fn silences(&self) -> Vec<(SilenceOrigin, &Silence)> {
-        let file = self.file_silences.iter().map(|s| (SilenceOrigin::File, s));
-        let page = self
-            .page_silences
+        self.silences
             .iter()
             .enumerate()
-            .map(|(k, s)| (SilenceOrigin::Page(k), s));
-        file.chain(page).collect()
+            .map(|(k, s)| match k.checked_sub(self.from_file) {
+                Some(page) => (SilenceOrigin::Page(page), s),
+                None => (SilenceOrigin::File, s),
+            })
+            .collect()
     }
 
     /// Whether there is nothing to evaluate (no rule, no silence): the stream judges as if
     /// rules did not exist.
     pub fn is_idle(&self) -> bool {
-        self.engine.rules().is_empty()
-            && self.file_silences.is_empty()
-            && self.page_silences.is_empty()
+        self.engine.rules().is_empty() && self.silences.is_empty()
     }
 
     /// Applies a rules file (format sniffed from the text). On a mistake every error is
@@ -122,7 +122,9 @@ impl Alerting {
         };
         let (rules, silences) = file.map_or((Vec::new(), Vec::new()), |f| (f.rules, f.silences));
         self.engine.set_rules(rules, &mut self.out);
-        self.file_silences = silences;
+        let n = silences.len();
+        self.silences.splice(..self.from_file, silences);
+        self.from_file = n;
         self.text = text.to_string();
         self.settle(book, self.engine.now_ms().unwrap_or(0));
         Ok(())
@@ -135,14 +137,14 @@ impl Alerting {
 
     /// Adds a silence made on the page and marks what it silences now.
     pub fn add_silence(&mut self, silence: Silence, book: &mut IncidentEngine, now_ms: i64) {
-        self.page_silences.push(silence);
+        self.silences.push(silence);
         self.settle(book, now_ms);
     }
 
     /// Ends a page silence at `now_ms` (it stays listed as expired); false when there is
     /// no such silence.
     pub fn expire_silence(&mut self, index: usize, now_ms: i64) -> bool {
-        match self.page_silences.get_mut(index) {
+        match self.silences[self.from_file..].get_mut(index) {
             Some(s) => {
                 s.end_ms = Some(s.end_ms.map_or(now_ms, |e| e.min(now_ms)));
                 true
@@ -153,8 +155,9 @@ impl Alerting {
 
     /// Removes a page silence; false when there is no such silence.
     pub fn delete_silence(&mut self, index: usize) -> bool {
-        (index < self.page_silences.len())
-            .then(|| self.page_silences.remove(index))
+        let k = self.from_file + index;
+        (k < self.silences.len())
+            .then(|| self.silences.remove(k))
             .is_some()
     }
 
@@ -180,20 +183,10 @@ impl Alerting {
     }
 
     fn settle(&mut self, book: &mut IncidentEngine, t_ms: i64) {
-        if self.out.is_empty() && self.file_silences.is_empty() && self.page_silences.is_empty() {
+        if self.out.is_empty() && self.silences.is_empty() {
             return;
         }
-        if self.page_silences.is_empty() {
-            apply(book, &self.out, &self.file_silences, t_ms);
-        } else {
-            let all: Vec<Silence> = self
-                .file_silences
-                .iter()
-                .chain(&self.page_silences)
-                .cloned()
-                .collect();
-            apply(book, &self.out, &all, t_ms);
-        }
+        apply(book, &self.out, &self.silences, t_ms);
         self.out.clear();
     }
 }
