@@ -93,6 +93,7 @@ fn snapshot(feed: &Feed, book: &IncidentEngine, position_ms: i64, events: u64) -
             injected: Vec::new(),
             position_ms,
             events,
+            alerting: pipescope::core::rules::Alerting::new(names()),
         })),
         events: Vec::new(),
     }

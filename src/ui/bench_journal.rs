@@ -203,6 +203,7 @@ pub async fn bench_monitor_fill(
                     injected: Vec::new(),
                     position_ms: to,
                     events: judged,
+                    alerting: crate::core::rules::Alerting::new(Vec::new()),
                 })),
                 events: Vec::new(),
             };

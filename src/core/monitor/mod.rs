@@ -18,6 +18,7 @@ use crate::core::event::Event;
 use crate::core::forecast::Periods;
 use crate::core::incident::{IncidentConfig, IncidentEngine};
 use crate::core::journal::Engine;
+use crate::core::rules::Alerting;
 use crate::core::simulator::{Injection, SimConfig};
 
 /// Judges `events` (pulled up to stream time `t_ms`) and moves the incident book to `t_ms`.
@@ -27,6 +28,38 @@ pub fn judge(feed: &mut Feed, incidents: &mut IncidentEngine, events: &[Event], 
     for ev in &evidence {
         incidents.apply(ev);
     }
+    incidents.advance_to(t_ms);
+}
+
+/// [`judge`] with the user's rules too: each sample goes to the rules after its detector
+/// judged it (the rules see its score), as `pipescope incidents --rules` feeds them, and
+/// rule incidents and silences land in the same book.
+pub fn judge_with_rules(
+    feed: &mut Feed,
+    incidents: &mut IncidentEngine,
+    rules: &mut Alerting,
+    events: &[Event],
+    t_ms: i64,
+) {
+    if rules.is_idle() {
+        return judge(feed, incidents, events, t_ms);
+    }
+    let mut evidence = Vec::new();
+    feed.apply(events, t_ms, &mut evidence);
+    // The evidence is the judged samples' in event order (none while a detector trains).
+    let mut judged = evidence.iter().peekable();
+    for e in events {
+        let Event::Metric(m) = e else { continue };
+        let ev = judged.next_if(|ev| (ev.t_ms, ev.series) == (m.t_ms, m.series));
+        if let Some(ev) = ev {
+            incidents.apply(ev);
+        }
+        rules.observe(incidents, m.t_ms, m.series, m.value, ev.map(|e| e.score));
+    }
+    for ev in judged {
+        incidents.apply(ev);
+    }
+    rules.advance(incidents, t_ms);
     incidents.advance_to(t_ms);
 }
 
@@ -91,6 +124,8 @@ pub struct Snapshot {
     pub position_ms: i64,
     /// Events judged so far.
     pub events: u64,
+    /// The user's rules and silences, with the rules' pending timers.
+    pub alerting: Alerting,
 }
 
 /// Recovery's engine: the newest checkpoint's snapshot (None in a journal without one)

@@ -42,14 +42,16 @@ pub mod glob;
 pub mod parse;
 pub mod silence;
 pub mod spec;
+pub mod stream;
 
 pub use crate::core::checks::Format;
 pub use crate::core::incident::RuleOutcome;
 pub use error::{ItemRef, RulesError, RulesErrorKind};
 pub use eval::{ErrorNames, RuleEngine};
 pub use parse::{check, parse, unmatched};
-pub use silence::{silencing, Daily, Matcher, Op};
+pub use silence::{parse_matchers, silencing, Daily, Matcher, Op};
 pub use spec::{Build, Condition, Recover, Rule, RulesFile, Silence, Target, RULES_VERSION};
+pub use stream::{backtest, Alerting, Backtest, Firing, SilenceOrigin};
 
 use crate::core::incident::IncidentEngine;
 

@@ -295,6 +295,40 @@ impl Silence {
     }
 }
 
+/// Reads matchers written one after another, separated by commas or new lines
+/// (`rule="price high", metric=~"cpu_.*"`); a comma inside quotes belongs to the value.
+///
+/// ```
+/// use pipescope::core::rules::parse_matchers;
+/// let m = parse_matchers(r#"rule="a, b", severity=1"#).unwrap();
+/// assert_eq!((m.len(), m[0].value.as_str()), (2, "a, b"));
+/// assert!(parse_matchers("  ").is_err());
+/// ```
+pub fn parse_matchers(text: &str) -> Result<Vec<Matcher>, String> {
+    let mut parts = Vec::new();
+    let (mut quoted, mut from) = (false, 0);
+    for (k, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' | '\n' if !quoted => {
+                parts.push(&text[from..k]);
+                from = k + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[from..]);
+    let matchers = parts
+        .into_iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(Matcher::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    if matchers.is_empty() {
+        return Err("no matcher; expected one such as rule=\"price high\"".into());
+    }
+    Ok(matchers)
+}
+
 /// The first of `silences` that silences `incident` at `t_ms`.
 pub fn silencing<'a>(
     silences: &'a [Silence],

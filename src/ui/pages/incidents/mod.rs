@@ -1,6 +1,7 @@
 //! The Incidents workspace: every incident the detectors opened, as cards ranked open
 //! first, then by severity, then newest first, with filters, acknowledge, notes, and exports (CSV, JSON, Alertmanager JSON).
 
+mod silence;
 mod sinks;
 pub mod state;
 
@@ -212,8 +213,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
         ),
         IncidentSource::Rule { rule, condition, target, value, .. } => (
             format!("rule {rule} on {target}"),
-            format!("{condition} · crossed at {}{}", crate::core::rules::format_value(*value),
-                i.silenced.as_ref().map(|s| format!(" · silenced: {s}")).unwrap_or_default()),
+            format!("{condition} · crossed at {}", crate::core::rules::format_value(*value)),
         ),
         IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count, .. } => (
             format!("error code {code}"),
@@ -228,9 +228,13 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
     let end = i.end_ms.map_or("ongoing".to_string(), format_stream_ms);
     let spark = sparkline(&i.sparkline);
     let note = i.note.clone();
+    let silenced = i.silenced.clone();
+    let silence_form = (open && st.can_silence(source))
+        .then(|| view! { <silence::SilenceForm incident=i.clone() /> });
     view! {
         <article class="incident-card" data-uid=i.uid() data-source=source.name() data-severity=i.severity.to_string()
-            data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()>
+            data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()
+            data-silenced=i.silenced.is_some().to_string()>
             <header>
                 <span class=format!("sev sev{}", i.severity)>{format!("SEV {}", i.severity)}</span>
                 <span class=format!("state {}", i.state.name())>{i.state.name()}</span>
@@ -244,6 +248,11 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             </dl>
             <p class="detail">{detail}</p>
             {reason.map(|r| view! { <p class="severity-reason">{r}</p> })}
+            {silenced.map(|s| view! {
+                <p class="silenced-mark" title="Recorded here, not sent to any sink while the silence lasts">
+                    <strong>"Silenced"</strong>{format!(" by {s}: not sent to any sink")}</p>
+            })}
+            {silence_form}
             {(!spark.is_empty()).then(|| view! {
                 <svg class="spark" viewBox="0 0 160 32" width="160" height="32" role="img" aria-label="Evidence over time">
                     <polyline points=spark fill="none" stroke="currentColor" stroke-width="1.5" />

@@ -61,6 +61,10 @@ impl Books {
     }
 }
 
+/// Makes a silence from matchers, a duration and a comment (the Monitor's, which runs the
+/// silences); Ok says what was silenced.
+type Silencer = std::rc::Rc<dyn Fn(&str, &str, &str) -> Result<String, String>>;
+
 /// App-wide incident state, provided by the shell.
 #[derive(Clone, Copy)]
 pub struct IncidentsState {
@@ -72,6 +76,8 @@ pub struct IncidentsState {
     notes: StoredValue<Notes, LocalStorage>,
     /// Why the last note could not be stored, if it could not.
     pub notes_problem: RwSignal<Option<String>>,
+    /// Where a card's "Silence" goes (set by the Monitor, whose stream runs silences).
+    silencer: StoredValue<Option<Silencer>, LocalStorage>,
 }
 
 impl IncidentsState {
@@ -82,6 +88,7 @@ impl IncidentsState {
             books: StoredValue::new_local(Books::default()),
             notes: StoredValue::new_local(load_notes()),
             notes_problem: RwSignal::new(None),
+            silencer: StoredValue::new_local(None),
         }
     }
 
@@ -94,6 +101,24 @@ impl IncidentsState {
         if let Some(e) = b.engine(source) {
             self.notes.with_value(|n| n.apply(source.name(), e));
         }
+    }
+
+    /// Sets where silences made on cards go (the Monitor calls this once).
+    pub fn set_silencer(&self, f: impl Fn(&str, &str, &str) -> Result<String, String> + 'static) {
+        self.silencer.set_value(Some(std::rc::Rc::new(f)));
+    }
+
+    /// Whether incidents of `source` can be silenced from their card.
+    pub fn can_silence(&self, source: Source) -> bool {
+        source == Source::Monitor && self.silencer.with_value(Option::is_some)
+    }
+
+    /// Silences incidents matching `matchers` for `duration` of stream time.
+    pub fn silence(&self, matchers: &str, duration: &str, comment: &str) -> Result<String, String> {
+        let f = self.silencer.with_value(Clone::clone).ok_or_else(|| {
+            "silences run on the Monitor's stream, which is not running".to_string()
+        })?;
+        f(matchers, duration, comment)
     }
 
     /// Replaces the Monitor's incident engine (a new stream or new settings).

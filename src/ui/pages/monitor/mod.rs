@@ -10,6 +10,7 @@ mod detection;
 mod eval;
 mod feed;
 mod live;
+mod rules;
 mod source;
 mod state;
 
@@ -29,13 +30,21 @@ pub fn MonitorPage() -> impl IntoView {
     let incidents = expect_context::<IncidentsState>();
     let st = MonState::new(app, incidents);
     provide_context(st);
+    // Silences run on this stream; a card's "Silence…" comes here.
+    incidents.set_silencer(move |m, d, c| st.add_silence(m, d, c));
     expect_context::<crate::ui::dispatch::Dispatch>().on_problem(Route::Monitor, st.error);
 
     // A file dropped while this workspace is open is replayed as the stream; `k`
     // plays/pauses.
     crate::ui::player::stream_shortcuts(
         Route::Monitor,
-        move |f| source::open_file(st, f, source::Purpose::Replay),
+        move |f: web_sys::File| {
+            if rules::is_rules_file(&f.name()) {
+                rules::import(st, f)
+            } else {
+                source::open_file(st, f, source::Purpose::Replay)
+            }
+        },
         move || st.toggle(),
     );
     let is_sim = move || st.file.with(|f| f.is_none()) && !st.is_live();
@@ -80,6 +89,7 @@ pub fn MonitorPage() -> impl IntoView {
             <controls::IncidentSummaryPanel />
         </div>
         {move || is_sim().then(|| view! { <controls::MetricsEditor /> })}
+        <rules::RulesPanel />
         <detection::DetectionPanel />
         <charts::BandCharts />
         <eval::EvalTable />

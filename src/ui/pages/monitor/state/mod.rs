@@ -10,10 +10,12 @@ use leptos::task::spawn_local;
 mod feed;
 mod live;
 mod recovery;
+mod rules;
 mod wal;
 
 pub use feed::FeedCounts;
 pub use live::LiveStatus;
+pub use rules::{validate, RulesView};
 
 use crate::core::detect::{DetectConfig, DetectorChoice, DetectorKind, Sensitivity};
 use crate::core::forecast::Periods;
@@ -22,6 +24,7 @@ use crate::core::ingest::{IngestError, IngestOptions};
 use crate::core::journal::export::Imported;
 use crate::core::journal::NameKind;
 use crate::core::monitor::Feed;
+use crate::core::rules::Alerting;
 use crate::core::simulator::{Injection, InjectionKind, SimConfig};
 use crate::core::source::{read_metrics, read_metrics_with, MetricTable, SourceError};
 use crate::core::stream::Speed;
@@ -148,6 +151,12 @@ pub struct MonState {
     injections: StoredValue<Vec<Injection>, LocalStorage>,
     /// Events judged since the stream started.
     judged: StoredValue<u64>,
+    /// The user's rules and silences, judged with the detectors (checkpointed with them).
+    alerting: StoredValue<crate::core::rules::Alerting, LocalStorage>,
+    /// The rules text in the editor (applied or not).
+    pub rules_draft: RwSignal<String>,
+    /// What the rules panel shows of the running rules and silences.
+    pub rules_view: RwSignal<RulesView>,
     /// Stream time the judged state has reached: the clock the page shows (the source may
     /// run ahead by the batches waiting for the disk).
     pub judged_ms: RwSignal<i64>,
@@ -203,6 +212,9 @@ impl MonState {
             feed: StoredValue::new_local(None),
             injections: StoredValue::new_local(Vec::new()),
             judged: StoredValue::new(0),
+            alerting: StoredValue::new_local(crate::core::rules::Alerting::new(Vec::new())),
+            rules_draft: RwSignal::new(String::new()),
+            rules_view: RwSignal::new(RulesView::default()),
             judged_ms: RwSignal::new(0),
             ahead: StoredValue::new_local(Default::default()),
             judged_source: StoredValue::new_local(None),
@@ -445,6 +457,7 @@ impl MonState {
                 )
             }
         };
+        let feed_names = names.clone();
         let engine = IncidentEngine::new(self.rules.get_untracked(), names);
         match (feed, engine) {
             (Ok(mut feed), Ok(engine)) => {
@@ -464,6 +477,9 @@ impl MonState {
                     .and_then(|f| f.table.times_ms.first().copied())
                     .unwrap_or(0);
                 self.drop_waiting(start);
+                // The rules carry over to the new stream; their state does not.
+                let names = feed_names.clone();
+                self.alerting.update_value(|a| *a = a.fresh(names));
                 self.incidents.set_monitor(Some(engine));
                 if self
                     .error
@@ -745,11 +761,11 @@ impl MonState {
 
     /// Runs `f` on the feed and the incident book together (neither borrowed while the
     /// other's readers are told it changed).
-    fn with_engines(&self, f: impl FnOnce(&mut Feed, &mut IncidentEngine)) {
+    fn with_engines(&self, f: impl FnOnce(&mut Feed, &mut IncidentEngine, &mut Alerting)) {
         let Some(mut feed) = self.feed.try_update_value(Option::take).flatten() else {
             return;
         };
-        self.incidents.with_monitor(|book| f(&mut feed, book));
+        self.with_alerting(|rules, book| f(&mut feed, book, rules));
         self.feed.set_value(Some(feed));
     }
 
@@ -771,6 +787,7 @@ impl MonState {
                 }
             })
             .unwrap_or_default();
+        self.publish_rules();
         if self.summary.with_untracked(|s| *s != summary) {
             self.summary.set(summary);
         }

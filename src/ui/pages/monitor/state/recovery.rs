@@ -15,7 +15,7 @@ use crate::core::journal::ahead::WriteAhead;
 use super::{MetricFile, MonState, OPEN_END_MS, RECOVER_SLICE};
 use crate::core::event::Event;
 use crate::core::journal::{NameKind, PlayerState, SourceFile};
-use crate::core::monitor::{judge, resume, Recovering, Settings, Snapshot, Source};
+use crate::core::monitor::{judge_with_rules, resume, Recovering, Settings, Snapshot, Source};
 use crate::core::source::MetricTable;
 use crate::ui::journal::JournalService;
 use leptos::prelude::*;
@@ -121,6 +121,7 @@ impl MonState {
             injected: self.injected.get_untracked(),
             position_ms,
             events: self.judged.get_value(),
+            alerting: self.alerting.get_value(),
         })
     }
 
@@ -243,6 +244,7 @@ impl MonState {
             injected,
             position_ms,
             events,
+            alerting,
         } = snapshot;
         let file = match (&feed.source, source) {
             (Source::Sim(_), _) => None,
@@ -312,8 +314,12 @@ impl MonState {
         self.incidents.set_monitor(Some(incidents));
         if self.is_live_untracked() {
             let all = self.live_names.get_untracked();
+            self.alerting.update_value(|a| a.set_names(all.clone()));
             self.incidents.with_monitor(|book| book.set_names(all));
         }
+        // The editor shows the rules as they were applied.
+        self.rules_draft.set(alerting.text().to_string());
+        self.alerting.set_value(alerting);
         self.injections.set_value(injections);
         self.injected.set(injected);
         self.judged.set_value(events);
@@ -366,7 +372,9 @@ impl MonState {
             let total = covered + events.len() as u64;
             for (i, chunk) in events.chunks(RECOVER_SLICE).enumerate() {
                 let until = chunk.last().map_or(position, |e| e.t_ms());
-                st.with_engines(|feed, book| judge(feed, book, chunk, until));
+                st.with_engines(|feed, book, rules| {
+                    judge_with_rules(feed, book, rules, chunk, until)
+                });
                 let done = covered + ((i + 1) * RECOVER_SLICE).min(events.len()) as u64;
                 st.app.status.set(format!(
                     "Recovering the journal: {} of {} events…",
@@ -379,7 +387,7 @@ impl MonState {
             // drops them, a file's cursor moves past their rows); what a crash cut from
             // the last tick's batch is journaled and judged now.
             let mut reached = position;
-            st.with_engines(|feed, book| {
+            st.with_engines(|feed, book, rules| {
                 let (at, rest) = resume(feed, &events, position);
                 reached = at;
                 if !rest.is_empty() {
@@ -390,7 +398,7 @@ impl MonState {
                     });
                     st.judged.update_value(|n| *n += rest.len() as u64);
                 }
-                judge(feed, book, &rest, at);
+                judge_with_rules(feed, book, rules, &rest, at);
             });
             let last = reached;
             st.judged_ms.set(last);

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use super::MonState;
 use crate::core::event::Event;
 use crate::core::journal::ahead::WriteAhead;
-use crate::core::monitor::{judge, Source};
+use crate::core::monitor::{judge_with_rules, Source};
 use crate::core::simulator::Injection;
 
 /// What a batch journaled and not yet on disk carries.
@@ -67,7 +67,9 @@ impl MonState {
             .try_update_value(std::mem::take)
             .unwrap_or_default();
         ahead.drain(durable, |p| {
-            self.with_engines(|feed, book| judge(feed, book, &p.batch.events, p.t_ms));
+            self.with_engines(|feed, book, rules| {
+                judge_with_rules(feed, book, rules, &p.batch.events, p.t_ms)
+            });
             self.judged
                 .update_value(|n| *n += p.batch.events.len() as u64);
             self.judged_ms.set(p.t_ms);
