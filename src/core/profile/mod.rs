@@ -128,7 +128,8 @@ impl OrderedProfile {
     /// ```
     /// use pipescope::core::ingest::{read_bytes, IngestOptions};
     /// use pipescope::core::profile::OrderedProfile;
-    /// let t = read_bytes(b"x,y\n3,a\n1,b\n2,a\n", &IngestOptions::default()).unwrap();
+    /// let header = IngestOptions::builder().has_header(Some(true)).build().unwrap();
+    /// let t = read_bytes(b"x,y\n3,a\n1,b\n2,a\n", &header).unwrap();
     /// let p = OrderedProfile::of(&t);
     /// let sorted = p.orders[0].as_ref().unwrap().view(&t.columns[0]);
     /// assert_eq!((sorted.at(0), sorted.at(2)), (1.0, 3.0));
