@@ -3,7 +3,7 @@
 //! hands the main thread back to the browser in between.
 
 use crate::core::ingest::{Ingest, IngestError, IngestOptions, Progress, Table, INFER_ROWS};
-use crate::core::profile::{ColumnProfiler, Profile};
+use crate::core::profile::{ColumnOrder, ColumnProfiler, Profile};
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -259,6 +259,20 @@ pub async fn load(
     progress: impl Fn(LoadProgress),
     cancel: Rc<Cell<bool>>,
 ) -> Result<Dataset, LoadError> {
+    Ok(load_keeping(source, options, progress, cancel, false)
+        .await?
+        .0)
+}
+
+/// [`load`], keeping each numeric column's values in order when `keep_orders` (the Checks
+/// workspace compares with them; the Distribution page lets them go column by column).
+pub async fn load_keeping(
+    source: &Source,
+    options: IngestOptions,
+    progress: impl Fn(LoadProgress),
+    cancel: Rc<Cell<bool>>,
+    keep_orders: bool,
+) -> Result<(Dataset, Vec<Option<ColumnOrder>>), LoadError> {
     let start = now_ms();
     let (table, parse_ms) = read_table(source, &options, &progress, &cancel).await?;
     let total = source.size();
@@ -276,6 +290,7 @@ pub async fn load(
         return Err(LoadError::Cancelled);
     }
     let mut profile = Profile::of_table(&table);
+    let mut orders = Vec::with_capacity(table.columns.len());
     // Profiling runs in slices of about SLICE_MS: a column of millions of distinct values
     // takes far longer than the long-task budget, so it is stepped, never run in one go.
     let mut slice_start = now_ms();
@@ -293,7 +308,9 @@ pub async fn load(
                 break;
             }
         }
-        profile.columns.push(profiler.finish());
+        let (p, order) = profiler.finish_with_order();
+        profile.columns.push(p);
+        orders.push(order.filter(|_| keep_orders));
         report(
             Progress {
                 bytes: table.bytes,
@@ -309,14 +326,17 @@ pub async fn load(
     if cancel.get() {
         return Err(LoadError::Cancelled);
     }
-    Ok(Dataset {
-        name: source.name(),
-        table,
-        profile,
-        options,
-        load_ms,
-        parse_ms,
-    })
+    Ok((
+        Dataset {
+            name: source.name(),
+            table,
+            profile,
+            options,
+            load_ms,
+            parse_ms,
+        },
+        orders,
+    ))
 }
 
 /// Starts reading bytes `from..to` of `file`.

@@ -238,3 +238,21 @@ test('a checks file runs on the current file: a failing check opens a SEV 1 inci
   assert.equal(dl.name, 'existing.checks.yaml');
   assert.match(dl.text(), /^version: 1/m);
 });
+
+test('changed column warnings show in the drift table with their figures on hover', async ({ page }) => {
+  // "plan" becomes one value and "score" loses 40% of its cells in the current file.
+  const dir = await tempDir();
+  const ref = path.join(dir, 'warn-ref.csv');
+  const cur = path.join(dir, 'warn-cur.csv');
+  const rows = (f) => ['plan,score', ...Array.from({ length: 100 }, (_, i) => f(i))].join('\n') + '\n';
+  await fsp.writeFile(ref, rows((i) => `${['a', 'b', 'c'][i % 3]},${i < 2 ? '' : (i % 7) + 1}`));
+  await fsp.writeFile(cur, rows((i) => `a,${i < 40 ? '' : (i % 7) + 1}`));
+  await openBoth(page, ref, cur);
+  await waitForStatus(page, /Compared warn-cur\.csv with warn-ref\.csv/);
+  const badge = (col) => page.locator(`#drift-table tr[data-column="${col}"] [data-field="warnings"] .warn-badge`);
+  assert.equal(await badge('plan').textContent(), 'became constant');
+  assert.match(await badge('plan').getAttribute('title'), /In the current file only/);
+  assert.equal(await badge('score').textContent(), 'missing share 2.0% → 40.0%');
+  assert.match(await badge('score').getAttribute('title'), /40 of 100 cells are missing or invalid/);
+  await screenshot(page, 'checks-warning-changes');
+});

@@ -2,6 +2,8 @@
 //! distance, the chi-square test of homogeneity, Jensen-Shannon distance and the population
 //! stability index, each defined as the SciPy / NumPy reference computes it.
 
+use crate::core::profile::SortedValues;
+
 /// Shares below this are raised to it before the PSI's logarithm, so an empty bin on one
 /// side gives a large but finite term (no renormalisation afterwards).
 pub const PSI_EPSILON: f64 = 1e-4;
@@ -9,34 +11,76 @@ pub const PSI_EPSILON: f64 = 1e-4;
 /// Wasserstein-1 (earth mover's) distance between two sorted samples without NaN:
 /// ∫ |F_a - F_b| dx, as `scipy.stats.wasserstein_distance(a, b)`. None if either is empty.
 pub fn wasserstein(a: &[f64], b: &[f64]) -> Option<f64> {
+    wasserstein_of(SortedValues::Sorted(a), SortedValues::Sorted(b))
+}
+
+/// [`wasserstein`] of values however they are held in order (the same arithmetic, so the
+/// same bits).
+pub fn wasserstein_of(a: SortedValues, b: SortedValues) -> Option<f64> {
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let mut w = WassersteinWalk::new(a.len(), b.len());
+    pooled_walk(a, b, |v, i, j| w.visit(v, i, j));
+    Some(w.total)
+}
+
+/// Calls `visit(v, i, j)` for each distinct value `v` of both samples together, in
+/// ascending order, with `i` and `j` the counts of values `<= v` in `a` and `b`: the walk
+/// the KS statistic and the Wasserstein distance share.
+#[inline]
+pub fn pooled_walk(a: SortedValues, b: SortedValues, mut visit: impl FnMut(f64, usize, usize)) {
+    let (mut ra, mut rb) = (a.runs().peekable(), b.runs().peekable());
     let (mut i, mut j) = (0usize, 0usize);
-    let mut total = 0.0;
-    // The pooled values in order; between one and the next both CDFs are constant.
-    let mut prev: Option<f64> = None;
-    while i < a.len() || j < b.len() {
-        let v = match (a.get(i), b.get(j)) {
-            (Some(&x), Some(&y)) => x.min(y),
-            (Some(&x), None) => x,
-            (None, Some(&y)) => y,
+    loop {
+        let v = match (ra.peek(), rb.peek()) {
+            (Some(&(x, _)), Some(&(y, _))) => x.min(y),
+            (Some(&(x, _)), None) => x,
+            (None, Some(&(y, _))) => y,
             (None, None) => break,
         };
-        if let Some(p) = prev {
-            // CDFs counted at p (values <= p).
-            total += ((i as f64 / n1) - (j as f64 / n2)).abs() * (v - p);
+        while let Some(&(_, c)) = ra.peek().filter(|r| r.0 <= v) {
+            i += c;
+            ra.next();
         }
-        while i < a.len() && a[i] <= v {
-            i += 1;
+        while let Some(&(_, c)) = rb.peek().filter(|r| r.0 <= v) {
+            j += c;
+            rb.next();
         }
-        while j < b.len() && b[j] <= v {
-            j += 1;
-        }
-        prev = Some(v);
+        visit(v, i, j);
     }
-    Some(total)
+}
+
+/// The Wasserstein-1 distance, fed the pooled values of [`pooled_walk`].
+pub struct WassersteinWalk {
+    n1: f64,
+    n2: f64,
+    /// The previous pooled value and both counts there.
+    prev: Option<(f64, usize, usize)>,
+    /// ∫ |F_a - F_b| dx so far.
+    pub total: f64,
+}
+
+impl WassersteinWalk {
+    /// A distance between samples of `n1` and `n2` values (both non-zero).
+    pub fn new(n1: usize, n2: usize) -> WassersteinWalk {
+        WassersteinWalk {
+            n1: n1 as f64,
+            n2: n2 as f64,
+            prev: None,
+            total: 0.0,
+        }
+    }
+
+    /// The pooled value `v` with `i` and `j` values at most `v`; between the previous
+    /// value and this one both CDFs are constant.
+    #[inline]
+    pub fn visit(&mut self, v: f64, i: usize, j: usize) {
+        if let Some((p, pi, pj)) = self.prev {
+            self.total += ((pi as f64 / self.n1) - (pj as f64 / self.n2)).abs() * (v - p);
+        }
+        self.prev = Some((v, i, j));
+    }
 }
 
 /// The `q` quantile of a sorted sample by NumPy's default (`method="linear"`, Hyndman-Fan
@@ -66,38 +110,57 @@ pub fn quantile_linear_at(n: usize, q: f64, at: impl Fn(usize) -> f64) -> Option
     })
 }
 
-/// Interquartile range (type 7) of a sorted sample.
-pub fn iqr(sorted: &[f64]) -> Option<f64> {
-    Some(quantile_linear(sorted, 0.75)? - quantile_linear(sorted, 0.25)?)
+/// Interquartile range (type 7) of values in order.
+pub fn iqr(sorted: SortedValues) -> Option<f64> {
+    let q = |p| quantile_linear_at(sorted.len(), p, |r| sorted.at(r));
+    Some(q(0.75)? - q(0.25)?)
 }
 
-/// Sample standard deviation (n - 1), None under two values.
-pub fn std_dev(values: &[f64]) -> Option<f64> {
-    if values.len() < 2 {
+/// Sample standard deviation (n - 1), None under two values. Summed in the values' order,
+/// one value at a time.
+pub fn std_dev(values: SortedValues) -> Option<f64> {
+    let n = values.len();
+    if n < 2 {
         return None;
     }
-    let mean = values.iter().sum::<f64>() / values.len() as f64;
-    let ss: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
-    Some((ss / (values.len() - 1) as f64).sqrt())
+    let mut sum = 0.0;
+    for (x, c) in values.runs() {
+        for _ in 0..c {
+            sum += x;
+        }
+    }
+    let mean = sum / n as f64;
+    let mut ss = 0.0;
+    for (x, c) in values.runs() {
+        let d2 = (x - mean) * (x - mean);
+        for _ in 0..c {
+            ss += d2;
+        }
+    }
+    Some((ss / (n - 1) as f64).sqrt())
 }
 
 /// The PSI bin edges of a numeric column: the reference's deciles (type 7, at k/10 for
 /// k = 1..9), equal edges merged. A value v falls in bin i = #{edges < v}, so the bins are
 /// (-inf, e1], (e1, e2], ..., (e_last, +inf).
-pub fn decile_edges(reference_sorted: &[f64]) -> Vec<f64> {
+pub fn decile_edges(reference: SortedValues) -> Vec<f64> {
     let mut edges: Vec<f64> = (1..10)
-        .filter_map(|k| quantile_linear(reference_sorted, k as f64 / 10.0))
+        .filter_map(|k| quantile_linear_at(reference.len(), k as f64 / 10.0, |r| reference.at(r)))
         .collect();
     edges.dedup();
     edges
 }
 
-/// Counts of a sorted sample in the bins of [`decile_edges`].
-pub fn bin_counts(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
+/// Counts of values in order in the bins of [`decile_edges`].
+pub fn bin_counts(sorted: SortedValues, edges: &[f64]) -> Vec<u64> {
     let mut counts = vec![0u64; edges.len() + 1];
-    for &v in sorted {
-        let i = edges.partition_point(|&e| e < v);
-        counts[i] += 1;
+    // Values ascend, so the bin only moves up.
+    let mut i = 0;
+    for (v, c) in sorted.runs() {
+        while i < edges.len() && edges[i] < v {
+            i += 1;
+        }
+        counts[i] += c as u64;
     }
     counts
 }
@@ -278,8 +341,14 @@ mod tests {
         assert_eq!(psi(&[10, 20], &[1, 2]), Some(0.0));
         let p = psi(&[10, 0], &[0, 10]).unwrap();
         assert!(p.is_finite() && p > 10.0);
-        let edges = decile_edges(&[1.0, 1.0, 1.0]);
+        let edges = decile_edges(SortedValues::Sorted(&[1.0, 1.0, 1.0]));
         assert_eq!(edges, vec![1.0]);
-        assert_eq!(bin_counts(&[0.5, 1.0, 2.0], &edges), vec![2, 1]);
+        let values = SortedValues::Sorted(&[0.5, 1.0, 2.0]);
+        assert_eq!(bin_counts(values, &edges), vec![2, 1]);
+        let runs = SortedValues::Runs {
+            values: &[0.5, 1.0, 2.0],
+            ends: &[1, 3, 4],
+        };
+        assert_eq!(bin_counts(runs, &edges), vec![3, 1]);
     }
 }

@@ -17,6 +17,9 @@
 //! <= 4) this uses the Durbin matrix (Marsaglia, Tsang and Wang), which is also exact, so
 //! the two agree to rounding.
 
+use super::drift::pooled_walk;
+use crate::core::profile::SortedValues;
+
 /// Largest sample size for which "auto" computes the exact p-value (SciPy's `MAX_AUTO_N`).
 pub const MAX_EXACT_N: usize = 10_000;
 
@@ -37,65 +40,97 @@ pub struct KsResult {
 
 /// The two-sided KS test on two sorted samples without NaN. None when either is empty.
 pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<KsResult> {
-    let (n1, n2) = (a.len(), b.len());
-    if n1 == 0 || n2 == 0 {
+    ks_2samp_of(SortedValues::Sorted(a), SortedValues::Sorted(b))
+}
+
+/// [`ks_2samp`] of values however they are held in order (runs of equal values are
+/// walked at once, so a column of few distinct values costs few steps).
+pub fn ks_2samp_of(a: SortedValues, b: SortedValues) -> Option<KsResult> {
+    if a.is_empty() || b.is_empty() {
         return None;
     }
-    // Walk the pooled values in order; at each distinct value both CDFs count <= v.
-    let (mut i, mut j) = (0usize, 0usize);
-    let (mut max_s, mut max_at) = (f64::NEG_INFINITY, f64::NAN);
-    let (mut min_s, mut min_at) = (f64::INFINITY, f64::NAN);
-    while i < n1 || j < n2 {
-        let v = match (a.get(i), b.get(j)) {
-            (Some(&x), Some(&y)) => x.min(y),
-            (Some(&x), None) => x,
-            (None, Some(&y)) => y,
-            (None, None) => break,
+    let mut walk = KsWalk::new(a.len(), b.len());
+    pooled_walk(a, b, |v, i, j| walk.visit(v, i, j));
+    Some(walk.finish())
+}
+
+/// The statistic's search, fed each pooled value in order with both CDF counts there (so
+/// a caller can share the walk with other statistics).
+pub struct KsWalk {
+    n1: usize,
+    n2: usize,
+    max_s: f64,
+    max_at: f64,
+    min_s: f64,
+    min_at: f64,
+}
+
+impl KsWalk {
+    /// A search over samples of `n1` and `n2` values (both non-zero).
+    pub fn new(n1: usize, n2: usize) -> KsWalk {
+        KsWalk {
+            n1,
+            n2,
+            max_s: f64::NEG_INFINITY,
+            max_at: f64::NAN,
+            min_s: f64::INFINITY,
+            min_at: f64::NAN,
+        }
+    }
+
+    /// The pooled value `v`, with `i` reference and `j` current values at most `v`.
+    #[inline]
+    pub fn visit(&mut self, v: f64, i: usize, j: usize) {
+        let diff = i as f64 / self.n1 as f64 - j as f64 / self.n2 as f64;
+        if diff > self.max_s {
+            (self.max_s, self.max_at) = (diff, v);
+        }
+        if diff < self.min_s {
+            (self.min_s, self.min_at) = (diff, v);
+        }
+    }
+
+    /// The statistic and its p-value, once every pooled value was visited.
+    pub fn finish(self) -> KsResult {
+        let KsWalk {
+            n1,
+            n2,
+            max_s,
+            max_at,
+            min_s,
+            min_at,
+        } = self;
+        let min_s = (-min_s).clamp(0.0, 1.0);
+        let (mut d, location, sign) = if min_s > max_s {
+            (min_s, min_at, -1)
+        } else {
+            (max_s, max_at, 1)
         };
-        while i < n1 && a[i] <= v {
-            i += 1;
-        }
-        while j < n2 && b[j] <= v {
-            j += 1;
-        }
-        let diff = i as f64 / n1 as f64 - j as f64 / n2 as f64;
-        if diff > max_s {
-            (max_s, max_at) = (diff, v);
-        }
-        if diff < min_s {
-            (min_s, min_at) = (diff, v);
-        }
-    }
-    let min_s = (-min_s).clamp(0.0, 1.0);
-    let (mut d, location, sign) = if min_s > max_s {
-        (min_s, min_at, -1)
-    } else {
-        (max_s, max_at, 1)
-    };
-    let g = gcd(n1 as u64, n2 as u64);
-    let mut exact = n1.max(n2) <= MAX_EXACT_N;
-    let mut p = f64::NAN;
-    if exact {
-        match exact_two_sided(n1 as u64, n2 as u64, g, d) {
-            Some((snapped, prob)) => {
-                d = snapped;
-                p = prob;
+        let g = gcd(n1 as u64, n2 as u64);
+        let mut exact = n1.max(n2) <= MAX_EXACT_N;
+        let mut p = f64::NAN;
+        if exact {
+            match exact_two_sided(n1 as u64, n2 as u64, g, d) {
+                Some((snapped, prob)) => {
+                    d = snapped;
+                    p = prob;
+                }
+                None => exact = false,
             }
-            None => exact = false,
+        }
+        if !exact {
+            let (m, n) = (n1.max(n2) as f64, n1.min(n2) as f64);
+            let en = m * n / (m + n);
+            p = kolmogorov_sf(round_half_even(en) as u64, d);
+        }
+        KsResult {
+            statistic: d,
+            p_value: p.clamp(0.0, 1.0),
+            location,
+            sign,
+            exact,
         }
     }
-    if !exact {
-        let (m, n) = (n1.max(n2) as f64, n1.min(n2) as f64);
-        let en = m * n / (m + n);
-        p = kolmogorov_sf(round_half_even(en) as u64, d);
-    }
-    Some(KsResult {
-        statistic: d,
-        p_value: p.clamp(0.0, 1.0),
-        location,
-        sign,
-        exact,
-    })
 }
 
 /// NumPy's `np.round`: halves to even.

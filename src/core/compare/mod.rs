@@ -36,6 +36,7 @@ pub mod ks;
 pub mod overlay;
 pub mod report;
 pub mod schema;
+pub mod warnings;
 
 use std::fmt;
 
@@ -45,6 +46,9 @@ pub use report::*;
 
 use crate::core::ingest::table::{Column, ColumnData, Table};
 use crate::core::ingest::IngestError;
+use crate::core::profile::{
+    ColumnOrder, ColumnProfile, ColumnProfiler, OrderedProfile, Profile, SortedValues,
+};
 use schema::{Kind, Pair};
 
 /// Labels columns with more distinct labels than this over both files get no test: the
@@ -81,6 +85,11 @@ pub enum CompareError {
         /// The reader's error (with line and column where it has them).
         error: IngestError,
     },
+    /// A profile handed to [`Comparison::new`] is not of its table (other columns).
+    ProfileMismatch {
+        /// Which side.
+        side: Side,
+    },
     /// A rule setting out of range.
     InvalidRule {
         /// Which setting.
@@ -100,6 +109,9 @@ impl fmt::Display for CompareError {
                 "{side} file '{}': {error}",
                 crate::core::text::clip(path)
             ),
+            CompareError::ProfileMismatch { side } => {
+                write!(f, "the {side} file's profile is not of its columns")
+            }
             CompareError::InvalidRule {
                 setting,
                 value,
@@ -132,15 +144,56 @@ pub fn compare_paths(
     compare(&r, &c, rule)
 }
 
-/// Compares a current table with its reference under `rule` (see the module's notes).
+/// Compares a current table with its reference under `rule` (see the module's notes),
+/// profiling both first.
 pub fn compare(
     reference: &Table,
     current: &Table,
     rule: &DriftRule,
 ) -> Result<CompareReport, CompareError> {
-    let mut comparison = Comparison::new(reference, current, rule)?;
+    let (rp, cp) = (OrderedProfile::of(reference), OrderedProfile::of(current));
+    let mut comparison = Comparison::new(
+        Profiled::new(reference, &rp),
+        Profiled::new(current, &cp),
+        rule,
+    )?;
     while !comparison.step() {}
     Ok(comparison.finish())
+}
+
+/// A table with its profile (numeric columns' orders kept): what a comparison reads, so
+/// a page that has profiled both files orders no column twice.
+#[derive(Debug, Clone, Copy)]
+pub struct Profiled<'a> {
+    /// The table.
+    pub table: &'a Table,
+    /// Its profile, one entry per column.
+    pub profile: &'a OrderedProfile,
+}
+
+impl<'a> Profiled<'a> {
+    /// `table` with `profile`, which must be its own ([`OrderedProfile::of`] or the page's
+    /// stepped equivalent).
+    pub fn new(table: &'a Table, profile: &'a OrderedProfile) -> Self {
+        Profiled { table, profile }
+    }
+
+    /// The values of column `i`, read from the profile.
+    fn values_at(self, i: usize) -> Option<Values<'a>> {
+        if !self.fits() || i >= self.table.columns.len() {
+            return None;
+        }
+        Some(Values::of(
+            &self.table.columns[i],
+            &self.profile.profile.columns[i],
+            self.profile.orders[i].as_ref(),
+        ))
+    }
+
+    fn fits(&self) -> bool {
+        self.profile.profile.columns.len() == self.table.columns.len()
+            && self.profile.orders.len() == self.table.columns.len()
+    }
 }
 
 /// What one step of a [`Comparison`] does: one column.
@@ -157,11 +210,14 @@ enum Job {
 /// [`compare`] runs it in one go.
 ///
 /// ```
-/// use pipescope::core::compare::{Comparison, DriftRule};
+/// use pipescope::core::compare::{Comparison, DriftRule, Profiled};
 /// use pipescope::core::ingest::{read_bytes, IngestOptions};
+/// use pipescope::core::profile::OrderedProfile;
 /// let r = read_bytes(b"a,b\n1,x\n2,y\n3,x\n", &IngestOptions::default()).unwrap();
 /// let c = read_bytes(b"a,b\n4,x\n5,y\n6,y\n", &IngestOptions::default()).unwrap();
-/// let mut cmp = Comparison::new(&r, &c, &DriftRule::default()).unwrap();
+/// let (rp, cp) = (OrderedProfile::of(&r), OrderedProfile::of(&c));
+/// let (rs, cs) = (Profiled::new(&r, &rp), Profiled::new(&c, &cp));
+/// let mut cmp = Comparison::new(rs, cs, &DriftRule::default()).unwrap();
 /// assert_eq!(cmp.progress(), (0, 2));
 /// while !cmp.step() {}
 /// assert_eq!(cmp.finish().columns.len(), 2);
@@ -169,9 +225,11 @@ enum Job {
 pub struct Comparison<'a> {
     reference: &'a Table,
     current: &'a Table,
+    rp: &'a Profile,
+    cp: &'a Profile,
     rule: DriftRule,
-    rv: Vec<Values>,
-    cv: Vec<Values>,
+    rv: Vec<Values<'a>>,
+    cv: Vec<Values<'a>>,
     jobs: Vec<Job>,
     done: usize,
     columns: Vec<ColumnComparison>,
@@ -181,10 +239,17 @@ impl<'a> Comparison<'a> {
     /// Checks the rule, pairs the columns and finds renamed-looking pairs; the tests run
     /// in [`Comparison::step`].
     pub fn new(
-        reference: &'a Table,
-        current: &'a Table,
+        reference: Profiled<'a>,
+        current: Profiled<'a>,
         rule: &DriftRule,
     ) -> Result<Self, CompareError> {
+        for (side, p) in [(Side::Reference, &reference), (Side::Current, &current)] {
+            if !p.fits() {
+                return Err(CompareError::ProfileMismatch { side });
+            }
+        }
+        let (rs, cs) = (reference, current);
+        let (reference, current) = (rs.table, cs.table);
         if !(rule.alpha > 0.0 && rule.alpha < 1.0) {
             return Err(CompareError::InvalidRule {
                 setting: "alpha",
@@ -199,8 +264,8 @@ impl<'a> Comparison<'a> {
                 range: "between 0 and 1",
             });
         }
-        let rv: Vec<Values> = reference.columns.iter().map(Values::of).collect();
-        let cv: Vec<Values> = current.columns.iter().map(Values::of).collect();
+        let rv = Values::of_table(rs);
+        let cv = Values::of_table(cs);
         let pairs = schema::match_by_name(&reference.columns, &current.columns);
 
         // Renamed-looking pairs among the removed and added columns.
@@ -266,6 +331,8 @@ impl<'a> Comparison<'a> {
         Ok(Comparison {
             reference,
             current,
+            rp: &rs.profile.profile,
+            cp: &cs.profile.profile,
             rule: *rule,
             rv,
             cv,
@@ -283,8 +350,8 @@ impl<'a> Comparison<'a> {
         let (reference, current) = (self.reference, self.current);
         let entry = match job {
             Job::Pair(r, c, renamed_from) => pair_entry(
-                reference,
-                current,
+                (reference, self.rp),
+                (current, self.cp),
                 &self.rv,
                 &self.cv,
                 *r,
@@ -295,12 +362,17 @@ impl<'a> Comparison<'a> {
             Job::One(Side::Reference, r) => one_side(
                 reference,
                 &reference.columns[*r],
+                &self.rp.columns[*r],
                 &self.rv[*r],
                 Side::Reference,
             ),
-            Job::One(Side::Current, c) => {
-                one_side(current, &current.columns[*c], &self.cv[*c], Side::Current)
-            }
+            Job::One(Side::Current, c) => one_side(
+                current,
+                &current.columns[*c],
+                &self.cp.columns[*c],
+                &self.cv[*c],
+                Side::Current,
+            ),
         };
         self.columns.push(entry);
         self.done += 1;
@@ -317,6 +389,8 @@ impl<'a> Comparison<'a> {
         let Comparison {
             reference,
             current,
+            rp,
+            cp,
             rule,
             mut columns,
             ..
@@ -328,8 +402,8 @@ impl<'a> Comparison<'a> {
         });
         let count = |s: ColumnStatus| columns.iter().filter(|c| c.status == s).count();
         let summary = Summary {
-            reference: table_summary(reference),
-            current: table_summary(current),
+            reference: table_summary(reference, rp),
+            current: table_summary(current, cp),
             columns_tested: columns.iter().filter(|c| c.test.is_some()).count(),
             columns_drifted: columns.iter().filter(|c| c.drifted).count(),
             columns_added: count(ColumnStatus::Added),
@@ -347,11 +421,11 @@ impl<'a> Comparison<'a> {
     }
 }
 
-fn table_summary(t: &Table) -> TableSummary {
+fn table_summary(t: &Table, p: &Profile) -> TableSummary {
     TableSummary {
         rows: t.rows,
         columns: t.columns.len(),
-        duplicate_rows: duplicates::duplicate_rows(t),
+        duplicate_rows: duplicates::duplicates_profiled(t, p).count,
         skipped_rows: t.skipped.count,
         delimiter: (t.dialect.delimiter as char).to_string(),
         encoding: t.dialect.encoding,
@@ -393,58 +467,58 @@ fn dialect_notes(r: &Table, c: &Table) -> Vec<String> {
 }
 
 /// A column's valid values, ready for the tests.
-enum Values {
-    /// Sorted numbers (dates as epoch seconds), NaN dropped.
-    Numbers { sorted: Vec<f64>, date: bool },
+enum Values<'a> {
+    /// Numbers in order (dates as epoch seconds), NaN dropped.
+    Numbers {
+        sorted: SortedValues<'a>,
+        date: bool,
+    },
     /// Label counts in order of first appearance.
     Labels(Vec<(String, u64)>),
 }
 
-impl Values {
-    fn of(column: &Column) -> Values {
+impl<'a> Values<'a> {
+    fn of_table(p: Profiled<'a>) -> Vec<Values<'a>> {
+        p.table
+            .columns
+            .iter()
+            .zip(&p.profile.profile.columns)
+            .zip(&p.profile.orders)
+            .map(|((c, cp), order)| Values::of(c, cp, order.as_ref()))
+            .collect()
+    }
+
+    /// From the column's profile: its order (numbers), or its label counts.
+    fn of(column: &'a Column, p: &ColumnProfile, order: Option<&'a ColumnOrder>) -> Values<'a> {
         match &column.data {
-            ColumnData::Numeric(v) | ColumnData::Datetime(v) => {
-                let mut sorted: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-                sorted.sort_by(f64::total_cmp);
-                Values::Numbers {
-                    sorted,
-                    date: matches!(column.data, ColumnData::Datetime(_)),
-                }
-            }
-            ColumnData::Boolean(v) => {
-                let mut counts = [0u64; 2];
-                for &b in v {
-                    if let Some(n) = counts.get_mut(b as usize) {
-                        *n += 1;
-                    }
-                }
+            ColumnData::Numeric(_) | ColumnData::Datetime(_) => Values::Numbers {
+                sorted: order.map_or(SortedValues::Sorted(&[]), |o| o.view(column)),
+                date: matches!(column.data, ColumnData::Datetime(_)),
+            },
+            ColumnData::Boolean(_) => {
+                let count = |l: &str| p.top.iter().find(|x| x.0 == l).map_or(0, |x| x.1);
                 Values::Labels(
-                    [("false", counts[0]), ("true", counts[1])]
+                    ["false", "true"]
                         .into_iter()
+                        .map(|l| (l.to_string(), count(l)))
                         .filter(|x| x.1 > 0)
-                        .map(|(l, n)| (l.to_string(), n))
                         .collect(),
                 )
             }
-            ColumnData::Labels(d) => {
-                let counts = crate::core::profile::code_counts(d);
-                Values::Labels(
-                    d.values
-                        .iter()
-                        .zip(counts)
-                        .filter(|x| x.1 > 0)
-                        .map(|(l, n)| (l.clone(), n))
-                        .collect(),
-                )
-            }
+            ColumnData::Labels(d) => Values::Labels(
+                d.values
+                    .iter()
+                    .zip(&p.label_counts)
+                    .filter(|x| *x.1 > 0)
+                    .map(|(l, &n)| (l.clone(), n))
+                    .collect(),
+            ),
         }
     }
 
     fn distinct(&self) -> usize {
         match self {
-            Values::Numbers { sorted, .. } => {
-                sorted.windows(2).filter(|w| w[0] != w[1]).count() + usize::from(!sorted.is_empty())
-            }
+            Values::Numbers { sorted, .. } => sorted.distinct(),
             Values::Labels(l) => l.len(),
         }
     }
@@ -452,7 +526,7 @@ impl Values {
     fn median(&self) -> Option<serde_json::Value> {
         match self {
             Values::Numbers { sorted, date } => {
-                let m = drift::quantile_linear(sorted, 0.5)?;
+                let m = drift::quantile_linear_at(sorted.len(), 0.5, |r| sorted.at(r))?;
                 Some(value(m, *date))
             }
             Values::Labels(_) => None,
@@ -469,7 +543,7 @@ fn value(v: f64, date: bool) -> serde_json::Value {
     }
 }
 
-fn side(table: &Table, column: &Column, values: &Values) -> ColumnSide {
+fn side(table: &Table, column: &Column, profile: &ColumnProfile, values: &Values) -> ColumnSide {
     let share = |n: usize| {
         if table.rows == 0 {
             0.0
@@ -488,13 +562,21 @@ fn side(table: &Table, column: &Column, values: &Values) -> ColumnSide {
         invalid: column.invalid,
         missing_share: share(column.missing),
         invalid_share: share(column.invalid),
-        distinct: values.distinct(),
+        // The profile's count: the same definition (0.0 and -0.0 as one), already known.
+        distinct: profile.distinct,
         median: values.median(),
+        warnings: crate::core::profile::warnings::column_warnings(column, profile, table.rows),
     }
 }
 
-fn one_side(table: &Table, column: &Column, values: &Values, which: Side) -> ColumnComparison {
-    let s = Some(side(table, column, values));
+fn one_side(
+    table: &Table,
+    column: &Column,
+    profile: &ColumnProfile,
+    values: &Values,
+    which: Side,
+) -> ColumnComparison {
+    let s = Some(side(table, column, profile, values));
     let (reference, current, status) = match which {
         Side::Reference => (s, None, ColumnStatus::Removed),
         Side::Current => (None, s, ColumnStatus::Added),
@@ -511,13 +593,14 @@ fn one_side(table: &Table, column: &Column, values: &Values, which: Side) -> Col
         drifted: false,
         score: 1.0,
         note: None,
+        warning_changes: Vec::new(),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 fn pair_entry(
-    reference: &Table,
-    current: &Table,
+    (reference, rprof): (&Table, &Profile),
+    (current, cprof): (&Table, &Profile),
     rv: &[Values],
     cv: &[Values],
     r: usize,
@@ -527,6 +610,22 @@ fn pair_entry(
 ) -> ColumnComparison {
     let (rc, cc) = (&reference.columns[r], &current.columns[c]);
     let (rvals, cvals) = (&rv[r], &cv[c]);
+    let (rp, cp) = (&rprof.columns[r], &cprof.columns[c]);
+    let (rside, cside) = (side(reference, rc, rp, rvals), side(current, cc, cp, cvals));
+    let warning_changes = warnings::changes(
+        &warnings::Side {
+            column: rc,
+            profile: rp,
+            rows: reference.rows,
+            warnings: &rside.warnings,
+        },
+        &warnings::Side {
+            column: cc,
+            profile: cp,
+            rows: current.rows,
+            warnings: &cside.warnings,
+        },
+    );
     let mut entry = ColumnComparison {
         name: cc.name.clone(),
         status: if renamed_from.is_some() {
@@ -535,14 +634,15 @@ fn pair_entry(
             ColumnStatus::Matched
         },
         renamed_from,
-        reference: Some(side(reference, rc, rvals)),
-        current: Some(side(current, cc, cvals)),
+        reference: Some(rside),
+        current: Some(cside),
         test: None,
         new_categories: None,
         vanished_categories: None,
         drifted: false,
         score: 0.0,
         note: None,
+        warning_changes,
     };
     if Kind::of(rc.kind) != Kind::of(cc.kind) {
         entry.status = ColumnStatus::Retyped;
@@ -604,7 +704,12 @@ pub fn column_drift(reference: &Column, current: &Column) -> Option<DriftTest> {
     if Kind::of(reference.kind) != Kind::of(current.kind) {
         return None;
     }
-    test(&Values::of(reference), &Values::of(current))
+    let (rp, ro) = ColumnProfiler::new(reference).finish_with_order();
+    let (cp, co) = ColumnProfiler::new(current).finish_with_order();
+    test(
+        &Values::of(reference, &rp, ro.as_ref()),
+        &Values::of(current, &cp, co.as_ref()),
+    )
 }
 
 /// The drift test for two columns of the same kind, or None when one side has no values
@@ -612,20 +717,32 @@ pub fn column_drift(reference: &Column, current: &Column) -> Option<DriftTest> {
 fn test(r: &Values, c: &Values) -> Option<DriftTest> {
     match (r, c) {
         (Values::Numbers { sorted: a, date }, Values::Numbers { sorted: b, .. }) => {
-            numeric_test(a, b, *date)
+            numeric_test(*a, *b, *date)
         }
         (Values::Labels(a), Values::Labels(b)) => label_test(a, b),
         _ => None,
     }
 }
 
-fn numeric_test(a: &[f64], b: &[f64], date: bool) -> Option<DriftTest> {
-    let k = ks::ks_2samp(a, b)?;
-    let w = drift::wasserstein(a, b)?;
-    let (scale, scale_name) = match (drift::iqr(a), drift::std_dev(a)) {
-        (Some(i), _) if i > 0.0 => (Some(i), "iqr"),
-        (_, Some(s)) if s > 0.0 => (Some(s), "std"),
-        _ => (None, "none"),
+fn numeric_test(a: SortedValues, b: SortedValues, date: bool) -> Option<DriftTest> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    // One walk over the pooled values for both statistics.
+    let mut ks_walk = ks::KsWalk::new(a.len(), b.len());
+    let mut w_walk = drift::WassersteinWalk::new(a.len(), b.len());
+    drift::pooled_walk(a, b, |v, i, j| {
+        ks_walk.visit(v, i, j);
+        w_walk.visit(v, i, j);
+    });
+    let (k, w) = (ks_walk.finish(), w_walk.total);
+    // The standard deviation (a pass over every value) only when the IQR is 0.
+    let (scale, scale_name) = match drift::iqr(a) {
+        Some(i) if i > 0.0 => (Some(i), "iqr"),
+        _ => match drift::std_dev(a) {
+            Some(s) if s > 0.0 => (Some(s), "std"),
+            _ => (None, "none"),
+        },
     };
     let normalised = match scale {
         Some(s) => Some(w / s),

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use super::Values;
+use super::{Profiled, Values};
 use crate::core::ingest::table::Column;
+use crate::core::profile::{ColumnProfiler, SortedValues};
 
 /// Bins of a numeric overlay when the values are not small integers.
 pub const OVERLAY_BINS: usize = 30;
@@ -59,23 +60,39 @@ pub enum Overlay {
 /// assert_eq!(current[3], 0.5);
 /// ```
 pub fn overlay(reference: &Column, current: &Column) -> Option<Overlay> {
-    match (Values::of(reference), Values::of(current)) {
+    let (rp, ro) = ColumnProfiler::new(reference).finish_with_order();
+    let (cp, co) = ColumnProfiler::new(current).finish_with_order();
+    of_values(
+        &Values::of(reference, &rp, ro.as_ref()),
+        &Values::of(current, &cp, co.as_ref()),
+    )
+}
+
+/// [`overlay`] of column `r` of the reference and `c` of the current file, read from their
+/// profiles (nothing ordered again); None also when an index is out of range.
+pub fn overlay_in(reference: Profiled, r: usize, current: Profiled, c: usize) -> Option<Overlay> {
+    of_values(&reference.values_at(r)?, &current.values_at(c)?)
+}
+
+fn of_values(r: &Values, c: &Values) -> Option<Overlay> {
+    match (r, c) {
         (
             Values::Numbers { sorted: r, date },
             Values::Numbers {
                 sorted: c,
                 date: d2,
             },
-        ) => numbers(&r, &c, date && d2),
-        (Values::Labels(r), Values::Labels(c)) => labels(&r, &c),
+        ) => numbers(*r, *c, *date && *d2),
+        (Values::Labels(r), Values::Labels(c)) => labels(r, c),
         _ => None,
     }
 }
 
-fn numbers(r: &[f64], c: &[f64], date: bool) -> Option<Overlay> {
-    let finite = |v: &[f64]| -> Option<(f64, f64)> {
-        let lo = v.iter().copied().find(|x| x.is_finite())?;
-        let hi = v.iter().rev().copied().find(|x| x.is_finite())?;
+fn numbers(r: SortedValues, c: SortedValues, date: bool) -> Option<Overlay> {
+    let finite = |v: SortedValues| -> Option<(f64, f64)> {
+        let lo = v.runs().map(|x| x.0).find(|x| x.is_finite())?;
+        let n = v.len();
+        let hi = (0..n).rev().map(|i| v.at(i)).find(|x| x.is_finite())?;
         Some((lo, hi))
     };
     let (lo, hi) = match (finite(r), finite(c)) {
@@ -84,9 +101,9 @@ fn numbers(r: &[f64], c: &[f64], date: bool) -> Option<Overlay> {
         (None, None) => return None,
     };
     let integers = !date
-        && r.iter()
-            .chain(c)
-            .all(|x| !x.is_finite() || x.fract() == 0.0);
+        && r.runs()
+            .chain(c.runs())
+            .all(|(x, _)| !x.is_finite() || x.fract() == 0.0);
     // Whole numbers over a short span get one bin per value, so a count column never
     // shows a bar straddling two integers.
     let edges: Vec<f64> = if integers && hi - lo < 2.0 * OVERLAY_BINS as f64 {
@@ -99,14 +116,14 @@ fn numbers(r: &[f64], c: &[f64], date: bool) -> Option<Overlay> {
         let w = (hi - lo) / OVERLAY_BINS as f64;
         (0..=OVERLAY_BINS).map(|i| lo + w * i as f64).collect()
     };
-    let shares = |v: &[f64]| -> Vec<f64> {
+    let shares = |v: SortedValues| -> Vec<f64> {
         let mut counts = vec![0u64; edges.len() - 1];
         let mut n = 0u64;
-        for &x in v.iter().filter(|x| x.is_finite()) {
+        for (x, k) in v.runs().filter(|x| x.0.is_finite()) {
             // The last bin is closed on the right, so the maximum lands in it.
             let i = edges.partition_point(|&e| e <= x).clamp(1, counts.len()) - 1;
-            counts[i] += 1;
-            n += 1;
+            counts[i] += k as u64;
+            n += k as u64;
         }
         counts
             .iter()

@@ -128,6 +128,9 @@ pub struct ColumnComparison {
     /// Why there is no test, or what else to know.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Column warnings one side has and the other has not (both sides present).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warning_changes: Vec<super::warnings::WarningChange>,
 }
 
 /// One side's figures for a column.
@@ -151,6 +154,9 @@ pub struct ColumnSide {
     /// Median of numbers (a number) or dates (ISO 8601 text), when there are values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub median: Option<serde_json::Value>,
+    /// The column's warnings in this file (constant, unique, missing, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::core::profile::warnings::ColumnWarning>,
 }
 
 /// Labels that appear on one side only.

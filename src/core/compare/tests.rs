@@ -270,3 +270,49 @@ fn rule_out_of_range_is_an_error() {
     let e = compare(&t, &t, &bad).unwrap_err();
     assert!(e.to_string().contains("alpha"));
 }
+
+#[test]
+fn warnings_of_each_side_and_their_changes() {
+    // x: varied in the reference, one value in the current file; m: 2 of 100 missing in
+    // the reference, 40 in the current file.
+    let mut a = String::from("x,m\n");
+    let mut b = String::from("x,m\n");
+    for i in 0..100 {
+        let m = |gone: bool| {
+            if gone {
+                String::new()
+            } else {
+                format!("{}", i % 7 + 1)
+            }
+        };
+        a.push_str(&format!("{},{}\n", i % 13, m(i < 2)));
+        b.push_str(&format!("5,{}\n", m(i < 40)));
+    }
+    let r = run(&a, &b);
+    let x = col(&r, "x");
+    let kinds = |s: &Option<ColumnSide>| -> Vec<&'static str> {
+        s.as_ref()
+            .unwrap()
+            .warnings
+            .iter()
+            .map(|w| w.kind.key())
+            .collect()
+    };
+    assert_eq!(kinds(&x.reference), Vec::<&str>::new());
+    assert_eq!(kinds(&x.current), vec!["constant"]);
+    assert_eq!(x.warning_changes.len(), 1);
+    assert_eq!(x.warning_changes[0].text, "became constant");
+    assert!(x.warning_changes[0].appeared);
+    assert!(x.warning_changes[0].explain.contains("current file"));
+    let m = col(&r, "m");
+    assert_eq!(kinds(&m.current), vec!["missing"]);
+    assert_eq!(m.warning_changes[0].text, "missing share 2.0% → 40.0%");
+    // Swapped, the same warnings clear.
+    let back = run(&b, &a);
+    assert_eq!(
+        col(&back, "x").warning_changes[0].text,
+        "no longer constant"
+    );
+    assert!(!col(&back, "x").warning_changes[0].appeared);
+    assert!(r.to_json().contains("\"warning_changes\""));
+}

@@ -22,6 +22,7 @@ mod radix;
 pub mod warnings;
 pub use exact_sum::exact_mean;
 use order::Ordered;
+pub use order::{ColumnOrder, Runs, SortedValues};
 pub use profiler::ColumnProfiler;
 
 /// Profile of one column.
@@ -103,8 +104,46 @@ pub const TOP_LABELS: usize = 5;
 /// Profiles every column of a table.
 pub fn profile(table: &Table) -> Profile {
     Profile {
-        columns: profile_columns(&table.columns),
+        columns: profile_columns(&table.columns, false)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect(),
         ..Profile::of_table(table)
+    }
+}
+
+/// A profile with each numeric column's values kept in order (None for other columns), as
+/// a comparison reads them.
+#[derive(Debug, Clone)]
+pub struct OrderedProfile {
+    /// The profile.
+    pub profile: Profile,
+    /// Per column, in file order: the valid values in order (numbers and dates).
+    pub orders: Vec<Option<ColumnOrder>>,
+}
+
+impl OrderedProfile {
+    /// Profiles every column of `table`, keeping the numeric columns' orders.
+    ///
+    /// ```
+    /// use pipescope::core::ingest::{read_bytes, IngestOptions};
+    /// use pipescope::core::profile::OrderedProfile;
+    /// let header = IngestOptions::builder().has_header(Some(true)).build().unwrap();
+    /// let t = read_bytes(b"x,y\n3,a\n1,b\n2,a\n", &header).unwrap();
+    /// let p = OrderedProfile::of(&t);
+    /// let sorted = p.orders[0].as_ref().unwrap().view(&t.columns[0]);
+    /// assert_eq!((sorted.at(0), sorted.at(2)), (1.0, 3.0));
+    /// assert!(p.orders[1].is_none());
+    /// ```
+    pub fn of(table: &Table) -> OrderedProfile {
+        let (columns, orders) = profile_columns(&table.columns, true).into_iter().unzip();
+        OrderedProfile {
+            profile: Profile {
+                columns,
+                ..Profile::of_table(table)
+            },
+            orders,
+        }
     }
 }
 
@@ -128,7 +167,13 @@ impl Profile {
 /// Columns profiled in order. Natively, large tables use a few threads (one column per
 /// task) since columns are independent; the page calls [`profile_column`] per column and
 /// yields between them instead.
-fn profile_columns(columns: &[Column]) -> Vec<ColumnProfile> {
+/// With `keep` the numeric columns' orders come back too (otherwise None, so a large
+/// table's sorted copies are not all held at once).
+fn profile_columns(columns: &[Column], keep: bool) -> Vec<(ColumnProfile, Option<ColumnOrder>)> {
+    let one = |c: &Column| {
+        let (p, order) = ColumnProfiler::new(c).finish_with_order();
+        (p, order.filter(|_| keep))
+    };
     #[cfg(not(target_arch = "wasm32"))]
     {
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -136,11 +181,12 @@ fn profile_columns(columns: &[Column]) -> Vec<ColumnProfile> {
         let workers = profile_workers(columns);
         if workers > 1 {
             let next = AtomicUsize::new(0);
-            let out: Mutex<Vec<Option<ColumnProfile>>> = Mutex::new(vec![None; columns.len()]);
+            type Done = Option<(ColumnProfile, Option<ColumnOrder>)>;
+            let out: Mutex<Vec<Done>> = Mutex::new(vec![None; columns.len()]);
             let work = || loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(c) = columns.get(i) else { break };
-                let p = profile_column(c);
+                let p = one(c);
                 out.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(p);
             };
             std::thread::scope(|s| {
@@ -161,7 +207,7 @@ fn profile_columns(columns: &[Column]) -> Vec<ColumnProfile> {
                 .collect();
         }
     }
-    columns.iter().map(profile_column).collect()
+    columns.iter().map(one).collect()
 }
 
 /// Columns profiled at once natively: up to four on large tables (a million cells and

@@ -273,3 +273,166 @@ fn new_values<T: Copy>(s: &[T], from: usize, to: usize, differ: impl Fn(T, T) ->
             .filter(|w| differ(w[0], w[1]))
             .count()
 }
+
+/// A numeric column's valid values in ascending order, kept after its profile so a
+/// comparison (KS, Wasserstein, PSI, quantiles) need not order the column again. Owned;
+/// read it through [`ColumnOrder::view`] with the column it was made from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnOrder(Held);
+
+#[derive(Debug, Clone, PartialEq)]
+enum Held {
+    /// The column itself is ascending with no missing value.
+    InColumn,
+    Sorted(Vec<f64>),
+    Runs {
+        values: Vec<f64>,
+        ends: Vec<usize>,
+    },
+    Keys {
+        keys: Vec<u32>,
+        scale: f64,
+    },
+}
+
+impl ColumnOrder {
+    pub(super) fn of(ordered: Ordered<'_>) -> ColumnOrder {
+        ColumnOrder(match ordered {
+            Ordered::Sorted(Cow::Borrowed(_)) => Held::InColumn,
+            Ordered::Sorted(Cow::Owned(v)) => Held::Sorted(v),
+            Ordered::Runs { values, ends } => Held::Runs { values, ends },
+            Ordered::Keys { keys, scale } => Held::Keys { keys, scale },
+        })
+    }
+
+    /// The values in order, `column` being the column this order was made from.
+    pub fn view<'a>(&'a self, column: &'a crate::core::ingest::table::Column) -> SortedValues<'a> {
+        use crate::core::ingest::table::ColumnData;
+        match &self.0 {
+            Held::InColumn => match &column.data {
+                ColumnData::Numeric(v) | ColumnData::Datetime(v) => SortedValues::Sorted(v),
+                _ => SortedValues::Sorted(&[]),
+            },
+            Held::Sorted(v) => SortedValues::Sorted(v),
+            Held::Runs { values, ends } => SortedValues::Runs { values, ends },
+            Held::Keys { keys, scale } => SortedValues::Keys {
+                keys,
+                scale: *scale,
+            },
+        }
+    }
+}
+
+/// NaN-free values in ascending order, however they are held: one sorted slice, distinct
+/// values with cumulative counts, or decimal keys (each value exactly `key / scale`).
+#[derive(Debug, Clone, Copy)]
+pub enum SortedValues<'a> {
+    /// Ascending values.
+    Sorted(&'a [f64]),
+    /// Distinct values ascending; `ends[i]` counts the values up to `values[i]`.
+    Runs {
+        /// The distinct values.
+        values: &'a [f64],
+        /// Cumulative counts.
+        ends: &'a [usize],
+    },
+    /// Ascending keys; a value is `key as f64 / scale`.
+    Keys {
+        /// The keys.
+        keys: &'a [u32],
+        /// Their scale (1, 10, ..., 10^4).
+        scale: f64,
+    },
+}
+
+impl<'a> SortedValues<'a> {
+    /// Values held.
+    pub fn len(&self) -> usize {
+        match self {
+            SortedValues::Sorted(s) => s.len(),
+            SortedValues::Runs { ends, .. } => ends.last().copied().unwrap_or(0),
+            SortedValues::Keys { keys, .. } => keys.len(),
+        }
+    }
+
+    /// Whether no value is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Value at 0-based rank `r` (below [`len`](Self::len)).
+    pub fn at(&self, r: usize) -> f64 {
+        match self {
+            SortedValues::Sorted(s) => s[r],
+            SortedValues::Runs { values, ends } => values[ends.partition_point(|&e| e <= r)],
+            SortedValues::Keys { keys, scale } => keys[r] as f64 / scale,
+        }
+    }
+
+    /// The values as (value, how many) in ascending order; equal values held apart (0.0
+    /// and -0.0) come as separate entries.
+    pub fn runs(&self) -> Runs<'a> {
+        Runs {
+            of: *self,
+            i: 0,
+            done: 0,
+        }
+    }
+
+    /// Distinct values (0.0 and -0.0 count as one).
+    pub fn distinct(&self) -> usize {
+        let mut n = 0;
+        let mut last = None;
+        for (v, _) in self.runs() {
+            if last != Some(v) {
+                n += 1;
+                last = Some(v);
+            }
+        }
+        n
+    }
+}
+
+/// Iterator of [`SortedValues::runs`].
+pub struct Runs<'a> {
+    of: SortedValues<'a>,
+    /// Next rank (slices, keys) or run index.
+    i: usize,
+    /// Values handed out so far (runs).
+    done: usize,
+}
+
+impl Iterator for Runs<'_> {
+    type Item = (f64, usize);
+
+    #[inline]
+    fn next(&mut self) -> Option<(f64, usize)> {
+        match self.of {
+            SortedValues::Sorted(s) => {
+                let x = *s.get(self.i)?;
+                let start = self.i;
+                self.i += 1;
+                while self.i < s.len() && s[self.i].to_bits() == x.to_bits() {
+                    self.i += 1;
+                }
+                Some((x, self.i - start))
+            }
+            SortedValues::Keys { keys, scale } => {
+                let k = *keys.get(self.i)?;
+                let start = self.i;
+                self.i += 1;
+                while self.i < keys.len() && keys[self.i] == k {
+                    self.i += 1;
+                }
+                Some((k as f64 / scale, self.i - start))
+            }
+            SortedValues::Runs { values, ends } => {
+                let x = *values.get(self.i)?;
+                let n = ends[self.i] - self.done;
+                self.done = ends[self.i];
+                self.i += 1;
+                Some((x, n))
+            }
+        }
+    }
+}

@@ -12,7 +12,8 @@ use std::borrow::Cow;
 
 use super::exact_sum::ExactSum;
 use super::order::{
-    decimal_key, decimal_scale, KeyCounter, Ordered, ValueCounts, COUNTING_MAX_DISTINCT,
+    decimal_key, decimal_scale, ColumnOrder, KeyCounter, Ordered, ValueCounts,
+    COUNTING_MAX_DISTINCT,
 };
 use super::radix::RadixSort;
 use super::{
@@ -26,6 +27,8 @@ use crate::core::ingest::table::{Column, ColumnData, Dictionary};
 pub struct ColumnProfiler<'a> {
     profile: ColumnProfile,
     work: Work<'a>,
+    /// A numeric column's values in order, once known.
+    order: Option<ColumnOrder>,
 }
 
 enum Work<'a> {
@@ -168,7 +171,11 @@ impl<'a> ColumnProfiler<'a> {
                 counts: vec![0; dict.values.len()],
             },
         };
-        ColumnProfiler { profile, work }
+        ColumnProfiler {
+            profile,
+            work,
+            order: None,
+        }
     }
 
     /// Handles about `budget` values (at least one step's worth); true once every figure
@@ -185,7 +192,7 @@ impl<'a> ColumnProfiler<'a> {
                         else {
                             unreachable!("matched above")
                         };
-                        num.fill(&mut self.profile);
+                        self.order = Some(num.fill(&mut self.profile));
                     }
                     used
                 }
@@ -239,9 +246,15 @@ impl<'a> ColumnProfiler<'a> {
     }
 
     /// The profile, after doing whatever work is left in one go.
-    pub fn finish(mut self) -> ColumnProfile {
+    pub fn finish(self) -> ColumnProfile {
+        self.finish_with_order().0
+    }
+
+    /// The profile and, for a numeric or datetime column, its valid values in order (kept
+    /// for a comparison, which would otherwise order the column again).
+    pub fn finish_with_order(mut self) -> (ColumnProfile, Option<ColumnOrder>) {
         while !self.step(usize::MAX) {}
-        self.profile
+        (self.profile, self.order)
     }
 
     /// The values in order and the exact mean, after doing the work up to there (tests
@@ -549,9 +562,12 @@ impl<'a> Numeric<'a> {
         }
     }
 
-    fn fill(self, p: &mut ColumnProfile) {
-        let ordered = self.ordered.unwrap_or(Ordered::Sorted(Cow::Borrowed(&[])));
+    fn fill(self, p: &mut ColumnProfile) -> ColumnOrder {
+        let ordered = self
+            .ordered
+            .unwrap_or(Ordered::Sorted(Cow::Owned(Vec::new())));
         fill_numeric(p, &ordered, self.distinct, self.mean, self.moments);
+        ColumnOrder::of(ordered)
     }
 }
 

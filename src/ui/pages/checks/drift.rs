@@ -145,6 +145,36 @@ pub fn Summary() -> impl IntoView {
     }
 }
 
+/// Badges of the warnings that changed between the files, or of the one side there is.
+fn warning_badges(c: &ColumnComparison) -> impl IntoView {
+    let changes = c
+        .warning_changes
+        .iter()
+        .map(|w| {
+            view! {
+                <span class="warn-badge" data-warning=w.kind.key() data-appeared=w.appeared.to_string()
+                    title=w.explain.clone()>{w.text.clone()}</span>
+            }
+        })
+        .collect_view();
+    // A column on one side only: that side's own warnings.
+    let one_side: &[crate::core::profile::warnings::ColumnWarning] =
+        match (&c.reference, &c.current) {
+            (Some(s), None) | (None, Some(s)) => &s.warnings,
+            _ => &[],
+        };
+    let own = one_side
+        .iter()
+        .map(|w| {
+            view! {
+                <span class="warn-badge" data-warning=w.kind.key()
+                    title=format!("{}: {}", w.detail, w.explain)>{w.kind.label()}</span>
+            }
+        })
+        .collect_view();
+    (changes, own)
+}
+
 /// One row a column, most moved first; a click (or Enter) overlays its distributions.
 #[component]
 pub fn DriftTable() -> impl IntoView {
@@ -169,6 +199,7 @@ pub fn DriftTable() -> impl IntoView {
                     <th title="Share of empty or missing cells, reference → current">"Missing"</th>
                     <th title="Distinct valid values, reference → current">"Distinct"</th>
                     <th class="type" title="Labels only in the current file (new) or only in the reference (vanished)">"Labels"</th>
+                    <th class="type" title="Column warnings (constant, unique, missing, skewed, zeros, high cardinality) that one file has and the other has not; hover a badge for the figures">"Warnings"</th>
                 </tr></thead>
                 <tbody>
                     <For each=rows key=|c| c.name.clone() let:c>
@@ -240,6 +271,7 @@ fn Row(c: ColumnComparison) -> impl IntoView {
             <td data-field="missing">{both(&c, |s| share(s.missing_share))}</td>
             <td>{both(&c, |s| format::count(s.distinct))}</td>
             <td class="type" data-field="labels" title=labels.clone()>{labels.clone()}</td>
+            <td class="type" data-field="warnings">{warning_badges(&c)}</td>
         </tr>
     }
 }

@@ -2,7 +2,7 @@
 
 use super::state::ChecksState;
 use crate::charts;
-use crate::core::compare::overlay::{overlay, Overlay as Spec};
+use crate::core::compare::overlay::{overlay_in, Overlay as Spec};
 use crate::ui::canvas;
 use crate::ui::download;
 use crate::ui::theme::chart_style;
@@ -24,13 +24,13 @@ pub fn Overlay() -> impl IntoView {
         let ref_name = entry.renamed_from.clone().unwrap_or_else(|| name.clone());
         let r = st.reference.get()?;
         let c = st.current.get()?;
-        let rc = r.table.column(&ref_name)?;
-        let cc = c.table.column(&name)?;
+        let ri = r.table.columns.iter().position(|x| x.name == ref_name)?;
+        let ci = c.table.columns.iter().position(|x| x.name == name)?;
         let title = match &entry.renamed_from {
             Some(f) => format!("{name} (reference: {f})"),
             None => name.clone(),
         };
-        overlay(rc, cc).map(|o| (title, o))
+        overlay_in(r.profiled(), ri, c.profiled(), ci).map(|o| (title, o))
     });
     let canvas_ref = NodeRef::<html::Canvas>::new();
     let error = RwSignal::new(None::<String>);

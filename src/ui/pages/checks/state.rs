@@ -2,12 +2,13 @@
 //! own rules, and the comparison of the two.
 
 use crate::core::checks::{self, CheckReport, Checks, Format, Status};
-use crate::core::compare::{CompareReport, Comparison, DriftRule};
+use crate::core::compare::{CompareReport, Comparison, DriftRule, Profiled};
 use crate::core::incident::CheckOutcome;
 use crate::core::ingest::{IngestOptions, Table};
+use crate::core::profile::OrderedProfile;
 use crate::ui::format;
 use crate::ui::keep::Kept;
-use crate::ui::loader::{read_table, yield_task, LoadError, LoadProgress, Source};
+use crate::ui::loader::{load_keeping, yield_task, LoadError, LoadProgress, Source};
 use crate::ui::pages::incidents::state::IncidentsState;
 use crate::ui::shell::AppState;
 use leptos::prelude::*;
@@ -51,8 +52,18 @@ pub struct Loaded {
     pub name: String,
     /// Typed columns.
     pub table: Table,
-    /// Milliseconds of reading and parsing.
+    /// Its profile, numeric columns' orders kept: the checks read the profile and the
+    /// comparison the orders, so neither goes over the data again.
+    pub profile: OrderedProfile,
+    /// Milliseconds of reading, parsing and profiling.
     pub read_ms: f64,
+}
+
+impl Loaded {
+    /// The table with its profile, as a comparison reads it.
+    pub fn profiled(&self) -> Profiled<'_> {
+        Profiled::new(&self.table, &self.profile)
+    }
 }
 
 /// Signals of the Checks workspace, shared by its components through context.
@@ -158,7 +169,7 @@ impl ChecksState {
                     st.loading.set(Some((which, progress_name.clone(), p)));
                 }
             };
-            let result = read_table(&source, &options, &progress, &flag).await;
+            let result = load_keeping(&source, options.clone(), progress, flag.clone(), true).await;
             if flag.get() {
                 if st.cancel_flag.with_value(|c| Rc::ptr_eq(c, &flag)) {
                     st.loading.set(None);
@@ -170,18 +181,26 @@ impl ChecksState {
             }
             st.loading.set(None);
             match result {
-                Ok((table, read_ms)) => {
+                Ok((data, orders)) => {
                     let loaded = Arc::new(Loaded {
                         name: name.clone(),
-                        table,
-                        read_ms,
+                        profile: OrderedProfile {
+                            profile: data.profile,
+                            orders,
+                        },
+                        table: data.table,
+                        read_ms: data.load_ms,
                     });
                     match which {
                         Which::Reference => {
                             st.reference.set(Some(loaded));
-                            st.kept.set(Some(
-                                crate::ui::keep::keep(REFERENCE_SLOT, &source, &options).await,
-                            ));
+                            // Kept beside the comparison, not before it: copying the file
+                            // into the browser's storage need not hold up the current file.
+                            spawn_local(async move {
+                                let kept =
+                                    crate::ui::keep::keep(REFERENCE_SLOT, &source, &options).await;
+                                st.kept.set(Some(kept));
+                            });
                         }
                         Which::Current => st.current.set(Some(loaded)),
                     }
@@ -223,7 +242,7 @@ impl ChecksState {
         // Paint the status before the comparison takes the main thread.
         yield_task().await;
         let start = now_ms();
-        let stepped = match Comparison::new(&r.table, &c.table, &DriftRule::default()) {
+        let stepped = match Comparison::new(r.profiled(), c.profiled(), &DriftRule::default()) {
             Ok(mut comparison) => {
                 let mut slice = now_ms();
                 loop {
@@ -402,7 +421,14 @@ impl ChecksState {
         };
         let reference = self.reference.get_untracked();
         let now = js_sys::Date::now() as i64;
-        let report = checks::run(&cur.table, &c, reference.as_ref().map(|r| &r.table), now);
+        // The profile made on reading: most checks read their figures from it.
+        let report = checks::run_with_profile(
+            &cur.table,
+            &c,
+            reference.as_ref().map(|r| &r.table),
+            now,
+            &cur.profile.profile,
+        );
         let outcomes: Vec<CheckOutcome> = report
             .checks
             .iter()
