@@ -154,6 +154,8 @@ test('live from Prometheus: backfilled, charted, quiet on clean data; a fault op
   const names = await page.locator('canvas[data-metric]').evaluateAll((cs) => cs.map((c) => c.dataset.metric));
   assert.equal(names.length, 1, `only the query's one series: ${JSON.stringify(names)}`);
   // 30 minutes of history at 1 s is well over what the detector needs: it judges at once.
+  // (In view: a live chart far from view redraws only every few seconds.)
+  await page.locator(canvas).scrollIntoViewIfNeeded();
   await page.waitForSelector(`${canvas}[data-trained="true"]`, { timeout: 5_000 })
     .catch(() => assert.fail('the detector is not trained right after the backfill: was the history loaded?'));
   // The stream clock follows real time.

@@ -53,13 +53,13 @@ test('a rule written in the editor fires on an injected fault (a metric stops re
   assert.equal(await err.getAttribute('data-line'), '5');
   assert.match(await err.innerText(), /^5:\d+ .*consumption silent.*10 seconds/s);
   assert.match(await page.locator('#rules-errors .rules-excerpt').first().innerText(), /absent: 10 seconds\n\s+\^/);
-  assert.ok(await page.isDisabled('#rules-apply'), 'a broken file is not applied');
+  assert.ok(await page.isDisabled('#monitor-rules #rules-apply'), 'a broken file is not applied');
   await screenshot(page, 'rules-error');
 
   // Fixed: no mistake left, applied, listed as inactive.
   await page.fill('#rules-editor', RULES);
   await page.waitForSelector('#rules-errors li', { state: 'detached' });
-  await page.click('#rules-apply');
+  await page.click('#monitor-rules #rules-apply');
   await page.waitForSelector('#rules-list tr[data-rule="consumption silent"]');
   assert.equal(await ruleState(page), 'inactive');
   assert.equal(await page.getAttribute('#rules-applied', 'data-applied'), 'true');

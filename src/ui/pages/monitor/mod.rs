@@ -89,9 +89,11 @@ pub fn MonitorPage() -> impl IntoView {
             <controls::IncidentSummaryPanel />
         </div>
         {move || is_sim().then(|| view! { <controls::MetricsEditor /> })}
-        <rules::RulesPanel />
         <detection::DetectionPanel />
         <charts::BandCharts />
+        // After the charts: open, it is tall, and charts pushed out of view redraw only
+        // every few seconds on a live stream.
+        <rules::RulesPanel />
         <eval::EvalTable />
         {move || st.journal.get().map(|svc| view! {
             <details class="panel journal-details" id="monitor-journal">
