@@ -5,6 +5,8 @@
 //! Frames (how far each timer tick runs the clock) and recovery slices are random too: the
 //! analysis must not depend on them.
 
+mod common;
+
 use std::rc::Rc;
 use std::sync::OnceLock;
 
@@ -26,11 +28,7 @@ fn detect() -> DetectConfig {
 }
 
 fn names() -> Vec<String> {
-    SimConfig::default()
-        .metrics
-        .iter()
-        .map(|m| m.name.clone())
-        .collect()
+    common::sim_metric_names()
 }
 
 /// A replayed file: 40 minutes of the simulator with a prolonged spike at 9:00 and a few

@@ -3,6 +3,8 @@
 //! silences made mid-stream mute the next firing, and the rules' state checkpointed at any
 //! point (as the page journals it) resumes to exactly the run that never stopped.
 
+mod common;
+
 use pipescope::core::detect::DetectConfig;
 use pipescope::core::incident::{IncidentConfig, IncidentEngine, IncidentSource, IncidentState};
 use pipescope::core::monitor::{judge_with_rules, Feed};
@@ -22,11 +24,7 @@ rules:
 ";
 
 fn names() -> Vec<String> {
-    SimConfig::default()
-        .metrics
-        .iter()
-        .map(|m| m.name.clone())
-        .collect()
+    common::sim_metric_names()
 }
 
 /// A gap of 15 ticks on energy_consumption after 60 s and after 200 s; a silence of the

@@ -64,3 +64,12 @@ pub fn reference_python(test: &str, modules: &str) -> String {
          (or set PIPESCOPE_PYTHON to an interpreter that has them)"
     );
 }
+
+/// The default simulator's metric names, in stream order.
+pub fn sim_metric_names() -> Vec<String> {
+    pipescope::core::simulator::SimConfig::default()
+        .metrics
+        .iter()
+        .map(|m| m.name.clone())
+        .collect()
+}
