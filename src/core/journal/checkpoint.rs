@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::record::{CatalogEntry, NameKind, FORMAT_VERSION};
+use super::slot::{crc_around, seal, SlotBytes};
 use crate::core::errors::ErrorEngine;
 use crate::core::event::Event;
 
@@ -14,6 +15,8 @@ use crate::core::event::Event;
 pub const CHECKPOINT_MAGIC: [u8; 4] = *b"PSCK";
 /// Bytes before a checkpoint's payload.
 pub const CHECKPOINT_HEADER: usize = 28;
+/// Where a checkpoint's CRC-32 sits in its header.
+const CRC_AT: usize = 24;
 
 /// The stream's names for its ids, rebuilt from checkpoints and catalog records.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,38 +121,23 @@ pub fn encode_checkpoint(seq: u64, catalog: &Catalog, state: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&[0; 4]);
     out.extend_from_slice(&cat);
     out.extend_from_slice(state);
-    let crc = checkpoint_crc(&out);
-    out[24..28].copy_from_slice(&crc.to_le_bytes());
+    seal(&mut out, CRC_AT);
     out
-}
-
-fn checkpoint_crc(bytes: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&bytes[..24]);
-    h.update(&bytes[CHECKPOINT_HEADER..]);
-    h.finalize()
 }
 
 /// Verify and decode slot bytes.
 pub fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint, SlotDamage> {
-    if bytes.len() < CHECKPOINT_HEADER {
-        return Err(SlotDamage::Torn);
-    }
-    if bytes[0..4] != CHECKPOINT_MAGIC || bytes[4] != FORMAT_VERSION || bytes[5..8] != [0, 0, 0] {
-        return Err(SlotDamage::BadHeader);
-    }
-    let u32_at = |i: usize| u32::from_le_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
-    let seq = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
-    let (cat_len, state_len) = (u32_at(16) as usize, u32_at(20) as usize);
-    let want = CHECKPOINT_HEADER as u64 + cat_len as u64 + state_len as u64;
-    match (bytes.len() as u64).cmp(&want) {
-        std::cmp::Ordering::Less => return Err(SlotDamage::Torn),
-        std::cmp::Ordering::Greater => return Err(SlotDamage::Checksum),
-        std::cmp::Ordering::Equal => {}
-    }
-    if checkpoint_crc(bytes) != u32_at(24) {
-        return Err(SlotDamage::Checksum);
-    }
+    let slot = SlotBytes::open(
+        bytes,
+        CHECKPOINT_MAGIC,
+        FORMAT_VERSION,
+        CHECKPOINT_HEADER,
+        &[(5, 8)],
+    )?;
+    let seq = slot.u64_at(8);
+    let (cat_len, state_len) = (slot.u32_at(16) as usize, slot.u32_at(20) as usize);
+    slot.expect_len(CHECKPOINT_HEADER as u64 + cat_len as u64 + state_len as u64)?
+        .expect_crc(CRC_AT, crc_around(bytes, CRC_AT))?;
     let cat_end = CHECKPOINT_HEADER + cat_len;
     let catalog: Catalog = postcard::from_bytes(&bytes[CHECKPOINT_HEADER..cat_end])
         .map_err(|_| SlotDamage::Malformed)?;

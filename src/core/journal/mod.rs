@@ -77,6 +77,7 @@ mod checkpoint;
 pub mod export;
 mod player;
 mod record;
+mod slot;
 mod source;
 mod store;
 

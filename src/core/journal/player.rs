@@ -20,6 +20,7 @@
 //! | 20 | 4 | reserved, 0 |
 
 use super::checkpoint::SlotDamage;
+use super::slot::SlotBytes;
 use crate::core::stream::Speed;
 
 const MAGIC: [u8; 4] = *b"PSPL";
@@ -66,20 +67,11 @@ pub fn encode_player(state: &PlayerState) -> Vec<u8> {
 
 /// Verify and decode player slot bytes.
 pub fn decode_player(bytes: &[u8]) -> Result<PlayerState, SlotDamage> {
-    if bytes.len() < LEN {
-        return Err(SlotDamage::Torn);
-    }
-    if bytes.len() > LEN {
-        return Err(SlotDamage::Checksum);
-    }
-    if bytes[0..4] != MAGIC || bytes[4] != VERSION || bytes[7] != 0 || bytes[20..24] != [0; 4] {
-        return Err(SlotDamage::BadHeader);
-    }
-    let stored = u32::from_le_bytes(bytes[16..20].try_into().expect("4 bytes"));
-    if crc32fast::hash(&bytes[..16]) != stored {
-        return Err(SlotDamage::Checksum);
-    }
-    let x = f64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes"));
+    let slot = SlotBytes::open(bytes, MAGIC, VERSION, LEN, &[(7, 8), (20, 24)])?
+        .expect_len(LEN as u64)?
+        // The CRC covers the fields before it only (the reserved tail is checked as zero).
+        .expect_crc(16, crc32fast::hash(&bytes[..16]))?;
+    let x = slot.f64_at(8);
     let speed = match bytes[5] {
         0 if x.is_finite() && x > 0.0 => Speed::Times(x),
         1 => Speed::Max,

@@ -15,10 +15,12 @@
 //! | 24+n | f | the file's bytes as read |
 
 use super::checkpoint::SlotDamage;
+use super::slot::{crc_around, seal, SlotBytes};
 
 const MAGIC: [u8; 4] = *b"PSSR";
 const VERSION: u8 = 1;
 const HEADER: usize = 24;
+const CRC_AT: usize = 20;
 
 /// Slot of the source file in a [`super::JournalStore`] (0 and 1 hold checkpoints).
 pub const SOURCE_SLOT: usize = 2;
@@ -44,40 +46,19 @@ pub fn encode_source(source: &SourceFile) -> Vec<u8> {
     out.extend_from_slice(&[0; 4]);
     out.extend_from_slice(name);
     out.extend_from_slice(&source.bytes);
-    let crc = crc(&out);
-    out[20..24].copy_from_slice(&crc.to_le_bytes());
+    seal(&mut out, CRC_AT);
     out
-}
-
-fn crc(bytes: &[u8]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    h.update(&bytes[..20]);
-    h.update(&bytes[HEADER..]);
-    h.finalize()
 }
 
 /// Verify and decode source slot bytes.
 pub fn decode_source(bytes: &[u8]) -> Result<SourceFile, SlotDamage> {
-    if bytes.len() < HEADER {
-        return Err(SlotDamage::Torn);
-    }
-    if bytes[0..4] != MAGIC || bytes[4] != VERSION || bytes[5..8] != [0, 0, 0] {
-        return Err(SlotDamage::BadHeader);
-    }
-    let name_len = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) as u64;
-    let file_len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    let slot = SlotBytes::open(bytes, MAGIC, VERSION, HEADER, &[(5, 8)])?;
+    let name_len = slot.u32_at(8) as u64;
     let want = (HEADER as u64)
         .saturating_add(name_len)
-        .saturating_add(file_len);
-    match (bytes.len() as u64).cmp(&want) {
-        std::cmp::Ordering::Less => return Err(SlotDamage::Torn),
-        std::cmp::Ordering::Greater => return Err(SlotDamage::Checksum),
-        std::cmp::Ordering::Equal => {}
-    }
-    let stored = u32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));
-    if crc(bytes) != stored {
-        return Err(SlotDamage::Checksum);
-    }
+        .saturating_add(slot.u64_at(12));
+    slot.expect_len(want)?
+        .expect_crc(CRC_AT, crc_around(bytes, CRC_AT))?;
     let name_end = HEADER + name_len as usize;
     let name = std::str::from_utf8(&bytes[HEADER..name_end])
         .map_err(|_| SlotDamage::Malformed)?
