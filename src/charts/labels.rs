@@ -1,12 +1,14 @@
 //! Text shown on charts: numbers a person can read at a glance, and category labels made
 //! safe and short enough to draw.
 
+use crate::core::text::group_digits;
+
 /// Longest category label drawn before it is cut with an ellipsis.
 pub const MAX_LABEL_CHARS: usize = 28;
 
 /// A count with thousands separators: `10127` becomes "10,127".
 pub fn format_count(n: u64) -> String {
-    group_thousands(&n.to_string())
+    group_digits(&n.to_string())
 }
 
 /// What the values on a chart's value axis are: plain numbers, or instants in epoch
@@ -76,7 +78,7 @@ pub fn format_value(v: f64) -> String {
         return format!("{}{}", trim_zeros(&format!("{:.2}", v / unit)), suffix);
     }
     if abs >= 1000.0 {
-        return signed(group_thousands(&format!("{:.0}", abs)), v);
+        return signed(group_digits(&format!("{:.0}", abs)), v);
     }
     if abs == 0.0 {
         return "0".to_string();
@@ -125,7 +127,7 @@ pub fn format_tick(v: f64, step: f64, max_abs: f64) -> String {
         Some((i, f)) => (i, Some(f)),
         None => (text.as_str(), None),
     };
-    let mut out = group_thousands(int);
+    let mut out = group_digits(int);
     if let Some(f) = frac {
         out.push('.');
         out.push_str(f);
@@ -194,22 +196,6 @@ fn signed(text: String, v: f64) -> String {
     } else {
         text
     }
-}
-
-fn group_thousands(digits: &str) -> String {
-    let (sign, digits) = match digits.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", digits),
-    };
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    out.push_str(sign);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -25,13 +25,37 @@ pub fn clip_to(s: &str, max: usize) -> Cow<'_, str> {
 
 /// A count with thousands separators: `1352` reads `1,352`.
 pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+    group_digits(&n.to_string())
+}
+
+/// A number's text with thousands separators in its integer part; a sign and a fraction
+/// are kept as they are. Every count and figure the product shows is grouped here.
+///
+/// ```
+/// use pipescope::core::text::group_digits;
+/// assert_eq!(group_digits("-1234567.25"), "-1,234,567.25");
+/// assert_eq!(group_digits("999"), "999");
+/// ```
+pub fn group_digits(number: &str) -> String {
+    let (sign, rest) = match number.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", number),
+    };
+    let (int, frac) = match rest.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (rest, None),
+    };
+    let mut out = String::with_capacity(number.len() + int.len() / 3);
+    out.push_str(sign);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
     }
     out
 }

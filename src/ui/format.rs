@@ -1,8 +1,10 @@
 //! Number formatting for tables and captions (presentation only).
 
+use crate::core::text::group_digits;
+
 /// An integer count with thousands separators: 10127 -> "10,127".
 pub fn count(n: usize) -> String {
-    group(&n.to_string())
+    group_digits(&n.to_string())
 }
 
 /// A figure for a table cell: integers exactly, others to a readable precision.
@@ -18,7 +20,7 @@ pub fn value(x: f64) -> String {
     }
     let a = x.abs();
     if x.fract() == 0.0 && a < 1e15 {
-        return signed_group(&format!("{x:.0}"));
+        return group_digits(&format!("{x:.0}"));
     }
     if a >= 1e15 || (a < 1e-4 && a > 0.0) {
         return format!("{x:.3e}");
@@ -37,7 +39,7 @@ pub fn value(x: f64) -> String {
     } else {
         s
     };
-    signed_group(&s)
+    group_digits(&s)
 }
 
 /// A span of seconds in the largest fitting unit: "3.2 d", "4.5 h", "12 min", "8.1 s".
@@ -75,29 +77,4 @@ pub fn megabytes(bytes: u64) -> String {
 pub fn rate(bytes: u64, secs: f64) -> String {
     let per_s = (bytes as f64 / secs.max(1e-6)).min(u64::MAX as f64) as u64;
     format!("{}/s", megabytes(per_s))
-}
-
-fn signed_group(s: &str) -> String {
-    let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
-    let (int, frac) = rest
-        .split_once('.')
-        .map(|(i, f)| (i, Some(f)))
-        .unwrap_or((rest, None));
-    let mut out = format!("{sign}{}", group(int));
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
-}
-
-fn group(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

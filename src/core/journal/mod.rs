@@ -101,6 +101,7 @@ pub use store::FileStore;
 pub use store::{JournalStore, MemStore, StoreError, SLOTS};
 
 use crate::core::event::Event;
+use crate::core::text::group_thousands;
 
 /// Something the journal could not do.
 #[derive(Debug, Clone, PartialEq)]
@@ -289,19 +290,19 @@ impl Recovery {
 
     /// One paragraph for the user: what was recovered, what was dropped and why.
     pub fn summary(&self) -> String {
-        let mut s = format!("recovered {} events", group(self.events));
+        let mut s = format!("recovered {} events", group_thousands(self.events));
         if let Some(c) = self.checkpoint_seq {
             s += &format!(
                 " (checkpoint at record {}, {} records replayed)",
-                group(c),
-                group(self.to_replay)
+                group_thousands(c),
+                group_thousands(self.to_replay)
             );
         }
         if self.dropped_records > 0 || self.dropped_bytes > 0 {
             s += &format!(
                 "; dropped {} records ({} bytes)",
-                group(self.dropped_records),
-                group(self.dropped_bytes)
+                group_thousands(self.dropped_records),
+                group_thousands(self.dropped_bytes)
             );
         }
         for p in &self.problems {
@@ -310,22 +311,22 @@ impl Recovery {
                 ProblemKind::Damaged(d) => format!(
                     "{} at record {} (segment {}, byte {})",
                     damage_words(d),
-                    group(p.at_seq),
+                    group_thousands(p.at_seq),
                     p.segment,
                     p.offset
                 ),
                 ProblemKind::Duplicate { seq } => {
-                    format!("skipped a duplicate of record {}", group(seq))
+                    format!("skipped a duplicate of record {}", group_thousands(seq))
                 }
                 ProblemKind::OutOfOrder { expected, found } => format!(
                     "cut at record {}: found record {} out of order",
-                    group(expected),
-                    group(found)
+                    group_thousands(expected),
+                    group_thousands(found)
                 ),
                 ProblemKind::HistoryGap { from, to } => format!(
                     "records {}–{} are missing but covered by the checkpoint",
-                    group(from),
-                    group(to)
+                    group_thousands(from),
+                    group_thousands(to)
                 ),
             };
         }
@@ -343,19 +344,6 @@ impl Recovery {
         }
         s
     }
-}
-
-/// 48210 → "48,210".
-fn group(n: u64) -> String {
-    let d = n.to_string();
-    let mut out = String::with_capacity(d.len() + d.len() / 3);
-    for (i, c) in d.chars().enumerate() {
-        if i > 0 && (d.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// What one stored segment holds (kept in memory; the records stay in the store).
