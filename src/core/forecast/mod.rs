@@ -5,6 +5,7 @@
 //! Typestate: a [`Model`] is configuration only; [`Model::fit`] turns it into a
 //! [`FittedModel`], the only thing that can [`FittedModel::predict`].
 
+pub(crate) mod acf;
 mod error;
 pub mod period;
 mod probit;

@@ -5,6 +5,8 @@
 //! peak after the first dip below zero. The biased estimator (divided by n, not n − lag)
 //! shrinks long lags, so a multiple of the true period never beats the period itself.
 
+use super::acf::{autocorrelation, detrend, dominant_lag};
+
 /// Grid points at most: the scan is O(grid × lags), so this bounds its cost (about 1 ms).
 /// 1024 steps show a weekly cycle in hourly data six times over.
 const MAX_GRID: usize = 1024;
@@ -49,33 +51,8 @@ pub fn detect_period(times_s: &[f64], values: &[f64]) -> Option<f64> {
         return None;
     }
     let max_lag = m / 2;
-    let acf: Vec<f64> = (0..=max_lag)
-        .map(|lag| {
-            detrended[..m - lag]
-                .iter()
-                .zip(&detrended[lag..])
-                .map(|(a, b)| a * b)
-                .sum::<f64>()
-                / var
-        })
-        .collect();
-    let first_dip = acf.iter().position(|&r| r < 0.0)?;
-    let mut best: Option<(usize, f64)> = None;
-    for lag in first_dip.max(2)..max_lag {
-        let r = acf[lag];
-        if r > acf[lag - 1] && r >= acf[lag + 1] && best.is_none_or(|(_, b)| r > b) {
-            best = Some((lag, r));
-        }
-    }
-    let (best_lag, r) = best?;
-    if r < MIN_PEAK {
-        return None;
-    }
-    // A multiple of the period can edge out the period itself on noisy data; take the
-    // first peak that comes close to the best.
-    let lag = (first_dip.max(2)..best_lag)
-        .find(|&l| acf[l] > acf[l - 1] && acf[l] >= acf[l + 1] && acf[l] >= 0.85 * r)
-        .unwrap_or(best_lag);
+    let acf = autocorrelation(&detrended, max_lag);
+    let (lag, _) = dominant_lag(&acf, MIN_PEAK)?;
     // Refine to a fraction of a grid step: the period whose multiples collect the most
     // autocorrelation (linearly interpolated between lags). Using every multiple that
     // fits makes the estimate sharper the more cycles the data holds, and a period of a
@@ -183,24 +160,6 @@ fn winsorize(mut v: Vec<f64>) -> Vec<f64> {
         }
     }
     v
-}
-
-/// Residuals from the least-squares line through the grid.
-fn detrend(y: &[f64]) -> Vec<f64> {
-    let n = y.len() as f64;
-    let mx = (n - 1.0) / 2.0;
-    let my = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (i, v) in y.iter().enumerate() {
-        let dx = i as f64 - mx;
-        sxy += dx * (v - my);
-        sxx += dx * dx;
-    }
-    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    y.iter()
-        .enumerate()
-        .map(|(i, v)| v - my - slope * (i as f64 - mx))
-        .collect()
 }
 
 /// Sharpens a detected period by least squares: the period, within ±2% of `period_s`,

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::detect::tail::TailWindow;
+use crate::core::forecast::acf::{autocorrelation, detrend, dominant_lag, lagged};
 
 /// A period changes only when the new one differs by more than this share…
 const PERIOD_TOLERANCE: f64 = 0.03;
@@ -176,7 +177,7 @@ fn prepared(v: &[f64]) -> Vec<f64> {
         return Vec::new();
     }
     let c: Vec<f64> = v.iter().map(|x| x.clamp(lo, hi)).collect();
-    detrended(&c)
+    detrend(&c)
 }
 
 /// Autocorrelation of prepared values `y` at `lag` (0 when out of reach).
@@ -186,18 +187,6 @@ fn acf_at(y: &[f64], lag: usize) -> f64 {
         return 0.0;
     }
     lagged(y, lag) / var
-}
-
-/// `Σ y[i]·y[i + lag]`.
-fn lagged(y: &[f64], lag: usize) -> f64 {
-    if lag >= y.len() {
-        return 0.0;
-    }
-    y[..y.len() - lag]
-        .iter()
-        .zip(&y[lag..])
-        .map(|(a, b)| a * b)
-        .sum()
 }
 
 /// The dominant period of prepared values `y` in steps and its autocorrelation, or None.
@@ -216,22 +205,7 @@ fn find_period(y: &[f64]) -> Option<(f64, f64)> {
         .map(|i| y[i * b..(i + 1) * b].iter().sum::<f64>() / b as f64)
         .collect();
     let acf = autocorrelation(&blocks, mb / 2);
-    let first_dip = acf.iter().position(|&r| r < 0.0)?;
-    let max_lag = acf.len() - 1;
-    let peak = |l: usize| acf[l] > acf[l - 1] && acf[l] >= acf[l + 1];
-    let (best_lag, best) = (first_dip.max(2)..max_lag)
-        .filter(|&l| peak(l))
-        .map(|l| (l, acf[l]))
-        .fold(None, |acc: Option<(usize, f64)>, (l, r)| match acc {
-            Some((_, br)) if br >= r => acc,
-            _ => Some((l, r)),
-        })?;
-    if best < MIN_PEAK {
-        return None;
-    }
-    let lag = (first_dip.max(2)..best_lag)
-        .find(|&l| peak(l) && acf[l] >= 0.85 * best)
-        .unwrap_or(best_lag);
+    let (lag, _) = dominant_lag(&acf, MIN_PEAK)?;
     // Climb the full-resolution autocorrelation from the coarse lag, within a block of it.
     let (from, to) = ((lag * b).saturating_sub(b).max(2), (lag * b + b).min(m / 2));
     let var: f64 = y.iter().map(|x| x * x).sum();
@@ -252,32 +226,6 @@ fn find_period(y: &[f64]) -> Option<(f64, f64)> {
         }
     }
     Some((best_l as f64, best_r))
-}
-
-/// Residuals from the least-squares line through `y`.
-fn detrended(y: &[f64]) -> Vec<f64> {
-    let n = y.len() as f64;
-    let mx = (n - 1.0) / 2.0;
-    let my = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (i, v) in y.iter().enumerate() {
-        let dx = i as f64 - mx;
-        sxy += dx * (v - my);
-        sxx += dx * dx;
-    }
-    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    y.iter()
-        .enumerate()
-        .map(|(i, v)| v - my - slope * (i as f64 - mx))
-        .collect()
-}
-
-/// Biased autocorrelation of `y` at lags 0..=max_lag (all zero for a constant).
-fn autocorrelation(y: &[f64], max_lag: usize) -> Vec<f64> {
-    let var: f64 = y.iter().map(|x| x * x).sum();
-    (0..=max_lag)
-        .map(|l| if var > 0.0 { lagged(y, l) / var } else { 0.0 })
-        .collect()
 }
 
 #[cfg(test)]
