@@ -1,74 +1,13 @@
 //! The comparison's summary and its table, one row a column, most moved first.
 
 use super::state::ChecksState;
-use crate::core::compare::{ColumnComparison, ColumnSide, ColumnStatus, TestMethod};
+use crate::core::compare::text::{
+    both, labels as labels_text, method as method_text, p_value, share, verdict as status_text,
+};
+use crate::core::compare::{ColumnComparison, ColumnStatus};
 use crate::ui::download;
 use crate::ui::format;
 use leptos::prelude::*;
-
-/// A p-value as a person reads it: small ones in scientific notation.
-fn p_value(p: f64) -> String {
-    if !p.is_finite() {
-        "–".into()
-    } else if p == 0.0 {
-        "< 1e-300".into()
-    } else if p < 1e-3 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
-    }
-}
-
-fn share(s: f64) -> String {
-    if s == 0.0 {
-        "0%".into()
-    } else if s < 0.001 {
-        "< 0.1%".into()
-    } else {
-        format!("{:.1}%", s * 100.0)
-    }
-}
-
-/// "ref → cur" of one figure, or the one side there is.
-fn both(c: &ColumnComparison, f: impl Fn(&ColumnSide) -> String) -> String {
-    match (&c.reference, &c.current) {
-        (Some(r), Some(k)) => {
-            let (a, b) = (f(r), f(k));
-            if a == b {
-                a
-            } else {
-                format!("{a} → {b}")
-            }
-        }
-        (Some(r), None) => f(r),
-        (None, Some(k)) => f(k),
-        (None, None) => "–".into(),
-    }
-}
-
-fn status_text(c: &ColumnComparison) -> String {
-    match c.status {
-        ColumnStatus::Matched if c.drifted => "drifted".into(),
-        ColumnStatus::Matched => "stable".into(),
-        ColumnStatus::Retyped => format!(
-            "retyped {} → {}",
-            c.reference.as_ref().map_or("?", |s| s.kind.name()),
-            c.current.as_ref().map_or("?", |s| s.kind.name())
-        ),
-        ColumnStatus::Removed => "removed".into(),
-        ColumnStatus::Added => "added".into(),
-        ColumnStatus::Renamed if c.drifted => "renamed, drifted".into(),
-        ColumnStatus::Renamed => "renamed".into(),
-    }
-}
-
-fn method_text(m: TestMethod) -> &'static str {
-    match m {
-        TestMethod::KsExact => "KS (exact)",
-        TestMethod::KsAsymptotic => "KS",
-        TestMethod::ChiSquare => "χ²",
-    }
-}
 
 /// Dataset-level figures: rows, duplicates, drifted columns, schema changes, notes.
 #[component]
@@ -224,27 +163,7 @@ fn Row(c: ColumnComparison) -> impl IntoView {
     let select2 = select.clone();
     let test = c.test.clone();
     let num = test.as_ref().and_then(|t| t.numeric.clone());
-    let labels = match (&c.new_categories, &c.vanished_categories) {
-        (None, None) => String::new(),
-        (n, v) => {
-            let part = |x: &Option<crate::core::compare::CategoryChange>, what: &str| {
-                x.as_ref().filter(|x| x.count > 0).map(|x| {
-                    let ex: Vec<String> = x.examples.iter().take(3).map(|e| e.0.clone()).collect();
-                    format!(
-                        "{} {what} ({}{})",
-                        x.count,
-                        ex.join(", "),
-                        if x.count > ex.len() { ", …" } else { "" }
-                    )
-                })
-            };
-            [part(n, "new"), part(v, "vanished")]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-    };
+    let labels = labels_text(&c);
     let title = c
         .renamed_from
         .as_ref()
