@@ -34,6 +34,19 @@ pub fn Summary() -> impl IntoView {
             }
         })
     };
+    let export_html = move |_| match st.html_report() {
+        Some((name, html)) => match download::text(&name, "text/html", &html) {
+            Ok(()) => st
+                .app
+                .status
+                .set(format!("Exported the comparison as an HTML report, {name}")),
+            Err(e) => st.app.status.set(format!("Export failed: {e}")),
+        },
+        None => st
+            .app
+            .status
+            .set("Open both files to export their comparison".into()),
+    };
     move || {
         st.report.get().map(|r| {
             let s = &r.summary;
@@ -72,6 +85,8 @@ pub fn Summary() -> impl IntoView {
                     <span class="chip">{move || format!("compared in {:.2} s", st.compare_ms.get() / 1000.0)}</span>
                     <button id="compare-export" class="small" on:click=export
                         title="Download the whole comparison as JSON, the same report `pipescope compare --json` writes">"Export JSON"</button>
+                    <button id="compare-export-html" class="small" on:click=export_html
+                        title="One HTML file with the summary, the drift table, the drifted columns' distributions overlaid and the checks' results; it opens offline. The same report `pipescope compare --html` writes">"HTML report"</button>
                 </div>
                 {(!s.notes.is_empty()).then(|| view! {
                     <div class="banner info" id="compare-notes"><div class="msg">
