@@ -63,13 +63,27 @@ fn split(dir: &Path) -> (String, String) {
     )
 }
 
-/// Every attribute or CSS value that could make a request, with what follows it.
+/// Every attribute or CSS value that makes (or could make) a request, with what follows:
+/// a quoted `src`/`href` attribute (escaped data has no bare quote), any of them pointing
+/// at `http` or `//`, and linked resources.
 fn outside_references(html: &str) -> Vec<String> {
     let lower = html.to_ascii_lowercase();
     let mut out = Vec::new();
-    for attr in ["src=", "href=", "url(", "@import", "<link", "<script", "<iframe"] {
+    let mut hit = |i: usize| out.push(html[i..(i + 60).min(html.len())].to_string());
+    for attr in ["src=", "href=", "url("] {
         for (i, _) in lower.match_indices(attr) {
-            out.push(html[i..(i + 60).min(html.len())].to_string());
+            let rest = lower[i + attr.len()..].trim_start_matches([' ', '\'', '"']);
+            let quoted = lower[i + attr.len()..].starts_with(['"', '\'']);
+            if quoted || rest.starts_with("http") || rest.starts_with("//") {
+                hit(i);
+            }
+        }
+    }
+    for tag in [
+        "@import", "<link", "<script", "<iframe", "<img", "<object", "<embed",
+    ] {
+        for (i, _) in lower.match_indices(tag) {
+            hit(i);
         }
     }
     out
@@ -77,7 +91,9 @@ fn outside_references(html: &str) -> Vec<String> {
 
 /// The report without its time, the one part two runs on the same files may differ in.
 fn without_time(html: &str) -> String {
-    let start = html.find("<span id=\"generated\">").expect("a generated-at time");
+    let start = html
+        .find("<span id=\"generated\">")
+        .expect("a generated-at time");
     let end = start + html[start..].find("</span>").unwrap() + "</span>".len();
     format!("{}{}", &html[..start], &html[end..])
 }
@@ -140,11 +156,17 @@ fn bankchurners_split_reads_most_moved_first_with_hostile_text_as_text_and_no_re
 
     // Hostile text is text: in the table, the note, the labels and the SVG's title.
     assert!(!html.contains("<img"), "an img tag made it through");
-    assert!(!html.to_ascii_lowercase().contains("<script"), "a script tag made it through");
+    assert!(
+        !html.to_ascii_lowercase().contains("<script"),
+        "a script tag made it through"
+    );
     assert!(html.contains("data-column=\"&lt;img src=x onerror=alert(1)&gt;\""));
     assert!(html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"));
     let hostile_overlay = "aria-label=\"&lt;img src=x onerror=alert(1)&gt;: labels in the reference and the current file\"><svg";
-    assert!(html.contains(hostile_overlay), "the hostile column drifted and is overlaid");
+    assert!(
+        html.contains(hostile_overlay),
+        "the hostile column drifted and is overlaid"
+    );
     // Nothing points anywhere: no src, href, url() or linked resource at all.
     assert_eq!(outside_references(&html), Vec::<String>::new());
     assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
@@ -175,7 +197,10 @@ fn the_cli_writes_the_library_report_beside_its_table_and_json() {
     ]);
     assert!(run.status.success(), "{}", common::stderr(&run));
     let cli = std::fs::read_to_string(&out).unwrap();
-    assert!(cli.contains("<span id=\"generated\">at 20"), "the report says when");
+    assert!(
+        cli.contains("<span id=\"generated\">at 20"),
+        "the report says when"
+    );
     // One core: the same document but for its time.
     assert_eq!(
         without_time(&cli),
