@@ -240,3 +240,44 @@ fn the_cli_writes_the_library_report_beside_its_table_and_json() {
     assert_eq!(run.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn files_in_different_encodings_and_delimiters_are_each_read_by_their_own_rules_and_the_difference_noted(
+) {
+    let dir = common::scratch("report-compare-encodings");
+    let rows: Vec<String> = (0..300)
+        .map(|i| format!("{i},{},{}", 20 + i % 40, ["a", "b", "c"][i % 3]))
+        .collect();
+    let utf8 = format!("id,age,plan\n{}\n", rows.join("\n"));
+    // The same rows as Excel's "Unicode text": UTF-16 LE with its byte order mark, tabs.
+    let tabbed = utf8.replace(',', "\t");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(tabbed.encode_utf16().flat_map(u16::to_le_bytes));
+    let r = common::write(&dir, "ref.csv", utf8);
+    let c = common::write(&dir, "cur.txt", utf16);
+    let out = dir.join("enc.html");
+    let run = common::run(&["compare", &r, &c, "--html", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", common::stderr(&run));
+    let text = common::stdout(&run);
+    assert!(
+        text.contains("note: the reference is ','-delimited and the current file tab-delimited"),
+        "{text}"
+    );
+    assert!(
+        text.contains("note: the reference is UTF-8 and the current file UTF-16 LE"),
+        "{text}"
+    );
+    assert!(
+        text.contains("drifted: 0 of 3 tested columns"),
+        "the same data read alike: {text}"
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains(
+        "<th scope=\"row\">encoding</th><td>UTF-8</td><td>UTF-16 LE</td><td class=\"bad\">differs</td>"
+    ));
+    assert!(html.contains(
+        "<th scope=\"row\">delimiter</th><td>,</td><td>tab</td><td class=\"bad\">differs</td>"
+    ));
+    assert!(html.contains("<th scope=\"row\">rows</th><td>300</td><td>300</td><td>same</td>"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
