@@ -30,8 +30,9 @@ pub struct NamedFile<'a> {
 
 /// The comparison `report` of `current` with `reference` as one HTML document, with the
 /// `checks` run on the current file when there are any. `generated_ms` (epoch
-/// milliseconds) is written as the report's time; it is the only part that differs between
-/// two reports of the same files.
+/// milliseconds) is written as the report's time; two reports of the same files differ
+/// only in it and, between the page and the command line, in where chart text sits (the
+/// browser measures glyphs, native code estimates them).
 ///
 /// ```
 /// use pipescope::core::compare::{compare, DriftRule, Profiled};

@@ -366,8 +366,9 @@ impl ChecksState {
     }
 
     /// The comparison on screen as a self-contained HTML report (with the checks' results
-    /// when a checks file ran), and its file name `<ref>-vs-<cur>-compare.html`; the same
-    /// document `pipescope compare REF CUR --html` writes, but for its time.
+    /// when a checks file ran), and its file name `<ref>-vs-<cur>-compare.html`; the
+    /// document `pipescope compare REF CUR --html` writes (but for its time and the
+    /// browser's glyph widths in the charts).
     pub fn html_report(&self) -> Option<(String, String)> {
         let report = self.report.get_untracked()?;
         let (r, c) = self.compared.get_value()?;
