@@ -243,3 +243,46 @@ mod natural_tests {
         assert_eq!(natural_cmp("a", "a"), std::cmp::Ordering::Equal);
     }
 }
+
+/// A figure for a table cell: integers exactly, others to a readable precision.
+///
+/// ```
+/// use pipescope::core::text::figure;
+/// assert_eq!(figure(1234567.0), "1,234,567");
+/// assert_eq!(figure(0.012345), "0.01235");
+/// assert_eq!(figure(f64::NAN), "–");
+/// ```
+pub fn figure(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "–".into()
+        } else if x > 0.0 {
+            "∞".into()
+        } else {
+            "-∞".into()
+        };
+    }
+    let a = x.abs();
+    if x.fract() == 0.0 && a < 1e15 {
+        return group_digits(&format!("{x:.0}"));
+    }
+    if a >= 1e15 || (a < 1e-4 && a > 0.0) {
+        return format!("{x:.3e}");
+    }
+    let decimals = if a >= 1000.0 {
+        2
+    } else if a >= 1.0 {
+        3
+    } else {
+        // Four significant digits below one.
+        (4 - (a.log10().floor() as i32) - 1).clamp(1, 8) as usize
+    };
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    group_digits(&s)
+}
+

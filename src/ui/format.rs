@@ -8,39 +8,7 @@ pub fn count(n: usize) -> String {
 }
 
 /// A figure for a table cell: integers exactly, others to a readable precision.
-pub fn value(x: f64) -> String {
-    if !x.is_finite() {
-        return if x.is_nan() {
-            "–".into()
-        } else if x > 0.0 {
-            "∞".into()
-        } else {
-            "-∞".into()
-        };
-    }
-    let a = x.abs();
-    if x.fract() == 0.0 && a < 1e15 {
-        return group_digits(&format!("{x:.0}"));
-    }
-    if a >= 1e15 || (a < 1e-4 && a > 0.0) {
-        return format!("{x:.3e}");
-    }
-    let decimals = if a >= 1000.0 {
-        2
-    } else if a >= 1.0 {
-        3
-    } else {
-        // Four significant digits below one.
-        (4 - (a.log10().floor() as i32) - 1).clamp(1, 8) as usize
-    };
-    let s = format!("{x:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    };
-    group_digits(&s)
-}
+pub use crate::core::text::figure as value;
 
 /// A span of seconds in the largest fitting unit: "3.2 d", "4.5 h", "12 min", "8.1 s".
 pub fn duration(secs: f64) -> String {

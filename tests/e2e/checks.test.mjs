@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { appSession, captureDownload, readCanvasPixels, screenshot, tempDir, waitForStatus } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { REPO, appSession, captureDownload, readCanvasPixels, screenshot, tempDir, waitForStatus } from './harness.mjs';
 
 const { test } = appSession({ hash: '#/checks' });
 
@@ -255,4 +256,130 @@ test('changed column warnings show in the drift table with their figures on hove
   assert.equal(await badge('score').textContent(), 'missing share 2.0% → 40.0%');
   assert.match(await badge('score').getAttribute('title'), /40 of 100 cells are missing or invalid/);
   await screenshot(page, 'checks-warning-changes');
+});
+
+/** The native command line the native tests built (`make test` runs them first), if any. */
+function cliBinary() {
+  const candidates = [process.env.PIPESCOPE_BIN, ...['citest', 'release', 'debug'].map((p) => path.join(REPO, 'target', p, 'pipescope'))];
+  return candidates.find((p) => p && fs.existsSync(p));
+}
+
+/**
+ * The report without its generated-at time and each chart's drawing: the page lays chart
+ * text out by the browser's glyph widths and the command line by plotters' estimate, so a
+ * legend may sit a few pixels apart or a long title be clipped a few letters sooner. The
+ * figures themselves (one a drifted column, named in its label) and all else are equal.
+ */
+const comparable = (html) => html
+  .replace(/<span id="generated">[^<]*<\/span>/, '')
+  .replace(/<svg[\s\S]*?<\/svg>/g, '<svg></svg>');
+
+/**
+ * Opens a report in a fresh offline context, where every request is recorded and aborted; returns the page's figures and the requests attempted.
+ */
+async function openOffline(browser, html) {
+  const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
+  const requests = [];
+  await context.route('**/*', (route) => {
+    requests.push(route.request().url());
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('request', (r) => requests.push(r.url()));
+  await page.setContent(html, { waitUntil: 'load' });
+  await page.waitForTimeout(300); // a late image or font would ask by now
+  const seen = await page.evaluate(() => ({
+    title: document.title,
+    rows: [...document.querySelectorAll('#drift-table tbody tr')].map((tr) => tr.dataset.column),
+    svgs: [...document.querySelectorAll('figure svg')]
+      .map((s) => { const b = s.getBoundingClientRect(); return { w: b.width, h: b.height, rects: s.querySelectorAll('rect').length }; }),
+    checks: [...document.querySelectorAll('#checks-table tbody tr')].map((tr) => [tr.dataset.check, tr.dataset.status]),
+  }));
+  await page.locator('#overlays').scrollIntoViewIfNeeded();
+  await screenshot(page, 'checks-html-report-offline');
+  await context.close();
+  return { seen, requests };
+}
+
+test('the HTML report downloads, opens offline with its drift table and overlays, and is the CLI\'s report', async ({ page, context }) => {
+  const { ref, cur } = await split();
+  await openBoth(page, ref, cur);
+  await waitForStatus(page, /Compared attrited\.csv with existing\.csv/);
+  const onScreen = (await driftRows(page)).map((r) => r.column);
+
+  const dl = await captureDownload(page, () => page.click('#compare-export-html'));
+  assert.equal(dl.name, 'existing-vs-attrited-compare.html');
+  const html = dl.text();
+  const file = path.join(await tempDir(), dl.name);
+  await fsp.writeFile(file, html);
+  const { seen, requests } = await openOffline(context.browser(), html);
+  assert.deepEqual(requests, [], 'the report asked for nothing');
+  assert.equal(seen.title, 'Comparison of attrited.csv with existing.csv');
+  // The same columns in the same order as the page's table, most moved first.
+  assert.deepEqual(seen.rows, onScreen);
+  assert.ok(seen.rows.indexOf('Total_Trans_Ct') < seen.rows.indexOf('Customer_Age'));
+  assert.ok(seen.svgs.length >= 1, 'at least one overlay');
+  assert.ok(seen.svgs.every((s) => s.w > 300 && s.h > 150 && s.rects >= 3), JSON.stringify(seen.svgs));
+  assert.ok(seen.svgs.some((s) => s.rects > 20), 'a histogram overlay has its bars');
+  assert.deepEqual(seen.checks, [], 'no checks file, no checks table');
+
+  // One core: the command line writes the same document on the same files.
+  const bin = cliBinary();
+  if (bin) {
+    const out = path.join(path.dirname(file), 'cli.html');
+    execFileSync(bin, ['compare', ref, cur, '--html', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const cli = fs.readFileSync(out, 'utf8');
+    assert.equal(cli.match(/<svg/g).length, html.match(/<svg/g).length, 'as many charts');
+    const [a, b] = [comparable(html), comparable(cli)];
+    if (a !== b) {
+      let i = 0;
+      while (a[i] === b[i]) i++;
+      assert.fail(`page and CLI reports differ at ${i}: page ${JSON.stringify(a.slice(i - 200, i + 120))}, cli ${JSON.stringify(b.slice(i - 200, i + 120))}`);
+    }
+  } else {
+    throw new Error('no pipescope binary in target/{citest,release,debug}: run the native tests (make test-native) first');
+  }
+
+  // With a checks file, its results are in the report too.
+  const checksFile = path.join(path.dirname(file), 'mean.checks.yaml');
+  await fsp.writeFile(checksFile, 'version: 1\nchecks:\n  - name: transactions as usual\n    mean: {column: Total_Trans_Ct, min: 55, max: 80}\n');
+  await page.setInputFiles('#checks-input', checksFile);
+  await page.waitForSelector('#checks-table tbody tr');
+  const withChecks = await captureDownload(page, () => page.click('#compare-export-html'));
+  const again = await openOffline(context.browser(), withChecks.text());
+  assert.deepEqual(again.requests, []);
+  assert.deepEqual(again.seen.checks, [['transactions as usual', 'fail']]);
+});
+
+test('a reference swapped away while it is being kept is not the one kept', async ({ page }) => {
+  const { ref, cur } = await split();
+  await openBoth(page, ref, cur);
+  await page.waitForSelector('#reference-kept[data-kept="yes"]');
+  // A reference large enough that copying it into the browser's storage takes a while.
+  const big = path.join(path.dirname(ref), 'big.csv');
+  const lines = fs.readFileSync(ref, 'utf8').split('\n').filter((l) => l.length);
+  const body = lines.slice(1).join('\n') + '\n';
+  await fsp.writeFile(big, lines[0] + '\n' + body.repeat(12));
+  await page.setInputFiles('#reference-input', big);
+  await page.waitForFunction(() => document.querySelector('#slot-reference .slot-name')?.textContent === 'big.csv', null, { timeout: 60_000 });
+  await page.click('#compare-swap'); // while big.csv is still being kept
+  await page.waitForFunction(() => document.querySelector('#slot-reference .slot-name')?.textContent === 'attrited.csv');
+  await page.waitForSelector('#reference-kept[data-kept="no"]', { timeout: 30_000 });
+  assert.match(await page.textContent('#reference-kept'), /swapped/);
+  await page.waitForTimeout(1500); // a stray late copy would have landed by now
+  const kept = await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('pipescope-distribution');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const get = db.transaction('kept').objectStore('kept').get('compare-reference');
+      get.onsuccess = () => { db.close(); resolve(get.result ? get.result.name : null); };
+      get.onerror = () => reject(get.error);
+    };
+  }));
+  assert.equal(kept, null, 'the swapped-away reference must not come back next visit');
+  await page.reload();
+  await page.waitForSelector('#reference-input', { state: 'attached' });
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('#slot-reference .slot-name').count(), 0);
 });

@@ -36,6 +36,7 @@ pub mod ks;
 pub mod overlay;
 pub mod report;
 pub mod schema;
+pub mod text;
 pub mod warnings;
 
 use std::fmt;

@@ -1,74 +1,13 @@
 //! The comparison's summary and its table, one row a column, most moved first.
 
 use super::state::ChecksState;
-use crate::core::compare::{ColumnComparison, ColumnSide, ColumnStatus, TestMethod};
+use crate::core::compare::text::{
+    both, labels as labels_text, method as method_text, p_value, share, verdict as status_text,
+};
+use crate::core::compare::{ColumnComparison, ColumnStatus};
 use crate::ui::download;
 use crate::ui::format;
 use leptos::prelude::*;
-
-/// A p-value as a person reads it: small ones in scientific notation.
-fn p_value(p: f64) -> String {
-    if !p.is_finite() {
-        "–".into()
-    } else if p == 0.0 {
-        "< 1e-300".into()
-    } else if p < 1e-3 {
-        format!("{p:.1e}")
-    } else {
-        format!("{p:.3}")
-    }
-}
-
-fn share(s: f64) -> String {
-    if s == 0.0 {
-        "0%".into()
-    } else if s < 0.001 {
-        "< 0.1%".into()
-    } else {
-        format!("{:.1}%", s * 100.0)
-    }
-}
-
-/// "ref → cur" of one figure, or the one side there is.
-fn both(c: &ColumnComparison, f: impl Fn(&ColumnSide) -> String) -> String {
-    match (&c.reference, &c.current) {
-        (Some(r), Some(k)) => {
-            let (a, b) = (f(r), f(k));
-            if a == b {
-                a
-            } else {
-                format!("{a} → {b}")
-            }
-        }
-        (Some(r), None) => f(r),
-        (None, Some(k)) => f(k),
-        (None, None) => "–".into(),
-    }
-}
-
-fn status_text(c: &ColumnComparison) -> String {
-    match c.status {
-        ColumnStatus::Matched if c.drifted => "drifted".into(),
-        ColumnStatus::Matched => "stable".into(),
-        ColumnStatus::Retyped => format!(
-            "retyped {} → {}",
-            c.reference.as_ref().map_or("?", |s| s.kind.name()),
-            c.current.as_ref().map_or("?", |s| s.kind.name())
-        ),
-        ColumnStatus::Removed => "removed".into(),
-        ColumnStatus::Added => "added".into(),
-        ColumnStatus::Renamed if c.drifted => "renamed, drifted".into(),
-        ColumnStatus::Renamed => "renamed".into(),
-    }
-}
-
-fn method_text(m: TestMethod) -> &'static str {
-    match m {
-        TestMethod::KsExact => "KS (exact)",
-        TestMethod::KsAsymptotic => "KS",
-        TestMethod::ChiSquare => "χ²",
-    }
-}
 
 /// Dataset-level figures: rows, duplicates, drifted columns, schema changes, notes.
 #[component]
@@ -94,6 +33,19 @@ pub fn Summary() -> impl IntoView {
                 Err(e) => st.app.status.set(format!("Export failed: {e}")),
             }
         })
+    };
+    let export_html = move |_| match st.html_report() {
+        Some((name, html)) => match download::text(&name, "text/html", &html) {
+            Ok(()) => st
+                .app
+                .status
+                .set(format!("Exported the comparison as an HTML report, {name}")),
+            Err(e) => st.app.status.set(format!("Export failed: {e}")),
+        },
+        None => st
+            .app
+            .status
+            .set("Open both files to export their comparison".into()),
     };
     move || {
         st.report.get().map(|r| {
@@ -133,6 +85,8 @@ pub fn Summary() -> impl IntoView {
                     <span class="chip">{move || format!("compared in {:.2} s", st.compare_ms.get() / 1000.0)}</span>
                     <button id="compare-export" class="small" on:click=export
                         title="Download the whole comparison as JSON, the same report `pipescope compare --json` writes">"Export JSON"</button>
+                    <button id="compare-export-html" class="small" on:click=export_html
+                        title="One HTML file with the summary, the drift table, the drifted columns' distributions overlaid and the checks' results; it opens offline. The same report `pipescope compare --html` writes">"HTML report"</button>
                 </div>
                 {(!s.notes.is_empty()).then(|| view! {
                     <div class="banner info" id="compare-notes"><div class="msg">
@@ -224,27 +178,7 @@ fn Row(c: ColumnComparison) -> impl IntoView {
     let select2 = select.clone();
     let test = c.test.clone();
     let num = test.as_ref().and_then(|t| t.numeric.clone());
-    let labels = match (&c.new_categories, &c.vanished_categories) {
-        (None, None) => String::new(),
-        (n, v) => {
-            let part = |x: &Option<crate::core::compare::CategoryChange>, what: &str| {
-                x.as_ref().filter(|x| x.count > 0).map(|x| {
-                    let ex: Vec<String> = x.examples.iter().take(3).map(|e| e.0.clone()).collect();
-                    format!(
-                        "{} {what} ({}{})",
-                        x.count,
-                        ex.join(", "),
-                        if x.count > ex.len() { ", …" } else { "" }
-                    )
-                })
-            };
-            [part(n, "new"), part(v, "vanished")]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-    };
+    let labels = labels_text(&c);
     let title = c
         .renamed_from
         .as_ref()

@@ -6,6 +6,8 @@ use crate::core::compare::{CompareReport, Comparison, DriftRule, Profiled};
 use crate::core::incident::CheckOutcome;
 use crate::core::ingest::{IngestOptions, Table};
 use crate::core::profile::OrderedProfile;
+use crate::report::compare::NamedFile;
+use crate::ui::download;
 use crate::ui::format;
 use crate::ui::keep::Kept;
 use crate::ui::loader::{load_keeping, yield_task, LoadError, LoadProgress, Source};
@@ -66,6 +68,14 @@ impl Loaded {
     }
 }
 
+/// What the reference's kept copy should become.
+enum SlotWrite {
+    /// The file just opened as the reference.
+    Keep(Source, IngestOptions),
+    /// Nothing (the files were swapped, or the user asked), and why.
+    Forget(Kept),
+}
+
 /// Signals of the Checks workspace, shared by its components through context.
 #[derive(Clone, Copy)]
 pub struct ChecksState {
@@ -95,6 +105,12 @@ pub struct ChecksState {
     /// Columns compared and in all, while a comparison runs.
     pub comparing: RwSignal<Option<(usize, usize)>>,
     generation: StoredValue<u64, LocalStorage>,
+    /// The two files the report on screen compares (a swap changes the files before the
+    /// new report is there).
+    compared: StoredValue<Option<(Arc<Loaded>, Arc<Loaded>)>, LocalStorage>,
+    /// The latest write the reference's kept copy waits for, and whether one is running.
+    slot_next: StoredValue<Option<SlotWrite>, LocalStorage>,
+    slot_busy: StoredValue<bool, LocalStorage>,
     cancel_flag: StoredValue<Rc<Cell<bool>>, LocalStorage>,
 }
 
@@ -121,6 +137,9 @@ impl ChecksState {
             check_report: RwSignal::new(None),
             comparing: RwSignal::new(None),
             generation: StoredValue::new_local(0),
+            compared: StoredValue::new_local(None),
+            slot_next: StoredValue::new_local(None),
+            slot_busy: StoredValue::new_local(false),
             cancel_flag: StoredValue::new_local(Rc::new(Cell::new(false))),
         }
     }
@@ -196,11 +215,7 @@ impl ChecksState {
                             st.reference.set(Some(loaded));
                             // Kept beside the comparison, not before it: copying the file
                             // into the browser's storage need not hold up the current file.
-                            spawn_local(async move {
-                                let kept =
-                                    crate::ui::keep::keep(REFERENCE_SLOT, &source, &options).await;
-                                st.kept.set(Some(kept));
-                            });
+                            st.write_slot(SlotWrite::Keep(source, options));
                         }
                         Which::Current => st.current.set(Some(loaded)),
                     }
@@ -293,6 +308,7 @@ impl ChecksState {
                     .find(|c| c.test.is_some())
                     .map(|c| c.name.clone());
                 self.selected.set(keep.or(first));
+                self.compared.set_value(Some((r, c)));
                 self.report.set(Some(Arc::new(report)));
             }
             Err(e) => {
@@ -309,15 +325,75 @@ impl ChecksState {
         self.current.set(r);
         // The kept copy is the old reference's file: forget it rather than bring back the
         // wrong one next time.
+        self.write_slot(SlotWrite::Forget(Kept::No(
+            "the files were swapped; open the reference again to keep it".into(),
+        )));
         let st = *self;
         spawn_local(async move {
-            crate::ui::keep::forget(REFERENCE_SLOT).await;
-            st.kept.set(Some(Kept::No(
-                "the files were swapped; open the reference again to keep it".into(),
-            )));
             st.run_checks();
             st.run_compare().await
         });
+    }
+
+    /// Makes the reference's kept copy what `write` says, after any write under way: one
+    /// write at a time and only the latest asked for, so the slow copy of a reference
+    /// replaced or swapped away meanwhile never lands after (and over) the newer choice,
+    /// and the chip shows the outcome of the last one.
+    fn write_slot(&self, write: SlotWrite) {
+        self.slot_next.set_value(Some(write));
+        self.kept.set(None);
+        if self.slot_busy.get_value() {
+            return; // the running writer takes it next
+        }
+        self.slot_busy.set_value(true);
+        let st = *self;
+        spawn_local(async move {
+            let mut last = None;
+            while let Some(write) = st.slot_next.try_update_value(Option::take).flatten() {
+                last = Some(match write {
+                    SlotWrite::Keep(source, options) => {
+                        crate::ui::keep::keep(REFERENCE_SLOT, &source, &options).await
+                    }
+                    SlotWrite::Forget(why) => {
+                        crate::ui::keep::forget(REFERENCE_SLOT).await;
+                        why
+                    }
+                });
+            }
+            st.slot_busy.set_value(false);
+            st.kept.set(last);
+        });
+    }
+
+    /// The comparison on screen as a self-contained HTML report (with the checks' results
+    /// when a checks file ran), and its file name `<ref>-vs-<cur>-compare.html`; the
+    /// document `pipescope compare REF CUR --html` writes (but for its time and the
+    /// browser's glyph widths in the charts).
+    pub fn html_report(&self) -> Option<(String, String)> {
+        let report = self.report.get_untracked()?;
+        let (r, c) = self.compared.get_value()?;
+        let checks = self.check_report.get_untracked();
+        let html = crate::report::compare_html(
+            NamedFile {
+                name: &r.name,
+                data: r.profiled(),
+            },
+            NamedFile {
+                name: &c.name,
+                data: c.profiled(),
+            },
+            &report,
+            checks.as_deref(),
+            Some(js_sys::Date::now() as i64),
+        );
+        let stem = |n: &str| {
+            let n = n.rsplit_once('.').map_or(n, |(s, _)| s);
+            download::safe_name(n)
+        };
+        Some((
+            format!("{}-vs-{}-compare.html", stem(&r.name), stem(&c.name)),
+            html,
+        ))
     }
 
     /// Brings back the reference kept in an earlier session, if nothing is loaded yet.
@@ -337,12 +413,9 @@ impl ChecksState {
 
     /// Removes the kept copy of the reference from the browser.
     pub fn forget_reference(&self) {
-        let st = *self;
-        spawn_local(async move {
-            crate::ui::keep::forget(REFERENCE_SLOT).await;
-            st.kept
-                .set(Some(Kept::No("forgotten at your request".into())));
-        });
+        self.write_slot(SlotWrite::Forget(Kept::No(
+            "forgotten at your request".into(),
+        )));
     }
 }
 

@@ -1,11 +1,9 @@
-//! Self-contained HTML reports: one file with inline CSS and the plots as inline SVG, that
-//! opens offline and makes no request (a Content-Security-Policy forbids any, and no
-//! script is included). Every piece of text from the data (file name, column names, cell
-//! values in labels) is escaped: a hostile cell is data, never markup.
+//! The profile of one file as a self-contained HTML report.
 
-use crate::charts::{
-    draw_bars, draw_correlation, draw_histogram, draw_missing, to_svg, ChartStyle, Units,
+use super::{
+    chip, delimiter_text, escape, figure, number, page_end, page_start, MAX_PLOTTED_COLUMNS,
 };
+use crate::charts::{draw_bars, draw_correlation, draw_histogram, draw_missing, ChartStyle, Units};
 use crate::core::compare::duplicates::duplicates;
 use crate::core::distribution::{category_counts, density, histogram, numeric_values, BinRule};
 use crate::core::ingest::table::{ColumnType, Table};
@@ -13,78 +11,9 @@ use crate::core::profile::correlation::{correlations, Method, MAX_ROWS};
 use crate::core::profile::missing::{missing_matrix, MAX_BANDS};
 use crate::core::profile::warnings::column_warnings;
 use crate::core::profile::Profile;
-use crate::core::time;
 
-/// Columns that get a plot in the report; the rest are in the table only (and the report
-/// says so), so a file of thousands of columns still gives a file a browser opens.
-pub const MAX_PLOTTED_COLUMNS: usize = 60;
 /// Bars in a category plot.
 const TOP_BARS: usize = 20;
-
-/// Text escaped for HTML element content and double-quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const CSS: &str = "
-body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;background:#fff;margin:24px;max-width:1200px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dee4;padding-bottom:4px}
-h3{font-size:14px;margin:18px 0 6px}.muted{color:#59636e}
-.chips span{display:inline-block;border:1px solid #d8dee4;border-radius:12px;padding:1px 10px;margin:2px 4px 2px 0}
-table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
-th,td{border-bottom:1px solid #d8dee4;padding:3px 8px;text-align:right;vertical-align:top}
-th:first-child,td:first-child{text-align:left}thead th{background:#f6f8fa;position:sticky;top:0}
-.badge{display:inline-block;border:1px solid #9a6700;border-radius:9px;padding:0 6px;font-size:11px;margin-left:4px;color:#1f2328}
-.wrap{overflow-x:auto}figure{margin:10px 0}svg{max-width:100%;height:auto}
-.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:10px}
-@media print{thead th{position:static}}
-";
-
-fn chip(label: &str, value: String) -> String {
-    format!("<span>{} <b>{}</b></span>", escape(label), escape(&value))
-}
-
-fn number(v: Option<f64>, kind: ColumnType) -> String {
-    match v {
-        None => "–".into(),
-        Some(x) if kind == ColumnType::Datetime => time::format_epoch_seconds(x),
-        Some(x) => crate::charts::labels::format_value(x),
-    }
-}
-
-/// An SVG drawn by `draw`, inline (plotters escapes its text), or a note when it fails.
-fn figure(
-    caption: &str,
-    width: u32,
-    height: u32,
-    draw: impl FnOnce(
-        &plotters::prelude::DrawingArea<plotters::prelude::SVGBackend, plotters::coord::Shift>,
-    ) -> Result<(), crate::charts::ChartError>,
-) -> String {
-    match to_svg(width, height, draw) {
-        Ok(svg) => format!(
-            "<figure role=\"img\" aria-label=\"{}\">{}</figure>",
-            escape(caption),
-            svg.trim_start_matches("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
-        ),
-        Err(e) => format!(
-            "<p class=\"muted\">{}: {}</p>",
-            escape(caption),
-            escape(&e.to_string())
-        ),
-    }
-}
 
 /// The profile of `table` as one HTML document: summary, duplicate rows, the profile table
 /// with warnings, a plot per column, correlations and the missing-value matrix.
@@ -98,24 +27,8 @@ fn figure(
 /// ```
 pub fn profile_html(name: &str, table: &Table, profile: &Profile) -> String {
     let style = ChartStyle::light();
-    let mut h = String::with_capacity(256 * 1024);
-    h.push_str("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
-    // No script, no fetch, no outside image: the report is inert and self-contained.
-    h.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">");
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-    h.push_str(&format!(
-        "<title>Profile of {}</title><style>{CSS}</style></head><body>",
-        escape(name)
-    ));
-    h.push_str(&format!(
-        "<h1>Profile of {}</h1><p class=\"muted\">Written by pipescope {}. One file: it opens offline and makes no request.</p>",
-        escape(name),
-        env!("CARGO_PKG_VERSION")
-    ));
-    let delimiter = match profile.delimiter.as_str() {
-        "\t" => "tab".to_string(),
-        d => d.to_string(),
-    };
+    let mut h = page_start(&format!("Profile of {name}"), None);
+    let delimiter = delimiter_text(&profile.delimiter);
     h.push_str("<p class=\"chips\">");
     h.push_str(&chip(
         "rows",
@@ -317,6 +230,5 @@ pub fn profile_html(name: &str, table: &Table, profile: &Profile) -> String {
             draw_missing(a, &mm, &style)
         }));
     }
-    h.push_str("</body></html>\n");
-    h
+    page_end(h)
 }
