@@ -4,6 +4,7 @@
 //! these are what a reader without the pixels gets instead.
 
 use super::labels::{format_count, format_value, Units};
+use crate::core::compare::overlay::Overlay;
 use crate::core::detect::Point;
 use crate::core::distribution::{BoxStats, CategoryCounts, GroupedBoxes, Histogram, ScatterSample};
 
@@ -20,7 +21,11 @@ pub struct DataTable {
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{} {}", format_count(n as u64), if n == 1 { one } else { many })
+    format!(
+        "{} {}",
+        format_count(n as u64),
+        if n == 1 { one } else { many }
+    )
 }
 
 /// A bin edge as the reader sees it: real values on a log axis.
@@ -308,6 +313,106 @@ pub fn band_table(
     }
 }
 
+/// The rows of an overlay: (bin or label, reference share, current share).
+fn overlay_rows(o: &Overlay) -> Vec<(String, f64, f64)> {
+    match o {
+        Overlay::Numbers {
+            date,
+            edges,
+            reference,
+            current,
+            ..
+        } => {
+            let units = if *date { Units::Date } else { Units::Number };
+            let last = reference.len().saturating_sub(1);
+            (0..reference.len().min(current.len()))
+                .filter(|&i| i + 1 < edges.len())
+                .map(|i| {
+                    let close = if i == last { "]" } else { ")" };
+                    (
+                        format!(
+                            "[{}, {}{close}",
+                            units.text(edges[i]),
+                            units.text(edges[i + 1])
+                        ),
+                        reference[i],
+                        current[i],
+                    )
+                })
+                .collect()
+        }
+        Overlay::Labels {
+            labels,
+            reference,
+            current,
+            other,
+            ..
+        } => labels
+            .iter()
+            .zip(reference.iter().zip(current))
+            .map(|(l, (r, c))| (l.clone(), *r, *c))
+            .chain(other.map(|(r, c)| ("other".to_string(), r, c)))
+            .collect(),
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+/// The accessible name of a reference-versus-current overlay: values per side, and the
+/// bin or label where the two shares differ most.
+pub fn overlay_name(column: &str, o: &Overlay) -> String {
+    let (counts, what) = match o {
+        Overlay::Numbers { counts, edges, .. } => {
+            (counts, plural(edges.len().saturating_sub(1), "bin", "bins"))
+        }
+        Overlay::Labels {
+            counts,
+            labels,
+            other,
+            ..
+        } => (
+            counts,
+            plural(
+                labels.len() + usize::from(other.is_some()),
+                "label",
+                "labels",
+            ),
+        ),
+    };
+    let gap = overlay_rows(o)
+        .into_iter()
+        .max_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()))
+        .map(|(at, r, c)| {
+            format!(
+                "; largest difference at {at}: reference {}, current {}",
+                percent(r),
+                percent(c)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "Overlay of {column}, reference {} and current {} values over {what}{gap}",
+        format_count(counts.0 as u64),
+        format_count(counts.1 as u64)
+    )
+}
+
+/// An overlay's shares per bin or label, both sides.
+pub fn overlay_table(column: &str, o: &Overlay) -> DataTable {
+    DataTable {
+        caption: format!("{column}: share of each file's valid values"),
+        head: ["Bin or label", "Reference", "Current"]
+            .map(String::from)
+            .to_vec(),
+        rows: overlay_rows(o)
+            .into_iter()
+            .map(|(at, r, c)| vec![at, percent(r), percent(c)])
+            .collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,7 +477,10 @@ mod tests {
         let t = band_table("cpu_load", &pts, (0, 3000), 2, |ms| format!("{ms}"));
         assert_eq!(t.rows.len(), 2);
         assert_eq!(t.rows[1], vec!["3000", "0.7", "0.5", "0.41", "0.59", "yes"]);
-        assert_eq!(band_name("m", &pts, (10_000, 20_000)), "m: no points in view");
+        assert_eq!(
+            band_name("m", &pts, (10_000, 20_000)),
+            "m: no points in view"
+        );
     }
 
     #[test]
