@@ -13,6 +13,7 @@ mod band;
 mod bars;
 mod boxplot;
 mod correlation;
+pub mod describe;
 mod frame;
 mod grouped;
 mod heatmap;

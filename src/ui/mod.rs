@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_journal;
 mod canvas;
 mod choice;
+mod data_table;
 mod dispatch;
 mod download;
 mod embed;

@@ -85,7 +85,11 @@ test('BankChurners, existing vs attrited: Total_Trans_Ct moved most, Customer_Ag
   const meanX = (cols) => { let s = 0, n = 0; cols.forEach((c, x) => { s += c * x; n += c; }); return s / n; };
   assert.ok(meanX(px.columns.current) < meanX(px.columns.reference) - 20,
     `current mean x ${meanX(px.columns.current)} vs reference ${meanX(px.columns.reference)}`);
-  assert.match(await page.getAttribute('#overlay-canvas', 'aria-label'), /Total_Trans_Ct: share of each file's valid values/);
+  // The canvas's name carries the figures; the caption (not repeated in it) how to read it.
+  assert.match(await page.getAttribute('#overlay-canvas', 'aria-label'),
+    /^Overlay of Total_Trans_Ct, reference [\d,]+ and current [\d,]+ values over \d+ bins; largest difference at /);
+  assert.match(await page.textContent('#fig-overlay figcaption'), /Total_Trans_Ct: share of each file's valid values/);
+  assert.ok(await page.locator('#overlay-data table tbody tr').count() > 5, 'the overlay has a data table');
 
   // A labels column: side-by-side bars.
   await page.keyboard.press('Tab'); // the table stays keyboard-reachable

@@ -2,8 +2,10 @@
 
 use super::state::ChecksState;
 use crate::charts;
+use crate::charts::describe::{overlay_name, overlay_table};
 use crate::core::compare::overlay::{overlay_in, Overlay as Spec};
 use crate::ui::canvas;
+use crate::ui::data_table::ChartData;
 use crate::ui::download;
 use crate::ui::theme::chart_style;
 use leptos::html;
@@ -62,6 +64,16 @@ pub fn Overlay() -> impl IntoView {
             None => format!("{name} is in one file only, or its two sides are of different kinds: nothing to overlay"),
         })
     };
+    // The canvas's name carries the figures (values per side, the widest gap); the caption
+    // says how to read the drawing, so the two are never the same words read twice.
+    let name = move || {
+        let column = st.selected.get().unwrap_or_default();
+        spec.with(|s| s.as_ref().map(|(_, o)| overlay_name(&column, o)))
+    };
+    let data = Signal::derive(move || {
+        let column = st.selected.get().unwrap_or_default();
+        spec.with(|s| s.as_ref().map(|(_, o)| overlay_table(&column, o)))
+    });
     let file_base = move || {
         download::safe_name(&format!(
             "{}-overlay",
@@ -100,8 +112,11 @@ pub fn Overlay() -> impl IntoView {
                 <button class="small export-png" on:click=export_png aria-label="Export the overlay as PNG">"PNG"</button>
                 <button class="small export-svg" on:click=export_svg aria-label="Export the overlay as SVG">"SVG"</button>
             </div>
-            <canvas id="overlay-canvas" node_ref=canvas_ref width=WIDTH height=HEIGHT role="img" aria-label=caption></canvas>
-            <figcaption>{move || error.get().map(|e| format!("Could not draw: {e}")).unwrap_or_else(caption)}</figcaption>
+            <canvas id="overlay-canvas" node_ref=canvas_ref width=WIDTH height=HEIGHT role="img"
+                aria-label=move || name()
+                aria-labelledby=move || name().is_none().then_some("overlay-caption")></canvas>
+            <ChartData id="overlay-data".to_string() data=data />
+            <figcaption id="overlay-caption">{move || error.get().map(|e| format!("Could not draw: {e}")).unwrap_or_else(caption)}</figcaption>
         </figure>
     }
 }

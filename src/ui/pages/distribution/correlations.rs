@@ -204,7 +204,8 @@ pub fn Correlations() -> impl IntoView {
             <p id="corr-readout" class="corr-readout" aria-live="polite">
                 {move || error.get().map(|e| format!("Could not draw: {e}")).or_else(readout).unwrap_or_else(|| "Point at a cell, or focus the chart and use the arrow keys, to read its value.".into())}
             </p>
-            <p class="hint" id="corr-summary">{summary}</p>
+            // The canvas's name already says this: hidden from screen readers, read once.
+            <p class="hint" id="corr-summary" aria-hidden="true">{summary}</p>
             <details class="corr-table-wrap">
                 <summary>"The matrix as a table"</summary>
                 <CorrTable matrix=matrix />

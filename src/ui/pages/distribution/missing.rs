@@ -102,8 +102,10 @@ pub fn MissingValues() -> impl IntoView {
             </summary>
             <div class="corr-wrap">
                 <canvas node_ref=canvas_ref id="missing-canvas" width=900 height=420 role="img"
-                    aria-label=move || summary().unwrap_or_else(|| "Missing-value matrix".into())
-                    aria-describedby="missing-summary"></canvas>
+                    // A short name: the summary and the per-column lines follow it as text.
+                    aria-label=move || matrix.with(|m| m.as_ref().map(|m| format!(
+                        "Missing-value matrix: {} columns by {} row bands, gaps described below",
+                        m.columns.len(), m.bands())).unwrap_or_else(|| "Missing-value matrix".into()))></canvas>
             </div>
             <div id="missing-summary">
                 <p>{move || error.get().map(|e| format!("Could not draw: {e}")).or_else(summary)}</p>

@@ -2,6 +2,7 @@
 //! bars, scatter and grouped box plots, each on a canvas with PNG and SVG export.
 
 use super::state::DistState;
+use crate::charts::describe::{self, DataTable};
 use crate::charts::{self, ChartError, ChartStyle, Units};
 use crate::core::distribution::{
     category_counts, density, grouped_boxes, histogram, numeric_values, scatter_sample, BinRule,
@@ -9,6 +10,7 @@ use crate::core::distribution::{
 };
 use crate::core::ingest::{Column, ColumnData, ColumnType};
 use crate::ui::canvas;
+use crate::ui::data_table::ChartData;
 use crate::ui::download;
 use crate::ui::format;
 use crate::ui::loader::yield_now;
@@ -38,12 +40,14 @@ enum PlotSpec {
     },
     Hist {
         title: String,
+        column: String,
         hist: Histogram,
         density: Option<Density>,
         units: Units,
     },
     Bars {
         title: String,
+        column: String,
         counts: CategoryCounts,
     },
     Scatter {
@@ -54,6 +58,7 @@ enum PlotSpec {
     Grouped {
         title: String,
         value: String,
+        by: String,
         groups: GroupedBoxes,
         log: bool,
     },
@@ -65,15 +70,72 @@ impl PlotSpec {
     fn file_part(&self) -> String {
         match self {
             PlotSpec::Box { column, .. } => format!("{column}-box"),
-            PlotSpec::Hist { hist, title, .. } => {
-                let column = title.split(": histogram").next().unwrap_or(title);
+            PlotSpec::Hist { hist, column, .. } => {
                 format!("{column}-histogram{}", if hist.log { "-log" } else { "" })
             }
-            PlotSpec::Bars { title, .. } => {
-                format!("{}-counts", title.trim_end_matches(": counts"))
-            }
+            PlotSpec::Bars { column, .. } => format!("{column}-counts"),
             PlotSpec::Scatter { x, y, .. } => format!("{y}-vs-{x}"),
             PlotSpec::Grouped { title, .. } => title.replace(' ', "-"),
+        }
+    }
+
+    /// The canvas's accessible name: what is plotted and its headline figures.
+    fn name(&self) -> String {
+        match self {
+            PlotSpec::Box {
+                column,
+                stats,
+                units,
+                ..
+            } => describe::box_name(column, stats, *units),
+            PlotSpec::Hist {
+                column,
+                hist,
+                units,
+                ..
+            } => describe::histogram_name(column, hist, *units),
+            PlotSpec::Bars { column, counts, .. } => describe::bars_name(column, counts),
+            PlotSpec::Scatter { x, y, sample } => describe::scatter_name(x, y, sample),
+            PlotSpec::Grouped {
+                value, by, groups, ..
+            } => describe::grouped_name(value, by, groups),
+        }
+    }
+
+    /// The plotted data as a table; the bars have their list (see [`BarData`]) and a
+    /// scatter's thousands of points are summed up by its name.
+    fn table(&self) -> Option<DataTable> {
+        match self {
+            PlotSpec::Box {
+                column,
+                stats,
+                units,
+                ..
+            } => Some(describe::boxes_table(
+                format!("Box plot of {column}: five-number summary and outliers"),
+                &[(column.as_str(), stats)],
+                *units,
+            )),
+            PlotSpec::Hist {
+                column,
+                hist,
+                units,
+                ..
+            } => Some(describe::histogram_table(column, hist, *units)),
+            PlotSpec::Grouped {
+                value, by, groups, ..
+            } => {
+                let rows: Vec<(&str, &BoxStats)> =
+                    groups.groups.iter().map(|(g, s)| (g.as_str(), s)).collect();
+                Some(describe::boxes_table(
+                    format!(
+                        "Box plots of {value} by {by}: five-number summary and outliers per group"
+                    ),
+                    &rows,
+                    Units::Number,
+                ))
+            }
+            PlotSpec::Bars { .. } | PlotSpec::Scatter { .. } => None,
         }
     }
 
@@ -95,14 +157,16 @@ impl PlotSpec {
                 hist,
                 density,
                 units,
+                ..
             } => charts::draw_histogram(area, title, hist, density.as_ref(), *units, style),
-            PlotSpec::Bars { title, counts } => charts::draw_bars(area, title, counts, style),
+            PlotSpec::Bars { title, counts, .. } => charts::draw_bars(area, title, counts, style),
             PlotSpec::Scatter { x, y, sample } => charts::draw_scatter(area, x, y, sample, style),
             PlotSpec::Grouped {
                 title,
                 value,
                 groups,
                 log,
+                ..
             } => charts::draw_grouped_boxes(area, title, value, groups, *log, style),
         }
     }
@@ -185,6 +249,7 @@ pub fn Plots() -> impl IntoView {
             let density = density(&v, &hist);
             Some(PlotSpec::Hist {
                 title: format!("{}: histogram ({})", c.name, rule_name(rule)),
+                column: c.name.clone(),
                 hist,
                 density,
                 units,
@@ -199,6 +264,7 @@ pub fn Plots() -> impl IntoView {
             let counts = category_counts(c, TOP_BARS);
             Some(PlotSpec::Bars {
                 title: format!("{}: counts", c.name),
+                column: c.name.clone(),
                 counts,
             })
         },
@@ -234,6 +300,7 @@ pub fn Plots() -> impl IntoView {
             Some(PlotSpec::Grouped {
                 title: format!("{} by {}", v.name, by.name),
                 value: v.name.clone(),
+                by: by.name.clone(),
                 groups,
                 log,
             })
@@ -549,6 +616,9 @@ fn Figure(
         });
         error.set(result.err());
     });
+    let name = Signal::derive(move || spec.with(|s| s.as_ref().map(PlotSpec::name)));
+    let data = Signal::derive(move || spec.with(|s| s.as_ref().and_then(PlotSpec::table)));
+    let caption_id = format!("{id}-caption");
     let file_base = move || {
         let name = st
             .dataset
@@ -585,8 +655,13 @@ fn Figure(
                 <button class="small export-svg" on:click=export_svg aria-label=format!("Export {heading} as SVG")>"SVG"</button>
             </div>
             <div class="controls">{children()}</div>
-            <canvas node_ref=canvas_ref width=width height=height role="img" aria-label=move || caption.get()></canvas>
-            <figcaption>{move || error.get().map(|e| format!("Could not draw: {e}")).unwrap_or_else(|| caption.get())}</figcaption>
+            // The name gives the headline figures and the caption the detail, so neither is
+            // read twice; with nothing drawn the caption (a hint) names the empty canvas.
+            <canvas node_ref=canvas_ref width=width height=height role="img"
+                aria-label=move || name.get()
+                aria-labelledby=move || name.with(Option::is_none).then(|| caption_id.clone())></canvas>
+            <ChartData id=format!("{id}-data") data=data />
+            <figcaption id=format!("{id}-caption")>{move || error.get().map(|e| format!("Could not draw: {e}")).unwrap_or_else(|| caption.get())}</figcaption>
         </figure>
     }
 }

@@ -236,7 +236,19 @@ pub fn Heatmap() -> impl IntoView {
             <div class="heatmap-wrap">
                 <canvas node_ref=canvas id="heatmap" data-cells=move || cells_attr.get() data-rows=move || rows_attr.get() data-totals=move || totals_attr.get()
                     data-row-sums=move || counts_attr.get().0 data-digest=move || counts_attr.get().1 width=WIDTH height=CHROME_H + 3 * ROW_H role="img"
-                    aria-label="Heatmap of candidate minus baseline errors per code and time bin"
+                    aria-label=move || {
+                        let (r, c) = shape.get();
+                        let (raised, alerted) = totals_rows.with(|rows| {
+                            (rows.iter().filter(|r| r.raised).count(), rows.iter().filter(|r| r.alerted).count())
+                        });
+                        let what = match st.mode.get() {
+                            HeatMode::Difference => "candidate minus baseline errors",
+                            HeatMode::Ratio => "candidate to baseline error ratio",
+                        };
+                        format!("Heatmap of {what} per code and time bin: {r} codes × {c} bins; \
+                            {raised} codes with a rate ratio interval above 1, {alerted} alerted; \
+                            each code's totals are in the table below")
+                    }
                     on:mousemove=on_move on:mouseleave=move |_| hover.set(None)></canvas>
                 {move || hover.get().map(|(text, x, y)| view! {
                     <div class="tooltip" id="heatmap-tooltip" role="tooltip"

@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use plotters::style::RGBColor;
 
 use super::MonState;
+use crate::charts::describe::{band_name, band_table, DataTable};
 use crate::charts::{band_colors, draw_band, BandLayout, ChartStyle, BAND_ALPHA};
 use crate::core::detect::Point;
 use crate::core::monitor::Feed;
 use crate::ui::canvas::draw_on;
+use crate::ui::data_table::ChartData;
 use crate::ui::format;
 
 /// Canvas size in pixels; CSS scales it down on narrow screens.
@@ -104,6 +106,12 @@ pub fn BandCharts() -> impl IntoView {
     }
 }
 
+/// Points in a chart's data table: the newest in view.
+const TABLE_POINTS: usize = 20;
+/// Wall time between refills of an open data table while the stream plays, ms: a table
+/// that changes at stream rate can be neither read nor copied, and costs every tick.
+const TABLE_REFRESH_MS: f64 = 1_000.0;
+
 /// Wall time between redraws of a live chart far from view, ms.
 const FAR_REDRAW_MS: f64 = 5_000.0;
 
@@ -125,6 +133,12 @@ fn BandChart(
     // The point the tooltip explains, by its time; set by the pointer or the keyboard.
     let picked = RwSignal::new(None::<i64>);
     let title = name.clone();
+    // The accessible name (latest value, forecast, flags in view), set from each drawing's
+    // points; the data table only while its toggle is open, at most once a second.
+    let label = RwSignal::new(format!("{name}: no points in view"));
+    let table_open = RwSignal::new(false);
+    let table = RwSignal::new(None::<DataTable>);
+    let table_at = StoredValue::new(f64::NEG_INFINITY);
     let near = crate::ui::canvas::near_view(canvas);
     // Wall time of the last draw while far from view, ms.
     let drawn_far_at = StoredValue::new(f64::NEG_INFINITY);
@@ -132,6 +146,7 @@ fn BandChart(
     Effect::new(move |_| {
         st.version.get();
         let (w, p) = (window_ms.get(), pan.get());
+        let open = table_open.get();
         let dark = st.app.dark.get();
         let Some(el) = canvas.get() else { return };
         // A live stream with many metrics redraws every poll: charts far from view are
@@ -175,6 +190,24 @@ fn BandChart(
                 )?);
                 Ok(())
             });
+            let text = band_name(&title, &points, view);
+            if label.with_untracked(|l| *l != text) {
+                label.set(text);
+            }
+            if open
+                && (!st.playing.get_untracked()
+                    || now - table_at.get_value() >= TABLE_REFRESH_MS
+                    || table.with_untracked(Option::is_none))
+            {
+                table_at.set_value(now);
+                table.set(Some(band_table(
+                    &title,
+                    &points,
+                    view,
+                    TABLE_POINTS,
+                    super::controls::clock,
+                )));
+            }
             Some((drawn, layout, track.trained_from_ms.is_some()))
         });
         match result.flatten() {
@@ -311,7 +344,7 @@ fn BandChart(
                 on:keydown=on_key
                 on:focus=on_focus
                 on:blur=move |_| picked.set(None)
-                aria-label=format!("{name}: actual, expected and forecast band over stream time, anomalies marked")
+                aria-label=move || label.get()
                 data-metric=name.clone()
                 data-plot=move || plot.get()
                 data-points=move || counts.get().0.to_string()
@@ -344,6 +377,13 @@ fn BandChart(
                     </div>
                 }
             })}
+            <ChartData id=format!("data-{}", id_part(&name)) data=table.into()
+                on_open=Callback::new(move |open: bool| {
+                    table_open.set(open);
+                    if !open {
+                        table.set(None);
+                    }
+                }) />
             {move || problem.get().map(|m| view! { <figcaption class="banner error">{m}</figcaption> })}
         </figure>
     }
