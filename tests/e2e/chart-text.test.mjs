@@ -118,6 +118,11 @@ test('canvases name their column or metric with headline figures, and show their
     // The tooltip writes more digits than the label's four significant ones.
     const near = (a, b) => Math.abs(a - b) <= 5e-4 * Math.max(Math.abs(a), Math.abs(b), 1e-9) + 1e-12;
     assert.ok(near(num(tipValue), num(lm[1])), `the tooltip's value ${tipValue} is the label's latest ${lm[1]}`);
+    // Its data table, filled when the toggle opens: the newest row is the label's latest.
+    const monRows = await tableRows(page, `#data-${metric.replace(/[^A-Za-z0-9_-]/g, '-')}`);
+    assert.ok(monRows.length >= 2 && monRows.length <= 20, `monitor table rows: ${monRows.length}`);
+    assert.ok(monRows.some((r) => r[1] === lm[1] || near(num(r[1]), num(lm[1]))),
+      `a row holds the latest value ${lm[1]}: ${JSON.stringify(monRows.slice(-2))}`);
     const mon = await axeViolations(page);
     assert.deepEqual(mon, [], mon.join('\n'));
     await screenshot(page, 'chart-text-monitor');
