@@ -17,9 +17,7 @@ pub fn ChartData(
     on_open: Option<Callback<bool>>,
 ) -> impl IntoView {
     view! {
-        // `toggle` does not bubble, but Leptos lists it as an event that does and would
-        // listen for it on the document, where it never arrives: listen on the element.
-        <details class="chart-data" id=id on:toggle:undelegated=move |e| {
+        <details class="chart-data" id=id on:toggle=move |e| {
             use wasm_bindgen::JsCast;
             let el: web_sys::HtmlDetailsElement = event_target::<web_sys::HtmlElement>(&e).unchecked_into();
             if let Some(f) = on_open { f.run(el.open()) }
