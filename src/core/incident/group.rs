@@ -154,13 +154,16 @@ pub fn group_incidents(
     groups
 }
 
-/// The group uid of every incident, by incident id, for exports and sinks.
-pub fn group_uids(groups: &[IncidentGroup]) -> std::collections::BTreeMap<u64, String> {
+/// The group uid of every incident, by incident uid (`monitor-4` → `monitor-g1`), for
+/// exports and sinks; several books' groups can go in one map.
+pub fn group_uids(groups: &[IncidentGroup]) -> std::collections::BTreeMap<String, String> {
     groups
         .iter()
         .flat_map(|g| {
             let uid = g.uid();
-            g.members.iter().map(move |&m| (m, uid.clone()))
+            g.members
+                .iter()
+                .map(move |&m| (format!("{}-{m}", g.workspace), uid.clone()))
         })
         .collect()
 }
@@ -259,7 +262,7 @@ mod tests {
             assert_eq!((g[1].kind, g[1].members.clone()), ("metrics", vec![3]));
             assert_eq!(g[1].severity, 1);
             assert_eq!((g[2].kind, g[2].members.clone()), ("rule", vec![4]));
-            assert_eq!(group_uids(&g)[&4], "monitor-g4");
+            assert_eq!(group_uids(&g)["monitor-4"], "monitor-g4");
         }
     }
 
