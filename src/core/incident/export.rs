@@ -113,24 +113,34 @@ pub fn incidents_json(incidents: &[Incident]) -> String {
     serde_json::to_string_pretty(incidents).expect("incidents always serialise")
 }
 
+/// An incident with its group uid, as the grouped exports write it.
+#[derive(Serialize)]
+struct WithGroup<'a> {
+    #[serde(flatten)]
+    incident: &'a Incident,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'a String>,
+}
+
+impl<'a> WithGroup<'a> {
+    fn of(incident: &'a Incident, groups: &'a Groups) -> Self {
+        WithGroup {
+            incident,
+            group: groups.get(&incident.uid()),
+        }
+    }
+}
+
 /// [`incidents_json`] with each incident's group uid from `groups` as a `group` field
 /// (left out when it has none); it still parses back as [`Incident`]s.
 pub fn incidents_json_grouped(incidents: &[Incident], groups: &Groups) -> String {
-    #[derive(Serialize)]
-    struct WithGroup<'a> {
-        #[serde(flatten)]
-        incident: &'a Incident,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        group: Option<&'a String>,
-    }
-    let rows: Vec<WithGroup> = incidents
-        .iter()
-        .map(|i| WithGroup {
-            incident: i,
-            group: groups.get(&i.uid()),
-        })
-        .collect();
+    let rows: Vec<WithGroup> = incidents.iter().map(|i| WithGroup::of(i, groups)).collect();
     serde_json::to_string_pretty(&rows).expect("incidents always serialise")
+}
+
+/// One incident as a one-line JSON object with its `group` (the CLI's output lines).
+pub fn incident_json_line(incident: &Incident, groups: &Groups) -> String {
+    serde_json::to_string(&WithGroup::of(incident, groups)).expect("incidents always serialise")
 }
 
 fn name_of(names: &[String], series: u32) -> String {
@@ -342,7 +352,7 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
             condition,
             target,
             code,
-            value,
+            ..
         } => {
             labels.insert("alertname", "PipescopeRule".to_string());
             labels.insert("rule", rule.clone());
@@ -353,8 +363,8 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
             (
                 format!("Rule '{rule}' fired on {target}"),
                 format!(
-                    "{condition}; crossed at {}.",
-                    crate::core::rules::format_value(*value)
+                    "{condition}; {}.",
+                    i.source.rule_evidence().unwrap_or_default()
                 ),
             )
         }
