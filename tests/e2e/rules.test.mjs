@@ -151,10 +151,12 @@ rules:
   await page.click('#inject');
   const group = page.locator('.incident-group[data-source="monitor"][data-members="2"]');
   await group.waitFor({ state: 'attached', timeout: 30_000 });
+  // Both resolve once the metrics report again; then pause.
+  await page.waitForFunction(() => document.querySelector('.incident-group[data-members="2"]')?.dataset.state === 'resolved', null, { timeout: 30_000 });
   await page.click('#monitor-play'); // pause
   const uid = await group.getAttribute('data-group');
   assert.match(uid, /^monitor-g\d+$/);
-  assert.match(await group.locator('h3').textContent(), /^2 rule firings: energy_(consumption|price), energy_(consumption|price)$/);
+  assert.match(await group.locator(':scope > h3').textContent(), /^2 rule firings: energy_(consumption|price), energy_(consumption|price)$/);
   // Its members are inside it, each naming the group; no lone card repeats them.
   const members = group.locator('.incident-card');
   assert.equal(await members.count(), 2);
@@ -199,5 +201,7 @@ rules:
   assert.equal(await again.getAttribute('#rules-applied', 'data-applied'), 'false');
   assert.equal(await again.textContent('#rules-applied'), 'unapplied changes');
   // The group is rebuilt from the recovered book: the same id, the same members.
-  assert.equal(await again.locator(`.incident-group[data-group="${uid}"] .incident-card`).count(), 2);
+  await again.evaluate(() => { location.hash = '#/incidents'; });
+  await again.waitForFunction((u) => document.querySelectorAll(`.incident-group[data-group="${u}"] .incident-card`).length === 2, uid, { timeout: 10_000 })
+    .catch(async () => assert.fail(`after the reload: ${JSON.stringify(await again.$$eval('.incident-group, #incident-list > .incident-card', (els) => els.map((e) => [e.dataset.group, e.dataset.members, e.dataset.uid])))}`));
 });
