@@ -68,6 +68,7 @@ fn pressing(a: &Incident, b: &Incident) -> std::cmp::Ordering {
 pub fn IncidentsPage() -> impl IntoView {
     let st = expect_context::<IncidentsState>();
     provide_context(sinks::SinksState::start(st));
+    provide_context(Folds(RwSignal::new(Default::default())));
     let severity = RwSignal::new(String::from("all"));
     let status = RwSignal::new(String::from("all"));
     let source = RwSignal::new(String::from("all"));
@@ -231,6 +232,10 @@ pub fn IncidentsPage() -> impl IntoView {
     }
 }
 
+/// Which groups the user opened or folded, by group uid.
+#[derive(Clone, Copy)]
+struct Folds(RwSignal<std::collections::HashMap<String, bool>>);
+
 /// Several incidents of one source that opened close together (core::incident::group): a
 /// header with what they share, their members inside (shown or hidden), and acknowledge
 /// and silence for all of them.
@@ -239,7 +244,18 @@ fn GroupCard(source: Source, group: IncidentGroup, members: Vec<Incident>) -> im
     let st = expect_context::<IncidentsState>();
     let uid = group.uid();
     let n = members.len();
-    let expanded = RwSignal::new(n <= EXPANDED_UP_TO);
+    // Kept by the page, so a card redrawn as the stream moves stays as the user left it.
+    let folds = expect_context::<Folds>().0;
+    let default_open = n <= EXPANDED_UP_TO;
+    let key = uid.clone();
+    let expanded = Memo::new(move |_| folds.with(|m| m.get(&key).copied().unwrap_or(default_open)));
+    let fold_key = uid.clone();
+    let toggle = move |_| {
+        let now = expanded.get_untracked();
+        folds.update(|m| {
+            m.insert(fold_key.clone(), !now);
+        });
+    };
     let body_id = format!("{uid}-members");
     let member_group = uid.clone();
     let unacked: Vec<u64> = members
@@ -295,7 +311,7 @@ fn GroupCard(source: Source, group: IncidentGroup, members: Vec<Incident>) -> im
                 {(silenced > 0).then(|| format!(" · {silenced} silenced (not sent)"))}</p>
             <div class="row group-actions">
                 <button class="group-toggle" aria-expanded=move || expanded.get().to_string()
-                    aria-controls=body_id.clone() on:click=move |_| expanded.update(|e| *e = !*e)>{toggle_label}</button>
+                    aria-controls=body_id.clone() on:click=toggle>{toggle_label}</button>
                 {if unacked.is_empty() {
                     view! { <span class="acked">"All acknowledged"</span> }.into_any()
                 } else {
