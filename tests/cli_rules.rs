@@ -113,6 +113,28 @@ fn incidents_with_rules_match_the_core_at_15s() {
         None
     )));
     assert_eq!(got.len(), 9);
+
+    // Every line names its group: rule incidents opening within 5 steps (75 s at 15 s) of
+    // each other are one group; the heartbeat, lost long after, is another.
+    let group_of = |rule: &str| -> Vec<String> {
+        stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["source"]["rule"]["rule"] == rule)
+            .map(|v| {
+                v["group"]
+                    .as_str()
+                    .expect("a group on every line")
+                    .to_string()
+            })
+            .collect()
+    };
+    let price = group_of("price high");
+    assert!(price[0].starts_with("monitor-g"), "{price:?}");
+    assert_eq!(group_of("price high, no recovery")[0], price[0]);
+    // "price out of band" opened 60 s before: within the window, the same group.
+    assert_eq!(group_of("price out of band")[0], price[0]);
+    assert_ne!(group_of("heartbeat lost")[0], price[0]);
 }
 
 #[test]

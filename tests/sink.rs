@@ -255,3 +255,133 @@ fn an_open_incident_whose_stream_is_replaced_is_ended_and_a_new_number_one_is_ne
         "both settled"
     );
 }
+
+/// Three rule incidents on one stream: #1 and #2 open one step apart (one group), #3 long
+/// after (its own group).
+fn grouped_book() -> (
+    Vec<(String, Incident)>,
+    std::collections::BTreeMap<String, String>,
+) {
+    let mut list = Vec::new();
+    for (id, opened) in [(1, 0), (2, 15_000), (3, 3_600_000)] {
+        let mut i = incident(id, 2, IncidentState::Open);
+        i.source = IncidentSource::Rule {
+            rule: "hot".into(),
+            condition: "above 900 for 1m".into(),
+            target: format!("m{id}"),
+            code: None,
+            value: 950.0,
+        };
+        i.metrics = vec![format!("m{id}")];
+        i.start_ms = NOW + opened;
+        i.opened_ms = NOW + opened;
+        list.push(i);
+    }
+    let groups = pipescope::core::incident::group_incidents(
+        &list,
+        15_000.0,
+        &pipescope::core::incident::GroupConfig::default(),
+    );
+    let uids = pipescope::core::incident::group_uids(&groups);
+    (
+        list.into_iter()
+            .map(|i| ("monitor".to_string(), i))
+            .collect(),
+        uids,
+    )
+}
+
+#[test]
+fn a_group_is_what_a_sink_receives_and_silenced_members_are_not_sent() {
+    let (mut book, uids) = grouped_book();
+    let group = |_: &str, i: &Incident| uids.get(&i.uid()).cloned();
+    // Alertmanager: every member is an alert, with its group's label, in one POST.
+    let am = Sink::new(SinkKind::Alertmanager, "/am").unwrap();
+    let ledger = Ledger::default();
+    let b = ledger
+        .due_grouped(NOW, &book, &group, false, &wall, "p")
+        .unwrap();
+    let v = json(&am, &b);
+    let labels: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["labels"]["incident_id"].as_str().unwrap(),
+                a["labels"]["group"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("monitor-1", "monitor-g1"),
+            ("monitor-2", "monitor-g1"),
+            ("monitor-3", "monitor-g3")
+        ]
+    );
+
+    // A webhook: one payload per group, the next group on the next call.
+    let hook = Sink::new(SinkKind::Webhook, "/hook").unwrap();
+    let mut ledger = Ledger::default();
+    let b = ledger
+        .due_grouped(NOW, &book, &group, true, &wall, "p")
+        .unwrap();
+    let v = json(&hook, &b);
+    assert_eq!(v["groupLabels"]["group"], "monitor-g1");
+    assert_eq!(v["groupKey"], "{}:{group=\"monitor-g1\"}");
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 2);
+    assert_eq!(v["commonLabels"]["group"], "monitor-g1");
+    ledger.succeeded(&b, NOW);
+    let b = ledger
+        .due_grouped(NOW + 1_000, &book, &group, true, &wall, "p")
+        .unwrap();
+    let v = json(&hook, &b);
+    assert_eq!(v["groupLabels"]["group"], "monitor-g3");
+    assert_eq!(v["alerts"][0]["labels"]["incident_id"], "monitor-3");
+    ledger.succeeded(&b, NOW + 1_000);
+    assert!(ledger
+        .due_grouped(NOW + 2_000, &book, &group, true, &wall, "p")
+        .is_none());
+
+    // Silences: a silenced member is left out; a group all silenced sends nothing.
+    for (_, i) in book.iter_mut() {
+        i.silenced = (i.id != 2).then(|| "maintenance".to_string());
+    }
+    let b = Ledger::default()
+        .due_grouped(NOW, &book, &group, true, &wall, "p")
+        .unwrap();
+    let v = json(&hook, &b);
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 1);
+    assert_eq!(v["alerts"][0]["labels"]["incident_id"], "monitor-2");
+    book[1].1.silenced = Some("maintenance".into());
+    assert!(Ledger::default()
+        .due_grouped(NOW, &book, &group, true, &wall, "p")
+        .is_none());
+}
+
+#[test]
+fn exports_carry_the_group() {
+    let (book, uids) = grouped_book();
+    let list: Vec<Incident> = book.into_iter().map(|(_, i)| i).collect();
+    let csv = pipescope::core::incident::export::incidents_csv_grouped(&list, &uids);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let col = header.iter().position(|h| h == "group").unwrap();
+    let groups: Vec<String> = r.records().map(|x| x.unwrap()[col].to_string()).collect();
+    assert_eq!(groups, ["monitor-g1", "monitor-g1", "monitor-g3"]);
+    let json: Value = serde_json::from_str(
+        &pipescope::core::incident::export::incidents_json_grouped(&list, &uids),
+    )
+    .unwrap();
+    assert_eq!(json[1]["group"], "monitor-g1");
+    assert_eq!(json[1]["id"], 2);
+    let back: Vec<Incident> = serde_json::from_value(json).unwrap();
+    assert_eq!(back, list);
+    let am: Value = serde_json::from_str(
+        &pipescope::core::incident::export::alertmanager_json_grouped(&list, 0, &uids),
+    )
+    .unwrap();
+    assert_eq!(am[2]["labels"]["group"], "monitor-g3");
+}

@@ -293,6 +293,15 @@ test('incidents go to a real Alertmanager within a second or two, resolve there,
   assert.match(alert1.labels.metric, seriesName(), 'the metric label is the Prometheus series');
   assert.equal(alert1.status.state, 'active');
   assert.deepEqual(alert1.receivers.map((r) => r.name), ['null']);
+  // The incident's group is a label, and Alertmanager's route (group_by: [group]) files
+  // the alert under that group.
+  const groupUid = await page.getAttribute(`.incident-card[data-uid="${alert1.labels.incident_id}"]`, 'data-group');
+  assert.match(alert1.labels.group ?? '', /^monitor-g\d+$/, 'every alert carries its incident group');
+  assert.equal(alert1.labels.group, groupUid, 'the group label is the group the page shows');
+  const amGroups = await (await fetch(`${am.url}/api/v2/alerts/groups`)).json();
+  const amGroup = amGroups.find((g) => g.labels?.group === groupUid);
+  assert.ok(amGroup?.alerts.some((a) => a.labels.incident_id === alert1.labels.incident_id),
+    `Alertmanager groups the alert under ${groupUid}: ${JSON.stringify(amGroups.map((g) => g.labels))}`);
   assert.equal(alert1.generatorURL, `${base}#/incidents`, 'generatorURL leads back to the Incidents workspace');
   assert.match(alert1.annotations?.summary ?? '', new RegExp(GAUGE), 'the summary names the metric');
   const startsAt1 = Date.parse(alert1.startsAt);

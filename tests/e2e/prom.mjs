@@ -326,6 +326,8 @@ export async function startAlertmanager({ port: fixedPort } = {}) {
     await fsp.writeFile(config, [
       'route:',
       "  receiver: 'null'",
+      // pipescope's incident groups: one Alertmanager group (one notification) per group.
+      "  group_by: ['group']",
       '  group_wait: 1s',
       '  group_interval: 1s',
       '  repeat_interval: 1h',

@@ -205,6 +205,13 @@ pub fn run(args: Args) -> ExitCode {
         },
         None => Vec::new(),
     };
+    // The rule incidents' groups, at the stream's bin width (its step).
+    let groups =
+        pipescope::core::incident::group_uids(&pipescope::core::incident::group_incidents(
+            &incidents,
+            bin_ms as f64,
+            &pipescope::core::incident::GroupConfig::default(),
+        ));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut result = Ok(());
     for alert in engine.alerts() {
@@ -224,9 +231,8 @@ pub fn run(args: Args) -> ExitCode {
         result = if format == "text" {
             writeln!(out, "{}", incident_text(incident))
         } else {
-            serde_json::to_string(incident)
-                .map_err(std::io::Error::other)
-                .and_then(|line| writeln!(out, "{line}"))
+            let line = pipescope::core::incident::export::incident_json_line(incident, &groups);
+            writeln!(out, "{line}")
         };
     }
     match result.and_then(|_| out.flush()) {

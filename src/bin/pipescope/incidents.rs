@@ -277,12 +277,13 @@ fn judge(
     if let Some(last) = ts.iter().max() {
         engine.advance_to(*last);
     }
+    // Each incident with its group (core::incident::group), at the metrics' step.
+    let groups = pipescope::core::incident::group_uids(&engine.groups(1000.0));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut result = Ok(());
     for incident in engine.incidents() {
-        result = serde_json::to_string(incident)
-            .map_err(std::io::Error::other)
-            .and_then(|line| writeln!(out, "{line}"));
+        let line = pipescope::core::incident::export::incident_json_line(incident, &groups);
+        result = writeln!(out, "{line}");
         if result.is_err() {
             break;
         }

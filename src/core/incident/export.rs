@@ -38,10 +38,19 @@ fn write_rows(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Strin
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("CSV of UTF-8 text")
 }
 
+/// Incident uid → group uid (core::incident::group_uids).
+pub type Groups = BTreeMap<String, String>;
+
 /// One row per incident: `id, severity, state, source, code, method, metrics` (joined by
 /// `; `), `start_s, opened_s, end_s, duration_s` (stream seconds; `end_s` empty while
 /// open), `peak_deviation, anomaly_count, acknowledged, note`.
 pub fn incidents_csv(incidents: &[Incident]) -> String {
+    incidents_csv_grouped(incidents, &Groups::new())
+}
+
+/// [`incidents_csv`] with a last column `group`: the incident's group uid from `groups`
+/// (empty when it has none).
+pub fn incidents_csv_grouped(incidents: &[Incident], groups: &Groups) -> String {
     let header = [
         "id",
         "severity",
@@ -58,6 +67,7 @@ pub fn incidents_csv(incidents: &[Incident]) -> String {
         "anomaly_count",
         "acknowledged",
         "note",
+        "group",
     ];
     write_rows(
         &header,
@@ -92,6 +102,7 @@ pub fn incidents_csv(incidents: &[Incident]) -> String {
                 i.anomaly_count.to_string(),
                 i.acknowledged.to_string(),
                 csv_text(&i.note),
+                groups.get(&i.uid()).cloned().unwrap_or_default(),
             ]
         }),
     )
@@ -100,6 +111,36 @@ pub fn incidents_csv(incidents: &[Incident]) -> String {
 /// The incidents as a pretty JSON array of [`Incident`] (it parses back with serde).
 pub fn incidents_json(incidents: &[Incident]) -> String {
     serde_json::to_string_pretty(incidents).expect("incidents always serialise")
+}
+
+/// An incident with its group uid, as the grouped exports write it.
+#[derive(Serialize)]
+struct WithGroup<'a> {
+    #[serde(flatten)]
+    incident: &'a Incident,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'a String>,
+}
+
+impl<'a> WithGroup<'a> {
+    fn of(incident: &'a Incident, groups: &'a Groups) -> Self {
+        WithGroup {
+            incident,
+            group: groups.get(&incident.uid()),
+        }
+    }
+}
+
+/// [`incidents_json`] with each incident's group uid from `groups` as a `group` field
+/// (left out when it has none); it still parses back as [`Incident`]s.
+pub fn incidents_json_grouped(incidents: &[Incident], groups: &Groups) -> String {
+    let rows: Vec<WithGroup> = incidents.iter().map(|i| WithGroup::of(i, groups)).collect();
+    serde_json::to_string_pretty(&rows).expect("incidents always serialise")
+}
+
+/// One incident as a one-line JSON object with its `group` (the CLI's output lines).
+pub fn incident_json_line(incident: &Incident, groups: &Groups) -> String {
+    serde_json::to_string(&WithGroup::of(incident, groups)).expect("incidents always serialise")
 }
 
 fn name_of(names: &[String], series: u32) -> String {
@@ -208,9 +249,25 @@ pub struct AmAlert {
 /// endsAt}` objects, `endsAt` left out while an incident is open (Alertmanager then keeps
 /// it firing). Times: see the module doc.
 pub fn alertmanager_json(incidents: &[Incident], origin_epoch_ms: i64) -> String {
+    alertmanager_json_grouped(incidents, origin_epoch_ms, &Groups::new())
+}
+
+/// [`alertmanager_json`] with each incident's group uid as its `group` label (what the
+/// sinks send; see core::sink).
+pub fn alertmanager_json_grouped(
+    incidents: &[Incident],
+    origin_epoch_ms: i64,
+    groups: &Groups,
+) -> String {
     let alerts: Vec<AmAlert> = incidents
         .iter()
-        .map(|i| am_alert(i, origin_epoch_ms))
+        .map(|i| {
+            let mut a = am_alert(i, origin_epoch_ms);
+            if let Some(g) = groups.get(&i.uid()) {
+                a.labels.insert("group", g.clone());
+            }
+            a
+        })
         .collect();
     serde_json::to_string_pretty(&alerts).expect("alerts always serialise")
 }
@@ -295,7 +352,7 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
             condition,
             target,
             code,
-            value,
+            ..
         } => {
             labels.insert("alertname", "PipescopeRule".to_string());
             labels.insert("rule", rule.clone());
@@ -306,8 +363,8 @@ pub fn am_alert(i: &Incident, origin_epoch_ms: i64) -> AmAlert {
             (
                 format!("Rule '{rule}' fired on {target}"),
                 format!(
-                    "{condition}; crossed at {}.",
-                    crate::core::rules::format_value(*value)
+                    "{condition}; {}.",
+                    i.source.rule_evidence().unwrap_or_default()
                 ),
             )
         }

@@ -27,6 +27,7 @@ mod checks;
 mod config;
 mod evidence;
 pub mod export;
+mod group;
 pub mod notes;
 mod reason;
 mod rules;
@@ -36,6 +37,7 @@ pub use card::{AnomalyRecord, Incident, IncidentError, IncidentSource, IncidentS
 pub use checks::CheckOutcome;
 pub use config::{ConfigError, IncidentConfig};
 pub use evidence::Evidence;
+pub use group::{group_incidents, group_uids, GroupConfig, IncidentGroup};
 pub use rules::RuleOutcome;
 
 use std::collections::{BTreeMap, VecDeque};

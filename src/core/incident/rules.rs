@@ -95,6 +95,38 @@ impl IncidentEngine {
     }
 }
 
+impl IncidentSource {
+    /// What a rule's value says, for cards and alerts: `crossed at 950`, or for an absent
+    /// rule (whose value is the seconds without a sample) `no sample for 10.1 s`; None for
+    /// other sources.
+    ///
+    /// ```
+    /// use pipescope::core::incident::IncidentSource;
+    /// let absent = IncidentSource::Rule {
+    ///     rule: "quiet".into(),
+    ///     condition: "absent for 10s".into(),
+    ///     target: "cpu".into(),
+    ///     code: None,
+    ///     value: 10.083,
+    /// };
+    /// assert_eq!(absent.rule_evidence().unwrap(), "no sample for 10.1 s");
+    /// ```
+    pub fn rule_evidence(&self) -> Option<String> {
+        let IncidentSource::Rule {
+            condition, value, ..
+        } = self
+        else {
+            return None;
+        };
+        // The condition's words come from core::rules (`absent for 5m`).
+        Some(if condition.starts_with("absent") {
+            format!("no sample for {value:.1} s")
+        } else {
+            format!("crossed at {}", crate::core::rules::format_value(*value))
+        })
+    }
+}
+
 impl Incident {
     /// The labels silences match on: `source` (`metrics`, `error-alert`, `check` or
     /// `rule`), `severity` (`1` or `2`), one `metric` per metric, and `rule`, `code` and

@@ -19,6 +19,10 @@
 //!   page's Incidents workspace.
 //! - A silenced incident (core::rules silences) is not sent; one silenced after it was
 //!   sent is still followed to its resolution.
+//! - Groups (core::incident::group): every member carries its group's uid as the `group`
+//!   label, so an Alertmanager route with `group_by: [group]` notifies once per group; a
+//!   webhook gets one payload per group (`groupLabels.group`). A silenced member is not
+//!   sent, so a group whose members are all silenced sends nothing.
 
 use std::collections::BTreeMap;
 
@@ -169,13 +173,25 @@ pub fn webhook_payload(alerts: &[AmAlert], resolved: &[bool], external_url: &str
         out.retain(|k, v| alerts.iter().all(|a| f(a).get(k) == Some(v)));
         out
     };
+    // A batch for a webhook is one group (see `Ledger::due_grouped`): its uid is the
+    // group label, as Alertmanager's webhook names the labels it grouped by.
+    let mut group_labels = BTreeMap::new();
+    if let Some(g) = alerts.first().and_then(|a| a.labels.get("group")) {
+        if alerts.iter().all(|a| a.labels.get("group") == Some(g)) {
+            group_labels.insert("group", g.clone());
+        }
+    }
+    let group_key = match group_labels.get("group") {
+        Some(g) => format!("{{}}:{{group=\"{g}\"}}"),
+        None => "{}:{alertname=~\"Pipescope.*\"}".into(),
+    };
     let payload = Payload {
         version: "4",
-        group_key: "{}:{alertname=~\"Pipescope.*\"}".into(),
+        group_key,
         truncated_alerts: 0,
         status,
         receiver: "pipescope",
-        group_labels: BTreeMap::new(),
+        group_labels,
         common_labels: common(|a| &a.labels),
         common_annotations: common(|a| &a.annotations),
         external_url,
@@ -233,6 +249,7 @@ fn label_key(k: &str) -> Option<&'static str> {
         "rule",
         "check",
         "column",
+        "group",
     ]
     .into_iter()
     .find(|&s| s == k)
@@ -271,6 +288,57 @@ pub struct Batch {
     pub own: Vec<usize>,
 }
 
+impl Batch {
+    /// Only the alerts of the first alert's group (its `group` label; alerts with none are
+    /// a group of their own kind), with what they acknowledge.
+    fn first_group(self) -> Batch {
+        let Some(first) = self.alerts.first() else {
+            return self;
+        };
+        let key = first.labels.get("group").cloned();
+        let keep: Vec<bool> = self
+            .alerts
+            .iter()
+            .map(|a| a.labels.get("group") == key.as_ref())
+            .collect();
+        // Old index to new, for what `own` points at.
+        let mut new_index = vec![None; keep.len()];
+        let mut n = 0;
+        for (k, &kept) in keep.iter().enumerate() {
+            if kept {
+                new_index[k] = Some(n);
+                n += 1;
+            }
+        }
+        let mut out = Batch {
+            alerts: Vec::new(),
+            resolved: Vec::new(),
+            covers: Vec::new(),
+            ended: Vec::new(),
+            own: Vec::new(),
+        };
+        // Ended alerts come first, one per `ended` key.
+        for (k, e) in self.ended.into_iter().enumerate() {
+            if keep[k] {
+                out.ended.push(e);
+            }
+        }
+        for ((a, r), kept) in self.alerts.into_iter().zip(self.resolved).zip(&keep) {
+            if *kept {
+                out.alerts.push(a);
+                out.resolved.push(r);
+            }
+        }
+        for (c, o) in self.covers.into_iter().zip(self.own) {
+            if let Some(k) = new_index[o] {
+                out.covers.push(c);
+                out.own.push(k);
+            }
+        }
+        out
+    }
+}
+
 impl Ledger {
     /// An empty ledger; `seed` spreads its retries from other pages' (say, the clock).
     pub fn new(seed: u64) -> Self {
@@ -299,6 +367,29 @@ impl Ledger {
         &self,
         now_ms: i64,
         incidents: &[(String, Incident)],
+        wall: &dyn Fn(&str) -> bool,
+        page_url: &str,
+    ) -> Option<Batch> {
+        self.due_grouped(now_ms, incidents, &|_, _| None, false, wall, page_url)
+    }
+
+    /// [`Ledger::due`] with incident groups (core::incident::group): `group` gives an
+    /// incident's group uid (from its source name and the incident), sent as the `group`
+    /// label. With `per_group` (a webhook, whose every POST is one notification) the batch
+    /// holds the alerts of one group only, the group of the first alert due; the others
+    /// follow on the next calls.
+    ///
+    /// Why a label and not one alert per group: Alertmanager identifies an alert by its
+    /// labels and groups alerts itself (`route.group_by`). Each member stays its own alert,
+    /// so it fires, resolves and is silenced on its own; the common `group` label lets a
+    /// route with `group_by: [group]` (or `[alertname, group]`) send the group as one
+    /// notification, which is what an Alertmanager user expects.
+    pub fn due_grouped(
+        &self,
+        now_ms: i64,
+        incidents: &[(String, Incident)],
+        group: &dyn Fn(&str, &Incident) -> Option<String>,
+        per_group: bool,
         wall: &dyn Fn(&str) -> bool,
         page_url: &str,
     ) -> Option<Batch> {
@@ -369,6 +460,9 @@ impl Ledger {
                 a
             };
             alert.labels.insert("source", source.clone());
+            if let Some(g) = group(source, i) {
+                alert.labels.insert("group", g);
+            }
             alert.generator_url = Some(format!("{page_url}#/incidents"));
             if i.state == IncidentState::Open {
                 alert.ends_at = Some(format_rfc3339_ms(now_ms + HOLD_MS));
@@ -395,6 +489,9 @@ impl Ledger {
             batch.own.push(batch.alerts.len() - 1);
             batch.resolved.push(i.state == IncidentState::Resolved);
             batch.covers.push((key, i.state, i.severity));
+        }
+        if per_group {
+            batch = batch.first_group();
         }
         (!batch.alerts.is_empty()).then_some(batch)
     }

@@ -57,6 +57,13 @@ pub fn ErrorsPage() -> impl IntoView {
     let incidents = expect_context::<crate::ui::pages::incidents::state::IncidentsState>();
     let st = ErrState::new(app, incidents);
     provide_context(st);
+    // Error incidents are grouped at the stream's bin width (its step).
+    Effect::new(move |_| {
+        incidents.set_group_step(
+            crate::ui::pages::incidents::state::Source::Errors,
+            f64::from(st.bin_seconds.get().max(1)) * 1000.0,
+        )
+    });
     expect_context::<crate::ui::dispatch::Dispatch>().on_problem(Route::Errors, st.error);
 
     // A file dropped while this workspace is open is an error stream; `k` plays/pauses.

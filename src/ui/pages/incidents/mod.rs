@@ -7,8 +7,10 @@ pub mod state;
 
 use leptos::prelude::*;
 
-use crate::core::incident::export::{alertmanager_json, incidents_csv, incidents_json};
-use crate::core::incident::{Incident, IncidentSource, IncidentState};
+use crate::core::incident::export::{
+    alertmanager_json_grouped, incidents_csv_grouped, incidents_json_grouped,
+};
+use crate::core::incident::{Incident, IncidentGroup, IncidentSource, IncidentState};
 use crate::core::time::{format_iso_seconds, format_stream_ms};
 use crate::ui::download;
 use state::{IncidentsState, Source};
@@ -48,24 +50,37 @@ fn sparkline(points: &[(i64, f64)]) -> String {
         .join(" ")
 }
 
-/// Cards shown at first, and added by each "Show more".
+/// Cards (groups) shown at first, and added by each "Show more".
 const PAGE: usize = 60;
+/// Groups of at most this many members open with their members shown.
+const EXPANDED_UP_TO: usize = 4;
+
+/// Open before resolved, the most severe first, then newest first.
+fn pressing(a: &Incident, b: &Incident) -> std::cmp::Ordering {
+    (a.state != IncidentState::Open)
+        .cmp(&(b.state != IncidentState::Open))
+        .then(a.severity.cmp(&b.severity))
+        .then(b.opened_ms.cmp(&a.opened_ms))
+}
 
 /// The Incidents workspace page.
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
     let st = expect_context::<IncidentsState>();
     provide_context(sinks::SinksState::start(st));
+    provide_context(Folds(RwSignal::new(Default::default())));
     let severity = RwSignal::new(String::from("all"));
     let status = RwSignal::new(String::from("all"));
     let source = RwSignal::new(String::from("all"));
     // Hundreds of cards (mean-threshold alerts on a long stream) come a page at a time, the
     // most pressing first.
     let shown_max = RwSignal::new(PAGE);
+    // Groups (core::incident::group) with their members that pass the filters; a group
+    // none of whose members pass is not shown.
     let shown = move || {
         st.version.get();
         let (sev, state, src) = (severity.get(), status.get(), source.get());
-        let mut list: Vec<(Source, Incident)> = st
+        let mut by_key: std::collections::BTreeMap<(&'static str, u64), Incident> = st
             .all()
             .into_iter()
             .filter(|(s, i)| {
@@ -73,13 +88,27 @@ pub fn IncidentsPage() -> impl IntoView {
                     && (state == "all" || i.state.name() == state)
                     && (src == "all" || s.name() == src)
             })
+            .map(|(s, i)| ((s.name(), i.id), i))
+            .collect();
+        let mut list: Vec<(Source, IncidentGroup, Vec<Incident>)> = st
+            .groups()
+            .into_iter()
+            .filter_map(|(s, g)| {
+                let mut members: Vec<Incident> = g
+                    .members
+                    .iter()
+                    .filter_map(|&id| by_key.remove(&(s.name(), id)))
+                    .collect();
+                members.sort_by(pressing);
+                (!members.is_empty()).then_some((s, g, members))
+            })
             .collect();
         // Open before resolved, the most severe first, then newest first.
         list.sort_by(|a, b| {
             (a.1.state != IncidentState::Open)
                 .cmp(&(b.1.state != IncidentState::Open))
                 .then(a.1.severity.cmp(&b.1.severity))
-                .then(b.1.opened_ms.cmp(&a.1.opened_ms))
+                .then(b.1.last_opened_ms.cmp(&a.1.last_opened_ms))
         });
         list
     };
@@ -94,16 +123,26 @@ pub fn IncidentsPage() -> impl IntoView {
             .iter()
             .filter(|(_, i)| i.state == IncidentState::Open && i.severity == 1)
             .count();
+        let groups = st.groups().len();
         format!(
-            "{} incident(s): {open} open, {sev1} open at severity 1",
+            "{} incident(s): {open} open, {sev1} open at severity 1; in {groups} group(s)",
             all.len()
         )
     };
     let export = move |kind: &'static str| {
-        let list: Vec<Incident> = shown().into_iter().map(|(_, i)| i).collect();
+        let list: Vec<Incident> = shown().into_iter().flat_map(|(_, _, m)| m).collect();
+        let groups = st.group_uids();
         let (name, mime, body) = match kind {
-            "csv" => ("incidents.csv", "text/csv", incidents_csv(&list)),
-            "json" => ("incidents.json", "application/json", incidents_json(&list)),
+            "csv" => (
+                "incidents.csv",
+                "text/csv",
+                incidents_csv_grouped(&list, &groups),
+            ),
+            "json" => (
+                "incidents.json",
+                "application/json",
+                incidents_json_grouped(&list, &groups),
+            ),
             _ => {
                 // Simulator stream times are mapped so the latest one is now: Alertmanager
                 // wants wall-clock RFC 3339 times.
@@ -121,7 +160,7 @@ pub fn IncidentsPage() -> impl IntoView {
                 (
                     "alertmanager.json",
                     "application/json",
-                    alertmanager_json(&list, origin),
+                    alertmanager_json_grouped(&list, origin, &groups),
                 )
             }
         };
@@ -170,7 +209,13 @@ pub fn IncidentsPage() -> impl IntoView {
                     }.into_any();
                 }
                 let total = list.len();
-                let cards = list.into_iter().take(shown_max.get()).map(|(src, i)| view! { <Card source=src incident=i /> }).collect_view();
+                let cards = list.into_iter().take(shown_max.get()).map(|(src, g, mut members)| {
+                    if members.len() == 1 {
+                        view! { <Card source=src incident=members.remove(0) group=g.uid() /> }.into_any()
+                    } else {
+                        view! { <GroupCard source=src group=g members=members /> }.into_any()
+                    }
+                }).collect_view();
                 let left = total.saturating_sub(shown_max.get());
                 view! {
                     {cards}
@@ -187,9 +232,109 @@ pub fn IncidentsPage() -> impl IntoView {
     }
 }
 
+/// Which groups the user opened or folded, by group uid.
+#[derive(Clone, Copy)]
+struct Folds(RwSignal<std::collections::HashMap<String, bool>>);
+
+/// Several incidents of one source that opened close together (core::incident::group): a
+/// header with what they share, their members inside (shown or hidden), and acknowledge
+/// and silence for all of them.
+#[component]
+fn GroupCard(source: Source, group: IncidentGroup, members: Vec<Incident>) -> impl IntoView {
+    let st = expect_context::<IncidentsState>();
+    let uid = group.uid();
+    let n = members.len();
+    // Kept by the page, so a card redrawn as the stream moves stays as the user left it.
+    let folds = expect_context::<Folds>().0;
+    let default_open = n <= EXPANDED_UP_TO;
+    let key = uid.clone();
+    let expanded = Memo::new(move |_| folds.with(|m| m.get(&key).copied().unwrap_or(default_open)));
+    let fold_key = uid.clone();
+    let toggle = move |_| {
+        let now = expanded.get_untracked();
+        folds.update(|m| {
+            m.insert(fold_key.clone(), !now);
+        });
+    };
+    let body_id = format!("{uid}-members");
+    let member_group = uid.clone();
+    let unacked: Vec<u64> = members
+        .iter()
+        .filter(|i| !i.acknowledged)
+        .map(|i| i.id)
+        .collect();
+    let open = group.state == IncidentState::Open;
+    let open_now = members
+        .iter()
+        .filter(|i| i.state == IncidentState::Open)
+        .count();
+    let silenced = members.iter().filter(|i| i.silenced.is_some()).count();
+    const NAMED: usize = 6;
+    let mut what = group
+        .metrics
+        .iter()
+        .take(NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if group.metrics.len() > NAMED {
+        what.push_str(&format!(" and {} more", group.metrics.len() - NAMED));
+    }
+    let kind = match group.kind {
+        "metrics" => "metric anomalies",
+        "error-alert" => "error regressions",
+        "check" => "failed checks",
+        _ => "rule firings",
+    };
+    let end = group.end_ms.map_or("ongoing".to_string(), format_stream_ms);
+    let silence_form = (open && st.can_silence(source))
+        .then(|| view! { <silence::SilenceForm matchers=silence::matchers_for_group(&members) /> });
+    let members = StoredValue::new(members);
+    let toggle_label = move || {
+        if expanded.get() {
+            format!("Hide the {n} incidents")
+        } else {
+            format!("Show the {n} incidents")
+        }
+    };
+    view! {
+        <section class="incident-group" data-group=uid.clone() data-source=source.name()
+            data-severity=group.severity.to_string() data-state=group.state.name() data-members=n.to_string()
+            aria-label=format!("Group {uid}: {n} incidents")>
+            <header>
+                <span class=format!("sev sev{}", group.severity)>{format!("SEV {}", group.severity)}</span>
+                <span class=format!("state {}", group.state.name())>{group.state.name()}</span>
+                <span class="muted uid" title="The group label every member is sent to Alertmanager with">{uid.clone()}</span>
+            </header>
+            <h3 class="what">{format!("{n} {kind}: {what}")}</h3>
+            <p class="group-span">{format!("{} to {end} · {open_now} open", format_stream_ms(group.start_ms))}
+                {(silenced > 0).then(|| format!(" · {silenced} silenced (not sent)"))}</p>
+            <div class="row group-actions">
+                <button class="group-toggle" aria-expanded=move || expanded.get().to_string()
+                    aria-controls=body_id.clone() on:click=toggle>{toggle_label}</button>
+                {if unacked.is_empty() {
+                    view! { <span class="acked">"All acknowledged"</span> }.into_any()
+                } else {
+                    let k = unacked.len();
+                    view! {
+                        <button class="ack-group" on:click=move |_| st.acknowledge_all(source, &unacked)
+                            title="Acknowledge every incident of the group">{format!("Acknowledge all {k}")}</button>
+                    }.into_any()
+                }}
+                {silence_form}
+            </div>
+            <div class="group-members incident-grid" id=body_id>
+                {move || expanded.get().then(|| members.with_value(|m| m.iter().cloned().map(|i| {
+                    view! { <Card source=source incident=i group=member_group.clone() /> }
+                }).collect_view()))}
+            </div>
+        </section>
+    }
+}
+
 /// One incident.
 #[component]
-fn Card(source: Source, incident: Incident) -> impl IntoView {
+fn Card(source: Source, incident: Incident, group: String) -> impl IntoView {
     let st = expect_context::<IncidentsState>();
     let sinks = expect_context::<sinks::SinksState>();
     let i = incident;
@@ -211,9 +356,9 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
             format!("{level} · {file}: found {observed}; expected {expected} · failed on {} file{}",
                 i.anomaly_count, if i.anomaly_count == 1 { "" } else { "s" }),
         ),
-        IncidentSource::Rule { rule, condition, target, value, .. } => (
+        IncidentSource::Rule { rule, condition, target, .. } => (
             format!("rule {rule} on {target}"),
-            format!("{condition} · crossed at {}", crate::core::rules::format_value(*value)),
+            format!("{condition} · {}", i.source.rule_evidence().unwrap_or_default()),
         ),
         IncidentSource::ErrorAlert { code, method, ratio, ci_low, baseline_count, candidate_count, .. } => (
             format!("error code {code}"),
@@ -230,9 +375,9 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
     let note = i.note.clone();
     let silenced = i.silenced.clone();
     let silence_form = (open && st.can_silence(source))
-        .then(|| view! { <silence::SilenceForm incident=i.clone() /> });
+        .then(|| view! { <silence::SilenceForm matchers=silence::matchers_for(&i) /> });
     view! {
-        <article class="incident-card" data-uid=i.uid() data-source=source.name() data-severity=i.severity.to_string()
+        <article class="incident-card" data-uid=i.uid() data-group=group data-source=source.name() data-severity=i.severity.to_string()
             data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()
             data-silenced=i.silenced.is_some().to_string()>
             <header>

@@ -7,7 +7,7 @@ use super::state::IncidentsState;
 use crate::core::incident::Incident;
 
 /// The matchers that silence incidents like `i`: its rule, else its source and metrics.
-fn matchers_for(i: &Incident) -> String {
+pub fn matchers_for(i: &Incident) -> String {
     let labels = i.labels();
     let get = |k: &'static str| -> Vec<String> {
         labels
@@ -32,11 +32,43 @@ fn matchers_for(i: &Incident) -> String {
     out.join(", ")
 }
 
-/// A disclosure with the silence form.
+/// The matchers that silence every member of a group: their one rule, else their source
+/// and a pattern of their metrics (or codes).
+pub fn matchers_for_group(members: &[Incident]) -> String {
+    let labels: Vec<Vec<(&'static str, String)>> = members.iter().map(Incident::labels).collect();
+    let values = |k: &'static str| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (l, v) in labels.iter().flatten() {
+            if *l == k && !out.contains(v) {
+                out.push(v.clone());
+            }
+        }
+        out
+    };
+    let rules = values("rule");
+    if rules.len() == 1 && labels.iter().all(|l| l.iter().any(|(k, _)| *k == "rule")) {
+        return format!("rule={:?}", rules[0]);
+    }
+    let mut out: Vec<String> = values("source")
+        .iter()
+        .take(1)
+        .map(|s| format!("source={s:?}"))
+        .collect();
+    for key in ["metric", "code"] {
+        let vs = values(key);
+        if !vs.is_empty() {
+            let pattern: Vec<String> = vs.iter().map(|v| regex::escape(v)).collect();
+            out.push(format!("{key}=~{:?}", pattern.join("|")));
+        }
+    }
+    out.join(", ")
+}
+
+/// A disclosure with the silence form, its matchers filled in.
 #[component]
-pub fn SilenceForm(incident: Incident) -> impl IntoView {
+pub fn SilenceForm(matchers: String) -> impl IntoView {
     let st = expect_context::<IncidentsState>();
-    let matchers = RwSignal::new(matchers_for(&incident));
+    let matchers = RwSignal::new(matchers);
     let duration = RwSignal::new("1h".to_string());
     let comment = RwSignal::new(String::new());
     let said = RwSignal::new(None::<Result<String, String>>);

@@ -139,6 +139,9 @@ impl SinksState {
             .map(|(s, _)| s.clone())
             .collect();
         let wall = move |s: &str| wall_sources.iter().any(|w| w == s);
+        // The group is what a sink receives (core::sink::Ledger::due_grouped).
+        let groups = incidents.group_uids();
+        let group = move |_: &str, i: &Incident| groups.get(&i.uid()).cloned();
         let url = page_url();
         let now = now_ms();
         let count = self.sinks.with_untracked(Vec::len);
@@ -149,7 +152,10 @@ impl SinksState {
                     return None;
                 }
                 c.ledger.keep_only(&all);
-                let batch = c.ledger.due(now, &all, &wall, &url)?;
+                let per_group = c.sink.kind() == SinkKind::Webhook;
+                let batch = c
+                    .ledger
+                    .due_grouped(now, &all, &group, per_group, &wall, &url)?;
                 c.busy = true;
                 Some((c.sink.clone(), batch))
             });
@@ -287,8 +293,9 @@ pub fn SinksPanel() -> impl IntoView {
         <details class="panel sinks" id="sinks" open=set>
             <summary>"Send incidents to Alertmanager or a webhook"</summary>
             <p class="hint">"Open incidents are sent when they open, again every minute while open, and when they \
-                resolve. Labels: alertname, severity, source, incident_id, metric (code and method for error \
-                regressions). Nothing is sent anywhere unless you set a sink here."</p>
+                resolve. Labels: alertname, severity, source, incident_id, group, metric (code and method for \
+                error regressions). Incidents of one group share its group label (route with group_by: [group] \
+                for one notification per group); a webhook gets one payload per group. Nothing is sent anywhere unless you set a sink here."</p>
             <SinkRow kind=SinkKind::Alertmanager id="sink-am" placeholder="http://localhost:9093 or /alertmanager"
                 help="The Alertmanager base URL (the part before /api/v2); alerts are POSTed to /api/v2/alerts" />
             <SinkRow kind=SinkKind::Webhook id="sink-hook" placeholder="https://hooks.example/pipescope"

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 use crate::core::errors::Alert;
 use crate::core::incident::notes::Notes;
-use crate::core::incident::{CheckOutcome, Incident, IncidentConfig, IncidentEngine};
+use crate::core::incident::{
+    CheckOutcome, Incident, IncidentConfig, IncidentEngine, IncidentGroup,
+};
 
 /// localStorage key of the user's acknowledgements and notes.
 const NOTES_KEY: &str = "pipescope-incident-notes";
@@ -78,7 +80,13 @@ pub struct IncidentsState {
     pub notes_problem: RwSignal<Option<String>>,
     /// Where a card's "Silence" goes (set by the Monitor, whose stream runs silences).
     silencer: StoredValue<Option<Silencer>, LocalStorage>,
+    /// The step (ms) incidents of the Errors and Checks books are grouped at: those books
+    /// see no metric, so their workspace says (the Errors bin width).
+    group_steps: StoredValue<[Option<f64>; 3], LocalStorage>,
 }
+
+/// The step groups of a book use when its workspace gave none, ms.
+const DEFAULT_GROUP_STEP_MS: f64 = 1000.0;
 
 impl IncidentsState {
     /// Empty books.
@@ -89,6 +97,7 @@ impl IncidentsState {
             notes: StoredValue::new_local(load_notes()),
             notes_problem: RwSignal::new(None),
             silencer: StoredValue::new_local(None),
+            group_steps: StoredValue::new_local([None; 3]),
         }
     }
 
@@ -193,6 +202,45 @@ impl IncidentsState {
         }
     }
 
+    /// Sets the step `source`'s incidents are grouped at (a book that sees metrics uses
+    /// their step instead).
+    pub fn set_group_step(&self, source: Source, step_ms: f64) {
+        let changed = self.group_steps.try_update_value(|g| {
+            let k = source as usize;
+            let was = g[k];
+            g[k] = Some(step_ms);
+            was != Some(step_ms)
+        });
+        if changed == Some(true) {
+            self.bump();
+        }
+    }
+
+    /// Every book's incident groups (core::incident::group), with their source.
+    pub fn groups(&self) -> Vec<(Source, IncidentGroup)> {
+        let steps = self.group_steps.get_value();
+        self.books.with_value(|b| {
+            let mut out = Vec::new();
+            for (source, book) in [
+                (Source::Monitor, &b.monitor),
+                (Source::Errors, &b.errors),
+                (Source::Checks, &b.checks),
+            ] {
+                if let Some(e) = book {
+                    let step = steps[source as usize].unwrap_or(DEFAULT_GROUP_STEP_MS);
+                    out.extend(e.groups(step).into_iter().map(|g| (source, g)));
+                }
+            }
+            out
+        })
+    }
+
+    /// Incident uid → group uid, over every book.
+    pub fn group_uids(&self) -> std::collections::BTreeMap<String, String> {
+        let groups: Vec<IncidentGroup> = self.groups().into_iter().map(|(_, g)| g).collect();
+        crate::core::incident::group_uids(&groups)
+    }
+
     /// Every incident with its source.
     pub fn all(&self) -> Vec<(Source, Incident)> {
         self.books.with_value(|b| {
@@ -222,6 +270,13 @@ impl IncidentsState {
     /// Marks an incident acknowledged, here and across reloads.
     pub fn acknowledge(&self, source: Source, id: u64) {
         self.edit(source, id, |n, i, now| n.acknowledge(source.name(), i, now));
+    }
+
+    /// Acknowledges every member of a group not yet acknowledged.
+    pub fn acknowledge_all(&self, source: Source, ids: &[u64]) {
+        for &id in ids {
+            self.acknowledge(source, id);
+        }
     }
 
     /// Takes back an acknowledgement, here and across reloads.

@@ -105,9 +105,9 @@ fn Editor() -> impl IntoView {
                 aria-invalid=move || (!errors.with(Vec::is_empty)).to_string()
                 placeholder=move || example(&st.metric_names())
                 prop:value=move || st.rules_draft.get()
-                on:input=move |e| st.rules_draft.set(event_target_value(&e))></textarea>
+                on:input=move |e| st.edit_rules_draft(event_target_value(&e))></textarea>
             <div class="row">
-                <button id="rules-apply" class="primary" disabled=move || !errors.with(Vec::is_empty) || applied()
+                <button id="rules-text-apply" class="primary" disabled=move || !errors.with(Vec::is_empty) || applied()
                     title="Run these rules on the stream; rules left unchanged keep their pending timers"
                     on:click=move |_| { st.apply_rules(&st.rules_draft.get_untracked()); }>"Apply"</button>
                 <span class="button file-picker" title="Open a rules file (.yaml, .yml or .json); dropping one on the Monitor does the same">
@@ -117,9 +117,9 @@ fn Editor() -> impl IntoView {
                 </span>
                 <button id="rules-export" on:click=on_export disabled=move || st.rules_draft.with(|t| t.trim().is_empty())>"Export"</button>
                 <button id="rules-example" class="small" disabled=move || !st.rules_draft.with(|t| t.trim().is_empty())
-                    on:click=move |_| st.rules_draft.set(example(&st.metric_names()))>"Start from an example"</button>
+                    on:click=move |_| st.edit_rules_draft(example(&st.metric_names()))>"Start from an example"</button>
                 <span id="rules-applied" class="chip" data-applied=move || applied().to_string()>
-                    {move || if applied() { "applied" } else { "edited, not applied" }}</span>
+                    {move || if applied() { "applied" } else { "unapplied changes" }}</span>
             </div>
             <div id="rules-errors" aria-live="polite">
                 {move || {
