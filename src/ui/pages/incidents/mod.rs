@@ -1,7 +1,7 @@
 //! The Incidents workspace: every incident the detectors opened, as cards ranked open
 //! first, then by severity, then newest first, with filters, acknowledge, notes, and exports (CSV, JSON, Alertmanager JSON).
 
-mod silence;
+pub mod silence;
 mod sinks;
 pub mod state;
 
@@ -230,7 +230,7 @@ fn Card(source: Source, incident: Incident) -> impl IntoView {
     let note = i.note.clone();
     let silenced = i.silenced.clone();
     let silence_form = (open && st.can_silence(source))
-        .then(|| view! { <silence::SilenceForm incident=i.clone() /> });
+        .then(|| view! { <silence::SilenceForm source=source incident=i.clone() /> });
     view! {
         <article class="incident-card" data-uid=i.uid() data-source=source.name() data-severity=i.severity.to_string()
             data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()
