@@ -22,7 +22,7 @@ use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentSource};
 /// use pipescope::core::event::ErrorEvent;
 /// use pipescope::core::incident::{IncidentConfig, IncidentEngine};
 /// use pipescope::core::rules::{parse, Alerting, ErrorNames, ErrorRules, Format};
-/// let file = parse("version: 1\nrules:\n  - {name: e5, code: '5', build: candidate, rate_above: 1, window: 10s}\n",
+/// let file = parse("version: 1\nrules:\n  - {name: e5, code: '5', build: candidate, error_rate: {window: 10s, above: 1}}\n",
 ///     Format::Yaml).unwrap();
 /// let names = ErrorNames { builds: vec!["v1".into(), "v2".into()], codes: vec!["5".into()], baseline: 0, candidate: 1 };
 /// let mut rules = ErrorRules::new(Alerting::from_file(file, Vec::new()), names, 5_000);

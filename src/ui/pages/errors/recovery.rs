@@ -389,9 +389,17 @@ impl ErrState {
                 .checked_sub(1)
                 .and_then(|i| l.stream.events.get(i).copied())
         });
-        let book = self
-            .incidents
-            .read(crate::ui::pages::incidents::state::Source::Errors, Clone::clone)?;
+        let book = self.incidents.read(
+            crate::ui::pages::incidents::state::Source::Errors,
+            Clone::clone,
+        );
+        let rules = match book {
+            Some(book) => RuleState {
+                rules: self.rules_state(),
+                book,
+            },
+            None => RuleState::new(self.rules_state()),
+        };
         let mut snap = ErrorsSnapshot::new(
             engine,
             &self.read_options.get_untracked(),
@@ -399,10 +407,7 @@ impl ErrState {
             self.speed.get_untracked(),
             position_ms,
         )
-        .with_rules(RuleState {
-            rules: self.rules_state(),
-            book,
-        });
+        .with_rules(rules);
         snap.applied = applied as u64;
         snap.last = last;
         Some(snap)

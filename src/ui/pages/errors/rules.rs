@@ -306,7 +306,12 @@ impl ErrState {
             .into_iter()
             .filter(|r| matches!(r.target, Target::Errors { .. }))
             .collect();
-        Ok(backtest_errors(&rules, names, &loaded.stream.events, bin_ms))
+        Ok(backtest_errors(
+            &rules,
+            names,
+            &loaded.stream.events,
+            bin_ms,
+        ))
     }
 
     /// The rules and silences the stream runs now (for a checkpoint).
@@ -566,7 +571,11 @@ fn WouldHaveFired() -> impl IntoView {
 
 fn backtest_view(b: Backtest) -> impl IntoView {
     let span = b.span.map_or("no events".to_string(), |(a, z)| {
-        format!("over the stream, {} to {}", format_stream_ms(a), format_stream_ms(z))
+        format!(
+            "over the stream, {} to {}",
+            format_stream_ms(a),
+            format_stream_ms(z)
+        )
     });
     view! {
         <div id="errors-backtest-result">

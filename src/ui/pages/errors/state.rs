@@ -386,10 +386,11 @@ impl ErrState {
         // What waited for the disk belongs to the old stream.
         let start = self.player.span().map_or(0, |(s, _)| s);
         self.ahead.set_value(WriteAhead::new(0, start));
-        self.start_journal();
-        // Incidents are a fold over the alerts and the rules, so they restart with the engine.
+        // Incidents are a fold over the alerts and the rules, so they restart with the
+        // engine (before the stream's first checkpoint, which holds them).
         self.incidents.reset_errors();
         self.restart_rules();
+        self.start_journal();
         if let Some(to) = self.player.position() {
             self.apply_until(to);
         }

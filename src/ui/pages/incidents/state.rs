@@ -133,7 +133,12 @@ impl IncidentsState {
         let f = self
             .silencers
             .with_value(|s| s.iter().find(|(k, _)| *k == source).map(|(_, f)| f.clone()))
-            .ok_or_else(|| format!("silences run on the {} stream, which is not running", source.name()))?;
+            .ok_or_else(|| {
+                format!(
+                    "silences run on the {} stream, which is not running",
+                    source.name()
+                )
+            })?;
         f(matchers, duration, comment)
     }
 
