@@ -317,8 +317,11 @@ impl MonState {
             self.alerting.update_value(|a| a.set_names(all.clone()));
             self.incidents.with_monitor(|book| book.set_names(all));
         }
-        // The editor shows the rules as they were applied.
-        self.rules_draft.set(alerting.text().to_string());
+        // The editor shows the rules as they were applied (the text is the app's: a stream
+        // that ran none leaves what the Errors workspace restored).
+        if !alerting.text().is_empty() {
+            self.rules_draft.set(alerting.text().to_string());
+        }
         self.alerting.set_value(alerting);
         self.injections.set_value(injections);
         self.injected.set(injected);
