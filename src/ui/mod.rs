@@ -18,6 +18,7 @@ mod net;
 pub(crate) mod pages;
 mod player;
 mod route;
+mod rules_editor;
 mod secrets;
 mod shell;
 mod skip;

@@ -21,6 +21,10 @@ pub struct AppState {
     /// Servers the user added that the page talks to, by role ("Prometheus", "sinks"):
     /// the top bar must not say "no network" while any is there.
     pub remote: RwSignal<Vec<(&'static str, Vec<String>)>>,
+    /// The rules file being edited (applied or not): one text for the app, edited in the
+    /// Monitor's and the Errors workspace's Rules panels, each applying the rules that
+    /// target its stream.
+    pub rules_draft: RwSignal<String>,
 }
 
 impl AppState {
@@ -62,6 +66,7 @@ pub fn App() -> impl IntoView {
         }.into()),
         dark: theme.dark,
         remote: RwSignal::new(Vec::new()),
+        rules_draft: RwSignal::new(crate::ui::rules_editor::stored_draft().unwrap_or_default()),
     };
     provide_context(state);
     provide_context(IncidentsState::new());

@@ -199,10 +199,7 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return fail(e),
     };
     let incidents = match rules {
-        Some(file) => match rule_incidents(file, &stream, bin_ms) {
-            Ok(i) => i,
-            Err(code) => return code,
-        },
+        Some(file) => rule_incidents(file, &stream, bin_ms),
         None => Vec::new(),
     };
     // The rule incidents' groups, at the stream's bin width (its step).
@@ -243,58 +240,20 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// The rule incidents of an error stream: every event through the rule evaluator in
-/// stream order, the clock ticking at every bin boundary between events and for the
-/// longest window after the last, so rates fall back and rules resolve.
+/// The rule incidents of an error stream, judged as the Errors workspace judges them
+/// (see `core::rules::errors`).
 fn rule_incidents(
     file: pipescope::core::rules::RulesFile,
     stream: &errors::ErrorStream,
     bin_ms: i64,
-) -> Result<Vec<pipescope::core::incident::Incident>, ExitCode> {
-    use pipescope::core::incident::{IncidentConfig, IncidentEngine};
-    use pipescope::core::rules::{Condition, ErrorNames};
-    let longest = file
-        .rules
-        .iter()
-        .filter_map(|r| match &r.condition {
-            Condition::ErrorRate { window, .. } | Condition::ErrorRatio { window, .. } => {
-                Some(window.ms + r.hold_ms())
-            }
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0);
-    let mut book = IncidentEngine::new(IncidentConfig::default(), Vec::new()).map_err(fail)?;
-    let mut rules = crate::rules::Rules::new(file, Vec::new());
-    rules.engine.set_error_names(ErrorNames {
+) -> Vec<pipescope::core::incident::Incident> {
+    let names = pipescope::core::rules::ErrorNames {
         builds: stream.builds.clone(),
         codes: stream.codes.clone(),
         baseline: stream.baseline,
         candidate: stream.candidate,
-    });
-    let Some(first) = stream.events.first().map(|e| e.t_ms) else {
-        return Ok(Vec::new());
     };
-    let mut tick = first;
-    for e in &stream.events {
-        while tick < e.t_ms {
-            rules.engine.advance_to(tick, &mut rules.out);
-            rules.settle(&mut book, tick);
-            tick += bin_ms;
-        }
-        rules
-            .engine
-            .error_event(e.t_ms, e.build, e.code, &mut rules.out);
-        rules.settle(&mut book, e.t_ms);
-    }
-    let last = stream.events.last().map_or(first, |e| e.t_ms);
-    let end = last.saturating_add(longest).saturating_add(bin_ms);
-    while tick <= end {
-        rules.engine.advance_to(tick, &mut rules.out);
-        rules.settle(&mut book, tick);
-        tick += bin_ms;
-    }
-    Ok(book.incidents().to_vec())
+    pipescope::core::rules::error_rule_incidents(file, names, &stream.events, bin_ms)
 }
 
 /// One rule incident as a text line.

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::core::errors::heatmap::HeatMode;
 use crate::core::errors::{ErrorEngine, ReadOptions};
 use crate::core::event::{ErrorEvent, Event};
+use crate::core::incident::{IncidentConfig, IncidentEngine};
 use crate::core::journal::Engine;
+use crate::core::rules::{Alerting, ErrorNames, ErrorRules};
 use crate::core::stream::Speed;
 
 /// The Errors stream's state at a journal position: the engine (its `Config` holds bin
@@ -33,6 +35,30 @@ pub struct ErrorsSnapshot {
     pub applied: u64,
     /// The last event applied, to check the re-read file is the journaled stream.
     pub last: Option<ErrorEvent>,
+    /// The user's error-code rules with their pending timers, and the incident book they
+    /// (and the alerts) write to; the journal's events after the checkpoint go through
+    /// them too, so a reload resumes every `for` timer exactly.
+    pub rules: RuleState,
+}
+
+/// The rules an Errors stream runs and its incident book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleState {
+    /// The rules, silences and the bin clock that judges them.
+    pub rules: ErrorRules,
+    /// The stream's incident book (rule incidents and alert incidents).
+    pub book: IncidentEngine,
+}
+
+impl RuleState {
+    /// `rules` with an empty book.
+    pub fn new(rules: ErrorRules) -> RuleState {
+        RuleState {
+            rules,
+            book: IncidentEngine::new(IncidentConfig::default(), Vec::new())
+                .expect("the default incident config is valid"),
+        }
+    }
 }
 
 /// Why a snapshot does not fit the file re-read for it.
@@ -89,12 +115,24 @@ impl ErrorsSnapshot {
             position_ms: start_ms,
             applied: 0,
             last: None,
+            rules: RuleState::new(ErrorRules::new(
+                Alerting::new(Vec::new()),
+                ErrorNames::default(),
+                1000,
+            )),
         }
+    }
+
+    /// Runs `rules` (fresh, no event in yet) beside the engine.
+    pub fn with_rules(mut self, rules: RuleState) -> Self {
+        self.rules = rules;
+        self
     }
 
     /// Apply one error event (what the journal's replay does for each stored event).
     pub fn push(&mut self, e: ErrorEvent) {
         self.engine.push(e);
+        self.rules.rules.event(&mut self.rules.book, &e);
         self.applied += 1;
         self.last = Some(e);
     }
@@ -123,10 +161,13 @@ impl ErrorsSnapshot {
         if let Some(last) = self.last {
             self.position_ms = self.position_ms.max(last.t_ms);
         }
+        let RuleState { rules, book } = &mut self.rules;
         if n < events.len() {
             self.engine.advance_to(self.position_ms);
+            rules.advance(book, self.position_ms);
         } else if n > 0 {
             self.engine.finish();
+            rules.finish(book);
         }
         Ok(n)
     }

@@ -37,6 +37,7 @@
 //! [`IncidentEngine::sync_rules`]: crate::core::incident::IncidentEngine::sync_rules
 
 pub mod error;
+pub mod errors;
 pub mod eval;
 pub mod glob;
 pub mod parse;
@@ -47,6 +48,7 @@ pub mod stream;
 pub use crate::core::checks::Format;
 pub use crate::core::incident::RuleOutcome;
 pub use error::{ItemRef, RulesError, RulesErrorKind};
+pub use errors::{backtest_errors, error_rule_incidents, ErrorRules};
 pub use eval::{ErrorNames, RuleEngine};
 pub use parse::{check, parse, unmatched};
 pub use silence::{parse_matchers, silencing, Daily, Matcher, Op};

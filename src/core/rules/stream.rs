@@ -130,6 +130,29 @@ impl Alerting {
         Ok(())
     }
 
+    /// The rules of an already-parsed file (its text not kept), over metrics named `names`.
+    pub fn from_file(file: super::spec::RulesFile, names: Vec<String>) -> Alerting {
+        Alerting {
+            text: String::new(),
+            engine: RuleEngine::new(file.rules, names),
+            from_file: file.silences.len(),
+            silences: file.silences,
+            out: Vec::new(),
+        }
+    }
+
+    /// Names the error stream's builds and codes (and which two are compared), so error
+    /// rules find their targets.
+    pub fn set_error_names(&mut self, names: super::eval::ErrorNames) {
+        self.engine.set_error_names(names);
+    }
+
+    /// One error event; rule transitions go into `book` at once.
+    pub fn error_event(&mut self, book: &mut IncidentEngine, t_ms: i64, build: u32, code: u32) {
+        self.engine.error_event(t_ms, build, code, &mut self.out);
+        self.settle(book, t_ms);
+    }
+
     /// Renames the metrics (a live source's series joined).
     pub fn set_names(&mut self, names: Vec<String>) {
         self.engine.set_names(names);

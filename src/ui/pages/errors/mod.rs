@@ -7,6 +7,7 @@ mod controls;
 mod heatmap;
 mod live;
 mod recovery;
+mod rules;
 mod state;
 
 pub use state::ErrState;
@@ -64,6 +65,11 @@ pub fn ErrorsPage() -> impl IntoView {
             f64::from(st.bin_seconds.get().max(1)) * 1000.0,
         )
     });
+    // A card's "Silence…" on an Errors incident runs on this stream.
+    incidents.set_silencer(
+        crate::ui::pages::incidents::state::Source::Errors,
+        move |m, d, c| st.add_silence(m, d, c),
+    );
     expect_context::<crate::ui::dispatch::Dispatch>().on_problem(Route::Errors, st.error);
 
     // A file dropped while this workspace is open is an error stream; `k` plays/pauses.
@@ -136,6 +142,7 @@ pub fn ErrorsPage() -> impl IntoView {
                 </Show>
                 <heatmap::Heatmap />
                 <alerts::AlertList />
+                <rules::RulesPanel />
             }.into_any(),
         }}
         {move || st.journal.get().map(|svc| view! {

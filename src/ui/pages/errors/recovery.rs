@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::ErrState;
-use crate::core::errors::snapshot::ErrorsSnapshot;
+use crate::core::errors::snapshot::{ErrorsSnapshot, RuleState};
 use crate::core::errors::{read_bytes, Config, ErrorEngine};
 use crate::core::event::{ErrorEvent, Event};
 use crate::core::journal::ahead::WriteAhead;
@@ -130,6 +130,10 @@ impl ErrState {
                 }
                 (None, _) => "the replayed file was not stored with it".to_string(),
                 (Some(Err(e)), _) => e,
+                (_, Err(e @ crate::core::journal::JournalError::State { .. })) => format!(
+                    "its checkpoint does not read as this version's Errors state ({e}); it was \
+                     probably written by an older pipescope, before the Errors workspace ran rules"
+                ),
                 (_, Err(e)) => e.to_string(),
             }
         };
@@ -211,12 +215,18 @@ impl ErrState {
             stream,
         })));
         self.engine.set_value(Some(snap.engine));
+        // The rules resume with their pending timers, the book with their incidents.
+        let text = snap.rules.rules.alerting().text().to_string();
+        if self.app.rules_draft.with_untracked(|d| d.trim().is_empty()) {
+            self.app.rules_draft.set(text);
+        }
+        self.rules.set_value(snap.rules.rules);
+        self.incidents.set_errors(snap.rules.book);
         // The restored state covers every stored record.
         let seq = self.journal.get_untracked().map_or(0, |s| s.last_seq());
         self.ahead.set_value(WriteAhead::new(seq, position));
         self.player.set_speed(snap.speed);
         self.player.load(start, end, position);
-        self.incidents.reset_errors();
         self.publish();
         self.app.status.set(format!(
             "Recovered {} events, stream time {}{note}",
@@ -307,6 +317,22 @@ impl ErrState {
         }
     }
 
+    /// Checkpoints the applied state now (a silence was made or ended: the clock did not
+    /// move, but a reload must bring it back).
+    pub(super) fn checkpoint_now(&self) {
+        let Some(svc) = self.writable_journal() else {
+            return;
+        };
+        if self.live_state.with_value(Option::is_some) || self.player.position().is_none() {
+            return;
+        }
+        let (seq, position) = self.ahead.with_value(|a| (a.applied_seq(), a.applied_ms()));
+        let applied = self.cursor.with_value(|c| c.applied());
+        if let Some(snap) = self.snapshot_at(applied, position) {
+            self.write_checkpoint(&svc, seq, snap);
+        }
+    }
+
     /// [`ErrState::maybe_checkpoint`] on a live feed: when new events were applied and
     /// [`CHECKPOINT_EVERY_MS`] passed, or the colour mode changed.
     fn maybe_checkpoint_live(&self, svc: &JournalService) {
@@ -363,13 +389,25 @@ impl ErrState {
                 .checked_sub(1)
                 .and_then(|i| l.stream.events.get(i).copied())
         });
+        let book = self.incidents.read(
+            crate::ui::pages::incidents::state::Source::Errors,
+            Clone::clone,
+        );
+        let rules = match book {
+            Some(book) => RuleState {
+                rules: self.rules_state(),
+                book,
+            },
+            None => RuleState::new(self.rules_state()),
+        };
         let mut snap = ErrorsSnapshot::new(
             engine,
             &self.read_options.get_untracked(),
             self.mode.get_untracked(),
             self.speed.get_untracked(),
             position_ms,
-        );
+        )
+        .with_rules(rules);
         snap.applied = applied as u64;
         snap.last = last;
         Some(snap)

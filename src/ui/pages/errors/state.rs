@@ -10,6 +10,7 @@ use crate::core::errors::{
     default_bin_seconds, read_bytes, recent, Config, ErrorEngine, ErrorStream, Evidence, Method,
     ReadError, ReadOptions,
 };
+use crate::core::rules::{Alerting, ErrorNames, ErrorRules};
 use crate::core::stream::{Cursor, Speed};
 use crate::ui::journal::JournalService;
 use crate::ui::pages::incidents::state::IncidentsState;
@@ -112,6 +113,11 @@ pub struct ErrState {
     pub(super) live_ahead: StoredValue<WriteAhead<Vec<ErrorEvent>>, LocalStorage>,
     /// The open Server-Sent Events connection of an SSE feed.
     pub(super) sse: StoredValue<Option<crate::ui::event_feed::SseConn>, LocalStorage>,
+    /// The user's error-code rules and silences with their bin clock (checkpointed with
+    /// the engine; see `rules`).
+    pub(super) rules: StoredValue<ErrorRules, LocalStorage>,
+    /// What the Rules panel shows of them.
+    pub rules_view: RwSignal<super::rules::RulesView>,
 }
 
 impl ErrState {
@@ -155,6 +161,12 @@ impl ErrState {
             live_reader: StoredValue::new_local(FeedReader::default()),
             live_ahead: StoredValue::new_local(WriteAhead::default()),
             sse: StoredValue::new_local(None),
+            rules: StoredValue::new_local(ErrorRules::new(
+                Alerting::new(Vec::new()),
+                ErrorNames::default(),
+                1000,
+            )),
+            rules_view: RwSignal::new(Default::default()),
         };
         st.open_journal();
         st
@@ -374,9 +386,11 @@ impl ErrState {
         // What waited for the disk belongs to the old stream.
         let start = self.player.span().map_or(0, |(s, _)| s);
         self.ahead.set_value(WriteAhead::new(0, start));
-        self.start_journal();
-        // Incidents are a fold over the alerts, so they restart with the engine.
+        // Incidents are a fold over the alerts and the rules, so they restart with the
+        // engine (before the stream's first checkpoint, which holds them).
         self.incidents.reset_errors();
+        self.restart_rules();
+        self.start_journal();
         if let Some(to) = self.player.position() {
             self.apply_until(to);
         }
@@ -420,27 +434,47 @@ impl ErrState {
         let events = &loaded.stream.events;
         let durable = self.durable_seq();
         let end_ms = self.player.span().map_or(i64::MAX, |(_, e)| e);
-        self.engine.update_value(|engine| {
-            // Without an engine (settings refused from the start) the slices keep waiting.
-            let Some(engine) = engine.as_mut() else {
-                return;
-            };
-            while let Some(slice) = self
-                .ahead
-                .try_update_value(|a| a.pop_durable(durable))
-                .flatten()
-            {
-                self.cursor.update_value(|c| {
-                    let n = slice.batch.saturating_sub(c.applied());
-                    c.advance(events, i64::MAX, n, |e| e.t_ms, |e| engine.push(*e));
-                    if c.applied() < events.len() {
-                        engine.advance_to(slice.t_ms);
-                    } else if slice.t_ms >= end_ms {
-                        engine.finish();
-                    }
-                });
-            }
+        if !self.ahead.with_value(|a| a.waiting()) {
+            return;
+        }
+        let mut rules = self.rules.get_value();
+        // The rules see what the engine sees, the way `pipescope errors --rules` feeds them
+        // (core::rules::ErrorRules), writing to the Errors incident book.
+        self.incidents.with_errors(|book| {
+            self.engine.update_value(|engine| {
+                // Without an engine (settings refused from the start) the slices keep waiting.
+                let Some(engine) = engine.as_mut() else {
+                    return;
+                };
+                while let Some(slice) = self
+                    .ahead
+                    .try_update_value(|a| a.pop_durable(durable))
+                    .flatten()
+                {
+                    self.cursor.update_value(|c| {
+                        let n = slice.batch.saturating_sub(c.applied());
+                        c.advance(
+                            events,
+                            i64::MAX,
+                            n,
+                            |e| e.t_ms,
+                            |e| {
+                                engine.push(*e);
+                                rules.event(book, e);
+                            },
+                        );
+                        if c.applied() < events.len() {
+                            engine.advance_to(slice.t_ms);
+                            rules.advance(book, slice.t_ms);
+                        } else if slice.t_ms >= end_ms {
+                            engine.finish();
+                            rules.finish(book);
+                        }
+                    });
+                }
+            });
         });
+        self.rules.set_value(rules);
     }
 
     /// Copies the clock and engine state into the signals the views read (and checkpoints
@@ -456,6 +490,7 @@ impl ErrState {
         }
         self.applied.set(self.cursor.with_value(|c| c.applied()));
         self.version.update(|v| *v += 1);
+        self.publish_rules();
         if let Some(loaded) = self.loaded.get_untracked() {
             self.engine.with_value(|e| {
                 if let Some(e) = e {

@@ -1,7 +1,7 @@
 //! The Incidents workspace: every incident the detectors opened, as cards ranked open
 //! first, then by severity, then newest first, with filters, acknowledge, notes, and exports (CSV, JSON, Alertmanager JSON).
 
-mod silence;
+pub mod silence;
 mod sinks;
 pub mod state;
 
@@ -288,7 +288,7 @@ fn GroupCard(source: Source, group: IncidentGroup, members: Vec<Incident>) -> im
     };
     let end = group.end_ms.map_or("ongoing".to_string(), format_stream_ms);
     let silence_form = (open && st.can_silence(source))
-        .then(|| view! { <silence::SilenceForm matchers=silence::matchers_for_group(&members) /> });
+        .then(|| view! { <silence::SilenceForm source=source matchers=silence::matchers_for_group(&members) /> });
     let members = StoredValue::new(members);
     let toggle_label = move || {
         if expanded.get() {
@@ -375,7 +375,7 @@ fn Card(source: Source, incident: Incident, group: String) -> impl IntoView {
     let note = i.note.clone();
     let silenced = i.silenced.clone();
     let silence_form = (open && st.can_silence(source))
-        .then(|| view! { <silence::SilenceForm matchers=silence::matchers_for(&i) /> });
+        .then(|| view! { <silence::SilenceForm source=source matchers=silence::matchers_for(&i) /> });
     view! {
         <article class="incident-card" data-uid=i.uid() data-group=group data-source=source.name() data-severity=i.severity.to_string()
             data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()

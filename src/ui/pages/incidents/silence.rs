@@ -1,9 +1,10 @@
 //! "Silence…" on an incident card: matchers taken from the incident's labels (editable),
-//! a duration and a comment; the silence runs on the Monitor's stream.
+//! a duration and a comment; the silence runs on the stream of the incident's workspace
+//! (the Monitor's or the Errors workspace's).
 
 use leptos::prelude::*;
 
-use super::state::IncidentsState;
+use super::state::{IncidentsState, Source};
 use crate::core::incident::Incident;
 
 /// The matchers that silence incidents like `i`: its rule, else its source and metrics.
@@ -66,7 +67,7 @@ pub fn matchers_for_group(members: &[Incident]) -> String {
 
 /// A disclosure with the silence form, its matchers filled in.
 #[component]
-pub fn SilenceForm(matchers: String) -> impl IntoView {
+pub fn SilenceForm(source: Source, matchers: String) -> impl IntoView {
     let st = expect_context::<IncidentsState>();
     let matchers = RwSignal::new(matchers);
     let duration = RwSignal::new("1h".to_string());
@@ -75,6 +76,7 @@ pub fn SilenceForm(matchers: String) -> impl IntoView {
     let submit = move |e: leptos::ev::SubmitEvent| {
         e.prevent_default();
         said.set(Some(st.silence(
+            source,
             &matchers.get_untracked(),
             &duration.get_untracked(),
             &comment.get_untracked(),

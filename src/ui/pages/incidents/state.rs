@@ -78,8 +78,9 @@ pub struct IncidentsState {
     notes: StoredValue<Notes, LocalStorage>,
     /// Why the last note could not be stored, if it could not.
     pub notes_problem: RwSignal<Option<String>>,
-    /// Where a card's "Silence" goes (set by the Monitor, whose stream runs silences).
-    silencer: StoredValue<Option<Silencer>, LocalStorage>,
+    /// Where a card's "Silence" goes, per source whose stream runs silences (the Monitor's,
+    /// the Errors workspace's).
+    silencers: StoredValue<Vec<(Source, Silencer)>, LocalStorage>,
     /// The step (ms) incidents of the Errors and Checks books are grouped at: those books
     /// see no metric, so their workspace says (the Errors bin width).
     group_steps: StoredValue<[Option<f64>; 3], LocalStorage>,
@@ -96,7 +97,7 @@ impl IncidentsState {
             books: StoredValue::new_local(Books::default()),
             notes: StoredValue::new_local(load_notes()),
             notes_problem: RwSignal::new(None),
-            silencer: StoredValue::new_local(None),
+            silencers: StoredValue::new_local(Vec::new()),
             group_steps: StoredValue::new_local([None; 3]),
         }
     }
@@ -112,21 +113,41 @@ impl IncidentsState {
         }
     }
 
-    /// Sets where silences made on cards go (the Monitor calls this once).
-    pub fn set_silencer(&self, f: impl Fn(&str, &str, &str) -> Result<String, String> + 'static) {
-        self.silencer.set_value(Some(std::rc::Rc::new(f)));
+    /// Sets where silences made on cards of `source` go (its workspace calls this once).
+    pub fn set_silencer(
+        &self,
+        source: Source,
+        f: impl Fn(&str, &str, &str) -> Result<String, String> + 'static,
+    ) {
+        self.silencers.update_value(|s| {
+            s.retain(|(k, _)| *k != source);
+            s.push((source, std::rc::Rc::new(f)));
+        });
     }
 
     /// Whether incidents of `source` can be silenced from their card.
     pub fn can_silence(&self, source: Source) -> bool {
-        source == Source::Monitor && self.silencer.with_value(Option::is_some)
+        self.silencers
+            .with_value(|s| s.iter().any(|(k, _)| *k == source))
     }
 
-    /// Silences incidents matching `matchers` for `duration` of stream time.
-    pub fn silence(&self, matchers: &str, duration: &str, comment: &str) -> Result<String, String> {
-        let f = self.silencer.with_value(Clone::clone).ok_or_else(|| {
-            "silences run on the Monitor's stream, which is not running".to_string()
-        })?;
+    /// Silences incidents of `source` matching `matchers` for `duration` of its stream time.
+    pub fn silence(
+        &self,
+        source: Source,
+        matchers: &str,
+        duration: &str,
+        comment: &str,
+    ) -> Result<String, String> {
+        let f = self
+            .silencers
+            .with_value(|s| s.iter().find(|(k, _)| *k == source).map(|(_, f)| f.clone()))
+            .ok_or_else(|| {
+                format!(
+                    "silences run on the {} stream, which is not running",
+                    source.name()
+                )
+            })?;
         f(matchers, duration, comment)
     }
 
@@ -158,6 +179,29 @@ impl IncidentsState {
         let engine = IncidentEngine::new(IncidentConfig::default(), Vec::new()).ok();
         self.books.update_value(|b| b.errors = engine);
         self.bump();
+    }
+
+    /// Replaces the Errors book (a restored checkpoint's).
+    pub fn set_errors(&self, engine: IncidentEngine) {
+        self.books.update_value(|b| {
+            b.errors = Some(engine);
+            self.overlay(Source::Errors, b);
+        });
+        self.bump();
+    }
+
+    /// Runs `f` on the Errors book (if any) and tells readers it changed.
+    pub fn with_errors<R>(&self, f: impl FnOnce(&mut IncidentEngine) -> R) -> Option<R> {
+        let r = self
+            .books
+            .try_update_value(|b| {
+                let r = b.errors.as_mut().map(f);
+                self.overlay(Source::Errors, b);
+                r
+            })
+            .flatten();
+        self.bump();
+        r
     }
 
     /// Opens, updates and resolves error-alert incidents from the alerts so far.

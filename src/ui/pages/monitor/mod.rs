@@ -31,7 +31,10 @@ pub fn MonitorPage() -> impl IntoView {
     let st = MonState::new(app, incidents);
     provide_context(st);
     // Silences run on this stream; a card's "Silence…" comes here.
-    incidents.set_silencer(move |m, d, c| st.add_silence(m, d, c));
+    incidents.set_silencer(
+        crate::ui::pages::incidents::state::Source::Monitor,
+        move |m, d, c| st.add_silence(m, d, c),
+    );
     expect_context::<crate::ui::dispatch::Dispatch>().on_problem(Route::Monitor, st.error);
 
     // A file dropped while this workspace is open is replayed as the stream; `k`

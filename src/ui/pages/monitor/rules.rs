@@ -6,12 +6,11 @@
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
 use super::controls::clock;
 use super::state::{validate, MonState};
-use crate::core::rules::{Backtest, RulesError};
-use crate::ui::download;
+use crate::core::rules::Backtest;
+use crate::ui::rules_editor::RulesEditor;
 
 /// The whole panel.
 #[component]
@@ -44,124 +43,23 @@ fn example(metrics: &[String]) -> String {
     )
 }
 
-/// Where `line`:`column` (1-based, characters) is in `text`, in UTF-16 units (as a
-/// textarea's selection counts).
-fn offset(text: &str, line: u64, column: u64) -> u32 {
-    let mut at = 0usize;
-    for (k, l) in text.split('\n').enumerate() {
-        if k + 1 == line as usize {
-            let col: usize = l
-                .chars()
-                .take(column.saturating_sub(1) as usize)
-                .map(char::len_utf16)
-                .sum();
-            return (at + col) as u32;
-        }
-        at += l.encode_utf16().count() + 1;
-    }
-    at as u32
-}
-
-/// The rules text with validation as you type, Apply, Import and Export.
+/// The shared editor on the Monitor's stream (ids `rules-…`).
 #[component]
 fn Editor() -> impl IntoView {
     let st = expect_context::<MonState>();
-    let area = NodeRef::<leptos::html::Textarea>::new();
     let errors = Memo::new(move |_| {
         let names = st.metric_names();
         st.rules_draft.with(|t| validate(t, &names))
     });
-    let applied = move || st.rules_view.with(|v| v.applied.clone()) == st.rules_draft.get();
-    let go_to = move |line: u64, column: u64| {
-        if let Some(el) = area.get_untracked() {
-            let at = offset(&el.value(), line, column);
-            let _ = el.focus();
-            let _ = el.set_selection_range(at, at + 1);
-        }
-    };
-    let on_import = move |e: ev::Event| {
-        let input: web_sys::HtmlInputElement = e.target().unwrap().unchecked_into();
-        if let Some(file) = input.files().and_then(|f| f.get(0)) {
-            import(st, file);
-        }
-        input.set_value("");
-    };
-    let on_export = move |_| {
-        let text = st.rules_draft.get_untracked();
-        let (name, mime) = match crate::core::rules::Format::sniff(&text) {
-            crate::core::rules::Format::Json => ("pipescope.rules.json", "application/json"),
-            crate::core::rules::Format::Yaml => ("pipescope.rules.yaml", "application/yaml"),
-        };
-        match download::text(name, mime, &text) {
-            Ok(()) => st.app.status.set(format!("Downloaded the rules as {name}")),
-            Err(e) => st.app.status.set(format!("Download failed: {e}")),
-        }
-    };
     view! {
-        <div class="rules-editor">
-            <label for="rules-editor">"Rules file (YAML or JSON; the format is in docs/rules.md)"</label>
-            <textarea id="rules-editor" node_ref=area rows="12" spellcheck="false" class="mono"
-                aria-describedby="rules-errors"
-                aria-invalid=move || (!errors.with(Vec::is_empty)).to_string()
-                placeholder=move || example(&st.metric_names())
-                prop:value=move || st.rules_draft.get()
-                on:input=move |e| st.edit_rules_draft(event_target_value(&e))></textarea>
-            <div class="row">
-                <button id="rules-text-apply" class="primary" disabled=move || !errors.with(Vec::is_empty) || applied()
-                    title="Run these rules on the stream; rules left unchanged keep their pending timers"
-                    on:click=move |_| { st.apply_rules(&st.rules_draft.get_untracked()); }>"Apply"</button>
-                <span class="button file-picker" title="Open a rules file (.yaml, .yml or .json); dropping one on the Monitor does the same">
-                    "Import…"
-                    <input id="rules-import" type="file" accept=".yaml,.yml,.json,application/json,application/yaml,text/yaml,text/plain"
-                        aria-label="Import a rules file (YAML or JSON)" on:change=on_import />
-                </span>
-                <button id="rules-export" on:click=on_export disabled=move || st.rules_draft.with(|t| t.trim().is_empty())>"Export"</button>
-                <button id="rules-example" class="small" disabled=move || !st.rules_draft.with(|t| t.trim().is_empty())
-                    on:click=move |_| st.edit_rules_draft(example(&st.metric_names()))>"Start from an example"</button>
-                <span id="rules-applied" class="chip" data-applied=move || applied().to_string()>
-                    {move || if applied() { "applied" } else { "unapplied changes" }}</span>
-            </div>
-            <div id="rules-errors" aria-live="polite">
-                {move || {
-                    let list = errors.get();
-                    let text = st.rules_draft.get_untracked();
-                    (!list.is_empty()).then(|| view! {
-                        <p class="problem" role="alert">{format!("{} mistake(s); the running rules keep running until this is fixed", list.len())}</p>
-                        <ul class="rules-errors">
-                            {list.into_iter().map(|e| error_item(e, &text, go_to)).collect_view()}
-                        </ul>
-                    })
-                }}
-            </div>
-        </div>
-    }
-}
-
-/// One mistake: where, what, and the line with a caret under the column; a click puts the
-/// cursor there.
-fn error_item(
-    e: RulesError,
-    text: &str,
-    go_to: impl Fn(u64, u64) + Copy + 'static,
-) -> impl IntoView {
-    let (line, column) = (e.line.unwrap_or(1), e.column.unwrap_or(1));
-    let source = text
-        .split('\n')
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("");
-    let caret = format!("{}^", " ".repeat(column.saturating_sub(1) as usize));
-    let at = match (e.line, e.column) {
-        (Some(l), Some(c)) => format!("{l}:{c}"),
-        (Some(l), None) => format!("{l}"),
-        _ => String::new(),
-    };
-    view! {
-        <li data-line=e.line.map(|l| l.to_string()).unwrap_or_default()
-            data-column=e.column.map(|c| c.to_string()).unwrap_or_default()>
-            <button class="link" title="Put the cursor there" on:click=move |_| go_to(line, column)>{at}</button>
-            " "{e.to_string()}
-            {e.line.map(|_| view! { <pre class="rules-excerpt" aria-hidden="true">{format!("{source}\n{caret}")}</pre> })}
-        </li>
+        <RulesEditor prefix="rules" draft=st.rules_draft
+            applied=Signal::derive(move || st.rules_view.with(|v| v.applied.clone()))
+            errors=errors
+            example=Signal::derive(move || example(&st.metric_names()))
+            on_apply=Callback::new(move |text: String| { st.apply_rules(&text); })
+            on_import=Callback::new(move |file| import(st, file))
+            on_status=Callback::new(move |m| st.app.status.set(m))
+            apply_title="Run these rules on the stream; rules left unchanged keep their pending timers" />
     }
 }
 

@@ -213,7 +213,7 @@ impl MonState {
             injections: StoredValue::new_local(Vec::new()),
             judged: StoredValue::new(0),
             alerting: StoredValue::new_local(crate::core::rules::Alerting::new(Vec::new())),
-            rules_draft: RwSignal::new(rules::stored_draft().unwrap_or_default()),
+            rules_draft: app.rules_draft,
             rules_view: RwSignal::new(RulesView::default()),
             judged_ms: RwSignal::new(0),
             ahead: StoredValue::new_local(Default::default()),

@@ -317,11 +317,16 @@ impl MonState {
             self.alerting.update_value(|a| a.set_names(all.clone()));
             self.incidents.with_monitor(|book| book.set_names(all));
         }
-        // The editor shows the rules as they were applied, or the draft the user had not
-        // applied yet (marked "unapplied changes").
-        let draft = super::rules::stored_draft().filter(|d| d != alerting.text());
-        self.rules_draft
-            .set(draft.unwrap_or_else(|| alerting.text().to_string()));
+        // The editor shows the draft the user had not applied yet (marked "unapplied
+        // changes"), else the rules as they were applied (the text is the app's: a stream
+        // that ran none leaves what the Errors workspace restored).
+        match crate::ui::rules_editor::stored_draft().filter(|d| d != alerting.text()) {
+            Some(draft) => self.rules_draft.set(draft),
+            None if !alerting.text().is_empty() => {
+                self.rules_draft.set(alerting.text().to_string())
+            }
+            None => {}
+        }
         self.alerting.set_value(alerting);
         self.injections.set_value(injections);
         self.injected.set(injected);

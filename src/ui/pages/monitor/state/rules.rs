@@ -205,9 +205,7 @@ impl MonState {
         let result = self.with_alerting(|a, book| a.load(text, book));
         match result {
             Some(Ok(())) => {
-                if let Some(s) = draft_storage() {
-                    let _ = s.remove_item(DRAFT_KEY);
-                }
+                crate::ui::rules_editor::forget_draft();
                 let n = self.alerting.with_value(|a| a.engine().rules().len());
                 self.app
                     .status
@@ -227,10 +225,7 @@ impl MonState {
     /// The user edited the rules text: kept in localStorage until applied, so a reload
     /// or crash does not lose an unapplied draft.
     pub fn edit_rules_draft(&self, text: String) {
-        if let Some(s) = draft_storage() {
-            // A full storage only costs the draft's survival across a reload.
-            let _ = s.set_item(DRAFT_KEY, &text);
-        }
+        crate::ui::rules_editor::store_draft(&text);
         self.rules_draft.set(text);
     }
 
@@ -332,16 +327,4 @@ impl MonState {
             .unwrap_or_default();
         Ok(backtest(&file.rules, names, &samples))
     }
-}
-
-/// localStorage key of the rules text edited but not applied.
-const DRAFT_KEY: &str = "pipescope-rules-draft";
-
-fn draft_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
-/// The rules text the user edited and did not apply before the page was last closed.
-pub(super) fn stored_draft() -> Option<String> {
-    draft_storage()?.get_item(DRAFT_KEY).ok().flatten()
 }

@@ -1,0 +1,602 @@
+//! The Errors workspace's Rules panel: the app's rules file (the shared editor) applied to
+//! the error stream, whose error-code rules are judged as `pipescope errors --rules` judges
+//! them (`core::rules::ErrorRules`: every event, every bin boundary); the running rules and
+//! their state, silences, the rule incidents with "Silence…", and when the edited rules
+//! would have fired over the whole stream. Applying replays the stream from its start with
+//! the rules, so the page's firings are the command line's.
+
+use leptos::ev;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::ErrState;
+use crate::core::incident::{Incident, IncidentSource, IncidentState};
+use crate::core::rules::{
+    backtest_errors, check, parse, parse_matchers, Alerting, Backtest, ErrorNames, ErrorRules,
+    Format, RulesError, Silence, SilenceOrigin, Target,
+};
+use crate::core::time::{format_stream_ms, Duration};
+use crate::ui::pages::incidents::silence::SilenceForm;
+use crate::ui::pages::incidents::state::Source;
+use crate::ui::rules_editor::RulesEditor;
+
+/// One running rule as the panel lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleRow {
+    name: String,
+    severity: u8,
+    condition: String,
+    /// inactive, pending or firing.
+    state: &'static str,
+    detail: String,
+}
+
+/// One silence as the panel lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceRow {
+    /// Index among the page's silences (None: from the rules file).
+    page: Option<usize>,
+    matchers: String,
+    comment: String,
+    state: &'static str,
+    when: String,
+}
+
+/// What the panel shows of the rules the stream runs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RulesView {
+    /// The rules file as applied.
+    pub applied: String,
+    rules: Vec<RuleRow>,
+    /// Rules of the file that target metrics (the Monitor runs them), by name.
+    elsewhere: Vec<String>,
+    silences: Vec<SilenceRow>,
+}
+
+impl RulesView {
+    fn of(a: &Alerting, now: i64) -> RulesView {
+        let engine = a.engine();
+        let (firing, pending) = (engine.firing(), engine.pending());
+        let (mine, elsewhere): (Vec<_>, Vec<_>) = engine
+            .rules()
+            .iter()
+            .partition(|r| matches!(r.target, Target::Errors { .. }));
+        let rules = mine
+            .into_iter()
+            .map(|r| {
+                let since = |list: &[(&str, String, i64)]| -> Vec<String> {
+                    list.iter()
+                        .filter(|(n, _, _)| *n == r.name)
+                        .map(|(_, t, s)| format!("code {t} since {}", format_stream_ms(*s)))
+                        .collect()
+                };
+                let (f, p) = (since(&firing), since(&pending));
+                let state = if !f.is_empty() {
+                    "firing"
+                } else if !p.is_empty() {
+                    "pending"
+                } else {
+                    "inactive"
+                };
+                let mut detail = Vec::new();
+                if !f.is_empty() {
+                    detail.push(format!("firing on {}", f.join(", ")));
+                }
+                if !p.is_empty() {
+                    detail.push(format!("pending on {}", p.join(", ")));
+                }
+                RuleRow {
+                    name: r.name.clone(),
+                    severity: r.severity,
+                    condition: r.condition_text(),
+                    state,
+                    detail: detail.join("; "),
+                }
+            })
+            .collect();
+        let silences = a
+            .silences()
+            .into_iter()
+            .map(|(origin, s)| SilenceRow {
+                page: match origin {
+                    SilenceOrigin::Page(k) => Some(k),
+                    SilenceOrigin::File => None,
+                },
+                matchers: s
+                    .matchers
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                comment: s.comment.clone(),
+                state: if s.expired(now) {
+                    "expired"
+                } else if s.active(now) {
+                    "active"
+                } else {
+                    "waiting"
+                },
+                when: match (s.daily, s.start_ms, s.end_ms) {
+                    (Some(d), _, _) => format!("daily {d} UTC"),
+                    (_, Some(a), Some(e)) => {
+                        format!("{} to {}", format_stream_ms(a), format_stream_ms(e))
+                    }
+                    (_, _, Some(e)) => format!("until {}", format_stream_ms(e)),
+                    _ => String::new(),
+                },
+            })
+            .collect();
+        RulesView {
+            applied: a.text().to_string(),
+            rules,
+            elsewhere: elsewhere.into_iter().map(|r| r.name.clone()).collect(),
+            silences,
+        }
+    }
+}
+
+/// Every mistake in the rules text for this workspace (metric patterns are the Monitor's
+/// to check).
+fn validate(text: &str) -> Vec<RulesError> {
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    check(text, Format::sniff(text), None)
+}
+
+/// A starting rules file for the stream's codes.
+fn example(codes: &[String]) -> String {
+    let c = codes.first().map_or("E500", String::as_str);
+    format!(
+        "version: 1\nrules:\n  - name: code {c} surges\n    code: \"{c}\"\n    build: candidate\n    error_rate: {{window: 1m, above: 1}}\n    for: 30s\n  - name: code {c} worse than baseline\n    code: \"{c}\"\n    error_rate: {{window: 5m, times_baseline: 3}}\n"
+    )
+}
+
+impl ErrState {
+    /// The error stream's names the rules bind to (None: no stream).
+    pub(super) fn rule_names(&self) -> Option<ErrorNames> {
+        let loaded = self.loaded.get_untracked()?;
+        let (baseline, candidate) = self.builds.get_untracked();
+        Some(ErrorNames {
+            builds: loaded.stream.builds.clone(),
+            codes: loaded.stream.codes.clone(),
+            baseline,
+            candidate,
+        })
+    }
+
+    /// The rules, their state forgotten, for the stream starting again (a rebuild).
+    pub(super) fn restart_rules(&self) {
+        let names = self.rule_names().unwrap_or_default();
+        let bin_ms = i64::from(self.bin_seconds.get_untracked().max(1)) * 1000;
+        self.rules.update_value(|r| *r = r.fresh(names, bin_ms));
+    }
+
+    /// Applies the rules text: the stream replays from its start with it, so every rule is
+    /// judged over the whole stream as the command line judges it. False (the running
+    /// rules kept) when it has mistakes.
+    pub fn apply_rules(&self, text: &str) -> bool {
+        let errors = validate(text);
+        let mut scratch = crate::core::incident::IncidentEngine::new(
+            crate::core::incident::IncidentConfig::default(),
+            Vec::new(),
+        )
+        .expect("the default incident config is valid");
+        let loaded = errors.is_empty()
+            && self
+                .rules
+                .try_update_value(|r| r.alerting_mut().load(text, &mut scratch).is_ok())
+                .unwrap_or(false);
+        if !loaded {
+            self.app.status.set(format!(
+                "Rules not applied: {} mistake(s); the running rules keep running",
+                errors.len().max(1)
+            ));
+            return false;
+        }
+        let n = self.rules.with_value(|r| {
+            r.alerting()
+                .engine()
+                .rules()
+                .iter()
+                .filter(|r| matches!(r.target, Target::Errors { .. }))
+                .count()
+        });
+        if self.loaded.with_untracked(Option::is_some) && !self.is_live() {
+            self.rebuild();
+        }
+        self.publish_rules();
+        crate::ui::rules_editor::forget_draft();
+        self.app.status.set(format!(
+            "Applied {n} error-code rule(s); the stream was judged again from its start"
+        ));
+        true
+    }
+
+    /// An imported rules file: into the editor, applied when it has no mistake.
+    pub fn import_rules(&self, name: &str, text: String) {
+        crate::ui::rules_editor::store_draft(&text);
+        self.app.rules_draft.set(text.clone());
+        if self.apply_rules(&text) {
+            self.app
+                .status
+                .set(format!("Imported and applied the rules of {name}"));
+        } else {
+            self.app.status.set(format!(
+                "Imported {name}: it has mistakes (listed under the editor); the running rules keep running"
+            ));
+        }
+    }
+
+    /// Silences incidents matching `matchers` from the stream's clock now for `duration`
+    /// of stream time; Ok says what was silenced.
+    pub fn add_silence(
+        &self,
+        matchers: &str,
+        duration: &str,
+        comment: &str,
+    ) -> Result<String, String> {
+        if self.loaded.with_untracked(Option::is_none) {
+            return Err("no error stream is loaded".into());
+        }
+        let matchers = parse_matchers(matchers)?;
+        let d = Duration::parse(duration).map_err(|e| format!("duration: {e}"))?;
+        if d.ms <= 0 {
+            return Err("duration: expected more than 0".into());
+        }
+        let now = self.position_ms.get_untracked();
+        let silence = Silence {
+            matchers,
+            start_ms: Some(now),
+            end_ms: Some(now.saturating_add(d.ms)),
+            daily: None,
+            comment: comment.trim().to_string(),
+            line: None,
+        };
+        let words = format!("{} for {}", silence.describe(), d.text);
+        let mut rules = self.rules.get_value();
+        self.incidents
+            .with_errors(|book| rules.alerting_mut().add_silence(silence, book, now))
+            .ok_or_else(|| "the stream is not running".to_string())?;
+        self.rules.set_value(rules);
+        self.checkpoint_now();
+        self.publish_rules();
+        self.app.status.set(format!("Silenced {words}"));
+        Ok(words)
+    }
+
+    /// Ends a page silence now.
+    fn expire_silence(&self, index: usize) {
+        let now = self.position_ms.get_untracked();
+        self.rules.update_value(|r| {
+            r.alerting_mut().expire_silence(index, now);
+        });
+        self.checkpoint_now();
+        self.publish_rules();
+    }
+
+    /// Removes a page silence.
+    fn delete_silence(&self, index: usize) {
+        self.rules.update_value(|r| {
+            r.alerting_mut().delete_silence(index);
+        });
+        self.checkpoint_now();
+        self.publish_rules();
+    }
+
+    /// Copies what the panel shows of the rules into its signal, when it changed.
+    pub(super) fn publish_rules(&self) {
+        let now = self.position_ms.get_untracked();
+        let view = self.rules.with_value(|r| RulesView::of(r.alerting(), now));
+        if self.rules_view.with_untracked(|v| *v != view) {
+            self.rules_view.set(view);
+        }
+    }
+
+    /// When the rules in `text` would have fired over the whole loaded stream, judged as
+    /// applying them would; Err: the text's first mistake.
+    pub fn would_have_fired(&self, text: &str) -> Result<Backtest, String> {
+        let file = parse(text, Format::sniff(text)).map_err(|e| e.to_string())?;
+        let loaded = self
+            .loaded
+            .get_untracked()
+            .ok_or_else(|| "load an error stream first".to_string())?;
+        let names = self.rule_names().unwrap_or_default();
+        let bin_ms = i64::from(self.bin_seconds.get_untracked().max(1)) * 1000;
+        let rules: Vec<_> = file
+            .rules
+            .into_iter()
+            .filter(|r| matches!(r.target, Target::Errors { .. }))
+            .collect();
+        Ok(backtest_errors(
+            &rules,
+            names,
+            &loaded.stream.events,
+            bin_ms,
+        ))
+    }
+
+    /// The rules and silences the stream runs now (for a checkpoint).
+    pub(super) fn rules_state(&self) -> ErrorRules {
+        self.rules.get_value()
+    }
+}
+
+/// The whole panel.
+#[component]
+pub fn RulesPanel() -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    let draft = st.app.rules_draft;
+    let errors = Memo::new(move |_| draft.with(|t| validate(t)));
+    let codes = move || {
+        st.loaded
+            .get()
+            .map(|l| l.stream.codes.clone())
+            .unwrap_or_default()
+    };
+    let import = move |file: web_sys::File| {
+        let name = file.name();
+        spawn_local(async move {
+            match crate::ui::loader::read_whole(&file).await {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => st.import_rules(&name, text),
+                    Err(e) => st.error.set(Some(format!(
+                        "Rules: {name} is not UTF-8 text (byte {}); save it as UTF-8",
+                        e.utf8_error().valid_up_to()
+                    ))),
+                },
+                Err(e) => st.error.set(Some(format!("Rules: {name}: {e}"))),
+            }
+        });
+    };
+    let count = move || st.rules_view.with(|v| v.rules.len());
+    view! {
+        <details class="panel rules-panel" id="errors-rules" open=true>
+            <summary><h2>"Rules and silences"</h2>
+                <span class="hint">{move || format!(
+                    " {} error-code rule(s) running; judged every bin as `pipescope errors --rules` judges them", count())}</span>
+            </summary>
+            <div class="rules-cols">
+                <RulesEditor prefix="errors-rules" draft=draft
+                    applied=Signal::derive(move || st.rules_view.with(|v| v.applied.clone()))
+                    errors=errors
+                    example=Signal::derive(move || example(&codes()))
+                    on_apply=Callback::new(move |text: String| { st.apply_rules(&text); })
+                    on_import=Callback::new(import)
+                    on_status=Callback::new(move |m| st.app.status.set(m))
+                    apply_title="Run these rules on the error stream, judged again from its start" />
+                <div class="rules-side">
+                    <RuleList />
+                    <Silences />
+                </div>
+            </div>
+            <RuleIncidents />
+            <WouldHaveFired />
+        </details>
+    }
+}
+
+/// The running error-code rules and their state.
+#[component]
+fn RuleList() -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    view! {
+        <div class="rules-running">
+            <h3>"Running rules"</h3>
+            {move || {
+                let (rows, elsewhere) = st.rules_view.with(|v| (v.rules.clone(), v.elsewhere.clone()));
+                let others = (!elsewhere.is_empty()).then(|| view! {
+                    <p class="hint" id="errors-rules-elsewhere">{format!(
+                        "{} rule(s) on metrics run in the Monitor: {}", elsewhere.len(), elsewhere.join(", "))}</p>
+                });
+                if rows.is_empty() {
+                    return view! { <p class="hint" id="errors-rules-none">"No error-code rule applied yet."</p>{others} }.into_any();
+                }
+                view! {
+                    <table class="profile" id="errors-rules-list">
+                        <thead><tr><th>"Rule"</th><th>"Condition"</th><th>"State"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr data-rule=r.name.clone() data-state=r.state>
+                                    <td>{r.name.clone()}<span class="hint">{format!(" · SEV {}", r.severity)}</span></td>
+                                    <td>{r.condition.clone()}</td>
+                                    <td><span class=format!("badge rule-{}", r.state)>{r.state}</span>
+                                        {(!r.detail.is_empty()).then(|| view! { <span class="hint">{format!(" {}", r.detail)}</span> })}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {others}
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+/// Silences: a form to make one, and the list.
+#[component]
+fn Silences() -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    let matchers = RwSignal::new(String::new());
+    let duration = RwSignal::new("1h".to_string());
+    let comment = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let add = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        match st.add_silence(
+            &matchers.get_untracked(),
+            &duration.get_untracked(),
+            &comment.get_untracked(),
+        ) {
+            Ok(_) => {
+                problem.set(None);
+                matchers.set(String::new());
+                comment.set(String::new());
+            }
+            Err(e) => problem.set(Some(e)),
+        }
+    };
+    view! {
+        <div class="silences">
+            <h3>"Silences"</h3>
+            <form id="errors-silence-form" class="row" on:submit=add>
+                <label>"Matchers "
+                    <input id="errors-silence-matchers" type="text" size="24" placeholder="rule=\"code 5 surges\", code=5"
+                        title="Labels: source, rule, code, severity; operators = != =~ !~; separate with commas"
+                        prop:value=move || matchers.get() on:input=move |e| matchers.set(event_target_value(&e)) />
+                </label>
+                <label>"For "
+                    <input id="errors-silence-duration" type="text" size="5" title="Stream time, such as 30m, 1h, 1h30m"
+                        prop:value=move || duration.get() on:input=move |e| duration.set(event_target_value(&e)) />
+                </label>
+                <label>"Comment "
+                    <input id="errors-silence-comment" type="text" size="16" placeholder="maintenance"
+                        prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e)) />
+                </label>
+                <button id="errors-silence-add" type="submit">"Silence"</button>
+            </form>
+            {move || problem.get().map(|p| view! { <p class="problem" role="alert">{p}</p> })}
+            {move || {
+                let rows = st.rules_view.with(|v| v.silences.clone());
+                (!rows.is_empty()).then(|| view! {
+                    <ul id="errors-silences-list" class="silences-list">
+                        {rows.into_iter().map(|s| {
+                            let page = s.page;
+                            view! {
+                                <li data-state=s.state data-origin=if page.is_some() { "page" } else { "file" }>
+                                    <b>{s.state}</b>" "<span class="mono">{s.matchers.clone()}</span>
+                                    {(!s.comment.is_empty()).then(|| format!(" · {}", s.comment))}
+                                    <span class="hint">{format!(" · {}", s.when)}{page.is_none().then_some(" · from the rules file")}</span>
+                                    {page.map(|k| view! {
+                                        {(s.state != "expired").then(|| view! {
+                                            <button class="small silence-expire" on:click=move |_| st.expire_silence(k)>"Expire now"</button>
+                                        })}
+                                        <button class="small silence-delete" on:click=move |_| st.delete_silence(k)>"Delete"</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                })
+            }}
+        </div>
+    }
+}
+
+/// The rule incidents of the stream (also in the Incidents book), newest first, each open
+/// one with "Silence…".
+#[component]
+fn RuleIncidents() -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    let list = move || {
+        st.incidents.version.get();
+        let mut rows: Vec<Incident> = st
+            .incidents
+            .read(Source::Errors, |b| {
+                b.incidents()
+                    .iter()
+                    .filter(|i| matches!(i.source, IncidentSource::Rule { .. }))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        rows.reverse();
+        rows
+    };
+    view! {
+        <div class="rule-incidents">
+            <h3>"Rule incidents"</h3>
+            {move || {
+                let rows = list();
+                if rows.is_empty() {
+                    return view! { <p class="hint" id="errors-rule-incidents-none">"No rule has fired so far."</p> }.into_any();
+                }
+                view! {
+                    <ul id="errors-rule-incidents" class="rule-incident-list">
+                        {rows.into_iter().map(|i| {
+                            let (rule, condition, target, value) = match &i.source {
+                                IncidentSource::Rule { rule, condition, target, value, .. } => (rule.clone(), condition.clone(), target.clone(), *value),
+                                _ => Default::default(),
+                            };
+                            let open = i.state == IncidentState::Open;
+                            let end = i.end_ms.map_or("still firing".to_string(), |e| format!("resolved {}", format_stream_ms(e)));
+                            let silenced = i.silenced.clone();
+                            let is_silenced = silenced.is_some().to_string();
+                            view! {
+                                <li class="incident-card" data-rule=rule.clone() data-state=i.state.name()
+                                    data-silenced=is_silenced data-opened=format_stream_ms(i.opened_ms)>
+                                    <header>
+                                        <span class=format!("sev sev{}", i.severity)>{format!("SEV {}", i.severity)}</span>
+                                        <span class=format!("state {}", i.state.name())>{i.state.name()}</span>
+                                    </header>
+                                    <p><b>{format!("rule {rule} on code {target}")}</b>
+                                        {format!(": {condition}; fired {} at {} (breach from {}), {end}",
+                                            format_stream_ms(i.opened_ms), crate::core::rules::format_value(value), format_stream_ms(i.start_ms))}</p>
+                                    {silenced.map(|s| view! {
+                                        <p class="silenced-mark"><strong>"Silenced"</strong>{format!(" by {s}: not sent to any sink")}</p>
+                                    })}
+                                    {open.then(|| view! { <SilenceForm source=Source::Errors matchers=crate::ui::pages::incidents::silence::matchers_for(&i) /> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+/// When the edited rules would have fired over the whole stream.
+#[component]
+fn WouldHaveFired() -> impl IntoView {
+    let st = expect_context::<ErrState>();
+    let draft = st.app.rules_draft;
+    let result = RwSignal::new(None::<Result<Backtest, String>>);
+    // A result is for the text it was run on.
+    Effect::new(move |_| {
+        draft.track();
+        result.set(None);
+    });
+    view! {
+        <div class="rules-backtest">
+            <button id="errors-rules-backtest" disabled=move || draft.with(|t| t.trim().is_empty())
+                title="Run the error-code rules in the editor over the whole loaded stream, as applying them would"
+                on:click=move |_| result.set(Some(st.would_have_fired(&draft.get_untracked())))>
+                "Would these rules have fired?"</button>
+            {move || result.get().map(|r| match r {
+                Err(e) => view! { <p class="problem" id="errors-backtest-result">{format!("Fix the rules first: {e}")}</p> }.into_any(),
+                Ok(b) => backtest_view(b).into_any(),
+            })}
+        </div>
+    }
+}
+
+fn backtest_view(b: Backtest) -> impl IntoView {
+    let span = b.span.map_or("no events".to_string(), |(a, z)| {
+        format!(
+            "over the stream, {} to {}",
+            format_stream_ms(a),
+            format_stream_ms(z)
+        )
+    });
+    view! {
+        <div id="errors-backtest-result">
+            <p class="hint">{span}</p>
+            <ul>
+                {b.rules.into_iter().map(|(name, firings)| {
+                    let n = firings.len();
+                    let times = firings.iter().take(10).map(|f| format!(
+                        "{} on code {} (breach from {}{})", format_stream_ms(f.fired_ms), f.target, format_stream_ms(f.start_ms),
+                        f.resolved_ms.map_or(", still firing".to_string(), |r| format!(", resolved {}", format_stream_ms(r))))).collect::<Vec<_>>();
+                    let id = name.clone();
+                    view! {
+                        <li data-rule=id data-fired=n.to_string()>
+                            <b>{name}</b>{format!(": would have fired {n} time{}", if n == 1 { "" } else { "s" })}
+                            {(n > 0).then(|| format!(" — {}{}", times.join("; "), if n > 10 { "; …" } else { "" }))}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}

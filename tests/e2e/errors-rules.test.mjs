@@ -1,0 +1,124 @@
+// Rules in the Errors workspace (issue 16): ErrorStreamSetA.csv is loaded, a rules file is
+// written in the workspace's editor (a mistake first, named with its line), applied, and
+// the clock moved; the k x baseline rule's card fires at the time `pipescope errors
+// --rules` gives (tests/errors_rules.rs holds the two to the same times), is silenced from
+// its card, and its next firing is recorded but marked silenced; the Incidents book has the
+// rule's cards too. A reload brings the rules, the silence and the cards back from the
+// Errors journal.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import {
+  DIST, gotoApp, killBrowser, launchPersistent, screenshot, startServer, tempDir, watchContext,
+} from './harness.mjs';
+
+const SET_A = fileURLToPath(new URL('../../../shared/data/ErrorStreamSetA.csv', import.meta.url));
+const RULES = fs.readFileSync(
+  fileURLToPath(new URL('../data/error_stream_a.rules.yaml', import.meta.url)), 'utf8');
+const RATIO = 'code 4 worse than baseline';
+
+let server;
+let work;
+before(async () => {
+  await fsp.access(path.join(DIST, 'index.html')).catch(() => {
+    throw new Error(`${DIST}/index.html is missing: run \`make build\` first`);
+  });
+  server = await startServer();
+  work = await tempDir('pipescope-errrules-');
+});
+after(async () => {
+  await server?.close();
+  if (work) await fsp.rm(work, { recursive: true, force: true });
+});
+
+async function seekTo(page, seconds) {
+  await page.locator('#seek').evaluate((el, s) => {
+    el.value = String(s);
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, seconds);
+  // The clock shows the seek once the journal has the events on disk and they are judged.
+  await page.waitForFunction((s) => Number(document.querySelector('#seek').value) >= s,
+    seconds, { timeout: 20_000, polling: 100 });
+}
+
+/** The rule cards under "Rule incidents": rule, opened, state, silenced. */
+const cards = (page) => page.$$eval('#errors-rule-incidents li.incident-card', (lis) => lis.map((li) => ({
+  rule: li.dataset.rule, opened: li.dataset.opened, state: li.dataset.state, silenced: li.dataset.silenced,
+})));
+
+test('an error-code rule written in the Errors editor fires, is silenced from its card, and survives a reload', async () => {
+  const context = await launchPersistent(path.join(work, 'profile'));
+  const watch = watchContext(context, server.origin);
+  const page = context.pages()[0] ?? await context.newPage();
+  watch.attach(page);
+  page.setDefaultTimeout(20_000);
+  try {
+    await gotoApp(page, server.url(), '#/errors');
+    await page.waitForSelector('#errors-journal', { state: 'attached' });
+    await page.setInputFiles('#errors-file-input', SET_A);
+    await page.waitForSelector('#heatmap');
+    if ((await page.locator('#play').innerText()).includes('Pause')) await page.click('#play');
+
+    // A mistake is named with its line as it is typed; Apply stays off.
+    await page.fill('#errors-rules-editor', RULES.replace('for: 1m', 'for: 1 minute'));
+    await page.waitForSelector('#errors-rules-errors li[data-line="14"]');
+    assert.ok(await page.locator('#errors-rules-text-apply').isDisabled(), 'Apply is off while there is a mistake');
+    await page.fill('#errors-rules-editor', RULES);
+    await page.waitForFunction(() => !document.querySelector('#errors-rules-text-apply').disabled);
+    await page.click('#errors-rules-text-apply');
+    await page.waitForSelector(`#errors-rules-list tr[data-rule="${RATIO}"]`);
+
+    // "Would have fired" over the whole file: the command line's counts (4 and 2).
+    await page.click('#errors-rules-backtest');
+    assert.equal(await page.getAttribute(`#errors-backtest-result li[data-rule="${RATIO}"]`, 'data-fired'), '4');
+    assert.equal(await page.getAttribute('#errors-backtest-result li[data-rule="code 5 surges"]', 'data-fired'), '2');
+
+    // Play on to 0:03:00: the ratio rule fired at 0:02:45, as the command line says.
+    await seekTo(page, 180);
+    await page.waitForSelector(`#errors-rule-incidents li[data-rule="${RATIO}"][data-state="open"]`);
+    assert.deepEqual(await cards(page), [{ rule: RATIO, opened: '0:02:45', state: 'open', silenced: 'false' }]);
+    assert.equal(await page.getAttribute(`#errors-rules-list tr[data-rule="${RATIO}"]`, 'data-state'), 'firing');
+
+    // Silence it from its card.
+    const card = page.locator(`#errors-rule-incidents li[data-rule="${RATIO}"]`);
+    await card.locator('summary').click();
+    await card.locator('.silence-duration').fill('2h');
+    await card.locator('.silence-comment').fill('known canary noise');
+    await card.locator('.silence-submit').click();
+    await page.waitForSelector(`#errors-rule-incidents li[data-rule="${RATIO}"][data-silenced="true"]`);
+    await page.waitForSelector('#errors-silences-list li[data-origin="page"][data-state="active"]');
+
+    // The next firing (0:22:07) is recorded, marked silenced.
+    await seekTo(page, 23 * 60);
+    await page.waitForFunction(() => document.querySelectorAll('#errors-rule-incidents li.incident-card').length === 2);
+    const before = await cards(page);
+    assert.deepEqual(before, [
+      { rule: RATIO, opened: '0:22:07', state: 'open', silenced: 'true' },
+      { rule: RATIO, opened: '0:02:45', state: 'resolved', silenced: 'true' },
+    ]);
+    await screenshot(page, 'errors-rules');
+
+    // The Incidents book has them too, with "Silence…" on the open one.
+    await page.click('a[href="#/incidents"]');
+    const book = page.locator('article.incident-card[data-source="errors"][data-silenced="true"]');
+    await book.first().waitFor();
+    assert.equal(await book.count(), 2);
+    assert.equal(await page.locator('article.incident-card[data-source="errors"][data-state="open"] .silence-card').count() >= 1, true);
+    await page.click('a[href="#/errors"]');
+
+    // Reload: the rules, the silence and the cards come back from the journal.
+    await page.waitForTimeout(1_500);
+    await page.reload();
+    await page.waitForSelector('#errors-rule-incidents li.incident-card', { timeout: 30_000 });
+    assert.deepEqual(await cards(page), before);
+    assert.equal(await page.getAttribute(`#errors-rules-list tr[data-rule="${RATIO}"]`, 'data-state'), 'firing');
+    assert.equal(await page.locator('#errors-silences-list li[data-origin="page"]').count(), 1);
+    assert.equal(await page.inputValue('#errors-rules-editor'), RULES);
+    assert.deepEqual(watch.problems(), []);
+  } finally {
+    await killBrowser(context);
+  }
+});
