@@ -141,7 +141,13 @@ function assertSameAnalysis(actual, expected, what) {
   assert.equal(actual.alertCount, expected.alertCount, `${what}: alert count`);
   assert.equal(actual.plain, expected.plain, `${what}: alerts in the original format`);
   assert.deepEqual(actual.heatmap, expected.heatmap, `${what}: heatmap counts`);
-  assert.deepEqual(actual.incidents, expected.incidents, `${what}: incident cards`);
+  // An incident card's sparkline and "what decided the severity" (its peak so far) are
+  // folded from the alerts each time the page shows them, so they hold as much history as
+  // the run showed: a run that played through (the recovered one keeps its book in the
+  // checkpoint) has more than one that seeked there in one jump. Everything else on the
+  // card is a function of the events and must be equal.
+  const card = ({ spark, text, ...rest }) => ({ ...rest, text: text.replace(/severity \d: .*?(?=Silence…)/, '') });
+  assert.deepEqual(actual.incidents.map(card), expected.incidents.map(card), `${what}: incident cards`);
   assert.equal(actual.pixels, expected.pixels, `${what}: heatmap pixels`);
 }
 
@@ -198,6 +204,7 @@ test('an error stream killed mid-run recovers to what an uninterrupted run shows
     assert.ok(recoveredAlerts.includes(a), `the alert ${a} shown before the kill is recovered: ${recoveredAlerts.join('; ')}`);
   }
   assert.ok(recovered.incidents.length >= 3, 'the incidents survived');
+  assert.ok(recovered.incidents.every((i) => i.spark), 'the incidents kept their history (sparklines) across the crash');
   await screenshot(again.page, 'errors-journal-recovered');
 
   // A second tab on the same profile shows the stored stream read-only and says so.
