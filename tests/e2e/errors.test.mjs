@@ -389,7 +389,7 @@ test('alerts open incidents: cards with severity from ratio and volume, acknowle
   assert.equal(byCode['2'].severity, '2');
   assert.equal(byCode['4'].severity, '2');
   assert.ok(seen.every((c) => c.state === 'open'));
-  assert.match(await page.textContent('#incident-counts'), /^3 incident\(s\): 3 open, 1 open at severity 1$/);
+  assert.match(await page.textContent('#incident-counts'), /^3 incident\(s\): 3 open, 1 open at severity 1; in 3 group\(s\)$/);
   // Each card says what decided its severity: the figures at the episode's peak.
   const reason = (code) => page.locator('.incident-card[data-source="errors"]', { hasText: `error code ${code}` }).locator('.severity-reason').textContent();
   const why3 = await reason('3');
