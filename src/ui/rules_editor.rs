@@ -38,6 +38,26 @@ pub fn forget_draft() {
     }
 }
 
+/// An imported rules file: into the editor (kept as a draft across a reload), then
+/// applied by the workspace's `apply` when it has no mistake; the status line says which.
+pub fn import_text(
+    draft: RwSignal<String>,
+    status: RwSignal<String>,
+    name: &str,
+    text: String,
+    apply: impl FnOnce(&str) -> bool,
+) {
+    store_draft(&text);
+    draft.set(text.clone());
+    status.set(if apply(&text) {
+        format!("Imported and applied the rules of {name}")
+    } else {
+        format!(
+            "Imported {name}: it has mistakes (listed under the editor); the running rules keep running"
+        )
+    });
+}
+
 /// Where `line`:`column` (1-based, characters) is in `text`, in UTF-16 units (as a
 /// textarea's selection counts).
 fn offset(text: &str, line: u64, column: u64) -> u32 {

@@ -215,17 +215,13 @@ impl ErrState {
 
     /// An imported rules file: into the editor, applied when it has no mistake.
     pub fn import_rules(&self, name: &str, text: String) {
-        crate::ui::rules_editor::store_draft(&text);
-        self.app.rules_draft.set(text.clone());
-        if self.apply_rules(&text) {
-            self.app
-                .status
-                .set(format!("Imported and applied the rules of {name}"));
-        } else {
-            self.app.status.set(format!(
-                "Imported {name}: it has mistakes (listed under the editor); the running rules keep running"
-            ));
-        }
+        crate::ui::rules_editor::import_text(
+            self.app.rules_draft,
+            self.app.status,
+            name,
+            text,
+            |t| self.apply_rules(t),
+        );
     }
 
     /// Silences incidents matching `matchers` from the stream's clock now for `duration`

@@ -222,25 +222,11 @@ impl MonState {
         }
     }
 
-    /// The user edited the rules text: kept in localStorage until applied, so a reload
-    /// or crash does not lose an unapplied draft.
-    pub fn edit_rules_draft(&self, text: String) {
-        crate::ui::rules_editor::store_draft(&text);
-        self.rules_draft.set(text);
-    }
-
     /// An imported rules file: into the editor, applied when it has no mistake.
     pub fn import_rules(&self, name: &str, text: String) {
-        self.edit_rules_draft(text.clone());
-        if self.apply_rules(&text) {
-            self.app
-                .status
-                .set(format!("Imported and applied the rules of {name}"));
-        } else {
-            self.app.status.set(format!(
-                "Imported {name}: it has mistakes (listed under the editor); the running rules keep running"
-            ));
-        }
+        crate::ui::rules_editor::import_text(self.rules_draft, self.app.status, name, text, |t| {
+            self.apply_rules(t)
+        });
     }
 
     /// Silences incidents matching `matchers` (`rule="x", metric=y`) from now for
