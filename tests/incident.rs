@@ -582,6 +582,7 @@ fn alert(code: u32, method: Method, raised: i64, stop: Option<i64>, ci_low: f64,
         threshold: 0.01,
         baseline_count: c / 3,
         candidate_count: c,
+        samples: Vec::new(),
     }
 }
 
@@ -740,6 +741,57 @@ fn a_metric_card_says_how_many_metrics_were_over() {
         why.starts_with("severity 1: 2 metrics were over their bands at once ("),
         "{why}"
     );
+}
+
+/// The book an error stream gives when it is synced every `every_s` stream seconds while
+/// the engine takes the events (a page at some speed), then once at the end.
+fn book_synced_every(
+    stream: &errors::ErrorStream,
+    config: errors::Config,
+    every_s: i64,
+) -> IncidentEngine {
+    let mut engine = errors::ErrorEngine::new(config).unwrap();
+    let mut book = IncidentEngine::new(IncidentConfig::default(), vec![]).unwrap();
+    let mut next_s = 0;
+    for e in &stream.events {
+        while e.t_ms >= next_s * 1000 {
+            engine.advance_to(next_s * 1000);
+            book.sync_error_alerts(engine.alerts(), &stream.codes, next_s);
+            next_s += every_s;
+        }
+        engine.push(*e);
+    }
+    engine.finish();
+    let end_s = stream.events.last().map_or(0, |e| e.t_ms / 1000 + 1);
+    book.sync_error_alerts(engine.alerts(), &stream.codes, end_s);
+    book
+}
+
+#[test]
+fn error_incidents_are_the_same_however_often_the_book_is_synced() {
+    // A page syncs its book each frame: at 60x that is every stream second, at max speed or
+    // after a seek once. Severity, the deciding figures, the peak and the sparkline must be
+    // functions of the events, not of how often anyone looked.
+    for (path, method) in [
+        (SET_A, Method::RateTest),
+        (SET_B, Method::RateTest),
+        (SET_A, Method::MeanThreshold),
+    ] {
+        let stream =
+            errors::read_path(std::path::Path::new(path), &errors::ReadOptions::default()).unwrap();
+        let mut config = errors::Config::for_stream(&stream);
+        config.method = method;
+        let once = book_synced_every(&stream, config.clone(), i64::MAX / 4000);
+        let by_second = book_synced_every(&stream, config.clone(), 1);
+        let by_minute = book_synced_every(&stream, config, 61);
+        assert!(!once.incidents().is_empty(), "{path} {method:?}");
+        assert!(
+            once.incidents().iter().any(|i| i.sparkline.len() > 3),
+            "{path} {method:?}: sparklines follow the alerts over time"
+        );
+        assert_eq!(by_second.incidents(), once.incidents(), "{path} {method:?}");
+        assert_eq!(by_minute.incidents(), once.incidents(), "{path} {method:?}");
+    }
 }
 
 #[test]

@@ -67,9 +67,86 @@ pub struct Alert {
     pub baseline_count: u64,
     /// Candidate events of the code, counted like `baseline_count`.
     pub candidate_count: u64,
+    /// The figures as they stood at the raise, at the end of each bin the alert was open
+    /// in and at its stop (the engine records them, see [`Alert::record`]), so what an
+    /// incident folds from them depends on the events alone, not on how often a page
+    /// looked. Empty for an alert made outside the engine.
+    pub samples: Vec<AlertSample>,
 }
 
+/// An alert's figures at one stream second.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AlertSample {
+    /// Stream second the figures were read.
+    pub at_s: i64,
+    /// As [`Alert::value`].
+    pub value: f64,
+    /// As [`Alert::ci_low`].
+    pub ci_low: Option<f64>,
+    /// As [`Alert::candidate_count`].
+    pub candidate_count: u64,
+}
+
+impl AlertSample {
+    /// The figure a severity rule compares with its ratio bar: the lower bound, else the
+    /// ratio.
+    pub fn evidence(&self) -> f64 {
+        self.ci_low.unwrap_or(self.value)
+    }
+}
+
+/// Most samples an alert keeps; past it, neighbours are merged keeping the stronger
+/// evidence (an alert open for a day of 1 s bins must not grow a checkpoint without
+/// bound, and the strongest reading is what a severity is decided on).
+pub const MAX_ALERT_SAMPLES: usize = 512;
+
 impl Alert {
+    /// The figures now, dated `at_s`.
+    pub fn figures(&self, at_s: i64) -> AlertSample {
+        AlertSample {
+            at_s,
+            value: self.value,
+            ci_low: self.ci_low,
+            candidate_count: self.candidate_count,
+        }
+    }
+
+    /// Keeps the figures now, dated `at_s`, unless they equal the last kept ones (a quiet
+    /// bin adds nothing).
+    pub fn record(&mut self, at_s: i64) {
+        let now = self.figures(at_s);
+        let same = |s: &AlertSample| {
+            s.value == now.value
+                && s.ci_low == now.ci_low
+                && s.candidate_count == now.candidate_count
+        };
+        match self.samples.last_mut() {
+            Some(last) if same(last) => return,
+            Some(last) if last.at_s >= at_s => {
+                *last = now;
+                return;
+            }
+            _ => {}
+        }
+        if self.samples.len() >= MAX_ALERT_SAMPLES {
+            // The raise stays first; later pairs keep their stronger reading.
+            let first = self.samples[0];
+            let thinned: Vec<AlertSample> = std::iter::once(first)
+                .chain(self.samples[1..].chunks(2).map(|p| {
+                    p.iter().copied().fold(p[0], |best, q| {
+                        if q.evidence() > best.evidence() {
+                            q
+                        } else {
+                            best
+                        }
+                    })
+                }))
+                .collect();
+            self.samples = thinned;
+        }
+        self.samples.push(now);
+    }
+
     /// `open` until stopped, then `closed`.
     pub fn state(&self) -> &'static str {
         if self.stop_s.is_none() {

@@ -104,6 +104,7 @@ impl CumulativeTest {
                     threshold: alpha_k,
                     baseline_count: a,
                     candidate_count: c,
+                    samples: Vec::new(),
                 });
             }
             (Some(k), still) => {

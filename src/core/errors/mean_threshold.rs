@@ -107,6 +107,7 @@ impl MeanThreshold {
                             threshold: self.threshold,
                             baseline_count: b,
                             candidate_count: c,
+                            samples: Vec::new(),
                         });
                     }
                     (Some(i), true) => {

@@ -18,7 +18,9 @@ pub mod snapshot;
 use std::fmt;
 
 pub use aggregate::{default_bin_seconds, Aggregator, Bin};
-pub use alerts::{group_thousands, is_new_code, new_code_text, Alert, Method};
+pub use alerts::{
+    group_thousands, is_new_code, new_code_text, Alert, AlertSample, Method, MAX_ALERT_SAMPLES,
+};
 pub use cumulative::CumulativeTest;
 pub use mean_threshold::MeanThreshold;
 #[cfg(not(target_arch = "wasm32"))]
@@ -196,6 +198,10 @@ pub struct ErrorEngine {
     cumulative: CumulativeTest,
     mean: MeanThreshold,
     alerts: Vec<Alert>,
+    /// Alerts whose stop is not sampled yet (indices into `alerts`).
+    sampling: Vec<usize>,
+    /// Alerts given their first sample (the ones after are new).
+    sampled: usize,
     /// The open second, None before the first event.
     second: Option<i64>,
     late: u64,
@@ -249,6 +255,8 @@ impl ErrorEngine {
             cumulative: CumulativeTest::new(config.alpha),
             mean: MeanThreshold::new(config.threshold, &config.windows),
             alerts: Vec::new(),
+            sampling: Vec::new(),
+            sampled: 0,
             second: None,
             late: 0,
             ignored: 0,
@@ -335,16 +343,25 @@ impl ErrorEngine {
             (Method::MeanThreshold, _) => {}
         }
         self.agg.clear_dirty();
+        sample_new(&mut self.alerts, &mut self.sampling, &mut self.sampled);
     }
 
     fn close_bins(&mut self, next: Option<i64>) {
         let method = self.config.method;
         let bin_s = self.config.bin_seconds as i64;
         let (mean, alerts) = (&mut self.mean, &mut self.alerts);
+        let (sampling, sampled) = (&mut self.sampling, &mut self.sampled);
         self.agg.close_bins_until(next, |bin, totals| {
             if method == Method::MeanThreshold {
                 mean.on_bin(bin, totals.len(), bin_s, alerts);
             }
+            sample_new(alerts, sampling, sampled);
+            let end = bin.start_s + bin_s;
+            sampling.retain(|&i| {
+                let a = &mut alerts[i];
+                a.record(a.stop_s.map_or(end, |s| s.min(end)));
+                a.stop_s.is_none()
+            });
         });
     }
 
@@ -388,6 +405,16 @@ impl ErrorEngine {
     pub fn ignored_events(&self) -> u64 {
         self.ignored
     }
+}
+
+/// Gives each alert raised since the last call its first sample, dated at its raise, and
+/// watches it until its stop is sampled.
+fn sample_new(alerts: &mut [Alert], sampling: &mut Vec<usize>, sampled: &mut usize) {
+    for (i, a) in alerts.iter_mut().enumerate().skip(*sampled) {
+        a.record(a.raised_at_s);
+        sampling.push(i);
+    }
+    *sampled = alerts.len();
 }
 
 /// Run a whole stream through a fresh engine and finish it.

@@ -314,6 +314,7 @@ impl RecentTest {
                     threshold: (-level).exp(),
                     baseline_count: b,
                     candidate_count: c,
+                    samples: Vec::new(),
                 });
             }
             None => {}

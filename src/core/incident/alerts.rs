@@ -11,19 +11,24 @@
 //! the candidate at least doubled the code, with 95% confidence) **and** the candidate has
 //! at least `alert_sev1_events` events of the code (default 100, so a handful of events
 //! never pages anyone). Otherwise severity 2. Like metric incidents, it only escalates.
+//!
+//! The severity, its deciding figures, the peak and the sparkline are folded from the
+//! samples the Errors engine keeps of each alert (at its raise, each bin end, its stop), so
+//! a book synced every frame while the stream plays and one synced once after a seek agree.
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::errors::{Alert, Method};
+use crate::core::errors::{Alert, AlertSample, Method};
 
 use super::{Incident, IncidentEngine, IncidentSource, IncidentState};
 
-/// The alert figures that set an error incident's severity: the strongest evidence seen
-/// while its episode ran, among alerts of the severity it has (a severity 1 keeps the
+/// The alert figures that set an error incident's severity: the strongest evidence among
+/// the engine's samples of its alerts (at each raise, each bin end and each stop), among
+/// those of the severity it has (a severity 1 keeps the
 /// figures that met the bar even after the ratio falls back, so the card can say so).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AlertPeak {
-    /// Stream ms the figures were read (the alert's stop, or the clock while it ran).
+    /// Stream ms the figures were read (a sample's time).
     pub at_ms: i64,
     /// The severity these figures give under the rule.
     pub severity: u8,
@@ -66,18 +71,42 @@ struct Episode {
     severity: u8,
     /// The alert figures that decide the severity, as read now.
     decided: AlertPeak,
+    /// The members' samples (stream ms, value), for the sparkline.
+    line: Vec<(i64, f64)>,
 }
 
 impl IncidentEngine {
     /// Severity of one alert under the configured rule (see the module doc).
     pub fn alert_severity(&self, alert: &Alert) -> u8 {
-        let evidence = alert.ci_low.unwrap_or(alert.value);
-        if evidence >= self.config.alert_sev1_ratio
-            && alert.candidate_count >= self.config.alert_sev1_events
+        self.reading(&alert.figures(alert.raised_at_s)).severity
+    }
+
+    /// One alert reading under the severity rule.
+    fn reading(&self, s: &AlertSample) -> AlertPeak {
+        let severity = if s.evidence() >= self.config.alert_sev1_ratio
+            && s.candidate_count >= self.config.alert_sev1_events
         {
             1
         } else {
             2
+        };
+        AlertPeak {
+            at_ms: s.at_s.saturating_mul(1000),
+            severity,
+            ratio: s.value,
+            ci_low: s.ci_low,
+            candidate_count: s.candidate_count,
+        }
+    }
+
+    /// What an alert's severity is decided on: the engine's samples of it (a function of
+    /// the events, whenever the book is synced), or for an alert made outside the engine,
+    /// with none, its figures now (dated at its stop once stopped).
+    fn readings(&self, a: &Alert, now_s: i64) -> Vec<AlertPeak> {
+        if a.samples.is_empty() {
+            vec![self.reading(&a.figures(a.stop_s.unwrap_or(now_s).min(now_s)))]
+        } else {
+            a.samples.iter().map(|s| self.reading(s)).collect()
         }
     }
 
@@ -100,6 +129,7 @@ impl IncidentEngine {
             }
         }
         let now_ms = now_s.saturating_mul(1000);
+        let mut all: Vec<(Episode, u32, Method)> = Vec::new();
         for (code, method) in keys {
             let mut group: Vec<usize> = (0..alerts.len())
                 .filter(|&i| alerts[i].code == code && alerts[i].method == method)
@@ -108,14 +138,14 @@ impl IncidentEngine {
             let mut episodes: Vec<Episode> = Vec::new();
             for i in group {
                 let a = &alerts[i];
-                let sev = self.alert_severity(a);
-                let figures = AlertPeak {
-                    at_ms: a.stop_s.unwrap_or(now_s).min(now_s).saturating_mul(1000),
-                    severity: sev,
-                    ratio: a.value,
-                    ci_low: a.ci_low,
-                    candidate_count: a.candidate_count,
-                };
+                let readings = self.readings(a, now_s);
+                let sev = readings.iter().map(|r| r.severity).min().unwrap_or(2);
+                let best = readings
+                    .iter()
+                    .copied()
+                    .reduce(|best, r| if r.beats(&best) { r } else { best })
+                    .unwrap_or_else(|| self.reading(&a.figures(now_s)));
+                let peak = readings.iter().map(|r| r.ratio).fold(f64::MIN, f64::max);
                 match episodes.last_mut() {
                     Some(e) if e.end_s.is_none_or(|end| a.raised_at_s <= end) => {
                         e.start_s = e.start_s.min(a.start_s);
@@ -123,28 +153,34 @@ impl IncidentEngine {
                             (Some(x), Some(y)) => Some(x.max(y)),
                             _ => None,
                         };
-                        e.peak = e.peak.max(a.value);
+                        e.peak = e.peak.max(peak);
                         e.latest = i;
                         e.severity = e.severity.min(sev);
-                        if figures.beats(&e.decided) {
-                            e.decided = figures;
+                        if best.beats(&e.decided) {
+                            e.decided = best;
                         }
+                        e.line
+                            .extend(a.samples.iter().map(|s| (s.at_s * 1000, s.value)));
                     }
                     _ => episodes.push(Episode {
                         raised_s: a.raised_at_s,
                         start_s: a.start_s.min(a.raised_at_s),
                         end_s: a.stop_s,
-                        peak: a.value,
+                        peak,
                         latest: i,
                         severity: sev,
-                        decided: figures,
+                        decided: best,
+                        line: a.samples.iter().map(|s| (s.at_s * 1000, s.value)).collect(),
                     }),
                 }
             }
-            let code_label = label(code);
-            for e in episodes {
-                self.apply_episode(&e, &alerts[e.latest], &code_label, method, now_ms);
-            }
+            all.extend(episodes.into_iter().map(|e| (e, code, method)));
+        }
+        // New incidents take ids in the order their episodes were raised, as a book synced
+        // while the stream played would give them; a stable sort keeps ties in key order.
+        all.sort_by_key(|(e, _, _)| e.raised_s);
+        for (e, code, method) in all {
+            self.apply_episode(&e, &alerts[e.latest], &label(code), method, now_ms);
         }
     }
 
@@ -207,12 +243,17 @@ impl IncidentEngine {
                 inc.peak_deviation = inc.peak_deviation.max(e.peak);
                 inc.anomaly_count = latest.candidate_count;
                 inc.source = source;
-                if inc
-                    .sparkline
-                    .last()
-                    .is_none_or(|&(t, v)| t < point.0 && v != point.1)
-                {
-                    super::push_bounded(&mut inc.sparkline, point, cap);
+                match sparkline(&e.line, cap) {
+                    Some(line) => inc.sparkline = line,
+                    None => {
+                        if inc
+                            .sparkline
+                            .last()
+                            .is_none_or(|&(t, v)| t < point.0 && v != point.1)
+                        {
+                            super::push_bounded(&mut inc.sparkline, point, cap);
+                        }
+                    }
                 }
             }
             None => {
@@ -230,7 +271,7 @@ impl IncidentEngine {
                     duration_ms,
                     peak_deviation: e.peak,
                     anomaly_count: latest.candidate_count,
-                    sparkline: vec![point],
+                    sparkline: sparkline(&e.line, cap).unwrap_or_else(|| vec![point]),
                     acknowledged: false,
                     note: String::new(),
                     silenced: None,
@@ -238,4 +279,20 @@ impl IncidentEngine {
             }
         }
     }
+}
+
+/// The sparkline of an episode from its members' samples, oldest first, one point a time
+/// (the highest), thinned to `cap` like every sparkline; None without samples.
+fn sparkline(samples: &[(i64, f64)], cap: usize) -> Option<Vec<(i64, f64)>> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut line = Vec::with_capacity(cap);
+    for p in sorted {
+        // Equal times sort lowest first, so the highest one is kept.
+        super::push_bounded(&mut line, p, cap);
+    }
+    Some(line)
 }

@@ -19,6 +19,7 @@ impl Incident {
     ///     code: 0, method: Method::RateTest, window_bins: None, raised_at_s: 724,
     ///     start_s: 700, stop_s: None, value: 3.1, ci_low: Some(2.4), ci_high: Some(4.0),
     ///     p_value: Some(1e-6), threshold: 0.01, baseline_count: 50, candidate_count: 155,
+    ///     samples: Vec::new(),
     /// };
     /// book.sync_error_alerts(&[alert], &["-10".to_string()], 730);
     /// let why = book.incidents()[0].severity_reason(book.config()).unwrap();
