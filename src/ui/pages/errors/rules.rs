@@ -252,7 +252,9 @@ impl ErrState {
         let words = format!("{} for {}", silence.describe(), d.text);
         let mut rules = self.rules.get_value();
         self.incidents
-            .with_errors(|book| rules.alerting_mut().add_silence(silence, book, now))
+            .with_book(Source::Errors, |book| {
+                rules.alerting_mut().add_silence(silence, book, now)
+            })
             .ok_or_else(|| "the stream is not running".to_string())?;
         self.rules.set_value(rules);
         self.checkpoint_now();

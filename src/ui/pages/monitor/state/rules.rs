@@ -11,6 +11,7 @@ use crate::core::rules::{
     SilenceOrigin,
 };
 use crate::core::time::{format_short_clock, Duration};
+use crate::ui::pages::incidents::state::Source;
 
 /// A rule's state on the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +186,7 @@ impl MonState {
         let mut a = self
             .alerting
             .try_update_value(|a| std::mem::replace(a, Alerting::new(Vec::new())))?;
-        let r = self.incidents.with_monitor(|book| f(&mut a, book));
+        let r = self.incidents.with_book(Source::Monitor, |book| f(&mut a, book));
         self.alerting.set_value(a);
         r
     }
