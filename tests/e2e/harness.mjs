@@ -11,7 +11,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { before, after, test as nodeTest } from 'node:test';
+import { before, after, afterEach, test as nodeTest } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** Repository root (/work/main). */
@@ -185,6 +185,25 @@ export async function launchPersistent(userDataDir, { extraArgs = [], ...opts } 
   });
   PROFILE_OF.set(context, dir);
   return context;
+}
+
+/**
+ * Registers an `afterEach` hook that closes every browser context handed to the returned
+ * `track(context)` that its test left open (an assertion failed half-way, or it timed
+ * out), so no browser outlives its test: a failing test then reports instead of keeping
+ * the process alive. A hook rather than each test's own `finally`, because a test that
+ * times out is abandoned mid-await and its `finally` never runs. `track` returns the
+ * context; contexts already closed (or killed) are skipped.
+ */
+export function closeLeftBrowsers() {
+  const open = [];
+  afterEach(async () => {
+    for (const c of open.splice(0)) await c.close().catch(() => {});
+  });
+  return (context) => {
+    open.push(context);
+    return context;
+  };
 }
 
 /** Fields of /proc/PID/stat from the state on (the command name may hold spaces). */
