@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
-  DIST, gotoApp, killBrowser, launchBrowser, launchPersistent, screenshot, startServer, tempDir,
-  waitForStatus, watchContext,
+  DIST, assertFitsPhone, gotoApp, killBrowser, launchBrowser, launchPersistent, screenshot,
+  startServer, tempDir, waitForStatus, watchContext,
 } from './harness.mjs';
 
 const SET_A = fileURLToPath(new URL('../../../shared/data/ErrorStreamSetA.csv', import.meta.url));
@@ -162,15 +162,7 @@ test('Import… in the Errors workspace applies a rules file; a file with a mist
     assert.equal(await page.getAttribute('#errors-rules-applied', 'data-applied'), 'false');
     assert.deepEqual(await rows(), running, 'the rules already running keep running');
 
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.locator('#errors-rules-list').scrollIntoViewIfNeeded();
-    await screenshot(page, 'errors-rules-running-390', { fullPage: false });
-    const fit = await page.locator('#errors-rules-list').evaluate((t) => ({
-      right: Math.round(t.getBoundingClientRect().right),
-      inner: window.innerWidth,
-      panel: [t.closest('.panel').scrollWidth, t.closest('.panel').clientWidth],
-    }));
-    assert.ok(fit.right <= fit.inner && fit.panel[0] <= fit.panel[1], `the running table overflows at 390 px: ${JSON.stringify(fit)}`);
+    await assertFitsPhone(page, '#errors-rules-list', 'errors-rules-running-390');
     assert.deepEqual(watch.problems(), []);
   } finally {
     await context.close().catch(() => {});

@@ -488,6 +488,28 @@ export async function screenshot(page, name, opts = {}) {
   return file;
 }
 
+/**
+ * Shows the page in a phone's 390 x 844 window, scrolls `selector` into view, saves the
+ * window as target/e2e-screenshots/NAME.png, and fails if the element runs past the window
+ * or makes its panel scroll sideways.
+ */
+export async function assertFitsPhone(page, selector, name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  await screenshot(page, name, { fullPage: false });
+  const fit = await page.locator(selector).evaluate((el) => {
+    const panel = el.closest('.panel') ?? document.documentElement;
+    return {
+      right: Math.round(el.getBoundingClientRect().right),
+      window: window.innerWidth,
+      panel: [panel.scrollWidth, panel.clientWidth],
+    };
+  });
+  if (fit.right > fit.window || fit.panel[0] > fit.panel[1]) {
+    throw new Error(`${selector} does not fit a 390 px window: ${JSON.stringify(fit)}`);
+  }
+}
+
 /** Runs `action` and returns the download it triggers with its content. */
 export async function captureDownload(page, action) {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), action()]);

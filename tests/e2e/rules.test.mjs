@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { appSession, gotoApp, screenshot, tempDir, waitForStatus } from './harness.mjs';
+import {
+  appSession, assertFitsPhone, gotoApp, screenshot, tempDir, waitForStatus,
+} from './harness.mjs';
 
 const { test } = appSession({ hash: '#/monitor' });
 
@@ -246,15 +248,7 @@ test('Import… applies a rules file from the file chooser; a file with a mistak
     await page.click('#monitor-play'); // pause
 
     // At phone width the table (a firing rule's longest row) stays inside the screen.
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.locator('#rules-list').scrollIntoViewIfNeeded();
-    await screenshot(page, 'rules-running-390', { fullPage: false });
-    const fit = await page.locator('#rules-list').evaluate((t) => ({
-      right: Math.round(t.getBoundingClientRect().right),
-      inner: window.innerWidth,
-      panel: [t.closest('.panel').scrollWidth, t.closest('.panel').clientWidth],
-    }));
-    assert.ok(fit.right <= fit.inner && fit.panel[0] <= fit.panel[1], `the running table overflows at 390 px: ${JSON.stringify(fit)}`);
+    await assertFitsPhone(page, '#rules-list', 'rules-running-390');
   } finally {
     await fsp.rm(dir, { recursive: true, force: true });
   }
