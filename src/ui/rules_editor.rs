@@ -58,6 +58,29 @@ pub fn import_text(
     });
 }
 
+/// Reads a rules file picked or dropped and hands its name and text to `import` (the
+/// workspace's `import_rules`); a file that cannot be read, or is not UTF-8, is said on
+/// `problem` instead.
+pub fn read_file(
+    file: web_sys::File,
+    problem: RwSignal<Option<String>>,
+    import: impl FnOnce(&str, String) + 'static,
+) {
+    let name = file.name();
+    leptos::task::spawn_local(async move {
+        match crate::ui::loader::read_whole(&file).await {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => import(&name, text),
+                Err(e) => problem.set(Some(format!(
+                    "Rules: {name} is not UTF-8 text (byte {}); save it as UTF-8",
+                    e.utf8_error().valid_up_to()
+                ))),
+            },
+            Err(e) => problem.set(Some(format!("Rules: {name}: {e}"))),
+        }
+    });
+}
+
 /// Where `line`:`column` (1-based, characters) is in `text`, in UTF-16 units (as a
 /// textarea's selection counts).
 fn offset(text: &str, line: u64, column: u64) -> u32 {

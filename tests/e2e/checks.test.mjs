@@ -284,25 +284,28 @@ const comparable = (html) => html
 async function openOffline(browser, html) {
   const context = await browser.newContext({ offline: true, viewport: { width: 1280, height: 900 } });
   const requests = [];
-  await context.route('**/*', (route) => {
-    requests.push(route.request().url());
-    return route.abort();
-  });
-  const page = await context.newPage();
-  page.on('request', (r) => requests.push(r.url()));
-  await page.setContent(html, { waitUntil: 'load' });
-  await page.waitForTimeout(300); // a late image or font would ask by now
-  const seen = await page.evaluate(() => ({
-    title: document.title,
-    rows: [...document.querySelectorAll('#drift-table tbody tr')].map((tr) => tr.dataset.column),
-    svgs: [...document.querySelectorAll('figure svg')]
-      .map((s) => { const b = s.getBoundingClientRect(); return { w: b.width, h: b.height, rects: s.querySelectorAll('rect').length }; }),
-    checks: [...document.querySelectorAll('#checks-table tbody tr')].map((tr) => [tr.dataset.check, tr.dataset.status]),
-  }));
-  await page.locator('#overlays').scrollIntoViewIfNeeded();
-  await screenshot(page, 'checks-html-report-offline');
-  await context.close();
-  return { seen, requests };
+  try {
+    await context.route('**/*', (route) => {
+      requests.push(route.request().url());
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('request', (r) => requests.push(r.url()));
+    await page.setContent(html, { waitUntil: 'load' });
+    await page.waitForTimeout(300); // a late image or font would ask by now
+    const seen = await page.evaluate(() => ({
+      title: document.title,
+      rows: [...document.querySelectorAll('#drift-table tbody tr')].map((tr) => tr.dataset.column),
+      svgs: [...document.querySelectorAll('figure svg')]
+        .map((s) => { const b = s.getBoundingClientRect(); return { w: b.width, h: b.height, rects: s.querySelectorAll('rect').length }; }),
+      checks: [...document.querySelectorAll('#checks-table tbody tr')].map((tr) => [tr.dataset.check, tr.dataset.status]),
+    }));
+    await page.locator('#overlays').scrollIntoViewIfNeeded();
+    await screenshot(page, 'checks-html-report-offline');
+    return { seen, requests };
+  } finally {
+    await context.close();
+  }
 }
 
 test('the HTML report downloads, opens offline with its drift table and overlays, and is the CLI\'s report', async ({ page, context }) => {

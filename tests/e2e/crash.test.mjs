@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import {
-  DIST, captureDownload, gotoApp, killBrowser, launchPersistent, readCanvasPixels,
+  DIST, captureDownload, closeLeftBrowsers, gotoApp, killBrowser, launchPersistent, readCanvasPixels,
   screenshot, startServer, tempDir, watchContext,
 } from './harness.mjs';
 
@@ -61,10 +61,7 @@ before(async () => {
   await fsp.writeFile(csvPath, pipelineCsv());
 });
 // Browsers still open when a test ends (it failed half-way) are closed, so none outlives it.
-const contexts = [];
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close().catch(() => {});
-});
+const track = closeLeftBrowsers();
 after(async () => {
   await server?.close();
   if (work) await fsp.rm(work, { recursive: true, force: true });
@@ -74,7 +71,7 @@ after(async () => {
  *  errors, with its page at the Monitor and the journal opened. */
 async function openMonitor(name) {
   const context = await launchPersistent(path.join(work, name));
-  contexts.push(context);
+  track(context);
   const watch = watchContext(context, server.origin);
   const page = context.pages()[0] ?? await context.newPage();
   watch.attach(page);

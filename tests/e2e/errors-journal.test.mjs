@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
-  DIST, gotoApp, killBrowser, launchPersistent, readCanvasPixels, screenshot, startServer,
+  DIST, closeLeftBrowsers, gotoApp, killBrowser, launchPersistent, readCanvasPixels, screenshot, startServer,
   tempDir, watchContext,
 } from './harness.mjs';
 
@@ -38,6 +38,9 @@ before(async () => {
   server = await startServer();
   work = await tempDir('pipescope-errj-');
 });
+// Browsers still open when a test ends (it failed half-way) are closed, so none outlives it
+// and a failure is reported instead of hanging the run.
+const track = closeLeftBrowsers();
 after(async () => {
   await server?.close();
   if (work) await fsp.rm(work, { recursive: true, force: true });
@@ -46,7 +49,7 @@ after(async () => {
 /** A browser on the profile `work/name` with its page at the Errors workspace and the
  *  journal opened (its panel is there). `query` goes before the hash (`?journal=off`). */
 async function openErrors(name, query = '') {
-  const context = await launchPersistent(path.join(work, name));
+  const context = track(await launchPersistent(path.join(work, name)));
   const watch = watchContext(context, server.origin);
   const page = context.pages()[0] ?? await context.newPage();
   watch.attach(page);

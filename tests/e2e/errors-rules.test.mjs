@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
-  DIST, gotoApp, killBrowser, launchPersistent, screenshot, startServer, tempDir, watchContext,
+  DIST, assertFitsPhone, gotoApp, killBrowser, launchBrowser, launchPersistent, screenshot,
+  startServer, tempDir, waitForStatus, watchContext,
 } from './harness.mjs';
 
 const SET_A = fileURLToPath(new URL('../../../shared/data/ErrorStreamSetA.csv', import.meta.url));
@@ -120,5 +121,51 @@ test('an error-code rule written in the Errors editor fires, is silenced from it
     assert.deepEqual(watch.problems(), []);
   } finally {
     await killBrowser(context);
+  }
+});
+
+// "Import…" in the Errors workspace: the rules file picked through the file chooser is
+// applied to the loaded stream (judged from its start: at 0:03:00 the ratio rule fires, as
+// above); a file with a mistake names the rule and its line and leaves the running rules
+// running. At phone width the running table, its firing row the longest, fits the screen.
+test('Import… in the Errors workspace applies a rules file; a file with a mistake names the rule and its line and the rules keep running', async () => {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const watch = watchContext(context, server.origin);
+  const page = await context.newPage();
+  watch.attach(page);
+  page.setDefaultTimeout(20_000);
+  const good = path.join(work, 'error_stream_a.rules.yaml');
+  const broken = path.join(work, 'broken.rules.yaml');
+  await fsp.writeFile(good, RULES);
+  await fsp.writeFile(broken, RULES.replace('for: 1m', 'for: 1 minute'));
+  const rows = () => page.$$eval('#errors-rules-list tr[data-rule]', (trs) => trs.map((tr) => [tr.dataset.rule, tr.dataset.state]));
+  const running = [['code 5 surges', 'inactive'], [RATIO, 'firing']];
+  try {
+    await gotoApp(page, server.url(), '#/errors');
+    await page.setInputFiles('#errors-file-input', SET_A);
+    await page.waitForSelector('#heatmap');
+    if ((await page.locator('#play').innerText()).includes('Pause')) await page.click('#play');
+    await seekTo(page, 180);
+
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#errors-rules-import')]);
+    await chooser.setFiles(good);
+    await waitForStatus(page, /^Imported and applied the rules of error_stream_a\.rules\.yaml$/);
+    await page.waitForSelector(`#errors-rules-list tr[data-rule="${RATIO}"][data-state="firing"]`);
+    assert.deepEqual(await rows(), running);
+    assert.equal(await page.getAttribute('#errors-rules-applied', 'data-applied'), 'true');
+
+    await page.setInputFiles('#errors-rules-import', broken);
+    await waitForStatus(page, /^Imported broken\.rules\.yaml: it has mistakes \(listed under the editor\); the running rules keep running$/);
+    const err = page.locator('#errors-rules-errors li[data-line="14"]');
+    assert.match(await err.innerText(), new RegExp(`^14:\\d+ .*${RATIO}.*1 minute`, 's'));
+    assert.equal(await page.getAttribute('#errors-rules-applied', 'data-applied'), 'false');
+    assert.deepEqual(await rows(), running, 'the rules already running keep running');
+
+    await assertFitsPhone(page, '#errors-rules-list', 'errors-rules-running-390');
+    assert.deepEqual(watch.problems(), []);
+  } finally {
+    await context.close().catch(() => {});
+    await browser.close();
   }
 });

@@ -11,7 +11,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { before, after, test as nodeTest } from 'node:test';
+import { before, after, afterEach, test as nodeTest } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** Repository root (/work/main). */
@@ -185,6 +185,25 @@ export async function launchPersistent(userDataDir, { extraArgs = [], ...opts } 
   });
   PROFILE_OF.set(context, dir);
   return context;
+}
+
+/**
+ * Registers an `afterEach` hook that closes every browser context handed to the returned
+ * `track(context)` that its test left open (an assertion failed half-way, or it timed
+ * out), so no browser outlives its test: a failing test then reports instead of keeping
+ * the process alive. A hook rather than each test's own `finally`, because a test that
+ * times out is abandoned mid-await and its `finally` never runs. `track` returns the
+ * context; contexts already closed (or killed) are skipped.
+ */
+export function closeLeftBrowsers() {
+  const open = [];
+  afterEach(async () => {
+    for (const c of open.splice(0)) await c.close().catch(() => {});
+  });
+  return (context) => {
+    open.push(context);
+    return context;
+  };
 }
 
 /** Fields of /proc/PID/stat from the state on (the command name may hold spaces). */
@@ -467,6 +486,28 @@ export async function screenshot(page, name, opts = {}) {
   const file = path.join(SCREENSHOT_DIR, `${slug(name)}.png`);
   await page.screenshot({ path: file, fullPage: true, ...opts });
   return file;
+}
+
+/**
+ * Shows the page in a phone's 390 x 844 window, scrolls `selector` into view, saves the
+ * window as target/e2e-screenshots/NAME.png, and fails if the element runs past the window
+ * or makes its panel scroll sideways.
+ */
+export async function assertFitsPhone(page, selector, name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator(selector).scrollIntoViewIfNeeded();
+  await screenshot(page, name, { fullPage: false });
+  const fit = await page.locator(selector).evaluate((el) => {
+    const panel = el.closest('.panel') ?? document.documentElement;
+    return {
+      right: Math.round(el.getBoundingClientRect().right),
+      window: window.innerWidth,
+      panel: [panel.scrollWidth, panel.clientWidth],
+    };
+  });
+  if (fit.right > fit.window || fit.panel[0] > fit.panel[1]) {
+    throw new Error(`${selector} does not fit a 390 px window: ${JSON.stringify(fit)}`);
+  }
 }
 
 /** Runs `action` and returns the download it triggers with its content. */

@@ -5,7 +5,11 @@
 // the silence come back after a reload.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { appSession, gotoApp, screenshot } from './harness.mjs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import {
+  appSession, assertFitsPhone, gotoApp, screenshot, tempDir, waitForStatus,
+} from './harness.mjs';
 
 const { test } = appSession({ hash: '#/monitor' });
 
@@ -204,4 +208,48 @@ rules:
   await again.evaluate(() => { location.hash = '#/incidents'; });
   await again.waitForFunction((u) => document.querySelectorAll(`.incident-group[data-group="${u}"] .incident-card`).length === 2, uid, { timeout: 10_000 })
     .catch(async () => assert.fail(`after the reload: ${JSON.stringify(await again.$$eval('.incident-group, #incident-list > .incident-card', (els) => els.map((e) => [e.dataset.group, e.dataset.members, e.dataset.uid])))}`));
+});
+
+// "Import…" picks a rules file through the file chooser: a good file is applied at once
+// (the status line says so, the running table lists its rule, which then fires on the
+// simulator); a file with a mistake names the rule and its line, is not applied, and the
+// rule already running keeps running. At phone width the running table fits the screen.
+test('Import… applies a rules file from the file chooser; a file with a mistake names the rule and its line and the running rule keeps running', async ({ page }) => {
+  await page.waitForSelector('#monitor-rules');
+  const dir = await tempDir('pipescope-rules-import-');
+  const good = path.join(dir, 'price.rules.yaml');
+  // Every price the simulator makes is above 0: the rule fires on the first ticks.
+  await fsp.writeFile(good, 'version: 1\nrules:\n  - name: price positive\n    metric: energy_price\n    above: 0\n    for: 2s\n    severity: 2\n');
+  const broken = path.join(dir, 'broken.rules.yaml');
+  await fsp.writeFile(broken, BROKEN);
+  try {
+    // The file chooser a click on "Import…" opens.
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#rules-import')]);
+    await chooser.setFiles(good);
+    await waitForStatus(page, /^Imported and applied the rules of price\.rules\.yaml$/);
+    await page.waitForSelector('#rules-list tr[data-rule="price positive"][data-state="inactive"]');
+    assert.equal(await page.getAttribute('#rules-applied', 'data-applied'), 'true');
+    assert.match(await page.inputValue('#rules-editor'), /name: price positive/);
+    await page.selectOption('#monitor-speed', '10x');
+    await page.click('#monitor-play');
+    await page.waitForSelector('#rules-list tr[data-rule="price positive"][data-state="firing"]', { timeout: 20_000 });
+
+    // A bad duration in the next file: named with its rule and line, not applied.
+    await page.setInputFiles('#rules-import', broken);
+    await waitForStatus(page, /^Imported broken\.rules\.yaml: it has mistakes \(listed under the editor\); the running rules keep running$/);
+    const err = page.locator('#rules-errors li').first();
+    assert.equal(await err.getAttribute('data-line'), '5');
+    assert.match(await err.innerText(), /^5:\d+ .*consumption silent.*10 seconds/s);
+    assert.equal(await page.inputValue('#rules-editor'), BROKEN, 'the file is in the editor, to fix');
+    assert.equal(await page.getAttribute('#rules-applied', 'data-applied'), 'false');
+    await page.waitForTimeout(1_000); // the stream goes on
+    assert.deepEqual(await page.$$eval('#rules-list tr[data-rule]', (trs) => trs.map((tr) => [tr.dataset.rule, tr.dataset.state])),
+      [['price positive', 'firing']], 'the rule already running keeps running');
+    await page.click('#monitor-play'); // pause
+
+    // At phone width the table (a firing rule's longest row) stays inside the screen.
+    await assertFitsPhone(page, '#rules-list', 'rules-running-390');
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
 });

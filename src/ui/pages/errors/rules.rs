@@ -5,42 +5,20 @@
 //! would have fired over the whole stream. Applying replays the stream from its start with
 //! the rules, so the page's firings are the command line's.
 
-use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::ErrState;
 use crate::core::incident::{Incident, IncidentSource, IncidentState};
 use crate::core::rules::{
-    backtest_errors, check, parse, parse_matchers, Alerting, Backtest, ErrorNames, ErrorRules,
-    Format, RulesError, Silence, SilenceOrigin, Target,
+    backtest_errors, check, parse, Alerting, Backtest, ErrorNames, ErrorRules, Format, Rule,
+    RulesError, Target,
 };
-use crate::core::time::{format_stream_ms, Duration};
+use crate::core::time::format_stream_ms;
 use crate::ui::pages::incidents::silence::SilenceForm;
 use crate::ui::pages::incidents::state::Source;
-use crate::ui::rules_editor::RulesEditor;
-
-/// One running rule as the panel lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleRow {
-    name: String,
-    severity: u8,
-    condition: String,
-    /// inactive, pending or firing.
-    state: &'static str,
-    detail: String,
-}
-
-/// One silence as the panel lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SilenceRow {
-    /// Index among the page's silences (None: from the rules file).
-    page: Option<usize>,
-    matchers: String,
-    comment: String,
-    state: &'static str,
-    when: String,
-}
+use crate::ui::rules_editor::{read_file, RulesEditor};
+use crate::ui::running_rules::{rule_rows, RuleRow, RunningRules};
+use crate::ui::silences::{page_silence, silence_rows, SilenceInput, SilenceRow, Silences};
 
 /// What the panel shows of the rules the stream runs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -55,82 +33,27 @@ pub struct RulesView {
 
 impl RulesView {
     fn of(a: &Alerting, now: i64) -> RulesView {
-        let engine = a.engine();
-        let (firing, pending) = (engine.firing(), engine.pending());
-        let (mine, elsewhere): (Vec<_>, Vec<_>) = engine
-            .rules()
-            .iter()
-            .partition(|r| matches!(r.target, Target::Errors { .. }));
-        let rules = mine
-            .into_iter()
-            .map(|r| {
-                let since = |list: &[(&str, String, i64)]| -> Vec<String> {
-                    list.iter()
-                        .filter(|(n, _, _)| *n == r.name)
-                        .map(|(_, t, s)| format!("code {t} since {}", format_stream_ms(*s)))
-                        .collect()
-                };
-                let (f, p) = (since(&firing), since(&pending));
-                let state = if !f.is_empty() {
-                    "firing"
-                } else if !p.is_empty() {
-                    "pending"
-                } else {
-                    "inactive"
-                };
-                let mut detail = Vec::new();
-                if !f.is_empty() {
-                    detail.push(format!("firing on {}", f.join(", ")));
-                }
-                if !p.is_empty() {
-                    detail.push(format!("pending on {}", p.join(", ")));
-                }
-                RuleRow {
-                    name: r.name.clone(),
-                    severity: r.severity,
-                    condition: r.condition_text(),
-                    state,
-                    detail: detail.join("; "),
-                }
-            })
-            .collect();
-        let silences = a
-            .silences()
-            .into_iter()
-            .map(|(origin, s)| SilenceRow {
-                page: match origin {
-                    SilenceOrigin::Page(k) => Some(k),
-                    SilenceOrigin::File => None,
-                },
-                matchers: s
-                    .matchers
-                    .iter()
-                    .map(|m| m.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                comment: s.comment.clone(),
-                state: if s.expired(now) {
-                    "expired"
-                } else if s.active(now) {
-                    "active"
-                } else {
-                    "waiting"
-                },
-                when: match (s.daily, s.start_ms, s.end_ms) {
-                    (Some(d), _, _) => format!("daily {d} UTC"),
-                    (_, Some(a), Some(e)) => {
-                        format!("{} to {}", format_stream_ms(a), format_stream_ms(e))
-                    }
-                    (_, _, Some(e)) => format!("until {}", format_stream_ms(e)),
-                    _ => String::new(),
-                },
-            })
-            .collect();
+        let mine = |r: &Rule| matches!(r.target, Target::Errors { .. });
         RulesView {
             applied: a.text().to_string(),
-            rules,
-            elsewhere: elsewhere.into_iter().map(|r| r.name.clone()).collect(),
-            silences,
+            rules: rule_rows(a.engine(), mine, |t, s| {
+                format!("code {t} since {}", format_stream_ms(s))
+            }),
+            elsewhere: a
+                .engine()
+                .rules()
+                .iter()
+                .filter(|r| !mine(r))
+                .map(|r| r.name.clone())
+                .collect(),
+            silences: silence_rows(a, now, |s| match (s.daily, s.start_ms, s.end_ms) {
+                (Some(d), _, _) => format!("daily {d} UTC"),
+                (_, Some(a), Some(e)) => {
+                    format!("{} to {}", format_stream_ms(a), format_stream_ms(e))
+                }
+                (_, _, Some(e)) => format!("until {}", format_stream_ms(e)),
+                _ => String::new(),
+            }),
         }
     }
 }
@@ -235,24 +158,13 @@ impl ErrState {
         if self.loaded.with_untracked(Option::is_none) {
             return Err("no error stream is loaded".into());
         }
-        let matchers = parse_matchers(matchers)?;
-        let d = Duration::parse(duration).map_err(|e| format!("duration: {e}"))?;
-        if d.ms <= 0 {
-            return Err("duration: expected more than 0".into());
-        }
         let now = self.position_ms.get_untracked();
-        let silence = Silence {
-            matchers,
-            start_ms: Some(now),
-            end_ms: Some(now.saturating_add(d.ms)),
-            daily: None,
-            comment: comment.trim().to_string(),
-            line: None,
-        };
-        let words = format!("{} for {}", silence.describe(), d.text);
+        let (silence, words) = page_silence(matchers, duration, comment, now)?;
         let mut rules = self.rules.get_value();
         self.incidents
-            .with_errors(|book| rules.alerting_mut().add_silence(silence, book, now))
+            .with_book(Source::Errors, |book| {
+                rules.alerting_mut().add_silence(silence, book, now)
+            })
             .ok_or_else(|| "the stream is not running".to_string())?;
         self.rules.set_value(rules);
         self.checkpoint_now();
@@ -330,20 +242,10 @@ pub fn RulesPanel() -> impl IntoView {
             .map(|l| l.stream.codes.clone())
             .unwrap_or_default()
     };
-    let import = move |file: web_sys::File| {
-        let name = file.name();
-        spawn_local(async move {
-            match crate::ui::loader::read_whole(&file).await {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => st.import_rules(&name, text),
-                    Err(e) => st.error.set(Some(format!(
-                        "Rules: {name} is not UTF-8 text (byte {}); save it as UTF-8",
-                        e.utf8_error().valid_up_to()
-                    ))),
-                },
-                Err(e) => st.error.set(Some(format!("Rules: {name}: {e}"))),
-            }
-        });
+    let import = move |file| {
+        read_file(file, st.error, move |name, text| {
+            st.import_rules(name, text)
+        })
     };
     let count = move || st.rules_view.with(|v| v.rules.len());
     view! {
@@ -363,7 +265,7 @@ pub fn RulesPanel() -> impl IntoView {
                     apply_title="Run these rules on the error stream, judged again from its start" />
                 <div class="rules-side">
                     <RuleList />
-                    <Silences />
+                    <ErrorsSilences />
                 </div>
             </div>
             <RuleIncidents />
@@ -377,105 +279,30 @@ pub fn RulesPanel() -> impl IntoView {
 fn RuleList() -> impl IntoView {
     let st = expect_context::<ErrState>();
     view! {
-        <div class="rules-running">
-            <h3>"Running rules"</h3>
+        <RunningRules prefix="errors-rules" none="No error-code rule applied yet."
+            rows=Signal::derive(move || st.rules_view.with(|v| v.rules.clone()))>
             {move || {
-                let (rows, elsewhere) = st.rules_view.with(|v| (v.rules.clone(), v.elsewhere.clone()));
-                let others = (!elsewhere.is_empty()).then(|| view! {
+                let elsewhere = st.rules_view.with(|v| v.elsewhere.clone());
+                (!elsewhere.is_empty()).then(|| view! {
                     <p class="hint" id="errors-rules-elsewhere">{format!(
                         "{} rule(s) on metrics run in the Monitor: {}", elsewhere.len(), elsewhere.join(", "))}</p>
-                });
-                if rows.is_empty() {
-                    return view! { <p class="hint" id="errors-rules-none">"No error-code rule applied yet."</p>{others} }.into_any();
-                }
-                view! {
-                    <table class="profile" id="errors-rules-list">
-                        <thead><tr><th>"Rule"</th><th>"Condition"</th><th>"State"</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|r| view! {
-                                <tr data-rule=r.name.clone() data-state=r.state>
-                                    <td>{r.name.clone()}<span class="hint">{format!(" · SEV {}", r.severity)}</span></td>
-                                    <td>{r.condition.clone()}</td>
-                                    <td><span class=format!("badge rule-{}", r.state)>{r.state}</span>
-                                        {(!r.detail.is_empty()).then(|| view! { <span class="hint">{format!(" {}", r.detail)}</span> })}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    {others}
-                }.into_any()
+                })
             }}
-        </div>
+        </RunningRules>
     }
 }
 
 /// Silences: a form to make one, and the list.
 #[component]
-fn Silences() -> impl IntoView {
+fn ErrorsSilences() -> impl IntoView {
     let st = expect_context::<ErrState>();
-    let matchers = RwSignal::new(String::new());
-    let duration = RwSignal::new("1h".to_string());
-    let comment = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
-    let add = move |e: ev::SubmitEvent| {
-        e.prevent_default();
-        match st.add_silence(
-            &matchers.get_untracked(),
-            &duration.get_untracked(),
-            &comment.get_untracked(),
-        ) {
-            Ok(_) => {
-                problem.set(None);
-                matchers.set(String::new());
-                comment.set(String::new());
-            }
-            Err(e) => problem.set(Some(e)),
-        }
-    };
     view! {
-        <div class="silences">
-            <h3>"Silences"</h3>
-            <form id="errors-silence-form" class="row" on:submit=add>
-                <label>"Matchers "
-                    <input id="errors-silence-matchers" type="text" size="24" placeholder="rule=\"code 5 surges\", code=5"
-                        title="Labels: source, rule, code, severity; operators = != =~ !~; separate with commas"
-                        prop:value=move || matchers.get() on:input=move |e| matchers.set(event_target_value(&e)) />
-                </label>
-                <label>"For "
-                    <input id="errors-silence-duration" type="text" size="5" title="Stream time, such as 30m, 1h, 1h30m"
-                        prop:value=move || duration.get() on:input=move |e| duration.set(event_target_value(&e)) />
-                </label>
-                <label>"Comment "
-                    <input id="errors-silence-comment" type="text" size="16" placeholder="maintenance"
-                        prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e)) />
-                </label>
-                <button id="errors-silence-add" type="submit">"Silence"</button>
-            </form>
-            {move || problem.get().map(|p| view! { <p class="problem" role="alert">{p}</p> })}
-            {move || {
-                let rows = st.rules_view.with(|v| v.silences.clone());
-                (!rows.is_empty()).then(|| view! {
-                    <ul id="errors-silences-list" class="silences-list">
-                        {rows.into_iter().map(|s| {
-                            let page = s.page;
-                            view! {
-                                <li data-state=s.state data-origin=if page.is_some() { "page" } else { "file" }>
-                                    <b>{s.state}</b>" "<span class="mono">{s.matchers.clone()}</span>
-                                    {(!s.comment.is_empty()).then(|| format!(" · {}", s.comment))}
-                                    <span class="hint">{format!(" · {}", s.when)}{page.is_none().then_some(" · from the rules file")}</span>
-                                    {page.map(|k| view! {
-                                        {(s.state != "expired").then(|| view! {
-                                            <button class="small silence-expire" on:click=move |_| st.expire_silence(k)>"Expire now"</button>
-                                        })}
-                                        <button class="small silence-delete" on:click=move |_| st.delete_silence(k)>"Delete"</button>
-                                    })}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                })
-            }}
-        </div>
+        <Silences prefix="errors-" placeholder="rule=\"code 5 surges\", code=5"
+            matchers_title="Labels: source, rule, code, severity; operators = != =~ !~; separate with commas"
+            rows=Signal::derive(move || st.rules_view.with(|v| v.silences.clone()))
+            on_add=Callback::new(move |(m, d, c): SilenceInput| st.add_silence(&m, &d, &c))
+            on_expire=Callback::new(move |k| st.expire_silence(k))
+            on_delete=Callback::new(move |k| st.delete_silence(k)) />
     }
 }
 

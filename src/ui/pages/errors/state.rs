@@ -13,7 +13,7 @@ use crate::core::errors::{
 use crate::core::rules::{Alerting, ErrorNames, ErrorRules};
 use crate::core::stream::{Cursor, Speed};
 use crate::ui::journal::JournalService;
-use crate::ui::pages::incidents::state::IncidentsState;
+use crate::ui::pages::incidents::state::{IncidentsState, Source};
 use crate::ui::player::{Deck, Player};
 use crate::ui::shell::AppState;
 
@@ -440,7 +440,7 @@ impl ErrState {
         let mut rules = self.rules.get_value();
         // The rules see what the engine sees, the way `pipescope errors --rules` feeds them
         // (core::rules::ErrorRules), writing to the Errors incident book.
-        self.incidents.with_errors(|book| {
+        self.incidents.with_book(Source::Errors, |book| {
             self.engine.update_value(|engine| {
                 // Without an engine (settings refused from the start) the slices keep waiting.
                 let Some(engine) = engine.as_mut() else {

@@ -160,13 +160,17 @@ impl IncidentsState {
         self.bump();
     }
 
-    /// Runs `f` on the Monitor's engine (if any) and tells readers it changed.
-    pub fn with_monitor<R>(&self, f: impl FnOnce(&mut IncidentEngine) -> R) -> Option<R> {
+    /// Runs `f` on `source`'s book (if any) and tells readers it changed.
+    pub fn with_book<R>(
+        &self,
+        source: Source,
+        f: impl FnOnce(&mut IncidentEngine) -> R,
+    ) -> Option<R> {
         let r = self
             .books
             .try_update_value(|b| {
-                let r = b.monitor.as_mut().map(f);
-                self.overlay(Source::Monitor, b);
+                let r = b.engine(source).map(f);
+                self.overlay(source, b);
                 r
             })
             .flatten();
@@ -188,20 +192,6 @@ impl IncidentsState {
             self.overlay(Source::Errors, b);
         });
         self.bump();
-    }
-
-    /// Runs `f` on the Errors book (if any) and tells readers it changed.
-    pub fn with_errors<R>(&self, f: impl FnOnce(&mut IncidentEngine) -> R) -> Option<R> {
-        let r = self
-            .books
-            .try_update_value(|b| {
-                let r = b.errors.as_mut().map(f);
-                self.overlay(Source::Errors, b);
-                r
-            })
-            .flatten();
-        self.bump();
-        r
     }
 
     /// Opens, updates and resolves error-alert incidents from the alerts so far.

@@ -3,14 +3,14 @@
 //! live; silences made, listed, expired and deleted; and when the edited rules would have
 //! fired over the stream so far.
 
-use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::controls::clock;
 use super::state::{validate, MonState};
 use crate::core::rules::Backtest;
-use crate::ui::rules_editor::RulesEditor;
+use crate::ui::rules_editor::{read_file, RulesEditor};
+use crate::ui::running_rules::RunningRules;
+use crate::ui::silences::{SilenceInput, Silences};
 
 /// The whole panel.
 #[component]
@@ -27,7 +27,7 @@ pub fn RulesPanel() -> impl IntoView {
                 <Editor />
                 <div class="rules-side">
                     <RuleList />
-                    <Silences />
+                    <MonitorSilences />
                 </div>
             </div>
             <WouldHaveFired />
@@ -65,18 +65,8 @@ fn Editor() -> impl IntoView {
 
 /// Reads a rules file picked or dropped.
 pub fn import(st: MonState, file: web_sys::File) {
-    let name = file.name();
-    spawn_local(async move {
-        match crate::ui::loader::read_whole(&file).await {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => st.import_rules(&name, text),
-                Err(e) => st.error.set(Some(format!(
-                    "Rules: {name} is not UTF-8 text (byte {}); save it as UTF-8",
-                    e.utf8_error().valid_up_to()
-                ))),
-            },
-            Err(e) => st.error.set(Some(format!("Rules: {name}: {e}"))),
-        }
+    read_file(file, st.error, move |name, text| {
+        st.import_rules(name, text)
     });
 }
 
@@ -91,101 +81,22 @@ pub fn is_rules_file(name: &str) -> bool {
 fn RuleList() -> impl IntoView {
     let st = expect_context::<MonState>();
     view! {
-        <div class="rules-running">
-            <h3>"Running rules"</h3>
-            {move || {
-                let rows = st.rules_view.with(|v| v.rules.clone());
-                if rows.is_empty() {
-                    return view! { <p class="hint" id="rules-none">"No rule applied yet."</p> }.into_any();
-                }
-                view! {
-                    <table class="profile" id="rules-list">
-                        <thead><tr><th>"Rule"</th><th>"Condition"</th><th>"State"</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|r| view! {
-                                <tr data-rule=r.name.clone() data-state=r.status.name()>
-                                    <td>{r.name.clone()}<span class="hint">{format!(" · SEV {}", r.severity)}</span></td>
-                                    <td>{r.condition.clone()}</td>
-                                    <td><span class=format!("badge rule-{}", r.status.name())>{r.status.name()}</span>
-                                        {(!r.detail.is_empty()).then(|| view! { <span class="hint">{format!(" {}", r.detail)}</span> })}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            }}
-        </div>
+        <RunningRules prefix="rules" none="No rule applied yet."
+            rows=Signal::derive(move || st.rules_view.with(|v| v.rules.clone())) />
     }
 }
 
 /// Silences: a form to make one, and the list with time left.
 #[component]
-fn Silences() -> impl IntoView {
+fn MonitorSilences() -> impl IntoView {
     let st = expect_context::<MonState>();
-    let matchers = RwSignal::new(String::new());
-    let duration = RwSignal::new("1h".to_string());
-    let comment = RwSignal::new(String::new());
-    let problem = RwSignal::new(None::<String>);
-    let add = move |e: ev::SubmitEvent| {
-        e.prevent_default();
-        match st.add_silence(
-            &matchers.get_untracked(),
-            &duration.get_untracked(),
-            &comment.get_untracked(),
-        ) {
-            Ok(_) => {
-                problem.set(None);
-                matchers.set(String::new());
-                comment.set(String::new());
-            }
-            Err(e) => problem.set(Some(e)),
-        }
-    };
     view! {
-        <div class="silences">
-            <h3>"Silences"</h3>
-            <form id="silence-form" class="row" on:submit=add>
-                <label>"Matchers "
-                    <input id="silence-matchers" type="text" size="24" placeholder="rule=\"cpu high\", metric=cpu_*"
-                        title="Labels: source, rule, metric, code, severity, check; operators = != =~ !~; separate with commas"
-                        prop:value=move || matchers.get() on:input=move |e| matchers.set(event_target_value(&e)) />
-                </label>
-                <label>"For "
-                    <input id="silence-duration" type="text" size="5" title="Stream time, such as 30m, 1h, 1h30m"
-                        prop:value=move || duration.get() on:input=move |e| duration.set(event_target_value(&e)) />
-                </label>
-                <label>"Comment "
-                    <input id="silence-comment" type="text" size="16" placeholder="maintenance"
-                        prop:value=move || comment.get() on:input=move |e| comment.set(event_target_value(&e)) />
-                </label>
-                <button id="silence-add" type="submit">"Silence"</button>
-            </form>
-            {move || problem.get().map(|p| view! { <p class="problem" role="alert" id="silence-problem">{p}</p> })}
-            {move || {
-                let rows = st.rules_view.with(|v| v.silences.clone());
-                (!rows.is_empty()).then(|| view! {
-                    <ul id="silences-list" class="silences-list">
-                        {rows.into_iter().map(|s| {
-                            let page = s.page;
-                            let state = if s.expired { "expired" } else if s.active { "active" } else { "waiting" };
-                            view! {
-                                <li data-state=state data-origin=if page.is_some() { "page" } else { "file" }>
-                                    <b>{state}</b>" "<span class="mono">{s.matchers.clone()}</span>
-                                    {(!s.comment.is_empty()).then(|| format!(" · {}", s.comment))}
-                                    <span class="hint">{format!(" · {}", s.when)}{page.is_none().then_some(" · from the rules file")}</span>
-                                    {page.map(|k| view! {
-                                        {(!s.expired).then(|| view! {
-                                            <button class="small silence-expire" on:click=move |_| st.expire_silence(k)>"Expire now"</button>
-                                        })}
-                                        <button class="small silence-delete" on:click=move |_| st.delete_silence(k)>"Delete"</button>
-                                    })}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                })
-            }}
-        </div>
+        <Silences prefix="" placeholder="rule=\"cpu high\", metric=cpu_*"
+            matchers_title="Labels: source, rule, metric, code, severity, check; operators = != =~ !~; separate with commas"
+            rows=Signal::derive(move || st.rules_view.with(|v| v.silences.clone()))
+            on_add=Callback::new(move |(m, d, c): SilenceInput| st.add_silence(&m, &d, &c))
+            on_expire=Callback::new(move |k| st.expire_silence(k))
+            on_delete=Callback::new(move |k| st.delete_silence(k)) />
     }
 }
 

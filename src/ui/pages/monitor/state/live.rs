@@ -118,7 +118,10 @@ impl MonState {
                 .update(|n| n.extend(added.iter().map(|a| a.1.clone())));
             let all = self.live_names.get_untracked();
             self.alerting.update_value(|a| a.set_names(all.clone()));
-            self.incidents.with_monitor(|book| book.set_names(all));
+            self.incidents.with_book(
+                crate::ui::pages::incidents::state::Source::Monitor,
+                |book| book.set_names(all),
+            );
             self.journal.with_untracked(|j| {
                 if let Some(svc) = j.as_ref().filter(|s| s.status().is_writable()) {
                     for (id, name) in &added {

@@ -315,7 +315,10 @@ impl MonState {
         if self.is_live_untracked() {
             let all = self.live_names.get_untracked();
             self.alerting.update_value(|a| a.set_names(all.clone()));
-            self.incidents.with_monitor(|book| book.set_names(all));
+            self.incidents.with_book(
+                crate::ui::pages::incidents::state::Source::Monitor,
+                |book| book.set_names(all),
+            );
         }
         // The editor shows the draft the user had not applied yet (marked "unapplied
         // changes"), else the rules as they were applied (the text is the app's: a stream

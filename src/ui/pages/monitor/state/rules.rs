@@ -6,65 +6,11 @@
 use leptos::prelude::*;
 
 use super::MonState;
-use crate::core::rules::{
-    backtest, check, parse, parse_matchers, Alerting, Backtest, Format, RulesError, Silence,
-    SilenceOrigin,
-};
-use crate::core::time::{format_short_clock, Duration};
-
-/// A rule's state on the stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RuleStatus {
-    /// Not breaching.
-    Inactive,
-    /// Breaching, waiting out its `for`.
-    Pending,
-    /// Firing.
-    Firing,
-}
-
-impl RuleStatus {
-    /// As the panel writes it.
-    pub fn name(self) -> &'static str {
-        match self {
-            RuleStatus::Inactive => "inactive",
-            RuleStatus::Pending => "pending",
-            RuleStatus::Firing => "firing",
-        }
-    }
-}
-
-/// One loaded rule as the panel lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleRow {
-    /// The rule's name.
-    pub name: String,
-    /// 1 or 2.
-    pub severity: u8,
-    /// The condition in words.
-    pub condition: String,
-    /// Firing if any target fires, else pending if any waits.
-    pub status: RuleStatus,
-    /// The targets firing or pending, with since when.
-    pub detail: String,
-}
-
-/// One silence as the panel lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SilenceRow {
-    /// Index among the page's silences (None: from the rules file).
-    pub page: Option<usize>,
-    /// The matchers as written.
-    pub matchers: String,
-    /// The comment.
-    pub comment: String,
-    /// Active now.
-    pub active: bool,
-    /// Ended for good.
-    pub expired: bool,
-    /// Its window and time left, in words.
-    pub when: String,
-}
+use crate::core::rules::{backtest, check, parse, Alerting, Backtest, Format, RulesError, Silence};
+use crate::core::time::format_short_clock;
+use crate::ui::pages::incidents::state::Source;
+use crate::ui::running_rules::{rule_rows, RuleRow};
+use crate::ui::silences::{page_silence, silence_rows, SilenceRow};
 
 /// What the rules panel shows of the running rules.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,65 +25,28 @@ pub struct RulesView {
 
 impl RulesView {
     fn of(a: &Alerting, now: i64) -> RulesView {
-        let engine = a.engine();
-        let (firing, pending) = (engine.firing(), engine.pending());
-        let rules = engine
-            .rules()
-            .iter()
-            .map(|r| {
-                let since = |list: &[(&str, String, i64)]| -> Vec<String> {
-                    list.iter()
-                        .filter(|(n, _, _)| *n == r.name)
-                        .map(|(_, t, s)| format!("{t} since {}", super::super::controls::clock(*s)))
-                        .collect()
-                };
-                let (f, p) = (since(&firing), since(&pending));
-                let status = if !f.is_empty() {
-                    RuleStatus::Firing
-                } else if !p.is_empty() {
-                    RuleStatus::Pending
-                } else {
-                    RuleStatus::Inactive
-                };
-                let mut detail = Vec::new();
-                if !f.is_empty() {
-                    detail.push(format!("firing on {}", f.join(", ")));
-                }
-                if !p.is_empty() {
-                    detail.push(format!("pending on {}", p.join(", ")));
-                }
-                RuleRow {
-                    name: r.name.clone(),
-                    severity: r.severity,
-                    condition: r.condition_text(),
-                    status,
-                    detail: detail.join("; "),
-                }
-            })
-            .collect();
-        let silences = a
-            .silences()
-            .into_iter()
-            .map(|(origin, s)| silence_row(origin, s, now))
-            .collect();
+        let clock = super::super::controls::clock;
         RulesView {
             applied: a.text().to_string(),
-            rules,
-            silences,
+            rules: rule_rows(
+                a.engine(),
+                |_| true,
+                |t, s| format!("{t} since {}", clock(s)),
+            ),
+            silences: silence_rows(a, now, |s| silence_when(s, now)),
         }
     }
 }
 
-fn silence_row(origin: SilenceOrigin, s: &Silence, now: i64) -> SilenceRow {
-    let expired = s.expired(now);
-    let active = s.active(now);
+/// A silence's window in the Monitor's words: daily, and the time it starts or has left.
+fn silence_when(s: &Silence, now: i64) -> String {
     let clock = super::super::controls::clock;
     let mut when = Vec::new();
     if let Some(d) = s.daily {
         when.push(format!("daily {d} UTC"));
     }
     match (s.start_ms, s.end_ms) {
-        _ if expired => when.push(format!(
+        _ if s.expired(now) => when.push(format!(
             "expired at {}",
             s.end_ms.map(clock).unwrap_or_default()
         )),
@@ -149,22 +58,7 @@ fn silence_row(origin: SilenceOrigin, s: &Silence, now: i64) -> SilenceRow {
         )),
         _ => {}
     }
-    SilenceRow {
-        page: match origin {
-            SilenceOrigin::Page(k) => Some(k),
-            SilenceOrigin::File => None,
-        },
-        matchers: s
-            .matchers
-            .iter()
-            .map(|m| m.to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
-        comment: s.comment.clone(),
-        active,
-        expired,
-        when: when.join(", "),
-    }
+    when.join(", ")
 }
 
 /// Every mistake in the rules text being edited; metric patterns are checked against the
@@ -185,7 +79,9 @@ impl MonState {
         let mut a = self
             .alerting
             .try_update_value(|a| std::mem::replace(a, Alerting::new(Vec::new())))?;
-        let r = self.incidents.with_monitor(|book| f(&mut a, book));
+        let r = self
+            .incidents
+            .with_book(Source::Monitor, |book| f(&mut a, book));
         self.alerting.set_value(a);
         r
     }
@@ -237,21 +133,8 @@ impl MonState {
         duration: &str,
         comment: &str,
     ) -> Result<String, String> {
-        let matchers = parse_matchers(matchers)?;
-        let d = Duration::parse(duration).map_err(|e| format!("duration: {e}"))?;
-        if d.ms <= 0 {
-            return Err("duration: expected more than 0".into());
-        }
         let now = self.judged_ms.get_untracked();
-        let silence = Silence {
-            matchers,
-            start_ms: Some(now),
-            end_ms: Some(now.saturating_add(d.ms)),
-            daily: None,
-            comment: comment.trim().to_string(),
-            line: None,
-        };
-        let words = format!("{} for {}", silence.describe(), d.text);
+        let (silence, words) = page_silence(matchers, duration, comment, now)?;
         self.with_alerting(|a, book| a.add_silence(silence, book, now))
             .ok_or_else(|| "the stream is not running".to_string())?;
         self.checkpoint_now();
