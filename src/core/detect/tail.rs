@@ -16,6 +16,7 @@
 //! against each, so a search mostly waits on memory.
 
 use std::collections::VecDeque;
+use std::hint::select_unpredictable;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,9 @@ const TAIL_MIN: usize = 5;
 const SHAPE_MAX: f64 = 0.5;
 /// Block size of the sorted list (a block splits past twice this).
 const BLOCK: usize = 32;
+/// Ranks whose blocks `TailWindow::block_of` remembers: a prime, so the quartiles and
+/// median of the usual window sizes fall in different slots.
+const RANK_SLOTS: usize = 7;
 
 /// Values of a sorted block below `x`: its `partition_point(|v| v < x)`.
 #[inline]
@@ -46,11 +50,57 @@ fn count_le(blk: &[f64], x: f64) -> usize {
 /// a cache line, then counted without branches, so the last loads overlap.
 #[inline]
 fn count_prefix(blk: &[f64], pred: impl Fn(f64) -> bool) -> usize {
-    let (mut lo, mut len) = (0, blk.len());
+    count_prefix_from(blk, pred, 0, blk.len())
+}
+
+/// `(count_lt(a, x), count_lt(b, y))`, the two searches side by side: they are independent,
+/// so their loads (each search a chain of them, mostly missing the first-level cache)
+/// overlap instead of queueing.
+#[inline]
+fn count_lt2(a: &[f64], x: f64, b: &[f64], y: f64) -> (usize, usize) {
+    let (mut lo_a, mut len_a, mut lo_b, mut len_b) = (0, a.len(), 0, b.len());
+    while len_a > 8 && len_b > 8 {
+        let (ha, hb) = (len_a / 2, len_b / 2);
+        lo_a = select_unpredictable(a[lo_a + ha - 1] < x, lo_a + ha, lo_a);
+        lo_b = select_unpredictable(b[lo_b + hb - 1] < y, lo_b + hb, lo_b);
+        len_a -= ha;
+        len_b -= hb;
+    }
+    (
+        count_prefix_from(a, |v| v < x, lo_a, len_a),
+        count_prefix_from(b, |v| v < y, lo_b, len_b),
+    )
+}
+
+/// `(partition_point(|l| l < x), partition_point(|l| l < y))` over the sorted `lasts`, the
+/// two searches side by side (as [`count_lt2`]).
+#[inline]
+fn lasts_below2(lasts: &[f64], x: f64, y: f64) -> (usize, usize) {
+    let (mut lo_x, mut lo_y, mut len) = (0, 0, lasts.len());
     while len > 8 {
         let half = len / 2;
-        // Arithmetic rather than a branch: the branch is a coin toss, often mispredicted.
-        lo += half * usize::from(pred(blk[lo + half - 1]));
+        lo_x = select_unpredictable(lasts[lo_x + half - 1] < x, lo_x + half, lo_x);
+        lo_y = select_unpredictable(lasts[lo_y + half - 1] < y, lo_y + half, lo_y);
+        len -= half;
+    }
+    (
+        count_prefix_from(lasts, |v| v < x, lo_x, len),
+        count_prefix_from(lasts, |v| v < y, lo_y, len),
+    )
+}
+
+/// [`count_prefix`] once the answer is known to lie in `lo..=lo + len` (`pred` holds
+/// before `lo`).
+#[inline]
+fn count_prefix_from(blk: &[f64], pred: impl Fn(f64) -> bool, lo: usize, len: usize) -> usize {
+    let (mut lo, mut len) = (lo, len);
+    while len > 8 {
+        let half = len / 2;
+        // A conditional move rather than a branch: the branch is a coin toss, often
+        // mispredicted, and a mispredicted search stops the loads after it from
+        // overlapping. (Written as arithmetic, `half * usize::from(..)`, it compiled to a
+        // branch.)
+        lo = select_unpredictable(pred(blk[lo + half - 1]), lo + half, lo);
         len -= half;
     }
     // Eight values counted from `lo` or just before it (those before `lo` all hold): a
@@ -92,6 +142,15 @@ pub struct TailWindow {
     /// that follows a query reuses its search; any change to the window clears it.
     #[serde(skip)]
     probe: Scratch<Option<(u64, usize, usize)>>,
+    /// Where the oldest value sits (its block and index there) while the window is full:
+    /// found beside a rank query, side by side with its search, so the push that follows
+    /// removes it without a search of its own. Any change to the window clears it.
+    #[serde(skip)]
+    leaving: Scratch<Option<(usize, usize)>>,
+    /// The block each rank asked for was last found in, by rank modulo [`RANK_SLOTS`] (a
+    /// guess, checked before use; see `block_of`).
+    #[serde(skip)]
+    ranked: Scratch<[u32; RANK_SLOTS]>,
 }
 
 impl TailWindow {
@@ -104,6 +163,8 @@ impl TailWindow {
             start: Vec::new(),
             lasts: Vec::new(),
             probe: Scratch::default(),
+            leaving: Scratch::default(),
+            ranked: Scratch::default(),
         }
     }
 
@@ -126,12 +187,13 @@ impl TailWindow {
             .take()
             .filter(|p| p.0 == x.to_bits())
             .map(|p| (p.1, p.2));
+        let leaving = self.leaving.take();
         if self.order.len() == self.cap {
             if let Some(old) = self.order.pop_front() {
                 self.order.push_back(x);
                 // The same value in and out leaves the sorted values as they were.
                 if old.to_bits() != x.to_bits() {
-                    self.replace_sorted(old, x, hint);
+                    self.replace_sorted(old, x, hint, leaving);
                 }
                 return;
             }
@@ -182,6 +244,7 @@ impl TailWindow {
     /// Empties the window (a new regime starts).
     pub fn clear(&mut self) {
         self.probe.set(None);
+        self.leaving.set(None);
         self.order.clear();
         self.blocks.clear();
         self.start.clear();
@@ -243,14 +306,24 @@ impl TailWindow {
 
     /// Removes `old` (a value held) and inserts `x`, shifting the block starts only between
     /// the two blocks touched rather than after each. `hint` is x's place before `old` went
-    /// out, when a query has just found it.
-    fn replace_sorted(&mut self, old: f64, x: f64, hint: Option<(usize, usize)>) {
+    /// out, when a query has just found it; `leaving` is old's place (block, index), when a
+    /// query has just found that.
+    fn replace_sorted(
+        &mut self,
+        old: f64,
+        x: f64,
+        hint: Option<(usize, usize)>,
+        leaving: Option<(usize, usize)>,
+    ) {
         // Blocks from `stale` on count one value too many once `old` is out.
-        let b = self.lasts.partition_point(|&l| l < old);
+        let (b, found) = match leaving {
+            Some((b, i)) => (b, Some(i)),
+            None => (self.lasts.partition_point(|&l| l < old), None),
+        };
         let mut stale = self.blocks.len();
         let mut hint = hint;
         if let Some(blk) = self.blocks.get_mut(b) {
-            let i = count_lt(blk, old);
+            let i = found.unwrap_or_else(|| count_lt(blk, old));
             if i < blk.len() {
                 blk.remove(i);
                 stale = b + 1;
@@ -314,21 +387,65 @@ impl TailWindow {
         if k + 1 == self.len() {
             return self.lasts.last().copied();
         }
-        let b = self.start.partition_point(|&s| s <= k) - 1;
+        let b = self.block_of(k);
         self.blocks[b].get(k - self.start[b]).copied()
+    }
+
+    /// The block holding rank `k` (below `len`, above 0): `start.partition_point(|&s| s <=
+    /// k) − 1`. The views ask for the same few ranks on every point (quartiles, a median),
+    /// whose blocks rarely change: the block last found for a rank is checked first, two
+    /// loads instead of a search.
+    #[inline]
+    fn block_of(&self, k: usize) -> usize {
+        let slot = k % RANK_SLOTS;
+        let mut seen = self.ranked.get();
+        let b = seen[slot] as usize;
+        let holds = |b: usize| {
+            self.start.get(b).is_some_and(|&s| s <= k)
+                && self.start.get(b + 1).is_none_or(|&s| s > k)
+        };
+        if holds(b) {
+            return b;
+        }
+        let b = self.start.partition_point(|&s| s <= k) - 1;
+        seen[slot] = b as u32;
+        self.ranked.set(seen);
+        b
     }
 
     /// Values strictly below x.
     fn count_below(&self, x: f64) -> usize {
-        let b = self.lasts.partition_point(|&l| l < x);
-        match self.blocks.get(b) {
-            Some(blk) => {
-                let lt = count_lt(blk, x);
-                self.remember(x, b, lt);
-                self.start[b] + lt
-            }
+        match self.place(x) {
+            Some((b, lt)) => self.start[b] + lt,
             None => self.len(),
         }
+    }
+
+    /// The block x would go into and the values of that block below it (None when x is
+    /// above every value held), remembered for the push that follows (see `probe`). When
+    /// the window is full the oldest value's place is found beside it (see `leaving`).
+    #[inline]
+    fn place(&self, x: f64) -> Option<(usize, usize)> {
+        let old = match self.order.front() {
+            Some(&old) if self.order.len() == self.cap && old.to_bits() != x.to_bits() => old,
+            _ => {
+                let b = self.lasts.partition_point(|&l| l < x);
+                let lt = count_lt(self.blocks.get(b)?, x);
+                self.remember(x, b, lt);
+                return Some((b, lt));
+            }
+        };
+        let (b, bo) = lasts_below2(&self.lasts, x, old);
+        // The oldest value is held, so its block exists; x's may not (x above them all).
+        let blk_old = &self.blocks[bo];
+        let Some(blk) = self.blocks.get(b) else {
+            self.leaving.set(Some((bo, count_lt(blk_old, old))));
+            return None;
+        };
+        let (lt, io) = count_lt2(blk, x, blk_old, old);
+        self.leaving.set(Some((bo, io)));
+        self.remember(x, b, lt);
+        Some((b, lt))
     }
 
     /// Values at or below x.
@@ -342,12 +459,10 @@ impl TailWindow {
 
     /// `(count_below(x), count_at_most(x))`, with one search when no tie of x spans blocks.
     fn ranks(&self, x: f64) -> (usize, usize) {
-        let b = self.lasts.partition_point(|&l| l < x);
-        let Some(blk) = self.blocks.get(b) else {
+        let Some((b, lt)) = self.place(x) else {
             return (self.len(), self.len());
         };
-        let lt = count_lt(blk, x);
-        self.remember(x, b, lt);
+        let blk = &self.blocks[b];
         if self.lasts[b] > x {
             // Every later block starts at or above this one's last, which is above x. The
             // values at or below x past the first `lt` are the ties of x, usually none.
@@ -405,7 +520,7 @@ impl TailWindow {
             // The ends, as `get` reads them.
             return Some((self.get(k)?, self.get(k + 1)?));
         }
-        let b = self.start.partition_point(|&s| s <= k) - 1;
+        let b = self.block_of(k);
         let (blk, o) = (&self.blocks[b], k - self.start[b]);
         let next = match blk.get(o + 1) {
             Some(&v) => v,
