@@ -25,6 +25,10 @@
 //! score, so a lasting change pages when it starts, not on every point while it lasts; and
 //! within `refire` steps of an onset that scored above `refire_level`, a new high scores in
 //! full only when it is `refire_gap` rarer (one episode, one page).
+//! A stretch of moderately rare points counts too: the mean adjusted surprise of the last
+//! `sustain_k` points (each capped at `sustain_cap`) plus `sustain_margin` stands in for a
+//! point's own when higher, so a lasting change whose points are each only about one in a
+//! hundred still makes an onset.
 //! Everything is counted in points (steps), never in stream time, so the same defaults hold
 //! at any cadence.
 
@@ -88,6 +92,18 @@ pub struct Tuning {
     pub x_range: f64,
     /// Share of the seasonal view's surprise beyond its record added in full.
     pub x_seas: f64,
+    /// Share of the level view's surprise beyond its record added in full.
+    #[serde(default)]
+    pub x_level: f64,
+    /// Share of the spread view's surprise beyond its record added in full.
+    #[serde(default)]
+    pub x_spread: f64,
+    /// Share of the shape view's surprise beyond its record added in full.
+    #[serde(default)]
+    pub x_shape: f64,
+    /// Share of the forecast view's surprise beyond its record added in full.
+    #[serde(default)]
+    pub x_forecast: f64,
     /// How far below a view's record level its surprise starts to count as beyond it.
     pub rec_margin: f64,
     /// Share of `log10 n` taken off the surprise.
@@ -103,6 +119,23 @@ pub struct Tuning {
     pub refire_level: f64,
     /// How much rarer than the last onset a new one within `refire` steps must be.
     pub refire_gap: f64,
+    /// Points over which a lasting stretch of surprise is averaged (0 for none): the mean
+    /// adjusted surprise of the last `sustain_k` points plus `sustain_margin` stands in for
+    /// the point's own when higher, so a lasting change whose points are each only
+    /// moderately rare still makes an onset.
+    #[serde(default)]
+    pub sustain_k: usize,
+    /// What the mean of a stretch must clear, below a single point's bar.
+    #[serde(default)]
+    pub sustain_margin: f64,
+    /// Most a point adds to the stretch's mean: a rarer point scores by itself, and one
+    /// huge value must not hold the mean up for `sustain_k` points.
+    #[serde(default)]
+    pub sustain_cap: f64,
+    /// Between the shape view's blocks: 0 counts it as saying nothing (0 with its weight),
+    /// 1 repeats its last block's reading, 2 leaves it out of the average.
+    #[serde(default)]
+    pub shape_gap: usize,
     /// Points seen before anything is judged.
     pub warm: usize,
     /// Values a level, spread or seasonal calibration needs before its view judges.
@@ -121,7 +154,7 @@ impl Default for Tuning {
             shape_len: 6,
             shape_mem: 2000,
             dist_cap: 2000,
-            level_k: 12,
+            level_k: 8,
             spread_k: 32,
             moment_cap: 8000,
             err_cap: 2000,
@@ -138,13 +171,21 @@ impl Default for Tuning {
             w_seas: 0.0,
             x_range: 1.0,
             x_seas: 0.5,
+            x_level: 0.0,
+            x_spread: 0.0,
+            x_shape: 0.0,
+            x_forecast: 0.0,
             rec_margin: 0.5,
             bonf: 0.5,
-            refract: 50,
+            refract: 60,
             keep: 0.1,
             refire: 10,
             refire_level: 0.2,
             refire_gap: 1.0,
+            sustain_k: 40,
+            sustain_margin: 0.95,
+            sustain_cap: 0.0,
+            shape_gap: 0,
             warm: 50,
             view_warm: 50,
             mid: 0.0,
@@ -188,6 +229,10 @@ impl Tuning {
                 "w_seas" => self.w_seas = f,
                 "x_range" => self.x_range = f,
                 "x_seas" => self.x_seas = f,
+                "x_level" => self.x_level = f,
+                "x_spread" => self.x_spread = f,
+                "x_shape" => self.x_shape = f,
+                "x_forecast" => self.x_forecast = f,
                 "rec_margin" => self.rec_margin = f,
                 "bonf" => self.bonf = f,
                 "refract" => self.refract = n,
@@ -195,6 +240,10 @@ impl Tuning {
                 "refire" => self.refire = n,
                 "refire_level" => self.refire_level = f,
                 "refire_gap" => self.refire_gap = f,
+                "shape_gap" => self.shape_gap = n,
+                "sustain_k" => self.sustain_k = n,
+                "sustain_margin" => self.sustain_margin = f,
+                "sustain_cap" => self.sustain_cap = f,
                 "warm" => self.warm = n,
                 "view_warm" => self.view_warm = n,
                 "mid" => self.mid = f,
@@ -269,6 +318,12 @@ pub struct Novelty {
     /// Points seen and adjusted surprise at the last onset that scored in full.
     #[serde(default)]
     onset: Option<(usize, f64)>,
+    /// The shape view's reading at its last block (surprise, distance, held).
+    #[serde(default)]
+    last_shape: Option<(f64, f64, usize)>,
+    /// The last `sustain_k` adjusted surprises.
+    #[serde(default)]
+    sustained: VecDeque<f64>,
     /// `log10` of the counts the score reads on every point (the views' sizes, the points
     /// held), by argument: once the windows are full they no longer change.
     #[serde(skip)]
@@ -356,6 +411,8 @@ impl Novelty {
             n: 0,
             recent: VecDeque::new(),
             onset: None,
+            last_shape: None,
+            sustained: VecDeque::new(),
             sums: Sums::default(),
             logs: Scratch::default(),
         }
@@ -413,12 +470,12 @@ impl Novelty {
         let (scale, median) = self.scale_median();
         let mut views = [
             View::new(Cause::Range, t.w_range, t.x_range),
-            View::new(Cause::Shape, t.w_shape, 0.0),
+            View::new(Cause::Shape, t.w_shape, t.x_shape),
             // A lasting shift of level is out of the usual range; a change of spread, a
             // shape not seen; a seasonal-naive forecast is a forecast.
-            View::new(Cause::Range, t.w_level, 0.0),
-            View::new(Cause::Shape, t.w_spread, 0.0),
-            View::new(Cause::Forecast, t.w_forecast, 0.0),
+            View::new(Cause::Range, t.w_level, t.x_level),
+            View::new(Cause::Shape, t.w_spread, t.x_spread),
+            View::new(Cause::Forecast, t.w_forecast, t.x_forecast),
             View::new(Cause::Forecast, t.w_seas, t.x_seas),
         ];
         if judge {
@@ -433,7 +490,15 @@ impl Novelty {
         } else {
             None
         };
-        if let Some((s, d, held)) = shaped {
+        if shaped.is_some() {
+            self.last_shape = shaped;
+        }
+        let shape_now = if t.shape_gap == 1 {
+            shaped.or(self.last_shape)
+        } else {
+            shaped
+        };
+        if let Some((s, d, held)) = shape_now {
             views[1].surprise = s;
             views[1].distance = d;
             views[1].held = held;
@@ -507,7 +572,7 @@ impl Novelty {
         let weights: f64 = views
             .iter()
             .enumerate()
-            .filter(|(k, v)| *k == 1 || v.held > 0)
+            .filter(|(k, v)| (*k == 1 && t.shape_gap != 2) || v.held > 0)
             .map(|(_, v)| v.weight)
             .sum();
         let mut within = 0.0;
@@ -548,6 +613,21 @@ impl Novelty {
         trace[4] = held;
         trace[10] = within;
         trace[11] = beyond;
+        // A stretch of moderately rare points is as surprising as one rarer point.
+        let adjusted = if t.sustain_k > 0 {
+            self.sustained.push_back(adjusted.min(t.sustain_cap));
+            if self.sustained.len() > t.sustain_k {
+                self.sustained.pop_front();
+            }
+            if self.sustained.len() == t.sustain_k {
+                let mean = self.sustained.iter().sum::<f64>() / t.sustain_k as f64;
+                adjusted.max(mean + t.sustain_margin)
+            } else {
+                adjusted
+            }
+        } else {
+            adjusted
+        };
         // Onset: full strength only above every adjusted surprise of the last steps.
         let prev = self
             .recent
