@@ -92,18 +92,6 @@ pub struct Tuning {
     pub x_range: f64,
     /// Share of the seasonal view's surprise beyond its record added in full.
     pub x_seas: f64,
-    /// Share of the level view's surprise beyond its record added in full.
-    #[serde(default)]
-    pub x_level: f64,
-    /// Share of the spread view's surprise beyond its record added in full.
-    #[serde(default)]
-    pub x_spread: f64,
-    /// Share of the shape view's surprise beyond its record added in full.
-    #[serde(default)]
-    pub x_shape: f64,
-    /// Share of the forecast view's surprise beyond its record added in full.
-    #[serde(default)]
-    pub x_forecast: f64,
     /// How far below a view's record level its surprise starts to count as beyond it.
     pub rec_margin: f64,
     /// Share of `log10 n` taken off the surprise.
@@ -132,10 +120,6 @@ pub struct Tuning {
     /// huge value must not hold the mean up for `sustain_k` points.
     #[serde(default)]
     pub sustain_cap: f64,
-    /// Between the shape view's blocks: 0 counts it as saying nothing (0 with its weight),
-    /// 1 repeats its last block's reading, 2 leaves it out of the average.
-    #[serde(default)]
-    pub shape_gap: usize,
     /// Points seen before anything is judged.
     pub warm: usize,
     /// Values a level, spread or seasonal calibration needs before its view judges.
@@ -171,10 +155,6 @@ impl Default for Tuning {
             w_seas: 0.0,
             x_range: 1.0,
             x_seas: 0.5,
-            x_level: 0.0,
-            x_spread: 0.0,
-            x_shape: 0.0,
-            x_forecast: 0.0,
             rec_margin: 0.5,
             bonf: 0.5,
             refract: 60,
@@ -185,7 +165,6 @@ impl Default for Tuning {
             sustain_k: 40,
             sustain_margin: 0.95,
             sustain_cap: 0.0,
-            shape_gap: 0,
             warm: 50,
             view_warm: 50,
             mid: 0.0,
@@ -229,10 +208,6 @@ impl Tuning {
                 "w_seas" => self.w_seas = f,
                 "x_range" => self.x_range = f,
                 "x_seas" => self.x_seas = f,
-                "x_level" => self.x_level = f,
-                "x_spread" => self.x_spread = f,
-                "x_shape" => self.x_shape = f,
-                "x_forecast" => self.x_forecast = f,
                 "rec_margin" => self.rec_margin = f,
                 "bonf" => self.bonf = f,
                 "refract" => self.refract = n,
@@ -240,7 +215,6 @@ impl Tuning {
                 "refire" => self.refire = n,
                 "refire_level" => self.refire_level = f,
                 "refire_gap" => self.refire_gap = f,
-                "shape_gap" => self.shape_gap = n,
                 "sustain_k" => self.sustain_k = n,
                 "sustain_margin" => self.sustain_margin = f,
                 "sustain_cap" => self.sustain_cap = f,
@@ -318,9 +292,6 @@ pub struct Novelty {
     /// Points seen and adjusted surprise at the last onset that scored in full.
     #[serde(default)]
     onset: Option<(usize, f64)>,
-    /// The shape view's reading at its last block (surprise, distance, held).
-    #[serde(default)]
-    last_shape: Option<(f64, f64, usize)>,
     /// The last `sustain_k` adjusted surprises.
     #[serde(default)]
     sustained: VecDeque<f64>,
@@ -411,7 +382,6 @@ impl Novelty {
             n: 0,
             recent: VecDeque::new(),
             onset: None,
-            last_shape: None,
             sustained: VecDeque::new(),
             sums: Sums::default(),
             logs: Scratch::default(),
@@ -470,12 +440,12 @@ impl Novelty {
         let (scale, median) = self.scale_median();
         let mut views = [
             View::new(Cause::Range, t.w_range, t.x_range),
-            View::new(Cause::Shape, t.w_shape, t.x_shape),
+            View::new(Cause::Shape, t.w_shape, 0.0),
             // A lasting shift of level is out of the usual range; a change of spread, a
             // shape not seen; a seasonal-naive forecast is a forecast.
-            View::new(Cause::Range, t.w_level, t.x_level),
-            View::new(Cause::Shape, t.w_spread, t.x_spread),
-            View::new(Cause::Forecast, t.w_forecast, t.x_forecast),
+            View::new(Cause::Range, t.w_level, 0.0),
+            View::new(Cause::Shape, t.w_spread, 0.0),
+            View::new(Cause::Forecast, t.w_forecast, 0.0),
             View::new(Cause::Forecast, t.w_seas, t.x_seas),
         ];
         if judge {
@@ -490,15 +460,7 @@ impl Novelty {
         } else {
             None
         };
-        if shaped.is_some() {
-            self.last_shape = shaped;
-        }
-        let shape_now = if t.shape_gap == 1 {
-            shaped.or(self.last_shape)
-        } else {
-            shaped
-        };
-        if let Some((s, d, held)) = shape_now {
+        if let Some((s, d, held)) = shaped {
             views[1].surprise = s;
             views[1].distance = d;
             views[1].held = held;
@@ -572,7 +534,7 @@ impl Novelty {
         let weights: f64 = views
             .iter()
             .enumerate()
-            .filter(|(k, v)| (*k == 1 && t.shape_gap != 2) || v.held > 0)
+            .filter(|(k, v)| *k == 1 || v.held > 0)
             .map(|(_, v)| v.weight)
             .sum();
         let mut within = 0.0;
