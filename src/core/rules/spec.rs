@@ -97,6 +97,9 @@ pub enum Target {
         /// Which build's events are counted.
         build: Build,
     },
+    /// A dataset check of the checks file, by name or glob of names, judged on each run of
+    /// the checks (one-shot: no `for`).
+    Check(String),
 }
 
 impl Target {
@@ -105,7 +108,15 @@ impl Target {
         match self {
             Target::Metric(m) => m == name,
             Target::Pattern(p) => super::glob::matches(p, name),
-            Target::Errors { .. } => false,
+            Target::Errors { .. } | Target::Check(_) => false,
+        }
+    }
+
+    /// Whether the check named `name` is watched.
+    pub fn matches_check(&self, name: &str) -> bool {
+        match self {
+            Target::Check(p) => super::glob::matches(p, name),
+            _ => false,
         }
     }
 
@@ -171,6 +182,9 @@ pub enum Condition {
         /// The factor k.
         times: f64,
     },
+    /// The check did not pass (it warned or failed); a check that could not run does not
+    /// count.
+    Fails,
 }
 
 /// Where a firing rule resolves.
@@ -237,6 +251,7 @@ impl fmt::Display for Condition {
                 window.text,
                 num(*times)
             ),
+            Condition::Fails => f.write_str(FAILS_TEXT),
         }
     }
 }
@@ -252,12 +267,16 @@ impl Condition {
             Condition::Absent(_) => "absent",
             Condition::ScoreAbove(_) => "score_above",
             Condition::ErrorRate { .. } | Condition::ErrorRatio { .. } => "error_rate",
+            Condition::Fails => "fails",
         }
     }
 }
 
+/// A `fails` condition in words (an incident's evidence reads it back).
+pub const FAILS_TEXT: &str = "check fails";
+
 /// The condition keys, in the order the docs list them.
-pub const CONDITION_KEYS: [&str; 7] = [
+pub const CONDITION_KEYS: [&str; 8] = [
     "above",
     "below",
     "outside",
@@ -265,6 +284,7 @@ pub const CONDITION_KEYS: [&str; 7] = [
     "absent",
     "score_above",
     "error_rate",
+    "fails",
 ];
 
 // ---- the file's shape ----
@@ -336,6 +356,8 @@ pub(crate) struct RawRule {
     #[serde(default)]
     pub build: Option<String>,
     #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
     pub above: Option<Number>,
     #[serde(default)]
     pub below: Option<Number>,
@@ -349,6 +371,8 @@ pub(crate) struct RawRule {
     pub score_above: Option<Number>,
     #[serde(default)]
     pub error_rate: Option<RawErrorRate>,
+    #[serde(default)]
+    pub fails: Option<bool>,
     #[serde(default, rename = "for")]
     pub hold: Option<Duration>,
     #[serde(default)]
