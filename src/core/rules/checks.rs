@@ -32,7 +32,7 @@ impl CheckRulesRun {
 /// use pipescope::core::checks;
 /// use pipescope::core::ingest::{read_bytes, IngestOptions};
 /// use pipescope::core::rules::{check_rules, parse, Format};
-/// let table = read_bytes(b"age\n30\n\n40\n", &IngestOptions::default()).unwrap();
+/// let table = read_bytes(b"id,age\n1,30\n2,\n3,40\n", &IngestOptions::default()).unwrap();
 /// let spec = checks::parse("version: 1\nchecks:\n  - {name: age missing, missing: {column: age, max: 0.5}}\n", checks::Format::Yaml).unwrap();
 /// let report = checks::run(&table, &spec, None, 0);
 /// let rules = parse("version: 1\nrules:\n  - {name: any missing, check: '* missing', above: 0.2, severity: 1}\n", Format::Yaml).unwrap();
