@@ -71,7 +71,7 @@ test('check rules written in the editor open rule incidents on a failing run and
   await page.setInputFiles('#current-input', files.bad);
   await page.waitForSelector('#checks-rules-fired[data-fired="2"]');
   await page.setInputFiles('#current-input', files.good);
-  await page.waitForSelector('#checks-rules-fired[data-fired="0"]');
+  await page.waitForSelector('#checks-rules-fired[data-fired="0"]', { state: 'attached' }); // empty: no box
   await page.click('nav a[href="#/incidents"]');
   await page.waitForFunction(() => {
     const cards = [...document.querySelectorAll('article.incident-card[data-source="checks"]')]
