@@ -172,6 +172,8 @@ mod tests {
             panic!("a rule incident")
         };
         assert_eq!(condition, "check fails");
+        // Named as the Checks workspace's, as the book it is in.
+        assert_eq!(book.incidents()[0].uid(), "checks-1");
         assert_eq!(
             book.incidents()[0].source.rule_evidence().unwrap(),
             "the check did not pass"

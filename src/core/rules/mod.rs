@@ -57,7 +57,8 @@ pub use eval::{ErrorNames, RuleEngine};
 pub use parse::{check, check_for_checks, parse, unmatched, unmatched_checks};
 pub use silence::{parse_matchers, silencing, Daily, Matcher, Op};
 pub use spec::{
-    Build, Condition, Recover, Rule, RulesFile, Silence, Target, FAILS_TEXT, RULES_VERSION,
+    Build, Condition, Recover, Rule, RulesFile, Silence, Target, CHECK_PREFIX, FAILS_TEXT,
+    RULES_VERSION,
 };
 pub use stream::{backtest, Alerting, Backtest, Firing, SilenceOrigin};
 

@@ -61,6 +61,10 @@ impl Rule {
     /// at 850`.
     pub fn condition_text(&self) -> String {
         let mut s = self.condition.to_string();
+        // A check rule's incident says so (its workspace, core::incident::card, reads it).
+        if matches!(self.target, Target::Check(_)) && !s.starts_with(CHECK_PREFIX) {
+            s.insert_str(0, CHECK_PREFIX);
+        }
         if let Some(h) = &self.hold {
             s.push_str(&format!(" for {}", h.text));
         }
@@ -274,6 +278,9 @@ impl Condition {
 
 /// A `fails` condition in words (an incident's evidence reads it back).
 pub const FAILS_TEXT: &str = "check fails";
+
+/// How every check rule's condition text starts (`check above 0.2`, `check fails`).
+pub const CHECK_PREFIX: &str = "check ";
 
 /// The condition keys, in the order the docs list them.
 pub const CONDITION_KEYS: [&str; 8] = [
