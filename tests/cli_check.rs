@@ -298,3 +298,89 @@ fn suggest_writes_a_checks_file_the_data_passes() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["checks"].as_array().unwrap().len() > 40);
 }
+
+/// (rule, check, severity, value, silenced) of each rule incident among `out`'s JSON lines.
+fn rule_lines(out: &str) -> Vec<(String, String, u64, f64, bool)> {
+    out.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("a JSON line"))
+        .filter_map(|v| {
+            let r = v["source"].get("rule")?;
+            Some((
+                r["rule"].as_str()?.to_string(),
+                r["target"].as_str()?.to_string(),
+                v["severity"].as_u64()?,
+                r["value"].as_f64()?,
+                !v["silenced"].is_null(),
+            ))
+        })
+        .collect()
+}
+
+const CHECK_RULES: &str = "version: 1
+rules:
+  - name: too few rows
+    check: rows
+    below: 20000
+    severity: 1
+  - name: any warning
+    check: '*'
+    fails: true
+";
+
+#[test]
+fn rules_on_check_results_print_their_incidents_and_a_page_exits_1() {
+    let dir = scratch("check-rules");
+    let text = format!("{PASSING}  - name: young\n    level: warn\n    mean: {{column: Customer_Age, max: 30}}\n");
+    let checks = write(&dir, "c.yaml", &text);
+    let rules = write(&dir, "r.rules.yaml", CHECK_RULES);
+    let o = run(&["check", BANK, "--checks", &checks, "--rules", &rules]);
+    // The checks only warn (exit 0 alone); the severity-1 rule on the row count pages.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("STATUS"), "the table first: {out}");
+    let got = rule_lines(&out);
+    let mean_age = got.iter().find(|g| g.1 == "young").map(|g| g.3).unwrap_or(0.0);
+    assert_eq!(
+        got,
+        [
+            ("too few rows".into(), "rows".into(), 1, 10127.0, false),
+            ("any warning".into(), "young".into(), 2, mean_age, false),
+        ],
+        "{out}"
+    );
+    assert!((mean_age - 46.33).abs() < 0.01, "the observed mean: {mean_age}");
+
+    // A silence on the paging rule: still printed, marked, and the run passes.
+    let silenced = format!(
+        "{CHECK_RULES}silences:\n  - matchers: ['rule=\"too few rows\"']\n    end: \"2100-01-01T00:00:00Z\"\n    comment: shrinking on purpose\n"
+    );
+    let rules = write(&dir, "s.rules.yaml", &silenced);
+    let o = run(&["check", BANK, "--checks", &checks, "--rules", &rules]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let got = rule_lines(&stdout(&o));
+    assert_eq!(got.iter().map(|g| g.4).collect::<Vec<_>>(), [true, false]);
+}
+
+#[test]
+fn a_check_rule_with_for_or_no_matching_check_is_refused_with_its_line() {
+    let dir = scratch("check-rules-bad");
+    let checks = write(&dir, "c.yaml", PASSING);
+    let rules = write(
+        &dir,
+        "r.rules.yaml",
+        "version: 1\nrules:\n  - name: slow rows\n    check: rows\n    below: 5\n    for: 10m\n  - name: typo\n    check: 'gendr*'\n    fails: true\n",
+    );
+    let o = run(&["check", BANK, "--checks", &checks, "--rules", &rules]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("line 3: rule 'slow rows' (rules[0].for): 'for' does not apply here; it needs a metric or error-code stream; a check rule fires on the run of the checks whose result meets it and resolves on the first run that does not"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 7: rule 'typo' (rules[1].check): 'gendr*' matches no check of the checks file; expected one of: rows, ages, genders"),
+        "{err}"
+    );
+    assert!(!stdout(&o).contains("STATUS"), "nothing run: {}", stdout(&o));
+}

@@ -166,6 +166,14 @@ rules:
   assert.equal(await members.count(), 2);
   assert.deepEqual(await members.evaluateAll((els) => els.map((e) => e.dataset.group)), [uid, uid]);
   assert.equal(await page.locator('#incident-list > .incident-card').filter({ hasText: 'rule energy silent' }).count(), 0);
+  // The Monitor's small summary shows the group as one line with its member count, worded
+  // as the card; the members' ids follow on that line.
+  const line = page.locator(`#monitor-incidents li[data-group="${uid}"]`);
+  assert.equal(await line.getAttribute('data-members'), '2');
+  assert.match(await line.locator('.group-line').textContent(),
+    new RegExp(`^${uid} · 2 rule firings: energy_(consumption|price), energy_(consumption|price) · severity 2 · resolved$`));
+  assert.equal(await line.locator('li[data-id]').count(), 2);
+  await page.locator('#monitor-incidents').screenshot({ path: await screenshot(page, 'monitor-summary-group') });
 
   await page.evaluate(() => { location.hash = '#/incidents'; });
   const toggle = group.locator('.group-toggle');

@@ -1,6 +1,8 @@
-//! `pipescope check DATA --checks FILE [--reference REF] [--junit OUT.xml] [--json OUT|-]`:
-//! runs a checks file on a CSV/TSV file as a CI gate; `pipescope check DATA --suggest`
-//! writes a starting checks file from the data's profile instead.
+//! `pipescope check DATA --checks FILE [--reference REF] [--junit OUT.xml] [--json OUT|-]
+//! [--rules RULES]`: runs a checks file on a CSV/TSV file as a CI gate (with `--rules`, the
+//! rules whose target is a check judge the results, their incidents printed as JSON lines
+//! after the table); `pipescope check DATA --suggest` writes a starting checks file from
+//! the data's profile instead.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,8 +33,13 @@ pub struct Args {
     /// Measure freshness from this time (ISO 8601 or epoch) instead of the clock.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// A rules file (JSON or YAML, see docs/rules.md): its rules whose target is a check
+    /// judge the results; each rule incident is printed as a JSON line after the table, and
+    /// a firing severity-1 rule that no silence mutes makes the exit code 1.
+    #[arg(long, value_name = "RULES")]
+    pub rules: Option<PathBuf>,
     /// Print a starting checks file made from DATA's profile instead of running checks.
-    #[arg(long, conflicts_with_all = ["checks", "reference", "junit", "json", "now"])]
+    #[arg(long, conflicts_with_all = ["checks", "reference", "junit", "json", "now", "rules"])]
     pub suggest: bool,
     /// Format of the suggested checks file.
     #[arg(long, value_name = "yaml|json", default_value = "yaml", value_parser = ["yaml", "json"], requires = "suggest")]
@@ -121,6 +128,19 @@ pub fn run(args: Args) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(format_args!("{shown}: {e}")),
     };
+    if args.rules.is_some() && args.json.as_deref().is_some_and(|p| p.as_os_str() == "-") {
+        return fail("--rules prints its incidents on standard output; write the JSON report to a file (--json OUT)");
+    }
+    let rules = match args.rules.as_deref() {
+        Some(path) => {
+            let names: Vec<String> = spec.checks.iter().map(|c| c.name.clone()).collect();
+            match crate::rules::load_for_checks(path, &names) {
+                Ok(f) => Some(f),
+                Err(code) => return code,
+            }
+        }
+        None => None,
+    };
     let table = match read_table("data file", &args.data, &options) {
         Ok(t) => t,
         Err(code) => return code,
@@ -168,9 +188,17 @@ pub fn run(args: Args) -> ExitCode {
             c.message
         );
     }
+    let paged = match rules {
+        Some(file) => match crate::rules::judge_checks(&file, &report, now_ms) {
+            Ok(paged) => paged,
+            Err(e) => return fail(format_args!("cannot write the rule incidents: {e}")),
+        },
+        None => false,
+    };
     match report.worst() {
-        Status::Pass | Status::Warn => ExitCode::SUCCESS,
-        Status::Fail => ExitCode::from(1),
         Status::Error => ExitCode::from(2),
+        Status::Fail => ExitCode::from(1),
+        _ if paged => ExitCode::from(1),
+        Status::Pass | Status::Warn => ExitCode::SUCCESS,
     }
 }

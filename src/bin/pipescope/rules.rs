@@ -1,5 +1,6 @@
-//! `--rules FILE` for `incidents` and `errors`: reading the rules file, and feeding a stream
-//! to the rule evaluator and the incident book the way the page does.
+//! `--rules FILE` for `incidents`, `errors` and `check`: reading the rules file, and feeding
+//! a stream (or a run of the checks) to the rule evaluator and the incident book the way the
+//! page does.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -27,6 +28,61 @@ pub fn load(path: &Path, metrics: Option<&[String]>) -> Result<RulesFile, ExitCo
         return Err(fail(format_args!("{shown}: {}", errors[last])));
     }
     rules::parse(&text, format).map_err(|e| fail(format_args!("{shown}: {e}")))
+}
+
+/// Reads a rules file for `check`: a check rule whose name or pattern matches none of
+/// `checks` is an error too. Every mistake is printed, exit 2.
+pub fn load_for_checks(path: &Path, checks: &[String]) -> Result<RulesFile, ExitCode> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format_args!("cannot read the rules file {shown}: {e}")))?;
+    let format = path
+        .to_str()
+        .and_then(Format::from_name)
+        .unwrap_or_else(|| Format::sniff(&text));
+    let errors = rules::check_for_checks(&text, format, Some(checks));
+    if let Some(last) = errors.len().checked_sub(1) {
+        for e in &errors[..last] {
+            eprintln!("pipescope: {shown}: {e}");
+        }
+        return Err(fail(format_args!("{shown}: {}", errors[last])));
+    }
+    rules::parse(&text, format).map_err(|e| fail(format_args!("{shown}: {e}")))
+}
+
+/// Judges the check rules on one run of the checks into a fresh book, as the page's
+/// Checks workspace does; prints each rule incident as a JSON line (as `incidents --rules`)
+/// and what could not be judged on stderr. True when a severity-1 rule fired unsilenced.
+pub fn judge_checks(
+    file: &RulesFile,
+    report: &pipescope::core::checks::CheckReport,
+    now_ms: i64,
+) -> std::io::Result<bool> {
+    use std::io::Write;
+    let run = rules::check_rules(&file.rules, report, now_ms);
+    for s in &run.skipped {
+        eprintln!("pipescope: {s}");
+    }
+    let mut book = IncidentEngine::new(Default::default(), Vec::new())
+        .expect("the default incident settings are valid");
+    rules::apply(&mut book, &run.outcomes, &file.silences, now_ms);
+    let groups = pipescope::core::incident::group_uids(&book.groups(1000.0));
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for incident in book.incidents() {
+        let line = pipescope::core::incident::export::incident_json_line(incident, &groups);
+        match writeln!(out, "{line}") {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => break,
+            r => r?,
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e),
+        _ => {}
+    }
+    Ok(book
+        .incidents()
+        .iter()
+        .any(|i| i.severity == 1 && i.silenced.is_none()))
 }
 
 /// The rule evaluator and the silences beside an incident book.

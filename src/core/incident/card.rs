@@ -90,6 +90,11 @@ impl IncidentSource {
             IncidentSource::Metrics => "monitor",
             IncidentSource::ErrorAlert { .. } => "errors",
             IncidentSource::Check { .. } => "checks",
+            IncidentSource::Rule {
+                code: None,
+                condition,
+                ..
+            } if condition.starts_with(crate::core::rules::CHECK_PREFIX) => "checks",
             IncidentSource::Rule { code: None, .. } => "monitor",
             IncidentSource::Rule { code: Some(_), .. } => "errors",
         }

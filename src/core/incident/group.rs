@@ -81,6 +81,37 @@ impl IncidentGroup {
     pub fn contains(&self, id: u64) -> bool {
         self.members.contains(&id)
     }
+
+    /// The group in words, as its card's title and the Monitor's summary show it:
+    /// `2 metric anomalies: cpu, mem` (up to six names, then `and N more`).
+    ///
+    /// ```
+    /// use pipescope::core::incident::{IncidentGroup, IncidentState};
+    /// let g = IncidentGroup { id: 1, workspace: "monitor", kind: "rule", members: vec![1, 2],
+    ///     severity: 1, state: IncidentState::Open, start_ms: 0, opened_ms: 0, last_opened_ms: 0,
+    ///     end_ms: None, metrics: vec!["cpu".into(), "mem".into()] };
+    /// assert_eq!(g.headline(), "2 rule firings: cpu, mem");
+    /// ```
+    pub fn headline(&self) -> String {
+        const NAMED: usize = 6;
+        let mut what = self
+            .metrics
+            .iter()
+            .take(NAMED)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.metrics.len() > NAMED {
+            what.push_str(&format!(" and {} more", self.metrics.len() - NAMED));
+        }
+        let kind = match self.kind {
+            "metrics" => "metric anomalies",
+            "error-alert" => "error regressions",
+            "check" => "failed checks",
+            _ => "rule firings",
+        };
+        format!("{} {kind}: {what}", self.members.len())
+    }
 }
 
 /// Groups one book's incidents (see the module doc) at a stream step of `step_ms`; groups

@@ -119,7 +119,9 @@ impl IncidentSource {
             return None;
         };
         // The condition's words come from core::rules (`absent for 5m`).
-        Some(if condition.starts_with("absent") {
+        Some(if condition == crate::core::rules::FAILS_TEXT {
+            "the check did not pass".to_string()
+        } else if condition.starts_with("absent") {
             format!("no sample for {value:.1} s")
         } else {
             format!("crossed at {}", crate::core::rules::format_value(*value))

@@ -21,9 +21,9 @@ pub enum RulesErrorKind {
         /// The version found.
         found: String,
     },
-    /// A rule with neither `metric` nor `code`.
+    /// A rule with none of `metric`, `code` and `check`.
     NoTarget,
-    /// A rule with both `metric` and `code`.
+    /// A rule with more than one of `metric`, `code` and `check`.
     SeveralTargets,
     /// A rule with no condition key.
     NoCondition,
@@ -72,6 +72,13 @@ pub enum RulesErrorKind {
         /// The metrics the stream has.
         available: Vec<String>,
     },
+    /// A check name or pattern that matches none of the checks file's checks.
+    NoCheckMatch {
+        /// The name or pattern.
+        pattern: String,
+        /// The checks the file has.
+        available: Vec<String>,
+    },
 }
 
 /// An error in a rules file: kind, position, rule or silence, and key path.
@@ -106,10 +113,10 @@ impl fmt::Display for RulesErrorKind {
                 super::spec::RULES_VERSION
             ),
             RulesErrorKind::NoTarget => f.write_str(
-                "the rule watches nothing; expected 'metric' (a name, a pattern such as cpu_*, or * for every metric) or 'code' (an error code)",
+                "the rule watches nothing; expected 'metric' (a name, a pattern such as cpu_*, or * for every metric), 'code' (an error code) or 'check' (a check of the checks file, by name or pattern)",
             ),
             RulesErrorKind::SeveralTargets => {
-                f.write_str("the rule has both 'metric' and 'code'; expected one target a rule")
+                f.write_str("the rule has more than one of 'metric', 'code' and 'check'; expected one target a rule")
             }
             RulesErrorKind::NoCondition => write!(
                 f,
@@ -148,6 +155,12 @@ impl fmt::Display for RulesErrorKind {
             RulesErrorKind::NoMatch { pattern, available } => write!(
                 f,
                 "'{}' matches no metric of this stream; expected one of: {}",
+                clip(pattern),
+                list(available)
+            ),
+            RulesErrorKind::NoCheckMatch { pattern, available } => write!(
+                f,
+                "'{}' matches no check of the checks file; expected one of: {}",
                 clip(pattern),
                 list(available)
             ),

@@ -450,7 +450,7 @@ impl RuleEngine {
                 }
                 return;
             }
-            Condition::ErrorRate { .. } | Condition::ErrorRatio { .. } => return,
+            Condition::ErrorRate { .. } | Condition::ErrorRatio { .. } | Condition::Fails => return,
         };
         if m.is_finite() {
             self.judge(k, t, m, side, out);

@@ -10,6 +10,8 @@
 //! * [`RuleEngine`] evaluates the rules point by point ([`RuleEngine::observe`],
 //!   [`RuleEngine::error_event`], [`RuleEngine::advance_to`]) into [`RuleOutcome`]s; its
 //!   state is serde, so a journal resumes pending `for` timers exactly.
+//! * [`check_rules`] judges the rules whose target is a dataset check on one run of a
+//!   checks file (one-shot: a check rule has no `for`).
 //! * [`IncidentEngine::sync_rules`] turns outcomes into incidents (source `rule`) in the
 //!   same book as the detectors'; [`apply`] does that and marks silenced incidents.
 //!
@@ -36,6 +38,7 @@
 //!
 //! [`IncidentEngine::sync_rules`]: crate::core::incident::IncidentEngine::sync_rules
 
+pub mod checks;
 pub mod error;
 pub mod errors;
 pub mod eval;
@@ -47,12 +50,16 @@ pub mod stream;
 
 pub use crate::core::checks::Format;
 pub use crate::core::incident::RuleOutcome;
+pub use checks::{check_rules, CheckRulesRun};
 pub use error::{ItemRef, RulesError, RulesErrorKind};
 pub use errors::{backtest_errors, error_rule_incidents, ErrorRules};
 pub use eval::{ErrorNames, RuleEngine};
-pub use parse::{check, parse, unmatched};
+pub use parse::{check, check_for_checks, parse, unmatched, unmatched_checks};
 pub use silence::{parse_matchers, silencing, Daily, Matcher, Op};
-pub use spec::{Build, Condition, Recover, Rule, RulesFile, Silence, Target, RULES_VERSION};
+pub use spec::{
+    Build, Condition, Recover, Rule, RulesFile, Silence, Target, CHECK_PREFIX, FAILS_TEXT,
+    RULES_VERSION,
+};
 pub use stream::{backtest, Alerting, Backtest, Firing, SilenceOrigin};
 
 use crate::core::incident::IncidentEngine;

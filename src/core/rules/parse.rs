@@ -91,6 +91,64 @@ fn unmatched_in<'a>(
         .collect()
 }
 
+/// The rules whose check name or pattern matches none of `checks` (the checks file's check
+/// names), as errors at the rule's line.
+///
+/// ```
+/// use pipescope::core::rules::{parse, unmatched_checks, Format};
+/// let file = parse("version: 1\nrules:\n  - {name: nulls, check: 'missing *', fails: true}\n", Format::Yaml).unwrap();
+/// assert!(unmatched_checks(&file, &["missing age".into()]).is_empty());
+/// assert_eq!(unmatched_checks(&file, &["row count".into()])[0].line, Some(3));
+/// ```
+pub fn unmatched_checks(file: &RulesFile, checks: &[String]) -> Vec<RulesError> {
+    unmatched_checks_in(file.rules.iter().enumerate(), checks)
+}
+
+fn unmatched_checks_in<'a>(
+    rules: impl Iterator<Item = (usize, &'a Rule)>,
+    checks: &[String],
+) -> Vec<RulesError> {
+    rules
+        .filter_map(|(index, rule)| {
+            let Target::Check(pattern) = &rule.target else {
+                return None;
+            };
+            if checks.iter().any(|c| rule.target.matches_check(c)) {
+                return None;
+            }
+            Some(RulesError {
+                kind: RulesErrorKind::NoCheckMatch {
+                    pattern: pattern.clone(),
+                    available: checks.to_vec(),
+                },
+                line: rule.line,
+                column: None,
+                item: Some(ItemRef {
+                    list: "rules",
+                    index,
+                    name: Some(rule.name.clone()),
+                }),
+                path: Some(format!("rules[{index}].check")),
+            })
+        })
+        .collect()
+}
+
+/// Every mistake in a rules file (as [`check`]) and, with `checks`, every check rule whose
+/// name or pattern matches none of the checks file's checks: for the Checks workspace's
+/// editor and `pipescope check --rules`.
+pub fn check_for_checks(text: &str, format: Format, checks: Option<&[String]>) -> Vec<RulesError> {
+    let (rules, _, mut errors) = read(text, format);
+    if let Some(names) = checks {
+        errors.extend(unmatched_checks_in(
+            rules.iter().map(|(i, r)| (*i, r)),
+            names,
+        ));
+        errors.sort_by_key(|e| e.line);
+    }
+    errors
+}
+
 /// The rules that read (with their index in the file), the file if every item reads,
 /// and every mistake found.
 fn read(text: &str, format: Format) -> (Vec<(usize, Rule)>, Option<RulesFile>, Vec<RulesError>) {
@@ -193,9 +251,17 @@ fn compile_rule(raw: &RawRule, line: Option<u64>) -> Result<Rule, Fault> {
     if raw.name.trim().is_empty() {
         return Err((RulesErrorKind::EmptyName, Some("name")));
     }
+    let targets = [&raw.metric, &raw.code, &raw.check]
+        .iter()
+        .filter(|t| t.is_some())
+        .count();
+    if targets > 1 {
+        return Err((RulesErrorKind::SeveralTargets, None));
+    }
     let target = match (&raw.metric, &raw.code) {
-        (Some(_), Some(_)) => return Err((RulesErrorKind::SeveralTargets, None)),
+        _ if raw.check.is_some() => check_target(raw)?,
         (None, None) => return Err((RulesErrorKind::NoTarget, None)),
+        (Some(_), Some(_)) => unreachable!("counted above"),
         (Some(m), None) => {
             if raw.build.is_some() {
                 let needs = "an error code target ('code')";
@@ -234,6 +300,7 @@ fn compile_rule(raw: &RawRule, line: Option<u64>) -> Result<Rule, Fault> {
         ("absent", raw.absent.is_some()),
         ("score_above", raw.score_above.is_some()),
         ("error_rate", raw.error_rate.is_some()),
+        ("fails", raw.fails.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, on)| on.then_some(k))
@@ -252,7 +319,16 @@ fn compile_rule(raw: &RawRule, line: Option<u64>) -> Result<Rule, Fault> {
     }
     let key = present[0];
     let errors_target = matches!(target, Target::Errors { .. });
-    if errors_target != (key == "error_rate") {
+    if matches!(target, Target::Check(_)) {
+        if !matches!(key, "fails" | "above" | "below" | "outside") {
+            let needs =
+                "a metric or error-code target; a check takes fails, above, below or outside";
+            return Err((RulesErrorKind::DoesNotApply { key, needs }, Some(key)));
+        }
+    } else if key == "fails" {
+        let needs = "a check target ('check')";
+        return Err((RulesErrorKind::DoesNotApply { key, needs }, Some(key)));
+    } else if errors_target != (key == "error_rate") {
         let needs = if errors_target {
             "a metric target ('metric'); error codes take error_rate"
         } else {
@@ -260,7 +336,13 @@ fn compile_rule(raw: &RawRule, line: Option<u64>) -> Result<Rule, Fault> {
         };
         return Err((RulesErrorKind::DoesNotApply { key, needs }, Some(key)));
     }
-    let condition = if let Some(v) = raw.above {
+    let condition = if let Some(fails) = raw.fails {
+        if !fails {
+            let kind = invalid("false (the rule would never fire)", "fails: true");
+            return Err((kind, Some("fails")));
+        }
+        Condition::Fails
+    } else if let Some(v) = raw.above {
         Condition::Above(v.0)
     } else if let Some(v) = raw.below {
         Condition::Below(v.0)
@@ -350,6 +432,34 @@ fn compile_rule(raw: &RawRule, line: Option<u64>) -> Result<Rule, Fault> {
     })
 }
 
+/// A `check` target, refusing what a one-shot check result cannot give: a check runs once
+/// per file, so there is no stream for `for` to hold over, nor a next sample to recover at.
+fn check_target(raw: &RawRule) -> Result<Target, Fault> {
+    let c = raw.check.as_deref().unwrap_or_default();
+    if c.trim().is_empty() {
+        return Err((
+            invalid("an empty name", "a check name or pattern"),
+            Some("check"),
+        ));
+    }
+    let one_shot = "a metric or error-code stream; a check rule fires on the run of the checks whose result meets it and resolves on the first run that does not";
+    for (key, on) in [
+        ("for", raw.hold.is_some()),
+        ("recover", raw.recover.is_some()),
+        ("build", raw.build.is_some()),
+    ] {
+        if on {
+            let needs = if key == "build" {
+                "an error code target ('code')"
+            } else {
+                one_shot
+            };
+            return Err((RulesErrorKind::DoesNotApply { key, needs }, Some(key)));
+        }
+    }
+    Ok(Target::Check(c.to_string()))
+}
+
 fn window_ms(c: &Condition) -> Option<i64> {
     match c {
         Condition::Rate { window, .. }
@@ -387,6 +497,12 @@ fn recover_for(c: &Condition, r: &RawRecover) -> Result<Recover, RulesErrorKind>
                     needs: "{min, max} for an outside condition",
                 }),
             };
+        }
+        Condition::Fails => {
+            return Err(RulesErrorKind::DoesNotApply {
+                key: "recover",
+                needs: "a threshold (a check rule resolves on the next run that passes)",
+            })
         }
         Condition::Absent(_) => {
             return Err(RulesErrorKind::DoesNotApply {

@@ -61,6 +61,10 @@ impl Rule {
     /// at 850`.
     pub fn condition_text(&self) -> String {
         let mut s = self.condition.to_string();
+        // A check rule's incident says so (its workspace, core::incident::card, reads it).
+        if matches!(self.target, Target::Check(_)) && !s.starts_with(CHECK_PREFIX) {
+            s.insert_str(0, CHECK_PREFIX);
+        }
         if let Some(h) = &self.hold {
             s.push_str(&format!(" for {}", h.text));
         }
@@ -97,6 +101,9 @@ pub enum Target {
         /// Which build's events are counted.
         build: Build,
     },
+    /// A dataset check of the checks file, by name or glob of names, judged on each run of
+    /// the checks (one-shot: no `for`).
+    Check(String),
 }
 
 impl Target {
@@ -105,7 +112,15 @@ impl Target {
         match self {
             Target::Metric(m) => m == name,
             Target::Pattern(p) => super::glob::matches(p, name),
-            Target::Errors { .. } => false,
+            Target::Errors { .. } | Target::Check(_) => false,
+        }
+    }
+
+    /// Whether the check named `name` is watched.
+    pub fn matches_check(&self, name: &str) -> bool {
+        match self {
+            Target::Check(p) => super::glob::matches(p, name),
+            _ => false,
         }
     }
 
@@ -171,6 +186,9 @@ pub enum Condition {
         /// The factor k.
         times: f64,
     },
+    /// The check did not pass (it warned or failed); a check that could not run does not
+    /// count.
+    Fails,
 }
 
 /// Where a firing rule resolves.
@@ -237,6 +255,7 @@ impl fmt::Display for Condition {
                 window.text,
                 num(*times)
             ),
+            Condition::Fails => f.write_str(FAILS_TEXT),
         }
     }
 }
@@ -252,12 +271,19 @@ impl Condition {
             Condition::Absent(_) => "absent",
             Condition::ScoreAbove(_) => "score_above",
             Condition::ErrorRate { .. } | Condition::ErrorRatio { .. } => "error_rate",
+            Condition::Fails => "fails",
         }
     }
 }
 
+/// A `fails` condition in words (an incident's evidence reads it back).
+pub const FAILS_TEXT: &str = "check fails";
+
+/// How every check rule's condition text starts (`check above 0.2`, `check fails`).
+pub const CHECK_PREFIX: &str = "check ";
+
 /// The condition keys, in the order the docs list them.
-pub const CONDITION_KEYS: [&str; 7] = [
+pub const CONDITION_KEYS: [&str; 8] = [
     "above",
     "below",
     "outside",
@@ -265,6 +291,7 @@ pub const CONDITION_KEYS: [&str; 7] = [
     "absent",
     "score_above",
     "error_rate",
+    "fails",
 ];
 
 // ---- the file's shape ----
@@ -336,6 +363,8 @@ pub(crate) struct RawRule {
     #[serde(default)]
     pub build: Option<String>,
     #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
     pub above: Option<Number>,
     #[serde(default)]
     pub below: Option<Number>,
@@ -349,6 +378,8 @@ pub(crate) struct RawRule {
     pub score_above: Option<Number>,
     #[serde(default)]
     pub error_rate: Option<RawErrorRate>,
+    #[serde(default)]
+    pub fails: Option<bool>,
     #[serde(default, rename = "for")]
     pub hold: Option<Duration>,
     #[serde(default)]

@@ -2,6 +2,7 @@
 //! type on each side, missing shares, distinct counts, new and vanished labels and a drift
 //! test, most moved first; one click overlays the two distributions.
 
+mod alerting;
 mod drift;
 mod overlay;
 mod rules;
@@ -31,6 +32,7 @@ pub fn ChecksPage() -> impl IntoView {
     });
     dispatch.on_problem(crate::ui::route::Route::Checks, st.error);
     st.restore_reference();
+    st.restore_check_rules();
     st.restore_checks();
 
     view! {
@@ -49,6 +51,7 @@ pub fn ChecksPage() -> impl IntoView {
         </div>
         <Progress />
         <rules::ChecksPanel />
+        <alerting::CheckRulesPanel />
         {move || st.error.get().map(|msg| view! {
             <div class="banner error" role="alert" id="compare-error">
                 <div class="msg"><strong>"Could not compare"</strong>{msg}</div>

@@ -81,7 +81,7 @@ enum SlotWrite {
 pub struct ChecksState {
     pub app: AppState,
     /// The incident books, where failing checks open incidents.
-    incidents: IncidentsState,
+    pub(super) incidents: IncidentsState,
     pub reference: RwSignal<Option<Arc<Loaded>>>,
     pub current: RwSignal<Option<Arc<Loaded>>>,
     /// Whether the reference comes back in the next session, and if not why.
@@ -102,6 +102,10 @@ pub struct ChecksState {
     pub checks_error: RwSignal<Option<String>>,
     /// The checks' results on the current file.
     pub check_report: RwSignal<Option<Arc<CheckReport>>>,
+    /// The applied rules text and its file, whose check rules judge every run of the checks.
+    pub check_rules: RwSignal<Option<(String, Arc<crate::core::rules::RulesFile>)>>,
+    /// What the check rules said on the last run.
+    pub check_rules_run: RwSignal<Option<Arc<crate::core::rules::CheckRulesRun>>>,
     /// Columns compared and in all, while a comparison runs.
     pub comparing: RwSignal<Option<(usize, usize)>>,
     generation: StoredValue<u64, LocalStorage>,
@@ -135,6 +139,8 @@ impl ChecksState {
             checks: RwSignal::new(None),
             checks_error: RwSignal::new(None),
             check_report: RwSignal::new(None),
+            check_rules: RwSignal::new(None),
+            check_rules_run: RwSignal::new(None),
             comparing: RwSignal::new(None),
             generation: StoredValue::new_local(0),
             compared: StoredValue::new_local(None),
@@ -516,19 +522,22 @@ impl ChecksState {
             })
             .collect();
         self.incidents.sync_checks(&cur.name, &outcomes, now);
+        let fired = self.judge_check_rules(&report, now);
         let k = report.counts;
-        self.app.status.set(format!(
-            "Checked {}: {} passed, {} warned, {} failed{}",
-            cur.name,
-            k.passed,
-            k.warned,
-            k.failed,
-            if k.errors > 0 {
-                format!(", {} could not run", k.errors)
-            } else {
-                String::new()
-            }
-        ));
+        self.app.status.set(
+            format!(
+                "Checked {}: {} passed, {} warned, {} failed{}",
+                cur.name,
+                k.passed,
+                k.warned,
+                k.failed,
+                if k.errors > 0 {
+                    format!(", {} could not run", k.errors)
+                } else {
+                    String::new()
+                }
+            ) + &fired.map_or(String::new(), |n| format!("; {n} rule firing(s)")),
+        );
         self.check_report.set(Some(Arc::new(report)));
     }
 }

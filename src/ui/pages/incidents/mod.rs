@@ -269,23 +269,7 @@ fn GroupCard(source: Source, group: IncidentGroup, members: Vec<Incident>) -> im
         .filter(|i| i.state == IncidentState::Open)
         .count();
     let silenced = members.iter().filter(|i| i.silenced.is_some()).count();
-    const NAMED: usize = 6;
-    let mut what = group
-        .metrics
-        .iter()
-        .take(NAMED)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if group.metrics.len() > NAMED {
-        what.push_str(&format!(" and {} more", group.metrics.len() - NAMED));
-    }
-    let kind = match group.kind {
-        "metrics" => "metric anomalies",
-        "error-alert" => "error regressions",
-        "check" => "failed checks",
-        _ => "rule firings",
-    };
+    let headline = group.headline();
     let end = group.end_ms.map_or("ongoing".to_string(), format_stream_ms);
     let silence_form = (open && st.can_silence(source))
         .then(|| view! { <silence::SilenceForm source=source matchers=silence::matchers_for_group(&members) /> });
@@ -306,7 +290,7 @@ fn GroupCard(source: Source, group: IncidentGroup, members: Vec<Incident>) -> im
                 <span class=format!("state {}", group.state.name())>{group.state.name()}</span>
                 <span class="muted uid" title="The group label every member is sent to Alertmanager with">{uid.clone()}</span>
             </header>
-            <h3 class="what">{format!("{n} {kind}: {what}")}</h3>
+            <h3 class="what">{headline}</h3>
             <p class="group-span">{format!("{} to {end} · {open_now} open", format_stream_ms(group.start_ms))}
                 {(silenced > 0).then(|| format!(" · {silenced} silenced (not sent)"))}</p>
             <div class="row group-actions">
@@ -374,8 +358,9 @@ fn Card(source: Source, incident: Incident, group: String) -> impl IntoView {
     let spark = sparkline(&i.sparkline);
     let note = i.note.clone();
     let silenced = i.silenced.clone();
-    let silence_form = (open && st.can_silence(source))
-        .then(|| view! { <silence::SilenceForm source=source matchers=silence::matchers_for(&i) /> });
+    let silence_form = (open && st.can_silence(source)).then(
+        || view! { <silence::SilenceForm source=source matchers=silence::matchers_for(&i) /> },
+    );
     view! {
         <article class="incident-card" data-uid=i.uid() data-group=group data-source=source.name() data-severity=i.severity.to_string()
             data-state=i.state.name() data-metrics=i.metrics.join(",") data-acknowledged=i.acknowledged.to_string()

@@ -236,6 +236,35 @@ impl IncidentsState {
         }
     }
 
+    /// Folds the check rules' outcomes of one run of the checks into the Checks book (rule
+    /// incidents beside the checks' own), marking the ones `silences` mute.
+    pub fn sync_check_rules(
+        &self,
+        outcomes: &[crate::core::rules::RuleOutcome],
+        silences: &[crate::core::rules::Silence],
+        now_ms: i64,
+    ) {
+        let changed = self
+            .books
+            .try_update_value(|b| {
+                let engine = match &mut b.checks {
+                    Some(e) => e,
+                    None => b
+                        .checks
+                        .insert(IncidentEngine::new(IncidentConfig::default(), Vec::new()).ok()?),
+                };
+                let before = engine.incidents().to_vec();
+                crate::core::rules::apply(engine, outcomes, silences, now_ms);
+                self.overlay(Source::Checks, b);
+                Some(b.checks.as_ref()?.incidents() != before.as_slice())
+            })
+            .flatten()
+            .unwrap_or(false);
+        if changed {
+            self.bump();
+        }
+    }
+
     /// Sets the step `source`'s incidents are grouped at (a book that sees metrics uses
     /// their step instead).
     pub fn set_group_step(&self, source: Source, step_ms: f64) {
@@ -248,6 +277,11 @@ impl IncidentsState {
         if changed == Some(true) {
             self.bump();
         }
+    }
+
+    /// The step `source`'s incidents are grouped at.
+    pub fn group_step(&self, source: Source) -> f64 {
+        self.group_steps.get_value()[source as usize].unwrap_or(DEFAULT_GROUP_STEP_MS)
     }
 
     /// Every book's incident groups (core::incident::group), with their source.

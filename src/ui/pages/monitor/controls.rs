@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::state::READ_ONLY_NOTE;
+use super::state::{SummaryLine, READ_ONLY_NOTE};
 use super::MonState;
 
 /// The visible note that says why a read-only tab's stream controls are off.
@@ -219,11 +219,23 @@ pub fn IncidentSummaryPanel() -> impl IntoView {
                 None => "none open".to_string(),
             }}</p>
             <ul class="incident-list">
-                {move || s().all.into_iter().rev().take(6).map(|(id, sev, open)| view! {
-                    <li data-id=id.to_string() data-severity=sev.to_string() data-state=if open { "open" } else { "resolved" }
-                        class=if open { "open" } else { "resolved" }>
-                        {format!("monitor-{id} · severity {sev} · {}", if open { "open" } else { "resolved" })}
-                    </li>
+                {move || s().lines.into_iter().rev().take(6).map(|line| match line {
+                    SummaryLine::One(id, sev, open) => summary_item(id, sev, open).into_any(),
+                    SummaryLine::Group { uid, headline, severity, open, members } => {
+                        let state = if open { "open" } else { "resolved" };
+                        let n = members.len();
+                        // One line a group, as the Incidents workspace's group card; its
+                        // members' items stay (inline) for whoever follows one incident.
+                        view! {
+                            <li class=format!("group {state}") data-group=uid.clone() data-members=n.to_string()
+                                data-severity=severity.to_string() data-state=state>
+                                <span class="group-line">{format!("{uid} · {headline} · severity {severity} · {state}")}</span>
+                                <ul class="group-members-inline">
+                                    {members.into_iter().map(|(id, sev, open)| summary_item(id, sev, open)).collect_view()}
+                                </ul>
+                            </li>
+                        }.into_any()
+                    }
                 }).collect_view()}
             </ul>
             <a href="#/incidents">"See the incident cards"</a>
@@ -234,6 +246,16 @@ pub fn IncidentSummaryPanel() -> impl IntoView {
                 <button class="small" id="anomaly-log-json" on:click=move |_| export_log(st, true)>"JSON"</button>
             </div>
         </div>
+    }
+}
+
+/// One incident of the summary.
+fn summary_item(id: u64, sev: u8, open: bool) -> impl IntoView {
+    let state = if open { "open" } else { "resolved" };
+    view! {
+        <li data-id=id.to_string() data-severity=sev.to_string() data-state=state class=state>
+            {format!("monitor-{id} · severity {sev} · {state}")}
+        </li>
     }
 }
 

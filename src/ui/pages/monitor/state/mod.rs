@@ -60,8 +60,26 @@ pub struct IncidentSummary {
     pub worst_open: Option<u8>,
     /// Every incident so far: (id, severity, open).
     pub all: Vec<(u64, u8, bool)>,
+    /// The summary's lines, oldest first: one per group (core::incident::group).
+    pub lines: Vec<SummaryLine>,
     /// Anomalies in the book's log.
     pub logged: usize,
+}
+
+/// One line of the Monitor's incident summary: an incident alone, or a group of them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SummaryLine {
+    /// (id, severity, open).
+    One(u64, u8, bool),
+    /// Incidents that opened close together: its uid, its headline (`2 rule firings: cpu,
+    /// mem`), severity, open, and the members as (id, severity, open).
+    Group {
+        uid: String,
+        headline: String,
+        severity: u8,
+        open: bool,
+        members: Vec<(u64, u8, bool)>,
+    },
 }
 
 /// A metric file read for replay or training.
@@ -771,17 +789,39 @@ impl MonState {
 
     /// Copies the clock and incident state into the signals the views read.
     fn publish(&self) {
+        use crate::ui::pages::incidents::state::Source;
         let summary = self
             .incidents
-            .read(crate::ui::pages::incidents::state::Source::Monitor, |e| {
+            .read(Source::Monitor, |e| {
                 let all: Vec<(u64, u8, bool)> = e
                     .incidents()
                     .iter()
                     .map(|i| (i.id, i.severity, i.state == IncidentState::Open))
                     .collect();
+                let step = self.incidents.group_step(Source::Monitor);
+                let mut groups = e.groups(step);
+                groups.sort_by_key(|g| g.members.iter().copied().min());
+                let lines = groups
+                    .into_iter()
+                    .map(|g| {
+                        let members: Vec<(u64, u8, bool)> =
+                            all.iter().filter(|i| g.contains(i.0)).copied().collect();
+                        match members[..] {
+                            [one] => SummaryLine::One(one.0, one.1, one.2),
+                            _ => SummaryLine::Group {
+                                uid: g.uid(),
+                                headline: g.headline(),
+                                severity: g.severity,
+                                open: g.state == IncidentState::Open,
+                                members,
+                            },
+                        }
+                    })
+                    .collect();
                 IncidentSummary {
                     open: all.iter().filter(|i| i.2).count(),
                     worst_open: all.iter().filter(|i| i.2).map(|i| i.1).min(),
+                    lines,
                     all,
                     logged: e.anomaly_log().len(),
                 }
