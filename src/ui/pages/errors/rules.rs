@@ -285,7 +285,7 @@ fn RuleList() -> impl IntoView {
                 let elsewhere = st.rules_view.with(|v| v.elsewhere.clone());
                 (!elsewhere.is_empty()).then(|| view! {
                     <p class="hint" id="errors-rules-elsewhere">{format!(
-                        "{} rule(s) on metrics run in the Monitor: {}", elsewhere.len(), elsewhere.join(", "))}</p>
+                        "{} rule(s) run in other workspaces (metric rules in the Monitor, check rules in Checks): {}", elsewhere.len(), elsewhere.join(", "))}</p>
                 })
             }}
         </RunningRules>
