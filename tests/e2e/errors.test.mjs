@@ -384,7 +384,8 @@ test('alerts open incidents: cards with severity from ratio and volume, acknowle
   })));
   const byCode = Object.fromEntries(seen.map((c) => [c.what.replace('error code ', ''), c]));
   assert.deepEqual(Object.keys(byCode).sort(), ['2', '3', '4'], JSON.stringify(seen));
-  // Code 3 (4.4x, lower bound 3.9, 1739 events) pages; 2 (1.7x) and 4 (lower bound 1.87) are severity 2.
+  // Code 3 (4.4x, lower bound 3.9, 1739 events) pages; 2 (1.7x) and 4 are severity 2: code 4's
+  // bound met the bar early on (2.78 at 0:04:15) but with 54 events, under the 100 that page.
   assert.equal(byCode['3'].severity, '1');
   assert.equal(byCode['2'].severity, '2');
   assert.equal(byCode['4'].severity, '2');
@@ -395,7 +396,11 @@ test('alerts open incidents: cards with severity from ratio and volume, acknowle
   const why3 = await reason('3');
   const m3 = /^severity 1: code 3's rate ratio ([\d.]+)× with a 95% lower bound of ([\d.]+) \(bar 2\) and (\d+) candidate events \(at least 100\) at \d:\d\d:\d\d$/.exec(why3);
   assert.ok(m3 && Number(m3[2]) >= 2 && Number(m3[3]) >= 100, why3);
-  assert.match(await reason('4'), /^severity 2: code 4's strongest evidence, rate ratio [\d.]+× with a 95% lower bound of 1\.\d\d and \d+ candidate events at \d:\d\d:\d\d, stayed under the bar of 2$/);
+  // The strongest reading of the whole episode, although the replay ran at max speed (a few
+  // frames): the engine keeps each alert's figures per bin, so every speed and a seek agree.
+  const why4 = await reason('4');
+  const m4 = /^severity 2: code 4's strongest evidence, rate ratio [\d.]+× with a 95% lower bound of ([\d.]+) and (\d+) candidate events at \d:\d\d:\d\d, met the bar of 2 with fewer than 100 events$/.exec(why4);
+  assert.ok(m4 && Number(m4[1]) >= 2 && Number(m4[2]) < 100, why4);
 
   const card3 = page.locator('.incident-card[data-source="errors"]', { hasText: 'error code 3' });
   await card3.locator('button.ack').click();
