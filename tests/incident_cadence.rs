@@ -13,6 +13,8 @@ const CADENCES_MS: [i64; 6] = [1_000, 2_000, 10_000, 15_000, 60_000, 300_000];
 /// What happened to one run.
 #[derive(Debug)]
 struct Outcome {
+    /// The series' step, for the failure messages (read through `Debug` only).
+    #[allow(dead_code)]
     step_ms: i64,
     /// Steps from the fault's start to the incident that covers it (None: no incident).
     fault_delay_steps: Option<i64>,
