@@ -13,26 +13,22 @@ use crate::common::fail;
 /// Reads a rules file; with `metrics`, a rule whose metric matches none of them is an
 /// error too. Every mistake is printed (file, line, rule, what was expected), exit 2.
 pub fn load(path: &Path, metrics: Option<&[String]>) -> Result<RulesFile, ExitCode> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| fail(format_args!("cannot read the rules file {shown}: {e}")))?;
-    let format = path
-        .to_str()
-        .and_then(Format::from_name)
-        .unwrap_or_else(|| Format::sniff(&text));
-    let errors = rules::check(&text, format, metrics);
-    if let Some(last) = errors.len().checked_sub(1) {
-        for e in &errors[..last] {
-            eprintln!("pipescope: {shown}: {e}");
-        }
-        return Err(fail(format_args!("{shown}: {}", errors[last])));
-    }
-    rules::parse(&text, format).map_err(|e| fail(format_args!("{shown}: {e}")))
+    load_checked(path, |text, format| rules::check(text, format, metrics))
 }
 
 /// Reads a rules file for `check`: a check rule whose name or pattern matches none of
 /// `checks` is an error too. Every mistake is printed, exit 2.
 pub fn load_for_checks(path: &Path, checks: &[String]) -> Result<RulesFile, ExitCode> {
+    load_checked(path, |text, format| {
+        rules::check_for_checks(text, format, Some(checks))
+    })
+}
+
+/// Reads a rules file, prints every mistake `check` finds in it and fails on the last.
+fn load_checked(
+    path: &Path,
+    check: impl FnOnce(&str, Format) -> Vec<rules::RulesError>,
+) -> Result<RulesFile, ExitCode> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
         .map_err(|e| fail(format_args!("cannot read the rules file {shown}: {e}")))?;
@@ -40,7 +36,7 @@ pub fn load_for_checks(path: &Path, checks: &[String]) -> Result<RulesFile, Exit
         .to_str()
         .and_then(Format::from_name)
         .unwrap_or_else(|| Format::sniff(&text));
-    let errors = rules::check_for_checks(&text, format, Some(checks));
+    let errors = check(&text, format);
     if let Some(last) = errors.len().checked_sub(1) {
         for e in &errors[..last] {
             eprintln!("pipescope: {shown}: {e}");

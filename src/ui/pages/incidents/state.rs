@@ -215,25 +215,7 @@ impl IncidentsState {
     /// Opens, updates and resolves data-check incidents from the checks run on `file` at
     /// `now_ms` (epoch ms); the book starts with the first call.
     pub fn sync_checks(&self, file: &str, outcomes: &[CheckOutcome], now_ms: i64) {
-        let changed = self
-            .books
-            .try_update_value(|b| {
-                let engine = match &mut b.checks {
-                    Some(e) => e,
-                    None => b
-                        .checks
-                        .insert(IncidentEngine::new(IncidentConfig::default(), Vec::new()).ok()?),
-                };
-                let before = engine.incidents().to_vec();
-                engine.sync_checks(file, outcomes, now_ms);
-                self.overlay(Source::Checks, b);
-                Some(b.checks.as_ref()?.incidents() != before.as_slice())
-            })
-            .flatten()
-            .unwrap_or(false);
-        if changed {
-            self.bump();
-        }
+        self.with_checks_book(|engine| engine.sync_checks(file, outcomes, now_ms));
     }
 
     /// Folds the check rules' outcomes of one run of the checks into the Checks book (rule
@@ -244,6 +226,14 @@ impl IncidentsState {
         silences: &[crate::core::rules::Silence],
         now_ms: i64,
     ) {
+        self.with_checks_book(|engine| {
+            crate::core::rules::apply(engine, outcomes, silences, now_ms)
+        });
+    }
+
+    /// Runs `f` on the Checks book (started on first use) and tells readers when it changed
+    /// the incidents.
+    fn with_checks_book(&self, f: impl FnOnce(&mut IncidentEngine)) {
         let changed = self
             .books
             .try_update_value(|b| {
@@ -254,7 +244,7 @@ impl IncidentsState {
                         .insert(IncidentEngine::new(IncidentConfig::default(), Vec::new()).ok()?),
                 };
                 let before = engine.incidents().to_vec();
-                crate::core::rules::apply(engine, outcomes, silences, now_ms);
+                f(engine);
                 self.overlay(Source::Checks, b);
                 Some(b.checks.as_ref()?.incidents() != before.as_slice())
             })
