@@ -14,10 +14,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::heatmap::HeatMode;
+use super::snapshot::RuleState;
 use super::{Config, ConfigError, ErrorEngine};
 use crate::core::event::{ErrorEvent, Event};
-use crate::core::journal::Engine;
+use crate::core::incident::{IncidentConfig, IncidentEngine};
+use crate::core::journal::{CatalogEntry, Engine, NameKind};
 use crate::core::live::events::{EventFeed, FeedCursor};
+use crate::core::rules::{ErrorNames, ErrorRules};
 
 /// A live comparison: the engine for the current pair of builds, and what came before it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +67,66 @@ impl LiveErrors {
 
     /// Applies one event (in time order; a late one is counted late by the engine).
     pub fn push(&mut self, e: ErrorEvent) {
+        self.push_with(e, |_, _| {});
+    }
+
+    /// Applies one event and judges `rules` on it, writing their incidents to `book`
+    /// (what the page and a journal replay both do). The rules run with the comparison:
+    /// not before two builds were seen, and afresh, with a fresh book, when a new build
+    /// takes over as the candidate, starting with the events of that second as the
+    /// engine does. True when that happened.
+    ///
+    /// ```
+    /// use pipescope::core::errors::{live::LiveErrors, Config};
+    /// use pipescope::core::event::ErrorEvent;
+    /// use pipescope::core::incident::{IncidentConfig, IncidentEngine};
+    /// use pipescope::core::rules::{parse, Alerting, ErrorNames, ErrorRules, Format};
+    /// let file = parse("version: 1\nrules:\n  - {name: e5, code: '5', build: candidate, error_rate: {window: 10s, above: 1}}\n",
+    ///     Format::Yaml).unwrap();
+    /// let mut rules = ErrorRules::new(Alerting::from_file(file, Vec::new()), ErrorNames::default(), 5_000);
+    /// let mut book = IncidentEngine::new(IncidentConfig::default(), Vec::new()).unwrap();
+    /// let mut live = LiveErrors::new(Config::new(0, 1, 5)).unwrap();
+    /// for (id, name) in ["v1", "v2"].iter().enumerate() {
+    ///     rules.name_build(id as u32, name);
+    /// }
+    /// rules.name_code(0, "5");
+    /// for k in 0..200 {
+    ///     let build = u32::from(k >= 20);
+    ///     live.push_judged(ErrorEvent { t_ms: k * 250, build, code: 0 }, &mut rules, &mut book);
+    /// }
+    /// assert_eq!(rules.names().candidate, 1);
+    /// assert!(book.incidents()[0].opened_ms > 5_000, "build v2 surges once it is the candidate");
+    /// ```
+    pub fn push_judged(
+        &mut self,
+        e: ErrorEvent,
+        rules: &mut ErrorRules,
+        book: &mut IncidentEngine,
+    ) -> bool {
+        let mut fresh = false;
+        self.push_with(e, |(baseline, candidate), earlier| {
+            let names = ErrorNames {
+                baseline,
+                candidate,
+                ..rules.names().clone()
+            };
+            *rules = rules.fresh(names, rules.bin_ms());
+            *book = IncidentEngine::new(IncidentConfig::default(), Vec::new())
+                .expect("the default incident config is valid");
+            for x in earlier {
+                rules.event(book, x);
+            }
+            fresh = true;
+        });
+        if self.engine.is_some() {
+            rules.event(book, &e);
+        }
+        fresh
+    }
+
+    /// [`LiveErrors::push`], calling `new_pair` with the pair and the events of the
+    /// newest second before `e` when `e` makes a new pair.
+    fn push_with(&mut self, e: ErrorEvent, new_pair: impl FnOnce((u32, u32), &[ErrorEvent])) {
         self.events += 1;
         self.cursor.observe(&e);
         let sec = e.t_ms.div_euclid(1000);
@@ -88,6 +151,7 @@ impl LiveErrors {
                         engine.push(earlier);
                     }
                 }
+                new_pair((baseline, candidate), &self.this_second);
                 self.engine = engine;
                 self.pair_since_ms = Some(sec * 1000);
             }
@@ -144,8 +208,8 @@ impl LiveErrors {
 }
 
 /// The Errors workspace's checkpoint while it follows a live feed: the feed, the live
-/// comparison and the colour mode. A journal [`Engine`], like the file replay's
-/// [`super::snapshot::ErrorsSnapshot`].
+/// comparison, the rules with their timers and the incident book, and the colour mode. A
+/// journal [`Engine`], like the file replay's [`super::snapshot::ErrorsSnapshot`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiveSnapshot {
     /// Where the events come from.
@@ -154,14 +218,94 @@ pub struct LiveSnapshot {
     pub live: LiveErrors,
     /// What the heatmap colours show.
     pub heat_mode: HeatMode,
+    /// The user's error-code rules, judged on every event as [`LiveErrors::push_judged`]
+    /// judges them, and the book they (and the alerts) write to; the journal's events and
+    /// names after the checkpoint go through them too, so a reload resumes every pending
+    /// `for` timer exactly.
+    pub rules: RuleState,
+}
+
+impl LiveSnapshot {
+    /// A feed about to start: the comparison and the rules before any event.
+    pub fn new(feed: EventFeed, live: LiveErrors, heat_mode: HeatMode, rules: RuleState) -> Self {
+        LiveSnapshot {
+            feed,
+            live,
+            heat_mode,
+            rules,
+        }
+    }
+
+    /// Applies one event, to the comparison and the rules.
+    pub fn push(&mut self, e: ErrorEvent) {
+        let RuleState { rules, book } = &mut self.rules;
+        self.live.push_judged(e, rules, book);
+    }
+}
+
+/// Names a build or code for `rules` as the feed names it, before its first event.
+pub fn learn_name(rules: &mut ErrorRules, entry: &CatalogEntry) {
+    match entry.kind {
+        NameKind::Build => rules.name_build(entry.id, &entry.name),
+        NameKind::Code => rules.name_code(entry.id, &entry.name),
+        NameKind::Series => {}
+    }
 }
 
 impl Engine for LiveSnapshot {
     fn apply(&mut self, event: &Event) {
         if let Event::Error(e) = event {
-            self.live.push(*e);
+            self.push(*e);
         }
     }
+
+    fn name(&mut self, entry: &CatalogEntry) {
+        learn_name(&mut self.rules.rules, entry);
+    }
+}
+
+/// When `rules` would have fired over a live feed's `events` (time order, builds and
+/// codes named by `names`), judged as the live page judges them: a fresh comparison with
+/// `template`'s settings, the rules running from its first pair of builds and afresh with
+/// each new candidate.
+pub fn backtest_live(
+    rules: &[crate::core::rules::Rule],
+    names: &ErrorNames,
+    events: &[ErrorEvent],
+    template: &Config,
+) -> Result<crate::core::rules::Backtest, ConfigError> {
+    let mut live = LiveErrors::new(template.clone())?;
+    let file = crate::core::rules::RulesFile {
+        version: crate::core::rules::RULES_VERSION,
+        description: None,
+        rules: rules.to_vec(),
+        silences: Vec::new(),
+    };
+    let bin_ms = i64::from(template.bin_seconds.max(1)) * 1000;
+    let mut judged = ErrorRules::new(
+        crate::core::rules::Alerting::from_file(file, Vec::new()),
+        ErrorNames {
+            baseline: 0,
+            candidate: 0,
+            ..names.clone()
+        },
+        bin_ms,
+    );
+    let mut book = IncidentEngine::new(IncidentConfig::default(), Vec::new())
+        .expect("the default incident config is valid");
+    // Each pair's book is fresh, so the firings of pairs already left are kept here.
+    let mut earlier = Vec::new();
+    for e in events {
+        if !live.seen().is_empty() && !live.seen().contains(&e.build) {
+            earlier.extend(book.incidents().iter().cloned());
+        }
+        live.push_judged(*e, &mut judged, &mut book);
+    }
+    judged.finish(&mut book);
+    earlier.extend(book.incidents().iter().cloned());
+    Ok(crate::core::rules::Backtest::of_errors(
+        rules, &earlier, events,
+    ))
 }
 
 #[cfg(test)]
@@ -267,6 +411,11 @@ mod tests {
         use crate::core::journal::Engine as _;
         let feed = EventFeed::new("/feed", 1_000).unwrap();
         let fresh = LiveErrors::new(Config::new(0, 1, 5)).unwrap();
+        let rules = ErrorRules::new(
+            crate::core::rules::Alerting::new(Vec::new()),
+            ErrorNames::default(),
+            5_000,
+        );
         let events: Vec<ErrorEvent> = (0..300)
             .map(|i| {
                 ev(
@@ -276,19 +425,16 @@ mod tests {
                 )
             })
             .collect();
-        let mut straight = LiveSnapshot {
-            feed: feed.clone(),
-            live: fresh.clone(),
-            heat_mode: HeatMode::Difference,
-        };
+        let mut straight = LiveSnapshot::new(
+            feed.clone(),
+            fresh.clone(),
+            HeatMode::Difference,
+            RuleState::new(rules.clone()),
+        );
         for e in &events {
             straight.apply(&Event::Error(*e));
         }
-        let mut half = LiveSnapshot {
-            feed,
-            live: fresh,
-            heat_mode: HeatMode::Difference,
-        };
+        let mut half = LiveSnapshot::new(feed, fresh, HeatMode::Difference, RuleState::new(rules));
         for e in &events[..150] {
             half.apply(&Event::Error(*e));
         }

@@ -76,6 +76,11 @@ impl Catalog {
 pub trait Engine: Serialize + DeserializeOwned {
     /// Apply one event.
     fn apply(&mut self, event: &Event);
+
+    /// Learn a name journaled before the events that use it, in journal order. Engines
+    /// that bind by name as names arrive (rules on a live feed's codes) need this; the
+    /// rest know their names up front and ignore it.
+    fn name(&mut self, _entry: &CatalogEntry) {}
 }
 
 impl Engine for ErrorEngine {

@@ -748,7 +748,7 @@ impl<S: JournalStore> Journal<S> {
     }
 
     /// Rebuild engine state: the newest good checkpoint (or `fresh` without one), then every
-    /// event journaled after it, each applied once.
+    /// event journaled after it, each applied once (and every name, in order, to [`Engine::name`]).
     pub fn restore<E: Engine>(&self, fresh: E) -> Result<Restored<E>, JournalError> {
         let mut engine = fresh;
         let mut from = None;
@@ -766,9 +766,12 @@ impl<S: JournalStore> Journal<S> {
         }
         let mut replayed = 0;
         for entry in self.records_after(from.unwrap_or(0))? {
-            if let Record::Event(e) = &entry.record {
-                engine.apply(e);
-                replayed += 1;
+            match &entry.record {
+                Record::Event(e) => {
+                    engine.apply(e);
+                    replayed += 1;
+                }
+                Record::Name(n) => engine.name(n),
             }
         }
         Ok(Restored {

@@ -63,6 +63,32 @@ impl ErrorRules {
         ErrorRules::new(self.alerting.fresh(Vec::new()), names, bin_ms)
     }
 
+    /// The builds and codes the rules bind to, and the compared pair.
+    pub fn names(&self) -> &ErrorNames {
+        self.alerting.engine().error_names()
+    }
+
+    /// Names build `id` (a live feed names each build before its first event); rules on a
+    /// named build count its events from then on.
+    pub fn name_build(&mut self, id: u32, name: &str) {
+        let mut names = self.names().clone();
+        set_at(&mut names.builds, id, name, "build");
+        self.alerting.set_error_names(names);
+    }
+
+    /// Names code `id` (before its first event); rules whose pattern matches it start
+    /// counting it, and state already kept for it stays.
+    pub fn name_code(&mut self, id: u32, name: &str) {
+        let mut names = self.names().clone();
+        set_at(&mut names.codes, id, name, "code");
+        self.alerting.set_error_names(names);
+    }
+
+    /// The bin width the clock ticks by, ms.
+    pub fn bin_ms(&self) -> i64 {
+        self.bin_ms
+    }
+
     /// The rules, silences and their evaluator.
     pub fn alerting(&self) -> &Alerting {
         &self.alerting
@@ -126,6 +152,19 @@ impl ErrorRules {
     }
 }
 
+/// Puts `name` at `id`, naming any id skipped on the way by its number (ids come in order
+/// of first appearance, so a gap is only seen in a damaged journal).
+fn set_at(list: &mut Vec<String>, id: u32, name: &str, word: &str) {
+    let id = id as usize;
+    while list.len() < id {
+        list.push(format!("{word} {}", list.len()));
+    }
+    match list.get_mut(id) {
+        Some(slot) => *slot = name.to_string(),
+        None => list.push(name.to_string()),
+    }
+}
+
 /// How long after the last event an error rule can still change: its window plus its `for`.
 fn longest(rules: &[Rule]) -> i64 {
     rules
@@ -174,29 +213,42 @@ pub fn backtest_errors(
         silences: Vec::new(),
     };
     let incidents = error_rule_incidents(file, names, events, bin_ms);
-    let per_rule = rules
-        .iter()
-        .map(|r| {
-            let firings = incidents
-                .iter()
-                .filter_map(|i| match &i.source {
-                    IncidentSource::Rule { rule, target, .. } if *rule == r.name => Some(Firing {
-                        target: target.clone(),
-                        start_ms: i.start_ms,
-                        fired_ms: i.opened_ms,
-                        resolved_ms: i.end_ms,
-                    }),
-                    _ => None,
-                })
-                .collect();
-            (r.name.clone(), firings)
-        })
-        .collect();
-    Backtest {
-        rules: per_rule,
-        span: events
-            .first()
-            .zip(events.last())
-            .map(|(a, b)| (a.t_ms, b.t_ms)),
+    Backtest::of_errors(rules, &incidents, events)
+}
+
+impl Backtest {
+    /// Each of `rules`' firings among the rule `incidents` raised over error `events`.
+    pub fn of_errors(
+        rules: &[Rule],
+        incidents: &[crate::core::incident::Incident],
+        events: &[ErrorEvent],
+    ) -> Backtest {
+        let per_rule = rules
+            .iter()
+            .map(|r| {
+                let firings = incidents
+                    .iter()
+                    .filter_map(|i| match &i.source {
+                        IncidentSource::Rule { rule, target, .. } if *rule == r.name => {
+                            Some(Firing {
+                                target: target.clone(),
+                                start_ms: i.start_ms,
+                                fired_ms: i.opened_ms,
+                                resolved_ms: i.end_ms,
+                            })
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                (r.name.clone(), firings)
+            })
+            .collect();
+        Backtest {
+            rules: per_rule,
+            span: events
+                .first()
+                .zip(events.last())
+                .map(|(a, b)| (a.t_ms, b.t_ms)),
+        }
     }
 }

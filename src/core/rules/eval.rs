@@ -173,6 +173,11 @@ impl RuleEngine {
         self.rebind_keeping();
     }
 
+    /// The error stream's names the rules bind to.
+    pub fn error_names(&self) -> &ErrorNames {
+        &self.errors
+    }
+
     /// Names the error stream's builds and codes (before its events, or when new codes
     /// appear).
     pub fn set_error_names(&mut self, errors: ErrorNames) {

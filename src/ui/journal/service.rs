@@ -521,6 +521,19 @@ impl JournalService {
         self.inner.borrow().flushes
     }
 
+    /// The stored events (those still in the journal, so after retention), oldest first.
+    pub fn events(&self) -> Result<Vec<Event>, JournalError> {
+        let inner = self.inner.borrow();
+        let entries = inner.journal.records_after(0)?;
+        Ok(entries
+            .into_iter()
+            .filter_map(|e| match e.record {
+                crate::core::journal::Record::Event(e) => Some(e),
+                crate::core::journal::Record::Name(_) => None,
+            })
+            .collect())
+    }
+
     /// The stored events (those still in the journal, so after retention) as a file.
     pub fn export(&self, format: Format) -> Result<Vec<u8>, JournalError> {
         let inner = self.inner.borrow();

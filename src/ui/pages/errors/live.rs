@@ -10,15 +10,17 @@ use leptos::prelude::*;
 
 use super::state::Loaded;
 use super::ErrState;
-use crate::core::errors::live::{LiveErrors, LiveSnapshot};
+use crate::core::errors::live::{learn_name, LiveErrors, LiveSnapshot};
+use crate::core::errors::snapshot::RuleState;
 use crate::core::errors::{ErrorStream, Roles};
 use crate::core::event::ErrorEvent;
 use crate::core::journal::ahead::WriteAhead;
-use crate::core::journal::{NameKind, SourceFile};
+use crate::core::journal::{CatalogEntry, NameKind, SourceFile};
 use crate::core::live::events::{Batch, EventFeed, FeedKind, FeedReader};
 use crate::core::text::{clip, group_thousands};
 use crate::core::time::{format_stream_ms, TimeFormat};
 use crate::ui::event_feed::{self, FeedTarget, SseConn};
+use crate::ui::pages::incidents::state::Source;
 
 /// The journal's source slot holds this name (and the feed's settings as JSON) while the
 /// workspace follows a live feed, so a recovery knows to resume the feed, not a file.
@@ -41,6 +43,14 @@ pub struct FeedCounts {
     pub problems: Vec<String>,
     /// When the last bad lines came (the poll's `since`, as text).
     pub problems_at: String,
+}
+
+/// One answer of the feed waiting for the disk: the names it gave (journaled before its
+/// events) and its events, applied in that order as a journal replay applies them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answer {
+    names: Vec<CatalogEntry>,
+    events: Vec<ErrorEvent>,
 }
 
 /// An error stream with only a catalog, for the views while the events come live.
@@ -98,6 +108,8 @@ impl ErrState {
         })));
         self.live.set(Some(feed.clone()));
         self.incidents.reset_errors();
+        // The rules run afresh with the comparison, naming builds and codes as they come.
+        self.restart_rules();
         self.start_live_journal();
         self.publish();
         self.app
@@ -163,11 +175,17 @@ impl ErrState {
     pub(super) fn live_snapshot(&self) -> Option<LiveSnapshot> {
         let feed = self.live.get_untracked()?;
         let live = self.live_state.with_value(|l| l.clone())?;
-        Some(LiveSnapshot {
-            feed: (*feed).clone(),
+        let rules = self.rules_state();
+        let rules = match self.incidents.read(Source::Errors, Clone::clone) {
+            Some(book) => RuleState { rules, book },
+            None => RuleState::new(rules),
+        };
+        Some(LiveSnapshot::new(
+            (*feed).clone(),
             live,
-            heat_mode: self.mode.get_untracked(),
-        })
+            self.mode.get_untracked(),
+            rules,
+        ))
     }
 
     /// Takes one answer of the feed (`more`: a message of an open stream): names new
@@ -184,13 +202,18 @@ impl ErrState {
                 }
             })
             .unwrap_or_default();
-        if !batch.new_builds.is_empty() || !batch.new_codes.is_empty() {
+        let names: Vec<CatalogEntry> = (batch.new_builds.iter().map(|b| (NameKind::Build, b)))
+            .chain(batch.new_codes.iter().map(|c| (NameKind::Code, c)))
+            .map(|(kind, (id, name))| CatalogEntry {
+                kind,
+                id: *id,
+                name: name.clone(),
+            })
+            .collect();
+        if !names.is_empty() {
             if let Some(svc) = self.writable_journal() {
-                for (id, name) in &batch.new_builds {
-                    let _ = svc.name(NameKind::Build, *id, name);
-                }
-                for (id, name) in &batch.new_codes {
-                    let _ = svc.name(NameKind::Code, *id, name);
+                for n in &names {
+                    let _ = svc.name(n.kind, n.id, &n.name);
                 }
             }
             let (builds, codes) = self
@@ -224,44 +247,56 @@ impl ErrState {
             });
         }
         let Some(newest) = batch.events.last().map(|e| e.t_ms) else {
+            // The reader names only what its events use, so names come with events.
             return false;
         };
         let seq = self.journal_events(&batch.events);
+        let answer = Answer {
+            names,
+            events: batch.events,
+        };
         self.live_ahead
-            .update_value(|a| a.push(seq, newest, batch.events));
+            .update_value(|a| a.push(seq, newest, answer));
         self.apply_live_durable();
         true
     }
 
-    /// Applies, oldest first, the journaled batches the disk holds.
+    /// Applies, oldest first, the journaled answers the disk holds: their names, then their
+    /// events, to the comparison and the rules (`LiveErrors::push_judged`, as a journal
+    /// replay applies them), writing rule incidents to the Errors book.
     pub(super) fn apply_live_durable(&self) {
         let durable = self.durable_seq();
-        let before = self
-            .live_state
-            .with_value(|l| l.as_ref().and_then(LiveErrors::pair));
-        let mut batches: Vec<Vec<ErrorEvent>> = Vec::new();
+        let mut answers: Vec<Answer> = Vec::new();
         self.live_ahead.update_value(|a| {
-            a.drain(durable, |p| batches.push(p.batch));
+            a.drain(durable, |p| answers.push(p.batch));
         });
-        if batches.is_empty() {
+        if answers.is_empty() {
             return;
         }
-        self.live_state.update_value(|l| {
-            if let Some(l) = l.as_mut() {
-                for e in batches.iter().flatten() {
-                    l.push(*e);
-                }
-            }
-        });
-        let after = self
-            .live_state
-            .with_value(|l| l.as_ref().and_then(LiveErrors::pair));
-        if after != before {
-            // A new pair is a new comparison: its incidents start afresh.
+        if self.incidents.read(Source::Errors, |_| ()).is_none() {
             self.incidents.reset_errors();
-            if let Some(pair) = after {
-                self.builds.set(pair);
-            }
+        }
+        let mut rules = self.rules.get_value();
+        let mut new_pair = None;
+        self.incidents.with_book(Source::Errors, |book| {
+            self.live_state.update_value(|l| {
+                let Some(l) = l.as_mut() else { return };
+                for answer in &answers {
+                    for n in &answer.names {
+                        learn_name(&mut rules, n);
+                    }
+                    for e in &answer.events {
+                        if l.push_judged(*e, &mut rules, book) {
+                            new_pair = l.pair();
+                        }
+                    }
+                }
+            });
+        });
+        self.rules.set_value(rules);
+        // A new pair is a new comparison: its incidents (alerts and rules) started afresh.
+        if let Some(pair) = new_pair {
+            self.builds.set(pair);
         }
     }
 
@@ -289,7 +324,12 @@ impl ErrState {
         };
         let builds = names(NameKind::Build)?;
         let codes = names(NameKind::Code)?;
-        let live = snap.live;
+        let LiveSnapshot {
+            live,
+            rules: state,
+            heat_mode,
+            ..
+        } = snap;
         if live.seen().iter().any(|&b| b as usize >= builds.len()) {
             return Err("the journal names fewer builds than its events use".into());
         }
@@ -298,7 +338,7 @@ impl ErrState {
         if let Some(pair) = live.pair() {
             self.builds.set(pair);
         }
-        self.mode.set(snap.heat_mode);
+        self.mode.set(heat_mode);
         self.error.set(None);
         self.source.set_value(None);
         let events = live.events();
@@ -317,7 +357,13 @@ impl ErrState {
             stream: catalog_stream(&builds, &codes),
         })));
         self.live.set(Some(feed.clone()));
-        self.incidents.reset_errors();
+        // The rules resume with their pending timers, the book with their incidents.
+        let text = state.rules.alerting().text().to_string();
+        if self.app.rules_draft.with_untracked(|d| d.trim().is_empty()) {
+            self.app.rules_draft.set(text);
+        }
+        self.rules.set_value(state.rules);
+        self.incidents.set_errors(state.book);
         self.publish();
         self.app.status.set(format!(
             "Recovered {} live events up to {}{note}; asking {} for what came since",

@@ -101,7 +101,16 @@ impl ErrState {
             }) {
                 let recovered = live_placeholder()
                     .ok_or_else(|| "no placeholder".to_string())
-                    .and_then(|fresh| svc.restore(fresh).map_err(|e| e.to_string()))
+                    .and_then(|fresh| {
+                        svc.restore(fresh).map_err(|e| match e {
+                            crate::core::journal::JournalError::State { .. } => format!(
+                                "its checkpoint does not read as this version's live state \
+                                 ({e}); it was probably written by an older pipescope, before \
+                                 live feeds ran rules"
+                            ),
+                            e => e.to_string(),
+                        })
+                    })
                     .and_then(|r| self.recover_live(&source, r.engine, &svc.catalog(), &note));
                 match recovered {
                     Ok(()) => return,
@@ -317,13 +326,20 @@ impl ErrState {
         }
     }
 
-    /// Checkpoints the applied state now (a silence was made or ended: the clock did not
-    /// move, but a reload must bring it back).
+    /// Checkpoints the applied state now (a silence was made or ended, or rules applied to
+    /// a live feed: the clock did not move, but a reload must bring it back).
     pub(super) fn checkpoint_now(&self) {
         let Some(svc) = self.writable_journal() else {
             return;
         };
-        if self.live_state.with_value(Option::is_some) || self.player.position().is_none() {
+        if self.live_state.with_value(Option::is_some) {
+            let seq = self.live_ahead.with_value(|a| a.applied_seq());
+            if let Some(snap) = self.live_snapshot() {
+                self.write_live_checkpoint(&svc, seq, &snap);
+            }
+            return;
+        }
+        if self.player.position().is_none() {
             return;
         }
         let (seq, position) = self.ahead.with_value(|a| (a.applied_seq(), a.applied_ms()));
@@ -452,11 +468,16 @@ fn placeholder() -> Option<ErrorsSnapshot> {
 /// A fresh live checkpoint for `restore` to start from (never used: recovery only runs
 /// when a checkpoint exists).
 fn live_placeholder() -> Option<crate::core::errors::live::LiveSnapshot> {
-    Some(crate::core::errors::live::LiveSnapshot {
-        feed: crate::core::live::events::EventFeed::new("/", 1_000).ok()?,
-        live: crate::core::errors::live::LiveErrors::new(Config::new(0, 1, 5)).ok()?,
-        heat_mode: Default::default(),
-    })
+    Some(crate::core::errors::live::LiveSnapshot::new(
+        crate::core::live::events::EventFeed::new("/", 1_000).ok()?,
+        crate::core::errors::live::LiveErrors::new(Config::new(0, 1, 5)).ok()?,
+        Default::default(),
+        RuleState::new(crate::core::rules::ErrorRules::new(
+            crate::core::rules::Alerting::new(Vec::new()),
+            Default::default(),
+            1_000,
+        )),
+    ))
 }
 
 /// An export's error events as the CSV the workspace reads: `H:MM:SS` for stream-second

@@ -8,6 +8,8 @@
 use leptos::prelude::*;
 
 use super::ErrState;
+use crate::core::errors::live::backtest_live;
+use crate::core::event::{ErrorEvent, Event};
 use crate::core::incident::{Incident, IncidentSource, IncidentState};
 use crate::core::rules::{
     backtest_errors, check, parse, Alerting, Backtest, ErrorNames, ErrorRules, Format, Rule,
@@ -100,16 +102,29 @@ impl ErrState {
     /// rules kept) when it has mistakes.
     pub fn apply_rules(&self, text: &str) -> bool {
         let errors = validate(text);
-        let mut scratch = crate::core::incident::IncidentEngine::new(
-            crate::core::incident::IncidentConfig::default(),
-            Vec::new(),
-        )
-        .expect("the default incident config is valid");
+        let live = self.is_live();
+        let load = |book: &mut crate::core::incident::IncidentEngine| {
+            self.rules
+                .try_update_value(|r| r.alerting_mut().load(text, book).is_ok())
+                .unwrap_or(false)
+        };
         let loaded = errors.is_empty()
-            && self
-                .rules
-                .try_update_value(|r| r.alerting_mut().load(text, &mut scratch).is_ok())
-                .unwrap_or(false);
+            && if live {
+                // A live feed is not replayed: the rules change in place, as a Prometheus
+                // reload does (unchanged rules keep their timers; a removed rule that
+                // was firing resolves in the book).
+                self.incidents
+                    .with_book(Source::Errors, load)
+                    .unwrap_or(false)
+            } else {
+                // The stream replays from its start with the rules, into a fresh book.
+                let mut scratch = crate::core::incident::IncidentEngine::new(
+                    crate::core::incident::IncidentConfig::default(),
+                    Vec::new(),
+                )
+                .expect("the default incident config is valid");
+                load(&mut scratch)
+            };
         if !loaded {
             self.app.status.set(format!(
                 "Rules not applied: {} mistake(s); the running rules keep running",
@@ -125,14 +140,18 @@ impl ErrState {
                 .filter(|r| matches!(r.target, Target::Errors { .. }))
                 .count()
         });
-        if self.loaded.with_untracked(Option::is_some) && !self.is_live() {
+        if live {
+            self.checkpoint_now();
+        } else if self.loaded.with_untracked(Option::is_some) {
             self.rebuild();
         }
         self.publish_rules();
         crate::ui::rules_editor::forget_draft();
-        self.app.status.set(format!(
-            "Applied {n} error-code rule(s); the stream was judged again from its start"
-        ));
+        self.app.status.set(if live {
+            format!("Applied {n} error-code rule(s) to the live feed; they judge each event from now on (rules left unchanged keep their timers)")
+        } else {
+            format!("Applied {n} error-code rule(s); the stream was judged again from its start")
+        });
         true
     }
 
@@ -216,6 +235,26 @@ impl ErrState {
             .into_iter()
             .filter(|r| matches!(r.target, Target::Errors { .. }))
             .collect();
+        if let Some(template) = self
+            .live_state
+            .with_value(|l| l.as_ref().map(|l| l.template().clone()))
+        {
+            // The feed's events are in the journal, not in a file.
+            let events: Vec<ErrorEvent> = self
+                .journal
+                .get_untracked()
+                .map(|svc| svc.events())
+                .transpose()
+                .map_err(|e| format!("the journal's events do not read ({e})"))?
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|e| match e {
+                    Event::Error(e) => Some(e),
+                    _ => None,
+                })
+                .collect();
+            return backtest_live(&rules, &names, &events, &template).map_err(|e| e.to_string());
+        }
         Ok(backtest_errors(
             &rules,
             names,
@@ -251,8 +290,11 @@ pub fn RulesPanel() -> impl IntoView {
     view! {
         <details class="panel rules-panel" id="errors-rules" open=true>
             <summary><h2>"Rules and silences"</h2>
-                <span class="hint">{move || format!(
-                    " {} error-code rule(s) running; judged every bin as `pipescope errors --rules` judges them", count())}</span>
+                <span class="hint" id="errors-rules-hint">{move || if st.live.with(Option::is_some) {
+                    format!(" {} error-code rule(s) running on the live feed; judged on every event it brings", count())
+                } else {
+                    format!(" {} error-code rule(s) running; judged every bin as `pipescope errors --rules` judges them", count())
+                }}</span>
             </summary>
             <div class="rules-cols">
                 <RulesEditor prefix="errors-rules" draft=draft

@@ -20,7 +20,6 @@ use crate::ui::shell::AppState;
 use super::live::{FeedCounts, LiveStatus};
 use super::recovery::Checkpointed;
 use crate::core::errors::live::LiveErrors;
-use crate::core::event::ErrorEvent;
 use crate::core::journal::ahead::WriteAhead;
 use crate::core::live::events::{EventFeed, FeedReader};
 
@@ -110,7 +109,7 @@ pub struct ErrState {
     /// Reads the feed's answers: catalog and cursor of the events journaled.
     pub(super) live_reader: StoredValue<FeedReader, LocalStorage>,
     /// Live batches journaled and not applied yet.
-    pub(super) live_ahead: StoredValue<WriteAhead<Vec<ErrorEvent>>, LocalStorage>,
+    pub(super) live_ahead: StoredValue<WriteAhead<super::live::Answer>, LocalStorage>,
     /// The open Server-Sent Events connection of an SSE feed.
     pub(super) sse: StoredValue<Option<crate::ui::event_feed::SseConn>, LocalStorage>,
     /// The user's error-code rules and silences with their bin clock (checkpointed with
@@ -517,6 +516,7 @@ impl ErrState {
         }
         self.applied.set(events);
         self.version.update(|v| *v += 1);
+        self.publish_rules();
         if let Some(loaded) = self.loaded.get_untracked() {
             self.live_state.with_value(|l| {
                 if let Some(e) = l.as_ref().and_then(LiveErrors::engine) {
