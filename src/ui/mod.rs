@@ -18,6 +18,7 @@ mod net;
 pub(crate) mod pages;
 mod player;
 mod route;
+mod rules_backtest;
 mod rules_editor;
 mod running_rules;
 mod secrets;

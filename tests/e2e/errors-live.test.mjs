@@ -10,12 +10,15 @@
 // is back. A last test SIGKILLs the whole browser while events arrive (no graceful close),
 // relaunches the profile, and checks the same: every event the feed sent, exactly once.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { test as nodeTest } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
-  appSession, gotoApp, killBrowser, launchPersistent, screenshot, startServer, tempDir, watchContext,
+  appSession, gotoApp, killBrowser, launchPersistent, screenshot, startServer, tempDir, waitForStatus,
+  watchContext,
 } from './harness.mjs';
 
 const { test } = appSession({ hash: '#/errors' });
@@ -378,6 +381,114 @@ test('a Server-Sent Events feed: pushed events alert, bad data is reported, a dr
     await liveState(page2, 'live', 20_000);
     await eventsShown(page2, feed.events(), 20_000);
     assert.equal(await page2.inputValue('#errlive-kind'), 'sse');
+    await page2.click('#errlive-stop');
+    await liveState(page2, 'stopped');
+  } finally {
+    await feed.close().catch(() => {});
+  }
+});
+
+// Rules on a live feed (issue 16): ErrorStreamSetA.csv is published line by line as NDJSON
+// (clock times), the rules file is applied in the Errors editor while the feed is still
+// empty, and the k x baseline rule's cards open at the stream times `pipescope errors
+// --rules` gives for the file (tests/errors_live_rules.rs holds the core to the same
+// times). A card silenced from its "Silence…" marks the next firing silenced; a reload in
+// the middle of the feed resumes the rules, their pending timers, the silence and the
+// cards from the journal, and the next firing comes at the command line's time.
+const SET_A_LINES = fs.readFileSync(
+  fileURLToPath(new URL('../../../shared/data/ErrorStreamSetA.csv', import.meta.url)), 'utf8')
+  .split('\n').filter((l) => l.trim()).map((l) => {
+    const [ts, build, code] = l.split(',');
+    const [h, m, s] = ts.split(':').map(Number);
+    return [(h * 3600 + m * 60 + s) * 1000, JSON.stringify({ ts, build, code })];
+  });
+const RULES_A = fs.readFileSync(
+  fileURLToPath(new URL('../data/error_stream_a.rules.yaml', import.meta.url)), 'utf8');
+const RATIO = 'code 4 worse than baseline';
+
+test('rules on a live feed fire at the command line\'s times, are silenced, and resume after a reload', { timeout: 150_000 }, async ({ t, page, context, base, server, watch }) => {
+  const feed = feedServer();
+  await feed.listen();
+  server.mount(FEED_PATH, { proxy: `http://127.0.0.1:${feed.port}/` });
+  let next = 0;
+  /** Publishes SetA's lines up to stream second `s`. */
+  const publish = (s) => {
+    while (next < SET_A_LINES.length && SET_A_LINES[next][0] <= s * 1000) {
+      feed.add([...SET_A_LINES[next], true]);
+      next += 1;
+    }
+  };
+  const cards = (p) => p.$$eval('#errors-rule-incidents li.incident-card', (lis) => lis.map((li) => ({
+    rule: li.dataset.rule, opened: li.dataset.opened, state: li.dataset.state, silenced: li.dataset.silenced,
+  })));
+  try {
+    await page.click('#errors-use-live');
+    await page.fill('#errlive-url', FEED_URL);
+    await page.fill('#errlive-poll', '0.3');
+    await page.locator('#errlive-poll').dispatchEvent('change');
+    await page.click('#errlive-connect');
+    await liveState(page, 'live');
+    await page.fill('#errors-rules-editor', RULES_A);
+    await page.waitForFunction(() => !document.querySelector('#errors-rules-text-apply').disabled);
+    await page.click('#errors-rules-text-apply');
+    await page.waitForSelector(`#errors-rules-list tr[data-rule="${RATIO}"]`);
+    await waitForStatus(page, /Applied 2 error-code rule\(s\) to the live feed/);
+    assert.match(await page.locator('#errors-rules-hint').innerText(), /running on the live feed/);
+
+    // The feed reaches 0:03:00: the ratio rule fired at 0:02:45, as the command line says.
+    publish(180);
+    await eventsShown(page, feed.events());
+    await page.waitForSelector(`#errors-rule-incidents li[data-rule="${RATIO}"][data-state="open"]`);
+    assert.deepEqual(await cards(page), [{ rule: RATIO, opened: '0:02:45', state: 'open', silenced: 'false' }]);
+    assert.equal(await page.getAttribute(`#errors-rules-list tr[data-rule="${RATIO}"]`, 'data-state'), 'firing');
+
+    // Silenced from its card, for two hours of stream time.
+    const card = page.locator(`#errors-rule-incidents li[data-rule="${RATIO}"]`);
+    await card.locator('summary').click();
+    await card.locator('.silence-duration').fill('2h');
+    await card.locator('.silence-comment').fill('canary under watch');
+    await card.locator('.silence-submit').click();
+    await page.waitForSelector(`#errors-rule-incidents li[data-rule="${RATIO}"][data-silenced="true"]`);
+
+    // The next firing (0:22:07) is recorded and marked silenced; the first resolved.
+    publish(23 * 60);
+    await eventsShown(page, feed.events());
+    await page.waitForFunction(() => document.querySelectorAll('#errors-rule-incidents li.incident-card').length === 2);
+    assert.deepEqual(await cards(page), [
+      { rule: RATIO, opened: '0:22:07', state: 'open', silenced: 'true' },
+      { rule: RATIO, opened: '0:02:45', state: 'resolved', silenced: 'true' },
+    ]);
+    await screenshot(page, 'errors-live-rules');
+
+    // Mid-`for` (the breach from 0:45:07 fires at 0:46:07) the page goes away; the feed
+    // goes on; a new page resumes the rules and their timers from the journal.
+    publish(45 * 60 + 30);
+    await eventsShown(page, feed.events());
+    await page.waitForSelector(`#errors-rules-list tr[data-rule="${RATIO}"][data-state="pending"]`);
+    await sleep(1_500);
+    await page.close();
+    publish(47 * 60);
+    const page2 = await context.newPage();
+    watch.attach(page2);
+    page2.setDefaultTimeout(20_000);
+    await page2.goto(`${base}#/errors`);
+    await liveState(page2, 'live', 20_000);
+    await eventsShown(page2, feed.events(), 20_000);
+    await page2.waitForFunction(() => document.querySelectorAll('#errors-rule-incidents li.incident-card').length === 3);
+    const after = await cards(page2);
+    t.diagnostic(`after the reload: ${JSON.stringify(after)}`);
+    assert.deepEqual(after, [
+      { rule: RATIO, opened: '0:46:07', state: 'open', silenced: 'true' },
+      { rule: RATIO, opened: '0:22:07', state: 'resolved', silenced: 'true' },
+      { rule: RATIO, opened: '0:02:45', state: 'resolved', silenced: 'true' },
+    ]);
+    assert.equal(await page2.locator('#errors-silences-list li[data-origin="page"]').count(), 1);
+    assert.equal(await page2.inputValue('#errors-rules-editor'), RULES_A);
+
+    // "Would these rules have fired?" over the feed's journaled events: the same three.
+    await page2.click('#errors-rules-backtest');
+    assert.equal(await page2.getAttribute(`#errors-backtest-result li[data-rule="${RATIO}"]`, 'data-fired'), '3');
+    assert.equal(await page2.getAttribute('#errors-backtest-result li[data-rule="code 5 surges"]', 'data-fired'), '0');
     await page2.click('#errlive-stop');
     await liveState(page2, 'stopped');
   } finally {

@@ -73,20 +73,11 @@ fn unmatched_in<'a>(
             if metrics.iter().any(|m| rule.target.matches_metric(m)) {
                 return None;
             }
-            Some(RulesError {
-                kind: RulesErrorKind::NoMatch {
-                    pattern: pattern.clone(),
-                    available: metrics.to_vec(),
-                },
-                line: rule.line,
-                column: None,
-                item: Some(ItemRef {
-                    list: "rules",
-                    index,
-                    name: Some(rule.name.clone()),
-                }),
-                path: Some(format!("rules[{index}].metric")),
-            })
+            let kind = RulesErrorKind::NoMatch {
+                pattern: pattern.clone(),
+                available: metrics.to_vec(),
+            };
+            Some(matches_nothing(index, rule, kind, "metric"))
         })
         .collect()
 }
@@ -116,22 +107,28 @@ fn unmatched_checks_in<'a>(
             if checks.iter().any(|c| rule.target.matches_check(c)) {
                 return None;
             }
-            Some(RulesError {
-                kind: RulesErrorKind::NoCheckMatch {
-                    pattern: pattern.clone(),
-                    available: checks.to_vec(),
-                },
-                line: rule.line,
-                column: None,
-                item: Some(ItemRef {
-                    list: "rules",
-                    index,
-                    name: Some(rule.name.clone()),
-                }),
-                path: Some(format!("rules[{index}].check")),
-            })
+            let kind = RulesErrorKind::NoCheckMatch {
+                pattern: pattern.clone(),
+                available: checks.to_vec(),
+            };
+            Some(matches_nothing(index, rule, kind, "check"))
         })
         .collect()
+}
+
+/// The mistake of rule `index`, whose target (its `key`) matches nothing there is.
+fn matches_nothing(index: usize, rule: &Rule, kind: RulesErrorKind, key: &str) -> RulesError {
+    RulesError {
+        kind,
+        line: rule.line,
+        column: None,
+        item: Some(ItemRef {
+            list: "rules",
+            index,
+            name: Some(rule.name.clone()),
+        }),
+        path: Some(format!("rules[{index}].{key}")),
+    }
 }
 
 /// Every mistake in a rules file (as [`check`]) and, with `checks`, every check rule whose

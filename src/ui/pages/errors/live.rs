@@ -357,13 +357,7 @@ impl ErrState {
             stream: catalog_stream(&builds, &codes),
         })));
         self.live.set(Some(feed.clone()));
-        // The rules resume with their pending timers, the book with their incidents.
-        let text = state.rules.alerting().text().to_string();
-        if self.app.rules_draft.with_untracked(|d| d.trim().is_empty()) {
-            self.app.rules_draft.set(text);
-        }
-        self.rules.set_value(state.rules);
-        self.incidents.set_errors(state.book);
+        self.resume_rules(state);
         self.publish();
         self.app.status.set(format!(
             "Recovered {} live events up to {}{note}; asking {} for what came since",

@@ -224,13 +224,7 @@ impl ErrState {
             stream,
         })));
         self.engine.set_value(Some(snap.engine));
-        // The rules resume with their pending timers, the book with their incidents.
-        let text = snap.rules.rules.alerting().text().to_string();
-        if self.app.rules_draft.with_untracked(|d| d.trim().is_empty()) {
-            self.app.rules_draft.set(text);
-        }
-        self.rules.set_value(snap.rules.rules);
-        self.incidents.set_errors(snap.rules.book);
+        self.resume_rules(snap.rules);
         // The restored state covers every stored record.
         let seq = self.journal.get_untracked().map_or(0, |s| s.last_seq());
         self.ahead.set_value(WriteAhead::new(seq, position));
@@ -243,6 +237,17 @@ impl ErrState {
             format_stream_ms(position),
         ));
         Ok(())
+    }
+
+    /// Puts a checkpoint's rules in place: they resume with their pending timers, the book
+    /// with their incidents, and an empty editor shows the rules that run.
+    pub(super) fn resume_rules(&self, state: RuleState) {
+        let text = state.rules.alerting().text().to_string();
+        if self.app.rules_draft.with_untracked(|d| d.trim().is_empty()) {
+            self.app.rules_draft.set(text);
+        }
+        self.rules.set_value(state.rules);
+        self.incidents.set_errors(state.book);
     }
 
     /// A new stream starts (called by `rebuild` with a fresh engine, before any event is

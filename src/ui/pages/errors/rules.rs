@@ -18,6 +18,7 @@ use crate::core::rules::{
 use crate::core::time::format_stream_ms;
 use crate::ui::pages::incidents::silence::SilenceForm;
 use crate::ui::pages::incidents::state::Source;
+use crate::ui::rules_backtest::WouldHaveFired;
 use crate::ui::rules_editor::{read_file, RulesEditor};
 use crate::ui::running_rules::{rule_rows, RuleRow, RunningRules};
 use crate::ui::silences::{page_silence, silence_rows, SilenceInput, SilenceRow, Silences};
@@ -311,7 +312,11 @@ pub fn RulesPanel() -> impl IntoView {
                 </div>
             </div>
             <RuleIncidents />
-            <WouldHaveFired />
+            <WouldHaveFired button_id="errors-rules-backtest" result_id="errors-backtest-result"
+                draft=st.app.rules_draft
+                title="Run the error-code rules in the editor over the whole loaded stream (on a live feed, its journaled events), as applying them would"
+                run=Callback::new(move |text: String| st.would_have_fired(&text))
+                clock=format_stream_ms over="over the stream" empty="no events" target_word="code " />
         </details>
     }
 }
@@ -407,61 +412,6 @@ fn RuleIncidents() -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
-        </div>
-    }
-}
-
-/// When the edited rules would have fired over the whole stream.
-#[component]
-fn WouldHaveFired() -> impl IntoView {
-    let st = expect_context::<ErrState>();
-    let draft = st.app.rules_draft;
-    let result = RwSignal::new(None::<Result<Backtest, String>>);
-    // A result is for the text it was run on.
-    Effect::new(move |_| {
-        draft.track();
-        result.set(None);
-    });
-    view! {
-        <div class="rules-backtest">
-            <button id="errors-rules-backtest" disabled=move || draft.with(|t| t.trim().is_empty())
-                title="Run the error-code rules in the editor over the whole loaded stream, as applying them would"
-                on:click=move |_| result.set(Some(st.would_have_fired(&draft.get_untracked())))>
-                "Would these rules have fired?"</button>
-            {move || result.get().map(|r| match r {
-                Err(e) => view! { <p class="problem" id="errors-backtest-result">{format!("Fix the rules first: {e}")}</p> }.into_any(),
-                Ok(b) => backtest_view(b).into_any(),
-            })}
-        </div>
-    }
-}
-
-fn backtest_view(b: Backtest) -> impl IntoView {
-    let span = b.span.map_or("no events".to_string(), |(a, z)| {
-        format!(
-            "over the stream, {} to {}",
-            format_stream_ms(a),
-            format_stream_ms(z)
-        )
-    });
-    view! {
-        <div id="errors-backtest-result">
-            <p class="hint">{span}</p>
-            <ul>
-                {b.rules.into_iter().map(|(name, firings)| {
-                    let n = firings.len();
-                    let times = firings.iter().take(10).map(|f| format!(
-                        "{} on code {} (breach from {}{})", format_stream_ms(f.fired_ms), f.target, format_stream_ms(f.start_ms),
-                        f.resolved_ms.map_or(", still firing".to_string(), |r| format!(", resolved {}", format_stream_ms(r))))).collect::<Vec<_>>();
-                    let id = name.clone();
-                    view! {
-                        <li data-rule=id data-fired=n.to_string()>
-                            <b>{name}</b>{format!(": would have fired {n} time{}", if n == 1 { "" } else { "s" })}
-                            {(n > 0).then(|| format!(" — {}{}", times.join("; "), if n > 10 { "; …" } else { "" }))}
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
         </div>
     }
 }

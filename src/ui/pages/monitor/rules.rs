@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::controls::clock;
 use super::state::{validate, MonState};
-use crate::core::rules::Backtest;
+use crate::ui::rules_backtest::WouldHaveFired;
 use crate::ui::rules_editor::{read_file, RulesEditor};
 use crate::ui::running_rules::RunningRules;
 use crate::ui::silences::{SilenceInput, Silences};
@@ -30,7 +30,11 @@ pub fn RulesPanel() -> impl IntoView {
                     <MonitorSilences />
                 </div>
             </div>
-            <WouldHaveFired />
+            <WouldHaveFired button_id="rules-backtest" result_id="backtest-result"
+                draft=st.rules_draft
+                title="Run the rules in the editor over the points the Monitor holds, as if they had been applied from the start"
+                run=Callback::new(move |text: String| st.would_have_fired(&text))
+                clock=clock over="over the points held" empty="no points yet" />
         </details>
     }
 }
@@ -97,55 +101,5 @@ fn MonitorSilences() -> impl IntoView {
             on_add=Callback::new(move |(m, d, c): SilenceInput| st.add_silence(&m, &d, &c))
             on_expire=Callback::new(move |k| st.expire_silence(k))
             on_delete=Callback::new(move |k| st.delete_silence(k)) />
-    }
-}
-
-/// When the edited rules would have fired over the stream so far.
-#[component]
-fn WouldHaveFired() -> impl IntoView {
-    let st = expect_context::<MonState>();
-    let result = RwSignal::new(None::<Result<Backtest, String>>);
-    // A result is for the text it was run on.
-    Effect::new(move |_| {
-        st.rules_draft.track();
-        result.set(None);
-    });
-    view! {
-        <div class="rules-backtest">
-            <button id="rules-backtest" disabled=move || st.rules_draft.with(|t| t.trim().is_empty())
-                title="Run the rules in the editor over the points the Monitor holds, as if they had been applied from the start"
-                on:click=move |_| result.set(Some(st.would_have_fired(&st.rules_draft.get_untracked())))>
-                "Would these rules have fired?"</button>
-            {move || result.get().map(|r| match r {
-                Err(e) => view! { <p class="problem" id="backtest-result">{format!("Fix the rules first: {e}")}</p> }.into_any(),
-                Ok(b) => backtest_view(b).into_any(),
-            })}
-        </div>
-    }
-}
-
-fn backtest_view(b: Backtest) -> impl IntoView {
-    let span = b.span.map_or("no points yet".to_string(), |(a, z)| {
-        format!("over the points held, {} to {}", clock(a), clock(z))
-    });
-    view! {
-        <div id="backtest-result">
-            <p class="hint">{span}</p>
-            <ul>
-                {b.rules.into_iter().map(|(name, firings)| {
-                    let n = firings.len();
-                    let times = firings.iter().take(10).map(|f| format!(
-                        "{} on {} (breach from {}{})", clock(f.fired_ms), f.target, clock(f.start_ms),
-                        f.resolved_ms.map_or(", still firing".to_string(), |r| format!(", resolved {}", clock(r))))).collect::<Vec<_>>();
-                    let id = name.clone();
-                    view! {
-                        <li data-rule=id data-fired=n.to_string()>
-                            <b>{name}</b>{format!(": would have fired {n} time{}", if n == 1 { "" } else { "s" })}
-                            {(n > 0).then(|| format!(" — {}{}", times.join("; "), if n > 10 { "; …" } else { "" }))}
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        </div>
     }
 }
