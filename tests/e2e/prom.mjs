@@ -159,12 +159,15 @@ async function withPort(start, attempts = 3) {
  * The test exporter: a Node http server on 127.0.0.1 (free port) serving GET /metrics in
  * Prometheus' text format with one gauge, `GAUGE`, of value `base` plus Gaussian noise of
  * sd `sd` (a new draw at every scrape); `setFault(true)` multiplies it by `faultFactor`
- * until `setFault(false)`. Returns { url, port, target ('127.0.0.1:PORT', Prometheus'
- * `instance` label), scrapes(), setFault(on), faulty(), params, close() }.
+ * until `setFault(false)`; `setDown(true)` answers every scrape 503 until `setDown(false)`
+ * (the target is down: Prometheus records `up` 0 and marks the gauge stale, so it stops
+ * reporting). Returns { url, port, target ('127.0.0.1:PORT', Prometheus' `instance`
+ * label), scrapes(), setFault(on), faulty(), setDown(on), params, close() }.
  */
 export async function startExporter({ base = 0.2, sd = 0.004, faultFactor = 6, seed = 20261105 } = {}) {
   const rnd = gaussian(seed);
   let fault = false;
+  let down = false;
   let scrapes = 0;
   const server = http.createServer((req, res) => {
     const { pathname } = new URL(req.url, 'http://x');
@@ -173,6 +176,10 @@ export async function startExporter({ base = 0.2, sd = 0.004, faultFactor = 6, s
       return res.end('not found: the exporter serves GET /metrics\n');
     }
     scrapes++;
+    if (down) {
+      res.writeHead(503, { 'Content-Type': 'text/plain' });
+      return res.end('down: the test switched the exporter off\n');
+    }
     const v = gaugeValue(rnd, { base, sd }, fault ? faultFactor : 1);
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end([
@@ -195,6 +202,7 @@ export async function startExporter({ base = 0.2, sd = 0.004, faultFactor = 6, s
     scrapes: () => scrapes,
     setFault(on) { fault = Boolean(on); },
     faulty: () => fault,
+    setDown(on) { down = Boolean(on); },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
 }

@@ -367,3 +367,149 @@ test('a link with a time range: a past range is backfilled and replayed, not pol
   assert.match(problem, /The link's settings: Time range: from: 'now-6x' has a number without a unit \(s, m, h, d or w\); write an RFC 3339 time like .* or a time relative to now like now-6h/);
   assert.equal(promRequests(server), before, 'a bad link asks nothing');
 });
+
+/** The rule incident cards (Incidents workspace, mounted while hidden) of rule `rule`,
+ *  oldest first: state, the headline, the detail line and the start. */
+async function ruleCards(page, rule) {
+  const cards = await page.$$eval('.incident-card[data-source="monitor"]', (els, rule) => els
+    .filter((e) => e.querySelector('.what').textContent.startsWith(`rule ${rule} on `))
+    .map((e) => ({
+      uid: e.dataset.uid,
+      state: e.dataset.state,
+      severity: e.dataset.severity,
+      metrics: e.dataset.metrics,
+      what: e.querySelector('.what').textContent,
+      detail: e.querySelector('.detail').textContent,
+      start: e.querySelector('.start').textContent,
+    })), rule);
+  return cards.sort((a, b) => a.uid.localeCompare(b.uid, undefined, { numeric: true }));
+}
+
+/** Waits until `rule`'s row in the running-rules table shows `state`; on timeout says what
+ *  the table and the rule's cards show. */
+async function ruleRow(page, rule, state, timeout) {
+  await page.waitForSelector(`#rules-list tr[data-rule="${rule}"][data-state="${state}"]`, { timeout }).catch(async () => {
+    const rows = await page.$$eval('#rules-list tr[data-rule]', (trs) => trs.map((tr) => [tr.dataset.rule, tr.dataset.state, tr.innerText]));
+    assert.fail(`rule '${rule}' not ${state} within ${timeout} ms; rules ${JSON.stringify(rows)}; its cards ${JSON.stringify(await ruleCards(page, rule))}; clock ${await page.getAttribute('#monitor-clock', 'data-ms')} (now ${Date.now()}), status ${JSON.stringify(await page.innerText('#prom-status'))}`);
+  });
+}
+
+// Issue 16: rules run on every stream, live sources included. A rules file written in the
+// Monitor's editor, naming the series as Prometheus prints it, is applied to the live stream;
+// the exporter's fault (x6) breaches the threshold, the rule fires after its `for` with an
+// incident (source rule) naming the rule, the series and a value Prometheus really holds, and
+// resolves at the first sample back under the recovery value. Then the exporter goes down
+// (scrapes answer 503, Prometheus marks the series stale): the `absent` rule fires, and
+// resolves once the exporter is back.
+test('rules on a live Prometheus: a threshold rule fires on the exporter\'s fault and resolves; an absent rule fires while the exporter is down', { timeout: 120_000 }, async ({ t, page, server }) => {
+  server.mount(PROM_PATH, { proxy: `${stack.prometheus.url}/` });
+  stack.exporter.setFault(false);
+  stack.exporter.setDown(false);
+  const began = Date.now();
+  await connect(page, { url: PROM_PATH.slice(0, -1), query: GAUGE, step: 1, history: 10 });
+  await promState(page, 'live', 15_000);
+  const canvas = await gaugeCanvas(page);
+  const series = await page.getAttribute(canvas, 'data-metric');
+
+  // The threshold rule names the series exactly as the chart does (braces, quotes and all);
+  // the absent rule by a pattern. Clean data is 0.2 and the fault 1.2.
+  const yamlQuoted = `'${series.replaceAll("'", "''")}'`;
+  const RULES = `version: 1
+rules:
+  - name: latency high
+    metric: ${yamlQuoted}
+    above: 0.6
+    for: 3s
+    recover: 0.4
+    severity: 1
+  - name: exporter silent
+    metric: "${GAUGE}*"
+    absent: 5s
+    severity: 2
+`;
+  await page.fill('#rules-editor', RULES);
+  await page.waitForSelector('#rules-errors li', { state: 'detached' }).catch(async () => assert.fail(
+    `the rules file has mistakes on the live stream: ${JSON.stringify(await page.locator('#rules-errors li').allInnerTexts())}`));
+  await page.click('#rules-text-apply');
+  await ruleRow(page, 'latency high', 'inactive', 5_000);
+  await ruleRow(page, 'exporter silent', 'inactive', 5_000);
+  assert.equal(await page.getAttribute('#rules-applied', 'data-applied'), 'true');
+  // A few clean live samples: nothing fires.
+  const appliedAt = Number(await page.getAttribute('#monitor-clock', 'data-ms'));
+  await page.waitForFunction((t) => Number(document.querySelector('#monitor-clock').dataset.ms) >= t, appliedAt + 3_000, { timeout: 10_000, polling: 250 });
+  assert.deepEqual(await page.$$eval('#rules-list tr[data-rule]', (trs) => trs.map((tr) => tr.dataset.state)), ['inactive', 'inactive'], 'clean data breaches no rule');
+  assert.deepEqual(await ruleCards(page, 'latency high'), []);
+
+  // The fault: the rule waits its 3 s, then fires, with an open incident card.
+  stack.exporter.setFault(true);
+  const faultAt = Date.now();
+  await ruleRow(page, 'latency high', 'firing', 15_000);
+  const firedAfter = (Date.now() - faultAt) / 1000;
+  const rowText = (rule) => page.locator(`#rules-list tr[data-rule="${rule}"] td:nth-child(3)`).innerText();
+  const since = (text) => text.match(/^firing firing on (.*?) since (\S+ \S+)/);
+  const high = since(await rowText('latency high'));
+  assert.ok(high && high[1] === series, `the running rules say where it fires: ${JSON.stringify(await rowText('latency high'))}`);
+  t.diagnostic(`'latency high' firing ${firedAfter.toFixed(1)} s after the fault began`);
+  assert.ok(firedAfter >= 3, `not before its 'for' of 3 s (${firedAfter} s)`);
+  await page.waitForFunction(() => [...document.querySelectorAll('.incident-card[data-source="monitor"][data-state="open"] .what')]
+    .some((e) => e.textContent.startsWith('rule latency high on ')), null, { timeout: 5_000 });
+  let [card, ...more] = await ruleCards(page, 'latency high');
+  assert.equal(more.length, 0, 'one incident per rule and series');
+  assert.equal(card.state, 'open');
+  assert.equal(card.severity, '1');
+  assert.equal(card.what, `rule latency high on ${series}`, 'the card names the rule and the series');
+  const m = card.detail.match(/^above 0\.6 for 3s, recovers at 0\.4 · crossed at ([\d.]+)$/);
+  assert.ok(m, `the card says the condition and the value that crossed: ${JSON.stringify(card.detail)}`);
+  const crossed = Number(m[1]);
+  assert.ok(crossed > 1.1 && crossed < 1.3, `the value is the fault's (0.2 x6): ${crossed}`);
+  // The value is a sample Prometheus holds for the series, not a rounded or made-up one.
+  const raw = await (await fetch(`${stack.prometheus.url}/api/v1/query?${new URLSearchParams({ query: `${GAUGE}[2m]` })}`)).json();
+  assert.ok(raw.data.result[0].values.some(([, v]) => Number(v) === crossed), `${crossed} is one of the series' samples`);
+  // The breach started at the fault, in wall time (the stream's clock is Prometheus' time).
+  const start = Date.parse(card.start);
+  assert.ok(start >= faultAt - 2_000 && start <= faultAt + 4_000, `the breach starts at the fault: ${card.start} vs ${new Date(faultAt).toISOString()}`);
+  // The Monitor's summary counts it.
+  assert.ok(Number(await page.getAttribute('#monitor-incidents', 'data-open')) >= 1);
+  await screenshot(page, 'prometheus-rule-firing');
+
+  // The fault ends: the first sample at or under 0.4 resolves it.
+  stack.exporter.setFault(false);
+  const backAt = Date.now();
+  await ruleRow(page, 'latency high', 'inactive', 10_000);
+  t.diagnostic(`'latency high' resolved ${((Date.now() - backAt) / 1000).toFixed(1)} s after the fault ended`);
+  [card, ...more] = await ruleCards(page, 'latency high');
+  assert.equal(more.length, 0);
+  assert.equal(card.state, 'resolved');
+
+  // The exporter goes down: no sample of the series for 5 s fires the absent rule.
+  stack.exporter.setDown(true);
+  const downAt = Date.now();
+  await ruleRow(page, 'exporter silent', 'firing', 20_000);
+  t.diagnostic(`'exporter silent' firing ${((Date.now() - downAt) / 1000).toFixed(1)} s after the exporter went down`);
+  const silentRow = since(await rowText('exporter silent'));
+  assert.ok(silentRow && silentRow[1] === series, `the running rules say where it fires: ${JSON.stringify(await rowText('exporter silent'))}`);
+  const [gone] = await ruleCards(page, 'exporter silent');
+  assert.equal(gone.state, 'open');
+  assert.equal(gone.what, `rule exporter silent on ${series}`);
+  const silent = gone.detail.match(/^absent for 5s · no sample for (\d+\.\d) s$/);
+  assert.ok(silent && Number(silent[1]) > 5 && Number(silent[1]) < 20, `the card says how long the series was silent: ${JSON.stringify(gone.detail)}`);
+  // The stream's clock kept up with the present while no sample came.
+  const lag = Date.now() - Number(await page.getAttribute('#monitor-clock', 'data-ms'));
+  assert.ok(lag < 6_000, `the clock follows real time while the series is silent (${lag} ms behind)`);
+  assert.equal(await page.getAttribute('#prom-status', 'data-state'), 'live');
+  await screenshot(page, 'prometheus-rule-absent');
+
+  // Back up: the next sample resolves it.
+  stack.exporter.setDown(false);
+  await ruleRow(page, 'exporter silent', 'inactive', 15_000);
+  assert.equal((await ruleCards(page, 'exporter silent'))[0].state, 'resolved');
+  assert.equal((await ruleCards(page, 'latency high')).length, 1, 'the down time did not fire the threshold rule');
+  t.diagnostic(`whole test ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  await page.click('#prom-disconnect');
+  // In the Incidents workspace: both rule cards, resolved, among the Monitor's incidents.
+  await page.evaluate(() => { location.hash = '#/incidents'; });
+  const shown = page.locator('.incident-card[data-source="monitor"]').filter({ hasText: /rule (latency high|exporter silent) on / });
+  await shown.first().waitFor({ state: 'visible' });
+  assert.equal(await shown.count(), 2);
+  await screenshot(page, 'prometheus-rule-cards');
+});

@@ -145,7 +145,8 @@ pub fn connect(st: MonState, source: PromSource) {
         }
         let w = warnings(&answers);
         st.connecting.set_value(None);
-        st.start_live(source.clone(), book.names().to_vec(), events);
+        let until = requests.iter().map(|r| r.end_ms).max();
+        st.start_live(source.clone(), book.names().to_vec(), events, until);
         st.app.status.set(format!(
             "Prometheus: {} series, {} history",
             book.names().len(),
@@ -246,7 +247,10 @@ async fn poll(
             .filter_map(|&id| book.names().get(id as usize).cloned())
             .collect();
         debug_assert!(fresh.iter().all(|&id| id as usize >= known));
-        st.live_receive(&fresh_names, events);
+        // The answers cover every evaluation time up to the requests' end: a series with
+        // no point there has stopped reporting, and the stream's clock still moves.
+        let until = requests.iter().map(|r| r.end_ms).max();
+        st.live_receive(&fresh_names, events, until);
     }
 }
 

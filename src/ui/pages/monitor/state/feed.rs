@@ -164,7 +164,7 @@ impl FeedTarget for MonState {
             self.feed_counts.update(|c| c.add(&batch, at));
         }
         let fresh: Vec<String> = batch.new_series.iter().map(|(_, n)| n.clone()).collect();
-        self.live_take(&fresh, batch.events);
+        self.live_take(&fresh, batch.events, None);
         if !fresh.is_empty() {
             let url = self
                 .event_feed

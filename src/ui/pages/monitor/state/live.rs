@@ -75,8 +75,15 @@ impl LiveStatus {
 
 impl MonState {
     /// Starts a stream over the live source `source`, whose series so far are `names`,
-    /// with the backfilled `events` (in time order) judged at once.
-    pub fn start_live(&self, source: Rc<PromSource>, names: Vec<String>, events: Vec<Event>) {
+    /// with the backfilled `events` (in time order, the answer covering up to `until_ms`)
+    /// judged at once.
+    pub fn start_live(
+        &self,
+        source: Rc<PromSource>,
+        names: Vec<String>,
+        events: Vec<Event>,
+        until_ms: Option<i64>,
+    ) {
         self.player.pause(*self);
         self.leave_feed();
         self.file.set(None);
@@ -84,20 +91,27 @@ impl MonState {
         self.live_names.set(names);
         self.live.set(Some(source));
         self.restart();
-        self.live_receive(&[], events);
+        self.live_receive(&[], events, until_ms);
     }
 
     /// Takes a poll's new points (in time order) and the series that joined with them
     /// (`fresh`: their names, in id order after the known ones), judges them and shows it.
-    pub fn live_receive(&self, fresh: &[String], events: Vec<Event>) {
-        if self.live_take(fresh, events) {
+    /// `until_ms`: the time the answer covers (its last evaluation time), if the source
+    /// says; the stream's clock moves there even when no point came.
+    pub fn live_receive(&self, fresh: &[String], events: Vec<Event>, until_ms: Option<i64>) {
+        if self.live_take(fresh, events, until_ms) {
             self.publish();
         }
     }
 
-    /// [`MonState::live_receive`] without showing it; whether points came. The points go
-    /// through the write-ahead path: journaled now, judged once the journal holds them.
-    pub(super) fn live_take(&self, fresh: &[String], events: Vec<Event>) -> bool {
+    /// [`MonState::live_receive`] without showing it; whether the clock moved. The points
+    /// go through the write-ahead path: journaled now, judged once the journal holds them.
+    pub(super) fn live_take(
+        &self,
+        fresh: &[String],
+        events: Vec<Event>,
+        until_ms: Option<i64>,
+    ) -> bool {
         if !fresh.is_empty() {
             let mut detect =
                 crate::core::detect::DetectConfig::with_train_ms(self.train_ms.get_untracked());
@@ -130,11 +144,18 @@ impl MonState {
                 }
             });
         }
-        let Some(newest) = events.last().map(Event::t_ms) else {
+        // An answer that covers up to `until_ms` says no sample came before it: a series
+        // that stopped reporting (a target down, its series stale) leaves the clock moving,
+        // so an `absent` rule on it fires; otherwise the clock would wait for a sample.
+        let Some(newest) = events.last().map(Event::t_ms).max(until_ms) else {
             return false;
         };
+        let position = self.position_ms.get_untracked();
+        if events.is_empty() && newest <= position {
+            return false;
+        }
         // A lagging series' points may be older than the clock: the clock never goes back.
-        let newest = newest.max(self.position_ms.get_untracked());
+        let newest = newest.max(position);
         self.feed.update_value(|f| {
             if let Some(feed) = f.as_mut() {
                 feed.receive(events);
