@@ -244,6 +244,11 @@ fn absent_fires_only_on_a_real_gap_and_resolves_with_the_next_sample() {
         if t % 30 == 0 && !(121..300).contains(&t) {
             engine.observe(t * 1000, 1, 1.0, None, &mut out);
         }
+        if t == 200 {
+            // The running-rules table reads these: firing, and no longer pending.
+            assert_eq!(engine.firing(), vec![("quiet", "b".to_string(), 150_000)]);
+            assert_eq!(engine.pending(), vec![]);
+        }
     }
     let got: Vec<(bool, i64, i64)> = out
         .iter()

@@ -511,5 +511,13 @@ rules:
   const shown = page.locator('.incident-card[data-source="monitor"]').filter({ hasText: /rule (latency high|exporter silent) on / });
   await shown.first().waitFor({ state: 'visible' });
   assert.equal(await shown.count(), 2);
+  // A long series name wraps inside its card: no line runs past the card's edge.
+  const overflowing = await page.$$eval('.incident-card', (cards) => cards.flatMap((card) => {
+    const edge = card.getBoundingClientRect().right + 1;
+    return [...card.querySelectorAll('p, h3, dd')]
+      .filter((el) => el.getBoundingClientRect().right > edge || el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${card.dataset.uid}: ${el.className || el.tagName}`);
+  }));
+  assert.deepEqual(overflowing, [], 'every line of every card stays inside it');
   await screenshot(page, 'prometheus-rule-cards');
 });

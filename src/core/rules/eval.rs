@@ -365,6 +365,7 @@ impl RuleEngine {
                     slot.pending = Some(since);
                     if t_ms - since >= hold {
                         slot.firing = Some(since);
+                        slot.pending = None;
                         let silent_s = (t_ms - last) as f64 / 1000.0;
                         out.push(self.outcome(k, since, t_ms, silent_s, true));
                         continue;
