@@ -7,6 +7,9 @@
 //! - the same on hourly data with daily + weekly seasonality (3-week refit window).
 //!
 //! Targets: fit in a few to tens of ms; per-point detection under 2 µs natively.
+//!
+//! `PIPESCOPE_BENCH_DETECT=adaptive` (or `band`) runs only that detector's rows and skips
+//! the fits: a shorter run, so two builds can be alternated more often on a noisy machine.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -126,6 +129,15 @@ fn bench_detect(config: &DetectConfig, stream: &[(i64, f64)]) -> PushStats {
 }
 
 fn main() {
+    let only = std::env::var("PIPESCOPE_BENCH_DETECT").ok();
+    if only.is_none() {
+        bench_fits();
+    }
+    bench_streams(only.as_deref());
+}
+
+/// The forecast's fit times.
+fn bench_fits() {
     let (t, y) = hourly(10_000, 1);
     println!("forecast fit, 10,000 hourly points (median of {RUNS} runs)");
     println!("| periods | chosen | fit ms |");
@@ -154,8 +166,11 @@ fn main() {
         "| largest detector refit ({} points, {} changepoints) | {chosen} | {fit_ms:.2} |",
         config.max_fit_points, config.changepoints
     );
-
     println!();
+}
+
+/// Per-point detection on the two streams, for every detector or only the one named.
+fn bench_streams(only: Option<&str>) {
     println!(
         "causal detection, per point (medians of {RUNS} runs; the slow pushes are the refits)"
     );
@@ -184,6 +199,9 @@ fn main() {
     // extra cost per point reads off the table (target: under 2 µs natively).
     for (name, stream, base) in streams {
         for kind in DetectorKind::ALL {
+            if only.is_some_and(|o| o != kind.name()) {
+                continue;
+            }
             let config = DetectConfig {
                 kind,
                 ..base.clone()

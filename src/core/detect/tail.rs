@@ -11,9 +11,9 @@
 //!
 //! Written by hand: no maintained crate keeps a sliding window's order statistics with rank
 //! queries; a list of sorted blocks (as Python's `sortedcontainers`) keeps insert and
-//! removal at O(√n). The blocks are small, and a search in one bisects only down to a cache
-//! line and counts there: the detector holds about ten windows and judges every point
-//! against each, so a search mostly waits on memory.
+//! removal at O(√n). The blocks are small and counted whole rather than bisected: the
+//! detector holds about ten windows and judges every point against each, so a search
+//! mostly waits on memory, and a block's loads then overlap instead of queueing.
 
 use std::collections::VecDeque;
 use std::hint::select_unpredictable;
@@ -37,43 +37,27 @@ const RANK_SLOTS: usize = 7;
 /// Values of a sorted block below `x`: its `partition_point(|v| v < x)`.
 #[inline]
 fn count_lt(blk: &[f64], x: f64) -> usize {
-    count_prefix(blk, |v| v < x)
+    count_all(blk, |v| v < x)
 }
 
 /// Values of a sorted block at or below `x`.
 #[inline]
 fn count_le(blk: &[f64], x: f64) -> usize {
-    count_prefix(blk, |v| v <= x)
+    count_all(blk, |v| v <= x)
 }
 
-/// Length of the prefix of `blk` where `pred` holds (it holds on a prefix): halved down to
-/// a cache line, then counted without branches, so the last loads overlap.
+/// Values of `blk` where `pred` holds, every one compared: in a sorted block, where `pred`
+/// holds on a prefix, the prefix's length. A block is a few cache lines that a search
+/// would load one after the other, each waiting on the last (mostly a miss: about ten
+/// windows are touched a point); compared whole, its loads are independent and overlap,
+/// and the compares vectorise.
 #[inline]
-fn count_prefix(blk: &[f64], pred: impl Fn(f64) -> bool) -> usize {
-    count_prefix_from(blk, pred, 0, blk.len())
-}
-
-/// `(count_lt(a, x), count_lt(b, y))`, the two searches side by side: they are independent,
-/// so their loads (each search a chain of them, mostly missing the first-level cache)
-/// overlap instead of queueing.
-#[inline]
-fn count_lt2(a: &[f64], x: f64, b: &[f64], y: f64) -> (usize, usize) {
-    let (mut lo_a, mut len_a, mut lo_b, mut len_b) = (0, a.len(), 0, b.len());
-    while len_a > 8 && len_b > 8 {
-        let (ha, hb) = (len_a / 2, len_b / 2);
-        lo_a = select_unpredictable(a[lo_a + ha - 1] < x, lo_a + ha, lo_a);
-        lo_b = select_unpredictable(b[lo_b + hb - 1] < y, lo_b + hb, lo_b);
-        len_a -= ha;
-        len_b -= hb;
-    }
-    (
-        count_prefix_from(a, |v| v < x, lo_a, len_a),
-        count_prefix_from(b, |v| v < y, lo_b, len_b),
-    )
+fn count_all(blk: &[f64], pred: impl Fn(f64) -> bool) -> usize {
+    blk.iter().map(|&v| usize::from(pred(v))).sum()
 }
 
 /// `(partition_point(|l| l < x), partition_point(|l| l < y))` over the sorted `lasts`, the
-/// two searches side by side (as [`count_lt2`]).
+/// two searches side by side: they are independent, so their loads overlap.
 #[inline]
 fn lasts_below2(lasts: &[f64], x: f64, y: f64) -> (usize, usize) {
     let (mut lo_x, mut lo_y, mut len) = (0, 0, lasts.len());
@@ -89,8 +73,10 @@ fn lasts_below2(lasts: &[f64], x: f64, y: f64) -> (usize, usize) {
     )
 }
 
-/// [`count_prefix`] once the answer is known to lie in `lo..=lo + len` (`pred` holds
-/// before `lo`).
+/// Length of the prefix of the sorted `blk` where `pred` holds, known to end in
+/// `lo..=lo + len` (`pred` holds before `lo`): halved down to a cache line, then counted.
+/// For `lasts`, tens to hundreds of values read on every point and mostly cached, where
+/// a count of them all would cost more than the search.
 #[inline]
 fn count_prefix_from(blk: &[f64], pred: impl Fn(f64) -> bool, lo: usize, len: usize) -> usize {
     let (mut lo, mut len) = (lo, len);
@@ -442,7 +428,7 @@ impl TailWindow {
             self.leaving.set(Some((bo, count_lt(blk_old, old))));
             return None;
         };
-        let (lt, io) = count_lt2(blk, x, blk_old, old);
+        let (lt, io) = (count_lt(blk, x), count_lt(blk_old, old));
         self.leaving.set(Some((bo, io)));
         self.remember(x, b, lt);
         Some((b, lt))
