@@ -5,70 +5,17 @@
 //! from a checkpoint plus the names and events journaled after it must equal a feed that
 //! never stopped; and a new candidate build starts the rules afresh.
 
+mod common;
+
+use common::set_a_rules::{expected_firings, firings, Firing, RULES, SET_A};
 use pipescope::core::errors::heatmap::HeatMode;
 use pipescope::core::errors::live::{backtest_live, learn_name, LiveErrors, LiveSnapshot};
 use pipescope::core::errors::snapshot::RuleState;
 use pipescope::core::errors::Config;
 use pipescope::core::event::Event;
-use pipescope::core::incident::{Incident, IncidentSource};
 use pipescope::core::journal::{CatalogEntry, Journal, MemStore, NameKind};
 use pipescope::core::live::events::{EventFeed, FeedReader};
 use pipescope::core::rules::{parse, Alerting, ErrorNames, ErrorRules, Format};
-
-const SET_A: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/ErrorStreamSetA.csv"
-);
-const RULES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/error_stream_a.rules.yaml"
-);
-
-/// (rule, target, start s, fired s, resolved s) of one rule incident.
-type Firing = (String, String, i64, i64, Option<i64>);
-
-fn firings(book: &[Incident]) -> Vec<Firing> {
-    let mut out: Vec<Firing> = book
-        .iter()
-        .filter_map(|i| match &i.source {
-            IncidentSource::Rule { rule, target, .. } => Some((
-                rule.clone(),
-                target.clone(),
-                i.start_ms / 1000,
-                i.opened_ms / 1000,
-                i.end_ms.map(|e| e / 1000),
-            )),
-            _ => None,
-        })
-        .collect();
-    out.sort();
-    out
-}
-
-fn f(rule: &str, code: &str, start: &str, fired: &str, resolved: &str) -> Firing {
-    let s = |t: &str| pipescope::core::time::parse_timestamp_ms(t).unwrap() / 1000;
-    (
-        rule.into(),
-        code.into(),
-        s(start),
-        s(fired),
-        Some(s(resolved)),
-    )
-}
-
-/// What `pipescope errors SetA --rules` fires (tests/errors_rules.rs checks the command
-/// line gives exactly these).
-fn cli_firings() -> Vec<Firing> {
-    let (c4, c5) = ("code 4 worse than baseline", "code 5 surges");
-    vec![
-        f(c4, "4", "0:01:45", "0:02:45", "0:06:01"),
-        f(c4, "4", "0:21:06", "0:22:07", "0:27:34"),
-        f(c4, "4", "0:45:07", "0:46:07", "0:49:39"),
-        f(c4, "4", "0:56:07", "0:57:07", "0:59:25"),
-        f(c5, "5", "0:55:00", "0:55:30", "0:55:33"),
-        f(c5, "5", "0:59:04", "0:59:34", "0:59:57"),
-    ]
-}
 
 /// SetA as a feed's answers: NDJSON lines, `per_answer` events an answer, with the
 /// candidate build renamed `renamed` from stream second `from_s` on (a new deployment).
@@ -182,7 +129,7 @@ fn a_live_feed_fires_the_rules_at_the_command_lines_times() {
         rules.finish(book);
         assert_eq!(
             firings(book.incidents()),
-            cli_firings(),
+            expected_firings(),
             "answers of {per_answer} event(s)"
         );
     }
@@ -249,7 +196,10 @@ fn a_new_candidate_build_starts_the_rules_afresh() {
     // The candidate's code 5 is the same traffic under the new name: the rate rule fires
     // where it did.
     let c5: Vec<Firing> = got.into_iter().filter(|f| f.1 == "5").collect();
-    let want: Vec<Firing> = cli_firings().into_iter().filter(|f| f.1 == "5").collect();
+    let want: Vec<Firing> = expected_firings()
+        .into_iter()
+        .filter(|f| f.1 == "5")
+        .collect();
     assert_eq!(c5, want);
 }
 
@@ -285,5 +235,5 @@ fn the_backtest_over_a_feeds_events_is_what_the_feed_fired() {
         })
         .collect();
     got.sort();
-    assert_eq!(got, cli_firings());
+    assert_eq!(got, expected_firings());
 }

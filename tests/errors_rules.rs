@@ -6,27 +6,15 @@
 
 mod common;
 
+use common::set_a_rules::{expected_firings, firings, Firing, RULES, SET_A};
 use common::{run, stderr, stdout};
 use pipescope::core::errors::heatmap::HeatMode;
 use pipescope::core::errors::snapshot::{ErrorsSnapshot, RuleState};
 use pipescope::core::errors::{read_path, Config, ErrorEngine, ErrorStream, ReadOptions};
 use pipescope::core::event::Event;
-use pipescope::core::incident::{Incident, IncidentSource};
 use pipescope::core::journal::{Journal, MemStore};
 use pipescope::core::rules::{parse, Alerting, ErrorNames, ErrorRules, Format};
 use pipescope::core::stream::Speed;
-
-const SET_A: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/data/ErrorStreamSetA.csv"
-);
-const RULES: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/data/error_stream_a.rules.yaml"
-);
-
-/// (rule, target, start s, fired s, resolved s) of one rule incident.
-type Firing = (String, String, i64, i64, Option<i64>);
 
 fn stream() -> ErrorStream {
     read_path(std::path::Path::new(SET_A), &ReadOptions::default()).expect("SetA reads")
@@ -39,24 +27,6 @@ fn names(s: &ErrorStream) -> ErrorNames {
         baseline: s.baseline,
         candidate: s.candidate,
     }
-}
-
-fn firings(book: &[Incident]) -> Vec<Firing> {
-    let mut out: Vec<Firing> = book
-        .iter()
-        .filter_map(|i| match &i.source {
-            IncidentSource::Rule { rule, target, .. } => Some((
-                rule.clone(),
-                target.clone(),
-                i.start_ms / 1000,
-                i.opened_ms / 1000,
-                i.end_ms.map(|e| e / 1000),
-            )),
-            _ => None,
-        })
-        .collect();
-    out.sort();
-    out
 }
 
 /// A fresh page snapshot running the rules file, as the page starts a stream.
@@ -122,33 +92,13 @@ fn cli_firings() -> Vec<Firing> {
     got
 }
 
-fn f(rule: &str, code: &str, start: &str, fired: &str, resolved: &str) -> Firing {
-    let s = |t: &str| pipescope::core::time::parse_timestamp_ms(t).unwrap() / 1000;
-    (
-        rule.into(),
-        code.into(),
-        s(start),
-        s(fired),
-        Some(s(resolved)),
-    )
-}
-
 #[test]
 fn the_page_and_the_cli_fire_the_same_rules_at_the_same_times() {
     let s = stream();
     let config = Config::for_stream(&s);
     let want = cli_firings();
-    let (c4, c5) = ("code 4 worse than baseline", "code 5 surges");
-    // The rate rule fires where the candidate's code 5 passes 5.4 a minute for 30 s, the
-    // ratio rule where code 4 stays above 3 times the baseline's for 1 minute.
-    let expected = vec![
-        f(c4, "4", "0:01:45", "0:02:45", "0:06:01"),
-        f(c4, "4", "0:21:06", "0:22:07", "0:27:34"),
-        f(c4, "4", "0:45:07", "0:46:07", "0:49:39"),
-        f(c4, "4", "0:56:07", "0:57:07", "0:59:25"),
-        f(c5, "5", "0:55:00", "0:55:30", "0:55:33"),
-        f(c5, "5", "0:59:04", "0:59:34", "0:59:57"),
-    ];
+    // The rule times are in common::set_a_rules.
+    let expected = expected_firings();
     assert_eq!(want, expected, "the command line's firings");
 
     // The page: ticks of every length its clock moves by (a frame at 1x to a slice at max).

@@ -1,6 +1,8 @@
 //! Helpers the command-line tests share: run the binary, read its output, scratch files.
 #![allow(dead_code)]
 
+pub mod set_a_rules;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

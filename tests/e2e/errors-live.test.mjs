@@ -17,8 +17,8 @@ import path from 'node:path';
 import { test as nodeTest } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  appSession, gotoApp, killBrowser, launchPersistent, screenshot, startServer, tempDir, waitForStatus,
-  watchContext,
+  appSession, errorRuleCards, gotoApp, killBrowser, launchPersistent, screenshot,
+  silenceErrorRuleCard, startServer, tempDir, waitForStatus, watchContext,
 } from './harness.mjs';
 
 const { test } = appSession({ hash: '#/errors' });
@@ -418,9 +418,7 @@ test('rules on a live feed fire at the command line\'s times, are silenced, and 
       next += 1;
     }
   };
-  const cards = (p) => p.$$eval('#errors-rule-incidents li.incident-card', (lis) => lis.map((li) => ({
-    rule: li.dataset.rule, opened: li.dataset.opened, state: li.dataset.state, silenced: li.dataset.silenced,
-  })));
+  const cards = errorRuleCards;
   try {
     await page.click('#errors-use-live');
     await page.fill('#errlive-url', FEED_URL);
@@ -443,12 +441,7 @@ test('rules on a live feed fire at the command line\'s times, are silenced, and 
     assert.equal(await page.getAttribute(`#errors-rules-list tr[data-rule="${RATIO}"]`, 'data-state'), 'firing');
 
     // Silenced from its card, for two hours of stream time.
-    const card = page.locator(`#errors-rule-incidents li[data-rule="${RATIO}"]`);
-    await card.locator('summary').click();
-    await card.locator('.silence-duration').fill('2h');
-    await card.locator('.silence-comment').fill('canary under watch');
-    await card.locator('.silence-submit').click();
-    await page.waitForSelector(`#errors-rule-incidents li[data-rule="${RATIO}"][data-silenced="true"]`);
+    await silenceErrorRuleCard(page, RATIO, '2h', 'canary under watch');
 
     // The next firing (0:22:07) is recorded and marked silenced; the first resolved.
     publish(23 * 60);

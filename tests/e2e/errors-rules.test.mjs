@@ -12,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
-  DIST, assertFitsPhone, gotoApp, killBrowser, launchBrowser, launchPersistent, screenshot,
-  startServer, tempDir, waitForStatus, watchContext,
+  DIST, assertFitsPhone, errorRuleCards, gotoApp, killBrowser, launchBrowser, launchPersistent,
+  screenshot, silenceErrorRuleCard, startServer, tempDir, waitForStatus, watchContext,
 } from './harness.mjs';
 
 const SET_A = fileURLToPath(new URL('../../../shared/data/ErrorStreamSetA.csv', import.meta.url));
@@ -45,10 +45,8 @@ async function seekTo(page, seconds) {
     seconds, { timeout: 20_000, polling: 100 });
 }
 
-/** The rule cards under "Rule incidents": rule, opened, state, silenced. */
-const cards = (page) => page.$$eval('#errors-rule-incidents li.incident-card', (lis) => lis.map((li) => ({
-  rule: li.dataset.rule, opened: li.dataset.opened, state: li.dataset.state, silenced: li.dataset.silenced,
-})));
+/** The rule cards under "Rule incidents". */
+const cards = errorRuleCards;
 
 test('an error-code rule written in the Errors editor fires, is silenced from its card, and survives a reload', async () => {
   const context = await launchPersistent(path.join(work, 'profile'));
@@ -84,12 +82,7 @@ test('an error-code rule written in the Errors editor fires, is silenced from it
     assert.equal(await page.getAttribute(`#errors-rules-list tr[data-rule="${RATIO}"]`, 'data-state'), 'firing');
 
     // Silence it from its card.
-    const card = page.locator(`#errors-rule-incidents li[data-rule="${RATIO}"]`);
-    await card.locator('summary').click();
-    await card.locator('.silence-duration').fill('2h');
-    await card.locator('.silence-comment').fill('known canary noise');
-    await card.locator('.silence-submit').click();
-    await page.waitForSelector(`#errors-rule-incidents li[data-rule="${RATIO}"][data-silenced="true"]`);
+    await silenceErrorRuleCard(page, RATIO, '2h', 'known canary noise');
     await page.waitForSelector('#errors-silences-list li[data-origin="page"][data-state="active"]');
 
     // The next firing (0:22:07) is recorded, marked silenced.

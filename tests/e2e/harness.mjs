@@ -378,6 +378,25 @@ export async function gotoApp(page, base, hash = '#/distribution') {
   await page.waitForSelector('nav a[href="#/distribution"]', { state: 'attached', timeout: 30_000 });
 }
 
+/** The Errors workspace's rule cards under "Rule incidents", newest first: rule, opened,
+ *  state, silenced. */
+export function errorRuleCards(page) {
+  return page.$$eval('#errors-rule-incidents li.incident-card', (lis) => lis.map((li) => ({
+    rule: li.dataset.rule, opened: li.dataset.opened, state: li.dataset.state, silenced: li.dataset.silenced,
+  })));
+}
+
+/** Silences the Errors rule card of `rule` from its own "Silence…" for `duration` of stream
+ *  time with `comment`, and waits until the card says it is silenced. */
+export async function silenceErrorRuleCard(page, rule, duration, comment) {
+  const card = page.locator(`#errors-rule-incidents li[data-rule="${rule}"]`);
+  await card.locator('summary').click();
+  await card.locator('.silence-duration').fill(duration);
+  await card.locator('.silence-comment').fill(comment);
+  await card.locator('.silence-submit').click();
+  await page.waitForSelector(`#errors-rule-incidents li[data-rule="${rule}"][data-silenced="true"]`);
+}
+
 /** Waits until #status's text matches `re`; on timeout the error says what it did show. */
 export async function waitForStatus(page, re, { timeout = 30_000 } = {}) {
   try {

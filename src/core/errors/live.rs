@@ -17,7 +17,7 @@ use super::heatmap::HeatMode;
 use super::snapshot::RuleState;
 use super::{Config, ConfigError, ErrorEngine};
 use crate::core::event::{ErrorEvent, Event};
-use crate::core::incident::{IncidentConfig, IncidentEngine};
+use crate::core::incident::IncidentEngine;
 use crate::core::journal::{CatalogEntry, Engine, NameKind};
 use crate::core::live::events::{EventFeed, FeedCursor};
 use crate::core::rules::{ErrorNames, ErrorRules};
@@ -79,12 +79,12 @@ impl LiveErrors {
     /// ```
     /// use pipescope::core::errors::{live::LiveErrors, Config};
     /// use pipescope::core::event::ErrorEvent;
-    /// use pipescope::core::incident::{IncidentConfig, IncidentEngine};
+    /// use pipescope::core::incident::IncidentEngine;
     /// use pipescope::core::rules::{parse, Alerting, ErrorNames, ErrorRules, Format};
     /// let file = parse("version: 1\nrules:\n  - {name: e5, code: '5', build: candidate, error_rate: {window: 10s, above: 1}}\n",
     ///     Format::Yaml).unwrap();
     /// let mut rules = ErrorRules::new(Alerting::from_file(file, Vec::new()), ErrorNames::default(), 5_000);
-    /// let mut book = IncidentEngine::new(IncidentConfig::default(), Vec::new()).unwrap();
+    /// let mut book = IncidentEngine::with_defaults();
     /// let mut live = LiveErrors::new(Config::new(0, 1, 5)).unwrap();
     /// for (id, name) in ["v1", "v2"].iter().enumerate() {
     ///     rules.name_build(id as u32, name);
@@ -111,8 +111,7 @@ impl LiveErrors {
                 ..rules.names().clone()
             };
             *rules = rules.fresh(names, rules.bin_ms());
-            *book = IncidentEngine::new(IncidentConfig::default(), Vec::new())
-                .expect("the default incident config is valid");
+            *book = IncidentEngine::with_defaults();
             for x in earlier {
                 rules.event(book, x);
             }
@@ -275,12 +274,7 @@ pub fn backtest_live(
     template: &Config,
 ) -> Result<crate::core::rules::Backtest, ConfigError> {
     let mut live = LiveErrors::new(template.clone())?;
-    let file = crate::core::rules::RulesFile {
-        version: crate::core::rules::RULES_VERSION,
-        description: None,
-        rules: rules.to_vec(),
-        silences: Vec::new(),
-    };
+    let file = crate::core::rules::RulesFile::of_rules(rules);
     let bin_ms = i64::from(template.bin_seconds.max(1)) * 1000;
     let mut judged = ErrorRules::new(
         crate::core::rules::Alerting::from_file(file, Vec::new()),
@@ -291,8 +285,7 @@ pub fn backtest_live(
         },
         bin_ms,
     );
-    let mut book = IncidentEngine::new(IncidentConfig::default(), Vec::new())
-        .expect("the default incident config is valid");
+    let mut book = IncidentEngine::with_defaults();
     // Each pair's book is fresh, so the firings of pairs already left are kept here.
     let mut earlier = Vec::new();
     for e in events {

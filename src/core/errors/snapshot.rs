@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::errors::heatmap::HeatMode;
 use crate::core::errors::{ErrorEngine, ReadOptions};
 use crate::core::event::{ErrorEvent, Event};
-use crate::core::incident::{IncidentConfig, IncidentEngine};
+use crate::core::incident::IncidentEngine;
 use crate::core::journal::Engine;
 use crate::core::rules::{Alerting, ErrorNames, ErrorRules};
 use crate::core::stream::Speed;
@@ -55,8 +55,7 @@ impl RuleState {
     pub fn new(rules: ErrorRules) -> RuleState {
         RuleState {
             rules,
-            book: IncidentEngine::new(IncidentConfig::default(), Vec::new())
-                .expect("the default incident config is valid"),
+            book: IncidentEngine::with_defaults(),
         }
     }
 }

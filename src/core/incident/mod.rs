@@ -152,6 +152,13 @@ pub struct IncidentEngine {
 }
 
 impl IncidentEngine {
+    /// An empty book with the default settings and no series names (a rules-only or
+    /// errors book, or a fresh start).
+    pub fn with_defaults() -> Self {
+        IncidentEngine::new(IncidentConfig::default(), Vec::new())
+            .expect("the default incident config is valid")
+    }
+
     /// An engine; `names` label series ids in cards and exports (missing ones print as
     /// `series N`).
     pub fn new(config: IncidentConfig, names: Vec<String>) -> Result<Self, ConfigError> {

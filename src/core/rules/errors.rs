@@ -206,13 +206,7 @@ pub fn backtest_errors(
     events: &[ErrorEvent],
     bin_ms: i64,
 ) -> Backtest {
-    let file = RulesFile {
-        version: super::RULES_VERSION,
-        description: None,
-        rules: rules.to_vec(),
-        silences: Vec::new(),
-    };
-    let incidents = error_rule_incidents(file, names, events, bin_ms);
+    let incidents = error_rule_incidents(RulesFile::of_rules(rules), names, events, bin_ms);
     Backtest::of_errors(rules, &incidents, events)
 }
 

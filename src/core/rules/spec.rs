@@ -30,6 +30,18 @@ pub struct RulesFile {
     pub silences: Vec<Silence>,
 }
 
+impl RulesFile {
+    /// A file of `rules` alone (no silences): what a backtest runs.
+    pub fn of_rules(rules: &[Rule]) -> RulesFile {
+        RulesFile {
+            version: RULES_VERSION,
+            description: None,
+            rules: rules.to_vec(),
+            silences: Vec::new(),
+        }
+    }
+}
+
 /// One named rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {

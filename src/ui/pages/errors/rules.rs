@@ -119,11 +119,7 @@ impl ErrState {
                     .unwrap_or(false)
             } else {
                 // The stream replays from its start with the rules, into a fresh book.
-                let mut scratch = crate::core::incident::IncidentEngine::new(
-                    crate::core::incident::IncidentConfig::default(),
-                    Vec::new(),
-                )
-                .expect("the default incident config is valid");
+                let mut scratch = crate::core::incident::IncidentEngine::with_defaults();
                 load(&mut scratch)
             };
         if !loaded {
