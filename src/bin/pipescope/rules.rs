@@ -59,8 +59,7 @@ pub fn judge_checks(
     for s in &run.skipped {
         eprintln!("pipescope: {s}");
     }
-    let mut book = IncidentEngine::new(Default::default(), Vec::new())
-        .expect("the default incident settings are valid");
+    let mut book = IncidentEngine::with_defaults();
     rules::apply(&mut book, &run.outcomes, &file.silences, now_ms);
     let groups = pipescope::core::incident::group_uids(&book.groups(1000.0));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -14,19 +14,19 @@ use super::spec::{Condition, Rule};
 use super::stream::{Alerting, Firing};
 use super::{Backtest, RulesFile};
 use crate::core::event::ErrorEvent;
-use crate::core::incident::{IncidentConfig, IncidentEngine, IncidentSource};
+use crate::core::incident::{IncidentEngine, IncidentSource};
 
 /// The rules and silences an error stream runs, with the bin clock that judges them.
 ///
 /// ```
 /// use pipescope::core::event::ErrorEvent;
-/// use pipescope::core::incident::{IncidentConfig, IncidentEngine};
+/// use pipescope::core::incident::IncidentEngine;
 /// use pipescope::core::rules::{parse, Alerting, ErrorNames, ErrorRules, Format};
 /// let file = parse("version: 1\nrules:\n  - {name: e5, code: '5', build: candidate, error_rate: {window: 10s, above: 1}}\n",
 ///     Format::Yaml).unwrap();
 /// let names = ErrorNames { builds: vec!["v1".into(), "v2".into()], codes: vec!["5".into()], baseline: 0, candidate: 1 };
 /// let mut rules = ErrorRules::new(Alerting::from_file(file, Vec::new()), names, 5_000);
-/// let mut book = IncidentEngine::new(IncidentConfig::default(), Vec::new()).unwrap();
+/// let mut book = IncidentEngine::with_defaults();
 /// for k in 0..40 {
 ///     rules.event(&mut book, &ErrorEvent { t_ms: k * 250, build: 1, code: 0 });
 /// }
@@ -187,9 +187,7 @@ pub fn error_rule_incidents(
     events: &[ErrorEvent],
     bin_ms: i64,
 ) -> Vec<crate::core::incident::Incident> {
-    let Ok(mut book) = IncidentEngine::new(IncidentConfig::default(), Vec::new()) else {
-        return Vec::new();
-    };
+    let mut book = IncidentEngine::with_defaults();
     let mut rules = ErrorRules::new(Alerting::from_file(file, Vec::new()), names, bin_ms);
     for e in events {
         rules.event(&mut book, e);

@@ -6,9 +6,7 @@ use leptos::prelude::*;
 
 use crate::core::errors::Alert;
 use crate::core::incident::notes::Notes;
-use crate::core::incident::{
-    CheckOutcome, Incident, IncidentConfig, IncidentEngine, IncidentGroup,
-};
+use crate::core::incident::{CheckOutcome, Incident, IncidentEngine, IncidentGroup};
 
 /// localStorage key of the user's acknowledgements and notes.
 const NOTES_KEY: &str = "pipescope-incident-notes";
@@ -180,8 +178,8 @@ impl IncidentsState {
 
     /// Starts the Errors book afresh (a new stream, or the engine was rebuilt).
     pub fn reset_errors(&self) {
-        let engine = IncidentEngine::new(IncidentConfig::default(), Vec::new()).ok();
-        self.books.update_value(|b| b.errors = engine);
+        self.books
+            .update_value(|b| b.errors = Some(IncidentEngine::with_defaults()));
         self.bump();
     }
 
@@ -239,9 +237,7 @@ impl IncidentsState {
             .try_update_value(|b| {
                 let engine = match &mut b.checks {
                     Some(e) => e,
-                    None => b
-                        .checks
-                        .insert(IncidentEngine::new(IncidentConfig::default(), Vec::new()).ok()?),
+                    None => b.checks.insert(IncidentEngine::with_defaults()),
                 };
                 let before = engine.incidents().to_vec();
                 f(engine);
