@@ -74,14 +74,14 @@
 
 pub mod ahead;
 mod checkpoint;
+mod error;
 pub mod export;
 mod player;
 mod record;
+mod recovery;
 mod slot;
 mod source;
 mod store;
-
-use std::fmt;
 
 use serde::Serialize;
 
@@ -89,262 +89,20 @@ pub use checkpoint::{
     decode_checkpoint, encode_checkpoint, Catalog, Checkpoint, Engine, SlotDamage,
     CHECKPOINT_HEADER, CHECKPOINT_MAGIC,
 };
+pub use error::JournalError;
 pub use player::{decode_player, encode_player, PlayerState, PLAYER_SLOT};
 pub use record::{
     begin_segment, decode_at, encode_event, encode_name, scan_segment, CatalogEntry, Damage, Entry,
     Found, NameKind, Record, Scan, FORMAT_VERSION, MAX_NAME_BYTES, RECORD_HEADER, SEGMENT_HEADER,
     SEGMENT_MAGIC,
 };
+pub use recovery::{Problem, ProblemKind, Recovery, SlotProblem};
 pub use source::{decode_source, encode_source, SourceFile, SOURCE_SLOT};
 #[cfg(not(target_arch = "wasm32"))]
 pub use store::FileStore;
 pub use store::{JournalStore, MemStore, StoreError, SLOTS};
 
 use crate::core::event::Event;
-use crate::core::text::group_thousands;
-
-/// Something the journal could not do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JournalError {
-    /// The store failed; what was stored before is intact.
-    Store(StoreError),
-    /// An id was given a second, different name.
-    NameConflict {
-        /// Id space.
-        kind: NameKind,
-        /// The id.
-        id: u32,
-        /// The name it already has.
-        old: String,
-        /// The name it was given now.
-        new: String,
-    },
-    /// A name longer than [`MAX_NAME_BYTES`].
-    NameTooLong {
-        /// Id space.
-        kind: NameKind,
-        /// The id.
-        id: u32,
-        /// Its length in bytes.
-        bytes: usize,
-    },
-    /// A checkpoint for records that are not in the journal yet (write-ahead order).
-    CheckpointAhead {
-        /// The checkpoint's sequence number.
-        seq: u64,
-        /// The last record journaled.
-        last_seq: u64,
-    },
-    /// Engine state that would not serialize or deserialize.
-    State {
-        /// The checkpoint's sequence number.
-        seq: u64,
-        /// postcard's message.
-        message: String,
-    },
-    /// A segment that was good at open is damaged now (changed under the journal).
-    Corrupt {
-        /// Segment key.
-        segment: u64,
-        /// Byte offset in the segment.
-        offset: usize,
-        /// What is wrong.
-        damage: Damage,
-    },
-}
-
-impl fmt::Display for JournalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JournalError::Store(e) => write!(f, "journal: {e}"),
-            JournalError::NameConflict { kind, id, old, new } => write!(
-                f,
-                "{} {id} is already named {old:?} in this journal and cannot become {new:?}; \
-                 clear the journal to start a different stream",
-                kind.word()
-            ),
-            JournalError::NameTooLong { kind, id, bytes } => write!(
-                f,
-                "the name of {} {id} is {bytes} bytes long; names may have at most {MAX_NAME_BYTES}",
-                kind.word()
-            ),
-            JournalError::CheckpointAhead { seq, last_seq } => write!(
-                f,
-                "cannot checkpoint at record {seq}: the journal ends at record {last_seq}, \
-                 and state may only include journaled events"
-            ),
-            JournalError::State { seq, message } => write!(
-                f,
-                "the engine state of the checkpoint at record {seq} could not be read or \
-                 written ({message}); clear the journal if the engine changed"
-            ),
-            JournalError::Corrupt {
-                segment,
-                offset,
-                damage,
-            } => write!(
-                f,
-                "journal segment {segment} is damaged at byte {offset} ({}) since it was \
-                 opened; reopen the journal to recover",
-                damage_words(*damage)
-            ),
-        }
-    }
-}
-
-impl std::error::Error for JournalError {}
-
-impl From<StoreError> for JournalError {
-    fn from(e: StoreError) -> Self {
-        JournalError::Store(e)
-    }
-}
-
-fn damage_words(d: Damage) -> &'static str {
-    match d {
-        Damage::BadHeader => "not a journal segment of this version",
-        Damage::TornTail => "torn tail: a write did not finish",
-        Damage::Checksum => "checksum mismatch",
-        Damage::Malformed => "a record of unknown kind or shape",
-    }
-}
-
-/// One thing recovery found wrong, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// Key of the segment.
-    pub segment: u64,
-    /// Byte offset in the segment.
-    pub offset: usize,
-    /// The sequence number the record there should have had.
-    pub at_seq: u64,
-    /// What was wrong.
-    pub kind: ProblemKind,
-}
-
-/// What recovery found wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum ProblemKind {
-    /// Unreadable bytes; the rest of the segment was cut.
-    Damaged(Damage),
-    /// A second copy of record `seq`, skipped.
-    Duplicate {
-        /// The duplicated record.
-        seq: u64,
-    },
-    /// A record out of sequence: the journal was cut here.
-    OutOfOrder {
-        /// The sequence number that should have come.
-        expected: u64,
-        /// The one that came.
-        found: u64,
-    },
-    /// Records `from..=to` are missing, but the checkpoint covers them: nothing lost.
-    HistoryGap {
-        /// First missing.
-        from: u64,
-        /// Last missing.
-        to: u64,
-    },
-}
-
-/// A checkpoint slot that could not be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct SlotProblem {
-    /// Slot 0 or 1.
-    pub slot: usize,
-    /// What was wrong.
-    pub damage: SlotDamage,
-}
-
-/// What [`Journal::open`] found and did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Recovery {
-    /// Records kept.
-    pub records: u64,
-    /// Of which events.
-    pub events: u64,
-    /// Last sequence number kept (0: none; the checkpoint may go further).
-    pub last_seq: u64,
-    /// Stream time of the last event kept.
-    pub last_t_ms: Option<i64>,
-    /// The checkpoint restore starts from.
-    pub checkpoint_seq: Option<u64>,
-    /// Records after the checkpoint that restore replays.
-    pub to_replay: u64,
-    /// Records dropped: damaged, duplicated, or after a cut.
-    pub dropped_records: u64,
-    /// Bytes removed from the store by the repair.
-    pub dropped_bytes: u64,
-    /// Everything found wrong in the segments, in order.
-    pub problems: Vec<Problem>,
-    /// Checkpoint slots that could not be used.
-    pub slot_problems: Vec<SlotProblem>,
-}
-
-impl Recovery {
-    /// Whether nothing at all was wrong.
-    pub fn is_clean(&self) -> bool {
-        self.problems.is_empty() && self.slot_problems.is_empty() && self.dropped_bytes == 0
-    }
-
-    /// One paragraph for the user: what was recovered, what was dropped and why.
-    pub fn summary(&self) -> String {
-        let mut s = format!("recovered {} events", group_thousands(self.events));
-        if let Some(c) = self.checkpoint_seq {
-            s += &format!(
-                " (checkpoint at record {}, {} records replayed)",
-                group_thousands(c),
-                group_thousands(self.to_replay)
-            );
-        }
-        if self.dropped_records > 0 || self.dropped_bytes > 0 {
-            s += &format!(
-                "; dropped {} records ({} bytes)",
-                group_thousands(self.dropped_records),
-                group_thousands(self.dropped_bytes)
-            );
-        }
-        for p in &self.problems {
-            s += "; ";
-            s += &match p.kind {
-                ProblemKind::Damaged(d) => format!(
-                    "{} at record {} (segment {}, byte {})",
-                    damage_words(d),
-                    group_thousands(p.at_seq),
-                    p.segment,
-                    p.offset
-                ),
-                ProblemKind::Duplicate { seq } => {
-                    format!("skipped a duplicate of record {}", group_thousands(seq))
-                }
-                ProblemKind::OutOfOrder { expected, found } => format!(
-                    "cut at record {}: found record {} out of order",
-                    group_thousands(expected),
-                    group_thousands(found)
-                ),
-                ProblemKind::HistoryGap { from, to } => format!(
-                    "records {}–{} are missing but covered by the checkpoint",
-                    group_thousands(from),
-                    group_thousands(to)
-                ),
-            };
-        }
-        for p in &self.slot_problems {
-            s += &format!(
-                "; checkpoint slot {} unusable ({})",
-                p.slot,
-                match p.damage {
-                    SlotDamage::Torn => "torn write",
-                    SlotDamage::BadHeader => "not a checkpoint of this version",
-                    SlotDamage::Checksum => "checksum mismatch",
-                    SlotDamage::Malformed => "unreadable catalog",
-                }
-            );
-        }
-        s
-    }
-}
 
 /// What one stored segment holds (kept in memory; the records stay in the store).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
