@@ -1,3 +1,7 @@
+use serde_json::json;
+
+use crate::core::incident::{Incident, IncidentSource, IncidentState};
+
 use super::*;
 
 fn cmd(v: Value) -> Result<Command, EmbedError> {
