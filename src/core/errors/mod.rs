@@ -13,6 +13,7 @@ mod mixture;
 pub mod read;
 pub mod recent;
 mod records;
+mod roles;
 pub mod snapshot;
 
 use std::fmt;
