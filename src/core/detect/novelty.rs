@@ -29,9 +29,14 @@
 //! `sustain_k` points (each capped at `sustain_cap`) plus `sustain_margin` stands in for a
 //! point's own when higher, so a lasting change whose points are each only about one in a
 //! hundred still makes an onset.
+//! A flat run counts too ([`flat`]): when a run of repeated values becomes longer than each
+//! of the last `flat_cap` runs (and at least `flat_min` points), that once-per-run event is
+//! a one-in-(runs + 1) surprise, weighed by `w_flat` and adjusted like a point's, so a metric
+//! that holds one value for longer than it ever has makes an onset however ordinary the value.
 //! Everything is counted in points (steps), never in stream time, so the same defaults hold
 //! at any cadence.
 
+mod flat;
 mod seasonal;
 mod shapes;
 
@@ -39,6 +44,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
+use self::flat::FlatRuns;
 use self::seasonal::Seasonal;
 use self::shapes::Shapes;
 use super::scratch::Scratch;
@@ -120,6 +126,20 @@ pub struct Tuning {
     /// huge value must not hold the mean up for `sustain_k` points.
     #[serde(default)]
     pub sustain_cap: f64,
+    /// Weight of the flat-run view (0 for none): a run of repeated values that becomes
+    /// longer than each of the last `flat_cap` runs is a one-in-(runs + 1) event, whose
+    /// surprise times this weight stands in for the point's when higher.
+    #[serde(default = "defaults::w_flat")]
+    pub w_flat: f64,
+    /// Completed runs of repeated values the flat-run view remembers.
+    #[serde(default = "defaults::flat_cap")]
+    pub flat_cap: usize,
+    /// Points a run of repeated values needs before it counts as flat.
+    #[serde(default = "defaults::flat_min")]
+    pub flat_min: usize,
+    /// Completed runs the flat-run view needs before it judges.
+    #[serde(default = "defaults::flat_warm")]
+    pub flat_warm: usize,
     /// Points seen before anything is judged.
     pub warm: usize,
     /// Values a level, spread or seasonal calibration needs before its view judges.
@@ -165,11 +185,32 @@ impl Default for Tuning {
             sustain_k: 40,
             sustain_margin: 0.95,
             sustain_cap: 0.0,
+            w_flat: defaults::w_flat(),
+            flat_cap: defaults::flat_cap(),
+            flat_min: defaults::flat_min(),
+            flat_warm: defaults::flat_warm(),
             warm: 50,
             view_warm: 50,
             mid: 0.0,
             half_span: 4.0,
         }
+    }
+}
+
+/// Defaults of the settings added after checkpoints were first written (a checkpoint
+/// without them restores with the product's values).
+mod defaults {
+    pub(super) fn w_flat() -> f64 {
+        1.0
+    }
+    pub(super) fn flat_cap() -> usize {
+        8000
+    }
+    pub(super) fn flat_min() -> usize {
+        20
+    }
+    pub(super) fn flat_warm() -> usize {
+        20
     }
 }
 
@@ -218,6 +259,10 @@ impl Tuning {
                 "sustain_k" => self.sustain_k = n,
                 "sustain_margin" => self.sustain_margin = f,
                 "sustain_cap" => self.sustain_cap = f,
+                "w_flat" => self.w_flat = f,
+                "flat_cap" => self.flat_cap = n,
+                "flat_min" => self.flat_min = n,
+                "flat_warm" => self.flat_warm = n,
                 "warm" => self.warm = n,
                 "view_warm" => self.view_warm = n,
                 "mid" => self.mid = f,
@@ -295,6 +340,9 @@ pub struct Novelty {
     /// The last `sustain_k` adjusted surprises.
     #[serde(default)]
     sustained: VecDeque<f64>,
+    /// The flat-run view.
+    #[serde(default)]
+    flat: FlatRuns,
     /// `log10` of the counts the score reads on every point (the views' sizes, the points
     /// held), by argument: once the windows are full they no longer change.
     #[serde(skip)]
@@ -383,6 +431,7 @@ impl Novelty {
             recent: VecDeque::new(),
             onset: None,
             sustained: VecDeque::new(),
+            flat: FlatRuns::default(),
             sums: Sums::default(),
             logs: Scratch::default(),
         }
@@ -411,6 +460,10 @@ impl Novelty {
         }
         let scale = self.scale();
         self.shapes.push(x, scale, false);
+        if self.t.w_flat > 0.0 {
+            let t = &self.t;
+            self.flat.push(x, t.flat_cap, t.flat_min, usize::MAX);
+        }
         self.range.push(x);
         self.n += 1;
     }
@@ -503,6 +556,12 @@ impl Novelty {
             }
             self.errors.push(err);
         }
+        let flat = if t.w_flat > 0.0 {
+            let warm = if judge { t.flat_warm } else { usize::MAX };
+            self.flat.push(x, t.flat_cap, t.flat_min, warm)
+        } else {
+            None
+        };
         let mut seasonal_ok = false;
         if t.w_seas > 0.0 || t.x_seas > 0.0 {
             if let Some(s) = self.seasonal.judge(&self.range, self.n, x, scale, judge) {
@@ -589,6 +648,15 @@ impl Novelty {
             }
         } else {
             adjusted
+        };
+        // A record-long flat run is as rare as a point of the same surprise.
+        let adjusted = match flat {
+            Some(s) => {
+                let f = t.w_flat * s - t.bonf * held.log10();
+                trace[12] = f;
+                adjusted.max(f)
+            }
+            None => adjusted,
         };
         // Onset: full strength only above every adjusted surprise of the last steps.
         let prev = self
