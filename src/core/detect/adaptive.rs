@@ -166,3 +166,68 @@ impl Judge for AdaptiveDetector {
         self.band.config()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::rng::SplitMix64;
+
+    /// A simulator-like stream: 2 s steps, a 60 s triangle, noise and rare spikes.
+    fn stream(n: usize) -> Vec<(i64, f64)> {
+        let mut rng = SplitMix64::new(3);
+        (0..n)
+            .map(|i| {
+                let t_ms = i as i64 * 2000;
+                let ph = (t_ms % 60_000) as f64 / 60_000.0;
+                let tri = if ph < 0.5 { ph * 2.0 } else { 2.0 - ph * 2.0 };
+                let spike = if rng.below(300) == 0 { 400.0 } else { 0.0 };
+                (t_ms, 1.0 + 499.0 * tri + 10.0 * rng.normal() + spike)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_state_keeping_two_copies_of_the_errors_judges_the_same() {
+        let s = stream(5000);
+        let mut shared = AdaptiveDetector::new(DetectConfig::default()).unwrap();
+        for &(t, v) in &s[..1500] {
+            shared.push(t, v);
+        }
+        assert!(shared.shared_errors);
+        assert!(shared.novelty.own_errors().is_empty());
+        let held = shared.rarity.errors().len();
+        assert!(held > 1000 && held < ERROR_CAP, "{held}");
+        // A state from before the sharing: no flag, the score holding its own copy.
+        let mut two = shared.clone();
+        two.shared_errors = false;
+        two.novelty.keep_errors(shared.rarity.errors().clone());
+        assert!(!two.shared_errors);
+        let mut switched_at = None;
+        for (i, &(t, v)) in s[1500..].iter().enumerate() {
+            assert_eq!(shared.push(t, v), two.push(t, v), "point {}", 1500 + i);
+            if two.shared_errors && switched_at.is_none() {
+                switched_at = Some(i);
+            }
+        }
+        // It keeps its copy until the copy is full, then drops it.
+        assert_eq!(switched_at, Some(ERROR_CAP - held - 1));
+        assert!(two.novelty.own_errors().is_empty());
+    }
+
+    #[test]
+    fn a_pretrained_detector_shares_the_errors_once_its_copies_agree() {
+        let s = stream(4000);
+        let (times, values): (Vec<i64>, Vec<f64>) = s[..600].iter().copied().unzip();
+        let mut d = AdaptiveDetector::pretrained(DetectConfig::default(), &times, &values).unwrap();
+        // The flagging learnt the training errors; the score did not.
+        assert!(!d.shared_errors);
+        assert!(d.novelty.own_errors().is_empty() && !d.rarity.errors().is_empty());
+        for &(t, v) in &s[600..600 + ERROR_CAP - 1] {
+            d.push(t, v);
+        }
+        assert!(!d.shared_errors);
+        d.push(s[599 + ERROR_CAP].0, s[599 + ERROR_CAP].1);
+        assert!(d.shared_errors);
+        assert!(d.novelty.own_errors().is_empty());
+    }
+}

@@ -444,6 +444,13 @@ impl Novelty {
         &self.errors
     }
 
+    /// Keeps `errors` as its own copy of the forecast errors (a state from before the
+    /// sharing, for tests).
+    #[cfg(test)]
+    pub(crate) fn keep_errors(&mut self, errors: TailWindow) {
+        self.errors = errors;
+    }
+
     /// Forgets the forecast errors kept, from now on read from another window.
     pub(crate) fn forget_errors(&mut self) {
         self.errors.clear();
