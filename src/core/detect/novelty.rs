@@ -477,6 +477,44 @@ impl Novelty {
     /// [`Novelty::judge`] with the inner quantities of the score (for experiments).
     #[doc(hidden)]
     pub fn judge_traced(&mut self, x: f64, forecast: Option<Forecast>) -> (Verdict, Trace) {
+        self.judge_with(x, forecast, None)
+    }
+
+    /// [`Novelty::judge`] with the forecast view reading `errors` instead of a window of its
+    /// own: the caller's window, fed the same forecast errors this score would learn (see
+    /// [`super::adaptive`]), so the score keeps no copy and learns none.
+    pub(crate) fn judge_sharing(
+        &mut self,
+        x: f64,
+        forecast: Option<Forecast>,
+        errors: &TailWindow,
+    ) -> Verdict {
+        self.judge_with(x, forecast, Some(errors)).0
+    }
+
+    /// The forecast errors this score keeps itself (empty while it reads another window).
+    pub(crate) fn own_errors(&self) -> &TailWindow {
+        &self.errors
+    }
+
+    /// Keeps `errors` as its own copy of the forecast errors (a state from before the
+    /// sharing, for tests).
+    #[cfg(test)]
+    pub(crate) fn keep_errors(&mut self, errors: TailWindow) {
+        self.errors = errors;
+    }
+
+    /// Forgets the forecast errors kept, from now on read from another window.
+    pub(crate) fn forget_errors(&mut self) {
+        self.errors.clear();
+    }
+
+    fn judge_with(
+        &mut self,
+        x: f64,
+        forecast: Option<Forecast>,
+        shared: Option<&TailWindow>,
+    ) -> (Verdict, Trace) {
         let mut trace = [f64::NAN; TRACE];
         let quiet = Verdict {
             score: 0.0,
@@ -547,14 +585,17 @@ impl Novelty {
         }
         if let Some(f) = forecast {
             let err = x - f.expected;
+            let errors = shared.unwrap_or(&self.errors);
             if judge && t.w_forecast > 0.0 {
                 let v = &mut views[4];
-                v.surprise = self.errors.surprise(err);
+                v.surprise = errors.surprise(err);
                 v.distance = f.distance(x);
-                v.held = self.errors.len();
+                v.held = errors.len();
                 trace[2] = v.surprise;
             }
-            self.errors.push(err);
+            if shared.is_none() {
+                self.errors.push(err);
+            }
         }
         let flat = if t.w_flat > 0.0 {
             let warm = if judge { t.flat_warm } else { usize::MAX };

@@ -64,7 +64,7 @@ const HYSTERESIS: f64 = 1.0;
 /// Values the range view holds.
 const RANGE_CAP: usize = 4000;
 /// Errors each forecast view holds.
-const ERROR_CAP: usize = 2000;
+pub(super) const ERROR_CAP: usize = 2000;
 /// Errors a forecast view needs before it judges (a young model's errors are few and drift).
 const MIN_ERRORS: usize = 20;
 /// A forecast whose typical error is within this factor of the best one's is heard too.
@@ -249,6 +249,12 @@ impl Rarity {
             unsorted: Scratch::default(),
             step: Scratch::default(),
         }
+    }
+
+    /// The band's forecast errors held (the last [`ERROR_CAP`], with those of training
+    /// data), anomalies included.
+    pub(super) fn errors(&self) -> &TailWindow {
+        &self.errors.window
     }
 
     /// Learns a value of training data, with the trained forecast's error for it when
