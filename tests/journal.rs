@@ -407,6 +407,40 @@ fn a_torn_or_corrupt_checkpoint_falls_back_to_the_previous_one() {
 }
 
 #[test]
+fn a_checkpoint_of_another_version_is_replaced_by_a_replay_from_the_start() {
+    let ev = events(11, 3000);
+    let (mut j, _) = Journal::open(MemStore::new()).unwrap();
+    let mut direct = engine();
+    ev.iter().for_each(|x| direct.apply(x));
+    // State of another shape (an older engine, shorter): postcard cannot read it as this one.
+    let seq = j.append(&ev[..2000]).unwrap();
+    j.checkpoint(seq, &(7u8, 1u32)).unwrap();
+    j.append(&ev[2000..]).unwrap();
+    let (j2, rec) = Journal::open(j.store().clone()).unwrap();
+    assert_eq!(rec.checkpoint_seq, Some(2000));
+    let err = j2.restore(engine()).unwrap_err();
+    assert!(
+        matches!(err, JournalError::State { seq: 2000, .. }),
+        "{err}"
+    );
+    let r = j2
+        .restore_from_start(engine())
+        .unwrap()
+        .expect("every record is stored");
+    assert_eq!(
+        (r.checkpoint_seq, r.replayed, r.last_seq),
+        (None, 3000, 3000)
+    );
+    assert_eq!(r.engine, direct);
+
+    // Once compaction has dropped history only the checkpoint covered, there is no start.
+    let mut j3 = j2;
+    let c = j3.compact(Retention::covered_only()).unwrap();
+    assert!(c.segments > 0);
+    assert!(j3.restore_from_start(engine()).unwrap().is_none());
+}
+
+#[test]
 fn checkpoints_must_follow_the_journal() {
     let (mut j, _) = Journal::open(MemStore::new()).unwrap();
     j.append(&events(8, 5)).unwrap();

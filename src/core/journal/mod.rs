@@ -522,6 +522,34 @@ impl<S: JournalStore> Journal<S> {
             })?;
             from = Some(seq);
         }
+        self.replay(engine, from)
+    }
+
+    /// Rebuild engine state from every journaled record, ignoring the checkpoints: for a
+    /// checkpoint whose state this version cannot read ([`JournalError::State`]: the
+    /// engine's state changed shape between versions), so the events are judged again
+    /// rather than dropped. None when compaction has removed records that only a
+    /// checkpoint holds now.
+    pub fn restore_from_start<E: Engine>(
+        &self,
+        fresh: E,
+    ) -> Result<Option<Restored<E>>, JournalError> {
+        let mut next = 1;
+        for s in &self.segments {
+            if s.key != next {
+                return Ok(None);
+            }
+            next = s.last_seq + 1;
+        }
+        self.replay(fresh, None).map(Some)
+    }
+
+    /// Applies every record after `from` (the checkpoint `engine` holds) to it.
+    fn replay<E: Engine>(
+        &self,
+        mut engine: E,
+        from: Option<u64>,
+    ) -> Result<Restored<E>, JournalError> {
         let mut replayed = 0;
         for entry in self.records_after(from.unwrap_or(0))? {
             match &entry.record {

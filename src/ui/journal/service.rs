@@ -413,6 +413,15 @@ impl JournalService {
         self.inner.borrow().journal.restore(fresh)
     }
 
+    /// Rebuild an engine from every journaled event, without the checkpoint (one this
+    /// version cannot read); None when compaction dropped the start.
+    pub fn restore_from_start<E: Engine>(
+        &self,
+        fresh: E,
+    ) -> Result<Option<Restored<E>>, JournalError> {
+        self.inner.borrow().journal.restore_from_start(fresh)
+    }
+
     /// Name an id; journaled before the next appended batch.
     pub fn name(&self, kind: NameKind, id: u32, name: &str) -> Result<(), JournalError> {
         self.inner.borrow_mut().journal.name(kind, id, name)

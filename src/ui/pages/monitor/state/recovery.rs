@@ -14,7 +14,7 @@ use crate::core::journal::ahead::WriteAhead;
 
 use super::{MetricFile, MonState, OPEN_END_MS, RECOVER_SLICE};
 use crate::core::event::Event;
-use crate::core::journal::{NameKind, PlayerState, SourceFile};
+use crate::core::journal::{JournalError, NameKind, PlayerState, SourceFile};
 use crate::core::monitor::{judge_with_rules, resume, Recovering, Settings, Snapshot, Source};
 use crate::core::source::MetricTable;
 use crate::ui::journal::JournalService;
@@ -41,17 +41,34 @@ impl MonState {
     /// Takes the opened journal: comes back from what it holds (the stream recovered where
     /// it stopped, and said so), or starts journaling the fresh stream.
     pub(super) fn attach_journal(&self, svc: JournalService) {
-        let restored = svc.restore(Recovering::default());
+        let mut restored = svc.restore(Recovering::default());
+        // A checkpoint another version wrote (its detectors' state has another shape) is
+        // no reason to lose the stream: while the journal still holds every event, they
+        // are all judged again from the start; only the settings it held are lost.
+        let mut rejudged = None;
+        if let Err(e @ JournalError::State { .. }) = &restored {
+            if let Ok(Some(r)) = svc.restore_from_start(Recovering::default()) {
+                rejudged = Some(e.to_string());
+                restored = Ok(r);
+            }
+        }
         let names: Vec<String> = svc
             .catalog()
             .names(NameKind::Series)
             .map(|(_, n)| n.to_string())
             .collect();
-        let note = if svc.recovery().is_clean() {
+        let mut note = if svc.recovery().is_clean() {
             String::new()
         } else {
             format!(" ({})", svc.recovery().summary())
         };
+        if let Some(e) = rejudged {
+            note += &format!(
+                " (its checkpoint could not be read, probably written by another version of \
+                 pipescope: {e}; every journaled event was judged again from the start with \
+                 the default settings)"
+            );
+        }
         let source = svc.source();
         // The user's speed comes back whatever the journal holds; None: the default.
         let player = svc.player();
