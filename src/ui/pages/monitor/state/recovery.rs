@@ -46,9 +46,9 @@ impl MonState {
         // no reason to lose the stream: while the journal still holds every event, they
         // are all judged again from the start; only the settings it held are lost.
         let mut rejudged = None;
-        if let Err(e @ JournalError::State { .. }) = &restored {
+        if let Err(JournalError::State { seq, .. }) = &restored {
             if let Ok(Some(r)) = svc.restore_from_start(Recovering::default()) {
-                rejudged = Some(e.to_string());
+                rejudged = Some(*seq);
                 restored = Ok(r);
             }
         }
@@ -62,11 +62,10 @@ impl MonState {
         } else {
             format!(" ({})", svc.recovery().summary())
         };
-        if let Some(e) = rejudged {
+        if let Some(seq) = rejudged {
             note += &format!(
-                " (its checkpoint could not be read, probably written by another version of \
-                 pipescope: {e}; every journaled event was judged again from the start with \
-                 the default settings)"
+                " (the checkpoint at record {seq} is another version's and could not be read: \
+                 every event was judged again from the start, with default settings)"
             );
         }
         let source = svc.source();
