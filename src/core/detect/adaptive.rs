@@ -24,7 +24,7 @@ pub struct AdaptiveDetector {
     novelty: Novelty,
     rarity: Rarity,
     /// Whether the score reads the flagging's forecast errors rather than a copy of its own
-    /// (see the module's doc; false in checkpoints from before, until the copies agree).
+    /// (see the module's doc; false for a pretrained detector until the copies agree).
     #[serde(default)]
     shared_errors: bool,
 }
