@@ -4,8 +4,10 @@
 // shared machine moves absolute times more than the ratio between builds.
 //
 // Build (dev-dependencies are compiled for examples; getrandom, under proptest, needs a
-// backend named on wasm32):
-//   RUSTFLAGS='--cfg getrandom_backend="unsupported"' CARGO_TARGET_DIR=target/wasm-bench \
+// backend named on wasm32; a RUSTFLAGS variable replaces .cargo/config.toml's flags, so the
+// page's SIMD is named again):
+//   RUSTFLAGS='--cfg getrandom_backend="unsupported" -C target-feature=+simd128' \
+//     CARGO_TARGET_DIR=target/wasm-bench \
 //     cargo build --release --target wasm32-unknown-unknown --example wasm_detect
 // Run: node tests/bench/wasm_detect.mjs [--points N] [--runs R] A.wasm [B.wasm ...]
 import { basename } from 'node:path';

@@ -2,7 +2,8 @@
 // `cargo bench --bench rules` (issue 16: under 2 µs per point per rule in wasm).
 //
 // Build (as for wasm_detect.mjs):
-//   RUSTFLAGS='--cfg getrandom_backend="unsupported"' CARGO_TARGET_DIR=target/wasm-bench \
+//   RUSTFLAGS='--cfg getrandom_backend="unsupported" -C target-feature=+simd128' \
+//     CARGO_TARGET_DIR=target/wasm-bench \
 //     cargo build --release --target wasm32-unknown-unknown --example wasm_rules
 // Run: node tests/bench/wasm_rules.mjs [--ticks N] [--runs R] target/wasm-bench/wasm32-unknown-unknown/release/examples/wasm_rules.wasm
 import { performance } from 'node:perf_hooks';

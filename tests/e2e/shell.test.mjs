@@ -186,3 +186,23 @@ test('a dropped file goes to the workspace on screen, and only there', async ({ 
   await page.locator('body').press('k');
   await page.waitForFunction((w) => document.querySelector('#monitor-play').innerText !== w, was, { timeout: 5_000 });
 });
+
+test('a browser without WebAssembly SIMD is told why the page cannot start, not left blank', { goto: false }, async ({ page, context, base }) => {
+  // This Chromium has SIMD, so the page's probe is made to fail as an older engine's would
+  // (it cannot validate a module with a v128 type).
+  await context.addInitScript(() => {
+    const validate = WebAssembly.validate.bind(WebAssembly);
+    WebAssembly.validate = (bytes) => (new Uint8Array(bytes).includes(123) ? false : validate(bytes));
+  });
+  await page.goto(base + '#/distribution', { waitUntil: 'load' });
+  const alert = page.locator('p.unsupported[role="alert"]');
+  await alert.waitFor({ state: 'visible' });
+  const text = await alert.textContent();
+  assert.match(text, /WebAssembly SIMD/, text);
+  assert.match(text, /Chrome or Edge 91, Firefox 89, Safari 16\.4/, text);
+  await screenshot(page, 'unsupported-browser');
+});
+
+test('a browser with WebAssembly SIMD sees no such warning', async ({ page }) => {
+  assert.equal(await page.locator('p.unsupported').count(), 0, 'no SIMD warning in a browser that has it');
+});
