@@ -1,116 +1,29 @@
 //! How rare a value is among the recent values of a stream: a sliding window kept in order,
-//! empirical ranks inside its range and a generalised Pareto tail beyond it.
-//!
-//! The surprise of a value is `−log10 p` with p its two-sided tail probability. Inside the
-//! window's range p is the empirical share of values at least as extreme (ties count, so an
-//! integer count series is not surprised by a value it has seen). Beyond the window's extreme
-//! the share `1/(n+1)` is extrapolated with a generalised Pareto distribution fitted by
-//! moments to the excesses of the top `TAIL_SHARE` of the window (peaks over threshold, as in
-//! Siffer et al. 2017, "Anomaly detection in streams with extreme value theory"), so a value
-//! just past the record and one ten spreads past it are told apart.
+//! empirical ranks inside its range and a generalised Pareto tail beyond it
+//! (`surprise.rs` says how).
 //!
 //! Written by hand: no maintained crate keeps a sliding window's order statistics with rank
 //! queries; a list of sorted blocks (as Python's `sortedcontainers`) keeps insert and
-//! removal at O(√n). The blocks are small and counted whole rather than bisected: the
-//! detector holds about ten windows and judges every point against each, so a search
-//! mostly waits on memory, and a block's loads then overlap instead of queueing.
+//! removal at O(√n). The blocks are small and counted whole rather than bisected
+//! (`count.rs`): the detector holds about ten windows and judges every point
+//! against each, so a search mostly waits on memory, and a block's loads then overlap
+//! instead of queueing.
+
+mod count;
+mod surprise;
 
 use std::collections::VecDeque;
-use std::hint::select_unpredictable;
 
 use serde::{Deserialize, Serialize};
 
 use super::scratch::Scratch;
+use count::{count_le, count_lt, lasts_below2};
 
-/// Share of the window whose excesses fit the tail beyond the record.
-const TAIL_SHARE: f64 = 0.02;
-/// Excesses the tail fit needs at least.
-const TAIL_MIN: usize = 5;
-/// Upper bound of the fitted shape: heavier tails than this are not extrapolated.
-const SHAPE_MAX: f64 = 0.5;
 /// Block size of the sorted list (a block splits past twice this).
 const BLOCK: usize = 32;
 /// Ranks whose blocks `TailWindow::block_of` remembers: a prime, so the quartiles and
 /// median of the usual window sizes fall in different slots.
 const RANK_SLOTS: usize = 7;
-
-/// Values of a sorted block below `x`: its `partition_point(|v| v < x)`.
-#[inline]
-fn count_lt(blk: &[f64], x: f64) -> usize {
-    count_all(blk, |v| v < x)
-}
-
-/// Values of a sorted block at or below `x`.
-#[inline]
-fn count_le(blk: &[f64], x: f64) -> usize {
-    count_all(blk, |v| v <= x)
-}
-
-/// Values of `blk` where `pred` holds, every one compared: in a sorted block, where `pred`
-/// holds on a prefix, the prefix's length. A block is a few cache lines that a search
-/// would load one after the other, each waiting on the last (mostly a miss: about ten
-/// windows are touched a point); compared whole, its loads are independent and overlap,
-/// and the compares vectorise.
-#[inline]
-fn count_all(blk: &[f64], pred: impl Fn(f64) -> bool) -> usize {
-    blk.iter().map(|&v| usize::from(pred(v))).sum()
-}
-
-/// `(partition_point(|l| l < x), partition_point(|l| l < y))` over the sorted `lasts`, the
-/// two searches side by side: they are independent, so their loads overlap.
-#[inline]
-fn lasts_below2(lasts: &[f64], x: f64, y: f64) -> (usize, usize) {
-    let (mut lo_x, mut lo_y, mut len) = (0, 0, lasts.len());
-    while len > 8 {
-        let half = len / 2;
-        lo_x = select_unpredictable(lasts[lo_x + half - 1] < x, lo_x + half, lo_x);
-        lo_y = select_unpredictable(lasts[lo_y + half - 1] < y, lo_y + half, lo_y);
-        len -= half;
-    }
-    (
-        count_prefix_from(lasts, |v| v < x, lo_x, len),
-        count_prefix_from(lasts, |v| v < y, lo_y, len),
-    )
-}
-
-/// Length of the prefix of the sorted `blk` where `pred` holds, known to end in
-/// `lo..=lo + len` (`pred` holds before `lo`): halved down to a cache line, then counted.
-/// For `lasts`, tens to hundreds of values read on every point and mostly cached, where
-/// a count of them all would cost more than the search.
-#[inline]
-fn count_prefix_from(blk: &[f64], pred: impl Fn(f64) -> bool, lo: usize, len: usize) -> usize {
-    let (mut lo, mut len) = (lo, len);
-    while len > 8 {
-        let half = len / 2;
-        // A conditional move rather than a branch: the branch is a coin toss, often
-        // mispredicted, and a mispredicted search stops the loads after it from
-        // overlapping. (Written as arithmetic, `half * usize::from(..)`, it compiled to a
-        // branch.)
-        lo = select_unpredictable(pred(blk[lo + half - 1]), lo + half, lo);
-        len -= half;
-    }
-    // Eight values counted from `lo` or just before it (those before `lo` all hold): a
-    // fixed count, so no loop exit to mispredict either.
-    match blk.len().checked_sub(8) {
-        Some(last) => {
-            let from = lo.min(last);
-            from + blk[from..from + 8]
-                .iter()
-                .map(|&v| usize::from(pred(v)))
-                .sum::<usize>()
-        }
-        None => blk.iter().map(|&v| usize::from(pred(v))).sum(),
-    }
-}
-
-/// Values the tail fit takes from a window of n, or None when n is too small to fit one.
-fn tail_count(n: usize) -> Option<usize> {
-    (n > TAIL_MIN).then(|| {
-        ((TAIL_SHARE * n as f64).ceil() as usize)
-            .max(TAIL_MIN)
-            .min(n - 1)
-    })
-}
 
 /// A sliding window of the last `cap` values, in arrival order and in sorted order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -514,212 +427,6 @@ impl TailWindow {
         };
         Some((*blk.get(o)?, next))
     }
-
-    /// The typical size of the values (of errors, say) without the `excluded` ones: half
-    /// their interquartile range plus the distance of their median from 0 (∞ when nothing
-    /// is left, so an empty window never looks better than a held one).
-    pub fn typical_excluding(&self, excluded: &[f64]) -> f64 {
-        let n = self.len().saturating_sub(excluded.len());
-        if n == 0 {
-            return f64::INFINITY;
-        }
-        // A few excluded values are counted where they lie; many are sorted once.
-        let sorted: Vec<f64> = if excluded.len() > 32 {
-            let mut ex = excluded.to_vec();
-            ex.sort_by(f64::total_cmp);
-            ex
-        } else {
-            Vec::new()
-        };
-        let at_or_below = |v: f64| -> usize {
-            if excluded.len() > 32 {
-                sorted.partition_point(|&e| e <= v)
-            } else {
-                excluded.iter().filter(|&&e| e <= v).count()
-            }
-        };
-        // The k-th smallest value left: the smallest held rank j with j − (excluded at or
-        // below get(j)) ≥ k. That difference grows by at most 1 a rank, so while it falls
-        // d short, the next d − 1 ranks fall short too and are skipped.
-        let kth = |k: usize| -> f64 {
-            let mut j = k;
-            loop {
-                let Some(v) = self.get(j) else {
-                    return self.get(self.len() - 1).unwrap_or(0.0);
-                };
-                let below = at_or_below(v);
-                if j >= below && j - below >= k || j + 1 >= self.len() {
-                    return v;
-                }
-                j = (j + (k + below - j)).min(self.len() - 1);
-            }
-        };
-        let q = |p: f64| kth(((p * (n - 1) as f64).round() as usize).min(n - 1));
-        (q(0.75) - q(0.25)) / 2.0 + q(0.5).abs()
-    }
-
-    /// Surprise of x, `−log10` of its two-sided tail probability (0 for an empty window).
-    pub fn surprise(&self, x: f64) -> f64 {
-        let n = self.len();
-        let Some((min, max)) = self.extremes() else {
-            return 0.0;
-        };
-        let tail = if x > max {
-            self.upper_p(x)
-        } else if x < min {
-            self.lower_p(x)
-        } else {
-            // Inside the range: empirical shares, ties counted on both sides.
-            let (below, at_most) = self.ranks(x);
-            let (up, lo) = (n - below, at_most);
-            (up.min(lo) as f64 + 1.0) / (n as f64 + 1.0)
-        };
-        -(2.0 * tail).min(1.0).log10()
-    }
-
-    /// Surprise of x against the window without the `excluded` values (a handful, each
-    /// one held by the window: anomalies that stay out of the reference).
-    pub fn surprise_excluding(&self, x: f64, excluded: &[f64]) -> f64 {
-        if excluded.is_empty() {
-            return self.surprise(x);
-        }
-        let (below, at_most) = self.ranks(x);
-        let upper = self.tail_p_excluding(x, excluded, false, self.len() - below);
-        let lower = self.tail_p_excluding(x, excluded, true, at_most);
-        -(2.0 * upper.min(lower)).min(1.0).log10()
-    }
-
-    /// P(value ≥ x) (`low`: P(value ≤ x)) without the excluded values, given the values
-    /// held at or beyond x.
-    fn tail_p_excluding(&self, x: f64, excluded: &[f64], low: bool, held: usize) -> f64 {
-        let n = self.len();
-        let outer = |v: f64| if low { v <= x } else { v >= x };
-        let dropped = excluded.iter().filter(|&&v| outer(v)).count();
-        let m = excluded.len().min(n);
-        let n2 = n - m;
-        let c = held.saturating_sub(dropped);
-        if c > 0 || n2 == 0 {
-            return (c as f64 + 1.0) / (n2 as f64 + 1.0);
-        }
-        // Beyond the record of what is left: walk in from the extreme, skipping excluded
-        // values, for the tail's own values.
-        let Some(k) = tail_count(n2) else {
-            return 1.0 / (n2 as f64 + 1.0);
-        };
-        let mut skip: Vec<f64> = excluded.to_vec();
-        let mut top = Vec::with_capacity(k + 1);
-        for j in 0..n {
-            let i = if low { j } else { n - 1 - j };
-            let Some(v) = self.get(i) else { break };
-            if let Some(pos) = skip.iter().position(|&e| e == v) {
-                skip.swap_remove(pos);
-                continue;
-            }
-            top.push(if low { -v } else { v });
-            if top.len() > k {
-                break;
-            }
-        }
-        let (Some(&record), Some(&u)) = (top.first(), top.last()) else {
-            return 1.0 / (n2 as f64 + 1.0);
-        };
-        let xs = if low { -x } else { x };
-        let excesses = top[..top.len() - 1].iter().map(|v| v - u);
-        let spread = self.spread();
-        (self.beyond_record(excesses, xs - u, record - u, spread) / (n2 as f64 + 1.0)).max(1e-300)
-    }
-
-    /// Surprise of x as a high value only (one-sided).
-    pub fn upper_surprise(&self, x: f64) -> f64 {
-        -self.upper_p(x).log10()
-    }
-
-    /// P(value ≥ x) under the window's distribution with a fitted upper tail.
-    pub fn upper_p(&self, x: f64) -> f64 {
-        let n = self.len();
-        if n == 0 {
-            return 1.0;
-        }
-        let max = self.get(n - 1).unwrap_or(x);
-        if x <= max {
-            let c = n - self.count_below(x);
-            return (c as f64 + 1.0) / (n as f64 + 1.0);
-        }
-        let Some(k) = tail_count(n) else {
-            return 1.0 / (n as f64 + 1.0);
-        };
-        let u = self.get(n - 1 - k).unwrap_or(max);
-        let excesses = self.top(k).map(|v| v - u);
-        let spread = self.spread();
-        (self.beyond_record(excesses, x - u, max - u, spread) / (n as f64 + 1.0)).max(1e-300)
-    }
-
-    /// P(value ≤ x), mirrored.
-    pub fn lower_p(&self, x: f64) -> f64 {
-        let n = self.len();
-        if n == 0 {
-            return 1.0;
-        }
-        let min = self.get(0).unwrap_or(x);
-        if x >= min {
-            let c = self.count_at_most(x);
-            return (c as f64 + 1.0) / (n as f64 + 1.0);
-        }
-        let Some(k) = tail_count(n) else {
-            return 1.0 / (n as f64 + 1.0);
-        };
-        let u = self.get(k).unwrap_or(min);
-        let excesses = self.bottom(k).map(|v| u - v);
-        let spread = self.spread();
-        (self.beyond_record(excesses, u - x, u - min, spread) / (n as f64 + 1.0)).max(1e-300)
-    }
-
-    /// Inter-decile range, the floor of the tail's scale (so a tail of ties does not make
-    /// every new value infinitely surprising).
-    fn spread(&self) -> f64 {
-        let n = self.len();
-        let lo = self.get(n / 10).unwrap_or(0.0);
-        let hi = self.get(n - 1 - n / 10).unwrap_or(0.0);
-        let mid = self.get(n / 2).unwrap_or(0.0);
-        ((hi - lo) * 0.05).max(mid.abs() * 1e-9).max(1e-12)
-    }
-
-    /// `sf(e)/sf(record)` of a GPD fitted by moments to `excesses`: how much rarer than the
-    /// record an excess of `e` is.
-    fn beyond_record(
-        &self,
-        excesses: impl Iterator<Item = f64>,
-        e: f64,
-        record: f64,
-        floor: f64,
-    ) -> f64 {
-        let (mut k, mut m, mut m2) = (0.0, 0.0, 0.0);
-        for v in excesses {
-            k += 1.0;
-            m += v;
-            m2 += v * v;
-        }
-        if k == 0.0 {
-            return 1.0;
-        }
-        m /= k;
-        let var = (m2 / k - m * m).max(0.0);
-        let (shape, scale) = if var > 0.0 && m > 0.0 {
-            let r = m * m / var;
-            let g = (0.5 * (1.0 - r)).clamp(0.0, SHAPE_MAX);
-            (g, (m * (1.0 - g)).max(floor))
-        } else {
-            (0.0, m.max(floor))
-        };
-        let sf = |e: f64| {
-            if shape < 1e-9 {
-                (-e / scale).exp()
-            } else {
-                (1.0 + shape * e / scale).powf(-1.0 / shape)
-            }
-        };
-        (sf(e) / sf(record)).clamp(0.0, 1.0)
-    }
 }
 
 #[cfg(test)]
@@ -872,59 +579,5 @@ mod tests {
                 assert_eq!(probed.lasts, plain.lasts, "{cap} {i}");
             }
         }
-    }
-
-    #[test]
-    fn a_record_far_out_is_rarer_than_one_just_past() {
-        let mut w = TailWindow::new(1000);
-        for i in 0..1000 {
-            w.push(((i * 7919) % 101) as f64);
-        }
-        let near = w.surprise(101.0);
-        let far = w.surprise(300.0);
-        let inside = w.surprise(50.0);
-        assert!(inside < 0.5, "{inside}");
-        assert!(near > 2.5 && near < 3.5, "{near}");
-        assert!(far > near + 3.0, "{far} vs {near}");
-    }
-
-    #[test]
-    fn excluded_values_are_as_if_never_held() {
-        let mut a = TailWindow::new(1000);
-        let mut b = TailWindow::new(1000);
-        for i in 0..900 {
-            let v = ((i * 7919) % 101) as f64;
-            a.push(v);
-            b.push(v);
-        }
-        let excluded = [150.0, 160.0, -40.0];
-        for v in excluded {
-            b.push(v);
-        }
-        for x in [
-            -80.0, -5.0, 0.0, 40.0, 100.0, 120.0, 150.0, 155.0, 170.0, 400.0,
-        ] {
-            let (sa, sb) = (a.surprise(x), b.surprise_excluding(x, &excluded));
-            // Beyond the record the tail's scale floor still sees the whole window.
-            let tol = if (0.0..=100.0).contains(&x) {
-                1e-9
-            } else {
-                0.05 * sa
-            };
-            assert!((sa - sb).abs() < tol, "{x}: {sa} vs {sb}");
-        }
-        // Held, a spike like them is ordinary; excluded, it is far out.
-        assert!(b.surprise(155.0) < 2.8);
-        assert!(b.surprise_excluding(155.0, &excluded) > 5.0);
-    }
-
-    #[test]
-    fn ties_are_not_surprising() {
-        let mut w = TailWindow::new(500);
-        for i in 0..500 {
-            w.push(if i % 50 == 0 { 3.0 } else { 0.0 });
-        }
-        assert!(w.surprise(0.0) < 0.1);
-        assert!(w.surprise(3.0) < 2.0);
     }
 }
