@@ -302,6 +302,10 @@ test('keyboard only: skip links come first, a file opens, a column\'s plots open
   const watch = watchContext(context, server.origin);
   const page = await context.newPage();
   watch.attach(page);
+  // Playwright starts intercepting file choosers when a 'filechooser' listener is added,
+  // without waiting for Chromium to confirm; a key pressed right after can beat it, and the
+  // chooser then opens unseen. Listening from the start settles it long before the presses.
+  page.on('filechooser', () => {});
   page.setDefaultTimeout(20_000);
   const focused = () => page.evaluate(() => {
     const el = document.activeElement;
