@@ -482,6 +482,29 @@ mod tests {
         }
     }
 
+    /// The `i`-th value of a stream whose regime changes every `phase` values: a few ties
+    /// (`ties` distinct values), noise, a rising drift, a falling one. Now and then the value
+    /// leaving a window of `cap` (of the values pushed so far, `all`) comes straight back.
+    fn next_value(
+        rng: &mut crate::core::rng::SplitMix64,
+        i: usize,
+        phase: usize,
+        ties: u64,
+        all: &[f64],
+        cap: usize,
+    ) -> f64 {
+        let v = match (i / phase) % 4 {
+            0 => rng.below(ties) as f64,
+            1 => rng.normal(),
+            2 => i as f64 * 0.01 + rng.normal(),
+            _ => -(i as f64) + rng.below(3) as f64,
+        };
+        match all.len().checked_sub(cap) {
+            Some(k) if rng.below(10) == 0 => all[k],
+            _ => v,
+        }
+    }
+
     #[test]
     fn every_query_matches_a_sorted_vec_under_random_pushes() {
         use crate::core::rng::SplitMix64;
@@ -493,17 +516,7 @@ mod tests {
             let mut w = TailWindow::new(cap);
             let mut all: Vec<f64> = Vec::new();
             for i in 0..6000 {
-                let v = match (i / 500) % 4 {
-                    0 => rng.below(5) as f64,
-                    1 => rng.normal(),
-                    2 => i as f64 * 0.01 + rng.normal(),
-                    _ => -(i as f64) + rng.below(3) as f64,
-                };
-                // Now and then the value leaving comes straight back.
-                let v = match all.len().checked_sub(cap) {
-                    Some(k) if rng.below(10) == 0 => all[k],
-                    _ => v,
-                };
+                let v = next_value(&mut rng, i, 500, 5, &all, cap);
                 w.push(v);
                 all.push(v);
                 let mut last: Vec<f64> = all[all.len().saturating_sub(cap)..].to_vec();
@@ -556,16 +569,7 @@ mod tests {
             let (mut probed, mut plain) = (TailWindow::new(cap), TailWindow::new(cap));
             let mut all: Vec<f64> = Vec::new();
             for i in 0..6000 {
-                let v = match (i / 400) % 4 {
-                    0 => rng.below(4) as f64,
-                    1 => rng.normal(),
-                    2 => i as f64 * 0.01 + rng.normal(),
-                    _ => -(i as f64) + rng.below(3) as f64,
-                };
-                let v = match all.len().checked_sub(cap) {
-                    Some(k) if rng.below(10) == 0 => all[k],
-                    _ => v,
-                };
+                let v = next_value(&mut rng, i, 400, 4, &all, cap);
                 match i % 3 {
                     0 => drop(probed.surprise(v)),
                     1 => drop(probed.upper_p(v)),
